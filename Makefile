@@ -1,0 +1,54 @@
+# One-command set-up: `make demo` runs the product, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: install demo test lint typecheck importlint unit bench clean system-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip wheel
+
+# Pinned install: requirements.lock holds every version we test with.
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# System libraries: libzbar0 (QR decoding), CJK fonts, Qt's xcb/EGL runtime.
+system-deps:
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		dpkg -s libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 libgl1 libfontconfig1 libdbus-1-3 >/dev/null; }; \
+	else \
+		echo "Install libzbar0 and fonts-noto-cjk with your package manager if they are missing."; \
+	fi
+
+demo: system-deps install
+	$(BIN)/python -m terminal.demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy shared terminal/offline terminal/services sync_server
+
+importlint: install
+	$(BIN)/lint-imports
+
+unit: install
+	$(BIN)/pytest -n 2 --dist loadfile
+
+test: system-deps install lint typecheck importlint unit
+
+bench: install
+	$(BIN)/python bench/replica_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Loyalty rules: money, program, member codes, QR payloads, phone numbers."""

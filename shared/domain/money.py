@@ -1,0 +1,74 @@
+"""Money as integer minor units with an ISO 4217 currency. Never floats."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from shared.errors import ValidationFailed
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+# Minor-unit exponents that differ from 2 (ISO 4217); everything else uses 2.
+_EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3}
+
+
+def currency_exponent(currency: str) -> int:
+    return _EXPONENTS.get(currency, 2)
+
+
+def check_currency(currency: object) -> str:
+    if not isinstance(currency, str) or not _CURRENCY.match(currency):
+        raise ValidationFailed(
+            f"Not an ISO 4217 currency code: {currency!r}", code="invalid_currency"
+        )
+    return currency
+
+
+def check_int(value: object, *, what: str, code: str) -> int:
+    """Accept a real ``int`` only: no bool, float, Decimal or numeric string."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed(f"{what} must be a whole number, got {value!r}", code=code)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount_cents: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        check_int(self.amount_cents, what="amount_cents", code="invalid_amount")
+        check_currency(self.currency)
+
+    def format(self) -> str:
+        exp = currency_exponent(self.currency)
+        sign = "-" if self.amount_cents < 0 else ""
+        units, minor = divmod(abs(self.amount_cents), 10**exp)
+        body = f"{units:,}" if exp == 0 else f"{units:,}.{minor:0{exp}d}"
+        return f"{sign}{body} {self.currency}"
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """Parse what a cashier typed ("12.50", "1,200") into minor units.
+
+    More decimals than the currency has, negatives, blanks and non-numbers are errors.
+    """
+    exp = currency_exponent(check_currency(currency))
+    cleaned = text.strip().replace(",", "").replace(" ", "")
+    if not cleaned:
+        raise ValidationFailed("Enter an amount.", code="invalid_amount")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValidationFailed(f"Not an amount: {text!r}", code="invalid_amount") from None
+    if not value.is_finite():
+        raise ValidationFailed(f"Not an amount: {text!r}", code="invalid_amount")
+    scaled = value.scaleb(exp)
+    if scaled != scaled.to_integral_value():
+        raise ValidationFailed(
+            f"{currency} amounts have at most {exp} decimals: {text!r}", code="invalid_amount"
+        )
+    if scaled < 0:
+        raise ValidationFailed("Amounts cannot be negative.", code="invalid_amount")
+    return int(scaled)
