@@ -61,6 +61,36 @@ def mint_member_code(prefix: str, counter: int) -> str:
     return body + luhn_check_digit(body)
 
 
+def transposition_safe(digits: str) -> bool:
+    """True when no neighbours are 0 and 9: Luhn misses exactly the 09 <-> 90 swap."""
+    return "09" not in digits and "90" not in digits
+
+
+def check_safe_prefix(prefix: str) -> str:
+    """A prefix for minting: also free of 09/90, so its codes can be made safe."""
+    check_prefix(prefix)
+    if not transposition_safe(prefix):
+        raise ValidationFailed(
+            f"A member code prefix may not contain 09 or 90: {prefix!r}", code="invalid_prefix"
+        )
+    return prefix
+
+
+def next_member_code(prefix: str, counter: int) -> tuple[str, int]:
+    """The first code at or after ``counter`` in which every adjacent swap is caught.
+
+    Returns (code, next counter to use). Skipping codes with neighbouring 0 and 9 closes
+    Luhn's one blind spot, so every single-digit error and every adjacent transposition
+    of a code we mint fails the check digit.
+    """
+    check_safe_prefix(prefix)
+    while True:
+        code = mint_member_code(prefix, counter)
+        counter += 1
+        if transposition_safe(code):
+            return code, counter
+
+
 def validate_member_code(raw: str) -> str:
     """Return the normalised code or raise ``invalid_member_code``."""
     code = raw.strip() if isinstance(raw, str) else ""
