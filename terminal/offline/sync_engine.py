@@ -1,0 +1,243 @@
+"""The terminal's sync loop: push the outbox, apply acknowledgements, pull changes.
+
+The engine talks to the replica through :class:`ReplicaSyncPort` (implemented in
+``terminal.offline``) and to the server through :class:`SyncClient`. It never drops an
+event: a transport failure leaves the batch pending, a refused batch is split until
+the one event the server cannot read is found and kept visible as rejected, and a
+revoked token stops the loop with a message for a manager.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from shared.protocol import Change, PushResult
+from terminal.offline.sync_client import (
+    AuthRevoked,
+    BatchRefused,
+    CursorExpired,
+    SyncClient,
+    SyncError,
+    TransientSyncError,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ReplicaSyncPort(Protocol):
+    """What the sync engine needs from the replica; each call is one local transaction."""
+
+    def pending_batch(self, limit: int) -> list[dict[str, Any]]: ...
+
+    def pending_count(self) -> int: ...
+
+    def apply_push_results(self, results: list[PushResult], watermark: int) -> None: ...
+
+    def record_push_failure(self, event_ids: list[str], error: str) -> None: ...
+
+    def reject_locally(self, event_id: str, code: str, detail: str) -> None: ...
+
+    def pull_cursor(self) -> str | None: ...
+
+    def apply_changes(self, changes: list[Change], cursor: str) -> None: ...
+
+    def reset_replica_for_rebuild(self) -> None: ...
+
+    def record_sync(self, *, online: bool, at: datetime, error: str | None) -> None: ...
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    rebuilt: bool = False
+    rejected_codes: list[str] = field(default_factory=list)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        port: ReplicaSyncPort,
+        client: SyncClient,
+        *,
+        batch_size: int = 500,
+        pull_limit: int = 2000,
+    ) -> None:
+        self._port = port
+        self._client = client
+        self._batch_size = batch_size
+        self._pull_limit = pull_limit
+
+    def run_once(self) -> SyncReport:
+        """Push everything pending, then pull until the server has nothing more."""
+        report = SyncReport()
+        try:
+            self._push_all(report)
+            self._pull_all(report)
+        except SyncError as exc:
+            self._port.record_sync(online=False, at=_now(), error=str(exc))
+            raise
+        self._port.record_sync(online=True, at=_now(), error=None)
+        return report
+
+    def _push_all(self, report: SyncReport) -> None:
+        while True:
+            batch = self._port.pending_batch(self._batch_size)
+            if not batch:
+                return
+            before = self._port.pending_count()
+            self._push(batch, report)
+            if self._port.pending_count() >= before:
+                # Nothing settled (the server answered but changed nothing we could
+                # apply): stop here rather than spin; the next cycle tries again.
+                return
+
+    def _push(self, batch: list[dict[str, Any]], report: SyncReport) -> None:
+        ids = [str(event["event_id"]) for event in batch]
+        try:
+            response = self._client.push(batch, queue_depth=self._port.pending_count())
+        except BatchRefused as exc:
+            if len(batch) == 1:
+                log.error("server refused event %s: %s", ids[0], exc)
+                self._port.reject_locally(ids[0], exc.code, str(exc))
+                report.rejected += 1
+                report.rejected_codes.append(exc.code)
+                return
+            middle = len(batch) // 2
+            self._push(batch[:middle], report)
+            self._push(batch[middle:], report)
+            return
+        except SyncError as exc:
+            self._port.record_push_failure(ids, str(exc))
+            raise
+        self._port.apply_push_results(response.results, response.terminal_watermark)
+        report.pushed += len(batch)
+        for result in response.results:
+            if result.status == "accepted":
+                report.accepted += 1
+            elif result.status == "duplicate":
+                report.duplicates += 1
+            else:
+                report.rejected += 1
+                report.rejected_codes.append(result.code or "rejected")
+
+    def _pull_all(self, report: SyncReport) -> None:
+        cursor = self._port.pull_cursor()
+        rebuilt = False
+        while True:
+            try:
+                page = self._client.pull(cursor, self._pull_limit)
+            except CursorExpired:
+                if rebuilt:
+                    raise
+                log.warning("pull cursor expired: rebuilding the replica from the start")
+                self._port.reset_replica_for_rebuild()
+                cursor, rebuilt, report.rebuilt = None, True, True
+                continue
+            self._port.apply_changes(page.changes, page.cursor)
+            report.pulled += len(page.changes)
+            cursor = page.cursor
+            if not page.more:
+                return
+
+
+class Backoff:
+    """Exponential backoff with full jitter: a random wait in [0, min(cap, base*2^n)]."""
+
+    def __init__(self, base: float = 1.0, cap: float = 300.0, rng: random.Random | None = None):
+        self._base, self._cap = base, cap
+        self._failures = 0
+        self._rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        ceiling = min(self._cap, self._base * 2**self._failures)
+        self._failures = min(self._failures + 1, 32)
+        return self._rng.uniform(0, ceiling)
+
+    def reset(self) -> None:
+        self._failures = 0
+
+
+@dataclass(frozen=True)
+class LoopState:
+    online: bool
+    stopped: bool
+    message: str | None = None
+    last_report: SyncReport | None = None
+
+
+class SyncLoop:
+    """Runs the engine in a background thread every ``interval`` seconds.
+
+    ``trigger()`` wakes it at once (after a sale). Network errors and 5xx back off
+    with jitter; a revoked token stops the loop with a clear message.
+    """
+
+    def __init__(
+        self,
+        engine: SyncEngine,
+        *,
+        interval: float = 5.0,
+        backoff: Backoff | None = None,
+        on_state: Callable[[LoopState], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._interval = interval
+        self._backoff = backoff or Backoff()
+        self._on_state = on_state or (lambda state: None)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="sync-loop", daemon=True)
+            self._thread.start()
+
+    def trigger(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            delay = self._cycle()
+            if delay is None:
+                return
+            self._wake.wait(delay)
+            self._wake.clear()
+
+    def _cycle(self) -> float | None:
+        try:
+            report = self._engine.run_once()
+        except AuthRevoked as exc:
+            self._on_state(LoopState(online=False, stopped=True, message=str(exc)))
+            return None
+        except TransientSyncError as exc:
+            self._on_state(LoopState(online=False, stopped=False, message=str(exc)))
+            return self._backoff.next_delay()
+        except Exception as exc:  # keep the till running; the queue is safe on disk
+            log.exception("sync cycle failed")
+            self._on_state(LoopState(online=False, stopped=False, message=str(exc)))
+            return self._backoff.next_delay()
+        self._backoff.reset()
+        self._on_state(LoopState(online=True, stopped=False, last_report=report))
+        return self._interval
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
