@@ -1,0 +1,77 @@
+"""Money, points, phone and time as the cashier reads them. Integers only, never floats."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import QCoreApplication
+
+from shared.domain.money import currency_exponent
+from shared.domain.phone import mask_last4, mask_phone
+
+_SYMBOLS = {
+    "CNY": "¥",
+    "JPY": "¥",
+    "USD": "$",
+    "HKD": "HK$",
+    "TWD": "NT$",
+    "SGD": "S$",
+    "EUR": "€",
+    "GBP": "£",
+    "KRW": "₩",
+}
+
+
+def format_money(amount_cents: int, currency: str) -> str:
+    """``123456, "CNY"`` -> ``¥1,234.56``; unknown currencies keep their ISO code."""
+    exponent = currency_exponent(currency)
+    sign = "-" if amount_cents < 0 else ""
+    units, minor = divmod(abs(amount_cents), 10**exponent)
+    body = f"{units:,}" if exponent == 0 else f"{units:,}.{minor:0{exponent}d}"
+    symbol = _SYMBOLS.get(currency)
+    return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency}"
+
+
+def money_to_text(amount_cents: int, currency: str) -> str:
+    """What goes back into an amount field: ``1250`` -> ``12.50`` (no symbol, no commas)."""
+    exponent = currency_exponent(currency)
+    units, minor = divmod(amount_cents, 10**exponent)
+    return f"{units}" if exponent == 0 else f"{units}.{minor:0{exponent}d}"
+
+
+def format_points(points: int) -> str:
+    return QCoreApplication.translate("Format", "%1 pts").replace("%1", f"{points:,}")
+
+
+def format_signed_points(points: int) -> str:
+    sign = "+" if points > 0 else ""
+    return QCoreApplication.translate("Format", "%1 pts").replace("%1", f"{sign}{points:,}")
+
+
+def masked_phone(phone: str | None, last4: str | None) -> str:
+    """``138****5678`` from a full number, ``*******5678`` when only the tail is known."""
+    if phone:
+        return mask_phone(phone)
+    if last4:
+        return mask_last4(last4, hidden=7)
+    return "—"
+
+
+def format_datetime(moment: datetime | None) -> str:
+    if moment is None:
+        return QCoreApplication.translate("Format", "never")
+    local = moment.astimezone() if moment.tzinfo else moment
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def format_time(moment: datetime | None) -> str:
+    if moment is None:
+        return QCoreApplication.translate("Format", "never")
+    local = moment.astimezone() if moment.tzinfo else moment
+    return local.strftime("%H:%M:%S")
+
+
+def format_date(day: date | datetime | None) -> str:
+    if day is None:
+        return QCoreApplication.translate("Format", "no expiry")
+    return day.strftime("%Y-%m-%d")

@@ -1,0 +1,68 @@
+"""English and Simplified Chinese, switchable while the till runs.
+
+Strings are marked with ``self.tr`` / ``QCoreApplication.translate``; ``.ts`` sources
+and compiled ``.qm`` files live in ``terminal/ui/translations``. Installing a translator
+makes Qt send ``QEvent.LanguageChange`` to every widget; each widget re-sets its texts
+in ``retranslate()`` (see :class:`Retranslatable`).
+
+Regenerate after changing strings::
+
+    .venv/bin/pyside6-lupdate terminal/ui -extensions py -ts terminal/ui/translations/pos_terminal_zh_CN.ts
+    .venv/bin/pyside6-lrelease terminal/ui/translations/pos_terminal_zh_CN.ts
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, QTranslator
+
+log = logging.getLogger(__name__)
+
+TRANSLATIONS_DIR = Path(__file__).with_name("translations")
+CATALOG = "pos_terminal"
+LANGUAGES: dict[str, str] = {"en": "English", "zh_CN": "简体中文"}
+
+
+class LanguageManager(QObject):
+    """Owns the installed translators; ``set_language("zh_CN")`` switches at run time."""
+
+    def __init__(self, app: QCoreApplication, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._translators: list[QTranslator] = []
+        self.language = "en"
+
+    def set_language(self, language: str) -> bool:
+        """Install ``language``; returns False (and stays in English) if it is unknown."""
+        if language not in LANGUAGES:
+            log.warning("unknown language %r, using English", language)
+            language = "en"
+        for translator in self._translators:
+            self._app.removeTranslator(translator)
+        self._translators = []
+        ok = True
+        if language != "en":
+            ok = self._install(TRANSLATIONS_DIR, f"{CATALOG}_{language}")
+            qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+            self._install(Path(qt_dir), f"qtbase_{language}")
+        QLocale.setDefault(QLocale(language if language != "en" else "en_US"))
+        self.language = language if ok else "en"
+        if language == "en":  # no translator changed: tell the widgets anyway
+            QCoreApplication.sendEvent(self._app, QEvent(QEvent.Type.LanguageChange))
+        return ok
+
+    def _install(self, directory: Path, name: str) -> bool:
+        translator = QTranslator(self)
+        if not translator.load(name, str(directory)):
+            log.warning("translation %s not found in %s", name, directory)
+            return False
+        self._app.installTranslator(translator)
+        self._translators.append(translator)
+        return True
+
+
+def system_language() -> str:
+    name = QLocale.system().name()
+    return "zh_CN" if name.startswith("zh") else "en"

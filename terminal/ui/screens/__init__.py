@@ -1,0 +1,1 @@
+"""One module per screen; each talks to the services through the Runner only."""

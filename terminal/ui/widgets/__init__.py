@@ -1,0 +1,1 @@
+"""Reusable widgets: PIN pad, member panel, member card, status bar."""

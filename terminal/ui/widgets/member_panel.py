@@ -1,0 +1,153 @@
+"""The member the cashier is serving: name, masked phone, tier, balance, coupons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from terminal.ui.base import Retranslating
+from terminal.ui.formatting import format_date, format_points
+
+
+@dataclass(frozen=True, slots=True)
+class CouponView:
+    coupon_id: str
+    title: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """What the panel shows; built from a service result by the screen."""
+
+    member_id: str
+    member_code: str
+    name: str
+    masked_phone: str
+    tier_code: str
+    tier_name: str
+    balance: int
+    pending_points: int = 0
+    coupons: tuple[CouponView, ...] = field(default_factory=tuple)
+
+    @property
+    def confirmed_balance(self) -> int:
+        return self.balance - self.pending_points
+
+
+class MemberPanel(Retranslating):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.member: MemberView | None = None
+        frame = QFrame()
+        frame.setProperty("role", "card")
+        self.name_label = QLabel()
+        self.name_label.setObjectName("memberName")
+        self.name_label.setProperty("role", "title")
+        self.tier_badge = QLabel()
+        self.tier_badge.setObjectName("tierBadge")
+        self.tier_badge.setProperty("role", "badge")
+        self.phone_label = QLabel()
+        self.phone_label.setObjectName("memberPhone")
+        self.code_label = QLabel()
+        self.code_label.setProperty("role", "muted")
+        self.balance_label = QLabel()
+        self.balance_label.setObjectName("memberBalance")
+        self.balance_label.setProperty("role", "big")
+        self.pending_label = QLabel()
+        self.pending_label.setObjectName("memberPending")
+        self.pending_label.setProperty("role", "muted")
+        self.coupons_title = QLabel()
+        self.coupons = QListWidget()
+        self.coupons.setObjectName("memberCoupons")
+        self.coupons.setMaximumHeight(160)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("memberEmpty")
+        self.empty_label.setProperty("role", "muted")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+
+        header = QHBoxLayout()
+        header.addWidget(self.name_label, 1)
+        header.addWidget(self.tier_badge, 0, Qt.AlignmentFlag.AlignTop)
+        inner = QVBoxLayout(frame)
+        inner.addLayout(header)
+        inner.addWidget(self.phone_label)
+        inner.addWidget(self.code_label)
+        inner.addSpacing(8)
+        inner.addWidget(self.balance_label)
+        inner.addWidget(self.pending_label)
+        inner.addWidget(self.coupons_title)
+        inner.addWidget(self.coupons)
+        inner.addWidget(self.empty_label)
+        self._details = [
+            self.name_label,
+            self.tier_badge,
+            self.phone_label,
+            self.code_label,
+            self.balance_label,
+            self.pending_label,
+            self.coupons_title,
+            self.coupons,
+        ]
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(frame)
+        self.show_member(None)
+
+    def show_member(self, member: MemberView | None) -> None:
+        self.member = member
+        for widget in self._details:
+            widget.setVisible(member is not None)
+        self.empty_label.setVisible(member is None)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.empty_label.setText(self.tr("Scan a member card or search by phone or name."))
+        self.coupons_title.setText(self.tr("Coupons"))
+        member = self.member
+        if member is None:
+            return
+        self.name_label.setText(member.name)
+        self.tier_badge.setText(self._tier_text(member))
+        self.tier_badge.setProperty("tier", member.tier_code)
+        self.tier_badge.style().unpolish(self.tier_badge)
+        self.tier_badge.style().polish(self.tier_badge)
+        self.phone_label.setText(self.tr("Phone: %1").replace("%1", member.masked_phone))
+        self.code_label.setText(self.tr("Member no. %1").replace("%1", member.member_code))
+        self.balance_label.setText(format_points(member.balance))
+        if member.pending_points:
+            self.pending_label.setText(
+                self.tr("including %1 pending sync (confirmed: %2)")
+                .replace("%1", format_points(member.pending_points))
+                .replace("%2", format_points(member.confirmed_balance))
+            )
+        else:
+            self.pending_label.setText(self.tr("all points confirmed by head office"))
+        self.coupons.clear()
+        for coupon in member.coupons:
+            text = self.tr("%1 — expires %2").replace("%1", coupon.title)
+            item = QListWidgetItem(text.replace("%2", format_date(coupon.expires_at)))
+            item.setData(Qt.ItemDataRole.UserRole, coupon.coupon_id)
+            self.coupons.addItem(item)
+        if not member.coupons:
+            self.coupons.addItem(self.tr("No coupons"))
+
+    def _tier_text(self, member: MemberView) -> str:
+        names = {
+            "member": self.tr("Member"),
+            "silver": self.tr("Silver"),
+            "gold": self.tr("Gold"),
+        }
+        return names.get(member.tier_code, member.tier_name)
