@@ -1,0 +1,1 @@
+"""The terminal's SQLite replica: engine, models, repositories, outbox, sync half."""

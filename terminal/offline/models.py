@@ -1,0 +1,190 @@
+"""The replica schema (SQLAlchemy 2.0 typed models). Alembic migrations own the DDL.
+
+Members hold replica fields only: no full phone number, email or birthday at rest. A
+member's full enrolment profile lives only in its outbox payload until acknowledged.
+Times are stored as RFC 3339 UTC text, dates as ISO text (sortable, timezone-explicit).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UUID_LEN = 36
+EVENT_STATUSES = ("pending", "acknowledged", "rejected")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    member_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    member_code: Mapped[str] = mapped_column(String(16), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100))
+    phone_last4: Mapped[str] = mapped_column(String(4))
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    tier: Mapped[str] = mapped_column(String(32))
+    balance: Mapped[int] = mapped_column(Integer, default=0)
+    lifetime_points: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index("ix_members_phone_hash", "phone_hash"),
+        Index("ix_members_last4_name", "phone_last4", "name_key", "member_code"),
+        Index("ix_members_name_key", "name_key", "member_code"),
+    )
+
+
+class Coupon(Base):
+    __tablename__ = "coupons"
+
+    coupon_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    member_id: Mapped[str] = mapped_column(
+        String(UUID_LEN), ForeignKey("members.member_id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    value_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    expires_at: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    staff_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    staff_code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    pin_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[str | None] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (CheckConstraint("role IN ('cashier', 'manager')", name="role"),)
+
+
+class ProgramVersion(Base):
+    """A published loyalty program; the current one is the highest ``rule_version``."""
+
+    __tablename__ = "program_versions"
+
+    rule_version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    program_json: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoreSettingsRow(Base):
+    """Single row (id = 1): what the services need to know about the store."""
+
+    __tablename__ = "store_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    store_code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    timezone: Mapped[str] = mapped_column(String(64))
+    phone_region: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(16))
+    closing_time: Mapped[str] = mapped_column(String(5))
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class TerminalState(Base):
+    """Single row (id = 1): identity, counters and sync state of this terminal."""
+
+    __tablename__ = "terminal_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    terminal_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    store_code: Mapped[str | None] = mapped_column(String(32))
+    member_code_prefix: Mapped[str | None] = mapped_column(String(6))
+    next_member_counter: Mapped[int] = mapped_column(Integer, default=1)
+    next_seq: Mapped[int] = mapped_column(Integer, default=1)
+    pull_cursor: Mapped[str | None] = mapped_column(Text)
+    last_sync_at: Mapped[str | None] = mapped_column(String(40))
+    watermark: Mapped[int] = mapped_column(Integer, default=0)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class LocalEvent(Base):
+    """Every change this terminal made, with its effect on the displayed balance."""
+
+    __tablename__ = "local_events"
+
+    event_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    occurred_at: Mapped[str] = mapped_column(String(40))
+    business_date: Mapped[str] = mapped_column(String(10))
+    staff_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    points_delta: Mapped[int] = mapped_column(Integer, default=0)
+    lifetime_delta: Mapped[int] = mapped_column(Integer, default=0)
+    amount_cents: Mapped[int | None] = mapped_column(Integer)
+    sale_ref: Mapped[str | None] = mapped_column(String(200))
+    coupon_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    voided_event_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    voided_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "type", "sale_ref", name="uq_local_events_sale"),
+        Index("ix_local_events_member_status", "member_id", "status"),
+        Index("ix_local_events_business_date", "business_date", "member_id"),
+        Index("ix_local_events_coupon", "coupon_id"),
+        CheckConstraint("status IN ('pending', 'acknowledged', 'rejected')", name="status"),
+    )
+
+
+class OutboxRow(Base):
+    """The wire payload (protocol ``Event``) of each local event, until the server has it."""
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[str] = mapped_column(
+        String(UUID_LEN), ForeignKey("local_events.event_id"), unique=True
+    )
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    rejection_code: Mapped[str | None] = mapped_column(String(64))
+    rejection_detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))
+    settled_at: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (
+        Index("ix_outbox_status_seq", "status", "seq"),
+        CheckConstraint("status IN ('pending', 'acknowledged', 'rejected')", name="status"),
+    )

@@ -1,0 +1,101 @@
+"""Writing an event: local row, outbox row with the wire payload, seq allocation.
+
+``record_event`` runs inside the caller's write transaction together with the event's
+effect on the replica, so all of them commit or none does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from shared.domain.business_day import business_date
+from shared.errors import ValidationFailed
+from shared.ids import uuid7
+from shared.protocol import Event
+from terminal.offline.clock import to_text
+from terminal.offline.models import LocalEvent, OutboxRow
+from terminal.offline.repositories import EventRepository, StoreRepository, TerminalStateRepository
+
+ENROLMENT_PII = ("phone", "email", "birthday")
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    type: str
+    member_id: str
+    data: dict[str, Any]
+    staff_id: str | None = None
+    points_delta: int = 0
+    lifetime_delta: int = 0
+    amount_cents: int | None = None
+    sale_ref: str | None = None
+    coupon_id: str | None = None
+    voided_event_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def record_event(session: Session, new: NewEvent, *, occurred_at: datetime) -> LocalEvent:
+    """Add the local event and its outbox row; seq comes from this same transaction."""
+    state = TerminalStateRepository(session).require_identity()
+    store = StoreRepository(session).require()
+    event_id = uuid7()
+    seq = TerminalStateRepository(session).allocate_seq()
+    try:
+        wire = Event(
+            event_id=event_id,
+            terminal_id=state.terminal_id,
+            seq=seq,
+            type=new.type,
+            occurred_at=occurred_at,
+            staff_id=new.staff_id,
+            member_id=new.member_id,
+            data=new.data,
+        )
+    except ValidationError as exc:
+        raise ValidationFailed(
+            f"The event is not valid: {exc.errors()[0]['msg']}", code="invalid_input"
+        ) from None
+    day = business_date(occurred_at, store.timezone, store.closing_time)
+    local = LocalEvent(
+        event_id=str(event_id),
+        seq=seq,
+        type=new.type,
+        member_id=new.member_id,
+        occurred_at=to_text(occurred_at),
+        business_date=day.isoformat(),
+        staff_id=new.staff_id,
+        points_delta=new.points_delta,
+        lifetime_delta=new.lifetime_delta,
+        amount_cents=new.amount_cents,
+        sale_ref=new.sale_ref,
+        coupon_id=new.coupon_id,
+        voided_event_id=new.voided_event_id,
+        status="pending",
+    )
+    outbox = OutboxRow(
+        seq=seq,
+        event_id=str(event_id),
+        payload=json.dumps(wire.model_dump(mode="json"), ensure_ascii=False),
+        status="pending",
+        attempts=0,
+        created_at=to_text(occurred_at),
+    )
+    EventRepository(session).add(local, outbox)
+    return local
+
+
+def purge_enrolment_pii(row: OutboxRow) -> None:
+    """Drop phone, email and birthday from a settled enrolment payload."""
+    payload = json.loads(row.payload)
+    if payload.get("type") != "member.enrolled":
+        return
+    data = payload.get("data", {})
+    for key in ENROLMENT_PII:
+        data.pop(key, None)
+    row.payload = json.dumps(payload, ensure_ascii=False)

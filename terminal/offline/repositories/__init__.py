@@ -1,0 +1,22 @@
+"""Repositories: typed queries over one SQLAlchemy session. They never commit."""
+
+from terminal.offline.repositories.events import EventRepository, PendingTotals
+from terminal.offline.repositories.members import CouponRepository, MemberRepository, name_key
+from terminal.offline.repositories.store import (
+    ProgramRepository,
+    StaffRepository,
+    StoreRepository,
+    TerminalStateRepository,
+)
+
+__all__ = [
+    "CouponRepository",
+    "EventRepository",
+    "MemberRepository",
+    "PendingTotals",
+    "ProgramRepository",
+    "StaffRepository",
+    "StoreRepository",
+    "TerminalStateRepository",
+    "name_key",
+]

@@ -1,0 +1,127 @@
+"""Local events and their outbox rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from terminal.offline.models import LocalEvent, OutboxRow
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTotals:
+    """What a member's own unacknowledged events add on top of the server's figures."""
+
+    points: int = 0
+    lifetime: int = 0
+
+
+class EventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, event_id: str) -> LocalEvent | None:
+        return self.session.get(LocalEvent, event_id)
+
+    def add(self, event: LocalEvent, outbox: OutboxRow) -> None:
+        self.session.add(event)
+        self.session.flush()
+        self.session.add(outbox)
+        self.session.flush()
+
+    def find_sale(self, member_id: str, type_: str, sale_ref: str) -> LocalEvent | None:
+        return self.session.scalars(
+            select(LocalEvent).where(
+                LocalEvent.member_id == member_id,
+                LocalEvent.type == type_,
+                LocalEvent.sale_ref == sale_ref,
+            )
+        ).one_or_none()
+
+    def pending_totals(self, member_id: str) -> PendingTotals:
+        return self.pending_totals_for([member_id]).get(member_id, PendingTotals())
+
+    def pending_totals_for(self, member_ids: Iterable[str]) -> dict[str, PendingTotals]:
+        ids = list(member_ids)
+        if not ids:
+            return {}
+        rows = self.session.execute(
+            select(
+                LocalEvent.member_id,
+                func.sum(LocalEvent.points_delta),
+                func.sum(LocalEvent.lifetime_delta),
+            )
+            .where(LocalEvent.member_id.in_(ids), LocalEvent.status == "pending")
+            .group_by(LocalEvent.member_id)
+        ).all()
+        return {mid: PendingTotals(int(pts or 0), int(life or 0)) for mid, pts, life in rows}
+
+    def redeemed_on(self, member_id: str, business_date: str) -> int:
+        """Points this member redeemed here on a business day (not voided, not rejected)."""
+        total = self.session.scalar(
+            select(func.coalesce(func.sum(-LocalEvent.points_delta), 0)).where(
+                LocalEvent.business_date == business_date,
+                LocalEvent.member_id == member_id,
+                LocalEvent.type == "points.redeemed",
+                LocalEvent.voided_by.is_(None),
+                LocalEvent.status != "rejected",
+            )
+        )
+        return int(total or 0)
+
+    def active_coupon_redemption(self, coupon_id: str) -> LocalEvent | None:
+        """A local redemption of this coupon that still stands (pending or acknowledged)."""
+        return self.session.scalars(
+            select(LocalEvent).where(
+                LocalEvent.coupon_id == coupon_id,
+                LocalEvent.type == "coupon.redeemed",
+                LocalEvent.voided_by.is_(None),
+                LocalEvent.status != "rejected",
+            )
+        ).first()
+
+    def for_member(self, member_id: str, *, limit: int = 100) -> Sequence[LocalEvent]:
+        return self.session.scalars(
+            select(LocalEvent)
+            .where(LocalEvent.member_id == member_id)
+            .order_by(LocalEvent.seq.desc())
+            .limit(limit)
+        ).all()
+
+    def with_status(self, status: str, *, limit: int = 500) -> Sequence[LocalEvent]:
+        return self.session.scalars(
+            select(LocalEvent)
+            .where(LocalEvent.status == status)
+            .order_by(LocalEvent.seq)
+            .limit(limit)
+        ).all()
+
+    def outbox(self, seq: int) -> OutboxRow | None:
+        return self.session.get(OutboxRow, seq)
+
+    def outbox_for_event(self, event_id: str) -> OutboxRow | None:
+        return self.session.scalars(
+            select(OutboxRow).where(OutboxRow.event_id == event_id)
+        ).one_or_none()
+
+    def pending_outbox(self, limit: int) -> Sequence[OutboxRow]:
+        return self.session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.status == "pending")
+            .order_by(OutboxRow.seq)
+            .limit(limit)
+        ).all()
+
+    def outbox_counts(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+        ).all()
+        counts = {"pending": 0, "acknowledged": 0, "rejected": 0}
+        counts.update({status: int(n) for status, n in rows})
+        return counts
+
+    def max_seq(self) -> int:
+        return int(self.session.scalar(select(func.coalesce(func.max(LocalEvent.seq), 0))) or 0)

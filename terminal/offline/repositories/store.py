@@ -1,0 +1,120 @@
+"""Store settings, terminal state, loyalty program versions and staff."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
+from shared.errors import DomainError
+from terminal.offline.models import ProgramVersion, Staff, StoreSettingsRow, TerminalState
+
+
+class NotConfigured(DomainError):
+    code = "terminal_not_configured"
+    status = 409
+
+
+class StoreRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self) -> StoreSettingsRow | None:
+        return self.session.get(StoreSettingsRow, 1)
+
+    def require(self) -> StoreSettingsRow:
+        row = self.get()
+        if row is None:
+            raise NotConfigured(
+                "This terminal has no store settings yet: pair it or run `pos-terminal init`.",
+            )
+        return row
+
+    def save(self, row: StoreSettingsRow) -> StoreSettingsRow:
+        row.id = 1
+        merged = self.session.merge(row)
+        self.session.flush()
+        return merged
+
+
+class TerminalStateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self) -> TerminalState:
+        state = self.session.get(TerminalState, 1)
+        if state is None:
+            state = TerminalState(id=1, next_member_counter=1, next_seq=1, watermark=0)
+            state.online = False
+            self.session.add(state)
+            self.session.flush()
+        return state
+
+    def require_identity(self) -> TerminalState:
+        state = self.get()
+        if state.terminal_id is None or state.member_code_prefix is None:
+            raise NotConfigured(
+                "This terminal is not paired with a store yet.", code="terminal_not_paired"
+            )
+        return state
+
+    def allocate_seq(self) -> int:
+        """Next event seq; call inside the write transaction that records the event."""
+        state = self.get()
+        seq = state.next_seq
+        state.next_seq = seq + 1
+        self.session.flush()
+        return seq
+
+    def allocate_member_counter(self) -> int:
+        state = self.get()
+        counter = state.next_member_counter
+        state.next_member_counter = counter + 1
+        self.session.flush()
+        return counter
+
+
+class ProgramRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def current(self) -> LoyaltyProgram:
+        row = self.session.scalars(
+            select(ProgramVersion).order_by(ProgramVersion.rule_version.desc()).limit(1)
+        ).first()
+        if row is None:
+            return DEFAULT_PROGRAM
+        return LoyaltyProgram.model_validate_json(row.program_json)
+
+    def get(self, rule_version: int) -> ProgramVersion | None:
+        return self.session.get(ProgramVersion, rule_version)
+
+    def save(self, program: LoyaltyProgram, *, version: int) -> None:
+        row = self.get(program.rule_version)
+        if row is None:
+            row = ProgramVersion(rule_version=program.rule_version)
+            self.session.add(row)
+        row.program_json = program.model_dump_json()
+        row.version = version
+        self.session.flush()
+
+    def all(self) -> Sequence[ProgramVersion]:
+        return self.session.scalars(select(ProgramVersion)).all()
+
+
+class StaffRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, staff_id: str) -> Staff | None:
+        return self.session.get(Staff, staff_id)
+
+    def by_code(self, staff_code: str) -> Staff | None:
+        return self.session.scalars(select(Staff).where(Staff.staff_code == staff_code)).first()
+
+    def add(self, staff: Staff) -> Staff:
+        self.session.add(staff)
+        self.session.flush()
+        return staff

@@ -1,0 +1,220 @@
+"""The non-HTTP half of sync: what to push, what the server said, what was pulled.
+
+The sync client only moves JSON: it asks ``pending_batch`` for events, posts them,
+hands the results to ``apply_push_results``; it pulls ``/v1/changes`` pages and hands
+them to ``apply_changes`` with the new cursor. Every method is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from shared.protocol import Change, PushResult, StoreSettings
+from terminal.offline.clock import Clock, to_text, utc_now
+from terminal.offline.db import Replica
+from terminal.offline.models import (
+    Coupon,
+    LocalEvent,
+    Member,
+    OutboxRow,
+    ProgramVersion,
+    Staff,
+    StoreSettingsRow,
+)
+from terminal.offline.outbox import purge_enrolment_pii
+from terminal.offline.pull import apply_change
+from terminal.offline.repositories import (
+    EventRepository,
+    MemberRepository,
+    StoreRepository,
+    TerminalStateRepository,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    terminal_id: str | None
+    store_code: str | None
+    member_code_prefix: str | None
+    pull_cursor: str | None
+    last_sync_at: str | None
+    watermark: int
+    online: bool
+    next_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class PushOutcome:
+    acknowledged: int = 0
+    rejected: int = 0
+    unknown: int = 0
+
+
+class SyncStore:
+    def __init__(self, replica: Replica, *, clock: Clock = utc_now) -> None:
+        self.replica = replica
+        self.clock = clock
+
+    # --- identity and state -------------------------------------------------------
+
+    def state(self) -> SyncState:
+        with self.replica.write() as session:
+            row = TerminalStateRepository(session).get()
+            return SyncState(
+                terminal_id=row.terminal_id,
+                store_code=row.store_code,
+                member_code_prefix=row.member_code_prefix,
+                pull_cursor=row.pull_cursor,
+                last_sync_at=row.last_sync_at,
+                watermark=row.watermark,
+                online=row.online,
+                next_seq=row.next_seq,
+            )
+
+    def set_identity(self, *, terminal_id: str, store_code: str, member_code_prefix: str) -> None:
+        """Record what pairing returned (the secrets go to the keyring, not here)."""
+        with self.replica.write() as session:
+            row = TerminalStateRepository(session).get()
+            row.terminal_id = terminal_id
+            row.store_code = store_code
+            row.member_code_prefix = member_code_prefix
+
+    def save_store_settings(self, settings: StoreSettings) -> None:
+        with self.replica.write() as session:
+            StoreRepository(session).save(
+                StoreSettingsRow(
+                    store_code=settings.store_code,
+                    name=settings.name,
+                    currency=settings.currency,
+                    timezone=settings.timezone,
+                    phone_region=settings.phone_region,
+                    language=settings.language,
+                    closing_time=settings.closing_time,
+                )
+            )
+
+    def set_cursor(self, cursor: str | None) -> None:
+        with self.replica.write() as session:
+            TerminalStateRepository(session).get().pull_cursor = cursor
+
+    def set_watermark(self, watermark: int) -> None:
+        with self.replica.write() as session:
+            row = TerminalStateRepository(session).get()
+            row.watermark = max(row.watermark, watermark)
+
+    def set_online(self, online: bool) -> None:
+        with self.replica.write() as session:
+            TerminalStateRepository(session).get().online = online
+
+    def mark_synced(self, at: datetime | None = None) -> None:
+        with self.replica.write() as session:
+            row = TerminalStateRepository(session).get()
+            row.last_sync_at = to_text(at or self.clock())
+            row.online = True
+
+    # --- push ---------------------------------------------------------------------
+
+    def pending_batch(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Oldest pending events first, as protocol ``Event`` dicts."""
+        with self.replica.read() as session:
+            rows = EventRepository(session).pending_outbox(limit)
+            return [json.loads(row.payload) for row in rows]
+
+    def apply_push_results(
+        self, results: Iterable[PushResult | Mapping[str, Any]], *, watermark: int | None = None
+    ) -> PushOutcome:
+        parsed = [r if isinstance(r, PushResult) else PushResult.model_validate(r) for r in results]
+        acknowledged = rejected = unknown = 0
+        with self.replica.write() as session:
+            now = to_text(self.clock())
+            for result in parsed:
+                outcome = _apply_result(session, result, now)
+                acknowledged += outcome == "acknowledged"
+                rejected += outcome == "rejected"
+                unknown += outcome == "unknown"
+            if watermark is not None:
+                state = TerminalStateRepository(session).get()
+                state.watermark = max(state.watermark, watermark)
+        return PushOutcome(acknowledged, rejected, unknown)
+
+    def record_push_failure(self, event_ids: Iterable[str], error: str) -> None:
+        """A transport failure (timeout, 5xx...): count the attempt, keep the events pending."""
+        ids = [str(event_id) for event_id in event_ids]
+        if not ids:
+            return
+        with self.replica.write() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.event_id.in_(ids), OutboxRow.status == "pending")
+                .values(attempts=OutboxRow.attempts + 1, last_error=error[:2000])
+            )
+
+    # --- pull ---------------------------------------------------------------------
+
+    def apply_changes(
+        self, changes: Iterable[Change | Mapping[str, Any]], *, cursor: str | None = None
+    ) -> int:
+        """Apply pulled changes (newer versions only) and, with them, the new cursor."""
+        parsed = [c if isinstance(c, Change) else Change.model_validate(c) for c in changes]
+        applied = 0
+        with self.replica.write() as session:
+            for change in parsed:
+                applied += apply_change(session, change)
+            if cursor is not None:
+                TerminalStateRepository(session).get().pull_cursor = cursor
+        return applied
+
+    def reset_replica_for_rebuild(self) -> None:
+        """Forget pulled members and coupons and the cursor; keep every own event.
+
+        Staff and program versions stay (so people can still sign in) but their versions
+        go to 0, so that the rebuild re-applies whatever the server holds. Members this
+        terminal enrolled whose enrolment is still pending stay too.
+        """
+        with self.replica.write() as session:
+            keep = select(LocalEvent.member_id).where(
+                LocalEvent.type == "member.enrolled", LocalEvent.status == "pending"
+            )
+            session.execute(delete(Coupon))
+            session.execute(delete(Member).where(Member.member_id.not_in(keep)))
+            session.execute(update(Staff).values(version=0))
+            session.execute(update(ProgramVersion).values(version=0))
+            TerminalStateRepository(session).get().pull_cursor = None
+
+
+def _apply_result(session: Session, result: PushResult, now: str) -> str:
+    events = EventRepository(session)
+    event_id = str(result.event_id)
+    event = events.get(event_id)
+    outbox = events.outbox_for_event(event_id)
+    if event is None or outbox is None:
+        return "unknown"
+    if outbox.status != "pending":
+        return outbox.status
+    outbox.settled_at = now
+    purge_enrolment_pii(outbox)
+    if result.status == "rejected":
+        event.status = outbox.status = "rejected"
+        outbox.rejection_code = result.code or "rejected"
+        outbox.rejection_detail = result.detail
+        return "rejected"
+    event.status = outbox.status = "acknowledged"
+    member = MemberRepository(session).get(event.member_id)
+    if member is not None:
+        if result.member_balance is not None and result.member_version is not None:
+            if result.member_version > member.version:
+                member.balance = result.member_balance
+                member.version = result.member_version
+                member.lifetime_points += event.lifetime_delta
+        else:
+            # No authoritative figure: fold the event in until the next pull says more.
+            member.balance += event.points_delta
+            member.lifetime_points += event.lifetime_delta
+    return "acknowledged"

@@ -1,0 +1,60 @@
+"""What every service is built from: the replica, settings, a clock and the keyring."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from shared.domain.program import LoyaltyProgram
+from terminal.config import TerminalSettings
+from terminal.offline.clock import Clock, utc_now
+from terminal.offline.credentials import CredentialStore
+from terminal.offline.db import Replica
+from terminal.offline.models import Member
+from terminal.offline.repositories import EventRepository, MemberRepository, StaffRepository
+from terminal.services.errors import ManagerRequired, MemberInactive, UnknownMember
+from terminal.services.views import MemberView, StaffSession
+
+
+class Service:
+    def __init__(
+        self,
+        replica: Replica,
+        settings: TerminalSettings,
+        *,
+        clock: Clock = utc_now,
+        credentials: CredentialStore | None = None,
+    ) -> None:
+        self.replica = replica
+        self.settings = settings
+        self.clock = clock
+        self.credentials = credentials or CredentialStore(settings.keyring_service)
+
+
+def require_member(session: Session, member_id: str, *, active: bool = False) -> Member:
+    member = MemberRepository(session).get(member_id)
+    if member is None:
+        raise UnknownMember("No such member on this terminal.", member_id=member_id)
+    if active and member.status != "active":
+        raise MemberInactive(
+            f"This member's account is {member.status}; no points can change.",
+            status=member.status,
+        )
+    return member
+
+
+def member_view(session: Session, member: Member, program: LoyaltyProgram) -> MemberView:
+    pending = EventRepository(session).pending_totals(member.member_id)
+    return MemberView.build(member, pending, program)
+
+
+def require_manager(session: Session, staff: StaffSession) -> None:
+    """The session must be a manager's, and that manager must still be active here."""
+    row = StaffRepository(session).get(staff.staff_id)
+    if not staff.is_manager or row is None or row.role != "manager" or not row.active:
+        raise ManagerRequired("A manager must approve this (manager PIN).")
+
+
+def require_staff(session: Session, staff: StaffSession) -> None:
+    row = StaffRepository(session).get(staff.staff_id)
+    if row is None or not row.active:
+        raise ManagerRequired("Sign in first.", code="sign_in_required")

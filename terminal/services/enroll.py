@@ -1,0 +1,97 @@
+"""Enrolling a member: mint the code, keep replica fields, put the profile in the outbox.
+
+The full phone number, email and birthday are written only into the outbox payload
+(the wire event); the members table gets the last 4 digits, the keyed hash and a masked
+form. Once the server acknowledges the event the payload loses them too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shared.domain.member_code import mint_member_code
+from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
+from shared.ids import uuid7
+from terminal.offline.models import Member
+from terminal.offline.outbox import NewEvent, record_event
+from terminal.offline.repositories import (
+    MemberRepository,
+    ProgramRepository,
+    StoreRepository,
+    TerminalStateRepository,
+    name_key,
+)
+from terminal.services.base import Service, member_view, require_staff
+from terminal.services.errors import MemberExists
+from terminal.services.inputs import clean_birthday, clean_consent, clean_email, clean_name
+from terminal.services.views import Receipt, StaffSession
+
+
+class EnrollmentService(Service):
+    def enroll(
+        self,
+        staff: StaffSession,
+        *,
+        name: str,
+        phone: str,
+        consent_marketing: bool,
+        email: str | None = None,
+        birthday: date | str | None = None,
+    ) -> Receipt:
+        now = self.clock()
+        clean = clean_name(name)
+        mail = clean_email(email)
+        born = clean_birthday(birthday, now.date())
+        consent = clean_consent(consent_marketing)
+        key = self.credentials.phone_hash_key()
+        with self.replica.write() as session:
+            require_staff(session, staff)
+            region = StoreRepository(session).require().phone_region
+            e164 = normalize_phone(phone, region)
+            digest = phone_hash(key, e164)
+            members = MemberRepository(session)
+            if members.by_phone_hash(digest):
+                raise MemberExists("A member with this phone number already exists.")
+            state = TerminalStateRepository(session)
+            prefix = state.require_identity().member_code_prefix
+            assert prefix is not None
+            code = mint_member_code(prefix, state.allocate_member_counter())
+            member = members.add(
+                Member(
+                    member_id=str(uuid7()),
+                    member_code=code,
+                    display_name=clean,
+                    name_key=name_key(clean),
+                    phone_last4=phone_last4(e164),
+                    phone_hash=digest,
+                    phone_masked=mask_phone(e164),
+                    tier=ProgramRepository(session).current().tiers[0].code,
+                    balance=0,
+                    lifetime_points=0,
+                    status="active",
+                    version=0,
+                )
+            )
+            data: dict[str, Any] = {
+                "member_code": code,
+                "name": clean,
+                "phone": e164,
+                "consent_marketing": consent,
+            }
+            if mail is not None:
+                data["email"] = mail
+            if born is not None:
+                data["birthday"] = born.isoformat()
+            event = record_event(
+                session,
+                NewEvent(
+                    type="member.enrolled",
+                    member_id=member.member_id,
+                    staff_id=staff.staff_id,
+                    data=data,
+                ),
+                occurred_at=now,
+            )
+            view = member_view(session, member, ProgramRepository(session).current())
+            return Receipt(event.event_id, event.seq, event.type, 0, None, view)

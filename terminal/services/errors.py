@@ -1,0 +1,59 @@
+"""The refusals services raise. Each is a ``shared.errors.DomainError`` with a stable code."""
+
+from __future__ import annotations
+
+from shared.errors import AccessDenied, NotFound, RuleViolation, ValidationFailed
+
+
+class InvalidPin(AccessDenied):
+    code = "invalid_pin"
+    status = 401
+
+
+class StaffLocked(AccessDenied):
+    code = "staff_locked"
+    status = 423
+
+
+class ManagerRequired(AccessDenied):
+    code = "manager_required"
+
+
+class UnknownMember(NotFound):
+    code = "unknown_member"
+
+
+class UnknownEvent(NotFound):
+    code = "unknown_event"
+
+
+class MemberInactive(RuleViolation):
+    code = "member_inactive"
+
+
+class MemberExists(RuleViolation):
+    code = "member_exists"
+
+
+class DuplicateSale(RuleViolation):
+    code = "duplicate_sale"
+
+
+class CouponUnavailable(RuleViolation):
+    code = "coupon_unavailable"
+
+
+class AlreadyVoided(RuleViolation):
+    code = "already_voided"
+
+
+class NotVoidable(RuleViolation):
+    code = "not_voidable"
+
+
+class InvalidName(ValidationFailed):
+    code = "invalid_name"
+
+
+class InvalidInput(ValidationFailed):
+    code = "invalid_input"

@@ -1,0 +1,175 @@
+"""At the till: earn points for a sale, redeem points, redeem a coupon.
+
+Each public method is one write transaction: the checks, the event, its effect on the
+replica and its outbox row. A refusal raises before anything is flushed, and the
+transaction is rolled back, so nothing changes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from shared.domain.business_day import business_date
+from shared.domain.program import RedeemLimits
+from terminal.offline.clock import from_text
+from terminal.offline.outbox import NewEvent, record_event
+from terminal.offline.repositories import (
+    CouponRepository,
+    EventRepository,
+    ProgramRepository,
+    StoreRepository,
+    TerminalStateRepository,
+)
+from terminal.services.base import Service, member_view, require_member, require_staff
+from terminal.services.errors import CouponUnavailable, DuplicateSale
+from terminal.services.inputs import clean_sale_ref, event_key, member_key
+from terminal.services.views import Receipt, StaffSession
+
+
+class SalesService(Service):
+    def earn(
+        self, staff: StaffSession, member_id: str, *, amount_cents: int, sale_ref: str
+    ) -> Receipt:
+        """Points for a sale, at the member's tier as it stood before this sale."""
+        mid = member_key(member_id)
+        ref = clean_sale_ref(sale_ref)
+        now = self.clock()
+        with self.replica.write() as session:
+            program = ProgramRepository(session).current()
+            amount = program.check_sale_amount(amount_cents)
+            require_staff(session, staff)
+            member = require_member(session, mid, active=True)
+            events = EventRepository(session)
+            if events.find_sale(mid, "points.earned", ref) is not None:
+                raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
+            pending = events.pending_totals(mid)
+            points = program.points_for_sale(amount, member.lifetime_points + pending.lifetime)
+            currency = StoreRepository(session).require().currency
+            event = record_event(
+                session,
+                NewEvent(
+                    type="points.earned",
+                    member_id=mid,
+                    staff_id=staff.staff_id,
+                    data={
+                        "sale_ref": ref,
+                        "amount_cents": amount,
+                        "currency": currency,
+                        "points": points,
+                        "rule_version": program.rule_version,
+                    },
+                    points_delta=points,
+                    lifetime_delta=points,
+                    amount_cents=amount,
+                    sale_ref=ref,
+                ),
+                occurred_at=now,
+            )
+            view = member_view(session, member, program)
+            return Receipt(event.event_id, event.seq, event.type, points, None, view)
+
+    def redeem_limits(self, member_id: str, *, sale_amount_cents: int) -> RedeemLimits:
+        """The most this member may redeem on this sale now, and which limit binds."""
+        mid = member_key(member_id)
+        with self.replica.read() as session:
+            program = ProgramRepository(session).current()
+            member = require_member(session, mid)
+            balance = member.balance + EventRepository(session).pending_totals(mid).points
+            return program.redeem_limits(
+                balance=balance,
+                sale_amount_cents=program.check_sale_amount(sale_amount_cents),
+                offline_redeemed_today=self._offline_redeemed_today(session, mid),
+            )
+
+    def redeem(
+        self,
+        staff: StaffSession,
+        member_id: str,
+        *,
+        points: int,
+        sale_amount_cents: int,
+        sale_ref: str,
+    ) -> Receipt:
+        mid = member_key(member_id)
+        ref = clean_sale_ref(sale_ref)
+        with self.replica.write() as session:
+            program = ProgramRepository(session).current()
+            amount = program.check_sale_amount(sale_amount_cents)
+            require_staff(session, staff)
+            member = require_member(session, mid, active=True)
+            events = EventRepository(session)
+            if events.find_sale(mid, "points.redeemed", ref) is not None:
+                raise DuplicateSale(f"Sale {ref} already redeemed points.", sale_ref=ref)
+            balance = member.balance + events.pending_totals(mid).points
+            value = program.check_redeem(
+                points,
+                balance=balance,
+                sale_amount_cents=amount,
+                offline_redeemed_today=self._offline_redeemed_today(session, mid),
+            )
+            assert isinstance(points, int)
+            event = record_event(
+                session,
+                NewEvent(
+                    type="points.redeemed",
+                    member_id=mid,
+                    staff_id=staff.staff_id,
+                    data={
+                        "sale_ref": ref,
+                        "points": points,
+                        "value_cents": value,
+                        "sale_amount_cents": amount,
+                    },
+                    points_delta=-points,
+                    amount_cents=amount,
+                    sale_ref=ref,
+                ),
+                occurred_at=self.clock(),
+            )
+            view = member_view(session, member, program)
+            return Receipt(event.event_id, event.seq, event.type, -points, value, view)
+
+    def redeem_coupon(
+        self, staff: StaffSession, member_id: str, *, coupon_id: str, sale_ref: str
+    ) -> Receipt:
+        """Use a coupon once: it must be available, this member's, and not expired."""
+        mid = member_key(member_id)
+        ref = clean_sale_ref(sale_ref)
+        cid = event_key(coupon_id)
+        now = self.clock()
+        with self.replica.write() as session:
+            require_staff(session, staff)
+            member = require_member(session, mid, active=True)
+            coupon = CouponRepository(session).get(cid) if cid else None
+            if (
+                coupon is None
+                or coupon.member_id != mid
+                or coupon.status != "available"
+                or (coupon.expires_at is not None and from_text(coupon.expires_at) <= now)
+                or EventRepository(session).active_coupon_redemption(coupon.coupon_id)
+            ):
+                raise CouponUnavailable(
+                    "This coupon cannot be used: it is used, expired or not this member's.",
+                    coupon_id=str(coupon_id),
+                )
+            coupon.status = "redeemed"
+            event = record_event(
+                session,
+                NewEvent(
+                    type="coupon.redeemed",
+                    member_id=mid,
+                    staff_id=staff.staff_id,
+                    data={"coupon_id": coupon.coupon_id, "sale_ref": ref},
+                    coupon_id=coupon.coupon_id,
+                ),
+                occurred_at=now,
+            )
+            view = member_view(session, member, ProgramRepository(session).current())
+            return Receipt(event.event_id, event.seq, event.type, 0, coupon.value_cents, view)
+
+    def _offline_redeemed_today(self, session: Session, member_id: str) -> int | None:
+        if TerminalStateRepository(session).get().online:
+            return None
+        store = StoreRepository(session).require()
+        today = business_date(self.clock(), store.timezone, store.closing_time)
+        return EventRepository(session).redeemed_on(member_id, today.isoformat())

@@ -1,0 +1,142 @@
+"""What services return: plain frozen dataclasses, no ORM objects leak out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.domain.program import LoyaltyProgram
+from terminal.offline.models import Coupon, LocalEvent, Member
+from terminal.offline.repositories import PendingTotals
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    member_id: str
+    member_code: str
+    display_name: str
+    phone_masked: str
+    tier: str
+    status: str
+    server_balance: int
+    pending_points: int
+    balance: int  # displayed: server balance + own events not yet acknowledged
+    lifetime_points: int  # including pending local earns
+
+    @classmethod
+    def build(cls, member: Member, pending: PendingTotals, program: LoyaltyProgram) -> MemberView:
+        lifetime = member.lifetime_points + pending.lifetime
+        return cls(
+            member_id=member.member_id,
+            member_code=member.member_code,
+            display_name=member.display_name,
+            phone_masked=member.phone_masked,
+            tier=program.tier_for(lifetime).code,
+            status=member.status,
+            server_balance=member.balance,
+            pending_points=pending.points,
+            balance=member.balance + pending.points,
+            lifetime_points=lifetime,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPage:
+    items: tuple[MemberView, ...]
+    page: int
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CouponView:
+    coupon_id: str
+    member_id: str
+    title: str
+    value_cents: int
+    currency: str
+    expires_at: str | None
+    status: str
+
+    @classmethod
+    def build(cls, coupon: Coupon) -> CouponView:
+        return cls(
+            coupon_id=coupon.coupon_id,
+            member_id=coupon.member_id,
+            title=coupon.title,
+            value_cents=coupon.value_cents,
+            currency=coupon.currency,
+            expires_at=coupon.expires_at,
+            status=coupon.status,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    event_id: str
+    seq: int
+    type: str
+    member_id: str
+    occurred_at: str
+    business_date: str
+    staff_id: str | None
+    points_delta: int
+    amount_cents: int | None
+    sale_ref: str | None
+    voided_by: str | None
+    status: str
+    rejection_code: str | None = None
+
+    @classmethod
+    def build(cls, event: LocalEvent, rejection_code: str | None = None) -> EventView:
+        return cls(
+            event_id=event.event_id,
+            seq=event.seq,
+            type=event.type,
+            member_id=event.member_id,
+            occurred_at=event.occurred_at,
+            business_date=event.business_date,
+            staff_id=event.staff_id,
+            points_delta=event.points_delta,
+            amount_cents=event.amount_cents,
+            sale_ref=event.sale_ref,
+            voided_by=event.voided_by,
+            status=event.status,
+            rejection_code=rejection_code,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The outcome of one operation: the event written and the member right after it."""
+
+    event_id: str
+    seq: int
+    type: str
+    points_delta: int
+    value_cents: int | None
+    member: MemberView
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSession:
+    """A signed-in staff member (or a manager's one-off approval)."""
+
+    staff_id: str
+    staff_code: str
+    name: str
+    role: str
+    signed_in_at: datetime
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == "manager"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSummary:
+    pending: int
+    acknowledged: int
+    rejected: int
+    oldest_pending_seq: int | None
+    last_sync_at: str | None
+    online: bool
