@@ -7,6 +7,7 @@ restart. Unknown codes and wrong PINs get the same answer.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from terminal.offline.clock import from_text, to_text
@@ -89,7 +90,7 @@ class StaffService(Service):
         until = from_text(staff.locked_until)
         if until <= now:
             return None
-        seconds = int((until - now).total_seconds()) + 1
+        seconds = math.ceil((until - now).total_seconds())
         return StaffLocked(
             f"This staff member is locked after too many wrong PINs; try again in {seconds} s.",
             seconds_left=seconds,
