@@ -1,0 +1,111 @@
+"""The /v1 endpoints of PROTOCOL.md."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import ValidationError
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from shared.errors import ValidationFailed
+from shared.protocol import (
+    MAX_EVENTS_PER_PUSH,
+    ChangesResponse,
+    DayCloseRequest,
+    DayCloseResponse,
+    Health,
+    PairRequest,
+    PairResponse,
+    Problem,
+    PushRequest,
+)
+from sync_server import __version__
+from sync_server.api.deps import ServicesDep, TerminalDep
+from sync_server.errors import PayloadTooLarge
+from sync_server.services.push import PushResponseWithGaps
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {"application/problem+json": {}}}
+    for status in (400, 401, 403, 409, 413, 422, 429)
+}
+
+router = APIRouter(prefix="/v1", responses=PROBLEMS)
+
+
+@router.post("/pair", status_code=201, response_model=PairResponse)
+def pair(body: PairRequest, request: Request, svc: ServicesDep) -> PairResponse:
+    client = request.client.host if request.client else "unknown"
+    return svc.terminals.pair(body.pairing_code, body.device_name, client)
+
+
+def _parse_push(raw: bytes) -> PushRequest:
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("The body is not valid JSON.", code="invalid_json") from None
+    if isinstance(document, dict) and isinstance(document.get("events"), list):
+        if len(document["events"]) > MAX_EVENTS_PER_PUSH:
+            raise PayloadTooLarge(
+                f"A push holds at most {MAX_EVENTS_PER_PUSH} events.", code="too_many_events"
+            )
+    try:
+        return PushRequest.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        raise ValidationFailed(
+            f"The push does not match the schema at {where or 'the top'}: {first.get('msg')}",
+            code="invalid_request",
+            errors=len(error.errors()),
+        ) from None
+
+
+@router.post(
+    "/events",
+    response_model=PushResponseWithGaps,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}
+            },
+        }
+    },
+)
+async def push(request: Request, terminal: TerminalDep, svc: ServicesDep) -> PushResponseWithGaps:
+    raw = await request.body()
+    body = await run_in_threadpool(_parse_push, raw)
+    return await run_in_threadpool(svc.push.push, terminal.terminal_id, body.events)
+
+
+@router.get("/changes", response_model=ChangesResponse)
+def changes(
+    terminal: TerminalDep,
+    svc: ServicesDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> Response:
+    body = svc.pull.changes_json(cursor, limit)
+    return Response(content=body, media_type="application/json")
+
+
+@router.post("/day-close", response_model=DayCloseResponse)
+def day_close(body: DayCloseRequest, terminal: TerminalDep, svc: ServicesDep) -> DayCloseResponse:
+    return svc.day_close.close(terminal.terminal_id, body)
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+def health(svc: ServicesDep, response: Response) -> Health:
+    try:
+        with svc.database.read() as session:
+            session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:
+        database = "unavailable"
+        response.status_code = 503
+    return Health(
+        status="ok" if database == "ok" else "degraded", version=__version__, database=database
+    )

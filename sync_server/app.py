@@ -1,0 +1,117 @@
+"""Composition root: settings -> database -> services -> FastAPI app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.concurrency import run_in_threadpool
+
+from shared.protocol import MAX_BODY_BYTES, PushRequest
+from sync_server import __version__
+from sync_server.api import problems
+from sync_server.api.deps import Services
+from sync_server.api.limits import BodyLimitMiddleware
+from sync_server.api.routes import router
+from sync_server.config import Settings
+from sync_server.db import Database
+from sync_server.services.day_close import DayCloseService
+from sync_server.services.expiry import MaintenanceService
+from sync_server.services.pull import PullService
+from sync_server.services.push import PushService
+from sync_server.services.terminals import TerminalService
+
+log = logging.getLogger("sync_server")
+
+
+def build_services(settings: Settings, database: Database | None = None) -> Services:
+    database = database or Database(
+        settings.resolved_database_url(), pool_size=settings.db_pool_size
+    )
+    return Services(
+        settings=settings,
+        database=database,
+        terminals=TerminalService(database, settings),
+        push=PushService(database),
+        pull=PullService(database, max_limit=settings.pull_max_limit),
+        day_close=DayCloseService(database),
+    )
+
+
+async def _maintenance_loop(services: Services) -> None:
+    """Points expiry and tombstone purge, every maintenance_interval_seconds."""
+    maintenance = MaintenanceService(
+        services.database, tombstone_retention_days=services.settings.tombstone_retention_days
+    )
+    interval = services.settings.maintenance_interval_seconds
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            report = await run_in_threadpool(maintenance.expire_points)
+            purged = await run_in_threadpool(maintenance.purge_tombstones)
+            if report.points or purged:
+                log.info(
+                    "expired %d points of %d members; purged %d tombstones",
+                    report.points,
+                    report.members,
+                    purged,
+                )
+        except Exception:
+            log.exception("maintenance run failed; retrying next interval")
+
+
+def create_app(
+    settings: Settings, *, services: Services | None = None, background: bool = True
+) -> FastAPI:
+    svc = services or build_services(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if background and settings.maintenance_interval_seconds > 0:
+            task = asyncio.create_task(_maintenance_loop(svc))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            svc.database.dispose()
+
+    app = FastAPI(
+        title="POS member sync server",
+        version=__version__,
+        description="Sync protocol v1 (PROTOCOL.md): pairing, push, pull, day close.",
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    app.include_router(router)
+    problems.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, routes=app.routes, description=app.description
+            )
+            push_schema = PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(push_schema.pop("$defs", {}))
+            components["PushRequest"] = push_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn workers: every worker reads the same SYNC_* environment."""
+    logging.basicConfig(level=logging.INFO)
+    return create_app(Settings())

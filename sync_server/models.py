@@ -1,0 +1,222 @@
+"""Typed SQLAlchemy 2.0 models of the server database (Alembic owns the schema).
+
+Ids are UUID strings. JSON payloads are stored as text the server wrote itself, so a
+pull can splice them into a response without parsing them again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as naive UTC (the same on SQLite and PostgreSQL)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Deployment(Base):
+    """One row: secrets and numbers that are the same for every worker."""
+
+    __tablename__ = "deployment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone_hash_key: Mapped[str] = mapped_column(String(64))
+    head_office_prefix: Mapped[str] = mapped_column(String(6))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SyncCounter(Base):
+    """The change-log version counter, updated LAST in every writing transaction."""
+
+    __tablename__ = "sync_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Highest version of a tombstone purged from the change log; older cursors expire.
+    purged_through: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Store(Base):
+    __tablename__ = "stores"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    timezone: Mapped[str] = mapped_column(String(64))
+    phone_region: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(16))
+    closing_time: Mapped[str] = mapped_column(String(5), default="23:00")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Terminal(Base):
+    __tablename__ = "terminals"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_code: Mapped[str] = mapped_column(ForeignKey("stores.code"))
+    name: Mapped[str] = mapped_column(String(200))
+    member_code_prefix: Mapped[str] = mapped_column(String(6), unique=True)
+    pairing_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pairing_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    device_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    paired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reported_version: Mapped[str | None] = mapped_column(String(64))
+    queue_depth: Mapped[int | None] = mapped_column(Integer)
+    watermark: Mapped[int] = mapped_column(BigInteger, default=0)
+    max_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone_e164: Mapped[str | None] = mapped_column(String(20))
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    phone_last4: Mapped[str] = mapped_column(String(4))
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    lifetime_points: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    store_code: Mapped[str | None] = mapped_column(String(32))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LedgerEvent(Base):
+    """Append-only: every event received (accepted or rejected) and its first outcome."""
+
+    __tablename__ = "events"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    terminal_id: Mapped[str | None] = mapped_column(String(36))
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[str] = mapped_column(String(36))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    content_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str | None] = mapped_column(String(64))
+    member_balance: Mapped[int | None] = mapped_column(BigInteger)
+    member_version: Mapped[int | None] = mapped_column(BigInteger)
+    overdraft: Mapped[bool] = mapped_column(Boolean, default=False)
+    points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    lifetime_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    voided_by: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (
+        Index("ix_events_terminal_seq", "terminal_id", "seq"),
+        Index("ix_events_member_type", "member_id", "type"),
+    )
+
+
+class Coupon(Base):
+    __tablename__ = "coupons"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    value_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    redeemed_event_id: Mapped[str | None] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    staff_code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    pin_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    store_code: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Program(Base):
+    __tablename__ = "programs"
+    rule_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Change(Base):
+    """Compacted change log: the latest change of each entity, ordered by ``version``."""
+
+    __tablename__ = "changes"
+    entity: Mapped[str] = mapped_column(String(16), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, unique=True)
+    op: Mapped[str] = mapped_column(String(8))
+    data: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DayClose(Base):
+    __tablename__ = "day_closes"
+    terminal_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    missing_seqs: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PairFailure(Base):
+    __tablename__ = "pair_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model (typed), for bulk statements."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -1,0 +1,1 @@
+"""Data access. Repositories take a Session, never commit, and hold no state."""

@@ -1,0 +1,86 @@
+"""Stores, programs, coupons, staff and the deployment row."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from sync_server.models import (
+    Coupon,
+    DayClose,
+    Deployment,
+    Program,
+    Staff,
+    Store,
+    SyncCounter,
+    table_of,
+)
+
+
+def deployment(session: Session) -> Deployment | None:
+    return session.get(Deployment, 1)
+
+
+def counter_exists(session: Session) -> bool:
+    return session.get(SyncCounter, 1) is not None
+
+
+def get_store(session: Session, code: str) -> Store | None:
+    return session.get(Store, code)
+
+
+def list_stores(session: Session) -> list[Store]:
+    return list(session.execute(select(Store).order_by(Store.code)).scalars())
+
+
+def programs(session: Session) -> list[Program]:
+    return list(session.execute(select(Program).order_by(Program.rule_version)).scalars())
+
+
+def latest_program_version(session: Session) -> int:
+    return int(
+        session.execute(select(func.coalesce(func.max(Program.rule_version), 0))).scalar_one()
+    )
+
+
+def get_program(session: Session, rule_version: int) -> Program | None:
+    return session.get(Program, rule_version)
+
+
+def lock_coupons(session: Session, coupon_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    if not coupon_ids:
+        return {}
+    table = table_of(Coupon)
+    rows = session.execute(
+        select(table)
+        .where(table.c.id.in_(sorted(coupon_ids)))
+        .order_by(table.c.id)
+        .with_for_update()
+    ).mappings()
+    return {row["id"]: dict(row) for row in rows}
+
+
+def update_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(update(Coupon), list(rows))
+
+
+def insert_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(table_of(Coupon).insert(), list(rows))
+
+
+def insert_staff(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(table_of(Staff).insert(), list(rows))
+
+
+def staff_codes(session: Session) -> set[str]:
+    return set(session.execute(select(Staff.staff_code)).scalars())
+
+
+def get_day_close(session: Session, terminal_id: str, business_date: Any) -> DayClose | None:
+    return session.get(DayClose, (terminal_id, business_date))

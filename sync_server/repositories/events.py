@@ -1,0 +1,102 @@
+"""The append-only ledger of events and their first outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from sync_server.models import LedgerEvent, table_of
+
+_E = table_of(LedgerEvent).c
+
+
+def get_many(session: Session, event_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(table_of(LedgerEvent)).where(_E.event_id.in_(list(event_ids)))
+    ).mappings()
+    return {row["event_id"]: dict(row) for row in rows}
+
+
+def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(table_of(LedgerEvent).insert(), list(rows))
+
+
+def mark_voided(session: Session, voided: Sequence[tuple[str, str]]) -> None:
+    """(voided event id, voiding event id) pairs."""
+    if voided:
+        session.execute(
+            update(LedgerEvent),
+            [{"event_id": target, "voided_by": by} for target, by in voided],
+        )
+
+
+def seqs_between(session: Session, terminal_id: str, low: int, high: int) -> set[int]:
+    """Seqs held for this terminal with low < seq <= high."""
+    rows = session.execute(
+        select(_E.seq).where(_E.terminal_id == terminal_id, _E.seq > low, _E.seq <= high)
+    )
+    return {int(row[0]) for row in rows}
+
+
+def terminal_range(
+    session: Session, terminal_id: str, first: int, last: int
+) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(_E.event_id, _E.seq, _E.type, _E.status, _E.payload)
+        .where(_E.terminal_id == terminal_id, _E.seq >= first, _E.seq <= last)
+        .order_by(_E.seq)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def expiry_candidates(session: Session, cutoff: datetime, after: str, limit: int) -> list[str]:
+    """Members holding an un-voided earn older than ``cutoff`` (ids after ``after``)."""
+    rows = session.execute(
+        select(_E.member_id)
+        .where(
+            _E.type == "points.earned",
+            _E.status == "accepted",
+            _E.voided_by.is_(None),
+            _E.occurred_at <= cutoff,
+            _E.member_id > after,
+        )
+        .group_by(_E.member_id)
+        .order_by(_E.member_id)
+        .limit(limit)
+    )
+    return [row[0] for row in rows]
+
+
+def credit_lots(session: Session, member_id: str) -> list[tuple[datetime, int]]:
+    """(occurred_at, points) of every standing credit: earns and positive adjustments."""
+    rows = session.execute(
+        select(_E.occurred_at, _E.points_delta).where(
+            _E.member_id == member_id,
+            _E.status == "accepted",
+            _E.voided_by.is_(None),
+            _E.type.in_(("points.earned", "points.adjusted")),
+            _E.points_delta > 0,
+        )
+    )
+    return [(row[0], int(row[1])) for row in rows]
+
+
+def total_debited(session: Session, member_id: str) -> int:
+    """Every standing debit: redemptions, negative adjustments, expiries."""
+    value = session.execute(
+        select(func.coalesce(func.sum(-_E.points_delta), 0)).where(
+            _E.member_id == member_id,
+            _E.status == "accepted",
+            _E.voided_by.is_(None),
+            _E.type != "event.voided",
+            _E.points_delta < 0,
+        )
+    ).scalar_one()
+    return int(value)

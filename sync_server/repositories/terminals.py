@@ -1,0 +1,62 @@
+"""Terminals: pairing, tokens, watermarks, last-seen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from sync_server.models import PairFailure, Terminal
+
+
+def get(session: Session, terminal_id: str) -> Terminal | None:
+    return session.get(Terminal, terminal_id)
+
+
+def lock(session: Session, terminal_id: str) -> Terminal | None:
+    """The terminal row, locked FOR UPDATE: pushes of one terminal run one at a time."""
+    return session.execute(
+        select(Terminal).where(Terminal.id == terminal_id).with_for_update()
+    ).scalar_one_or_none()
+
+
+def by_token_hash(session: Session, token_hash: str) -> Terminal | None:
+    return session.execute(
+        select(Terminal).where(Terminal.token_hash == token_hash)
+    ).scalar_one_or_none()
+
+
+def by_pairing_hash(session: Session, code_hash: str) -> Terminal | None:
+    return session.execute(
+        select(Terminal).where(Terminal.pairing_code_hash == code_hash).with_for_update()
+    ).scalar_one_or_none()
+
+
+def add(session: Session, terminal: Terminal) -> None:
+    session.add(terminal)
+    session.flush()
+
+
+def used_prefixes(session: Session) -> set[str]:
+    return set(session.execute(select(Terminal.member_code_prefix)).scalars())
+
+
+def list_all(session: Session) -> list[Terminal]:
+    return list(session.execute(select(Terminal).order_by(Terminal.created_at)).scalars())
+
+
+def count_failures(session: Session, client: str, since: datetime) -> int:
+    return int(
+        session.execute(
+            select(func.count()).where(PairFailure.client == client, PairFailure.at >= since)
+        ).scalar_one()
+    )
+
+
+def add_failure(session: Session, client: str, at: datetime) -> None:
+    session.add(PairFailure(client=client, at=at))
+
+
+def clear_failures(session: Session, client: str) -> None:
+    session.execute(delete(PairFailure).where(PairFailure.client == client))

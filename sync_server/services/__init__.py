@@ -1,0 +1,1 @@
+"""What head office and terminals can do. Each public method is one transaction."""

@@ -1,0 +1,211 @@
+"""Head-office administration: stores, programs, coupons, staff, member erasure."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from argon2 import PasswordHasher
+
+from shared.domain.money import check_currency
+from shared.domain.program import LoyaltyProgram
+from shared.errors import NotFound, ValidationFailed
+from sync_server.db import Database
+from sync_server.errors import Conflict
+from sync_server.models import Program, Store
+from sync_server.repositories import catalog
+from sync_server.repositories import members as members_repo
+from sync_server.services.common import (
+    coupon_data,
+    new_id,
+    program_data,
+    staff_data,
+    utcnow,
+)
+from sync_server.services.versioning import ChangeBatch
+
+_STORE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+class AdminService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # --- stores -------------------------------------------------------------------
+
+    def add_store(
+        self,
+        code: str,
+        name: str,
+        *,
+        currency: str = "CNY",
+        timezone: str = "Asia/Shanghai",
+        phone_region: str = "CN",
+        language: str = "zh_CN",
+        closing_time: str = "23:00",
+    ) -> Store:
+        if not _STORE_CODE.match(code):
+            raise ValidationFailed(
+                "A store code is 1-32 letters, digits, '-' or '_'.", code="invalid_store_code"
+            )
+        if not name.strip():
+            raise ValidationFailed("A store needs a name.", code="invalid_name")
+        check_currency(currency)
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationFailed(
+                f"Unknown time zone {timezone!r}.", code="invalid_timezone"
+            ) from None
+        if not re.match(r"^[A-Z]{2}$", phone_region):
+            raise ValidationFailed(
+                "The phone region is two capital letters.", code="invalid_region"
+            )
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", closing_time):
+            raise ValidationFailed("Closing time is HH:MM.", code="invalid_closing_time")
+        with self.database.write() as session:
+            if catalog.get_store(session, code) is not None:
+                raise Conflict(f"Store {code} already exists.", code="store_exists")
+            store = Store(
+                code=code,
+                name=name.strip(),
+                currency=currency,
+                timezone=timezone,
+                phone_region=phone_region,
+                language=language,
+                closing_time=closing_time,
+                created_at=utcnow(),
+            )
+            session.add(store)
+            return store
+
+    def stores(self) -> list[Store]:
+        with self.database.read() as session:
+            return catalog.list_stores(session)
+
+    # --- programs -----------------------------------------------------------------
+
+    def current_program(self) -> LoyaltyProgram:
+        with self.database.read() as session:
+            row = catalog.get_program(session, catalog.latest_program_version(session))
+            assert row is not None
+            return LoyaltyProgram.model_validate_json(row.body)
+
+    def publish_program(self, program: LoyaltyProgram) -> LoyaltyProgram:
+        now = utcnow()
+        with self.database.write() as session:
+            latest = catalog.latest_program_version(session)
+            if program.rule_version <= latest:
+                raise Conflict(
+                    f"rule_version must be newer than the current {latest}.",
+                    code="program_version_exists",
+                    current=latest,
+                )
+            session.add(
+                Program(
+                    rule_version=program.rule_version,
+                    body=program.model_dump_json(),
+                    published_at=now,
+                )
+            )
+            session.flush()
+            changes = ChangeBatch()
+            changes.touch("program", str(program.rule_version))
+            changes.write(session, lambda _e, _i: program_data(program), now)
+        return program
+
+    # --- coupons and staff --------------------------------------------------------
+
+    def issue_coupon(
+        self,
+        member_code: str,
+        title: str,
+        value_cents: int,
+        currency: str,
+        expires_at: datetime | None = None,
+    ) -> dict[str, Any]:
+        check_currency(currency)
+        if value_cents <= 0:
+            raise ValidationFailed("A coupon is worth more than zero.", code="invalid_amount")
+        now = utcnow()
+        with self.database.write() as session:
+            member = members_repo.get_by_code(session, member_code)
+            if member is None or member.status != "active":
+                raise NotFound(f"No member {member_code}.", code="unknown_member")
+            row: dict[str, Any] = {
+                "id": new_id(),
+                "member_id": member.id,
+                "title": title,
+                "value_cents": value_cents,
+                "currency": currency,
+                "expires_at": expires_at,
+                "status": "available",
+                "redeemed_event_id": None,
+                "version": 0,
+                "created_at": now,
+            }
+            changes = ChangeBatch()
+            slot = changes.touch("coupon", row["id"])
+            base = changes.write(session, lambda _e, _i: coupon_data(row), now)
+            row["version"] = base + slot
+            catalog.insert_coupons(session, [row])
+            return coupon_data(row)
+
+    def add_staff(
+        self, staff_code: str, name: str, role: str, pin: str, store_code: str | None
+    ) -> dict[str, Any]:
+        if role not in ("cashier", "manager"):
+            raise ValidationFailed("Role is cashier or manager.", code="invalid_role")
+        if not (pin.isdigit() and 4 <= len(pin) <= 8):
+            raise ValidationFailed("A PIN is 4 to 8 digits.", code="invalid_pin")
+        row: dict[str, Any] = {
+            "id": new_id(),
+            "staff_code": staff_code,
+            "name": name,
+            "role": role,
+            "pin_hash": PasswordHasher().hash(pin),
+            "active": True,
+            "store_code": store_code,
+            "version": 0,
+        }
+        now = utcnow()
+        with self.database.write() as session:
+            if staff_code in catalog.staff_codes(session):
+                raise Conflict(f"Staff code {staff_code} exists.", code="staff_exists")
+            changes = ChangeBatch()
+            slot = changes.touch("staff", row["id"])
+            base = changes.write(session, lambda _e, _i: staff_data(row), now)
+            row["version"] = base + slot
+            catalog.insert_staff(session, [row])
+        return staff_data(row)
+
+    # --- erasure ------------------------------------------------------------------
+
+    def erase_member(self, member_code: str) -> str:
+        """Wipe a member's personal data; terminals receive a delete (tombstone)."""
+        now = utcnow()
+        with self.database.write() as session:
+            member = members_repo.get_by_code(session, member_code)
+            if member is None or member.status == "erased":
+                raise NotFound(f"No member {member_code}.", code="unknown_member")
+            rows = members_repo.lock_many(session, [member.id])
+            row = rows[member.id]
+            changes = ChangeBatch()
+            slot = changes.touch("member", member.id, op="delete")
+            base = changes.write(session, lambda _e, _i: None, now)
+            row.update(
+                name="",
+                phone_e164=None,
+                phone_hash="",
+                phone_last4="",
+                phone_masked="",
+                email=None,
+                birthday=None,
+                status="erased",
+                version=base + slot,
+                updated_at=now,
+            )
+            members_repo.update_many(session, [row])
+            return member.id

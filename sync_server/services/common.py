@@ -1,0 +1,83 @@
+"""Small helpers shared by the services: clock, ids, canonical JSON, hashing, projections."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.domain.program import LoyaltyProgram
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def dumps(data: Any) -> str:
+    """Compact JSON text, the form stored and sent."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical(data: Any) -> str:
+    """Canonical JSON (sorted keys): two equal contents always give the same text."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def member_data(row: dict[str, Any]) -> dict[str, Any]:
+    """What a terminal may hold of a member (PROTOCOL.md): no full phone, email, birthday."""
+    return {
+        "member_id": row["id"],
+        "member_code": row["member_code"],
+        "display_name": row["name"],
+        "phone_last4": row["phone_last4"],
+        "phone_hash": row["phone_hash"],
+        "tier": row["tier"],
+        "balance": row["balance"],
+        "lifetime_points": row["lifetime_points"],
+        "status": row["status"],
+        "phone_masked": row["phone_masked"],
+    }
+
+
+def coupon_data(row: dict[str, Any]) -> dict[str, Any]:
+    expires = row["expires_at"]
+    return {
+        "coupon_id": row["id"],
+        "member_id": row["member_id"],
+        "title": row["title"],
+        "value_cents": row["value_cents"],
+        "currency": row["currency"],
+        "expires_at": expires.isoformat() if expires is not None else None,
+        "status": row["status"],
+    }
+
+
+def staff_data(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "staff_id": row["id"],
+        "staff_code": row["staff_code"],
+        "name": row["name"],
+        "role": row["role"],
+        "pin_hash": row["pin_hash"],
+        "active": row["active"],
+        "store_code": row["store_code"],
+    }
+
+
+def program_data(program: LoyaltyProgram) -> dict[str, Any]:
+    return program.model_dump(mode="json")

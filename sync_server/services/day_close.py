@@ -1,0 +1,85 @@
+"""Day close: store what a terminal reports and compare it with the ledger."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from shared.errors import ValidationFailed
+from shared.protocol import DayCloseRequest, DayCloseResponse, event_digest
+from sync_server.db import Database
+from sync_server.models import DayClose
+from sync_server.repositories import catalog
+from sync_server.repositories import events as events_repo
+from sync_server.services.common import dumps, utcnow
+
+
+def _compare(
+    request: DayCloseRequest, held: list[dict[str, Any]]
+) -> tuple[str, list[int], dict[str, Any]]:
+    seqs = {int(row["seq"]) for row in held}
+    missing = [s for s in range(request.first_seq, request.last_seq + 1) if s not in seqs]
+    if request.last_seq == 0 or request.first_seq == 0:
+        missing = []
+    if missing:
+        return (
+            "pending",
+            missing[:1000],
+            {"reason": "events not yet received", "missing": len(missing)},
+        )
+    counts = Counter(str(row["type"]) for row in held)
+    earned = redeemed = amount = 0
+    for row in held:
+        data = json.loads(row["payload"])["data"]
+        if row["type"] == "points.earned":
+            earned += int(data["points"])
+            amount += int(data["amount_cents"])
+        elif row["type"] == "points.redeemed":
+            redeemed += int(data["points"])
+    server = {
+        "counts": dict(counts),
+        "points_earned": earned,
+        "points_redeemed": redeemed,
+        "amount_cents": amount,
+        "event_digest": event_digest([str(row["event_id"]) for row in held]),
+    }
+    reported = {
+        "counts": {k: v for k, v in request.counts.items() if v},
+        "points_earned": request.points_earned,
+        "points_redeemed": request.points_redeemed,
+        "amount_cents": request.amount_cents,
+        "event_digest": request.event_digest,
+    }
+    differences = [key for key in server if server[key] != reported[key]]
+    if differences:
+        return "mismatch", [], {"differences": differences, "server": server, "reported": reported}
+    return "matched", [], {"server": server}
+
+
+class DayCloseService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def close(self, terminal_id: str, request: DayCloseRequest) -> DayCloseResponse:
+        if request.last_seq < request.first_seq:
+            raise ValidationFailed("last_seq is before first_seq.", code="invalid_seq_range")
+        if request.last_seq - request.first_seq > 1_000_000:
+            raise ValidationFailed(
+                "A business day of over a million events?", code="invalid_seq_range"
+            )
+        with self.database.write() as session:
+            held = events_repo.terminal_range(
+                session, terminal_id, request.first_seq, request.last_seq
+            )
+            status, missing, details = _compare(request, held)
+            row = catalog.get_day_close(session, terminal_id, request.business_date)
+            if row is None:
+                row = DayClose(terminal_id=terminal_id, business_date=request.business_date)
+                session.add(row)
+            row.payload = request.model_dump_json()
+            row.status = status
+            row.missing_seqs = dumps(missing)
+            row.details = dumps(details)
+            row.received_at = utcnow()
+        return DayCloseResponse(status=status, missing_seqs=missing, details=details)

@@ -1,0 +1,284 @@
+"""Push: apply a terminal's batch of events exactly once, in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from shared.domain.program import LoyaltyProgram
+from shared.protocol import Event, PushResponse, PushResult
+from sync_server.db import Database
+from sync_server.errors import TerminalMismatch, Unauthorized
+from sync_server.repositories import catalog
+from sync_server.repositories import events as events_repo
+from sync_server.repositories import members as members_repo
+from sync_server.repositories import terminals as terminals_repo
+from sync_server.services.common import canonical, coupon_data, member_data, utcnow
+from sync_server.services.ledger import Context, LedgerBatch, Outcome
+from sync_server.services.versioning import ChangeBatch
+
+_MAX_ATTEMPTS = 4
+_MAX_GAPS_REPORTED = 1000
+
+
+class PushResponseWithGaps(PushResponse):
+    """Extension: the seqs still missing between the watermark and the highest seq seen."""
+
+    missing_seqs: list[int] = []
+
+
+@dataclass
+class _Incoming:
+    event: Event
+    payload: dict[str, Any]
+    text: str
+    content_hash: str
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class PushService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._programs: dict[int, LoyaltyProgram] = {}
+
+    def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:
+        for event in events:
+            if str(event.terminal_id) != terminal_id:
+                raise TerminalMismatch(
+                    f"Event {event.event_id} carries terminal_id {event.terminal_id}; "
+                    "a terminal may only push its own events."
+                )
+        incoming = []
+        for event in events:
+            payload = event.model_dump(mode="json")
+            text = canonical(payload)
+            incoming.append(_Incoming(event, payload, text, content_hash(text)))
+        for attempt in range(_MAX_ATTEMPTS):
+            try:
+                with self.database.write() as session:
+                    return self._push(session, terminal_id, incoming)
+            except (IntegrityError, OperationalError):
+                # A concurrent writer won a race the locks do not cover (two terminals
+                # enrolling one member code at once, a deadlock): retry on fresh data.
+                if attempt == _MAX_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    # --- the transaction ----------------------------------------------------------
+
+    def _load_programs(self, session: Session) -> tuple[dict[int, LoyaltyProgram], LoyaltyProgram]:
+        latest = catalog.latest_program_version(session)
+        if latest not in self._programs:
+            for row in catalog.programs(session):
+                self._programs[row.rule_version] = LoyaltyProgram.model_validate_json(row.body)
+        return self._programs, self._programs[latest]
+
+    def _push(
+        self, session: Session, terminal_id: str, incoming: list[_Incoming]
+    ) -> PushResponseWithGaps:
+        terminal = terminals_repo.lock(session, terminal_id)
+        if terminal is None or terminal.revoked_at is not None:
+            raise Unauthorized("This terminal is unknown or revoked.")
+        store = catalog.get_store(session, terminal.store_code)
+        deployment = catalog.deployment(session)
+        assert store is not None and deployment is not None
+        now = utcnow()
+        programs, current = self._load_programs(session)
+
+        ids = [str(item.event.event_id) for item in incoming]
+        known = events_repo.get_many(session, ids)
+        fresh = [item for item in incoming if str(item.event.event_id) not in known]
+        members = members_repo.lock_many(session, {str(i.event.member_id) for i in fresh})
+        enrol_codes = {
+            str(i.event.data.get("member_code", "")).strip()
+            for i in fresh
+            if i.event.type == "member.enrolled"
+        }
+        taken = members_repo.codes_taken(session, enrol_codes)
+        void_ids = {
+            str(i.event.data["voided_event_id"]) for i in fresh if i.event.type == "event.voided"
+        }
+        targets = events_repo.get_many(session, void_ids)
+        for target in targets.values():
+            target["data"] = json.loads(target["payload"])["data"]
+        coupon_ids = {
+            str(i.event.data["coupon_id"]) for i in fresh if i.event.type == "coupon.redeemed"
+        }
+        coupon_ids |= {
+            str(t["data"]["coupon_id"]) for t in targets.values() if t["type"] == "coupon.redeemed"
+        }
+        coupons = catalog.lock_coupons(session, coupon_ids)
+
+        changes = ChangeBatch()
+        ctx = Context(
+            programs=programs,
+            current_program=current,
+            phone_key=bytes.fromhex(deployment.phone_hash_key),
+            phone_region=store.phone_region,
+            store_code=store.code,
+            now=now,
+        )
+        ledger = LedgerBatch(ctx, members, taken, targets, coupons, changes)
+
+        results: list[tuple[str, Outcome | dict[str, Any] | None, _Incoming]] = []
+        applied: dict[str, tuple[str, Outcome]] = {}
+        for item in incoming:
+            event_id = str(item.event.event_id)
+            earlier = known.get(event_id)
+            if earlier is not None:
+                same = earlier["content_hash"] == item.content_hash
+                results.append(("stored" if same else "conflict", earlier, item))
+                continue
+            if event_id in applied:
+                same = applied[event_id][0] == item.content_hash
+                results.append(("repeat" if same else "conflict", applied[event_id][1], item))
+                continue
+            outcome = ledger.apply(item.event)
+            ledger.record(item.event, outcome, item.payload)
+            applied[event_id] = (item.content_hash, outcome)
+            results.append(("new", outcome, item))
+
+        base = changes.write(session, lambda entity, eid: self._data_of(ledger, entity, eid), now)
+        self._write(session, ledger, applied, incoming, terminal_id, base, now)
+        watermark, missing = self._advance_watermark(session, terminal, fresh)
+        terminal.last_seen_at = now
+        return PushResponseWithGaps(
+            results=[self._result(kind, found, item, base) for kind, found, item in results],
+            terminal_watermark=watermark,
+            missing_seqs=missing,
+        )
+
+    @staticmethod
+    def _data_of(ledger: LedgerBatch, entity: str, entity_id: str) -> dict[str, Any]:
+        if entity == "member":
+            return member_data(ledger.members[entity_id])
+        return coupon_data(ledger.coupons[entity_id])
+
+    @staticmethod
+    def _version(outcome: Outcome, base: int) -> int | None:
+        return base + outcome.slot if outcome.slot is not None else outcome.version
+
+    def _write(
+        self,
+        session: Session,
+        ledger: LedgerBatch,
+        applied: dict[str, tuple[str, Outcome]],
+        incoming: list[_Incoming],
+        terminal_id: str,
+        base: int,
+        now: Any,
+    ) -> None:
+        for member_id in ledger.members:
+            slot = ledger.changes.latest_slot("member", member_id)
+            if slot is not None:
+                ledger.members[member_id]["version"] = base + slot
+        members_repo.insert_many(session, [ledger.members[m] for m in ledger.new_members])
+        members_repo.update_many(session, [ledger.members[m] for m in ledger.dirty_members])
+        for coupon_id in ledger.dirty_coupons:
+            slot = ledger.changes.latest_slot("coupon", coupon_id)
+            assert slot is not None
+            ledger.coupons[coupon_id]["version"] = base + slot
+        catalog.update_coupons(
+            session,
+            [
+                {k: ledger.coupons[c][k] for k in ("id", "status", "redeemed_event_id", "version")}
+                for c in ledger.dirty_coupons
+            ],
+        )
+        rows = []
+        written: set[str] = set()
+        for item in incoming:
+            event_id = str(item.event.event_id)
+            if event_id not in applied or event_id in written:
+                continue
+            written.add(event_id)
+            outcome = applied[event_id][1]
+            rows.append(
+                {
+                    "event_id": event_id,
+                    "terminal_id": terminal_id,
+                    "seq": item.event.seq,
+                    "type": item.event.type,
+                    "member_id": outcome.member_id,
+                    "occurred_at": item.event.occurred_at,
+                    "received_at": now,
+                    "content_hash": item.content_hash,
+                    "payload": item.text,
+                    "status": outcome.status,
+                    "code": outcome.code,
+                    "member_balance": outcome.balance,
+                    "member_version": self._version(outcome, base),
+                    "overdraft": outcome.overdraft,
+                    "points_delta": outcome.points_delta,
+                    "lifetime_delta": outcome.lifetime_delta,
+                    "voided_by": None,
+                }
+            )
+        events_repo.insert_many(session, rows)
+        events_repo.mark_voided(session, ledger.voided)
+
+    def _result(
+        self, kind: str, found: Outcome | dict[str, Any] | None, item: _Incoming, base: int
+    ) -> PushResult:
+        event_id = item.event.event_id
+        if kind == "conflict":
+            return PushResult(
+                event_id=event_id,
+                status="rejected",
+                code="idempotency_conflict",
+                detail="This event_id was already received with different content.",
+            )
+        if isinstance(found, Outcome):
+            status = (
+                "duplicate" if kind == "repeat" and found.status == "accepted" else found.status
+            )
+            if found.status == "rejected":
+                return PushResult(
+                    event_id=event_id, status="rejected", code=found.code, detail=found.detail
+                )
+            return PushResult(
+                event_id=event_id,
+                status=status,
+                member_balance=found.balance,
+                member_version=self._version(found, base),
+                overdraft=found.overdraft or None,
+            )
+        assert isinstance(found, dict)
+        if found["status"] == "rejected":
+            return PushResult(
+                event_id=event_id,
+                status="rejected",
+                code=found["code"],
+                detail="Already received and rejected; rejections are final.",
+            )
+        return PushResult(
+            event_id=event_id,
+            status="duplicate",
+            member_balance=found["member_balance"],
+            member_version=found["member_version"],
+            overdraft=bool(found["overdraft"]) or None,
+        )
+
+    @staticmethod
+    def _advance_watermark(
+        session: Session, terminal: Any, fresh: list[_Incoming]
+    ) -> tuple[int, list[int]]:
+        watermark = int(terminal.watermark)
+        max_seq = max([int(terminal.max_seq)] + [i.event.seq for i in fresh])
+        missing: list[int] = []
+        if max_seq > watermark:
+            held = events_repo.seqs_between(session, terminal.id, watermark, max_seq)
+            while watermark + 1 in held:
+                watermark += 1
+            missing = [s for s in range(watermark + 1, max_seq + 1) if s not in held]
+        terminal.watermark = watermark
+        terminal.max_seq = max_seq
+        return watermark, missing[:_MAX_GAPS_REPORTED]

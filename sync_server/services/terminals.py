@@ -1,0 +1,188 @@
+"""Pairing, token authentication and terminal administration."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.errors import NotFound, ValidationFailed
+from shared.protocol import PairResponse, StoreSettings
+from sync_server.config import Settings
+from sync_server.db import Database
+from sync_server.errors import InvalidPairingCode, TooManyAttempts, Unauthorized
+from sync_server.models import Store, Terminal
+from sync_server.repositories import catalog
+from sync_server.repositories import terminals as terminals_repo
+from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
+from sync_server.services.common import new_id, new_token, sha256_hex, utcnow
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_SEEN_WRITE_INTERVAL = timedelta(seconds=10)
+
+
+def normalize_pairing_code(raw: str) -> str:
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def store_settings(store: Store) -> StoreSettings:
+    return StoreSettings(
+        store_code=store.code,
+        name=store.name,
+        currency=store.currency,
+        timezone=store.timezone,
+        phone_region=store.phone_region,
+        language=store.language,
+        closing_time=store.closing_time,
+    )
+
+
+@dataclass(frozen=True)
+class NewTerminal:
+    terminal_id: str
+    store_code: str
+    name: str
+    pairing_code: str
+    pairing_expires_at: datetime
+    member_code_prefix: str
+
+
+@dataclass(frozen=True)
+class AuthenticatedTerminal:
+    terminal_id: str
+    store_code: str
+
+
+class TerminalService:
+    def __init__(self, database: Database, settings: Settings) -> None:
+        self.database = database
+        self.settings = settings
+
+    # --- head office --------------------------------------------------------------
+
+    def add(self, store_code: str, name: str) -> NewTerminal:
+        if not name.strip():
+            raise ValidationFailed("A terminal needs a name.", code="invalid_name")
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+        now = utcnow()
+        with self.database.write() as session:
+            if catalog.get_store(session, store_code) is None:
+                raise NotFound(f"No store {store_code!r}; add it first.", code="unknown_store")
+            used = terminals_repo.used_prefixes(session) | {HEAD_OFFICE_PREFIX}
+            prefix = next(
+                f"{n:06d}"
+                for n in range(int(HEAD_OFFICE_PREFIX) + 1, 1_000_000)
+                if f"{n:06d}" not in used
+            )
+            terminal = Terminal(
+                id=new_id(),
+                store_code=store_code,
+                name=name.strip(),
+                member_code_prefix=prefix,
+                pairing_code_hash=sha256_hex(code),
+                pairing_expires_at=now + timedelta(hours=self.settings.pairing_code_ttl_hours),
+                created_at=now,
+                watermark=0,
+                max_seq=0,
+            )
+            terminals_repo.add(session, terminal)
+            return NewTerminal(
+                terminal.id,
+                store_code,
+                terminal.name,
+                code,
+                now + timedelta(hours=self.settings.pairing_code_ttl_hours),
+                prefix,
+            )
+
+    def revoke(self, terminal_id: str) -> None:
+        with self.database.write() as session:
+            terminal = terminals_repo.lock(session, terminal_id)
+            if terminal is None:
+                raise NotFound(f"No terminal {terminal_id!r}.", code="unknown_terminal")
+            terminal.revoked_at = terminal.revoked_at or utcnow()
+            terminal.token_hash = None
+            terminal.pairing_code_hash = None
+
+    def list(self) -> list[Terminal]:
+        with self.database.read() as session:
+            return terminals_repo.list_all(session)
+
+    # --- terminals ----------------------------------------------------------------
+
+    def pair(self, pairing_code: str, device_name: str, client: str) -> PairResponse:
+        now = utcnow()
+        since = now - timedelta(seconds=self.settings.pair_failure_window_seconds)
+        with self.database.read() as session:
+            failures = terminals_repo.count_failures(session, client, since)
+        if failures >= self.settings.pair_max_failures:
+            raise TooManyAttempts(
+                "Too many wrong pairing codes from this address; try again later.",
+                retry_after=self.settings.pair_failure_window_seconds,
+            )
+        code_hash = sha256_hex(normalize_pairing_code(pairing_code))
+        token = new_token()
+        with self.database.write() as session:
+            terminal = terminals_repo.by_pairing_hash(session, code_hash)
+            valid = (
+                terminal is not None
+                and terminal.revoked_at is None
+                and terminal.pairing_expires_at is not None
+                and terminal.pairing_expires_at > now
+            )
+            if terminal is None or not valid:
+                terminals_repo.add_failure(session, client, now)
+                failed = True
+            else:
+                failed = False
+                terminal.pairing_code_hash = None
+                terminal.pairing_expires_at = None
+                terminal.token_hash = sha256_hex(token)
+                terminal.device_name = device_name
+                terminal.paired_at = now
+                terminal.last_seen_at = now
+                terminals_repo.clear_failures(session, client)
+                store = catalog.get_store(session, terminal.store_code)
+                deployment = catalog.deployment(session)
+                assert store is not None and deployment is not None
+                response = PairResponse(
+                    terminal_id=terminal.id,
+                    store_code=store.code,
+                    token=token,
+                    member_code_prefix=terminal.member_code_prefix,
+                    phone_hash_key=deployment.phone_hash_key,
+                    server_time=now,
+                    store=store_settings(store),
+                )
+        if failed:
+            raise InvalidPairingCode("This pairing code is wrong, expired or already used.")
+        return response
+
+    def authenticate(
+        self, token: str | None, *, version: str | None = None, queue_depth: int | None = None
+    ) -> AuthenticatedTerminal:
+        if not token:
+            raise Unauthorized("Missing bearer token.")
+        token_hash = sha256_hex(token)
+        now = utcnow()
+        with self.database.read() as session:
+            terminal = terminals_repo.by_token_hash(session, token_hash)
+            if terminal is None or terminal.revoked_at is not None:
+                raise Unauthorized("Unknown or revoked token.")
+            found = AuthenticatedTerminal(terminal.id, terminal.store_code)
+            stale = (
+                terminal.last_seen_at is None
+                or now - terminal.last_seen_at > _SEEN_WRITE_INTERVAL
+                or (version is not None and version != terminal.reported_version)
+                or (queue_depth is not None and queue_depth != terminal.queue_depth)
+            )
+        if stale:
+            with self.database.write() as session:
+                terminal = terminals_repo.get(session, found.terminal_id)
+                if terminal is not None:
+                    terminal.last_seen_at = now
+                    if version is not None:
+                        terminal.reported_version = version[:64]
+                    if queue_depth is not None:
+                        terminal.queue_depth = queue_depth
+        return found

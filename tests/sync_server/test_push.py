@@ -1,0 +1,192 @@
+"""Push: ledger rules, idempotency, watermark (in-process app, SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+
+from fastapi.testclient import TestClient
+
+from sync_server.db import Database
+from sync_server.services.admin import AdminService
+from tests.sync_server.helpers import Pairing, pull_all, push
+
+
+def _enrolled(client: TestClient, paired: Pairing, **data: object) -> str:
+    event = paired.events.enrol(**data)  # type: ignore[arg-type]
+    result = push(client, paired, [event])["results"][0]
+    assert result["status"] == "accepted", result
+    return str(event["member_id"])
+
+
+def test_enrol_earn_redeem_updates_balance_and_versions(
+    client: TestClient, paired: Pairing
+) -> None:
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    batch = [enrol, ev.earn(member, 12_345, 123), ev.redeem(member, 100), ev.adjust(member, -3)]
+    body = push(client, paired, batch)
+    assert [r["status"] for r in body["results"]] == ["accepted"] * 4
+    assert [r["member_balance"] for r in body["results"]] == [0, 123, 23, 20]
+    versions = [r["member_version"] for r in body["results"]]
+    assert versions == sorted(versions) and len(set(versions)) == 4
+    assert body["terminal_watermark"] == 4
+    state, _ = pull_all(client, paired)
+    data = state[("member", member)]["data"]
+    assert state[("member", member)]["version"] == versions[-1]
+    assert data["balance"] == 20 and data["lifetime_points"] == 123 and data["tier"] == "member"
+    expected_hash = hmac.new(
+        bytes.fromhex(paired.phone_hash_key), b"+8613812345678", hashlib.sha256
+    ).hexdigest()
+    assert data["phone_hash"] == expected_hash
+    assert data["phone_last4"] == "5678" and data["phone_masked"] == "138****5678"
+    assert "phone" not in data and "email" not in data and "birthday" not in data
+
+
+def test_duplicate_repeats_the_original_outcome(client: TestClient, paired: Pairing) -> None:
+    member = _enrolled(client, paired)
+    batch = [
+        paired.events.earn(member, 5_000, 50),
+        paired.events.earn(member, 100, 1, rule_version=9),
+    ]
+    first = push(client, paired, batch)
+    push(client, paired, [paired.events.earn(member, 1_000, 10)])
+    again = push(client, paired, batch)
+    assert first["results"][0]["status"] == "accepted"
+    assert again["results"][0]["status"] == "duplicate"
+    for key in ("member_balance", "member_version"):
+        assert again["results"][0][key] == first["results"][0][key]
+    assert first["results"][1]["code"] == again["results"][1]["code"] == "unknown_rule_version"
+    assert again["results"][1]["status"] == "rejected"
+    state, _ = pull_all(client, paired)
+    assert state[("member", member)]["data"]["balance"] == 60
+
+
+def test_same_id_other_content_is_idempotency_conflict(client: TestClient, paired: Pairing) -> None:
+    member = _enrolled(client, paired)
+    event = paired.events.earn(member, 5_000, 50)
+    push(client, paired, [event])
+    changed = dict(event, data=dict(event["data"], amount_cents=6_000, points=60))
+    result = push(client, paired, [changed])["results"][0]
+    assert (result["status"], result["code"]) == ("rejected", "idempotency_conflict")
+    # Same batch twice in one push: the second copy is a duplicate.
+    twice = paired.events.earn(member, 200, 2)
+    results = push(client, paired, [twice, twice])["results"]
+    assert [r["status"] for r in results] == ["accepted", "duplicate"]
+    assert results[0]["member_version"] == results[1]["member_version"]
+
+
+def test_rule_refusals(client: TestClient, paired: Pairing) -> None:
+    ev = paired.events
+    member = _enrolled(client, paired)
+    code = ev.next_code()
+    bad_code = code[:-1] + str((int(code[-1]) + 1) % 10)
+    taken = ev.enrol(member_code=code)
+    batch = [
+        ev.earn(member, 10_000, 101),  # points_mismatch
+        ev.earn(str(uuid.uuid4()), 10_000, 100),  # unknown_member
+        ev.enrol(member_code=bad_code),  # invalid_member_code
+        taken,  # accepted with code
+        ev.enrol(member_code=code),  # duplicate_member_code
+        ev.enrol(phone="12345"),  # invalid_phone
+        ev.void(member, str(uuid.uuid4())),  # unknown_event
+        ev.enrol(member_id=member),  # member_exists
+    ]
+    results = push(client, paired, batch)["results"]
+    codes = [r.get("code") or r["status"] for r in results]
+    assert codes == [
+        "points_mismatch",
+        "unknown_member",
+        "invalid_member_code",
+        "accepted",
+        "duplicate_member_code",
+        "invalid_phone",
+        "unknown_event",
+        "member_exists",
+    ]
+    assert push(client, paired, batch[:1])["results"][0]["code"] == "points_mismatch"
+
+
+def test_tier_is_the_one_before_the_sale(client: TestClient, paired: Pairing) -> None:
+    ev = paired.events
+    member = _enrolled(client, paired)
+    results = push(
+        client,
+        paired,
+        [
+            ev.earn(member, 99_900, 999),  # lifetime 999: still member
+            ev.earn(member, 10_000, 100),  # x1 (lifetime before was 999), now 1099: silver
+            ev.earn(member, 10_000, 125),  # x1.25
+        ],
+    )["results"]
+    assert [r["status"] for r in results] == ["accepted"] * 3
+    state, _ = pull_all(client, paired)
+    assert state[("member", member)]["data"]["tier"] == "silver"
+
+
+def test_overdraft_is_accepted_and_flagged(client: TestClient, paired: Pairing) -> None:
+    member = _enrolled(client, paired)
+    ev = paired.events
+    results = push(
+        client,
+        paired,
+        [ev.earn(member, 30_000, 300), ev.redeem(member, 200), ev.redeem(member, 200)],
+    )["results"]
+    assert results[1].get("overdraft") in (None, False)
+    assert results[2]["status"] == "accepted" and results[2]["overdraft"] is True
+    assert results[2]["member_balance"] == -100
+
+
+def test_voids_and_coupons(client: TestClient, paired: Pairing, database: Database) -> None:
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    push(client, paired, [enrol])
+    coupon = AdminService(database).issue_coupon(
+        enrol["data"]["member_code"], "满100减10", 1000, "CNY"
+    )
+    earn = ev.earn(member, 10_000, 100)
+    use = ev.coupon(member, coupon["coupon_id"])
+    results = push(
+        client,
+        paired,
+        [earn, use, ev.coupon(member, coupon["coupon_id"]), ev.void(member, earn["event_id"])],
+    )["results"]
+    assert [r.get("code") or r["status"] for r in results] == [
+        "accepted",
+        "accepted",
+        "coupon_unavailable",
+        "accepted",
+    ]
+    assert results[3]["member_balance"] == 0
+    results = push(
+        client,
+        paired,
+        [
+            ev.void(member, earn["event_id"]),  # already_voided
+            ev.void(member, use["event_id"]),  # coupon available again
+            ev.coupon(member, coupon["coupon_id"]),
+            ev.void(member, enrol["event_id"]),  # not_voidable
+        ],
+    )["results"]
+    assert [r.get("code") or r["status"] for r in results] == [
+        "already_voided",
+        "accepted",
+        "accepted",
+        "not_voidable",
+    ]
+    state, _ = pull_all(client, paired)
+    assert state[("coupon", coupon["coupon_id"])]["data"]["status"] == "redeemed"
+    assert state[("member", member)]["data"]["lifetime_points"] == 0
+
+
+def test_watermark_and_gaps(client: TestClient, paired: Pairing) -> None:
+    ev = paired.events
+    member = _enrolled(client, paired)  # seq 1
+    two, three, four = ev.adjust(member, 1), ev.adjust(member, 1), ev.adjust(member, 1)
+    body = push(client, paired, [two, four])
+    assert body["terminal_watermark"] == 2 and body["missing_seqs"] == [3]
+    body = push(client, paired, [three])
+    assert body["terminal_watermark"] == 4 and body["missing_seqs"] == []
