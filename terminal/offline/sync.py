@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from shared.domain.business_day import parse_closing_time, store_zone
+from shared.domain.money import check_currency
+from shared.errors import ValidationFailed
 from shared.protocol import Change, PushResult, StoreSettings
 from terminal.offline.clock import Clock, to_text, utc_now
 from terminal.offline.db import Replica
@@ -87,6 +90,13 @@ class SyncStore:
             row.member_code_prefix = member_code_prefix
 
     def save_store_settings(self, settings: StoreSettings) -> None:
+        check_currency(settings.currency)
+        store_zone(settings.timezone)
+        parse_closing_time(settings.closing_time)
+        if not (len(settings.phone_region) == 2 and settings.phone_region.isalpha()):
+            raise ValidationFailed(
+                f"Not a region code: {settings.phone_region!r}", code="invalid_setting"
+            )
         with self.replica.write() as session:
             StoreRepository(session).save(
                 StoreSettingsRow(
@@ -98,6 +108,21 @@ class SyncStore:
                     language=settings.language,
                     closing_time=settings.closing_time,
                 )
+            )
+
+    def store_settings(self) -> StoreSettings | None:
+        with self.replica.read() as session:
+            row = StoreRepository(session).get()
+            if row is None:
+                return None
+            return StoreSettings(
+                store_code=row.store_code,
+                name=row.name,
+                currency=row.currency,
+                timezone=row.timezone,
+                phone_region=row.phone_region,
+                language=row.language,
+                closing_time=row.closing_time,
             )
 
     def set_cursor(self, cursor: str | None) -> None:
