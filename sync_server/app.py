@@ -37,7 +37,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         settings=settings,
         database=database,
         terminals=TerminalService(database, settings),
-        push=PushService(database),
+        push=PushService(database, pause_before_commit=settings.fault_pause_before_commit_seconds),
         pull=PullService(database, max_limit=settings.pull_max_limit),
         day_close=DayCloseService(database),
     )

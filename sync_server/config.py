@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     pull_default_limit: int = 1000
     pull_max_limit: int = 5000
     db_pool_size: int = 5
+    # Fault injection for tests only: a push sleeps this long after writing everything
+    # and before committing, so a test can kill the server mid-batch. Keep it 0.
+    fault_pause_before_commit_seconds: float = 0.0
 
     def resolved_database_url(self) -> str:
         """The configured URL, or an embedded SQLite file in the data directory."""

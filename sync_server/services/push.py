@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +46,9 @@ def content_hash(text: str) -> str:
 
 
 class PushService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, pause_before_commit: float = 0.0) -> None:
         self.database = database
+        self.pause_before_commit = pause_before_commit  # fault injection for tests
         self._programs: dict[int, LoyaltyProgram] = {}
 
     def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:
@@ -64,7 +66,10 @@ class PushService:
         for attempt in range(_MAX_ATTEMPTS):
             try:
                 with self.database.write() as session:
-                    return self._push(session, terminal_id, incoming)
+                    response = self._push(session, terminal_id, incoming)
+                    if self.pause_before_commit:
+                        time.sleep(self.pause_before_commit)
+                    return response
             except (IntegrityError, OperationalError):
                 # A concurrent writer won a race the locks do not cover (two terminals
                 # enrolling one member code at once, a deadlock): retry on fresh data.

@@ -97,3 +97,63 @@ class ServerProcess:
     def restart(self) -> None:
         self.kill()
         self.start()
+
+
+def _read_message(sock: socket.socket) -> bytes:
+    """One HTTP/1.1 message with a Content-Length body (what httpx and uvicorn send)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+class DroppingProxy:
+    """Forwards each request to the server, waits for the whole response (so the server
+    has committed), then closes the client's connection without sending it: a response
+    lost on the way back."""
+
+    def __init__(self, target_port: int) -> None:
+        import threading
+
+        self.target_port = target_port
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.responses: list[bytes] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            with client:
+                request = _read_message(client)
+                with socket.create_connection(("127.0.0.1", self.target_port)) as upstream:
+                    upstream.sendall(request)
+                    self.responses.append(_read_message(upstream))
+                client.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()
