@@ -7,6 +7,7 @@ needs QtMultimedia (PySide6-Addons and, on Linux, libpulse0); when it is missing
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import time
@@ -49,6 +50,7 @@ def _multimedia() -> Any | None:
         return None
 
 
+@functools.cache
 def camera_available() -> bool:
     module = _multimedia()
     return module is not None and bool(module.QMediaDevices.videoInputs())

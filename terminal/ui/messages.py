@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from shared.errors import DomainError
 from terminal.ui.formatting import format_money
@@ -30,10 +30,10 @@ def _max_hint(params: Params, currency: str) -> str:
         return ""
     points = int(params["max_points"])
     if points <= 0:
-        return " " + _t("Nothing can be redeemed on this sale.")
-    return " " + _t("At most {points} points ({value}) can be redeemed now.").format(
-        points=f"{points:,}", value=format_money(points, currency)
-    )
+        return " " + QCoreApplication.translate("Errors", "Nothing can be redeemed on this sale.")
+    return " " + QCoreApplication.translate(
+        "Errors", "At most {points} points ({value}) can be redeemed now."
+    ).format(points=f"{points:,}", value=format_money(points, currency))
 
 
 def _simple(text: str) -> Callable[[Params, str], str]:
@@ -41,39 +41,49 @@ def _simple(text: str) -> Callable[[Params, str], str]:
 
 
 def _invalid_pin(params: Params, _currency: str) -> str:
-    message = _t("Wrong staff code or PIN.")
+    message = QCoreApplication.translate("Errors", "Wrong staff code or PIN.")
     left = params.get("attempts_left")
     if left is not None:
-        message += " " + _t("{count} attempts left before the account locks.").format(count=left)
+        message += " " + QCoreApplication.translate(
+            "Errors", "{count} attempts left before the account locks."
+        ).format(count=left)
     return message
 
 
 def _staff_locked(params: Params, _currency: str) -> str:
-    message = _t("Too many wrong PINs: this staff account is locked.")
+    message = QCoreApplication.translate(
+        "Errors", "Too many wrong PINs: this staff account is locked."
+    )
     minutes = params.get("minutes") or params.get("lock_minutes")
     if minutes is None and params.get("seconds") is not None:
         minutes = max(1, -(-int(params["seconds"]) // 60))
     if minutes is not None:
-        message += " " + _t("Try again in {minutes} min or ask a manager.").format(minutes=minutes)
+        message += " " + QCoreApplication.translate(
+            "Errors", "Try again in {minutes} min or ask a manager."
+        ).format(minutes=minutes)
     return message
 
 
 def _invalid_amount(params: Params, currency: str) -> str:
     if "max_amount_cents" in params:
-        return _t("The amount is larger than any sale the program accepts ({max}).").format(
-            max=format_money(int(params["max_amount_cents"]), currency)
-        )
-    return _t("Enter a sale amount greater than zero, for example 12.50.")
-
-
-def _below_minimum(params: Params, _currency: str) -> str:
-    return _t("At least {min} points must be redeemed at once.").format(
-        min=f"{int(params.get('min_points', 100)):,}"
+        return QCoreApplication.translate(
+            "Errors", "The amount is larger than any sale the program accepts ({max})."
+        ).format(max=format_money(int(params["max_amount_cents"]), currency))
+    return QCoreApplication.translate(
+        "Errors", "Enter a sale amount greater than zero, for example 12.50."
     )
 
 
+def _below_minimum(params: Params, _currency: str) -> str:
+    return QCoreApplication.translate(
+        "Errors", "At least {min} points must be redeemed at once."
+    ).format(min=f"{int(params.get('min_points', 100)):,}")
+
+
 def _exceeds_sale_cap(params: Params, currency: str) -> str:
-    message = _t("Points may pay at most {percent}% of the sale ({cap}).").format(
+    message = QCoreApplication.translate(
+        "Errors", "Points may pay at most {percent}% of the sale ({cap})."
+    ).format(
         percent=params.get("percent", 50),
         cap=format_money(int(params.get("cap_cents", 0)), currency),
     )
@@ -81,16 +91,17 @@ def _exceeds_sale_cap(params: Params, currency: str) -> str:
 
 
 def _insufficient(params: Params, currency: str) -> str:
-    message = _t("The member has only {balance} points.").format(
+    message = QCoreApplication.translate("Errors", "The member has only {balance} points.").format(
         balance=f"{int(params.get('balance', 0)):,}"
     )
     return message + _max_hint(params, currency)
 
 
 def _offline_cap(params: Params, currency: str) -> str:
-    message = _t(
+    message = QCoreApplication.translate(
+        "Errors",
         "While the till is offline a member may redeem at most {cap} points a day; "
-        "{left} are left today."
+        "{left} are left today.",
     ).format(cap=f"{int(params.get('cap', 2000)):,}", left=f"{int(params.get('left', 0)):,}")
     return message + _max_hint(params, currency)
 
@@ -98,34 +109,86 @@ def _offline_cap(params: Params, currency: str) -> str:
 _MESSAGES: dict[str, Callable[[Params, str], str]] = {
     "invalid_pin": _invalid_pin,
     "staff_locked": _staff_locked,
-    "manager_required": _simple("A manager must approve this: enter a manager's code and PIN."),
-    "not_signed_in": _simple("Sign in first."),
-    "unknown_member": _simple("No member found with this code."),
-    "unknown_staff": _simple("Wrong staff code or PIN."),
+    "manager_required": _simple(
+        QT_TRANSLATE_NOOP("Errors", "A manager must approve this: enter a manager's code and PIN.")
+    ),
+    "not_signed_in": _simple(QT_TRANSLATE_NOOP("Errors", "Sign in first.")),
+    "unknown_member": _simple(QT_TRANSLATE_NOOP("Errors", "No member found with this code.")),
+    "unknown_staff": _simple(QT_TRANSLATE_NOOP("Errors", "Wrong staff code or PIN.")),
     "invalid_amount": _invalid_amount,
-    "invalid_points": _simple("Enter a whole number of points greater than zero."),
+    "invalid_points": _simple(
+        QT_TRANSLATE_NOOP("Errors", "Enter a whole number of points greater than zero.")
+    ),
     "below_minimum_redeem": _below_minimum,
     "exceeds_sale_cap": _exceeds_sale_cap,
     "insufficient_balance": _insufficient,
     "offline_daily_cap": _offline_cap,
-    "coupon_unavailable": _simple("This coupon has already been used or has expired."),
-    "already_voided": _simple("This transaction has already been voided."),
-    "not_voidable": _simple("This transaction cannot be voided."),
-    "invalid_member_code": _simple(
-        "Not a valid member code: it was mistyped or misread. Scan or type it again."
+    "coupon_unavailable": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This coupon has already been used or has expired.")
     ),
-    "invalid_qr_payload": _simple("This QR code is not a member card."),
-    "invalid_phone": _simple("Enter a valid mobile phone number."),
-    "invalid_name": _simple("Enter the member's name (1 to 100 characters)."),
-    "invalid_email": _simple("Enter a valid e-mail address or leave it empty."),
-    "duplicate_sale": _simple("This sale has already been recorded for this member."),
-    "member_exists": _simple("A member with this phone number already exists."),
-    "invalid_currency": _simple("The store currency is not set up correctly."),
-    "not_paired": _simple("This till is not paired with head office yet."),
-    "invalid_pairing_code": _simple("The pairing code is wrong, expired or already used."),
-    "offline": _simple("Head office cannot be reached; the till keeps working offline."),
-    "not_found": _simple("Nothing was found."),
-    "access_denied": _simple("You are not allowed to do this."),
+    "already_voided": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This transaction has already been voided.")
+    ),
+    "not_voidable": _simple(QT_TRANSLATE_NOOP("Errors", "This transaction cannot be voided.")),
+    "invalid_member_code": _simple(
+        QT_TRANSLATE_NOOP(
+            "Errors", "Not a valid member code: it was mistyped or misread. Scan or type it again."
+        )
+    ),
+    "invalid_qr_payload": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This QR code is not a member card.")
+    ),
+    "invalid_phone": _simple(QT_TRANSLATE_NOOP("Errors", "Enter a valid mobile phone number.")),
+    "invalid_name": _simple(
+        QT_TRANSLATE_NOOP("Errors", "Enter the member's name (1 to 100 characters).")
+    ),
+    "invalid_email": _simple(
+        QT_TRANSLATE_NOOP("Errors", "Enter a valid e-mail address or leave it empty.")
+    ),
+    "duplicate_sale": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This sale has already been recorded for this member.")
+    ),
+    "member_exists": _simple(
+        QT_TRANSLATE_NOOP("Errors", "A member with this phone number already exists.")
+    ),
+    "invalid_currency": _simple(
+        QT_TRANSLATE_NOOP("Errors", "The store currency is not set up correctly.")
+    ),
+    "not_paired": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This till is not paired with head office yet.")
+    ),
+    "invalid_pairing_code": _simple(
+        QT_TRANSLATE_NOOP("Errors", "The pairing code is wrong, expired or already used.")
+    ),
+    "offline": _simple(
+        QT_TRANSLATE_NOOP(
+            "Errors", "Head office cannot be reached; the till keeps working offline."
+        )
+    ),
+    "sign_in_required": _simple(QT_TRANSLATE_NOOP("Errors", "Sign in first.")),
+    "member_inactive": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This member's account is not active; no points can change.")
+    ),
+    "unknown_event": _simple(QT_TRANSLATE_NOOP("Errors", "This transaction is not on this till.")),
+    "invalid_sale_ref": _simple(
+        QT_TRANSLATE_NOOP("Errors", "The receipt number is too long or has invalid characters.")
+    ),
+    "invalid_reason": _simple(
+        QT_TRANSLATE_NOOP("Errors", "Enter a reason (up to 500 characters).")
+    ),
+    "invalid_birthday": _simple(QT_TRANSLATE_NOOP("Errors", "Enter the birthday as YYYY-MM-DD.")),
+    "invalid_page": _simple(QT_TRANSLATE_NOOP("Errors", "No more results.")),
+    "terminal_not_configured": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This till is not set up yet: pair it with head office.")
+    ),
+    "terminal_not_paired": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This till is not paired with head office yet.")
+    ),
+    "member_code_exhausted": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This till cannot issue more member codes; call head office.")
+    ),
+    "not_found": _simple(QT_TRANSLATE_NOOP("Errors", "Nothing was found.")),
+    "access_denied": _simple(QT_TRANSLATE_NOOP("Errors", "You are not allowed to do this.")),
 }
 
 
@@ -138,9 +201,13 @@ def error_message(error: BaseException, currency: str = "CNY") -> str:
                 return build(error.params, currency)
             except (KeyError, TypeError, ValueError):
                 log.exception("bad params for %s: %r", error.code, error.params)
-        return _t("The operation was refused ({code}).").format(code=error.code)
+        return QCoreApplication.translate("Errors", "The operation was refused ({code}).").format(
+            code=error.code
+        )
     log.error("unexpected error", exc_info=error)
-    return _t("Something went wrong. Try again; if it happens again, call a manager.")
+    return QCoreApplication.translate(
+        "Errors", "Something went wrong. Try again; if it happens again, call a manager."
+    )
 
 
 def known_codes() -> frozenset[str]:

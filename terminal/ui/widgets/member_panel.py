@@ -137,8 +137,12 @@ class MemberPanel(Retranslating):
             self.pending_label.setText(self.tr("all points confirmed by head office"))
         self.coupons.clear()
         for coupon in member.coupons:
-            text = self.tr("%1 — expires %2").replace("%1", coupon.title)
-            item = QListWidgetItem(text.replace("%2", format_date(coupon.expires_at)))
+            if coupon.expires_at is None:
+                text = self.tr("%1 — no expiry").replace("%1", coupon.title)
+            else:
+                text = self.tr("%1 — expires %2").replace("%1", coupon.title)
+                text = text.replace("%2", format_date(coupon.expires_at))
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, coupon.coupon_id)
             self.coupons.addItem(item)
         if not member.coupons:

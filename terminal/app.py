@@ -1,0 +1,162 @@
+"""Composition root: settings -> replica -> services -> window.
+
+``terminal/cli.py`` starts the GUI with ``run_gui(settings)``; tests, screenshots and the
+benchmark use ``build_window`` with a replica of their own. Nothing here holds module
+state: every object is built from the settings passed in.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared.domain.program import LoyaltyProgram
+from terminal.config import TerminalSettings
+from terminal.offline.credentials import CredentialStore
+from terminal.offline.db import Replica
+from terminal.offline.repositories import (
+    ProgramRepository,
+    StoreRepository,
+    TerminalStateRepository,
+)
+from terminal.services import Services, build_services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaFacts:
+    """Store and program facts for the UI until the services expose them (read-only)."""
+
+    replica: Replica
+
+    def store_info(self) -> Any:
+        from terminal.ui.backend import StoreInfo
+
+        with self.replica.read() as session:
+            store = StoreRepository(session).get()
+            state = TerminalStateRepository(session).get()
+            if store is None:
+                return StoreInfo(terminal_id=state.terminal_id or "")
+            return StoreInfo(
+                store_code=store.store_code,
+                name=store.name,
+                currency=store.currency,
+                language=store.language,
+                terminal_id=state.terminal_id or "",
+            )
+
+    def program(self) -> LoyaltyProgram:
+        with self.replica.read() as session:
+            return ProgramRepository(session).current()
+
+
+def make_sync_loop(
+    settings: TerminalSettings, replica: Replica, credentials: CredentialStore
+) -> Any | None:
+    """The background sync loop, or None when the terminal is not paired or sync is absent."""
+    if not credentials.token():
+        return None
+    try:
+        from terminal.offline.sync import SyncStore
+        from terminal.offline.sync_client import SyncClient
+        from terminal.offline.sync_engine import SyncEngine, SyncLoop
+
+        port = SyncStore(replica)
+        client = SyncClient(settings.server_url, credentials.token)
+        return SyncLoop(SyncEngine(port, client))  # type: ignore[arg-type]
+    except (ImportError, TypeError) as error:
+        log.warning("sync loop not started: %s", error)
+        return None
+
+
+def make_backend(
+    settings: TerminalSettings,
+    replica: Replica,
+    services: Services,
+    *,
+    sync_now: Callable[[], None] | None = None,
+) -> Any:
+    from terminal.ui.backend import Backend
+    from terminal.ui.reporting import build_report
+
+    facts = ReplicaFacts(replica)
+
+    def report(date_from: date, date_to: date) -> Any:
+        return build_report(services, date_from, date_to)
+
+    return Backend(
+        services=services,
+        store_info=facts.store_info,
+        program=facts.program,
+        report=report,
+        sync_now=sync_now or (lambda: None),
+        server_url=settings.server_url,
+    )
+
+
+def build_window(backend: Any, *, language: str | None = None, auto_lock_seconds: int = 180) -> Any:
+    """The main window on ``backend``; a QApplication must exist. Store facts load at once."""
+    from PySide6.QtWidgets import QApplication
+
+    from terminal.ui.i18n import LanguageManager, system_language
+    from terminal.ui.main_window import MainWindow
+    from terminal.ui.session import TillSession
+    from terminal.ui.worker import Runner
+
+    app = QApplication.instance()
+    assert app is not None, "create the QApplication first"
+    runner = Runner()
+    session = TillSession(backend, runner)
+    runner.setParent(session)
+    languages = LanguageManager(app, session)
+    store = backend.store_info()
+    session.set_store(store, backend.program())
+    languages.set_language(language or store.language or system_language())
+    window = MainWindow(session, languages, auto_lock_seconds=auto_lock_seconds)
+    session.setParent(window)
+    return window
+
+
+def make_application(argv: list[str] | None = None) -> Any:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from terminal.ui.theme import apply_theme
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+        app.setApplicationName("pos-terminal")
+        app.setOrganizationName("pos-member-terminal")
+    apply_theme(app)
+    return app
+
+
+def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
+    """Open the till window and run until it is closed; returns the exit code."""
+    app = make_application()
+    replica = Replica(settings.replica_path, busy_timeout_ms=settings.busy_timeout_ms)
+    credentials = CredentialStore(settings.keyring_service)
+    services = build_services(replica, settings, credentials=credentials)
+    loop = make_sync_loop(settings, replica, credentials)
+    backend = make_backend(
+        settings, replica, services, sync_now=loop.trigger if loop is not None else None
+    )
+    window = build_window(backend, language=language)
+    window.showMaximized()
+    if loop is not None:
+        loop.start()
+    try:
+        return int(app.exec())
+    finally:
+        if loop is not None:
+            loop.stop()

@@ -1,0 +1,171 @@
+"""The one checkout screen: search/scan on top, the member on the left, the sale on the right."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from terminal.services import CouponView, MemberView, Receipt
+from terminal.ui.base import Retranslating
+from terminal.ui.screens.member_search import MemberSearch
+from terminal.ui.screens.sale_panel import SalePanel
+from terminal.ui.session import TillSession
+from terminal.ui.widgets import member_panel as panel_model
+from terminal.ui.widgets.member_panel import MemberPanel
+
+
+def _expiry(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def panel_view(
+    member: MemberView, coupons: list[CouponView], tier_names: dict[str, str]
+) -> panel_model.MemberView:
+    """The member panel's view of a service ``MemberView`` and its usable coupons."""
+    return panel_model.MemberView(
+        member_id=member.member_id,
+        member_code=member.member_code,
+        name=member.display_name,
+        masked_phone=member.phone_masked,
+        tier_code=member.tier,
+        tier_name=tier_names.get(member.tier, member.tier),
+        balance=member.balance,
+        pending_points=member.pending_points,
+        coupons=tuple(
+            panel_model.CouponView(c.coupon_id, c.title, _expiry(c.expires_at))
+            for c in coupons
+            if c.status == "available"
+        ),
+    )
+
+
+class CheckoutScreen(Retranslating):
+    enroll_requested = Signal()
+    card_requested = Signal(object)  # MemberView
+    void_requested = Signal(object)  # MemberView | None
+
+    def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.member: MemberView | None = None
+        self.search = MemberSearch(session)
+        self.search.member_found.connect(self.show_member)
+        self.panel = MemberPanel()
+        self.panel.coupons.currentItemChanged.connect(self._coupon_selected)
+        self.sale = SalePanel(session)
+        self.sale.receipt.connect(self._after_receipt)
+        self.card_button = QPushButton()
+        self.card_button.setObjectName("cardButton")
+        self.card_button.clicked.connect(self._card)
+        self.void_button = QPushButton()
+        self.void_button.setObjectName("voidButton")
+        self.void_button.clicked.connect(lambda: self.void_requested.emit(self.member))
+        self.enroll_button = QPushButton()
+        self.enroll_button.setObjectName("enrollButton")
+        self.enroll_button.clicked.connect(self.enroll_requested)
+        self.clear_button = QPushButton()
+        self.clear_button.setObjectName("clearMember")
+        self.clear_button.clicked.connect(self.clear)
+
+        left = QVBoxLayout()
+        left.addWidget(self.search)
+        left.addWidget(self.panel, 1)
+        buttons = QHBoxLayout()
+        for button in (self.card_button, self.void_button, self.enroll_button, self.clear_button):
+            buttons.addWidget(button)
+        right = QVBoxLayout()
+        right.addWidget(self.sale)
+        right.addStretch(1)
+        right.addLayout(buttons)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 1)
+        layout.addLayout(right, 1)
+        self.show_member(None)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.card_button.setText(self.tr("Member card (F5)"))
+        self.void_button.setText(self.tr("Void (F6)"))
+        self.enroll_button.setText(self.tr("Enroll (F4)"))
+        self.clear_button.setText(self.tr("Next customer (Esc)"))
+
+    def focus_search(self) -> None:
+        self.search.focus()
+
+    def lookup_scan(self, payload: str) -> None:
+        self.search.lookup_scan(payload)
+
+    def clear(self) -> None:
+        self.search.clear()
+        self.show_member(None)
+        self.search.focus()
+
+    def show_member(self, member: MemberView | None) -> None:
+        self.member = member
+        self.card_button.setEnabled(member is not None)
+        self.sale.set_member(member)
+        if member is None:
+            self.panel.show_member(None)
+            return
+        self.panel.show_member(panel_view(member, [], self._tier_names()))
+        self.session.runner.submit(
+            self.session.services.lookup.coupons,
+            member.member_id,
+            on_result=lambda coupons: self._with_coupons(member, coupons),
+            on_error=lambda _error: None,
+            context=self,
+        )
+        self.sale.amount.setFocus()
+
+    def refresh_member(self) -> None:
+        if self.member is not None:
+            self.session.runner.submit(
+                self.session.services.lookup.member,
+                self.member.member_id,
+                on_result=self._refreshed,
+                on_error=lambda _error: None,
+                context=self,
+            )
+
+    def _refreshed(self, member: MemberView) -> None:
+        if self.member is not None and member.member_id == self.member.member_id:
+            self.member = member
+            self.sale.set_member(member)
+            self._reload_coupons(member)
+
+    def _with_coupons(self, member: MemberView, coupons: list[CouponView]) -> None:
+        if self.member is not None and self.member.member_id == member.member_id:
+            self.panel.show_member(panel_view(self.member, coupons, self._tier_names()))
+
+    def _reload_coupons(self, member: MemberView) -> None:
+        self.panel.show_member(panel_view(member, [], self._tier_names()))
+        self.session.runner.submit(
+            self.session.services.lookup.coupons,
+            member.member_id,
+            on_result=lambda coupons: self._with_coupons(member, coupons),
+            on_error=lambda _error: None,
+            context=self,
+        )
+
+    def _after_receipt(self, receipt: Receipt) -> None:
+        self.member = receipt.member
+        self.sale.member = receipt.member
+        self._reload_coupons(receipt.member)
+
+    def _coupon_selected(self, item: QListWidgetItem | None) -> None:
+        coupon_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        self.sale.set_coupon(coupon_id if isinstance(coupon_id, str) else None)
+
+    def _card(self) -> None:
+        if self.member is not None:
+            self.card_requested.emit(self.member)
+
+    def _tier_names(self) -> dict[str, str]:
+        return {tier.code: tier.name for tier in self.session.program.tiers}

@@ -1,0 +1,250 @@
+"""Manager reports for a date range: figures, an hourly chart, top members; CSV and PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import QDate
+from PySide6.QtGui import QPageSize, QTextDocument
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from terminal.ui.backend import ReportView
+from terminal.ui.base import Retranslating
+from terminal.ui.formatting import format_money, format_points
+from terminal.ui.messages import error_message
+from terminal.ui.reporting import report_csv
+from terminal.ui.session import TillSession
+from terminal.ui.widgets.hourly_chart import HourlyChart
+
+
+class ReportsScreen(Retranslating):
+    def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.report: ReportView | None = None
+        self.title = QLabel()
+        self.title.setProperty("role", "title")
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today)
+        self.date_from.setObjectName("reportFrom")
+        self.date_to = QDateEdit(today)
+        self.date_to.setObjectName("reportTo")
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.today_button = QPushButton()
+        self.today_button.setObjectName("reportToday")
+        self.today_button.clicked.connect(self.show_today)
+        self.run_button = QPushButton()
+        self.run_button.setObjectName("reportRun")
+        self.run_button.setProperty("role", "primary")
+        self.run_button.clicked.connect(self.refresh)
+        self.csv_button = QPushButton()
+        self.csv_button.setObjectName("reportCsv")
+        self.csv_button.clicked.connect(self._ask_csv)
+        self.pdf_button = QPushButton()
+        self.pdf_button.setObjectName("reportPdf")
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        self.figure_names = [QLabel() for _ in range(6)]
+        self.figure_values = [QLabel() for _ in range(6)]
+        for label in self.figure_values:
+            label.setProperty("role", "big")
+        self.figure_values[0].setObjectName("reportTransactions")
+        self.chart = HourlyChart()
+        self.top = QTableWidget(0, 4)
+        self.top.setObjectName("reportTop")
+        self.top.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.top.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.message = QLabel()
+        self.message.setProperty("role", "error")
+
+        controls = QHBoxLayout()
+        for widget in (self.date_from, self.date_to, self.today_button, self.run_button):
+            controls.addWidget(widget)
+        controls.addStretch(1)
+        controls.addWidget(self.csv_button)
+        controls.addWidget(self.pdf_button)
+        figures = QGridLayout()
+        for index, (name, value) in enumerate(
+            zip(self.figure_names, self.figure_values, strict=True)
+        ):
+            figures.addWidget(name, (index // 3) * 2, index % 3)
+            figures.addWidget(value, (index // 3) * 2 + 1, index % 3)
+        lower = QHBoxLayout()
+        lower.addWidget(self.chart, 3)
+        lower.addWidget(self.top, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addLayout(controls)
+        layout.addWidget(self.message)
+        layout.addLayout(figures)
+        layout.addLayout(lower, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Reports"))
+        self.today_button.setText(self.tr("Today"))
+        self.run_button.setText(self.tr("Show"))
+        self.csv_button.setText(self.tr("Export CSV"))
+        self.pdf_button.setText(self.tr("Export PDF"))
+        for label, text in zip(self.figure_names, self._figure_titles(), strict=True):
+            label.setText(text)
+        self.top.setHorizontalHeaderLabels(
+            [self.tr("Member no."), self.tr("Name"), self.tr("Points earned"), self.tr("Sales")]
+        )
+        self.chart.set_titles(self.tr("Transactions per hour"), self.tr("Hour"))
+        self._fill()
+
+    def _figure_titles(self) -> list[str]:
+        return [
+            self.tr("Member transactions"),
+            self.tr("Points earned"),
+            self.tr("Points redeemed"),
+            self.tr("Sales to members"),
+            self.tr("Enrollments"),
+            self.tr("Voids"),
+        ]
+
+    def show_today(self) -> None:
+        self.date_from.setDate(QDate.currentDate())
+        self.date_to.setDate(QDate.currentDate())
+        self.refresh()
+
+    def range(self) -> tuple[date, date]:
+        low, high = self.date_from.date().toPython(), self.date_to.date().toPython()
+        return (low, high) if low <= high else (high, low)
+
+    def refresh(self) -> None:
+        low, high = self.range()
+        self.message.clear()
+        self.session.runner.submit(
+            self.session.backend.report,
+            low,
+            high,
+            on_result=self._show,
+            on_error=lambda error: self.message.setText(
+                error_message(error, self.session.currency)
+            ),
+            context=self,
+        )
+
+    def _show(self, report: ReportView) -> None:
+        self.report = report
+        self._fill()
+
+    def _fill(self) -> None:
+        report = self.report
+        self.csv_button.setEnabled(report is not None)
+        self.pdf_button.setEnabled(report is not None)
+        if report is None:
+            for label in self.figure_values:
+                label.setText("—")
+            self.chart.set_counts([0] * 24)
+            return
+        currency = self.session.currency
+        values = [
+            f"{report.transactions:,}",
+            format_points(report.points_earned),
+            format_points(report.points_redeemed),
+            format_money(report.member_sales_cents, currency),
+            f"{report.enrollments:,}",
+            f"{report.voids:,}",
+        ]
+        for label, text in zip(self.figure_values, values, strict=True):
+            label.setText(text)
+        self.chart.set_counts(list(report.hourly_transactions))
+        self.top.setRowCount(len(report.top_members))
+        for row, member in enumerate(report.top_members):
+            cells = [
+                member.member_code,
+                member.name,
+                format_points(member.points_earned),
+                format_money(member.amount_cents, currency),
+            ]
+            for column, text in enumerate(cells):
+                self.top.setItem(row, column, QTableWidgetItem(text))
+
+    # --- export ---------------------------------------------------------------------
+
+    def csv_text(self) -> str:
+        assert self.report is not None
+        titles = self._figure_titles()
+        labels = {
+            "figure": self.tr("Figure"),
+            "value": self.tr("Value"),
+            "from": self.tr("From"),
+            "to": self.tr("To"),
+            "transactions": titles[0],
+            "earned": titles[1],
+            "redeemed": titles[2],
+            "sales": titles[3],
+            "enrollments": titles[4],
+            "voids": titles[5],
+            "hour": self.tr("Hour"),
+            "member": self.tr("Member no."),
+            "name": self.tr("Name"),
+        }
+        currency = self.session.currency
+        money = {"sales": format_money(self.report.member_sales_cents, currency)}
+        for member in self.report.top_members:
+            money[member.member_code] = format_money(member.amount_cents, currency)
+        return report_csv(self.report, labels, money)
+
+    def save_csv(self, path: str) -> None:
+        Path(path).write_text(self.csv_text(), encoding="utf-8-sig")
+
+    def save_pdf(self, path: str) -> None:
+        assert self.report is not None
+        rows = "".join(
+            f"<tr><td>{escape(name.text())}</td><td align='right'>{escape(value.text())}</td></tr>"
+            for name, value in zip(self.figure_names, self.figure_values, strict=True)
+        )
+        top = "".join(
+            "<tr>"
+            + "".join(f"<td>{escape(self.top.item(r, c).text())}</td>" for c in range(4))
+            + "</tr>"
+            for r in range(self.top.rowCount())
+        )
+        low, high = self.range()
+        html = (
+            f"<h1>{escape(self.tr('Reports'))}: {escape(self.session.store.name)}</h1>"
+            f"<p>{low.isoformat()} – {high.isoformat()}</p>"
+            f"<table cellpadding='4'>{rows}</table>"
+            f"<h2>{escape(self.tr('Top members'))}</h2><table cellpadding='4'>{top}</table>"
+        )
+        document = QTextDocument()
+        document.setHtml(html)
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+        printer.setOutputFileName(path)
+        document.print_(printer)
+
+    def _ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export CSV"), "report.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.save_csv(path)
+
+    def _ask_pdf(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export PDF"), "report.pdf", "PDF (*.pdf)"
+        )
+        if path:
+            self.save_pdf(path)

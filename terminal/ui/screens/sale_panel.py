@@ -1,0 +1,324 @@
+"""Earn and redeem for the member on screen: amount, points preview, limits explained."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QIntValidator
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from shared.domain.money import parse_amount
+from shared.domain.program import RedeemLimits
+from shared.errors import DomainError
+from terminal.services import MemberView, Receipt
+from terminal.ui.base import Retranslating
+from terminal.ui.formatting import format_money, format_points
+from terminal.ui.messages import error_message
+from terminal.ui.session import TillSession
+
+
+def new_sale_ref() -> str:
+    return "T-" + uuid.uuid4().hex[:12].upper()
+
+
+class SalePanel(Retranslating):
+    """``receipt(Receipt)`` after every recorded earn, redemption or coupon."""
+
+    receipt = Signal(object)
+
+    def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.member: MemberView | None = None
+        self.coupon_id: str | None = None
+        self.limits: RedeemLimits | None = None
+        self._limits_generation = 0
+        self.amount = QLineEdit()
+        self.amount.setObjectName("amountField")
+        self.amount.textChanged.connect(self._amount_changed)
+        self.amount.returnPressed.connect(self.earn)
+        self.sale_ref = QLineEdit()
+        self.sale_ref.setObjectName("saleRefField")
+        self.sale_ref.setMaxLength(200)
+        self.preview = QLabel()
+        self.preview.setObjectName("earnPreview")
+        self.earn_button = QPushButton()
+        self.earn_button.setObjectName("earnButton")
+        self.earn_button.setProperty("role", "primary")
+        self.earn_button.clicked.connect(self.earn)
+        self.points = QLineEdit()
+        self.points.setObjectName("redeemPoints")
+        self.points.setValidator(QIntValidator(0, 10_000_000, self))
+        self.points.returnPressed.connect(self.redeem)
+        self.max_button = QPushButton()
+        self.max_button.setObjectName("redeemMax")
+        self.max_button.clicked.connect(self._use_max)
+        self.limits_label = QLabel()
+        self.limits_label.setObjectName("redeemLimits")
+        self.limits_label.setWordWrap(True)
+        self.limits_label.setProperty("role", "muted")
+        self.redeem_button = QPushButton()
+        self.redeem_button.setObjectName("redeemButton")
+        self.redeem_button.clicked.connect(self.redeem)
+        self.coupon_button = QPushButton()
+        self.coupon_button.setObjectName("couponButton")
+        self.coupon_button.clicked.connect(self.redeem_coupon)
+        self.message = QLabel()
+        self.message.setObjectName("saleMessage")
+        self.message.setWordWrap(True)
+        self._limits_timer = QTimer(self)
+        self._limits_timer.setSingleShot(True)
+        self._limits_timer.timeout.connect(self._fetch_limits)
+
+        self.amount_label = QLabel()
+        self.sale_ref_label = QLabel()
+        self.points_label = QLabel()
+        self.form = QFormLayout(self)
+        self.form.addRow(self.amount_label, self.amount)
+        self.form.addRow(self.sale_ref_label, self.sale_ref)
+        self.form.addRow("", self.preview)
+        self.form.addRow("", self.earn_button)
+        redeem_row = QHBoxLayout()
+        redeem_row.addWidget(self.points, 1)
+        redeem_row.addWidget(self.max_button)
+        self.form.addRow(self.points_label, redeem_row)
+        self.form.addRow("", self.limits_label)
+        self.form.addRow("", self.redeem_button)
+        self.form.addRow("", self.coupon_button)
+        self.form.addRow(self.message)
+        self.set_member(None)
+
+    def retranslate(self) -> None:
+        self.amount_label.setText(self.tr("Sale amount (%1)").replace("%1", self.session.currency))
+        self.sale_ref_label.setText(self.tr("Receipt no."))
+        self.points_label.setText(self.tr("Redeem points"))
+        self.amount.setPlaceholderText(self.tr("e.g. 128.00"))
+        self.sale_ref.setPlaceholderText(self.tr("optional"))
+        self.earn_button.setText(self.tr("Earn points (F2)"))
+        self.max_button.setText(self.tr("Max"))
+        self.redeem_button.setText(self.tr("Redeem (F3)"))
+        self.coupon_button.setText(self.tr("Use selected coupon"))
+        self._update_preview()
+        self._show_limits()
+
+    def set_member(self, member: MemberView | None) -> None:
+        changed = member is None or self.member is None or member.member_id != self.member.member_id
+        self.member = member
+        if changed:
+            self.amount.clear()
+            self.sale_ref.clear()
+            self.points.clear()
+            self.message.clear()
+            self.limits = None
+        for widget in (self.amount, self.sale_ref, self.points, self.earn_button, self.max_button):
+            widget.setEnabled(member is not None)
+        self.redeem_button.setEnabled(member is not None)
+        self.set_coupon(None)
+        self.retranslate()
+        self._fetch_limits()
+
+    def set_coupon(self, coupon_id: str | None) -> None:
+        self.coupon_id = coupon_id
+        self.coupon_button.setEnabled(self.member is not None and coupon_id is not None)
+
+    def amount_cents(self) -> int | None:
+        try:
+            return parse_amount(self.amount.text(), self.session.currency)
+        except DomainError:
+            return None
+
+    # --- earn -----------------------------------------------------------------------
+
+    def _amount_changed(self) -> None:
+        self._update_preview()
+        self._limits_timer.start(150)
+
+    def _update_preview(self) -> None:
+        cents, member = self.amount_cents(), self.member
+        if member is None or not cents:
+            self.preview.setText(self.tr("Enter the sale amount to see the points."))
+            return
+        try:
+            points = self.session.program.points_for_sale(cents, member.lifetime_points)
+        except DomainError as error:
+            self.preview.setText(error_message(error, self.session.currency))
+            return
+        self.preview.setText(
+            self.tr("%1 earns %2")
+            .replace("%1", format_money(cents, self.session.currency))
+            .replace("%2", format_points(points))
+        )
+
+    def earn(self) -> None:
+        member, staff = self.member, self.session.staff
+        if member is None or staff is None:
+            return
+        cents = self._require_amount()
+        if cents is None:
+            return
+        self._busy(True)
+        self.session.runner.submit(
+            self.session.services.sales.earn,
+            staff,
+            member.member_id,
+            amount_cents=cents,
+            sale_ref=self._sale_ref(),
+            on_result=self._done,
+            on_error=self._failed,
+            context=self,
+        )
+
+    # --- redeem ---------------------------------------------------------------------
+
+    def _fetch_limits(self) -> None:
+        self._limits_generation += 1
+        cents, member = self.amount_cents(), self.member
+        if member is None or not cents:
+            self.limits = None
+            self._show_limits()
+            return
+        generation = self._limits_generation
+
+        def show(limits: RedeemLimits) -> None:
+            if generation == self._limits_generation:
+                self.limits = limits
+                self._show_limits()
+
+        self.session.runner.submit(
+            self.session.services.sales.redeem_limits,
+            member.member_id,
+            sale_amount_cents=cents,
+            on_result=show,
+            on_error=lambda _error: None,
+            context=self,
+        )
+
+    def _show_limits(self) -> None:
+        limits, currency = self.limits, self.session.currency
+        if self.member is None:
+            self.limits_label.clear()
+        elif limits is None:
+            self.limits_label.setText(self.tr("Enter the sale amount to see what can be redeemed."))
+        else:
+            reasons = {
+                "insufficient_balance": self.tr("the member's balance"),
+                "exceeds_sale_cap": self.tr("points pay at most %1% of a sale (%2)")
+                .replace("%1", str(self.session.program.redeem_max_sale_percent))
+                .replace("%2", format_money(limits.sale_cap_cents, currency)),
+                "offline_daily_cap": self.tr(
+                    "the offline limit of %1 points per member a day"
+                ).replace("%1", f"{self.session.program.offline_daily_redeem_cap_points:,}"),
+            }
+            text = self.tr("Up to %1 (%2); limited by %3. Minimum %4 per redemption.")
+            text = (
+                text.replace("%1", format_points(limits.max_points))
+                .replace("%2", format_money(limits.max_value_cents, currency))
+                .replace("%3", reasons.get(limits.binding_limit, limits.binding_limit))
+                .replace("%4", format_points(limits.min_points))
+            )
+            self.limits_label.setText(text)
+
+    def _use_max(self) -> None:
+        if self.limits is not None:
+            self.points.setText(str(self.limits.max_points))
+
+    def redeem(self) -> None:
+        member, staff = self.member, self.session.staff
+        if member is None or staff is None:
+            return
+        cents = self._require_amount()
+        if cents is None:
+            return
+        try:
+            points = int(self.points.text())
+        except ValueError:
+            self._show_error(self.tr("Enter the points to redeem."))
+            self.points.setFocus()
+            return
+        self._busy(True)
+        self.session.runner.submit(
+            self.session.services.sales.redeem,
+            staff,
+            member.member_id,
+            points=points,
+            sale_amount_cents=cents,
+            sale_ref=self._sale_ref(),
+            on_result=self._done,
+            on_error=self._failed,
+            context=self,
+        )
+
+    def redeem_coupon(self) -> None:
+        member, staff = self.member, self.session.staff
+        if member is None or staff is None or self.coupon_id is None:
+            return
+        self._busy(True)
+        self.session.runner.submit(
+            self.session.services.sales.redeem_coupon,
+            staff,
+            member.member_id,
+            coupon_id=self.coupon_id,
+            sale_ref=self._sale_ref(),
+            on_result=self._done,
+            on_error=self._failed,
+            context=self,
+        )
+
+    # --- outcome --------------------------------------------------------------------
+
+    def _require_amount(self) -> int | None:
+        try:
+            return parse_amount(self.amount.text(), self.session.currency)
+        except DomainError as error:
+            self._show_error(error_message(error, self.session.currency))
+            self.amount.setFocus()
+            return None
+
+    def _sale_ref(self) -> str:
+        if not self.sale_ref.text().strip():
+            self.sale_ref.setText(new_sale_ref())
+        return self.sale_ref.text().strip()
+
+    def _busy(self, busy: bool) -> None:
+        for button in (self.earn_button, self.redeem_button, self.coupon_button):
+            button.setEnabled(not busy and self.member is not None)
+        self.coupon_button.setEnabled(not busy and self.coupon_id is not None)
+
+    def _done(self, receipt: Receipt) -> None:
+        self._busy(False)
+        currency = self.session.currency
+        if receipt.type == "points.earned":
+            text = self.tr("Earned %1.").replace("%1", format_points(receipt.points_delta))
+        elif receipt.type == "coupon.redeemed":
+            text = self.tr("Coupon used: %1 off.").replace(
+                "%1", format_money(receipt.value_cents or 0, currency)
+            )
+        else:
+            text = (
+                self.tr("Redeemed %1 = %2 off.")
+                .replace("%1", format_points(-receipt.points_delta))
+                .replace("%2", format_money(receipt.value_cents or 0, currency))
+            )
+        self.message.setProperty("role", "ok")
+        self._repolish(self.message)
+        self.message.setText(text)
+        self.amount.clear()
+        self.sale_ref.clear()
+        self.points.clear()
+        self.receipt.emit(receipt)
+        self.session.changed()
+
+    def _failed(self, error: BaseException) -> None:
+        self._busy(False)
+        self._show_error(error_message(error, self.session.currency))
+
+    def _show_error(self, text: str) -> None:
+        self.message.setProperty("role", "error")
+        self._repolish(self.message)
+        self.message.setText(text)
+
+    @staticmethod
+    def _repolish(widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)

@@ -1,0 +1,211 @@
+"""Voiding an earlier event: pick it, give a reason, a manager approves with their PIN."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shared.protocol import VOIDABLE_TYPES
+from terminal.services import EventView, MemberView, Receipt, StaffSession
+from terminal.ui.base import Retranslating
+from terminal.ui.formatting import format_money, format_signed_points
+from terminal.ui.messages import error_message
+from terminal.ui.session import TillSession
+from terminal.ui.widgets.pin_pad import PinPad
+
+
+def event_type_name(kind: str) -> str:
+    from PySide6.QtCore import QCoreApplication
+
+    names = {
+        "points.earned": QCoreApplication.translate("Events", "Earn"),
+        "points.redeemed": QCoreApplication.translate("Events", "Redeem"),
+        "coupon.redeemed": QCoreApplication.translate("Events", "Coupon"),
+        "points.adjusted": QCoreApplication.translate("Events", "Adjustment"),
+        "event.voided": QCoreApplication.translate("Events", "Void"),
+        "member.enrolled": QCoreApplication.translate("Events", "Enrollment"),
+        "member.updated": QCoreApplication.translate("Events", "Profile change"),
+    }
+    return names.get(kind, kind)
+
+
+def event_row_text(event: EventView, currency: str) -> str:
+    parts = [event.occurred_at[:16].replace("T", " "), event_type_name(event.type)]
+    if event.points_delta:
+        parts.append(format_signed_points(event.points_delta))
+    if event.amount_cents:
+        parts.append(format_money(event.amount_cents, currency))
+    if event.sale_ref:
+        parts.append(event.sale_ref)
+    return "   ".join(parts)
+
+
+class ManagerApproval(Retranslating):
+    """Manager code + PIN; ``approved(StaffSession)`` once the services accept them."""
+
+    approved = Signal(object)
+    cancelled = Signal()
+
+    def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.label = QLabel()
+        self.code = QLineEdit()
+        self.code.setObjectName("managerCode")
+        self.code.returnPressed.connect(lambda: self.pin_pad.setFocus())
+        self.pin_pad = PinPad()
+        self.pin_pad.setObjectName("managerPinPad")
+        self.pin_pad.submitted.connect(self._submit)
+        self.pin_pad.cancelled.connect(self.cancelled)
+        self.message = QLabel()
+        self.message.setObjectName("managerMessage")
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.code)
+        layout.addWidget(self.pin_pad)
+        layout.addWidget(self.message)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.label.setText(self.tr("Manager approval: manager code, then PIN"))
+        self.code.setPlaceholderText(self.tr("Manager code"))
+
+    def reset(self) -> None:
+        self.code.clear()
+        self.pin_pad.clear()
+        self.message.clear()
+
+    def _submit(self, pin: str) -> None:
+        self.pin_pad.setEnabled(False)
+        self.session.runner.submit(
+            self.session.services.staff.approve,
+            self.code.text().strip(),
+            pin,
+            on_result=self._ok,
+            on_error=self._failed,
+            context=self,
+        )
+
+    def _ok(self, manager: StaffSession) -> None:
+        self.pin_pad.setEnabled(True)
+        self.pin_pad.clear()
+        self.approved.emit(manager)
+
+    def _failed(self, error: BaseException) -> None:
+        self.pin_pad.setEnabled(True)
+        self.pin_pad.clear()
+        self.message.setText(error_message(error, self.session.currency))
+
+
+class VoidScreen(Retranslating):
+    done = Signal(object)  # Receipt | None
+
+    def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.member: MemberView | None = None
+        self.title = QLabel()
+        self.title.setProperty("role", "title")
+        self.events = QListWidget()
+        self.events.setObjectName("voidEvents")
+        self.reason = QLineEdit()
+        self.reason.setObjectName("voidReason")
+        self.reason.setMaxLength(500)
+        self.approval = ManagerApproval(session)
+        self.approval.approved.connect(self._void)
+        self.approval.cancelled.connect(lambda: self.done.emit(None))
+        self.message = QLabel()
+        self.message.setObjectName("voidMessage")
+        self.message.setProperty("role", "error")
+        self.message.setWordWrap(True)
+        self.cancel_button = QPushButton()
+        self.cancel_button.setObjectName("voidCancel")
+        self.cancel_button.clicked.connect(lambda: self.done.emit(None))
+        left = QVBoxLayout()
+        left.addWidget(self.title)
+        left.addWidget(self.events, 1)
+        left.addWidget(self.reason)
+        left.addWidget(self.message)
+        left.addWidget(self.cancel_button)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addWidget(self.approval, 2)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        if self.member is None:
+            self.title.setText(self.tr("Void a recent transaction"))
+        else:
+            self.title.setText(
+                self.tr("Void a transaction of %1").replace("%1", self.member.display_name)
+            )
+        self.reason.setPlaceholderText(self.tr("Reason (required), e.g. wrong amount"))
+        self.cancel_button.setText(self.tr("Cancel (Esc)"))
+
+    def load(self, member: MemberView | None) -> None:
+        self.member = member
+        self.events.clear()
+        self.reason.clear()
+        self.message.clear()
+        self.approval.reset()
+        self.retranslate()
+        services = self.session.services
+        if member is not None:
+            fn, args = services.lookup.history, (member.member_id,)
+        else:
+            fn, args = services.activity.recent, (50,)
+        self.session.runner.submit(
+            fn, *args, on_result=self._show, on_error=self._failed, context=self
+        )
+        self.events.setFocus()
+
+    def _show(self, events: list[EventView]) -> None:
+        self.events.clear()
+        for event in events:
+            if event.type not in VOIDABLE_TYPES or event.voided_by or event.status == "rejected":
+                continue
+            item = QListWidgetItem(event_row_text(event, self.session.currency))
+            item.setData(Qt.ItemDataRole.UserRole, event.event_id)
+            self.events.addItem(item)
+        if self.events.count():
+            self.events.setCurrentRow(0)
+        else:
+            self.message.setText(self.tr("Nothing to void."))
+
+    def _void(self, manager: StaffSession) -> None:
+        item = self.events.currentItem()
+        if item is None:
+            self.message.setText(self.tr("Pick the transaction to void."))
+            return
+        if not self.reason.text().strip():
+            self.message.setText(self.tr("Enter a reason for the void."))
+            self.reason.setFocus()
+            return
+        self.session.runner.submit(
+            self.session.services.manager.void,
+            manager,
+            item.data(Qt.ItemDataRole.UserRole),
+            reason=self.reason.text(),
+            on_result=self._voided,
+            on_error=self._failed,
+            context=self,
+        )
+
+    def _voided(self, receipt: Receipt) -> None:
+        self.session.changed()
+        self.done.emit(receipt)
+
+    def _failed(self, error: BaseException) -> None:
+        self.message.setText(error_message(error, self.session.currency))
