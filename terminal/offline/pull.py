@@ -105,6 +105,10 @@ def _staff(session: Session, change: Change) -> int:
         session.flush()
         return 1
     data = StaffData.model_validate(change.data or {})
+    holder = repo.by_code(data.staff_code)
+    if holder is not None and holder.staff_id != change.id:
+        session.delete(holder)  # the server re-issued this staff code to another record
+        session.flush()
     if row is None:
         row = Staff(staff_id=str(data.staff_id), failed_attempts=0)
         session.add(row)

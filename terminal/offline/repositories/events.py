@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from terminal.offline.models import LocalEvent, OutboxRow
@@ -17,6 +17,17 @@ class PendingTotals:
 
     points: int = 0
     lifetime: int = 0
+
+
+_PENDING_ONE = select(
+    func.coalesce(func.sum(LocalEvent.points_delta), 0),
+    func.coalesce(func.sum(LocalEvent.lifetime_delta), 0),
+).where(LocalEvent.member_id == bindparam("member_id"), LocalEvent.status == "pending")
+_FIND_SALE = select(LocalEvent).where(
+    LocalEvent.member_id == bindparam("member_id"),
+    LocalEvent.type == bindparam("type"),
+    LocalEvent.sale_ref == bindparam("sale_ref"),
+)
 
 
 class EventRepository:
@@ -33,16 +44,12 @@ class EventRepository:
         self.session.flush()
 
     def find_sale(self, member_id: str, type_: str, sale_ref: str) -> LocalEvent | None:
-        return self.session.scalars(
-            select(LocalEvent).where(
-                LocalEvent.member_id == member_id,
-                LocalEvent.type == type_,
-                LocalEvent.sale_ref == sale_ref,
-            )
-        ).one_or_none()
+        params = {"member_id": member_id, "type": type_, "sale_ref": sale_ref}
+        return self.session.scalars(_FIND_SALE, params).one_or_none()
 
     def pending_totals(self, member_id: str) -> PendingTotals:
-        return self.pending_totals_for([member_id]).get(member_id, PendingTotals())
+        points, lifetime = self.session.execute(_PENDING_ONE, {"member_id": member_id}).one()
+        return PendingTotals(int(points), int(lifetime))
 
     def pending_totals_for(self, member_ids: Iterable[str]) -> dict[str, PendingTotals]:
         ids = list(member_ids)

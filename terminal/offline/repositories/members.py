@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from terminal.offline.models import Coupon, Member
@@ -19,6 +19,25 @@ def name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+_ORDER = (Member.name_key, Member.member_code)
+_BY_CODE = select(Member).where(Member.member_code == bindparam("code"))
+_BY_PHONE_HASH = select(Member).where(Member.phone_hash == bindparam("digest")).order_by(*_ORDER)
+_BY_LAST4 = (
+    select(Member)
+    .where(Member.phone_last4 == bindparam("last4"))
+    .order_by(*_ORDER)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+_BY_NAME = (
+    select(Member)
+    .where(Member.name_key >= bindparam("low"), Member.name_key < bindparam("high"))
+    .order_by(*_ORDER)
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+
+
 class MemberRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -27,34 +46,18 @@ class MemberRepository:
         return self.session.get(Member, member_id)
 
     def by_code(self, member_code: str) -> Member | None:
-        return self.session.scalars(
-            select(Member).where(Member.member_code == member_code)
-        ).one_or_none()
+        return self.session.scalars(_BY_CODE, {"code": member_code}).one_or_none()
 
     def by_phone_hash(self, phone_hash: str) -> Sequence[Member]:
-        return self.session.scalars(
-            select(Member)
-            .where(Member.phone_hash == phone_hash)
-            .order_by(Member.name_key, Member.member_code)
-        ).all()
+        return self.session.scalars(_BY_PHONE_HASH, {"digest": phone_hash}).all()
 
     def search_last4(self, last4: str, *, offset: int, limit: int) -> Sequence[Member]:
-        return self.session.scalars(
-            select(Member)
-            .where(Member.phone_last4 == last4)
-            .order_by(Member.name_key, Member.member_code)
-            .offset(offset)
-            .limit(limit)
-        ).all()
+        params = {"last4": last4, "offset": offset, "limit": limit}
+        return self.session.scalars(_BY_LAST4, params).all()
 
     def search_name(self, prefix_key: str, *, offset: int, limit: int) -> Sequence[Member]:
-        return self.session.scalars(
-            select(Member)
-            .where(Member.name_key >= prefix_key, Member.name_key < prefix_key + _HIGH)
-            .order_by(Member.name_key, Member.member_code)
-            .offset(offset)
-            .limit(limit)
-        ).all()
+        params = {"low": prefix_key, "high": prefix_key + _HIGH, "offset": offset, "limit": limit}
+        return self.session.scalars(_BY_NAME, params).all()
 
     def add(self, member: Member) -> Member:
         self.session.add(member)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,17 +77,25 @@ class TerminalStateRepository:
         return counter
 
 
+_CURRENT_PROGRAM = (
+    select(ProgramVersion.program_json).order_by(ProgramVersion.rule_version.desc()).limit(1)
+)
+
+
+@lru_cache(maxsize=16)
+def parse_program(text: str) -> LoyaltyProgram:
+    """Programs are immutable values: parse each distinct JSON text once."""
+    return LoyaltyProgram.model_validate_json(text)
+
+
 class ProgramRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def current(self) -> LoyaltyProgram:
-        row = self.session.scalars(
-            select(ProgramVersion).order_by(ProgramVersion.rule_version.desc()).limit(1)
-        ).first()
-        if row is None:
-            return DEFAULT_PROGRAM
-        return LoyaltyProgram.model_validate_json(row.program_json)
+        """The highest published rule version (the default program if none was pulled)."""
+        text = self.session.scalar(_CURRENT_PROGRAM)
+        return DEFAULT_PROGRAM if text is None else parse_program(text)
 
     def get(self, rule_version: int) -> ProgramVersion | None:
         return self.session.get(ProgramVersion, rule_version)

@@ -1,0 +1,264 @@
+"""Replica benchmark: a large member table, the look-ups a cashier makes, durable earns.
+
+    python bench/replica_bench.py [--members N] [--path FILE] [--samples K] [--rebuild]
+
+Builds (or reuses) a replica with N members through a bulk ``executemany`` in big
+transactions, then times each operation through the real service and the same query
+in raw ``sqlite3`` on the same file, and prints p50/p99 and the service/raw ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import itertools
+import platform
+import random
+import sqlite3
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import keyring
+from keyring.backend import KeyringBackend
+
+if __package__ in (None, ""):  # run as a script from a checkout that is not pip-installed
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from shared.domain.member_code import mint_member_code
+from shared.domain.phone import mask_phone
+from terminal.config import Argon2Params, TerminalSettings
+from terminal.offline.credentials import CredentialStore
+from terminal.offline.db import Replica
+from terminal.offline.pins import PinHasher
+from terminal.offline.repositories import name_key
+from terminal.offline.seed import DEMO_PHONE_KEY, seed_replica
+from terminal.offline.sync import SyncStore
+from terminal.services import build_services
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰飞鹏辉宇浩然子轩欣怡梓涵雨轩"
+LATIN = ("Wei", "Fang", "Na", "Li", "Min", "Jing", "Lei", "Jun", "Yang", "Anna", "John", "Maria",
+         "David", "Sarah", "Chen", "Zhang", "Wang", "Liu", "Zhao", "Huang", "Zhou", "Wu", "Xu")  # fmt: skip
+CHUNK = 100_000
+BATCH_PREFIX = "800000"
+
+
+class _BenchKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.values.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.values[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.values.pop((service, username), None)
+
+
+def _name(rng: random.Random) -> str:
+    if rng.random() < 0.7:
+        return rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
+    return f"{rng.choice(LATIN)} {rng.choice(LATIN)}"
+
+
+def _rows(count: int, key: bytes, rng: random.Random) -> Iterator[tuple[object, ...]]:
+    for index in range(1, count + 1):
+        phone = f"+861{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+        name = _name(rng)
+        balance = rng.randrange(0, 50_000)
+        yield (
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            mint_member_code(BATCH_PREFIX, index),
+            name,
+            name_key(name),
+            phone[-4:],
+            hmac.new(key, phone.encode(), hashlib.sha256).hexdigest(),
+            mask_phone(phone),
+            "member",
+            balance,
+            balance,
+            "active",
+            1,
+        )
+
+
+def build(replica: Replica, settings: TerminalSettings, members: int) -> None:
+    credentials = CredentialStore(settings.keyring_service)
+    if SyncStore(replica).state().terminal_id is None:
+        seed_replica(replica, credentials, PinHasher(time_cost=1, memory_cost_kib=8,
+                     parallelism=1), members=0)  # fmt: skip
+    credentials.set_phone_hash_key(DEMO_PHONE_KEY)
+    have = _count(replica.path)
+    if have >= members:
+        return
+    rng = random.Random(1234 + have)
+    start = time.perf_counter()
+    db = sqlite3.connect(replica.path, isolation_level=None)
+    db.execute("PRAGMA synchronous=NORMAL")  # bulk load only; the replica itself runs FULL
+    rows = _rows(members, bytes.fromhex(DEMO_PHONE_KEY), rng)
+    for _ in range(have):
+        next(rows)
+    insert = "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    while True:
+        chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
+        if not chunk:
+            break
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(insert, chunk)
+        db.execute("COMMIT")
+    db.execute("ANALYZE")
+    db.close()
+    print(f"built {members:,} members in {time.perf_counter() - start:.1f} s")
+
+
+def _count(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("SELECT count(*) FROM members").fetchone()[0])
+    finally:
+        db.close()
+
+
+def timed(fn: Callable[[int], object], samples: int) -> list[float]:
+    for i in range(min(50, samples)):  # warm-up
+        fn(i)
+    out = []
+    for i in range(samples):
+        t0 = time.perf_counter()
+        fn(i)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--path", type=Path, default=Path("bench/out/replica_bench.sqlite3"))
+    parser.add_argument("--samples", type=int, default=2_000)
+    parser.add_argument("--earn-samples", type=int, default=500)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+
+    keyring.set_keyring(_BenchKeyring())
+    path: Path = args.path
+    if args.rebuild and path.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = TerminalSettings(
+        data_dir=path.parent, replica_file=path.name, keyring_service="pos-bench",
+        argon2=Argon2Params(time_cost=1, memory_cost_kib=8, parallelism=1),
+    )  # fmt: skip
+    replica = Replica(settings.replica_path)
+    build(replica, settings, args.members)
+    services = build_services(replica, settings)
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA synchronous=FULL")
+    raw.execute("PRAGMA busy_timeout=5000")
+
+    rng = random.Random(99)
+    total = _count(path)
+    rowids = [(rng.randrange(1, total + 1),) for _ in range(args.samples)]
+    codes = [raw.execute("SELECT member_code FROM members WHERE rowid = ?", r).fetchone()[0]
+             for r in rowids]  # fmt: skip
+    tails = [f"{rng.randrange(10_000):04d}" for _ in range(args.samples)]
+    prefixes = [rng.choice([*SURNAMES[:40], "wa", "zh", "an", "li", "ch", "da"])
+                for _ in range(args.samples)]  # fmt: skip
+    member_id = raw.execute("SELECT member_id FROM members LIMIT 1").fetchone()[0]
+    cashier = services.staff.sign_in("C01", "1234")
+    run_id = uuid.uuid4().hex[:8]
+
+    cols = "member_id, member_code, display_name, phone_masked, tier, balance, lifetime_points"
+    pending = "SELECT sum(points_delta), sum(lifetime_delta) FROM local_events " \
+              "WHERE member_id = ? AND status = 'pending'"  # fmt: skip
+
+    pending_in = ("SELECT member_id, sum(points_delta) FROM local_events WHERE status = 'pending' "
+                  "AND member_id IN (MARKS) GROUP BY member_id")  # fmt: skip
+
+    def raw_code(i: int) -> None:  # the service also sums the member's pending events
+        row = raw.execute(code_sql, (codes[i % len(codes)],)).fetchone()
+        raw.execute(pending, (row[0],)).fetchone()
+
+    def raw_page(sql: str, value: str) -> None:
+        rows = raw.execute(sql, value).fetchall()
+        ids = [r[0] for r in rows[:20]]
+        marks = ",".join("?" * len(ids))
+        raw.execute(pending_in.replace("MARKS", marks), ids).fetchall()
+
+    select = f"SELECT {cols} FROM members WHERE "  # noqa: S608 - constant column list
+    code_sql = select + "member_code = ?"
+    last4_sql = select + "phone_last4 = ? ORDER BY name_key, member_code LIMIT 21"
+    name_sql = select + ("name_key >= ?1 AND name_key < ?1 || char(1114111) "
+                         "ORDER BY name_key, member_code LIMIT 21")  # fmt: skip
+    raw_seq = [raw.execute("SELECT coalesce(max(seq), 0) FROM local_events").fetchone()[0]
+               + 10_000_000]  # fmt: skip
+    earn_refs = itertools.count()
+
+    def raw_earn(i: int) -> None:
+        raw_seq[0] += 1
+        seq = raw_seq[0]
+        event_id = str(uuid.uuid4())
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("SELECT * FROM members WHERE member_id = ?", (member_id,)).fetchone()
+        raw.execute(pending, (member_id,)).fetchone()
+        raw.execute("INSERT INTO local_events (event_id, seq, type, member_id, occurred_at, "
+                    "business_date, points_delta, lifetime_delta, amount_cents, sale_ref, status) "
+                    "VALUES (?, ?, 'bench.raw', ?, '2026-01-01T00:00:00+00:00', ?, 0, 0, 1000, ?, "
+                    "'acknowledged')", (event_id, seq, member_id, date.today().isoformat(),
+                                        f"raw-{run_id}-{seq}"))  # fmt: skip
+        raw.execute("INSERT INTO outbox (seq, event_id, payload, status, attempts, created_at) "
+                    "VALUES (?, ?, '{}', 'acknowledged', 0, '')", (seq, event_id))  # fmt: skip
+        raw.execute("COMMIT")
+
+    def svc_earn(i: int) -> None:
+        n = next(earn_refs)
+        services.sales.earn(cashier, member_id, amount_cents=1000 + n, sale_ref=f"b-{run_id}-{n}")
+
+    cases = [
+        ("lookup by code", 2.0,
+         lambda i: services.lookup.by_code(codes[i % len(codes)]), raw_code, args.samples),
+        ("phone last-4, first page", 20.0,
+         lambda i: services.lookup.by_phone_last4(tails[i % len(tails)]),
+         lambda i: raw_page(last4_sql, (tails[i % len(tails)],)), args.samples),
+        ("name prefix, first page", 20.0,
+         lambda i: services.lookup.by_name(prefixes[i % len(prefixes)]),
+         lambda i: raw_page(name_sql, (prefixes[i % len(prefixes)],)), args.samples),
+        ("durable earn commit", 15.0, svc_earn, raw_earn, args.earn_samples),
+    ]  # fmt: skip
+    print(f"\n{total:,} members, {path} ({path.stat().st_size / 2**20:.0f} MiB), "
+          f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}\n")  # fmt: skip
+    print(
+        "| operation | target p99 | service p50 | service p99 | raw p50 | raw p99 | ratio p50 | ratio p99 | met |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, target, svc_fn, raw_fn, samples in cases:
+        svc = timed(svc_fn, samples)
+        base = timed(raw_fn, samples)
+        s50, s99, r50, r99 = pct(svc, 50), pct(svc, 99), pct(base, 50), pct(base, 99)
+        print(f"| {name} | {target:.0f} ms | {s50:.3f} ms | {s99:.3f} ms | {r50:.3f} ms | "
+              f"{r99:.3f} ms | {s50 / r50:.1f}x | {s99 / r99:.1f}x | {'yes' if s99 <= target else 'NO'} |")  # fmt: skip
+        del svc, base
+    print(f"\n(mean of service earn: {statistics.mean(timed(svc_earn, 50)):.2f} ms)")
+    raw.close()
+    replica.close()
+
+
+if __name__ == "__main__":
+    main()
