@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from shared.domain.program import LoyaltyProgram
@@ -141,6 +142,38 @@ def make_application(argv: list[str] | None = None) -> Any:
     return app
 
 
+@dataclass(frozen=True, slots=True)
+class DemoTill:
+    settings: TerminalSettings
+    replica: Replica
+    services: Services
+    seed: Any
+    backend: Any
+
+
+def build_demo_till(data_dir: Path, *, members: int = 12, online: bool = False) -> DemoTill:
+    """A seeded replica in ``data_dir`` (for screenshots, benchmarks and tests).
+
+    The seed stores a phone key in the keyring: install an in-memory keyring first.
+    """
+    from terminal.config import Argon2Params
+    from terminal.offline.pins import PinHasher
+    from terminal.offline.seed import seed_replica
+    from terminal.offline.sync import SyncStore
+
+    cheap = Argon2Params(time_cost=1, memory_cost_kib=8, parallelism=1)
+    settings = TerminalSettings(data_dir=data_dir, argon2=cheap, keyring_service="pos-demo")
+    replica = Replica(settings.replica_path)
+    credentials = CredentialStore(settings.keyring_service)
+    seed = seed_replica(
+        replica, credentials, PinHasher(time_cost=1, memory_cost_kib=8, parallelism=1),
+        members=members,
+    )  # fmt: skip
+    SyncStore(replica).set_online(online)
+    services = build_services(replica, settings, credentials=credentials)
+    return DemoTill(settings, replica, services, seed, make_backend(settings, replica, services))
+
+
 def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
     """Open the till window and run until it is closed; returns the exit code."""
     app = make_application()
@@ -160,3 +193,19 @@ def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
     finally:
         if loop is not None:
             loop.stop()
+
+
+def _register_cli() -> None:
+    """``pos-terminal gui``: the CLI offers it once ``terminal.app`` is in COMMAND_MODULES."""
+    from terminal.cli import arg, subcommand
+
+    @subcommand(
+        "gui",
+        help="open the cashier and manager window",
+        args=(arg("--language", choices=("en", "zh_CN"), default=None),),
+    )
+    def cmd_gui(args: Any, settings: TerminalSettings) -> int:
+        return run_gui(settings, language=args.language)
+
+
+_register_cli()

@@ -9,7 +9,7 @@ _PREFERRED_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
 
 STYLESHEET = """
 QWidget { font-size: 15pt; }
-QPushButton { min-height: 48px; padding: 6px 18px; border-radius: 6px;
+QPushButton { min-height: 44px; padding: 4px 14px; border-radius: 6px;
     border: 1px solid #9aa4b1; background: #f4f6f8; }
 QPushButton:hover { background: #e8edf2; }
 QPushButton:pressed { background: #d5dde6; }
@@ -19,10 +19,10 @@ QPushButton[role="primary"]:disabled { background: #9bbcf2; }
 QPushButton[role="danger"] { background: #d1242f; color: white; border-color: #a40e26; }
 QPushButton[role="nav"] { text-align: left; min-height: 56px; }
 QPushButton[role="nav"]:checked { background: #1f6feb; color: white; }
-QPushButton[role="key"] { min-height: 72px; min-width: 88px; font-size: 22pt; }
+QPushButton[role="key"] { min-height: 60px; min-width: 88px; font-size: 20pt; }
 QPushButton[role="link"] { border: none; background: transparent; color: #1f6feb;
     text-decoration: underline; min-height: 0; padding: 0 6px; }
-QLineEdit, QSpinBox, QComboBox, QDateEdit { min-height: 44px; padding: 2px 8px; }
+QLineEdit, QSpinBox, QComboBox, QDateEdit { min-height: 40px; padding: 2px 8px; }
 QLabel[role="title"] { font-size: 22pt; font-weight: 600; }
 QLabel[role="big"] { font-size: 28pt; font-weight: 600; }
 QLabel[role="muted"] { color: #57606a; }
@@ -33,6 +33,8 @@ QLabel[role="badge"] { border-radius: 10px; padding: 2px 12px; color: white;
 QLabel[tier="silver"] { background: #8c959f; }
 QLabel[tier="gold"] { background: #bf8700; }
 QFrame[role="card"] { border: 1px solid #d0d7de; border-radius: 8px; background: white; }
+QCheckBox { spacing: 12px; min-height: 44px; }
+QCheckBox::indicator { width: 28px; height: 28px; }
 QStatusBar QLabel { font-size: 12pt; }
 QStatusBar QPushButton { font-size: 12pt; min-height: 0; }
 """

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from terminal.services import CouponView, MemberView, Receipt
 from terminal.ui.base import Retranslating
@@ -74,19 +82,29 @@ class CheckoutScreen(Retranslating):
         self.clear_button.setObjectName("clearMember")
         self.clear_button.clicked.connect(self.clear)
 
-        left = QVBoxLayout()
-        left.addWidget(self.search)
-        left.addWidget(self.panel, 1)
-        buttons = QHBoxLayout()
-        for button in (self.card_button, self.void_button, self.enroll_button, self.clear_button):
-            buttons.addWidget(button)
+        buttons = QGridLayout()
+        for index, button in enumerate(
+            (self.card_button, self.void_button, self.enroll_button, self.clear_button)
+        ):
+            buttons.addWidget(button, index // 2, index % 2)
         right = QVBoxLayout()
         right.addWidget(self.sale)
         right.addStretch(1)
         right.addLayout(buttons)
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 1)
-        layout.addLayout(right, 1)
+        columns = QHBoxLayout()
+        self.left = QStackedWidget()
+        self.left.addWidget(self.panel)
+        self.left.addWidget(self.search.results_area)
+        self.search.results_visible.connect(
+            lambda shown: self.left.setCurrentWidget(
+                self.search.results_area if shown else self.panel
+            )
+        )
+        columns.addWidget(self.left, 1)
+        columns.addLayout(right, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search)
+        layout.addLayout(columns, 1)
         self.show_member(None)
         self.retranslate()
 

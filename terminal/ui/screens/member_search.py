@@ -50,6 +50,7 @@ def classify(text: str) -> str:
 
 class MemberSearch(Retranslating):
     member_found = Signal(object)  # MemberView
+    results_visible = Signal(bool)
     failed = Signal(str)
     camera_requested = Signal()
 
@@ -83,6 +84,7 @@ class MemberSearch(Retranslating):
         self.hint.setObjectName("searchHint")
         self.hint.setProperty("role", "muted")
         self.hint.setWordWrap(True)
+        self.hint.setVisible(False)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._live_search)
@@ -95,8 +97,13 @@ class MemberSearch(Retranslating):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.hint)
-        layout.addWidget(self.results)
-        layout.addWidget(self.more_button)
+        # The results live in their own area, which the checkout shows in place of the
+        # member panel while a search is open.
+        self.results_area = QWidget()
+        area = QVBoxLayout(self.results_area)
+        area.setContentsMargins(0, 0, 0, 0)
+        area.addWidget(self.results, 1)
+        area.addWidget(self.more_button)
         self._show_results(None)
         self.retranslate()
 
@@ -115,7 +122,7 @@ class MemberSearch(Retranslating):
     def clear(self) -> None:
         self._generation += 1
         self.field.clear()
-        self.hint.clear()
+        self._set_hint("")
         self._show_results(None)
 
     # --- lookups ------------------------------------------------------------------
@@ -194,16 +201,20 @@ class MemberSearch(Retranslating):
             self.results.addItem(item)
         self._show_results(page)
         if page.page == 0 and not page.items:
-            self.hint.setText(self.tr("No member found."))
+            self._set_hint(self.tr("No member found."))
         else:
-            self.hint.setText(self.tr("Members shown: %1").replace("%1", str(self.results.count())))
+            self._set_hint(self.tr("Members shown: %1").replace("%1", str(self.results.count())))
+
+    def _set_hint(self, text: str) -> None:
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
 
     def _show_results(self, page: MemberPage | None) -> None:
         if page is None:
             self.results.clear()
             self._kind = ""
-        self.results.setVisible(self.results.count() > 0)
         self.more_button.setVisible(bool(page and page.has_more))
+        self.results_visible.emit(self.results.count() > 0 or page is not None)
 
     def _row_text(self, member: MemberView) -> str:
         return f"{member.display_name}   {member.phone_masked}   {format_points(member.balance)}"
@@ -214,12 +225,13 @@ class MemberSearch(Retranslating):
             self._found(member)
 
     def _found(self, member: MemberView) -> None:
-        self.hint.clear()
+        self._set_hint("")
+        self.results_visible.emit(False)
         self.member_found.emit(member)
 
     def _failed(self, error: BaseException) -> None:
         message = error_message(error, self.session.currency)
-        self.hint.setText(message)
+        self._set_hint(message)
         self.failed.emit(message)
 
     def _scan_image_file(self) -> None:
@@ -238,4 +250,4 @@ class MemberSearch(Retranslating):
         if texts:
             self.lookup_scan(texts[0])
         else:
-            self.hint.setText(self.tr("No barcode or QR code found in this image."))
+            self._set_hint(self.tr("No barcode or QR code found in this image."))

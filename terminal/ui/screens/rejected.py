@@ -55,6 +55,7 @@ class RejectedScreen(Retranslating):
         self.table = QTableWidget(0, 5)
         self.table.setObjectName("rejectedTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.message = QLabel()

@@ -69,7 +69,9 @@ class ReportsScreen(Retranslating):
         self.top = QTableWidget(0, 4)
         self.top.setObjectName("reportTop")
         self.top.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.top.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.top.verticalHeader().setVisible(False)
+        self.top.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.top.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.message = QLabel()
         self.message.setProperty("role", "error")
 

@@ -6,7 +6,14 @@ import uuid
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QIntValidator
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from shared.domain.money import parse_amount
 from shared.domain.program import RedeemLimits
@@ -74,19 +81,27 @@ class SalePanel(Retranslating):
         self.amount_label = QLabel()
         self.sale_ref_label = QLabel()
         self.points_label = QLabel()
-        self.form = QFormLayout(self)
-        self.form.addRow(self.amount_label, self.amount)
-        self.form.addRow(self.sale_ref_label, self.sale_ref)
-        self.form.addRow("", self.preview)
-        self.form.addRow("", self.earn_button)
-        redeem_row = QHBoxLayout()
-        redeem_row.addWidget(self.points, 1)
-        redeem_row.addWidget(self.max_button)
-        self.form.addRow(self.points_label, redeem_row)
-        self.form.addRow("", self.limits_label)
-        self.form.addRow("", self.redeem_button)
-        self.form.addRow("", self.coupon_button)
-        self.form.addRow(self.message)
+        grid = QGridLayout(self)
+        grid.setColumnStretch(1, 1)
+        rows: list[tuple[QWidget | None, QWidget | QHBoxLayout]] = [
+            (self.amount_label, self.amount),
+            (self.sale_ref_label, self.sale_ref),
+            (None, self.preview),
+            (None, self.earn_button),
+            (self.points_label, self._row(self.points, self.max_button)),
+            (None, self.limits_label),
+            (None, self.redeem_button),
+            (None, self.coupon_button),
+            (None, self.message),
+        ]
+        for row, (label, field) in enumerate(rows):
+            if label is not None:
+                grid.addWidget(label, row, 0)
+            column, span = (1, 1) if label is not None or isinstance(field, QPushButton) else (0, 2)
+            if isinstance(field, QWidget):
+                grid.addWidget(field, row, column, 1, span)
+            else:
+                grid.addLayout(field, row, column, 1, span)
         self.set_member(None)
 
     def retranslate(self) -> None:
@@ -95,12 +110,22 @@ class SalePanel(Retranslating):
         self.points_label.setText(self.tr("Redeem points"))
         self.amount.setPlaceholderText(self.tr("e.g. 128.00"))
         self.sale_ref.setPlaceholderText(self.tr("optional"))
+        self.points.setPlaceholderText(
+            self.tr("at least %1").replace("%1", f"{self.session.program.redeem_min_points:,}")
+        )
         self.earn_button.setText(self.tr("Earn points (F2)"))
         self.max_button.setText(self.tr("Max"))
         self.redeem_button.setText(self.tr("Redeem (F3)"))
         self.coupon_button.setText(self.tr("Use selected coupon"))
         self._update_preview()
         self._show_limits()
+
+    @staticmethod
+    def _row(*widgets: QWidget) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for widget in widgets:
+            row.addWidget(widget, 1 if isinstance(widget, QLineEdit) else 0)
+        return row
 
     def set_member(self, member: MemberView | None) -> None:
         changed = member is None or self.member is None or member.member_id != self.member.member_id
@@ -210,12 +235,11 @@ class SalePanel(Retranslating):
                     "the offline limit of %1 points per member a day"
                 ).replace("%1", f"{self.session.program.offline_daily_redeem_cap_points:,}"),
             }
-            text = self.tr("Up to %1 (%2); limited by %3. Minimum %4 per redemption.")
+            text = self.tr("Up to %1 (%2), limited by %3.")
             text = (
                 text.replace("%1", format_points(limits.max_points))
                 .replace("%2", format_money(limits.max_value_cents, currency))
                 .replace("%3", reasons.get(limits.binding_limit, limits.binding_limit))
-                .replace("%4", format_points(limits.min_points))
             )
             self.limits_label.setText(text)
 

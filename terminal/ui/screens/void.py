@@ -59,6 +59,7 @@ class ManagerApproval(Retranslating):
         super().__init__(parent)
         self.session = session
         self.label = QLabel()
+        self.label.setWordWrap(True)
         self.code = QLineEdit()
         self.code.setObjectName("managerCode")
         self.code.returnPressed.connect(lambda: self.pin_pad.setFocus())
@@ -118,6 +119,7 @@ class VoidScreen(Retranslating):
         self.member: MemberView | None = None
         self.title = QLabel()
         self.title.setProperty("role", "title")
+        self.title.setWordWrap(True)
         self.events = QListWidget()
         self.events.setObjectName("voidEvents")
         self.reason = QLineEdit()

@@ -16,22 +16,22 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="94" />
+        <location filename="../screens/checkout.py" line="112" />
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="95" />
+        <location filename="../screens/checkout.py" line="113" />
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="96" />
+        <location filename="../screens/checkout.py" line="114" />
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="97" />
+        <location filename="../screens/checkout.py" line="115" />
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -409,12 +409,12 @@
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="82" />
+        <location filename="../screens/void.py" line="83" />
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="83" />
+        <location filename="../screens/void.py" line="84" />
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
@@ -422,22 +422,22 @@
 <context>
     <name>MemberCardView</name>
     <message>
-        <location filename="../widgets/member_card.py" line="156" />
+        <location filename="../widgets/member_card.py" line="177" />
         <source>Print card</source>
         <translation>打印会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="157" />
+        <location filename="../widgets/member_card.py" line="178" />
         <source>Save as PDF</source>
         <translation>保存为 PDF</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="186" />
+        <location filename="../widgets/member_card.py" line="207" />
         <source>Save member card</source>
         <translation>保存会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="188" />
+        <location filename="../widgets/member_card.py" line="209" />
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
@@ -445,62 +445,62 @@
 <context>
     <name>MemberPanel</name>
     <message>
-        <location filename="../widgets/member_panel.py" line="117" />
+        <location filename="../widgets/member_panel.py" line="121" />
         <source>Scan a member card or search by phone or name.</source>
         <translation>请扫描会员卡，或按手机号、姓名搜索。</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="118" />
+        <location filename="../widgets/member_panel.py" line="122" />
         <source>Coupons</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="127" />
+        <location filename="../widgets/member_panel.py" line="131" />
         <source>Phone: %1</source>
         <translation>手机：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="128" />
+        <location filename="../widgets/member_panel.py" line="132" />
         <source>Member no. %1</source>
         <translation>会员号 %1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="132" />
-        <source>including %1 pending sync (confirmed: %2)</source>
-        <translation>其中 %1 待同步（已确认：%2）</translation>
+        <location filename="../widgets/member_panel.py" line="136" />
+        <source>%1 pending sync (confirmed: %2)</source>
+        <translation>%1 待同步（已确认：%2）</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="137" />
+        <location filename="../widgets/member_panel.py" line="141" />
         <source>all points confirmed by head office</source>
         <translation>所有积分均已由总部确认</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="141" />
+        <location filename="../widgets/member_panel.py" line="145" />
         <source>%1 — no expiry</source>
         <translation>%1 — 无期限</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="143" />
+        <location filename="../widgets/member_panel.py" line="147" />
         <source>%1 — expires %2</source>
         <translation>%1 — %2 到期</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="149" />
+        <location filename="../widgets/member_panel.py" line="153" />
         <source>No coupons</source>
         <translation>没有优惠券</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="153" />
+        <location filename="../widgets/member_panel.py" line="157" />
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="154" />
+        <location filename="../widgets/member_panel.py" line="158" />
         <source>Silver</source>
         <translation>银卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="155" />
+        <location filename="../widgets/member_panel.py" line="159" />
         <source>Gold</source>
         <translation>金卡</translation>
     </message>
@@ -508,47 +508,47 @@
 <context>
     <name>MemberSearch</name>
     <message>
-        <location filename="../screens/member_search.py" line="105" />
+        <location filename="../screens/member_search.py" line="112" />
         <source>Scan a card, or type phone last 4 digits, a name or a member no.</source>
         <translation>扫描会员卡，或输入手机后四位、姓名或会员号</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="107" />
+        <location filename="../screens/member_search.py" line="114" />
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="108" />
+        <location filename="../screens/member_search.py" line="115" />
         <source>Image…</source>
         <translation>图片…</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="109" />
+        <location filename="../screens/member_search.py" line="116" />
         <source>More results</source>
         <translation>更多结果</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="197" />
+        <location filename="../screens/member_search.py" line="204" />
         <source>No member found.</source>
         <translation>未找到会员。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="199" />
+        <location filename="../screens/member_search.py" line="206" />
         <source>Members shown: %1</source>
         <translation>显示会员：%1</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="227" />
+        <location filename="../screens/member_search.py" line="239" />
         <source>Scan from an image</source>
         <translation>从图片扫描</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="227" />
+        <location filename="../screens/member_search.py" line="239" />
         <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp)</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="241" />
+        <location filename="../screens/member_search.py" line="253" />
         <source>No barcode or QR code found in this image.</source>
         <translation>图片中没有找到条码或二维码。</translation>
     </message>
@@ -660,108 +660,108 @@
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../screens/reports.py" line="100" />
+        <location filename="../screens/reports.py" line="102" />
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="101" />
+        <location filename="../screens/reports.py" line="103" />
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="102" />
+        <location filename="../screens/reports.py" line="104" />
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="103" />
-        <location filename="../screens/reports.py" line="240" />
+        <location filename="../screens/reports.py" line="105" />
+        <location filename="../screens/reports.py" line="242" />
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="104" />
-        <location filename="../screens/reports.py" line="247" />
+        <location filename="../screens/reports.py" line="106" />
+        <location filename="../screens/reports.py" line="249" />
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="108" />
-        <location filename="../screens/reports.py" line="199" />
+        <location filename="../screens/reports.py" line="110" />
+        <location filename="../screens/reports.py" line="201" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="108" />
-        <location filename="../screens/reports.py" line="200" />
+        <location filename="../screens/reports.py" line="110" />
+        <location filename="../screens/reports.py" line="202" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="108" />
-        <location filename="../screens/reports.py" line="116" />
+        <location filename="../screens/reports.py" line="110" />
+        <location filename="../screens/reports.py" line="118" />
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="108" />
+        <location filename="../screens/reports.py" line="110" />
         <source>Sales</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="110" />
+        <location filename="../screens/reports.py" line="112" />
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="110" />
-        <location filename="../screens/reports.py" line="198" />
+        <location filename="../screens/reports.py" line="112" />
+        <location filename="../screens/reports.py" line="200" />
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="115" />
+        <location filename="../screens/reports.py" line="117" />
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="117" />
+        <location filename="../screens/reports.py" line="119" />
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="118" />
+        <location filename="../screens/reports.py" line="120" />
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="119" />
+        <location filename="../screens/reports.py" line="121" />
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120" />
+        <location filename="../screens/reports.py" line="122" />
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="188" />
+        <location filename="../screens/reports.py" line="190" />
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="189" />
+        <location filename="../screens/reports.py" line="191" />
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="190" />
+        <location filename="../screens/reports.py" line="192" />
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="191" />
+        <location filename="../screens/reports.py" line="193" />
         <source>To</source>
         <translation>结束</translation>
     </message>
@@ -769,102 +769,107 @@
 <context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="93" />
+        <location filename="../screens/sale_panel.py" line="108" />
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="94" />
+        <location filename="../screens/sale_panel.py" line="109" />
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="95" />
+        <location filename="../screens/sale_panel.py" line="110" />
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="96" />
+        <location filename="../screens/sale_panel.py" line="111" />
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="97" />
+        <location filename="../screens/sale_panel.py" line="112" />
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="98" />
+        <location filename="../screens/sale_panel.py" line="114" />
+        <source>at least %1</source>
+        <translation>至少 %1</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="116" />
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="99" />
+        <location filename="../screens/sale_panel.py" line="117" />
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="100" />
+        <location filename="../screens/sale_panel.py" line="118" />
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="101" />
+        <location filename="../screens/sale_panel.py" line="119" />
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="140" />
+        <location filename="../screens/sale_panel.py" line="165" />
         <source>Enter the sale amount to see the points.</source>
         <translation>输入消费金额即可查看可得积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="148" />
+        <location filename="../screens/sale_panel.py" line="173" />
         <source>%1 earns %2</source>
         <translation>%1 可得 %2</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="202" />
+        <location filename="../screens/sale_panel.py" line="227" />
         <source>Enter the sale amount to see what can be redeemed.</source>
         <translation>输入消费金额即可查看可兑换积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="205" />
+        <location filename="../screens/sale_panel.py" line="230" />
         <source>the member's balance</source>
         <translation>会员积分余额</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="206" />
+        <location filename="../screens/sale_panel.py" line="231" />
         <source>points pay at most %1% of a sale (%2)</source>
         <translation>积分最多抵扣消费额的 %1%（%2）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="210" />
+        <location filename="../screens/sale_panel.py" line="235" />
         <source>the offline limit of %1 points per member a day</source>
         <translation>离线时每位会员每天最多 %1 积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="213" />
-        <source>Up to %1 (%2); limited by %3. Minimum %4 per redemption.</source>
-        <translation>最多 %1（%2）；限制因素：%3。每次至少 %4。</translation>
+        <location filename="../screens/sale_panel.py" line="238" />
+        <source>Up to %1 (%2), limited by %3.</source>
+        <translation>最多 %1（%2），限制因素：%3。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="236" />
+        <location filename="../screens/sale_panel.py" line="260" />
         <source>Enter the points to redeem.</source>
         <translation>请输入要兑换的积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="292" />
+        <location filename="../screens/sale_panel.py" line="316" />
         <source>Earned %1.</source>
         <translation>已累积 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="294" />
+        <location filename="../screens/sale_panel.py" line="318" />
         <source>Coupon used: %1 off.</source>
         <translation>已使用优惠券：减 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="299" />
+        <location filename="../screens/sale_panel.py" line="323" />
         <source>Redeemed %1 = %2 off.</source>
         <translation>已兑换 %1 = 减 %2。</translation>
     </message>
@@ -981,37 +986,37 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="149" />
+        <location filename="../screens/void.py" line="151" />
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="152" />
+        <location filename="../screens/void.py" line="154" />
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="154" />
+        <location filename="../screens/void.py" line="156" />
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="155" />
+        <location filename="../screens/void.py" line="157" />
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="185" />
+        <location filename="../screens/void.py" line="187" />
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="190" />
+        <location filename="../screens/void.py" line="192" />
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="193" />
+        <location filename="../screens/void.py" line="195" />
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>

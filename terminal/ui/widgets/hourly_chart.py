@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,9 @@ class HourlyChart(QWidget):
         axis_x = charts.QBarCategoryAxis()
         axis_x.append([f"{hour}" for hour in range(24)])
         axis_x.setTitleText(self._axis_title)
+        small = QFont(self.font())
+        small.setPointSize(8)
+        axis_x.setLabelsFont(small)
         axis_y = charts.QValueAxis()
         axis_y.setRange(0, max(max(self.counts), 1))
         axis_y.setLabelFormat("%d")

@@ -10,7 +10,16 @@ from dataclasses import dataclass
 
 import qrcode
 from PySide6.QtCore import QMarginsF, QRectF, QSize, QSizeF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPaintEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPaintEvent,
+)
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
@@ -66,20 +75,21 @@ def paint_card(painter: QPainter, rect: QRectF, card: CardData, matrix: list[lis
     painter.setBrush(QColor("white"))
     painter.drawRoundedRect(rect, 12, 12)
     pad = rect.height() * 0.08
-    qr_side = rect.height() - 2 * pad
-    qr_rect = QRectF(rect.right() - pad - qr_side, rect.top() + pad, qr_side, qr_side)
+    qr_side = rect.height() * 0.62
+    qr_top = rect.top() + (rect.height() - qr_side) / 2
+    qr_rect = QRectF(rect.right() - pad - qr_side, qr_top, qr_side, qr_side)
     paint_qr(painter, qr_rect, matrix)
     text_rect = QRectF(
         rect.left() + pad, rect.top() + pad, qr_rect.left() - rect.left() - 2 * pad, qr_side
     )
     painter.setPen(QColor("#24292f"))
     lines = [
-        (card.store_name, 0.09, False),
-        (card.name, 0.14, True),
-        (card.tier_name, 0.09, False),
+        (card.store_name, 0.08, False),
+        (card.name, 0.12, True),
+        (card.tier_name, 0.08, False),
         (
             " ".join(card.member_code[i : i + 4] for i in range(0, len(card.member_code), 4)),
-            0.11,
+            0.09,
             True,
         ),
     ]
@@ -87,10 +97,9 @@ def paint_card(painter: QPainter, rect: QRectF, card: CardData, matrix: list[lis
     for text, scale, bold in lines:
         if not text:
             continue
-        font = QFont(painter.font())
-        font.setPixelSize(max(int(rect.height() * scale), 6))
-        font.setBold(bold)
-        painter.setFont(font)
+        painter.setFont(
+            _fitting_font(painter.font(), text, rect.height() * scale, text_rect.width(), bold)
+        )
         height = rect.height() * scale * 1.6
         painter.drawText(
             QRectF(text_rect.left(), top, text_rect.width(), height),
@@ -99,6 +108,18 @@ def paint_card(painter: QPainter, rect: QRectF, card: CardData, matrix: list[lis
         )
         top += height
     painter.restore()
+
+
+def _fitting_font(base: QFont, text: str, pixels: float, width: float, bold: bool) -> QFont:
+    """``base`` at ``pixels`` high, shrunk until ``text`` fits in ``width``."""
+    font = QFont(base)
+    font.setBold(bold)
+    size = max(int(pixels), 6)
+    while True:
+        font.setPixelSize(size)
+        if size <= 6 or QFontMetricsF(font).horizontalAdvance(text) <= width:
+            return font
+        size -= 1
 
 
 class CardCanvas(QWidget):

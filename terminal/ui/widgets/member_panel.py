@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.ui.base import Retranslating
-from terminal.ui.formatting import format_date, format_points
+from terminal.ui.formatting import format_date, format_points, format_signed_points
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,7 @@ class MemberPanel(Retranslating):
         self.name_label = QLabel()
         self.name_label.setObjectName("memberName")
         self.name_label.setProperty("role", "title")
+        self.name_label.setWordWrap(True)
         self.tier_badge = QLabel()
         self.tier_badge.setObjectName("tierBadge")
         self.tier_badge.setProperty("role", "badge")
@@ -68,10 +69,11 @@ class MemberPanel(Retranslating):
         self.pending_label = QLabel()
         self.pending_label.setObjectName("memberPending")
         self.pending_label.setProperty("role", "muted")
+        self.pending_label.setWordWrap(True)
         self.coupons_title = QLabel()
         self.coupons = QListWidget()
         self.coupons.setObjectName("memberCoupons")
-        self.coupons.setMaximumHeight(160)
+        self.coupons.setMaximumHeight(120)
         self.empty_label = QLabel()
         self.empty_label.setObjectName("memberEmpty")
         self.empty_label.setProperty("role", "muted")
@@ -90,7 +92,9 @@ class MemberPanel(Retranslating):
         inner.addWidget(self.pending_label)
         inner.addWidget(self.coupons_title)
         inner.addWidget(self.coupons)
-        inner.addWidget(self.empty_label)
+        inner.addStretch(1)
+        inner.addWidget(self.empty_label, 1)
+        inner.addStretch(0)
         self._details = [
             self.name_label,
             self.tier_badge,
@@ -129,8 +133,8 @@ class MemberPanel(Retranslating):
         self.balance_label.setText(format_points(member.balance))
         if member.pending_points:
             self.pending_label.setText(
-                self.tr("including %1 pending sync (confirmed: %2)")
-                .replace("%1", format_points(member.pending_points))
+                self.tr("%1 pending sync (confirmed: %2)")
+                .replace("%1", format_signed_points(member.pending_points))
                 .replace("%2", format_points(member.confirmed_balance))
             )
         else:
