@@ -10,12 +10,11 @@ from shared.domain.member_code import parse_scan, validate_member_code
 from shared.domain.money import check_int
 from shared.domain.phone import normalize_phone, phone_hash
 from shared.errors import ValidationFailed
-from terminal.offline.models import Member
 from terminal.offline.repositories import (
     CouponRepository,
     EventRepository,
+    MemberHit,
     MemberRepository,
-    PendingTotals,
     ProgramRepository,
     StoreRepository,
     name_key,
@@ -32,10 +31,10 @@ class LookupService(Service):
     def by_code(self, member_code: str) -> MemberView:
         code = validate_member_code(member_code)
         with self.replica.read() as session:
-            member = MemberRepository(session).by_code(code)
-            if member is None:
+            hit = MemberRepository(session).by_code(code)
+            if hit is None:
                 raise UnknownMember(f"No member with code {code}.", member_code=code)
-            return member_view(session, member, ProgramRepository(session).current())
+            return MemberView.build(*hit, ProgramRepository(session).current())
 
     def by_scan(self, payload: str) -> MemberView:
         """A scanned QR payload (``MBR:<code>``) or a bare code from a 1-D barcode."""
@@ -51,7 +50,7 @@ class LookupService(Service):
             found = MemberRepository(session).by_phone_hash(digest)
             if not found:
                 raise UnknownMember("No member with this phone number.")
-            return member_view(session, found[0], ProgramRepository(session).current())
+            return MemberView.build(*found[0], ProgramRepository(session).current())
 
     def by_phone_last4(self, last4: str, page: int = 0) -> MemberPage:
         digits = last4.strip() if isinstance(last4, str) else ""
@@ -103,15 +102,11 @@ class LookupService(Service):
             raise ValidationFailed("No such page.", code="invalid_page")
         return number
 
-    def _page_of(self, session: Session, rows: Sequence[Member], page: int) -> MemberPage:
+    def _page_of(self, session: Session, hits: Sequence[MemberHit], page: int) -> MemberPage:
         size = self.settings.page_size
-        shown = rows[:size]
         program = ProgramRepository(session).current()
-        pending = EventRepository(session).pending_totals_for(m.member_id for m in shown)
-        items = tuple(
-            MemberView.build(m, pending.get(m.member_id, PendingTotals()), program) for m in shown
-        )
-        return MemberPage(items=items, page=page, has_more=len(rows) > size)
+        items = tuple(MemberView.build(m, pending, program) for m, pending in hits[:size])
+        return MemberPage(items=items, page=page, has_more=len(hits) > size)
 
 
 def _rejection(events: EventRepository, event_id: str, status: str) -> str | None:

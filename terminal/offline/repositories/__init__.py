@@ -1,7 +1,12 @@
 """Repositories: typed queries over one SQLAlchemy session. They never commit."""
 
 from terminal.offline.repositories.events import EventRepository, PendingTotals
-from terminal.offline.repositories.members import CouponRepository, MemberRepository, name_key
+from terminal.offline.repositories.members import (
+    CouponRepository,
+    MemberHit,
+    MemberRepository,
+    name_key,
+)
 from terminal.offline.repositories.store import (
     ProgramRepository,
     StaffRepository,
@@ -12,6 +17,7 @@ from terminal.offline.repositories.store import (
 __all__ = [
     "CouponRepository",
     "EventRepository",
+    "MemberHit",
     "MemberRepository",
     "PendingTotals",
     "ProgramRepository",

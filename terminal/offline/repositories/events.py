@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
@@ -50,21 +50,6 @@ class EventRepository:
     def pending_totals(self, member_id: str) -> PendingTotals:
         points, lifetime = self.session.execute(_PENDING_ONE, {"member_id": member_id}).one()
         return PendingTotals(int(points), int(lifetime))
-
-    def pending_totals_for(self, member_ids: Iterable[str]) -> dict[str, PendingTotals]:
-        ids = list(member_ids)
-        if not ids:
-            return {}
-        rows = self.session.execute(
-            select(
-                LocalEvent.member_id,
-                func.sum(LocalEvent.points_delta),
-                func.sum(LocalEvent.lifetime_delta),
-            )
-            .where(LocalEvent.member_id.in_(ids), LocalEvent.status == "pending")
-            .group_by(LocalEvent.member_id)
-        ).all()
-        return {mid: PendingTotals(int(pts or 0), int(life or 0)) for mid, pts, life in rows}
 
     def redeemed_on(self, member_id: str, business_date: str) -> int:
         """Points this member redeemed here on a business day (not voided, not rejected)."""

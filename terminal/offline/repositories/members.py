@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from terminal.offline.models import Coupon, Member
+from terminal.offline.models import Coupon, LocalEvent, Member
+from terminal.offline.repositories.events import PendingTotals
 
 # Sorts after every character SQLite can hold, so [prefix, prefix + HIGH) is a prefix range.
 _HIGH = "\U0010ffff"
@@ -19,23 +21,37 @@ def name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+def _pending_sum(column: Any) -> Any:
+    """Correlated sum over the member's own unacknowledged events (index: member_id, status)."""
+    return (
+        select(func.coalesce(func.sum(column), 0))
+        .where(LocalEvent.member_id == Member.member_id, LocalEvent.status == "pending")
+        .correlate(Member)
+        .scalar_subquery()
+    )
+
+
+# One statement per look-up: the member and what its pending events add.
+_HITS = select(
+    Member, _pending_sum(LocalEvent.points_delta), _pending_sum(LocalEvent.lifetime_delta)
+)
 _ORDER = (Member.name_key, Member.member_code)
-_BY_CODE = select(Member).where(Member.member_code == bindparam("code"))
-_BY_PHONE_HASH = select(Member).where(Member.phone_hash == bindparam("digest")).order_by(*_ORDER)
+_BY_CODE = _HITS.where(Member.member_code == bindparam("code"))
+_BY_PHONE_HASH = _HITS.where(Member.phone_hash == bindparam("digest")).order_by(*_ORDER)
 _BY_LAST4 = (
-    select(Member)
-    .where(Member.phone_last4 == bindparam("last4"))
+    _HITS.where(Member.phone_last4 == bindparam("last4"))
     .order_by(*_ORDER)
     .offset(bindparam("offset"))
     .limit(bindparam("limit"))
 )
 _BY_NAME = (
-    select(Member)
-    .where(Member.name_key >= bindparam("low"), Member.name_key < bindparam("high"))
+    _HITS.where(Member.name_key >= bindparam("low"), Member.name_key < bindparam("high"))
     .order_by(*_ORDER)
     .offset(bindparam("offset"))
     .limit(bindparam("limit"))
 )
+
+MemberHit = tuple[Member, PendingTotals]
 
 
 class MemberRepository:
@@ -45,19 +61,23 @@ class MemberRepository:
     def get(self, member_id: str) -> Member | None:
         return self.session.get(Member, member_id)
 
-    def by_code(self, member_code: str) -> Member | None:
-        return self.session.scalars(_BY_CODE, {"code": member_code}).one_or_none()
+    def by_code(self, member_code: str) -> MemberHit | None:
+        hits = self._hits(_BY_CODE, {"code": member_code})
+        return hits[0] if hits else None
 
-    def by_phone_hash(self, phone_hash: str) -> Sequence[Member]:
-        return self.session.scalars(_BY_PHONE_HASH, {"digest": phone_hash}).all()
+    def by_phone_hash(self, phone_hash: str) -> list[MemberHit]:
+        return self._hits(_BY_PHONE_HASH, {"digest": phone_hash})
 
-    def search_last4(self, last4: str, *, offset: int, limit: int) -> Sequence[Member]:
-        params = {"last4": last4, "offset": offset, "limit": limit}
-        return self.session.scalars(_BY_LAST4, params).all()
+    def search_last4(self, last4: str, *, offset: int, limit: int) -> list[MemberHit]:
+        return self._hits(_BY_LAST4, {"last4": last4, "offset": offset, "limit": limit})
 
-    def search_name(self, prefix_key: str, *, offset: int, limit: int) -> Sequence[Member]:
+    def search_name(self, prefix_key: str, *, offset: int, limit: int) -> list[MemberHit]:
         params = {"low": prefix_key, "high": prefix_key + _HIGH, "offset": offset, "limit": limit}
-        return self.session.scalars(_BY_NAME, params).all()
+        return self._hits(_BY_NAME, params)
+
+    def _hits(self, statement: Any, params: dict[str, Any]) -> list[MemberHit]:
+        rows = self.session.execute(statement, params).all()
+        return [(member, PendingTotals(int(points), int(life))) for member, points, life in rows]
 
     def add(self, member: Member) -> Member:
         self.session.add(member)
