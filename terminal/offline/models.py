@@ -130,6 +130,7 @@ class TerminalState(Base):
     next_seq: Mapped[int] = mapped_column(Integer, default=1)
     pull_cursor: Mapped[str | None] = mapped_column(Text)
     last_sync_at: Mapped[str | None] = mapped_column(String(40))
+    last_sync_error: Mapped[str | None] = mapped_column(Text)
     watermark: Mapped[int] = mapped_column(Integer, default=0)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
 

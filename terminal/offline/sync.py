@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
 from shared.domain.business_day import parse_closing_time, store_zone
 from shared.domain.money import check_currency
@@ -31,11 +30,10 @@ from terminal.offline.models import (
     Staff,
     StoreSettingsRow,
 )
-from terminal.offline.outbox import purge_enrolment_pii
 from terminal.offline.pull import apply_change
+from terminal.offline.push import apply_result, reject_event
 from terminal.offline.repositories import (
     EventRepository,
-    MemberRepository,
     StoreRepository,
     TerminalStateRepository,
 )
@@ -51,13 +49,7 @@ class SyncState:
     watermark: int
     online: bool
     next_seq: int
-
-
-@dataclass(frozen=True, slots=True)
-class PushOutcome:
-    acknowledged: int = 0
-    rejected: int = 0
-    unknown: int = 0
+    last_sync_error: str | None
 
 
 class SyncStore:
@@ -79,6 +71,7 @@ class SyncStore:
                 watermark=row.watermark,
                 online=row.online,
                 next_seq=row.next_seq,
+                last_sync_error=row.last_sync_error,
             )
 
     def set_identity(self, *, terminal_id: str, store_code: str, member_code_prefix: str) -> None:
@@ -139,10 +132,16 @@ class SyncStore:
             TerminalStateRepository(session).get().online = online
 
     def mark_synced(self, at: datetime | None = None) -> None:
+        self.record_sync(online=True, at=at or self.clock(), error=None)
+
+    def record_sync(self, *, online: bool, at: datetime, error: str | None) -> None:
+        """The outcome of one sync cycle: online or not, when, and what went wrong."""
         with self.replica.write() as session:
             row = TerminalStateRepository(session).get()
-            row.last_sync_at = to_text(at or self.clock())
-            row.online = True
+            row.online = online
+            row.last_sync_error = error[:2000] if error else None
+            if online:
+                row.last_sync_at = to_text(at)
 
     # --- push ---------------------------------------------------------------------
 
@@ -152,22 +151,30 @@ class SyncStore:
             rows = EventRepository(session).pending_outbox(limit)
             return [json.loads(row.payload) for row in rows]
 
+    def pending_count(self) -> int:
+        with self.replica.read() as session:
+            return EventRepository(session).outbox_counts()["pending"]
+
     def apply_push_results(
-        self, results: Iterable[PushResult | Mapping[str, Any]], *, watermark: int | None = None
-    ) -> PushOutcome:
+        self, results: Iterable[PushResult | Mapping[str, Any]], watermark: int | None = None
+    ) -> None:
+        """Settle pushed events: accepted/duplicate -> acknowledged, rejected -> rejected.
+
+        Results for unknown or already settled events are ignored (a repeated response).
+        """
         parsed = [r if isinstance(r, PushResult) else PushResult.model_validate(r) for r in results]
-        acknowledged = rejected = unknown = 0
         with self.replica.write() as session:
             now = to_text(self.clock())
             for result in parsed:
-                outcome = _apply_result(session, result, now)
-                acknowledged += outcome == "acknowledged"
-                rejected += outcome == "rejected"
-                unknown += outcome == "unknown"
+                apply_result(session, result, now)
             if watermark is not None:
                 state = TerminalStateRepository(session).get()
                 state.watermark = max(state.watermark, watermark)
-        return PushOutcome(acknowledged, rejected, unknown)
+
+    def reject_locally(self, event_id: str, code: str, detail: str) -> None:
+        """The server refused to read this one event at all (e.g. 422): keep it, rejected."""
+        with self.replica.write() as session:
+            reject_event(session, str(event_id), code, detail, to_text(self.clock()))
 
     def record_push_failure(self, event_ids: Iterable[str], error: str) -> None:
         """A transport failure (timeout, 5xx...): count the attempt, keep the events pending."""
@@ -183,18 +190,20 @@ class SyncStore:
 
     # --- pull ---------------------------------------------------------------------
 
+    def pull_cursor(self) -> str | None:
+        with self.replica.read() as session:
+            return TerminalStateRepository(session).get().pull_cursor
+
     def apply_changes(
-        self, changes: Iterable[Change | Mapping[str, Any]], *, cursor: str | None = None
-    ) -> int:
-        """Apply pulled changes (newer versions only) and, with them, the new cursor."""
+        self, changes: Iterable[Change | Mapping[str, Any]], cursor: str | None = None
+    ) -> None:
+        """Apply pulled changes (newer versions only) and, in the same transaction, the cursor."""
         parsed = [c if isinstance(c, Change) else Change.model_validate(c) for c in changes]
-        applied = 0
         with self.replica.write() as session:
             for change in parsed:
-                applied += apply_change(session, change)
+                apply_change(session, change)
             if cursor is not None:
                 TerminalStateRepository(session).get().pull_cursor = cursor
-        return applied
 
     def reset_replica_for_rebuild(self) -> None:
         """Forget pulled members and coupons and the cursor; keep every own event.
@@ -212,34 +221,3 @@ class SyncStore:
             session.execute(update(Staff).values(version=0))
             session.execute(update(ProgramVersion).values(version=0))
             TerminalStateRepository(session).get().pull_cursor = None
-
-
-def _apply_result(session: Session, result: PushResult, now: str) -> str:
-    events = EventRepository(session)
-    event_id = str(result.event_id)
-    event = events.get(event_id)
-    outbox = events.outbox_for_event(event_id)
-    if event is None or outbox is None:
-        return "unknown"
-    if outbox.status != "pending":
-        return outbox.status
-    outbox.settled_at = now
-    purge_enrolment_pii(outbox)
-    if result.status == "rejected":
-        event.status = outbox.status = "rejected"
-        outbox.rejection_code = result.code or "rejected"
-        outbox.rejection_detail = result.detail
-        return "rejected"
-    event.status = outbox.status = "acknowledged"
-    member = MemberRepository(session).get(event.member_id)
-    if member is not None:
-        if result.member_balance is not None and result.member_version is not None:
-            if result.member_version > member.version:
-                member.balance = result.member_balance
-                member.version = result.member_version
-                member.lifetime_points += event.lifetime_delta
-        else:
-            # No authoritative figure: fold the event in until the next pull says more.
-            member.balance += event.points_delta
-            member.lifetime_points += event.lifetime_delta
-    return "acknowledged"

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from terminal import cli, demo
+from terminal.offline.migrate import head_revision
 
 
 def test_init_then_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -14,7 +15,7 @@ def test_init_then_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     capsys.readouterr()
     assert cli.main(["--data-dir", str(tmp_path), "status", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["schema_revision"] == "0001" and report["paired"] is False
+    assert report["schema_revision"] == head_revision() and report["paired"] is False
     assert report["store"]["store_code"] == "S009"
     assert report["outbox"]["pending"] == 0
 

@@ -92,3 +92,32 @@ def test_no_full_phone_email_or_birthday_columns_on_members(till: Till) -> None:
         columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(members)")}
     assert not columns & {"phone", "email", "birthday"}
     assert {"phone_last4", "phone_hash", "phone_masked", "name_key"} <= columns
+
+
+def test_a_replica_made_by_the_first_release_upgrades_in_place(tmp_path: Path) -> None:
+    """Revision 0001 databases (with data) open fine and gain the later columns."""
+    from alembic import command
+
+    from terminal.offline.db import make_engine
+    from terminal.offline.migrate import alembic_config
+
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(path)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.exec_driver_sql(
+            "INSERT INTO terminal_state (id, next_member_counter, next_seq, watermark, online)"
+            " VALUES (1, 7, 42, 3, 0)"
+        )
+    engine.dispose()
+    replica = Replica(path)
+    try:
+        assert current_revision(replica.engine) == head_revision()
+        with replica.engine.connect() as conn:
+            row = conn.exec_driver_sql("SELECT next_seq, last_sync_error FROM terminal_state").one()
+            assert tuple(row) == (42, None)
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        replica.close()

@@ -35,7 +35,7 @@ def test_accepted_results_acknowledge_and_take_the_server_balance(till: Till) ->
     view = till.services.lookup.member(member.member_id)
     per_sale = view.pending_points // 2
     assert view.pending_points == 2 * per_sale and view.balance == member.balance + 2 * per_sale
-    outcome = till.sync.apply_push_results(
+    till.sync.apply_push_results(
         [
             {"event_id": ids[0], "status": "accepted", "member_balance": member.balance + 10,
              "member_version": 2},
@@ -44,7 +44,7 @@ def test_accepted_results_acknowledge_and_take_the_server_balance(till: Till) ->
         ],
         watermark=2,
     )  # fmt: skip
-    assert outcome.acknowledged == 2
+    assert till.sync.pending_count() == 0
     view = till.services.lookup.member(member.member_id)
     assert (view.server_balance, view.pending_points, view.balance) == (
         member.balance + 20,
@@ -54,9 +54,10 @@ def test_accepted_results_acknowledge_and_take_the_server_balance(till: Till) ->
     assert till.sync.pending_batch() == []
     assert till.sync.state().watermark == 2
     # Results for unknown or already settled events are ignored.
-    again = till.sync.apply_push_results([{"event_id": ids[0], "status": "rejected", "code": "x"}])
-    assert again.rejected == 0
-    assert till.sync.apply_push_results([{"event_id": str(uuid7()), "status": "accepted"}]).unknown
+    till.sync.apply_push_results([{"event_id": ids[0], "status": "rejected", "code": "x"}])
+    till.sync.apply_push_results([{"event_id": str(uuid7()), "status": "accepted"}])
+    assert till.services.activity.outbox().acknowledged == 2
+    assert till.services.activity.outbox().rejected == 0
 
 
 def test_ack_without_balance_folds_the_event_in(till: Till) -> None:
@@ -87,10 +88,12 @@ def test_pulled_changes_apply_only_when_newer(till: Till) -> None:
         "tier": "gold", "balance": 7777, "lifetime_points": 9000, "status": "active",
     }  # fmt: skip
     change = {"entity": "member", "op": "upsert", "id": member.member_id, "data": data}
-    assert till.sync.apply_changes([{**change, "version": 1}], cursor="c1") == 0
-    assert till.sync.apply_changes([{**change, "version": 5}], cursor="c2") == 1
+    till.sync.apply_changes([{**change, "version": 1}], "c1")  # the replica holds version 1
+    assert till.services.lookup.member(member.member_id).display_name == member.name
+    assert till.sync.pull_cursor() == "c1"
+    till.sync.apply_changes([{**change, "version": 5}], cursor="c2")
     stale = {**change, "version": 4, "data": {**data, "balance": 1}}
-    assert till.sync.apply_changes([stale]) == 0
+    till.sync.apply_changes([stale])
     view = till.services.lookup.member(member.member_id)
     assert (view.display_name, view.balance, view.tier) == ("Renamed", 7777, "gold")
     assert view.phone_masked == "****0001"
@@ -171,3 +174,41 @@ def test_state_setters(till: Till) -> None:
     state = till.sync.state()
     assert state.online and state.watermark == 5 and state.last_sync_at
     assert state.terminal_id == till.seed.terminal_id and state.member_code_prefix == "100001"
+
+
+def test_sync_port_extras(till: Till) -> None:
+    """What the sync engine needs besides the basics: counts, local rejection, sync outcome."""
+    enrolled = till.services.enrollment.enroll(
+        till.cashier(), name="Bad", phone="13812345678", email="x@y.cn", consent_marketing=True
+    )
+    ids = _earn(till, 2)
+    assert till.sync.pending_count() == 3
+    till.sync.reject_locally(enrolled.event_id, "schema_invalid", "422 from the server")
+    assert till.sync.pending_count() == 2
+    assert [e["event_id"] for e in till.sync.pending_batch()] == ids
+    rejected = till.services.manager.rejected_events(till.manager())
+    assert [(e.event_id, e.rejection_code) for e in rejected] == [
+        (enrolled.event_id, "schema_invalid")
+    ]
+    with till.replica.engine.connect() as conn:
+        payload = conn.exec_driver_sql(
+            "SELECT payload FROM outbox WHERE event_id = ?", (enrolled.event_id,)
+        ).scalar_one()
+    assert "13812345678" not in payload and "x@y.cn" not in payload
+    # A member whose enrolment was refused cannot collect points any more.
+    with pytest.raises(DomainError) as err:
+        till.services.sales.earn(
+            till.cashier(), enrolled.member.member_id, amount_cents=100, sale_ref="z"
+        )
+    assert err.value.code == "member_inactive"
+    when = till.clock()
+    till.sync.record_sync(online=False, at=when, error="connection refused")
+    state = till.sync.state()
+    assert (state.online, state.last_sync_error, state.last_sync_at) == (
+        False,
+        "connection refused",
+        None,
+    )
+    till.sync.record_sync(online=True, at=when, error=None)
+    state = till.sync.state()
+    assert state.online and state.last_sync_error is None and state.last_sync_at

@@ -1,0 +1,70 @@
+"""Settling pushed events with what the server answered."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from shared.protocol import PushResult
+from terminal.offline.models import LocalEvent, OutboxRow
+from terminal.offline.outbox import purge_enrolment_pii
+from terminal.offline.repositories import EventRepository, MemberRepository
+
+
+def apply_result(session: Session, result: PushResult, now: str) -> str:
+    """Apply one push result; returns the event's status afterwards ("unknown" if none)."""
+    events = EventRepository(session)
+    event_id = str(result.event_id)
+    event = events.get(event_id)
+    outbox = events.outbox_for_event(event_id)
+    if event is None or outbox is None:
+        return "unknown"
+    if outbox.status != "pending":
+        return outbox.status
+    if result.status == "rejected":
+        _reject(session, event, outbox, result.code or "rejected", result.detail, now)
+        return "rejected"
+    outbox.settled_at = now
+    purge_enrolment_pii(outbox)
+    event.status = outbox.status = "acknowledged"
+    member = MemberRepository(session).get(event.member_id)
+    if member is not None:
+        if result.member_balance is not None and result.member_version is not None:
+            if result.member_version > member.version:
+                member.balance = result.member_balance
+                member.version = result.member_version
+                member.lifetime_points += event.lifetime_delta
+        else:
+            # No authoritative figure: fold the event in until the next pull says more.
+            member.balance += event.points_delta
+            member.lifetime_points += event.lifetime_delta
+    return "acknowledged"
+
+
+def reject_event(session: Session, event_id: str, code: str, detail: str | None, now: str) -> bool:
+    events = EventRepository(session)
+    event = events.get(event_id)
+    outbox = events.outbox_for_event(event_id)
+    if event is None or outbox is None or outbox.status != "pending":
+        return False
+    _reject(session, event, outbox, code, detail, now)
+    return True
+
+
+def _reject(
+    session: Session,
+    event: LocalEvent,
+    outbox: OutboxRow,
+    code: str,
+    detail: str | None,
+    now: str,
+) -> None:
+    """Rejections are final: the event stays visible, stops counting, and loses its PII."""
+    event.status = outbox.status = "rejected"
+    outbox.rejection_code = code[:64]
+    outbox.rejection_detail = detail
+    outbox.settled_at = now
+    purge_enrolment_pii(outbox)
+    if event.type == "member.enrolled":
+        member = MemberRepository(session).get(event.member_id)
+        if member is not None and member.version == 0:
+            member.status = "rejected"  # never reached the server: no more points for it
