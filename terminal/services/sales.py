@@ -7,9 +7,12 @@ transaction is rolled back, so nothing changes.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from shared.domain.business_day import business_date
+from shared.domain.money import check_int
 from shared.domain.program import RedeemLimits
 from terminal.offline.clock import from_text
 from terminal.offline.outbox import NewEvent, record_event
@@ -90,8 +93,10 @@ class SalesService(Service):
         sale_amount_cents: int,
         sale_ref: str,
     ) -> Receipt:
+        pts = check_int(points, what="Points", code="invalid_points")
         mid = member_key(member_id)
         ref = clean_sale_ref(sale_ref)
+        now = self.clock()
         with self.replica.write() as session:
             program = ProgramRepository(session).current()
             amount = program.check_sale_amount(sale_amount_cents)
@@ -102,12 +107,11 @@ class SalesService(Service):
                 raise DuplicateSale(f"Sale {ref} already redeemed points.", sale_ref=ref)
             balance = member.balance + events.pending_totals(mid).points
             value = program.check_redeem(
-                points,
+                pts,
                 balance=balance,
                 sale_amount_cents=amount,
-                offline_redeemed_today=self._offline_redeemed_today(session, mid),
+                offline_redeemed_today=self._offline_redeemed_today(session, mid, now),
             )
-            assert isinstance(points, int)
             event = record_event(
                 session,
                 NewEvent(
@@ -116,18 +120,18 @@ class SalesService(Service):
                     staff_id=staff.staff_id,
                     data={
                         "sale_ref": ref,
-                        "points": points,
+                        "points": pts,
                         "value_cents": value,
                         "sale_amount_cents": amount,
                     },
-                    points_delta=-points,
+                    points_delta=-pts,
                     amount_cents=amount,
                     sale_ref=ref,
                 ),
-                occurred_at=self.clock(),
+                occurred_at=now,
             )
             view = member_view(session, member, program)
-            return Receipt(event.event_id, event.seq, event.type, -points, value, view)
+            return Receipt(event.event_id, event.seq, event.type, -pts, value, view)
 
     def redeem_coupon(
         self, staff: StaffSession, member_id: str, *, coupon_id: str, sale_ref: str
@@ -167,9 +171,12 @@ class SalesService(Service):
             view = member_view(session, member, ProgramRepository(session).current())
             return Receipt(event.event_id, event.seq, event.type, 0, coupon.value_cents, view)
 
-    def _offline_redeemed_today(self, session: Session, member_id: str) -> int | None:
+    def _offline_redeemed_today(
+        self, session: Session, member_id: str, now: datetime | None = None
+    ) -> int | None:
+        """None when online (no daily cap); else points redeemed here today, not voided."""
         if TerminalStateRepository(session).get().online:
             return None
         store = StoreRepository(session).require()
-        today = business_date(self.clock(), store.timezone, store.closing_time)
+        today = business_date(now or self.clock(), store.timezone, store.closing_time)
         return EventRepository(session).redeemed_on(member_id, today.isoformat())
