@@ -140,7 +140,12 @@ class LedgerEvent(Base):
     status: Mapped[str] = mapped_column(String(16))
     code: Mapped[str | None] = mapped_column(String(64))
     member_balance: Mapped[int | None] = mapped_column(BigInteger)
+    # The member's version after this event: ``member_version`` when known at insert,
+    # else push_batches.base_version + ``version_slot`` (a push writes its events BEFORE
+    # it takes the version counter, so that the serialised tail of a push stays short).
     member_version: Mapped[int | None] = mapped_column(BigInteger)
+    batch_id: Mapped[str | None] = mapped_column(String(36))
+    version_slot: Mapped[int | None] = mapped_column(BigInteger)
     overdraft: Mapped[bool] = mapped_column(Boolean, default=False)
     points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
     lifetime_delta: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -150,6 +155,15 @@ class LedgerEvent(Base):
         Index("ix_events_terminal_seq", "terminal_id", "seq"),
         Index("ix_events_member_type", "member_id", "type"),
     )
+
+
+class PushBatch(Base):
+    """One push transaction; ``base_version`` is set last, under the counter lock."""
+
+    __tablename__ = "push_batches"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    base_version: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Coupon(Base):

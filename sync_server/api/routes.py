@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -42,24 +41,22 @@ def pair(body: PairRequest, request: Request, svc: ServicesDep) -> PairResponse:
 
 
 def _parse_push(raw: bytes) -> PushRequest:
+    """Validate the whole body at once (pydantic-core parses the JSON itself)."""
     try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("The body is not valid JSON.", code="invalid_json") from None
-    if isinstance(document, dict) and isinstance(document.get("events"), list):
-        if len(document["events"]) > MAX_EVENTS_PER_PUSH:
+        return PushRequest.model_validate_json(raw)
+    except ValidationError as error:
+        problems = error.errors()
+        if any(e["type"] == "too_long" and tuple(e["loc"]) == ("events",) for e in problems):
             raise PayloadTooLarge(
                 f"A push holds at most {MAX_EVENTS_PER_PUSH} events.", code="too_many_events"
-            )
-    try:
-        return PushRequest.model_validate(document)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ()))
+            ) from None
+        if problems[0]["type"] == "json_invalid":
+            raise ValidationFailed("The body is not valid JSON.", code="invalid_json") from None
+        where = ".".join(str(part) for part in problems[0].get("loc", ()))
         raise ValidationFailed(
-            f"The push does not match the schema at {where or 'the top'}: {first.get('msg')}",
+            f"The push does not match the schema at {where or 'the top'}: {problems[0].get('msg')}",
             code="invalid_request",
-            errors=len(error.errors()),
+            errors=len(problems),
         ) from None
 
 
@@ -75,10 +72,16 @@ def _parse_push(raw: bytes) -> PushRequest:
         }
     },
 )
-async def push(request: Request, terminal: TerminalDep, svc: ServicesDep) -> PushResponseWithGaps:
+async def push(request: Request, terminal: TerminalDep, svc: ServicesDep) -> Response:
     raw = await request.body()
-    body = await run_in_threadpool(_parse_push, raw)
-    return await run_in_threadpool(svc.push.push, terminal.terminal_id, body.events)
+
+    def parse_and_push() -> bytes:
+        body = _parse_push(raw)
+        answer = svc.push.push(terminal.terminal_id, body.events)
+        return answer.model_dump_json(exclude_none=True).encode()
+
+    content = await run_in_threadpool(parse_and_push)
+    return Response(content=content, media_type="application/json")
 
 
 @router.get("/changes", response_model=ChangesResponse)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import (
@@ -18,6 +18,7 @@ from sync_server.models import (
     SyncCounter,
     table_of,
 )
+from sync_server.repositories import bulk
 
 
 def deployment(session: Session) -> Deployment | None:
@@ -64,13 +65,12 @@ def lock_coupons(session: Session, coupon_ids: Collection[str]) -> dict[str, dic
 
 
 def update_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(update(Coupon), list(rows))
+    columns = ("status", "redeemed_event_id", "version")
+    bulk.update_rows(session, table_of(Coupon), "id", columns, rows)
 
 
 def insert_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(table_of(Coupon).insert(), list(rows))
+    bulk.insert_rows(session, table_of(Coupon), rows)
 
 
 def insert_staff(session: Session, rows: Sequence[dict[str, Any]]) -> None:

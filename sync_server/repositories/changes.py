@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from sync_server.models import Change, SyncCounter
+from sync_server.models import Change, SyncCounter, table_of
+from sync_server.repositories import bulk
 
 COUNTER_ID = 1
 
@@ -40,20 +39,8 @@ def counter_state(session: Session) -> tuple[int, int]:
 
 
 def upsert_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    stmt = pg_insert(Change) if dialect == "postgresql" else sqlite_insert(Change)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[Change.entity, Change.entity_id],
-        set_={
-            "version": stmt.excluded.version,
-            "op": stmt.excluded.op,
-            "data": stmt.excluded.data,
-            "changed_at": stmt.excluded.changed_at,
-        },
-    )
-    session.execute(stmt, list(rows))
+    """Keep only the latest change per entity: insert, or replace the older one."""
+    bulk.upsert_rows(session, table_of(Change), ["entity", "entity_id"], rows)
 
 
 def page(

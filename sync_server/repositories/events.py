@@ -6,35 +6,53 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from sync_server.models import LedgerEvent, table_of
+from sync_server.models import LedgerEvent, PushBatch, table_of
+from sync_server.repositories import bulk
 
 _E = table_of(LedgerEvent).c
 
 
 def get_many(session: Session, event_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """Ledger rows by id, with ``member_version`` resolved from the push batch."""
     if not event_ids:
         return {}
+    batches = table_of(PushBatch)
     rows = session.execute(
-        select(table_of(LedgerEvent)).where(_E.event_id.in_(list(event_ids)))
+        select(table_of(LedgerEvent), batches.c.base_version)
+        .outerjoin(batches, batches.c.id == _E.batch_id)
+        .where(_E.event_id.in_(list(event_ids)))
     ).mappings()
-    return {row["event_id"]: dict(row) for row in rows}
+    found = {}
+    for row in rows:
+        event = dict(row)
+        if event["version_slot"] is not None and event["base_version"] is not None:
+            event["member_version"] = event["base_version"] + event["version_slot"]
+        found[event["event_id"]] = event
+    return found
+
+
+def add_batch(session: Session, batch_id: str, now: datetime) -> None:
+    session.execute(insert(table_of(PushBatch)).values(id=batch_id, created_at=now))
+
+
+def set_batch_base(session: Session, batch_id: str, base_version: int) -> None:
+    batches = table_of(PushBatch)
+    session.execute(
+        update(batches).where(batches.c.id == batch_id).values(base_version=base_version)
+    )
 
 
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(table_of(LedgerEvent).insert(), list(rows))
+    bulk.insert_rows(session, table_of(LedgerEvent), rows)
 
 
 def mark_voided(session: Session, voided: Sequence[tuple[str, str]]) -> None:
     """(voided event id, voiding event id) pairs."""
-    if voided:
-        session.execute(
-            update(LedgerEvent),
-            [{"event_id": target, "voided_by": by} for target, by in voided],
-        )
+    rows = [{"event_id": target, "voided_by": by} for target, by in voided]
+    bulk.update_rows(session, table_of(LedgerEvent), "event_id", ["voided_by"], rows)
 
 
 def seqs_between(session: Session, terminal_id: str, low: int, high: int) -> set[int]:

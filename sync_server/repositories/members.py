@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sync_server.models import Member, table_of
+from sync_server.repositories import bulk
 
 MEMBER_COLUMNS = tuple(c.key for c in table_of(Member).columns)
 
@@ -41,14 +42,32 @@ def codes_taken(session: Session, codes: Collection[str]) -> set[str]:
 
 
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(table_of(Member).insert(), list(rows))
+    bulk.insert_rows(session, table_of(Member), rows)
 
 
-def update_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk UPDATE by primary key; each dict holds ``id`` and the columns to set."""
-    if rows:
-        session.execute(update(Member), list(rows))
+_MUTABLE = (
+    "name",
+    "phone_e164",
+    "phone_hash",
+    "phone_last4",
+    "phone_masked",
+    "email",
+    "birthday",
+    "consent_marketing",
+    "balance",
+    "lifetime_points",
+    "tier",
+    "status",
+    "version",
+    "updated_at",
+)
+_BALANCE = ("balance", "lifetime_points", "tier", "version", "updated_at")
+
+
+def update_many(session: Session, rows: Sequence[dict[str, Any]], *, profile: bool = True) -> None:
+    """Bulk UPDATE by primary key. ``profile=False`` writes only the balance columns,
+    which is all an earn, redeem, adjust, void or expiry changes."""
+    bulk.update_rows(session, table_of(Member), "id", _MUTABLE if profile else _BALANCE, rows)
 
 
 def max_code_counter(session: Session, prefix: str) -> int:

@@ -108,7 +108,7 @@ class MaintenanceService:
                         "voided_by": None,
                     }
                 )
-            members_repo.update_many(session, [rows[m] for m in expiring])
+            members_repo.update_many(session, [rows[m] for m in expiring], profile=False)
             events_repo.insert_many(session, ledger)
             return list(expiring.values())
 

@@ -80,6 +80,7 @@ class LedgerBatch:
         self.changes = changes
         self.new_members: set[str] = set()
         self.dirty_members: set[str] = set()
+        self.profile_changed: set[str] = set()
         self.dirty_coupons: set[str] = set()
         self.voided: list[tuple[str, str]] = []
 
@@ -190,6 +191,7 @@ class LedgerBatch:
             value = getattr(data, field)
             if value is not None:
                 member[field] = value
+        self.profile_changed.add(member_id)
         return self._changed(member)
 
     def _points_earned(self, event: Event, member_id: str) -> Outcome:

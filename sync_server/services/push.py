@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -151,10 +153,15 @@ class PushService:
             applied[event_id] = (item.content_hash, outcome)
             results.append(("new", outcome, item))
 
-        base = changes.write(session, lambda entity, eid: self._data_of(ledger, entity, eid), now)
-        self._write(session, ledger, applied, incoming, terminal_id, base, now)
+        # Heavy writes first: the ledger rows, their batch, voids, the watermark...
+        batch_id = str(uuid.uuid4())
+        self._write_ledger(session, ledger, applied, incoming, terminal_id, batch_id, now)
         watermark, missing = self._advance_watermark(session, terminal, fresh)
         terminal.last_seen_at = now
+        session.flush()
+        # ...then, LAST, the version counter (locked until commit) and what needs versions.
+        base = changes.write(session, lambda entity, eid: self._data_of(ledger, entity, eid), now)
+        self._write_versioned(session, ledger, batch_id, base)
         return PushResponseWithGaps(
             results=[self._result(kind, found, item, base) for kind, found, item in results],
             terminal_watermark=watermark,
@@ -171,33 +178,16 @@ class PushService:
     def _version(outcome: Outcome, base: int) -> int | None:
         return base + outcome.slot if outcome.slot is not None else outcome.version
 
-    def _write(
-        self,
+    @staticmethod
+    def _write_ledger(
         session: Session,
         ledger: LedgerBatch,
         applied: dict[str, tuple[str, Outcome]],
         incoming: list[_Incoming],
         terminal_id: str,
-        base: int,
-        now: Any,
+        batch_id: str,
+        now: datetime,
     ) -> None:
-        for member_id in ledger.members:
-            slot = ledger.changes.latest_slot("member", member_id)
-            if slot is not None:
-                ledger.members[member_id]["version"] = base + slot
-        members_repo.insert_many(session, [ledger.members[m] for m in ledger.new_members])
-        members_repo.update_many(session, [ledger.members[m] for m in ledger.dirty_members])
-        for coupon_id in ledger.dirty_coupons:
-            slot = ledger.changes.latest_slot("coupon", coupon_id)
-            assert slot is not None
-            ledger.coupons[coupon_id]["version"] = base + slot
-        catalog.update_coupons(
-            session,
-            [
-                {k: ledger.coupons[c][k] for k in ("id", "status", "redeemed_event_id", "version")}
-                for c in ledger.dirty_coupons
-            ],
-        )
         rows = []
         written: set[str] = set()
         for item in incoming:
@@ -220,15 +210,43 @@ class PushService:
                     "status": outcome.status,
                     "code": outcome.code,
                     "member_balance": outcome.balance,
-                    "member_version": self._version(outcome, base),
+                    "member_version": outcome.version,
+                    "batch_id": batch_id,
+                    "version_slot": outcome.slot,
                     "overdraft": outcome.overdraft,
                     "points_delta": outcome.points_delta,
                     "lifetime_delta": outcome.lifetime_delta,
                     "voided_by": None,
                 }
             )
+        events_repo.add_batch(session, batch_id, now)
         events_repo.insert_many(session, rows)
         events_repo.mark_voided(session, ledger.voided)
+
+    @staticmethod
+    def _write_versioned(session: Session, ledger: LedgerBatch, batch_id: str, base: int) -> None:
+        """Rows that carry a version: written while the counter row is locked."""
+        events_repo.set_batch_base(session, batch_id, base)
+        for member_id in ledger.members:
+            slot = ledger.changes.latest_slot("member", member_id)
+            if slot is not None:
+                ledger.members[member_id]["version"] = base + slot
+        members_repo.insert_many(session, [ledger.members[m] for m in ledger.new_members])
+        profile = ledger.dirty_members & ledger.profile_changed
+        balance_only = ledger.dirty_members - ledger.profile_changed
+        members_repo.update_many(session, [ledger.members[m] for m in profile])
+        members_repo.update_many(session, [ledger.members[m] for m in balance_only], profile=False)
+        for coupon_id in ledger.dirty_coupons:
+            slot = ledger.changes.latest_slot("coupon", coupon_id)
+            assert slot is not None
+            ledger.coupons[coupon_id]["version"] = base + slot
+        catalog.update_coupons(
+            session,
+            [
+                {k: ledger.coupons[c][k] for k in ("id", "status", "redeemed_event_id", "version")}
+                for c in ledger.dirty_coupons
+            ],
+        )
 
     def _result(
         self, kind: str, found: Outcome | dict[str, Any] | None, item: _Incoming, base: int

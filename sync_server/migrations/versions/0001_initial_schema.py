@@ -79,6 +79,8 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=64), nullable=True),
         sa.Column("member_balance", sa.BigInteger(), nullable=True),
         sa.Column("member_version", sa.BigInteger(), nullable=True),
+        sa.Column("batch_id", sa.String(length=36), nullable=True),
+        sa.Column("version_slot", sa.BigInteger(), nullable=True),
         sa.Column("overdraft", sa.Boolean(), nullable=False),
         sa.Column("points_delta", sa.BigInteger(), nullable=False),
         sa.Column("lifetime_delta", sa.BigInteger(), nullable=False),
@@ -131,6 +133,13 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("published_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("rule_version"),
+    )
+    op.create_table(
+        "push_batches",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("base_version", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "staff",
@@ -198,6 +207,7 @@ def downgrade() -> None:
     op.drop_table("sync_counter")
     op.drop_table("stores")
     op.drop_table("staff")
+    op.drop_table("push_batches")
     op.drop_table("programs")
     with op.batch_alter_table("pair_failures", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pair_failures_client"))
