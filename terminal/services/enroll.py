@@ -57,6 +57,8 @@ class EnrollmentService(Service):
             prefix = state.require_identity().member_code_prefix
             assert prefix is not None
             code = mint_member_code(prefix, state.allocate_member_counter())
+            while members.by_code(code) is not None:  # e.g. a terminal re-paired with its prefix
+                code = mint_member_code(prefix, state.allocate_member_counter())
             member = members.add(
                 Member(
                     member_id=str(uuid7()),

@@ -132,3 +132,20 @@ def test_unicode_and_sql_looking_names_are_stored_verbatim(till: Till, name: str
     assert found.display_name == name
     assert any(m.member_id == found.member_id for m in till.services.lookup.by_name(name[:3]).items)
     assert len(till.services.lookup.by_name("z").items) >= 0  # tables still there
+
+
+def test_minting_skips_codes_already_in_the_replica(till: Till) -> None:
+    from shared.domain.member_code import mint_member_code
+
+    taken = mint_member_code(till.seed.member_code_prefix, 1)
+    member_id = till.seed.members[0].member_id
+    till.sync.apply_changes([{
+        "entity": "member", "op": "upsert", "id": member_id, "version": 9,
+        "data": {"member_id": member_id, "member_code": taken, "display_name": "Old",
+                 "phone_last4": "0001", "phone_hash": "cd" * 32, "tier": "member",
+                 "balance": 0, "lifetime_points": 0, "status": "active"},
+    }])  # fmt: skip
+    receipt = till.services.enrollment.enroll(
+        till.cashier(), name="Next", phone="13812345678", consent_marketing=False
+    )
+    assert receipt.member.member_code == mint_member_code(till.seed.member_code_prefix, 2)

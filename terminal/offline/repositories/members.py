@@ -52,6 +52,13 @@ _BY_NAME = (
 )
 
 MemberHit = tuple[Member, PendingTotals]
+# The look-up statements by name, for tools that compare them with raw SQL (bench/).
+LOOKUP_STATEMENTS: dict[str, Any] = {
+    "code": _BY_CODE,
+    "phone_hash": _BY_PHONE_HASH,
+    "last4": _BY_LAST4,
+    "name": _BY_NAME,
+}
 
 
 class MemberRepository:
