@@ -22,24 +22,43 @@ from terminal.ui.worker import Runner
 log = logging.getLogger(__name__)
 
 
-def decode_qimage(image: QImage) -> list[str]:
-    """Every barcode/QR text in ``image`` (safe to call on any thread)."""
-    if image.isNull():
-        return []
-    from pyzbar import pyzbar  # imported lazily: it loads libzbar
-
+def gray_bytes(image: QImage) -> tuple[bytes, int, int]:
+    """8-bit grayscale pixels of ``image`` (call on the GUI thread; it is fast)."""
     gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
     width, height, stride = gray.width(), gray.height(), gray.bytesPerLine()
     raw = bytes(gray.constBits())
     if stride != width:
         raw = b"".join(raw[row * stride : row * stride + width] for row in range(height))
+    return raw, width, height
+
+
+def decode_gray(raw: bytes, width: int, height: int) -> list[str]:
+    """Every barcode/QR text in 8-bit grayscale pixels (pure Python + libzbar: any thread)."""
+    from pyzbar import pyzbar  # imported lazily: it loads libzbar
+
+    if not raw or width <= 0 or height <= 0:
+        return []
     results = pyzbar.decode((raw, width, height))
     return [result.data.decode("utf-8", errors="replace") for result in results]
 
 
+def decode_qimage(image: QImage) -> list[str]:
+    """Every barcode/QR text in ``image`` (on the GUI thread)."""
+    if image.isNull():
+        return []
+    return decode_gray(*gray_bytes(image))
+
+
 def decode_image_file(path: str | Path) -> list[str]:
-    """Every barcode/QR text in the image file at ``path``; unreadable files give ``[]``."""
-    return decode_qimage(QImage(str(path)))
+    """Every barcode/QR text in the image file at ``path`` (Pillow, no Qt: any thread)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as opened:
+            gray = opened.convert("L")
+    except (OSError, UnidentifiedImageError):
+        return []
+    return decode_gray(gray.tobytes(), gray.width, gray.height)
 
 
 def _multimedia() -> Any | None:
@@ -102,8 +121,8 @@ class CameraScanner(QObject):
         self._decoding = True
         self._last_decode_ns = now
         self._runner.submit(
-            decode_qimage,
-            image,
+            decode_gray,
+            *gray_bytes(image),
             on_result=self._on_decoded,
             on_error=self._on_decode_error,
             context=self,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import qrcode
 from PySide6.QtCore import QMarginsF, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
@@ -37,6 +36,8 @@ class CardData:
 
 def qr_matrix(text: str) -> list[list[bool]]:
     """QR modules of ``text`` with a 2-module quiet zone (medium error correction)."""
+    import qrcode  # imported on first use: it costs ~0.1 s at start-up
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
     code.add_data(text)
     code.make(fit=True)
