@@ -27,6 +27,8 @@ def problem_response(
     }
     body.update(extra)
     headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     if status == 429 and "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)

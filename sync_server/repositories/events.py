@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from sync_server.models import LedgerEvent, PushBatch, table_of
+from sync_server.models import LedgerEvent, Member, PushBatch, table_of
 from sync_server.repositories import bulk
 
 _E = table_of(LedgerEvent).c
@@ -75,15 +75,19 @@ def terminal_range(
 
 
 def expiry_candidates(session: Session, cutoff: datetime, after: str, limit: int) -> list[str]:
-    """Members holding an un-voided earn older than ``cutoff`` (ids after ``after``)."""
+    """Members with points left and an un-voided earn older than ``cutoff`` (ids > after)."""
+    members = table_of(Member)
     rows = session.execute(
         select(_E.member_id)
+        .join(members, members.c.id == _E.member_id)
         .where(
             _E.type == "points.earned",
             _E.status == "accepted",
             _E.voided_by.is_(None),
             _E.occurred_at <= cutoff,
             _E.member_id > after,
+            members.c.balance > 0,
+            members.c.status == "active",
         )
         .group_by(_E.member_id)
         .order_by(_E.member_id)

@@ -70,6 +70,13 @@ def test_contract_over_loopback(
         413,
         "payload_too_large",
     )
+
+    def chunks() -> object:
+        for _ in range(40):  # 1.25 MiB, streamed without a Content-Length
+            yield b" " * 32768
+
+    streamed = http.post("/v1/events", content=chunks(), headers=h)  # type: ignore[arg-type]
+    _code(streamed, 413, "payload_too_large")
     _code(http.post("/v1/events", json={"events": [enrol]}), 401, "unauthorized")
     other = dict(enrol, terminal_id="00000000-0000-4000-8000-000000000001")
     _code(http.post("/v1/events", json={"events": [other]}, headers=h), 403, "terminal_mismatch")

@@ -64,6 +64,7 @@ def test_pairing_is_throttled(client: TestClient, database: Database, settings: 
 
 def test_auth(client: TestClient, paired: Pairing, database: Database, settings: Settings) -> None:
     _problem(client.get("/v1/changes"), 401, "unauthorized")
+    assert client.get("/v1/changes").headers["www-authenticate"] == "Bearer"
     _problem(
         client.get("/v1/changes", headers={"Authorization": "Bearer nope"}), 401, "unauthorized"
     )
