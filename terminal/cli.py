@@ -48,7 +48,7 @@ class Subcommand:
 
 REGISTRY: dict[str, Subcommand] = {}
 # Modules whose @subcommand handlers join this CLI (imported lazily by main()).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("terminal.sync_cli", "terminal.app")
 
 
 def subcommand(name: str, *, help: str, args: Sequence[Arg] = ()) -> Callable[[Handler], Handler]:
@@ -154,4 +154,7 @@ def cmd_status(args: argparse.Namespace, settings: TerminalSettings) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    # Run through the imported module so that command modules register in one registry.
+    from terminal.cli import main as registered_main
+
+    raise SystemExit(registered_main())

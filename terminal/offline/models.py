@@ -131,6 +131,7 @@ class TerminalState(Base):
     pull_cursor: Mapped[str | None] = mapped_column(Text)
     last_sync_at: Mapped[str | None] = mapped_column(String(40))
     last_sync_error: Mapped[str | None] = mapped_column(Text)
+    server_url: Mapped[str | None] = mapped_column(String(500))
     watermark: Mapped[int] = mapped_column(Integer, default=0)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
 

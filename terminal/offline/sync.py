@@ -82,6 +82,18 @@ class SyncStore:
             row.store_code = store_code
             row.member_code_prefix = member_code_prefix
 
+    def server_url(self) -> str | None:
+        with self.replica.read() as session:
+            return TerminalStateRepository(session).get().server_url
+
+    def set_server_url(self, url: str) -> None:
+        with self.replica.write() as session:
+            TerminalStateRepository(session).get().server_url = url
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self.replica.read() as session:
+            return EventRepository(session).outbox_counts()
+
     def save_store_settings(self, settings: StoreSettings) -> None:
         check_currency(settings.currency)
         store_zone(settings.timezone)
