@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self.languages = languages
+        self._locking = False
         self.setObjectName("mainWindow")
         self.sign_in = SignInScreen(session)
         self.checkout = CheckoutScreen(session)
@@ -228,15 +229,18 @@ class MainWindow(QMainWindow):
         self.nav_bar.setEnabled(False)
         self.lock_timer.stop()
         self.stack.setCurrentWidget(self.sign_in)
-        self.sign_in.reset()
+        self.sign_in.reset(locked=self._locking)
 
     def lock(self) -> None:
         """Auto-lock or F12: sign out, keep the staff code so the same cashier is quick."""
         if self.session.staff is None:
             return
         self.checkout.clear()
-        self.session.sign_out()
-        self.sign_in.reset(locked=True)
+        self._locking = True
+        try:
+            self.session.sign_out()
+        finally:
+            self._locking = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _USER_INPUT and self.session.staff is not None:

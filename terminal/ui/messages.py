@@ -55,8 +55,9 @@ def _staff_locked(params: Params, _currency: str) -> str:
         "Errors", "Too many wrong PINs: this staff account is locked."
     )
     minutes = params.get("minutes") or params.get("lock_minutes")
-    if minutes is None and params.get("seconds") is not None:
-        minutes = max(1, -(-int(params["seconds"]) // 60))
+    seconds = params.get("seconds_left", params.get("seconds"))
+    if minutes is None and seconds is not None:
+        minutes = max(1, -(-int(seconds) // 60))
     if minutes is not None:
         message += " " + QCoreApplication.translate(
             "Errors", "Try again in {minutes} min or ask a manager."

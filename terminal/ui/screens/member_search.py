@@ -52,7 +52,6 @@ class MemberSearch(Retranslating):
     member_found = Signal(object)  # MemberView
     results_visible = Signal(bool)
     failed = Signal(str)
-    camera_requested = Signal()
 
     def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,7 +67,7 @@ class MemberSearch(Retranslating):
         self.field.returnPressed.connect(self.search_now)
         self.camera_button = QPushButton()
         self.camera_button.setObjectName("cameraScan")
-        self.camera_button.clicked.connect(self.camera_requested)
+        self.camera_button.clicked.connect(self.open_camera)
         self.camera_button.setVisible(camera_available())
         self.image_button = QPushButton()
         self.image_button.setObjectName("imageScan")
@@ -233,6 +232,17 @@ class MemberSearch(Retranslating):
         message = error_message(error, self.session.currency)
         self._set_hint(message)
         self.failed.emit(message)
+
+    def open_camera(self) -> None:
+        from terminal.ui.widgets.camera_view import CameraDialog
+
+        dialog = CameraDialog(self.session.runner, self)
+        dialog.scanned.connect(self.lookup_scan)
+        if dialog.start():
+            dialog.open()
+        else:
+            self._set_hint(self.tr("No camera found."))
+            dialog.deleteLater()
 
     def _scan_image_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

@@ -1,6 +1,29 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>CameraDialog</name>
+    <message>
+        <location filename="../widgets/camera_view.py" line="34" />
+        <source>Scan with the camera</source>
+        <translation>用摄像头扫描</translation>
+    </message>
+    <message>
+        <location filename="../widgets/camera_view.py" line="35" />
+        <source>Hold the member card in front of the camera.</source>
+        <translation>请将会员卡对准摄像头。</translation>
+    </message>
+    <message>
+        <location filename="../widgets/camera_view.py" line="36" />
+        <source>Cancel (Esc)</source>
+        <translation>取消 (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/camera_view.py" line="54" />
+        <source>The camera could not be started.</source>
+        <translation>无法启动摄像头。</translation>
+    </message>
+</context>
+<context>
     <name>CardScreen</name>
     <message>
         <location filename="../screens/enroll.py" line="51" />
@@ -103,7 +126,7 @@
     </message>
     <message>
         <location filename="../messages.py" line="44" />
-        <location filename="../messages.py" line="117" />
+        <location filename="../messages.py" line="118" />
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
@@ -118,189 +141,189 @@
         <translation>密码错误次数过多，该员工账户已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="61" />
+        <location filename="../messages.py" line="62" />
         <source>Try again in {minutes} min or ask a manager.</source>
         <translation>请 {minutes} 分钟后重试或联系店长。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="69" />
+        <location filename="../messages.py" line="70" />
         <source>The amount is larger than any sale the program accepts ({max}).</source>
         <translation>金额超过积分计划允许的单笔上限（{max}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="72" />
+        <location filename="../messages.py" line="73" />
         <source>Enter a sale amount greater than zero, for example 12.50.</source>
         <translation>请输入大于零的消费金额，例如 12.50。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="78" />
+        <location filename="../messages.py" line="79" />
         <source>At least {min} points must be redeemed at once.</source>
         <translation>每次至少兑换 {min} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="84" />
+        <location filename="../messages.py" line="85" />
         <source>Points may pay at most {percent}% of the sale ({cap}).</source>
         <translation>积分最多抵扣消费金额的 {percent}%（{cap}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="94" />
+        <location filename="../messages.py" line="95" />
         <source>The member has only {balance} points.</source>
         <translation>该会员只有 {balance} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="101" />
+        <location filename="../messages.py" line="102" />
         <source>While the till is offline a member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="113" />
+        <location filename="../messages.py" line="114" />
         <source>A manager must approve this: enter a manager's code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="115" />
-        <location filename="../messages.py" line="168" />
+        <location filename="../messages.py" line="116" />
+        <location filename="../messages.py" line="169" />
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="116" />
+        <location filename="../messages.py" line="117" />
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="120" />
+        <location filename="../messages.py" line="121" />
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="127" />
+        <location filename="../messages.py" line="128" />
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="130" />
+        <location filename="../messages.py" line="131" />
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="132" />
+        <location filename="../messages.py" line="133" />
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="134" />
+        <location filename="../messages.py" line="135" />
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="139" />
+        <location filename="../messages.py" line="140" />
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="141" />
+        <location filename="../messages.py" line="142" />
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="143" />
+        <location filename="../messages.py" line="144" />
         <source>Enter the member's name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="146" />
+        <location filename="../messages.py" line="147" />
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="149" />
+        <location filename="../messages.py" line="150" />
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="152" />
+        <location filename="../messages.py" line="153" />
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="155" />
+        <location filename="../messages.py" line="156" />
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="158" />
-        <location filename="../messages.py" line="185" />
+        <location filename="../messages.py" line="159" />
+        <location filename="../messages.py" line="186" />
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="161" />
+        <location filename="../messages.py" line="162" />
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="164" />
+        <location filename="../messages.py" line="165" />
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="170" />
+        <location filename="../messages.py" line="171" />
         <source>This member's account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="172" />
+        <location filename="../messages.py" line="173" />
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="174" />
+        <location filename="../messages.py" line="175" />
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="177" />
+        <location filename="../messages.py" line="178" />
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="179" />
+        <location filename="../messages.py" line="180" />
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="180" />
+        <location filename="../messages.py" line="181" />
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="182" />
+        <location filename="../messages.py" line="183" />
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="188" />
+        <location filename="../messages.py" line="189" />
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="190" />
+        <location filename="../messages.py" line="191" />
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="191" />
+        <location filename="../messages.py" line="192" />
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="204" />
+        <location filename="../messages.py" line="205" />
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="208" />
+        <location filename="../messages.py" line="209" />
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -366,42 +389,42 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="159" />
+        <location filename="../main_window.py" line="160" />
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="161" />
+        <location filename="../main_window.py" line="162" />
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="162" />
+        <location filename="../main_window.py" line="163" />
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="163" />
+        <location filename="../main_window.py" line="164" />
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="164" />
+        <location filename="../main_window.py" line="165" />
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="165" />
+        <location filename="../main_window.py" line="166" />
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="166" />
+        <location filename="../main_window.py" line="167" />
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="189" />
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
@@ -422,22 +445,22 @@
 <context>
     <name>MemberCardView</name>
     <message>
-        <location filename="../widgets/member_card.py" line="177" />
+        <location filename="../widgets/member_card.py" line="178" />
         <source>Print card</source>
         <translation>打印会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="178" />
+        <location filename="../widgets/member_card.py" line="179" />
         <source>Save as PDF</source>
         <translation>保存为 PDF</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="207" />
+        <location filename="../widgets/member_card.py" line="208" />
         <source>Save member card</source>
         <translation>保存会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="209" />
+        <location filename="../widgets/member_card.py" line="210" />
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
@@ -508,47 +531,52 @@
 <context>
     <name>MemberSearch</name>
     <message>
-        <location filename="../screens/member_search.py" line="112" />
+        <location filename="../screens/member_search.py" line="111" />
         <source>Scan a card, or type phone last 4 digits, a name or a member no.</source>
         <translation>扫描会员卡，或输入手机后四位、姓名或会员号</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="114" />
+        <location filename="../screens/member_search.py" line="113" />
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="115" />
+        <location filename="../screens/member_search.py" line="114" />
         <source>Image…</source>
         <translation>图片…</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="116" />
+        <location filename="../screens/member_search.py" line="115" />
         <source>More results</source>
         <translation>更多结果</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="204" />
+        <location filename="../screens/member_search.py" line="203" />
         <source>No member found.</source>
         <translation>未找到会员。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="206" />
+        <location filename="../screens/member_search.py" line="205" />
         <source>Members shown: %1</source>
         <translation>显示会员：%1</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="239" />
+        <location filename="../screens/member_search.py" line="244" />
+        <source>No camera found.</source>
+        <translation>未找到摄像头。</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_search.py" line="249" />
         <source>Scan from an image</source>
         <translation>从图片扫描</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="239" />
+        <location filename="../screens/member_search.py" line="249" />
         <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp)</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="253" />
+        <location filename="../screens/member_search.py" line="263" />
         <source>No barcode or QR code found in this image.</source>
         <translation>图片中没有找到条码或二维码。</translation>
     </message>
@@ -574,42 +602,42 @@
 <context>
     <name>RejectedScreen</name>
     <message>
-        <location filename="../screens/rejected.py" line="75" />
+        <location filename="../screens/rejected.py" line="76" />
         <source>Rejected events</source>
         <translation>被拒事件</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="77" />
+        <location filename="../screens/rejected.py" line="78" />
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="77" />
+        <location filename="../screens/rejected.py" line="78" />
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="77" />
+        <location filename="../screens/rejected.py" line="78" />
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="77" />
+        <location filename="../screens/rejected.py" line="78" />
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="77" />
+        <location filename="../screens/rejected.py" line="78" />
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="122" />
+        <location filename="../screens/rejected.py" line="123" />
         <source>No rejected events.</source>
         <translation>没有被拒事件。</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="125" />
+        <location filename="../screens/rejected.py" line="126" />
         <source>Rejected events never count in a balance; head office reconciles them.</source>
         <translation>被拒事件不计入余额；由总部负责对账。</translation>
     </message>

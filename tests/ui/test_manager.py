@@ -1,0 +1,180 @@
+"""Manager work and the remaining cashier paths: void, rejected list, reports, coupons,
+scan from an image, auto-lock, PIN lock-out."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from shared.domain.member_code import qr_payload
+from shared.protocol import PushResult
+from terminal.offline.sync import SyncStore
+from terminal.ui.widgets.member_card import qr_image
+from tests.ui.conftest import UiTill
+from tests.ui.test_till import HUMAN_MS, scan, sign_in
+
+
+def show_member(qtbot: QtBot, till: UiTill, index: int) -> None:
+    checkout = till.window.checkout
+    scan(qtbot, checkout.search.field, till.seed.members[index].member_code)
+    qtbot.waitUntil(
+        lambda: (
+            checkout.member is not None
+            and checkout.member.member_code == till.seed.members[index].member_code
+        )
+    )
+
+
+def earn(qtbot: QtBot, till: UiTill, amount: str) -> None:
+    sale = till.window.checkout.sale
+    qtbot.keyClicks(sale.amount, amount, delay=HUMAN_MS)
+    qtbot.mouseClick(sale.earn_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Earned" in sale.message.text())
+
+
+def test_void_needs_a_manager_pin(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)
+    window = till.window
+    show_member(qtbot, till, 0)
+    before = window.checkout.member.balance
+    earn(qtbot, till, "50")
+    qtbot.waitUntil(lambda: window.checkout.member.balance > before)
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    void = window.void
+    assert window.current() is void
+    qtbot.waitUntil(lambda: void.events.count() == 1)
+    qtbot.keyClicks(void.reason, "wrong amount", delay=HUMAN_MS)
+    approval = void.approval
+    qtbot.keyClicks(approval.code, "C01", delay=HUMAN_MS)  # a cashier cannot approve
+    approval.pin_pad.setFocus()
+    qtbot.keyClicks(approval.pin_pad, "1234", delay=HUMAN_MS)
+    qtbot.keyClick(approval.pin_pad, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "manager" in approval.message.text().lower())
+    approval.code.clear()
+    qtbot.keyClicks(approval.code, "M01", delay=HUMAN_MS)
+    approval.pin_pad.setFocus()
+    qtbot.keyClicks(approval.pin_pad, "9999", delay=HUMAN_MS)
+    qtbot.keyClick(approval.pin_pad, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.current() is window.checkout)
+    qtbot.waitUntil(lambda: window.checkout.member.balance == before)
+
+
+def test_rejected_events_open_from_the_status_bar(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till, "M01", "9999")
+    window = till.window
+    receipt = till.services.sales.earn(
+        till.services.staff.sign_in("C01", "1234"),
+        till.seed.members[1].member_id,
+        amount_cents=10_000,
+        sale_ref="R-1",
+    )
+    SyncStore(till.replica).apply_push_results(
+        [
+            PushResult(
+                event_id=uuid.UUID(receipt.event_id), status="rejected", code="points_mismatch"
+            )
+        ]
+    )
+    window.refresh_status()
+    qtbot.waitUntil(lambda: window.status.rejected_button.isVisible())
+    assert window.status.rejected_button.text() == "Rejected: 1"
+    qtbot.mouseClick(window.status.rejected_button, Qt.MouseButton.LeftButton)
+    assert window.current() is window.rejected
+    table = window.rejected.table
+    qtbot.waitUntil(lambda: table.rowCount() == 1)
+    assert table.item(0, 4).text() == "Points differ from the program rules"
+
+
+def test_reports_and_exports(qtbot: QtBot, till: UiTill, tmp_path: Path) -> None:
+    sign_in(qtbot, till, "M01", "9999")
+    window = till.window
+    show_member(qtbot, till, 0)
+    earn(qtbot, till, "120.00")
+    qtbot.keyClick(window, Qt.Key.Key_F7)
+    reports = window.reports
+    assert window.current() is reports
+    qtbot.waitUntil(lambda: reports.report is not None and reports.report.transactions == 1)
+    assert reports.figure_values[3].text() == "¥120.00"
+    assert reports.top.rowCount() == 1
+    assert sum(reports.chart.counts) == 1
+    csv_path, pdf_path = tmp_path / "r.csv", tmp_path / "r.pdf"
+    reports.save_csv(str(csv_path))
+    text = csv_path.read_text(encoding="utf-8-sig")
+    assert "Member transactions,1" in text and "¥120.00" in text
+    reports.save_pdf(str(pdf_path))
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+
+
+def test_cashier_cannot_open_reports(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)
+    assert not till.window.nav["reports"].isVisible()
+    qtbot.keyClick(till.window, Qt.Key.Key_F7)
+    assert till.window.current() is till.window.checkout
+
+
+def test_coupon_is_used_once(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)
+    checkout = till.window.checkout
+    index = next(
+        i for i, m in enumerate(till.seed.members) if m.member_id in till.seed.coupons.values()
+    )
+    show_member(qtbot, till, index)
+    coupons = checkout.panel.coupons
+    qtbot.waitUntil(
+        lambda: coupons.count() == 1 and coupons.item(0).data(Qt.ItemDataRole.UserRole) is not None
+    )
+    qtbot.mouseClick(
+        coupons.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=coupons.visualItemRect(coupons.item(0)).center(),
+    )
+    assert checkout.sale.coupon_button.isEnabled()
+    qtbot.mouseClick(checkout.sale.coupon_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Coupon used: ¥10.00 off." in checkout.sale.message.text())
+    qtbot.waitUntil(lambda: coupons.item(0) is not None and coupons.item(0).text() == "No coupons")
+
+
+def test_scan_from_an_image_file(qtbot: QtBot, till: UiTill, tmp_path: Path) -> None:
+    sign_in(qtbot, till)
+    member = till.seed.members[4]
+    image = tmp_path / "card.png"
+    qr_image(qr_payload(member.member_code), 240).save(str(image))
+    till.window.checkout.search.scan_image_file(str(image))
+    qtbot.waitUntil(lambda: till.window.checkout.member is not None)
+    assert till.window.checkout.member.member_code == member.member_code
+
+
+def test_bad_check_digit_is_a_clear_message(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)
+    code = till.seed.members[0].member_code
+    wrong = code[:-1] + str((int(code[-1]) + 1) % 10)
+    search = till.window.checkout.search
+    scan(qtbot, search.field, wrong)
+    qtbot.waitUntil(lambda: "Not a valid member code" in search.hint.text())
+    assert till.window.checkout.member is None
+
+
+def test_auto_lock_after_inactivity(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)
+    window = till.window
+    window.lock_timer.setInterval(200)
+    window.lock_timer.start()
+    qtbot.waitUntil(lambda: window.current() is window.sign_in, timeout=3000)
+    assert window.session.staff is None
+    assert window.sign_in.title.text() == "Till locked"
+    assert window.sign_in.staff_code.text() == "C01"
+
+
+def test_too_many_wrong_pins_lock_the_staff_member(qtbot: QtBot, till: UiTill) -> None:
+    screen = till.window.sign_in
+    qtbot.keyClicks(screen.staff_code, "C02", delay=HUMAN_MS)
+    for _ in range(5):
+        screen.pin_pad.setFocus()
+        qtbot.keyClicks(screen.pin_pad, "0000", delay=HUMAN_MS)
+        qtbot.keyClick(screen.pin_pad, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: screen.pin_pad.isEnabled() and screen.pin_pad.pin == "")
+    qtbot.waitUntil(lambda: "locked" in screen.message.text())
+    assert "Try again in 5 min" in screen.message.text()
