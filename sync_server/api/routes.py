@@ -89,7 +89,7 @@ def changes(
     terminal: TerminalDep,
     svc: ServicesDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    limit: Annotated[int, Query(ge=1, description="at most 5000; larger asks get 5000")] = 1000,
 ) -> Response:
     body = svc.pull.changes_json(cursor, limit)
     return Response(content=body, media_type="application/json")

@@ -126,6 +126,8 @@ def test_cursor_errors(client: TestClient, paired: Pairing) -> None:
         "invalid_cursor",
     )
     _problem(client.get("/v1/changes", params={"limit": 0}, headers=h), 422, "invalid_request")
+    big = client.get("/v1/changes", params={"limit": 100_000}, headers=h)
+    assert big.status_code == 200  # clamped to 5000
 
 
 def test_health_and_openapi(client: TestClient) -> None:

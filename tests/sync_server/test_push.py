@@ -8,9 +8,10 @@ import uuid
 
 from fastapi.testclient import TestClient
 
+from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.admin import AdminService
-from tests.sync_server.helpers import Pairing, pull_all, push
+from tests.sync_server.helpers import Pairing, pair_terminal, pull_all, push
 
 
 def _enrolled(client: TestClient, paired: Pairing, **data: object) -> str:
@@ -190,3 +191,30 @@ def test_watermark_and_gaps(client: TestClient, paired: Pairing) -> None:
     assert body["terminal_watermark"] == 2 and body["missing_seqs"] == [3]
     body = push(client, paired, [three])
     assert body["terminal_watermark"] == 4 and body["missing_seqs"] == []
+
+
+def test_two_terminals_overdraw_offline_both_accepted(
+    client: TestClient, paired: Pairing, database: Database, settings: Settings
+) -> None:
+    other = pair_terminal(client, database, settings, name="Till 2")
+    member = _enrolled(client, paired)
+    push(client, paired, [paired.events.earn(member, 50_000, 500)])
+    first = push(client, paired, [paired.events.redeem(member, 400)])["results"][0]
+    second = push(client, other, [other.events.redeem(member, 400)])["results"][0]
+    assert first["status"] == second["status"] == "accepted"
+    assert first.get("overdraft") is None and second["overdraft"] is True
+    assert second["member_balance"] == -300
+    for terminal in (paired, other):  # both replicas converge on the server's balance
+        state, _ = pull_all(client, terminal)
+        assert state[("member", member)]["data"]["balance"] == -300
+
+
+def test_long_outage_drains_in_order(client: TestClient, paired: Pairing) -> None:
+    member = _enrolled(client, paired)
+    queued = [paired.events.adjust(member, 1) for _ in range(3_000)]
+    for start in range(0, len(queued), 500):
+        body = push(client, paired, queued[start : start + 500])
+        assert {r["status"] for r in body["results"]} == {"accepted"}
+        assert body["terminal_watermark"] == start + 501
+    state, _ = pull_all(client, paired)
+    assert state[("member", member)]["data"]["balance"] == 3_000
