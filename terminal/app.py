@@ -69,7 +69,7 @@ def make_sync_loop(
 
         port = SyncStore(replica)
         client = SyncClient(settings.server_url, credentials.token)
-        return SyncLoop(SyncEngine(port, client))  # type: ignore[arg-type]
+        return SyncLoop(SyncEngine(port, client))
     except (ImportError, TypeError) as error:
         log.warning("sync loop not started: %s", error)
         return None
@@ -130,7 +130,8 @@ def make_application(argv: list[str] | None = None) -> Any:
 
     from terminal.ui.theme import apply_theme
 
-    app = QApplication.instance()
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else None
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
             Qt.HighDpiScaleFactorRoundingPolicy.PassThrough

@@ -31,6 +31,14 @@ from terminal.ui.session import TillSession
 from terminal.ui.widgets.status_bar import SyncStatusView, SyncStatusWidget
 
 STATUS_POLL_MS = 2_000
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication), "create the QApplication first"
+    return app
+
+
 _USER_INPUT = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
 
 
@@ -74,12 +82,13 @@ class MainWindow(QMainWindow):
         self._shortcuts()
         self.scanner = ScanDetector(self)
         self.scanner.scanned.connect(self._scanned)
-        QApplication.instance().installEventFilter(self.scanner)
+        app = _application()
+        app.installEventFilter(self.scanner)
         self.lock_timer = QTimer(self)
         self.lock_timer.setSingleShot(True)
         self.lock_timer.setInterval(auto_lock_seconds * 1000)
         self.lock_timer.timeout.connect(self.lock)
-        QApplication.instance().installEventFilter(self)
+        app.installEventFilter(self)
         self.poll_timer = QTimer(self)
         self.poll_timer.timeout.connect(self.refresh_status)
         self.poll_timer.start(STATUS_POLL_MS)
@@ -174,7 +183,7 @@ class MainWindow(QMainWindow):
             self.retranslate()
         super().changeEvent(event)
 
-    def current(self) -> QWidget:
+    def current(self) -> QWidget | None:
         return self.stack.currentWidget()
 
     def go(self, key: str) -> None:
@@ -301,7 +310,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.poll_timer.stop()
-        app = QApplication.instance()
+        app = _application()
         app.removeEventFilter(self.scanner)
         app.removeEventFilter(self)
         super().closeEvent(event)

@@ -36,8 +36,8 @@ def _max_hint(params: Params, currency: str) -> str:
     ).format(points=f"{points:,}", value=format_money(points, currency))
 
 
-def _simple(text: str) -> Callable[[Params, str], str]:
-    return lambda _params, _currency: _t(text)
+def _simple(text: object) -> Callable[[Params, str], str]:
+    return lambda _params, _currency: _t(str(text))
 
 
 def _invalid_pin(params: Params, _currency: str) -> str:

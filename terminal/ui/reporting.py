@@ -9,6 +9,7 @@ rejected events are left out.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections import Counter, defaultdict
 from datetime import date, datetime
@@ -72,11 +73,7 @@ def build_report(services: Services, date_from: date, date_to: date) -> ReportVi
     for member_id, (points, cents) in best:
         member = services.lookup.member(member_id)
         top.append(TopMember(member.member_code, member.display_name, points, cents))
-    return ReportView(**{**_fields(report), "top_members": tuple(top)})
-
-
-def _fields(report: ReportView) -> dict[str, object]:
-    return {name: getattr(report, name) for name in ReportView.__dataclass_fields__}
+    return dataclasses.replace(report, top_members=tuple(top))
 
 
 def report_csv(report: ReportView, labels: dict[str, str], money: dict[str, str]) -> str:

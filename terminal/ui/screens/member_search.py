@@ -8,6 +8,9 @@ replace those of a newer one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -181,7 +184,7 @@ class MemberSearch(Retranslating):
     def _run(self, fn: object, *args: object, on_result: object) -> None:
         generation = self._generation
 
-        def if_current(handler):  # type: ignore[no-untyped-def]
+        def if_current(handler: Any) -> Callable[[Any], None]:
             return lambda value: handler(value) if generation == self._generation else None
 
         self.session.runner.submit(

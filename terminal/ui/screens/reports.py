@@ -32,6 +32,10 @@ from terminal.ui.session import TillSession
 from terminal.ui.widgets.hourly_chart import HourlyChart
 
 
+def _as_date(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
 class ReportsScreen(Retranslating):
     def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,7 +132,8 @@ class ReportsScreen(Retranslating):
         self.refresh()
 
     def range(self) -> tuple[date, date]:
-        low, high = self.date_from.date().toPython(), self.date_to.date().toPython()
+        low = _as_date(self.date_from.date())
+        high = _as_date(self.date_to.date())
         return (low, high) if low <= high else (high, low)
 
     def refresh(self) -> None:
@@ -217,9 +222,7 @@ class ReportsScreen(Retranslating):
             for name, value in zip(self.figure_names, self.figure_values, strict=True)
         )
         top = "".join(
-            "<tr>"
-            + "".join(f"<td>{escape(self.top.item(r, c).text())}</td>" for c in range(4))
-            + "</tr>"
+            "<tr>" + "".join(f"<td>{escape(self._cell(r, c))}</td>" for c in range(4)) + "</tr>"
             for r in range(self.top.rowCount())
         )
         low, high = self.range()
@@ -236,6 +239,10 @@ class ReportsScreen(Retranslating):
         printer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
         printer.setOutputFileName(path)
         document.print_(printer)
+
+    def _cell(self, row: int, column: int) -> str:
+        item = self.top.item(row, column)
+        return item.text() if item is not None else ""
 
     def _ask_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

@@ -62,8 +62,8 @@ class ManagerApproval(Retranslating):
         self.label.setWordWrap(True)
         self.code = QLineEdit()
         self.code.setObjectName("managerCode")
-        self.code.returnPressed.connect(lambda: self.pin_pad.setFocus())
         self.pin_pad = PinPad()
+        self.code.returnPressed.connect(self.pin_pad.setFocus)
         self.pin_pad.setObjectName("managerPinPad")
         self.pin_pad.submitted.connect(self._submit)
         self.pin_pad.cancelled.connect(self.cancelled)
@@ -164,13 +164,23 @@ class VoidScreen(Retranslating):
         self.approval.reset()
         self.retranslate()
         services = self.session.services
+        runner = self.session.runner
         if member is not None:
-            fn, args = services.lookup.history, (member.member_id,)
+            runner.submit(
+                services.lookup.history,
+                member.member_id,
+                on_result=self._show,
+                on_error=self._failed,
+                context=self,
+            )
         else:
-            fn, args = services.activity.recent, (50,)
-        self.session.runner.submit(
-            fn, *args, on_result=self._show, on_error=self._failed, context=self
-        )
+            runner.submit(
+                services.activity.recent,
+                50,
+                on_result=self._show,
+                on_error=self._failed,
+                context=self,
+            )
         self.events.setFocus()
 
     def _show(self, events: list[EventView]) -> None:

@@ -389,42 +389,42 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="160" />
+        <location filename="../main_window.py" line="169" />
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="162" />
+        <location filename="../main_window.py" line="171" />
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="163" />
+        <location filename="../main_window.py" line="172" />
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="164" />
+        <location filename="../main_window.py" line="173" />
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="165" />
+        <location filename="../main_window.py" line="174" />
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="166" />
+        <location filename="../main_window.py" line="175" />
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167" />
+        <location filename="../main_window.py" line="176" />
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189" />
+        <location filename="../main_window.py" line="198" />
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
@@ -531,52 +531,52 @@
 <context>
     <name>MemberSearch</name>
     <message>
-        <location filename="../screens/member_search.py" line="111" />
+        <location filename="../screens/member_search.py" line="114" />
         <source>Scan a card, or type phone last 4 digits, a name or a member no.</source>
         <translation>扫描会员卡，或输入手机后四位、姓名或会员号</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="113" />
+        <location filename="../screens/member_search.py" line="116" />
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="114" />
+        <location filename="../screens/member_search.py" line="117" />
         <source>Image…</source>
         <translation>图片…</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="115" />
+        <location filename="../screens/member_search.py" line="118" />
         <source>More results</source>
         <translation>更多结果</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="203" />
+        <location filename="../screens/member_search.py" line="206" />
         <source>No member found.</source>
         <translation>未找到会员。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="205" />
+        <location filename="../screens/member_search.py" line="208" />
         <source>Members shown: %1</source>
         <translation>显示会员：%1</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="244" />
+        <location filename="../screens/member_search.py" line="247" />
         <source>No camera found.</source>
         <translation>未找到摄像头。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="249" />
+        <location filename="../screens/member_search.py" line="252" />
         <source>Scan from an image</source>
         <translation>从图片扫描</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="249" />
+        <location filename="../screens/member_search.py" line="252" />
         <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp)</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="263" />
+        <location filename="../screens/member_search.py" line="266" />
         <source>No barcode or QR code found in this image.</source>
         <translation>图片中没有找到条码或二维码。</translation>
     </message>
@@ -688,108 +688,108 @@
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../screens/reports.py" line="102" />
+        <location filename="../screens/reports.py" line="106" />
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="103" />
+        <location filename="../screens/reports.py" line="107" />
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="104" />
+        <location filename="../screens/reports.py" line="108" />
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="105" />
-        <location filename="../screens/reports.py" line="242" />
+        <location filename="../screens/reports.py" line="109" />
+        <location filename="../screens/reports.py" line="249" />
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="106" />
-        <location filename="../screens/reports.py" line="249" />
+        <location filename="../screens/reports.py" line="110" />
+        <location filename="../screens/reports.py" line="256" />
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="110" />
-        <location filename="../screens/reports.py" line="201" />
+        <location filename="../screens/reports.py" line="114" />
+        <location filename="../screens/reports.py" line="206" />
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="110" />
-        <location filename="../screens/reports.py" line="202" />
+        <location filename="../screens/reports.py" line="114" />
+        <location filename="../screens/reports.py" line="207" />
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="110" />
-        <location filename="../screens/reports.py" line="118" />
+        <location filename="../screens/reports.py" line="114" />
+        <location filename="../screens/reports.py" line="122" />
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="110" />
+        <location filename="../screens/reports.py" line="114" />
         <source>Sales</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="112" />
+        <location filename="../screens/reports.py" line="116" />
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="112" />
-        <location filename="../screens/reports.py" line="200" />
+        <location filename="../screens/reports.py" line="116" />
+        <location filename="../screens/reports.py" line="205" />
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="117" />
+        <location filename="../screens/reports.py" line="121" />
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="119" />
+        <location filename="../screens/reports.py" line="123" />
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120" />
+        <location filename="../screens/reports.py" line="124" />
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="121" />
+        <location filename="../screens/reports.py" line="125" />
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="122" />
+        <location filename="../screens/reports.py" line="126" />
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="190" />
+        <location filename="../screens/reports.py" line="195" />
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="191" />
+        <location filename="../screens/reports.py" line="196" />
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="192" />
+        <location filename="../screens/reports.py" line="197" />
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="193" />
+        <location filename="../screens/reports.py" line="198" />
         <source>To</source>
         <translation>结束</translation>
     </message>
@@ -1034,17 +1034,17 @@
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="187" />
+        <location filename="../screens/void.py" line="197" />
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="192" />
+        <location filename="../screens/void.py" line="202" />
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="195" />
+        <location filename="../screens/void.py" line="205" />
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>
