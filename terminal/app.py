@@ -175,6 +175,31 @@ def build_demo_till(data_dir: Path, *, members: int = 12, online: bool = False) 
     return DemoTill(settings, replica, services, seed, make_backend(settings, replica, services))
 
 
+def add_sample_activity(till: DemoTill) -> None:
+    """A morning of sales, a redemption and one event the server rejected (for screenshots)."""
+    import uuid
+
+    from shared.protocol import PushResult
+    from terminal.offline.sync import SyncStore
+
+    services, seed = till.services, till.seed
+    cashier = services.staff.sign_in("C01", "1234")
+    for index, member in enumerate(seed.members[:8]):
+        services.sales.earn(
+            cashier, member.member_id, amount_cents=2_580 * (index + 1), sale_ref=f"R{index:04d}"
+        )
+    rich = max(seed.members, key=lambda m: m.balance)
+    services.sales.redeem(
+        cashier, rich.member_id, points=300, sale_amount_cents=8_000, sale_ref="R0100"
+    )
+    bad = services.sales.earn(
+        cashier, seed.members[2].member_id, amount_cents=9_900, sale_ref="R0200"
+    )
+    SyncStore(till.replica).apply_push_results(
+        [PushResult(event_id=uuid.UUID(bad.event_id), status="rejected", code="points_mismatch")]
+    )
+
+
 def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
     """Open the till window and run until it is closed; returns the exit code."""
     app = make_application()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,8 +19,13 @@ from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QWidget
 
-from shared.protocol import PushResult
-from terminal.app import DemoTill, build_demo_till, build_window, make_application
+from terminal.app import (
+    DemoTill,
+    add_sample_activity,
+    build_demo_till,
+    build_window,
+    make_application,
+)
 from terminal.ui.main_window import MainWindow
 
 SIZE = (1280, 800)
@@ -53,28 +57,6 @@ def settle(window: MainWindow, ms: int = 150) -> None:
         loop.exec()
         if not window.session.runner.busy:
             return
-
-
-def _activity(till: DemoTill) -> None:
-    """A morning's worth of events so that reports and lists are not empty."""
-    services, seed = till.services, till.seed
-    cashier = services.staff.sign_in("C01", "1234")
-    for index, member in enumerate(seed.members[:8]):
-        services.sales.earn(
-            cashier, member.member_id, amount_cents=2_580 * (index + 1), sale_ref=f"R{index:04d}"
-        )
-    rich = max(seed.members, key=lambda m: m.balance)
-    services.sales.redeem(
-        cashier, rich.member_id, points=300, sale_amount_cents=8_000, sale_ref="R0100"
-    )
-    bad = services.sales.earn(
-        cashier, seed.members[2].member_id, amount_cents=9_900, sale_ref="R0200"
-    )
-    from terminal.offline.sync import SyncStore
-
-    SyncStore(till.replica).apply_push_results(
-        [PushResult(event_id=uuid.UUID(bad.event_id), status="rejected", code="points_mismatch")]
-    )
 
 
 def _shots(window: MainWindow, till: DemoTill) -> list[tuple[str, Callable[[], None]]]:
@@ -142,7 +124,7 @@ def render(out_dir: Path, languages: tuple[str, ...] = ("en", "zh_CN")) -> list[
     for language in languages:
         with tempfile.TemporaryDirectory() as tmp:
             till = build_demo_till(Path(tmp), members=12)
-            _activity(till)
+            add_sample_activity(till)
             window = build_window(till.backend, language=language)
             window.resize(*SIZE)
             window.show()

@@ -77,6 +77,7 @@ class ManagerApproval(Retranslating):
         layout.addWidget(self.code)
         layout.addWidget(self.pin_pad)
         layout.addWidget(self.message)
+        layout.addStretch(1)
         self.retranslate()
 
     def retranslate(self) -> None:

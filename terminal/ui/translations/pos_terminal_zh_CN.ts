@@ -333,7 +333,7 @@
     <message>
         <location filename="../screens/void.py" line="30" />
         <source>Earn</source>
-        <translation>积分</translation>
+        <translation>累积积分</translation>
     </message>
     <message>
         <location filename="../screens/void.py" line="31" />
@@ -432,12 +432,12 @@
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="83" />
+        <location filename="../screens/void.py" line="84" />
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="84" />
+        <location filename="../screens/void.py" line="85" />
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
@@ -1014,37 +1014,37 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="151" />
+        <location filename="../screens/void.py" line="152" />
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="154" />
+        <location filename="../screens/void.py" line="155" />
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="156" />
+        <location filename="../screens/void.py" line="157" />
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="157" />
+        <location filename="../screens/void.py" line="158" />
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="197" />
+        <location filename="../screens/void.py" line="198" />
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="202" />
+        <location filename="../screens/void.py" line="203" />
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="205" />
+        <location filename="../screens/void.py" line="206" />
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>
