@@ -32,9 +32,9 @@ class UiTill:
     replica: Replica
 
 
-def make_replica(tmp_path: Path, *, online: bool = False, members: int = 8):
+def make_replica(tmp_path: Path, *, online: bool = False, members: int = 8, page_size: int = 20):
     settings = TerminalSettings(
-        data_dir=tmp_path, argon2=CHEAP_ARGON2, keyring_service="pos-ui-test"
+        data_dir=tmp_path, argon2=CHEAP_ARGON2, keyring_service="pos-ui-test", page_size=page_size
     )
     replica = Replica(settings.replica_path)
     credentials = CredentialStore(settings.keyring_service)
@@ -50,8 +50,9 @@ def make_replica(tmp_path: Path, *, online: bool = False, members: int = 8):
 
 
 @pytest.fixture
-def till(qtbot: QtBot, tmp_path: Path) -> Iterator[UiTill]:
-    settings, replica, services, seed = make_replica(tmp_path)
+def till(qtbot: QtBot, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[UiTill]:
+    options = getattr(request, "param", {})
+    settings, replica, services, seed = make_replica(tmp_path, **options)
     apply_theme(QApplication.instance())
     window = build_window(make_backend(settings, replica, services), language="en")
     qtbot.addWidget(window)

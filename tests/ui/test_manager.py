@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -178,3 +179,36 @@ def test_too_many_wrong_pins_lock_the_staff_member(qtbot: QtBot, till: UiTill) -
         qtbot.waitUntil(lambda: screen.pin_pad.isEnabled() and screen.pin_pad.pin == "")
     qtbot.waitUntil(lambda: "locked" in screen.message.text())
     assert "Try again in 5 min" in screen.message.text()
+
+
+@pytest.mark.parametrize("till", [{"members": 30, "page_size": 3}], indirect=True)
+def test_name_search_pages_with_more_results(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)
+    search = till.window.checkout.search
+    # QTest types ASCII only; CJK names are typed through an input method in real life.
+    prefix = next(m.name.split()[0] for m in till.seed.members if m.name.isascii())
+    matching = [m for m in till.seed.members if m.name.startswith(prefix)]
+    assert len(matching) > 3
+    qtbot.keyClicks(search.field, prefix, delay=HUMAN_MS)
+    qtbot.waitUntil(lambda: search.results.count() == 3)
+    assert search.more_button.isVisible()
+    qtbot.mouseClick(search.more_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: search.results.count() == min(6, len(matching)))
+    search.results.setCurrentRow(4)
+    qtbot.keyClick(search.results, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: till.window.checkout.member is not None)
+
+
+def test_chinese_name_typed_through_an_input_method(qtbot: QtBot, till: UiTill) -> None:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QInputMethodEvent
+
+    sign_in(qtbot, till)
+    search = till.window.checkout.search
+    search.field.setFocus()
+    commit = QInputMethodEvent()
+    commit.setCommitString("王芳")
+    QCoreApplication.sendEvent(search.field, commit)
+    expected = [m for m in till.seed.members if m.name.startswith("王芳")]
+    assert expected
+    qtbot.waitUntil(lambda: search.results.count() == len(expected))
