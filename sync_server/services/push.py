@@ -219,14 +219,16 @@ class PushService:
                     "voided_by": None,
                 }
             )
-        events_repo.add_batch(session, batch_id, now)
+        if rows:
+            events_repo.add_batch(session, batch_id, now)
         events_repo.insert_many(session, rows)
         events_repo.mark_voided(session, ledger.voided)
 
     @staticmethod
     def _write_versioned(session: Session, ledger: LedgerBatch, batch_id: str, base: int) -> None:
         """Rows that carry a version: written while the counter row is locked."""
-        events_repo.set_batch_base(session, batch_id, base)
+        if base:
+            events_repo.set_batch_base(session, batch_id, base)
         for member_id in ledger.members:
             slot = ledger.changes.latest_slot("member", member_id)
             if slot is not None:
