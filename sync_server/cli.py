@@ -10,48 +10,31 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from shared.domain.program import LoyaltyProgram
 from shared.errors import DomainError
-from sync_server.config import Settings
-from sync_server.db import Database
-from sync_server.migrate import migrate
-from sync_server.services.admin import AdminService
+from sync_server.commands import (
+    cmd_coupon_issue,
+    cmd_day_close_list,
+    cmd_expire_points,
+    cmd_member_erase,
+    cmd_overdraft_list,
+    cmd_program_publish,
+    cmd_program_show,
+    cmd_seed_demo,
+    cmd_staff_active,
+    cmd_staff_add,
+    cmd_store_add,
+    cmd_store_list,
+    cmd_terminal_add,
+    cmd_terminal_list,
+    cmd_terminal_revoke,
+    open_database,
+    output,
+)
 from sync_server.services.common import dumps
-from sync_server.services.expiry import MaintenanceService
-from sync_server.services.seed import SeedService
-from sync_server.services.terminals import TerminalService
 
 EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {}
-    if args.db:
-        overrides["database_url"] = args.db
-    if args.data_dir:
-        overrides["data_dir"] = Path(args.data_dir)
-    return Settings(**overrides)
-
-
-def _open(args: argparse.Namespace) -> tuple[Settings, Database]:
-    settings = _settings(args)
-    database = Database(settings.resolved_database_url(), pool_size=2)
-    migrate(database)
-    return settings, database
-
-
-def _out(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(dumps(data) if args.json else text)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 # --- commands -------------------------------------------------------------------------
@@ -60,7 +43,7 @@ def _iso(moment: datetime | None) -> str | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings, database = _open(args)
+    settings, database = open_database(args)
     database.dispose()
     os.environ["SYNC_DATABASE_URL"] = settings.resolved_database_url()
     os.environ["SYNC_DATA_DIR"] = str(settings.data_dir)
@@ -77,193 +60,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    settings, _ = _open(args)
-    _out(args, {"migrated": True}, f"Database is up to date: {settings.resolved_database_url()}")
-    return 0
-
-
-def cmd_store_add(args: argparse.Namespace) -> int:
-    _, database = _open(args)
-    store = AdminService(database).add_store(
-        args.code,
-        args.name,
-        currency=args.currency,
-        timezone=args.timezone,
-        phone_region=args.phone_region,
-        language=args.language,
-        closing_time=args.closing_time,
-    )
-    data = {
-        "store_code": store.code,
-        "name": store.name,
-        "currency": store.currency,
-        "timezone": store.timezone,
-        "phone_region": store.phone_region,
-        "language": store.language,
-        "closing_time": store.closing_time,
-    }
-    _out(args, data, f"Store {store.code} ({store.name}) added.")
-    return 0
-
-
-def cmd_store_list(args: argparse.Namespace) -> int:
-    _, database = _open(args)
-    stores = AdminService(database).stores()
-    data = [{"store_code": s.code, "name": s.name, "currency": s.currency} for s in stores]
-    _out(args, data, "\n".join(f"{s.code}\t{s.name}\t{s.currency}" for s in stores))
-    return 0
-
-
-def cmd_terminal_add(args: argparse.Namespace) -> int:
-    settings, database = _open(args)
-    made = TerminalService(database, settings).add(args.store, args.name)
-    data = {
-        "terminal_id": made.terminal_id,
-        "store_code": made.store_code,
-        "pairing_code": made.pairing_code,
-        "name": made.name,
-        "pairing_expires_at": _iso(made.pairing_expires_at),
-        "member_code_prefix": made.member_code_prefix,
-    }
-    _out(
-        args,
-        data,
-        f"Terminal {made.terminal_id} ({made.name}) in {made.store_code}.\n"
-        f"Pairing code (single use, until {_iso(made.pairing_expires_at)}): "
-        f"{made.pairing_code}",
-    )
-    return 0
-
-
-def cmd_terminal_revoke(args: argparse.Namespace) -> int:
-    settings, database = _open(args)
-    TerminalService(database, settings).revoke(args.terminal_id)
-    _out(
-        args,
-        {"terminal_id": args.terminal_id, "revoked": True},
-        f"Terminal {args.terminal_id} revoked: its token is refused from now on.",
-    )
-    return 0
-
-
-def cmd_terminal_list(args: argparse.Namespace) -> int:
-    settings, database = _open(args)
-    rows = [
-        {
-            "terminal_id": t.id,
-            "store_code": t.store_code,
-            "name": t.name,
-            "paired": t.paired_at is not None,
-            "revoked": t.revoked_at is not None,
-            "last_seen_at": _iso(t.last_seen_at),
-            "reported_version": t.reported_version,
-            "queue_depth": t.queue_depth,
-            "watermark": t.watermark,
-        }
-        for t in TerminalService(database, settings).list()
-    ]
-    _out(
-        args,
-        rows,
-        "\n".join(
-            f"{r['terminal_id']}\t{r['store_code']}\t{r['name']}\tlast seen {r['last_seen_at']}"
-            for r in rows
-        ),
-    )
-    return 0
-
-
-def cmd_program_show(args: argparse.Namespace) -> int:
-    _, database = _open(args)
-    print(AdminService(database).current_program().model_dump_json(indent=2))
-    return 0
-
-
-def cmd_program_publish(args: argparse.Namespace) -> int:
-    _, database = _open(args)
-    try:
-        program = LoyaltyProgram.model_validate_json(Path(args.file).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise DomainError(
-            f"Cannot read {args.file}: {error.strerror}", code="unreadable_file"
-        ) from None
-    except ValidationError as error:
-        raise DomainError(
-            f"{args.file} is not a loyalty program: {error}", code="invalid_program"
-        ) from None
-    AdminService(database).publish_program(program)
-    _out(
-        args,
-        {"rule_version": program.rule_version, "published": True},
-        f"Program rule_version {program.rule_version} published.",
-    )
-    return 0
-
-
-def cmd_coupon_issue(args: argparse.Namespace) -> int:
-    _, database = _open(args)
-    expires = datetime.fromisoformat(args.expires_at) if args.expires_at else None
-    coupon = AdminService(database).issue_coupon(
-        args.member, args.title, args.value_cents, args.currency, expires
-    )
-    _out(args, coupon, f"Coupon {coupon['coupon_id']} issued to {args.member}.")
-    return 0
-
-
-def cmd_staff_add(args: argparse.Namespace) -> int:
-    _, database = _open(args)
-    staff = AdminService(database).add_staff(args.code, args.name, args.role, args.pin, args.store)
-    _out(
-        args,
-        {k: v for k, v in staff.items() if k != "pin_hash"},
-        f"Staff {args.code} ({args.role}) added.",
-    )
-    return 0
-
-
-def cmd_member_erase(args: argparse.Namespace) -> int:
-    _, database = _open(args)
-    member_id = AdminService(database).erase_member(args.member_code)
-    _out(args, {"member_id": member_id, "erased": True}, f"Member {args.member_code} erased.")
-    return 0
-
-
-def cmd_seed_demo(args: argparse.Namespace) -> int:
-    _, database = _open(args)
-    admin = AdminService(database)
-    if args.store not in {s.code for s in admin.stores()}:
-        admin.add_store(args.store, "Downtown 市中心店")
-    report = SeedService(database).seed(args.members, store_code=args.store)
-    data = {"members": report.members, "coupons": report.coupons, "staff": report.staff}
-    lines = [
-        f"Seeded {report.members} members and {report.coupons} coupons in {args.store}.",
-        "Demo staff (code, role, PIN):",
-    ]
-    lines += [
-        f"  {s['staff_code']}\t{s['role']}\tPIN {s['pin']}\t{s['name']}" for s in report.staff
-    ]
-    _out(args, data, "\n".join(lines))
-    return 0
-
-
-def cmd_expire_points(args: argparse.Namespace) -> int:
-    settings, database = _open(args)
-    now = datetime.fromisoformat(args.now) if args.now else None
-    if now is not None and now.tzinfo is None:
-        raise DomainError(
-            "--now needs a UTC offset, e.g. 2026-01-01T00:00:00+00:00", code="invalid_time"
-        )
-    maintenance = MaintenanceService(
-        database, tombstone_retention_days=settings.tombstone_retention_days
-    )
-    report = maintenance.expire_points(now)
-    purged = maintenance.purge_tombstones(now)
-    _out(
-        args,
-        {"members": report.members, "points": report.points, "tombstones_purged": purged},
-        f"Expired {report.points} points of {report.members} members; "
-        f"purged {purged} old tombstones.",
-    )
+    settings, _ = open_database(args)
+    output(args, {"migrated": True}, f"Database is up to date: {settings.resolved_database_url()}")
     return 0
 
 
@@ -333,6 +131,20 @@ def build_parser() -> argparse.ArgumentParser:
     staff_add.add_argument("--role", choices=("cashier", "manager"), required=True)
     staff_add.add_argument("--pin", required=True)
     staff_add.add_argument("--store")
+
+    add("deactivate", cmd_staff_active, staff).add_argument("code")
+    add("activate", cmd_staff_active, staff).add_argument("code")
+
+    day_close = sub.add_parser("day-close", help="terminal-days received").add_subparsers(
+        dest="action", required=True
+    )
+    add("list", cmd_day_close_list, day_close).add_argument(
+        "--status", choices=("matched", "pending", "mismatch")
+    )
+    overdraft = sub.add_parser("overdraft", help="overdrawn redemptions").add_subparsers(
+        dest="action", required=True
+    )
+    add("list", cmd_overdraft_list, overdraft)
 
     member = sub.add_parser("member", help="members").add_subparsers(dest="action", required=True)
     add("erase", cmd_member_erase, member).add_argument("member_code")

@@ -78,6 +78,10 @@ def insert_staff(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(table_of(Staff).insert(), list(rows))
 
 
+def get_staff_by_code(session: Session, staff_code: str) -> Staff | None:
+    return session.execute(select(Staff).where(Staff.staff_code == staff_code)).scalar_one_or_none()
+
+
 def staff_codes(session: Session) -> set[str]:
     return set(session.execute(select(Staff.staff_code)).scalars())
 

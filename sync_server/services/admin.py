@@ -181,6 +181,22 @@ class AdminService:
             catalog.insert_staff(session, [row])
         return staff_data(row)
 
+    def set_staff_active(self, staff_code: str, active: bool) -> dict[str, Any]:
+        now = utcnow()
+        with self.database.write() as session:
+            staff = catalog.get_staff_by_code(session, staff_code)
+            if staff is None:
+                raise NotFound(f"No staff {staff_code}.", code="unknown_staff")
+            staff.active = active
+            row = {
+                c: getattr(staff, c)
+                for c in ("id", "staff_code", "name", "role", "pin_hash", "active", "store_code")
+            }
+            changes = ChangeBatch()
+            slot = changes.touch("staff", staff.id)
+            staff.version = changes.write(session, lambda _e, _i: staff_data(row), now) + slot
+            return staff_data(row)
+
     # --- erasure ------------------------------------------------------------------
 
     def erase_member(self, member_code: str) -> str:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from shared.domain.program import DEFAULT_PROGRAM
 from shared.protocol import event_digest
 from sync_server.cli import main
-from tests.sync_server.helpers import Pairing, push
+from tests.sync_server.helpers import Pairing, pull_all, push
 
 
 def _close(
@@ -97,3 +97,46 @@ def test_cli(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert run(capsys, "expire-points", "--now", "2026-01-01T00:00:00", *db)[0] == 2
     code, out, _ = run(capsys, "terminal", "list", "--json", *db)
     assert code == 0 and json.loads(out)[0]["revoked"] is True
+
+
+def test_cli_reports_and_staff(
+    client: TestClient, paired: Pairing, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ("--db", db_url)
+    member = paired.events.enrol()
+    push(client, paired, [member, paired.events.redeem(member["member_id"], 100)])
+    events = [member]
+    _close(client, paired, events, last_seq=2)  # seq 2 is a redemption: counts differ
+    code, out, _ = run(capsys, "day-close", "list", "--json", *db)
+    assert code == 0 and json.loads(out)[0]["status"] == "mismatch"
+    code, out, _ = run(capsys, "overdraft", "list", "--json", *db)
+    rows = json.loads(out)
+    assert code == 0 and rows[0]["member_code"] == member["data"]["member_code"]
+    assert rows[0]["balance_after"] == -100
+    assert (
+        run(
+            capsys,
+            "staff",
+            "add",
+            "C009",
+            "--name",
+            "Li",
+            "--role",
+            "cashier",
+            "--pin",
+            "4321",
+            *db,
+        )[0]
+        == 0
+    )
+    assert (
+        run(
+            capsys, "staff", "add", "C010", "--name", "Li", "--role", "cashier", "--pin", "12", *db
+        )[0]
+        == 2
+    )
+    assert run(capsys, "staff", "deactivate", "C009", *db)[0] == 0
+    assert run(capsys, "staff", "deactivate", "NOPE", *db)[0] == 3
+    state, _ = pull_all(client, paired)
+    staff = [c["data"] for k, c in state.items() if k[0] == "staff"]
+    assert [s["active"] for s in staff if s["staff_code"] == "C009"] == [False]
