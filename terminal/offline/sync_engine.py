@@ -58,6 +58,7 @@ class SyncReport:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
+    overdrafts: int = 0
     pulled: int = 0
     rebuilt: bool = False
     rejected_codes: list[str] = field(default_factory=list)
@@ -122,6 +123,8 @@ class SyncEngine:
         self._port.apply_push_results(response.results, response.terminal_watermark)
         report.pushed += len(batch)
         for result in response.results:
+            if result.overdraft:
+                report.overdrafts += 1
             if result.status == "accepted":
                 report.accepted += 1
             elif result.status == "duplicate":

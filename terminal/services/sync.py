@@ -17,7 +17,7 @@ from terminal.config import TerminalSettings
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.offline.sync import SyncStore
-from terminal.offline.sync_client import SyncClient, SyncError
+from terminal.offline.sync_client import AuthRevoked, SyncClient, SyncError
 from terminal.offline.sync_engine import LoopState, SyncEngine, SyncLoop, SyncReport
 
 OnState = Callable[[LoopState], None]
@@ -133,8 +133,10 @@ class SyncService:
         with self.client() as client:
             try:
                 return self.engine(client).run_once()
+            except AuthRevoked as exc:
+                raise SyncFailed(str(exc), code="terminal_revoked", reason=exc.code) from exc
             except SyncError as exc:
-                raise SyncFailed(str(exc), code=exc.code) from exc
+                raise SyncFailed(str(exc), reason=exc.code) from exc
 
     def loop(self, *, interval: float = 5.0, on_state: OnState | None = None) -> SyncLoop:
         """A background loop (the caller starts and stops it) on its own client."""
