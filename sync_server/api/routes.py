@@ -37,11 +37,15 @@ router = APIRouter(prefix="/v1", responses=PROBLEMS)
 @router.post("/pair", status_code=201, response_model=PairResponse)
 def pair(body: PairRequest, request: Request, svc: ServicesDep) -> PairResponse:
     client = request.client.host if request.client else "unknown"
+    if "\x00" in body.device_name or "\x00" in body.pairing_code:
+        raise ValidationFailed("Text may not contain NUL characters.", code="invalid_request")
     return svc.terminals.pair(body.pairing_code, body.device_name, client)
 
 
 def _parse_push(raw: bytes) -> PushRequest:
     """Validate the whole body at once (pydantic-core parses the JSON itself)."""
+    if b"\\u0000" in raw:
+        raise ValidationFailed("Text may not contain NUL characters.", code="invalid_request")
     try:
         return PushRequest.model_validate_json(raw)
     except ValidationError as error:

@@ -100,6 +100,8 @@ def test_bad_pushes_change_nothing(client: TestClient, paired: Pairing) -> None:
     _problem(post("/v1/events", json={"events": [enrol] * 501}, headers=h), 413, "too_many_events")
     huge = json.dumps({"events": [enrol], "pad": "x" * (1024 * 1024)})
     _problem(post("/v1/events", content=huge, headers=h), 413, "payload_too_large")
+    nul = dict(enrol, data=dict(enrol["data"], name="Zhang\x00Wei"))
+    _problem(post("/v1/events", json={"events": [nul]}, headers=h), 422, "invalid_request")
     other = dict(enrol, terminal_id="00000000-0000-4000-8000-000000000000")
     _problem(
         post("/v1/events", json={"events": [enrol, other]}, headers=h), 403, "terminal_mismatch"
