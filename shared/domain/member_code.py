@@ -86,9 +86,26 @@ def next_member_code(prefix: str, counter: int) -> tuple[str, int]:
     check_safe_prefix(prefix)
     while True:
         code = mint_member_code(prefix, counter)
-        counter += 1
-        if transposition_safe(code):
-            return code, counter
+        unsafe_at = _first_unsafe_pair(code[:-1])
+        if unsafe_at is None:
+            if transposition_safe(code):  # the check digit itself may sit next to a 0 or 9
+                return code, counter + 1
+            counter += 1
+            continue
+        # Every counter that shares the digits up to the end of the 0/9 pair is unsafe too:
+        # jump past all of them at once (a prefix ending in 0 would otherwise try every
+        # counter from 90000000 to 99999999 one by one).
+        counter_digits = len(code) - 1 - PREFIX_LENGTH
+        step = 10 ** (counter_digits - (unsafe_at + 1 - PREFIX_LENGTH) - 1)
+        counter = (counter // step + 1) * step
+
+
+def _first_unsafe_pair(digits: str) -> int | None:
+    """Index of the first neighbouring 0 and 9 in ``digits``, or None."""
+    for index in range(len(digits) - 1):
+        if {digits[index], digits[index + 1]} == {"0", "9"}:
+            return index
+    return None
 
 
 def validate_member_code(raw: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from shared.domain.member_code import mint_member_code
 from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
 from shared.ids import uuid7
 from terminal.offline.models import Member
@@ -54,11 +53,9 @@ class EnrollmentService(Service):
             if members.by_phone_hash(digest):
                 raise MemberExists("A member with this phone number already exists.")
             state = TerminalStateRepository(session)
-            prefix = state.require_identity().member_code_prefix
-            assert prefix is not None
-            code = mint_member_code(prefix, state.allocate_member_counter())
+            code = state.allocate_member_code()
             while members.by_code(code) is not None:  # e.g. a terminal re-paired with its prefix
-                code = mint_member_code(prefix, state.allocate_member_counter())
+                code = state.allocate_member_code()
             member = members.add(
                 Member(
                     member_id=str(uuid7()),

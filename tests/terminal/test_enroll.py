@@ -4,7 +4,11 @@ import json
 
 import pytest
 
-from shared.domain.member_code import member_code_prefix, validate_member_code
+from shared.domain.member_code import (
+    member_code_prefix,
+    transposition_safe,
+    validate_member_code,
+)
 from shared.errors import DomainError
 from tests.terminal.conftest import Till, snapshot
 
@@ -56,6 +60,8 @@ def test_enroll_mints_a_code_and_keeps_pii_only_in_the_outbox(till: Till) -> Non
         cashier, name="Second", phone="13812345679", consent_marketing=False
     )
     assert second.member.member_code != member.member_code
+    for code in (member.member_code, second.member.member_code):
+        assert transposition_safe(code)
 
 
 def test_pii_is_purged_once_acknowledged(till: Till) -> None:
@@ -135,9 +141,10 @@ def test_unicode_and_sql_looking_names_are_stored_verbatim(till: Till, name: str
 
 
 def test_minting_skips_codes_already_in_the_replica(till: Till) -> None:
-    from shared.domain.member_code import mint_member_code
+    from shared.domain.member_code import next_member_code
 
-    taken = mint_member_code(till.seed.member_code_prefix, 1)
+    prefix = till.seed.member_code_prefix
+    taken, after = next_member_code(prefix, 1)
     member_id = till.seed.members[0].member_id
     till.sync.apply_changes([{
         "entity": "member", "op": "upsert", "id": member_id, "version": 9,
@@ -148,4 +155,4 @@ def test_minting_skips_codes_already_in_the_replica(till: Till) -> None:
     receipt = till.services.enrollment.enroll(
         till.cashier(), name="Next", phone="13812345678", consent_marketing=False
     )
-    assert receipt.member.member_code == mint_member_code(till.seed.member_code_prefix, 2)
+    assert receipt.member.member_code == next_member_code(prefix, after)[0]

@@ -8,6 +8,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.domain.member_code import next_member_code
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
 from shared.errors import DomainError
 from terminal.offline.models import ProgramVersion, Staff, StoreSettingsRow, TerminalState
@@ -69,12 +70,19 @@ class TerminalStateRepository:
         self.session.flush()
         return seq
 
-    def allocate_member_counter(self) -> int:
-        state = self.get()
-        counter = state.next_member_counter
-        state.next_member_counter = counter + 1
+    def allocate_member_code(self) -> str:
+        """The next code this terminal mints (prefix + counter + Luhn digit).
+
+        Codes with neighbouring 0 and 9 are skipped (``next_member_code``), so every
+        adjacent transposition of a minted code fails the check digit.
+        """
+        state = self.require_identity()
+        assert state.member_code_prefix is not None
+        code, state.next_member_counter = next_member_code(
+            state.member_code_prefix, state.next_member_counter
+        )
         self.session.flush()
-        return counter
+        return code
 
 
 _CURRENT_PROGRAM = (
