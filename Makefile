@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-export QT_QPA_PLATFORM ?= offscreen
+# Tests and screenshots render Qt offscreen; `make demo` uses the real display when there is one.
+HEADLESS := QT_QPA_PLATFORM=offscreen
 
-.PHONY: install demo test lint typecheck importlint unit bench clean system-deps
+.PHONY: install demo demo-console test lint typecheck importlint unit bench screenshots clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +30,16 @@ system-deps:
 		echo "Install libzbar0 and fonts-noto-cjk with your package manager if they are missing."; \
 	fi
 
+# Sync server on SQLite with demo data, a paired terminal, and its window.
 demo: system-deps install
+	$(BIN)/python -m terminal.live_demo
+
+# The same services, walked through in the console on a throw-away replica.
+demo-console: install
 	$(BIN)/python -m terminal.demo
+
+screenshots: system-deps install
+	$(HEADLESS) $(BIN)/python -m terminal.ui.screenshots docs/screenshots
 
 lint: install
 	$(BIN)/ruff check .
@@ -43,12 +52,14 @@ importlint: install
 	$(BIN)/lint-imports
 
 unit: install
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(HEADLESS) $(BIN)/pytest -n 2 --dist loadfile
 
 test: system-deps install lint typecheck importlint unit
 
 bench: install
 	$(BIN)/python bench/replica_bench.py
+	$(BIN)/python bench/sync_bench.py
+	$(HEADLESS) $(BIN)/python bench/ui_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

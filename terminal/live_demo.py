@@ -1,0 +1,164 @@
+"""``make demo``: a sync server on SQLite with demo data, a paired terminal, its window.
+
+Runs the real programs: ``sync-server`` as child processes (migrate, seed, add a
+terminal, serve on a free loopback port), then pairs this terminal with the one-time
+code and opens the till window with its background sync. Everything lives under
+``var/demo`` (recreated each run). Without a desktop session the window renders
+offscreen and a screenshot is saved instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+from terminal.config import TerminalSettings
+from terminal.offline.db import Replica
+from terminal.services.sync import SyncService
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_DIR = Path(os.environ.get("POS_DEMO_DIR") or ROOT / "var" / "demo")
+DEMO_MEMBERS = os.environ.get("POS_DEMO_MEMBERS", "3000")
+
+
+class _ProcessKeyring(KeyringBackend):
+    """Used only when the OS offers no keyring: secrets stay in this process's memory."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self._secrets.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+def _server(*args: str) -> str:
+    command = [
+        sys.executable,
+        "-m",
+        "sync_server.cli",
+        *args,
+        "--data-dir",
+        str(DEMO_DIR / "server"),
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"sync-server {' '.join(args)} failed:\n{done.stderr or done.stdout}")
+    return done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server() -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    log = open(DEMO_DIR / "server.log", "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sync_server.cli", "serve", "--port", str(port),
+         "--data-dir", str(DEMO_DIR / "server")],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        if process.poll() is not None:
+            raise SystemExit(f"the sync server exited; see {DEMO_DIR / 'server.log'}")
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the sync server did not start in 20 s")
+
+
+def _ensure_keyring() -> None:
+    backend = keyring.get_keyring()
+    if getattr(backend, "priority", 0) <= 0 or "fail" in type(backend).__module__:
+        print("No OS keyring is available: the demo keeps its terminal secrets in memory.")
+        keyring.set_keyring(_ProcessKeyring())
+
+
+def _has_display() -> bool:
+    return bool(
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or sys.platform in ("win32", "darwin")
+        or os.environ.get("QT_QPA_PLATFORM")
+    )
+
+
+def main() -> int:
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    (DEMO_DIR / "server").mkdir(parents=True)
+    print("Setting up the sync server (SQLite) with demo data...")
+    _server("migrate")
+    _server("store", "add", "S001", "--name", "Demo store 演示门店")
+    print(_server("seed-demo", "--members", DEMO_MEMBERS).strip())
+    terminal = json.loads(
+        _server("terminal", "add", "--store", "S001", "--name", "Till 1", "--json")
+    )
+    process, url = _start_server()
+    try:
+        _ensure_keyring()
+        settings = TerminalSettings(data_dir=DEMO_DIR / "till", keyring_service="pos-demo-till")
+        with Replica(settings.replica_path) as replica:
+            sync = SyncService(replica, settings)
+            paired = sync.pair(url, terminal["pairing_code"], device_name="Demo till")
+            report = sync.sync_once()
+        print(f"Paired terminal {paired.terminal_id} with {url}; pulled {report.pulled} changes.")
+        print("Sign in with staff code M001 (manager, PIN 1234) or C001 (cashier, PIN 1111).")
+        if not _has_display() or os.environ.get("POS_DEMO_OFFSCREEN"):
+            return _offscreen_preview(settings)
+        from terminal.app import run_gui
+
+        return run_gui(settings)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _offscreen_preview(settings: TerminalSettings) -> int:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from terminal.app import build_window, make_application, make_backend
+    from terminal.services import build_services
+
+    app = make_application()
+    replica = Replica(settings.replica_path)
+    window = build_window(make_backend(settings, replica, build_services(replica, settings)))
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+    shot = DEMO_DIR / "till.png"
+    window.grab().save(str(shot))
+    print(f"No display here: the till window was rendered offscreen to {shot}.")
+    print("Run `make demo` in a desktop session to use it.")
+    window.close()
+    replica.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
