@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from shared.domain.member_code import mint_member_code
+from shared.domain.member_code import next_member_code
 from shared.domain.phone import mask_phone, phone_hash, phone_last4
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
 from shared.ids import uuid7
@@ -21,7 +21,7 @@ from terminal.offline.db import Replica
 from terminal.offline.pins import PinHasher
 from terminal.offline.sync import SyncStore
 
-HEAD_OFFICE_PREFIX = "900000"
+HEAD_OFFICE_PREFIX = "800000"  # stands in for head office's own prefix
 DEMO_PHONE_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 
@@ -101,12 +101,13 @@ def seed_replica(
             "role": person.role, "pin_hash": hasher.hash(person.pin),
         }))  # fmt: skip
     rng = random.Random(rng_seed)
+    counter = 1
     for index in range(1, members + 1):
         member_id = str(uuid7())
         phone = f"+86139{index:08d}"
         name = f"{DEMO_NAMES[index % len(DEMO_NAMES)]} {index}"
         balance = rng.randrange(0, 40) * 100
-        code = mint_member_code(HEAD_OFFICE_PREFIX, index)
+        code, counter = next_member_code(HEAD_OFFICE_PREFIX, counter)
         result.members.append(SeedMember(member_id, code, name, phone, balance))
         changes.append(Change(entity="member", op="upsert", id=member_id, version=1, data={
             "member_id": member_id, "member_code": code, "display_name": name,
