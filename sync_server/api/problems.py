@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import DomainError
 
+log = logging.getLogger("sync_server")
 PROBLEM_TYPE = "https://pos-member-terminal.invalid/problems/"
 MEDIA_TYPE = "application/problem+json"
 
@@ -63,6 +65,13 @@ def install(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return problem_response(exc.status_code, code, _title(code), str(exc.detail))
 
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return problem_response(
+            500, "internal_error", "Internal error", "The server failed; nothing was committed."
+        )
+
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

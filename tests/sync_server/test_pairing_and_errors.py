@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.terminals import TerminalService
-from tests.sync_server.helpers import Pairing, new_terminal, push
+from tests.sync_server.helpers import Pairing, new_terminal, pair_terminal, push
 
 
 def _problem(response: object, status: int, code: str) -> None:
@@ -141,3 +141,21 @@ def test_health_and_openapi(client: TestClient) -> None:
     ].keys()
     assert "PushRequest" in spec["components"]["schemas"]
     _problem(client.get("/v1/nothing"), 404, "not_found")
+
+
+def test_unexpected_errors_are_problem_documents(settings: Settings, database: Database) -> None:
+    from sync_server.app import build_services, create_app
+
+    services = build_services(settings, database)
+
+    def broken(*_args: object, **_kwargs: object) -> str:
+        raise RuntimeError("boom")
+
+    services.pull.changes_json = broken  # type: ignore[method-assign]
+    app = create_app(settings, services=services, background=False)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        paired = pair_terminal(client, database, settings)
+        response = client.get("/v1/changes", headers=paired.headers)
+    assert response.status_code == 500
+    assert response.json()["code"] == "internal_error"
+    assert response.headers["content-type"].startswith("application/problem+json")
