@@ -34,9 +34,25 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade_to_head(engine: Engine) -> None:
+    """Upgrade with foreign keys off, then check them, as SQLite's ALTER TABLE guide says.
+
+    Batch migrations rebuild a table (copy, drop, rename); with foreign keys on, dropping
+    ``members`` would cascade to ``coupons``. The pragma only works outside a transaction,
+    so it is set on the raw connection before the migration transaction begins.
+    """
     if current_revision(engine) == head_revision():
         return
     config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")

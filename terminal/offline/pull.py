@@ -44,6 +44,12 @@ def _member(session: Session, change: Change) -> int:
         session.flush()
         return 1
     data = MemberData.model_validate(change.data or {})
+    holder = repo.by_code(data.member_code)
+    if holder is not None and holder[0].member_id != change.id:
+        # The server is the authority on codes: whoever held this one here goes (a local
+        # enrolment the server refused, or a stale row); its own events stay in the outbox.
+        session.delete(holder[0])
+        session.flush()
     if row is None:
         row = Member(member_id=str(data.member_id))
         session.add(row)

@@ -121,3 +121,33 @@ def test_a_replica_made_by_the_first_release_upgrades_in_place(tmp_path: Path) -
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
         replica.close()
+
+
+def test_migrations_keep_child_rows_and_foreign_keys_stay_on(tmp_path: Path) -> None:
+    from alembic import command
+
+    from terminal.offline.db import make_engine
+    from terminal.offline.migrate import alembic_config
+
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(path)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.exec_driver_sql(
+            "INSERT INTO members VALUES ('m1', '800000000018', 'A', 'a', '0001', 'h', '****0001',"
+            " 'member', 0, 0, 'active', 1)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO coupons VALUES ('c1', 'm1', 'T', 100, 'CNY', NULL, 'available', 1)"
+        )
+    engine.dispose()
+    replica = Replica(path)
+    try:
+        with replica.read() as session:
+            conn = session.connection()
+            assert conn.exec_driver_sql("SELECT count(*) FROM coupons").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        replica.close()

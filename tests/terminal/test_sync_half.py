@@ -212,3 +212,17 @@ def test_sync_port_extras(till: Till) -> None:
     till.sync.record_sync(online=True, at=when, error=None)
     state = till.sync.state()
     assert state.online and state.last_sync_error is None and state.last_sync_at
+
+
+def test_pulled_member_takes_over_a_code_held_by_a_stale_row(till: Till) -> None:
+    stale = till.seed.members[0]
+    newcomer = str(uuid7())
+    till.sync.apply_changes([{
+        "entity": "member", "op": "upsert", "id": newcomer, "version": 3,
+        "data": {"member_id": newcomer, "member_code": stale.member_code, "display_name": "New",
+                 "phone_last4": "1111", "phone_hash": "ef" * 32, "tier": "member",
+                 "balance": 5, "lifetime_points": 5, "status": "active"},
+    }])  # fmt: skip
+    assert till.services.lookup.by_code(stale.member_code).member_id == newcomer
+    with pytest.raises(DomainError):
+        till.services.lookup.member(stale.member_id)
