@@ -57,6 +57,10 @@ class PullService:
                     "from the start (keep your unacknowledged events).",
                 )
             rows = changes_repo.page(session, after, limit + 1)
+            if cursor and changes_repo.counter_state(session)[1] > after:
+                # A purge committed between the check and the page (READ COMMITTED):
+                # the page may lack a delete, so the cursor is expired after all.
+                raise CursorExpired("This cursor expired while it was being read.")
         more = len(rows) > limit
         rows = rows[:limit]
         last = rows[-1][2] if rows else after
