@@ -226,3 +226,70 @@ def test_pulled_member_takes_over_a_code_held_by_a_stale_row(till: Till) -> None
     assert till.services.lookup.by_code(stale.member_code).member_id == newcomer
     with pytest.raises(DomainError):
         till.services.lookup.member(stale.member_id)
+
+
+def test_pull_edge_cases(till: Till) -> None:
+    coupon_id, owner = next(iter(till.seed.coupons.items()))
+    stranger = str(uuid7())
+    till.sync.apply_changes(
+        [
+            {"entity": "coupon", "op": "delete", "id": coupon_id, "version": 5},
+            {"entity": "coupon", "op": "delete", "id": str(uuid7()), "version": 1},
+            {"entity": "coupon", "op": "upsert", "id": stranger, "version": 1,
+             "data": {"coupon_id": stranger, "member_id": str(uuid7()), "title": "x",
+                      "value_cents": 1, "currency": "CNY", "status": "available"}},
+            {"entity": "program", "op": "delete", "id": "1", "version": 9},
+            {"entity": "member", "op": "delete", "id": str(uuid7()), "version": 1},
+        ]
+    )  # fmt: skip
+    assert till.services.lookup.coupons(owner) == []
+    assert (
+        till.services.sales.redeem_limits(
+            till.seed.members[0].member_id, sale_amount_cents=1000
+        ).sale_cap_cents
+        == 500
+    )  # the program is still there
+
+
+def test_staff_removed_or_deactivated_by_pull(till: Till) -> None:
+    cashier = till.cashier()
+    member_id = till.seed.members[0].member_id
+    staff_id = till.seed.staff["C01"]
+    till.sync.apply_changes([{"entity": "staff", "op": "delete", "id": staff_id, "version": 2}])
+    with pytest.raises(DomainError) as err:
+        till.services.sales.earn(cashier, member_id, amount_cents=1000, sale_ref="gone")
+    assert err.value.code == "sign_in_required"
+    manager_id = till.seed.staff["M01"]
+    manager = till.manager()
+    till.sync.apply_changes([{
+        "entity": "staff", "op": "upsert", "id": manager_id, "version": 2,
+        "data": {"staff_id": manager_id, "staff_code": "M01", "name": "Wang Fang",
+                 "role": "manager", "pin_hash": "x", "active": False},
+    }])  # fmt: skip
+    with pytest.raises(DomainError) as err:
+        till.services.staff.sign_in("M01", "9999")
+    assert err.value.code == "invalid_pin"
+    with pytest.raises(DomainError) as err:
+        till.services.manager.adjust(manager, member_id, points=5, reason="r")
+    assert err.value.code == "manager_required"
+
+
+def test_blocked_member_cannot_earn_or_redeem(till: Till) -> None:
+    member = till.seed.members[0]
+    till.sync.apply_changes([{
+        "entity": "member", "op": "upsert", "id": member.member_id, "version": 2,
+        "data": {"member_id": member.member_id, "member_code": member.member_code,
+                 "display_name": member.name, "phone_last4": "0001", "phone_hash": "ab" * 32,
+                 "tier": "member", "balance": 5000, "lifetime_points": 5000,
+                 "status": "blocked"},
+    }])  # fmt: skip
+    cashier = till.cashier()
+    with pytest.raises(DomainError) as err:
+        till.services.sales.earn(cashier, member.member_id, amount_cents=1000, sale_ref="b")
+    assert err.value.code == "member_inactive"
+    with pytest.raises(DomainError) as err:
+        till.services.sales.redeem(
+            cashier, member.member_id, points=100, sale_amount_cents=1000, sale_ref="b"
+        )
+    assert err.value.code == "member_inactive"
+    assert till.services.lookup.member(member.member_id).status == "blocked"
