@@ -28,6 +28,13 @@ _COMMAND_MODIFIERS = (
 )
 
 
+def _event_time_ns(event: QKeyEvent) -> int:
+    """When the key was pressed: the window system's timestamp (so a busy GUI thread does
+    not split a burst), or the monotonic clock for synthetic events that carry none."""
+    stamp = event.timestamp()
+    return stamp * 1_000_000 if stamp > 0 else time.monotonic_ns()
+
+
 @dataclass(frozen=True, slots=True)
 class _HeldKey:
     key: int
@@ -76,7 +83,7 @@ class ScanDetector(QObject):
         return self._on_press(watched, event)
 
     def _on_press(self, watched: QWidget, event: QKeyEvent) -> bool:
-        now = time.monotonic_ns()
+        now = _event_time_ns(event)
         if event.key() in _ENTER_KEYS and not event.isAutoRepeat():
             if self._is_burst(now):
                 self._emit_scan()
@@ -99,7 +106,7 @@ class ScanDetector(QObject):
         # A held key must come back as a KeyPress, not trigger a shortcut; an Enter that
         # ends a scan must not confirm a dialog. Accepting the override does both.
         if self._holdable(event) or (
-            event.key() in _ENTER_KEYS and self._is_burst(time.monotonic_ns())
+            event.key() in _ENTER_KEYS and self._is_burst(_event_time_ns(event))
         ):
             event.accept()
             return True

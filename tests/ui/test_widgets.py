@@ -166,3 +166,32 @@ def test_limit_messages_explain_the_cap() -> None:
     assert "50%" in message and "¥10.00" in message and "1,000" in message
     assert format_money(123456, "CNY") == "¥1,234.56"
     assert format_money(-5, "XYZ") == "-0.05 XYZ"
+
+
+def _send_keys(widget: QWidget, text: str, start_ms: int, gap_ms: int) -> None:
+    """Real keyboard events carry the window system's timestamps; deliver them at once,
+    as Qt does after the GUI thread was busy."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    for index, char in enumerate([*text, "\r"]):
+        key = Qt.Key.Key_Return if char == "\r" else Qt.Key(ord(char.upper()))
+        event = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, char.strip())
+        event.setTimestamp(start_ms + index * gap_ms)
+        QCoreApplication.sendEvent(widget, event)
+
+
+def test_scanner_uses_key_timestamps_not_arrival_time(qtbot: QtBot, detector: ScanDetector) -> None:
+    till = _Till()
+    qtbot.addWidget(till)
+    till.show()
+    till.amount.setFocus()
+    scans: list[str] = []
+    detector.scanned.connect(scans.append)
+    _send_keys(till.amount, "1234567", start_ms=1_000, gap_ms=120)  # a person, delivered late
+    qtbot.waitUntil(lambda: till.amount.text() == "1234567")
+    assert scans == []
+    till.amount.clear()
+    _send_keys(till.amount, "7654321", start_ms=5_000, gap_ms=8)  # a scanner
+    assert scans == ["7654321"]
+    assert till.amount.text() == ""
