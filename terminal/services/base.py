@@ -9,8 +9,12 @@ from terminal.config import TerminalSettings
 from terminal.offline.clock import Clock, utc_now
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
-from terminal.offline.models import Member
-from terminal.offline.repositories import EventRepository, MemberRepository, StaffRepository
+from terminal.offline.repositories import (
+    MemberHit,
+    MemberRepository,
+    PendingTotals,
+    StaffRepository,
+)
 from terminal.services.errors import ManagerRequired, MemberInactive, UnknownMember
 from terminal.services.views import MemberView, StaffSession
 
@@ -30,21 +34,27 @@ class Service:
         self.credentials = credentials or CredentialStore(settings.keyring_service)
 
 
-def require_member(session: Session, member_id: str, *, active: bool = False) -> Member:
-    member = MemberRepository(session).get(member_id)
-    if member is None:
+def require_member(session: Session, member_id: str, *, active: bool = False) -> MemberHit:
+    """The member and its pending totals, or ``unknown_member`` / ``member_inactive``."""
+    hit = MemberRepository(session).hit(member_id)
+    if hit is None:
         raise UnknownMember("No such member on this terminal.", member_id=member_id)
+    member = hit[0]
     if active and member.status != "active":
         raise MemberInactive(
             f"This member's account is {member.status}; no points can change.",
             status=member.status,
         )
-    return member
+    return hit
 
 
-def member_view(session: Session, member: Member, program: LoyaltyProgram) -> MemberView:
-    pending = EventRepository(session).pending_totals(member.member_id)
-    return MemberView.build(member, pending, program)
+def view_after(
+    hit: MemberHit, program: LoyaltyProgram, *, points: int = 0, lifetime: int = 0
+) -> MemberView:
+    """The member as shown once this transaction's own pending event is added."""
+    member, pending = hit
+    totals = PendingTotals(pending.points + points, pending.lifetime + lifetime)
+    return MemberView.build(member, totals, program)
 
 
 def require_manager(session: Session, staff: StaffSession) -> None:

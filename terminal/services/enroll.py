@@ -16,12 +16,13 @@ from terminal.offline.models import Member
 from terminal.offline.outbox import NewEvent, record_event
 from terminal.offline.repositories import (
     MemberRepository,
+    PendingTotals,
     ProgramRepository,
     StoreRepository,
     TerminalStateRepository,
     name_key,
 )
-from terminal.services.base import Service, member_view, require_staff
+from terminal.services.base import Service, require_staff, view_after
 from terminal.services.errors import MemberExists
 from terminal.services.inputs import clean_birthday, clean_consent, clean_email, clean_name
 from terminal.services.views import Receipt, StaffSession
@@ -92,5 +93,5 @@ class EnrollmentService(Service):
                 ),
                 occurred_at=now,
             )
-            view = member_view(session, member, ProgramRepository(session).current())
+            view = view_after((member, PendingTotals()), ProgramRepository(session).current())
             return Receipt(event.event_id, event.seq, event.type, 0, None, view)

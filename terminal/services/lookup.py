@@ -19,7 +19,7 @@ from terminal.offline.repositories import (
     StoreRepository,
     name_key,
 )
-from terminal.services.base import Service, member_view, require_member
+from terminal.services.base import Service, require_member, view_after
 from terminal.services.errors import UnknownMember
 from terminal.services.inputs import member_key
 from terminal.services.views import CouponView, EventView, MemberPage, MemberView
@@ -77,8 +77,7 @@ class LookupService(Service):
     def member(self, member_id: str) -> MemberView:
         mid = member_key(member_id)
         with self.replica.read() as session:
-            member = require_member(session, mid)
-            return member_view(session, member, ProgramRepository(session).current())
+            return view_after(require_member(session, mid), ProgramRepository(session).current())
 
     def coupons(self, member_id: str) -> list[CouponView]:
         mid = member_key(member_id)

@@ -11,7 +11,7 @@ from terminal.offline.repositories import (
     EventRepository,
     ProgramRepository,
 )
-from terminal.services.base import Service, member_view, require_manager, require_member
+from terminal.services.base import Service, require_manager, require_member, view_after
 from terminal.services.errors import AlreadyVoided, NotVoidable, UnknownEvent
 from terminal.services.inputs import clean_points, clean_reason, event_key, member_key
 from terminal.services.views import EventView, Receipt, StaffSession
@@ -53,8 +53,8 @@ class ManagerService(Service):
                 coupon = CouponRepository(session).get(target.coupon_id)
                 if coupon is not None:
                     coupon.status = "available"
-            member = require_member(session, target.member_id)
-            view = member_view(session, member, ProgramRepository(session).current())
+            hit = require_member(session, target.member_id)  # read after the flush: fresh
+            view = view_after(hit, ProgramRepository(session).current())
             return Receipt(event.event_id, event.seq, event.type, event.points_delta, None, view)
 
     def adjust(self, manager: StaffSession, member_id: str, *, points: int, reason: str) -> Receipt:
@@ -65,8 +65,8 @@ class ManagerService(Service):
         now = self.clock()
         with self.replica.write() as session:
             require_manager(session, manager)
-            member = require_member(session, mid, active=True)
-            balance = member.balance + EventRepository(session).pending_totals(mid).points
+            hit = require_member(session, mid, active=True)
+            balance = hit[0].balance + hit[1].points
             if balance + delta < 0:
                 raise RuleViolation(
                     f"The member has {balance} points; {-delta} cannot be taken away.",
@@ -84,7 +84,7 @@ class ManagerService(Service):
                 ),
                 occurred_at=now,
             )
-            view = member_view(session, member, ProgramRepository(session).current())
+            view = view_after(hit, ProgramRepository(session).current(), points=delta)
             return Receipt(event.event_id, event.seq, event.type, delta, None, view)
 
     def rejected_events(self, manager: StaffSession, limit: int = 500) -> list[EventView]:

@@ -23,7 +23,7 @@ from terminal.offline.repositories import (
     StoreRepository,
     TerminalStateRepository,
 )
-from terminal.services.base import Service, member_view, require_member, require_staff
+from terminal.services.base import Service, require_member, require_staff, view_after
 from terminal.services.errors import CouponUnavailable, DuplicateSale
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
 from terminal.services.views import Receipt, StaffSession
@@ -41,11 +41,11 @@ class SalesService(Service):
             program = ProgramRepository(session).current()
             amount = program.check_sale_amount(amount_cents)
             require_staff(session, staff)
-            member = require_member(session, mid, active=True)
+            hit = require_member(session, mid, active=True)
+            member, pending = hit
             events = EventRepository(session)
             if events.find_sale(mid, "points.earned", ref) is not None:
                 raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
-            pending = events.pending_totals(mid)
             points = program.points_for_sale(amount, member.lifetime_points + pending.lifetime)
             currency = StoreRepository(session).require().currency
             event = record_event(
@@ -68,7 +68,7 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
-            view = member_view(session, member, program)
+            view = view_after(hit, program, points=points, lifetime=points)
             return Receipt(event.event_id, event.seq, event.type, points, None, view)
 
     def redeem_limits(self, member_id: str, *, sale_amount_cents: int) -> RedeemLimits:
@@ -76,8 +76,8 @@ class SalesService(Service):
         mid = member_key(member_id)
         with self.replica.read() as session:
             program = ProgramRepository(session).current()
-            member = require_member(session, mid)
-            balance = member.balance + EventRepository(session).pending_totals(mid).points
+            member, pending = require_member(session, mid)
+            balance = member.balance + pending.points
             return program.redeem_limits(
                 balance=balance,
                 sale_amount_cents=program.check_sale_amount(sale_amount_cents),
@@ -101,11 +101,12 @@ class SalesService(Service):
             program = ProgramRepository(session).current()
             amount = program.check_sale_amount(sale_amount_cents)
             require_staff(session, staff)
-            member = require_member(session, mid, active=True)
+            hit = require_member(session, mid, active=True)
+            member, pending = hit
             events = EventRepository(session)
             if events.find_sale(mid, "points.redeemed", ref) is not None:
                 raise DuplicateSale(f"Sale {ref} already redeemed points.", sale_ref=ref)
-            balance = member.balance + events.pending_totals(mid).points
+            balance = member.balance + pending.points
             value = program.check_redeem(
                 pts,
                 balance=balance,
@@ -130,7 +131,7 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
-            view = member_view(session, member, program)
+            view = view_after(hit, program, points=-pts)
             return Receipt(event.event_id, event.seq, event.type, -pts, value, view)
 
     def redeem_coupon(
@@ -143,7 +144,7 @@ class SalesService(Service):
         now = self.clock()
         with self.replica.write() as session:
             require_staff(session, staff)
-            member = require_member(session, mid, active=True)
+            hit = require_member(session, mid, active=True)
             coupon = CouponRepository(session).get(cid) if cid else None
             if (
                 coupon is None
@@ -168,7 +169,7 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
-            view = member_view(session, member, ProgramRepository(session).current())
+            view = view_after(hit, ProgramRepository(session).current())
             return Receipt(event.event_id, event.seq, event.type, 0, coupon.value_cents, view)
 
     def _offline_redeemed_today(

@@ -58,6 +58,7 @@ def test_balance_is_the_sum_of_events_and_redemption_never_goes_negative(
         server_balance, version = 0, 0
         for n, op in enumerate(ops):
             kind = op[0]
+            r = None
             try:
                 if kind == "earn":
                     r = svc.sales.earn(cashier, member_id, amount_cents=op[1], sale_ref=f"E{n}")
@@ -99,6 +100,8 @@ def test_balance_is_the_sum_of_events_and_redemption_never_goes_negative(
             except DomainError:
                 pass
             view = svc.lookup.member(member_id)
+            if r is not None:  # what a receipt shows is what a fresh look-up shows
+                assert r.member == view
             standing = sum(k.delta for k in known if k.status != "rejected")
             assert view.balance == standing
             assert view.pending_points == sum(k.delta for k in known if k.status == "pending")

@@ -38,9 +38,8 @@ class EventRepository:
         return self.session.get(LocalEvent, event_id)
 
     def add(self, event: LocalEvent, outbox: OutboxRow) -> None:
-        self.session.add(event)
-        self.session.flush()
-        self.session.add(outbox)
+        """Both rows in one flush (the unit of work inserts the event before its outbox row)."""
+        self.session.add_all([event, outbox])
         self.session.flush()
 
     def find_sale(self, member_id: str, type_: str, sale_ref: str) -> LocalEvent | None:

@@ -36,6 +36,7 @@ _HITS = select(
     Member, _pending_sum(LocalEvent.points_delta), _pending_sum(LocalEvent.lifetime_delta)
 )
 _ORDER = (Member.name_key, Member.member_code)
+_BY_ID = _HITS.where(Member.member_id == bindparam("member_id"))
 _BY_CODE = _HITS.where(Member.member_code == bindparam("code"))
 _BY_PHONE_HASH = _HITS.where(Member.phone_hash == bindparam("digest")).order_by(*_ORDER)
 _BY_LAST4 = (
@@ -67,6 +68,11 @@ class MemberRepository:
 
     def get(self, member_id: str) -> Member | None:
         return self.session.get(Member, member_id)
+
+    def hit(self, member_id: str) -> MemberHit | None:
+        """The member and what its pending events add, in one statement."""
+        hits = self._hits(_BY_ID, {"member_id": member_id})
+        return hits[0] if hits else None
 
     def by_code(self, member_code: str) -> MemberHit | None:
         hits = self._hits(_BY_CODE, {"code": member_code})

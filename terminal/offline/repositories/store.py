@@ -63,11 +63,15 @@ class TerminalStateRepository:
         return state
 
     def allocate_seq(self) -> int:
-        """Next event seq; call inside the write transaction that records the event."""
+        """Next event seq; call inside the write transaction that records the event.
+
+        The write transaction holds SQLite's write lock from its first statement
+        (BEGIN IMMEDIATE), so nobody else can read-then-bump the same value; the update
+        is flushed together with the event rows.
+        """
         state = self.get()
         seq = state.next_seq
         state.next_seq = seq + 1
-        self.session.flush()
         return seq
 
     def allocate_member_code(self) -> str:
