@@ -15,7 +15,12 @@ from terminal.offline.repositories import (
     PendingTotals,
     StaffRepository,
 )
-from terminal.services.errors import ManagerRequired, MemberInactive, UnknownMember
+from terminal.services.errors import (
+    ManagerRequired,
+    MemberInactive,
+    SignInRequired,
+    UnknownMember,
+)
 from terminal.services.views import MemberView, StaffSession
 
 
@@ -67,4 +72,4 @@ def require_manager(session: Session, staff: StaffSession) -> None:
 def require_staff(session: Session, staff: StaffSession) -> None:
     row = StaffRepository(session).get(staff.staff_id)
     if row is None or not row.active:
-        raise ManagerRequired("Sign in first.", code="sign_in_required")
+        raise SignInRequired("This staff member can no longer sign in here: sign in again.")

@@ -19,6 +19,13 @@ class ManagerRequired(AccessDenied):
     code = "manager_required"
 
 
+class SignInRequired(AccessDenied):
+    """The session's staff member is gone or deactivated on this terminal."""
+
+    code = "sign_in_required"
+    status = 401
+
+
 class UnknownMember(NotFound):
     code = "unknown_member"
 
