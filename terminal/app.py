@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from shared.domain.program import LoyaltyProgram
+from shared.errors import DomainError
 from terminal.config import TerminalSettings
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
@@ -25,6 +26,7 @@ from terminal.offline.repositories import (
     TerminalStateRepository,
 )
 from terminal.services import Services, build_services
+from terminal.services.sync import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -34,21 +36,25 @@ class ReplicaFacts:
     """Store and program facts for the UI until the services expose them (read-only)."""
 
     replica: Replica
+    settings: TerminalSettings
 
     def store_info(self) -> Any:
+        from terminal.offline.sync import SyncStore
         from terminal.ui.backend import StoreInfo
 
+        server_url = SyncStore(self.replica).server_url() or self.settings.server_url
         with self.replica.read() as session:
             store = StoreRepository(session).get()
             state = TerminalStateRepository(session).get()
             if store is None:
-                return StoreInfo(terminal_id=state.terminal_id or "")
+                return StoreInfo(terminal_id=state.terminal_id or "", server_url=server_url)
             return StoreInfo(
                 store_code=store.store_code,
                 name=store.name,
                 currency=store.currency,
                 language=store.language,
                 terminal_id=state.terminal_id or "",
+                server_url=server_url,
             )
 
     def program(self) -> LoyaltyProgram:
@@ -56,23 +62,49 @@ class ReplicaFacts:
             return ProgramRepository(session).current()
 
 
-def make_sync_loop(
-    settings: TerminalSettings, replica: Replica, credentials: CredentialStore
-) -> Any | None:
-    """The background sync loop, or None when the terminal is not paired or sync is absent."""
-    if not credentials.token():
-        return None
-    try:
-        from terminal.offline.sync import SyncStore
-        from terminal.offline.sync_client import SyncClient
-        from terminal.offline.sync_engine import SyncEngine, SyncLoop
+class SyncControl:
+    """The background sync loop of ``SyncService``: started once paired, poked after a sale."""
 
-        port = SyncStore(replica)
-        client = SyncClient(settings.server_url, credentials.token)
-        return SyncLoop(SyncEngine(port, client))
-    except (ImportError, TypeError) as error:
-        log.warning("sync loop not started: %s", error)
-        return None
+    def __init__(self, sync: SyncService, *, interval: float = 5.0) -> None:
+        self.sync = sync
+        self.interval = interval
+        self._loop: Any = None
+        self._lock = threading.Lock()
+
+    def start(self) -> bool:
+        """Start syncing if the terminal is paired; False if it is not (yet)."""
+        with self._lock:
+            if self._loop is None:
+                try:
+                    self._loop = self.sync.loop(interval=self.interval)
+                except DomainError as error:
+                    log.info("sync not started: %s", error)
+                    return False
+                self._loop.start()
+            return True
+
+    def trigger(self) -> None:
+        loop = self._loop
+        if loop is not None:
+            loop.trigger()
+
+    def stop(self) -> None:
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.stop()
+
+    def pair(self, server_url: str, pairing_code: str) -> Any:
+        """Pair (off the GUI thread), then start syncing at once."""
+        paired = self.sync.pair(server_url, pairing_code)
+        self.start()
+        return paired
+
+
+def make_sync_control(
+    settings: TerminalSettings, replica: Replica, credentials: CredentialStore
+) -> SyncControl:
+    return SyncControl(SyncService(replica, settings, credentials=credentials))
 
 
 def make_backend(
@@ -80,12 +112,12 @@ def make_backend(
     replica: Replica,
     services: Services,
     *,
-    sync_now: Callable[[], None] | None = None,
+    sync: SyncControl | None = None,
 ) -> Any:
     from terminal.ui.backend import Backend
     from terminal.ui.reporting import build_report
 
-    facts = ReplicaFacts(replica)
+    facts = ReplicaFacts(replica, settings)
 
     def report(date_from: date, date_to: date) -> Any:
         return build_report(services, date_from, date_to)
@@ -95,8 +127,8 @@ def make_backend(
         store_info=facts.store_info,
         program=facts.program,
         report=report,
-        sync_now=sync_now or (lambda: None),
-        server_url=settings.server_url,
+        sync_now=sync.trigger if sync is not None else (lambda: None),
+        pair=sync.pair if sync is not None else None,
     )
 
 
@@ -206,19 +238,16 @@ def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
     replica = Replica(settings.replica_path, busy_timeout_ms=settings.busy_timeout_ms)
     credentials = CredentialStore(settings.keyring_service)
     services = build_services(replica, settings, credentials=credentials)
-    loop = make_sync_loop(settings, replica, credentials)
-    backend = make_backend(
-        settings, replica, services, sync_now=loop.trigger if loop is not None else None
-    )
+    sync = make_sync_control(settings, replica, credentials)
+    backend = make_backend(settings, replica, services, sync=sync)
     window = build_window(backend, language=language)
     window.showMaximized()
-    if loop is not None:
-        loop.start()
+    sync.start()
     try:
         return int(app.exec())
     finally:
-        if loop is not None:
-            loop.stop()
+        sync.stop()
+        window.session.runner.shutdown()
 
 
 def _register_cli() -> None:

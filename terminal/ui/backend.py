@@ -23,6 +23,7 @@ class StoreInfo:
     currency: str = "CNY"
     language: str = "zh_CN"
     terminal_id: str = ""
+    server_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +70,4 @@ class Backend:
     program: Callable[[], LoyaltyProgram] = lambda: DEFAULT_PROGRAM
     report: ReportFn = _no_report
     sync_now: Callable[[], None] = lambda: None
-    server_url: str = ""
+    pair: Callable[[str, str], object] | None = None  # (server_url, pairing code)

@@ -188,6 +188,19 @@ _MESSAGES: dict[str, Callable[[Params, str], str]] = {
     "member_code_exhausted": _simple(
         QT_TRANSLATE_NOOP("Errors", "This till cannot issue more member codes; call head office.")
     ),
+    "already_paired": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This till is already paired; reset it before pairing again.")
+    ),
+    "pairing_failed": _simple(
+        QT_TRANSLATE_NOOP("Errors", "Pairing failed: check the server address and try again.")
+    ),
+    "invalid_server_url": _simple(
+        QT_TRANSLATE_NOOP("Errors", "The server address must start with http:// or https://.")
+    ),
+    "sync_failed": _simple(QT_TRANSLATE_NOOP("Errors", "Syncing failed; the till will retry.")),
+    "terminal_revoked": _simple(
+        QT_TRANSLATE_NOOP("Errors", "Head office revoked this till; call head office.")
+    ),
     "not_found": _simple(QT_TRANSLATE_NOOP("Errors", "Nothing was found.")),
     "access_denied": _simple(QT_TRANSLATE_NOOP("Errors", "You are not allowed to do this.")),
 }

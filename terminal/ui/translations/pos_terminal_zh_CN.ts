@@ -308,22 +308,47 @@
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="191" />
+        <location filename="../messages.py" line="192" />
+        <source>This till is already paired; reset it before pairing again.</source>
+        <translation>本收银台已配对；如需重新配对请先重置。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="195" />
+        <source>Pairing failed: check the server address and try again.</source>
+        <translation>配对失败：请检查服务器地址后重试。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="198" />
+        <source>The server address must start with http:// or https://.</source>
+        <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="200" />
+        <source>Syncing failed; the till will retry.</source>
+        <translation>同步失败，收银台将自动重试。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="202" />
+        <source>Head office revoked this till; call head office.</source>
+        <translation>总部已吊销本收银台，请联系总部。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="204" />
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="192" />
+        <location filename="../messages.py" line="205" />
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="205" />
+        <location filename="../messages.py" line="218" />
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="209" />
+        <location filename="../messages.py" line="222" />
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -905,44 +930,74 @@
 <context>
     <name>SettingsScreen</name>
     <message>
-        <location filename="../screens/settings.py" line="56" />
+        <location filename="../screens/settings.py" line="83" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="57" />
+        <location filename="../screens/settings.py" line="84" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="58" />
+        <location filename="../screens/settings.py" line="85" />
         <source>Sync server</source>
         <translation>同步服务器</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="59" />
+        <location filename="../screens/settings.py" line="86" />
         <source>Store</source>
         <translation>门店</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="60" />
+        <location filename="../screens/settings.py" line="87" />
         <source>Terminal</source>
         <translation>终端</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="63" />
+        <location filename="../screens/settings.py" line="89" />
+        <source>Pair with server</source>
+        <translation>配对服务器</translation>
+    </message>
+    <message>
+        <location filename="../screens/settings.py" line="90" />
+        <source>Pairing code</source>
+        <translation>配对码</translation>
+    </message>
+    <message>
+        <location filename="../screens/settings.py" line="94" />
+        <source>one-time code from head office</source>
+        <translation>总部提供的一次性配对码</translation>
+    </message>
+    <message>
+        <location filename="../screens/settings.py" line="95" />
+        <source>Pair</source>
+        <translation>配对</translation>
+    </message>
+    <message>
+        <location filename="../screens/settings.py" line="98" />
         <source>not paired</source>
         <translation>未配对</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="64" />
+        <location filename="../screens/settings.py" line="99" />
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="67" />
-        <source>The server address and pairing are set with `pos-terminal pair`; the till keeps working offline and sends its queue when the server is back.</source>
-        <translation>服务器地址和配对通过 `pos-terminal pair` 设置；收银台可离线工作，服务器恢复后自动发送队列。</translation>
+        <location filename="../screens/settings.py" line="101" />
+        <source>The till keeps working offline and sends its queue when the server is back.</source>
+        <translation>收银台可离线工作，服务器恢复后自动发送队列。</translation>
+    </message>
+    <message>
+        <location filename="../screens/settings.py" line="114" />
+        <source>Pairing…</source>
+        <translation>正在配对…</translation>
+    </message>
+    <message>
+        <location filename="../screens/settings.py" line="127" />
+        <source>Paired. The till now syncs with head office.</source>
+        <translation>配对成功，收银台现在与总部同步。</translation>
     </message>
 </context>
 <context>
