@@ -204,7 +204,10 @@ def build_demo_till(data_dir: Path, *, members: int = 12, online: bool = False) 
     )  # fmt: skip
     SyncStore(replica).set_online(online)
     services = build_services(replica, settings, credentials=credentials)
-    return DemoTill(settings, replica, services, seed, make_backend(settings, replica, services))
+    sync = make_sync_control(settings, replica, credentials)  # built, never started here
+    return DemoTill(
+        settings, replica, services, seed, make_backend(settings, replica, services, sync=sync)
+    )
 
 
 def add_sample_activity(till: DemoTill) -> None:
