@@ -43,7 +43,7 @@ def test_balance_is_the_sum_of_events_and_redemption_never_goes_negative(
     svc = till.services
 
     @settings(
-        max_examples=60,
+        max_examples=80,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
         database=None,
