@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,6 @@ from terminal.offline.repositories import (
     TerminalStateRepository,
 )
 from terminal.services import Services, build_services
-from terminal.services.sync import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -63,20 +63,32 @@ class ReplicaFacts:
 
 
 class SyncControl:
-    """The background sync loop of ``SyncService``: started once paired, poked after a sale."""
+    """The background sync loop of ``SyncService``: started once paired, poked after a sale.
 
-    def __init__(self, sync: SyncService, *, interval: float = 5.0) -> None:
-        self.sync = sync
+    The service (and httpx behind it) is built on first use, off the start-up path.
+    """
+
+    def __init__(self, make_service: Callable[[], Any], *, interval: float = 5.0) -> None:
+        self._make_service = make_service
+        self._service: Any = None
         self.interval = interval
         self._loop: Any = None
         self._lock = threading.Lock()
 
+    @property
+    def sync(self) -> Any:
+        with self._lock:
+            if self._service is None:
+                self._service = self._make_service()
+            return self._service
+
     def start(self) -> bool:
         """Start syncing if the terminal is paired; False if it is not (yet)."""
+        service = self.sync
         with self._lock:
             if self._loop is None:
                 try:
-                    self._loop = self.sync.loop(interval=self.interval)
+                    self._loop = service.loop(interval=self.interval)
                 except DomainError as error:
                     log.info("sync not started: %s", error)
                     return False
@@ -104,7 +116,12 @@ class SyncControl:
 def make_sync_control(
     settings: TerminalSettings, replica: Replica, credentials: CredentialStore
 ) -> SyncControl:
-    return SyncControl(SyncService(replica, settings, credentials=credentials))
+    def make_service() -> Any:
+        from terminal.services.sync import SyncService
+
+        return SyncService(replica, settings, credentials=credentials)
+
+    return SyncControl(make_service)
 
 
 def make_backend(
@@ -245,7 +262,7 @@ def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
     backend = make_backend(settings, replica, services, sync=sync)
     window = build_window(backend, language=language)
     window.showMaximized()
-    sync.start()
+    window.session.runner.submit(sync.start)  # off the GUI thread: it imports httpx
     try:
         return int(app.exec())
     finally:
