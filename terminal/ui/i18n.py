@@ -5,10 +5,12 @@ and compiled ``.qm`` files live in ``terminal/ui/translations``. Installing a tr
 makes Qt send ``QEvent.LanguageChange`` to every widget; each widget re-sets its texts
 in ``retranslate()`` (see :class:`Retranslatable`).
 
-Regenerate after changing strings::
+After changing strings (``tests/ui/test_i18n.py`` fails until this is done)::
 
-    .venv/bin/pyside6-lupdate terminal/ui -extensions py -ts terminal/ui/translations/pos_terminal_zh_CN.ts
-    .venv/bin/pyside6-lrelease terminal/ui/translations/pos_terminal_zh_CN.ts
+    .venv/bin/pyside6-lupdate $(find terminal/ui -name '*.py') -no-obsolete \
+        -ts terminal/ui/translations/pos_terminal_zh_CN.ts
+    .venv/bin/pyside6-linguist terminal/ui/translations/pos_terminal_zh_CN.ts  # translate
+    .venv/bin/pyside6-lrelease terminal/ui/translations/pos_terminal_zh_CN.ts   # -> .qm
 """
 
 from __future__ import annotations
