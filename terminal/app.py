@@ -260,7 +260,8 @@ def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
     services = build_services(replica, settings, credentials=credentials)
     sync = make_sync_control(settings, replica, credentials)
     backend = make_backend(settings, replica, services, sync=sync)
-    window = build_window(backend, language=language)
+    lock_after = int(getattr(settings, "auto_lock_seconds", 180))  # until config.py has it
+    window = build_window(backend, language=language, auto_lock_seconds=lock_after)
     window.showMaximized()
     window.session.runner.submit(sync.start)  # off the GUI thread: it imports httpx
     try:
