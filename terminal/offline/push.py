@@ -60,6 +60,7 @@ def _reject(
 ) -> None:
     """Rejections are final: the event stays visible, stops counting, and loses its PII."""
     event.status = outbox.status = "rejected"
+    event.sale_ref = None  # the sale never counted: it may be rung up again
     outbox.rejection_code = code[:64]
     outbox.rejection_detail = detail
     outbox.settled_at = now

@@ -49,6 +49,9 @@ class ManagerService(Service):
                 occurred_at=now,
             )
             target.voided_by = event.event_id
+            # The sale no longer earns or redeems: free its reference so the cashier can
+            # ring it up again (the wire payload keeps the original sale_ref).
+            target.sale_ref = None
             if target.coupon_id is not None:
                 coupon = CouponRepository(session).get(target.coupon_id)
                 if coupon is not None:

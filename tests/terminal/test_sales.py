@@ -219,3 +219,21 @@ def test_coupon_of_another_member_unknown_or_expired(till: Till) -> None:
     with pytest.raises(DomainError) as err:
         till.services.sales.redeem_coupon(cashier, owner, coupon_id=coupon_id, sale_ref="C")
     assert err.value.code == "coupon_unavailable"
+
+
+def test_a_voided_or_rejected_sale_can_be_rung_up_again(till: Till) -> None:
+    cashier = till.cashier()
+    member_id = _member(till)
+    wrong = till.services.sales.earn(cashier, member_id, amount_cents=99_900, sale_ref="T-7")
+    till.services.manager.void(till.manager(), wrong.event_id, reason="typed 999 not 99")
+    right = till.services.sales.earn(cashier, member_id, amount_cents=9_900, sale_ref="T-7")
+    with pytest.raises(DomainError) as err:
+        till.services.sales.earn(cashier, member_id, amount_cents=9_900, sale_ref="T-7")
+    assert err.value.code == "duplicate_sale"
+    till.sync.apply_push_results(
+        [{"event_id": right.event_id, "status": "rejected", "code": "points_mismatch"}]
+    )
+    again = till.services.sales.earn(cashier, member_id, amount_cents=9_900, sale_ref="T-7")
+    payloads = [e["data"].get("sale_ref") for e in till.sync.pending_batch()]
+    assert payloads.count("T-7") >= 2  # the wire payloads keep the reference
+    assert again.member.balance == till.services.lookup.member(member_id).balance
