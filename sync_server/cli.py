@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.errors import DomainError
+from sync_server import head_office_commands
 from sync_server.commands import (
     cmd_coupon_issue,
     cmd_day_close_list,
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--store", default="S001")
     expire = add("expire-points", cmd_expire_points, help="expire old points, purge tombstones")
     expire.add_argument("--now", help="pretend it is this time (RFC 3339)")
+    head_office_commands.register(sub, add)
     return parser
 
 

@@ -48,7 +48,7 @@ class Subcommand:
 
 REGISTRY: dict[str, Subcommand] = {}
 # Modules whose @subcommand handlers join this CLI (imported lazily by main()).
-COMMAND_MODULES: tuple[str, ...] = ("terminal.sync_cli", "terminal.app")
+COMMAND_MODULES: tuple[str, ...] = ("terminal.sync_cli", "terminal.day_close_cli", "terminal.app")
 
 
 def subcommand(name: str, *, help: str, args: Sequence[Arg] = ()) -> Callable[[Handler], Handler]:

@@ -190,3 +190,19 @@ class OutboxRow(Base):
         Index("ix_outbox_status_seq", "status", "seq"),
         CheckConstraint("status IN ('pending', 'acknowledged', 'rejected')", name="status"),
     )
+
+
+class DayCloseRecord(Base):
+    """One closed business day (the latest close sent for it and the server's answer)."""
+
+    __tablename__ = "day_closes"
+
+    business_date: Mapped[str] = mapped_column(String(10), primary_key=True)
+    first_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    request_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    missing_seqs: Mapped[str] = mapped_column(Text, default="[]")
+    details_json: Mapped[str | None] = mapped_column(Text)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[str] = mapped_column(String(40))

@@ -124,6 +124,11 @@ class SyncService:
     def client(self) -> SyncClient:
         return SyncClient(self.server_url(), self.credentials.token, terminal_version=self.version)
 
+    def day_close_client(self) -> SyncClient:
+        """A client for ``DayCloseService`` (it needs a pairing, like a sync)."""
+        self._require_paired()
+        return self.client()
+
     def engine(self, client: SyncClient) -> SyncEngine:
         return SyncEngine(self.store, client)
 

@@ -1,0 +1,130 @@
+"""The replica half of day close: what a business day holds, and which days are closed.
+
+The figures are computed from the outbox payloads (the exact events the server got or
+will get), so the terminal and the server add up the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from shared.protocol import DayCloseRequest, DayCloseResponse, event_digest
+from terminal.offline.db import Replica
+from terminal.offline.models import DayCloseRecord, LocalEvent, OutboxRow
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedDay:
+    business_date: str
+    status: str
+    first_seq: int
+    last_seq: int
+    missing_seqs: list[int]
+    automatic: bool
+    closed_at: str
+
+
+def summarise(business_date: date, payloads: list[dict[str, Any]]) -> DayCloseRequest:
+    """PROTOCOL.md's day-close body for the wire events of one business day."""
+    seqs = [int(p["seq"]) for p in payloads]
+    counts = Counter(str(p["type"]) for p in payloads)
+    earned = redeemed = amount = 0
+    for payload in payloads:
+        data = payload.get("data") or {}
+        if payload["type"] == "points.earned":
+            earned += int(data["points"])
+            amount += int(data["amount_cents"])
+        elif payload["type"] == "points.redeemed":
+            redeemed += int(data["points"])
+    return DayCloseRequest(
+        business_date=business_date,
+        first_seq=min(seqs, default=0),
+        last_seq=max(seqs, default=0),
+        counts=dict(counts),
+        points_earned=earned,
+        points_redeemed=redeemed,
+        amount_cents=amount,
+        event_digest=event_digest([str(p["event_id"]) for p in payloads]),
+    )
+
+
+def _closed(row: DayCloseRecord) -> ClosedDay:
+    return ClosedDay(
+        business_date=row.business_date,
+        status=row.status,
+        first_seq=row.first_seq,
+        last_seq=row.last_seq,
+        missing_seqs=[int(s) for s in json.loads(row.missing_seqs)],
+        automatic=row.automatic,
+        closed_at=row.closed_at,
+    )
+
+
+class DayCloseStore:
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+
+    def request_for(self, business_date: date) -> DayCloseRequest:
+        with self.replica.read() as session:
+            rows = session.scalars(
+                select(OutboxRow.payload)
+                .join(LocalEvent, LocalEvent.event_id == OutboxRow.event_id)
+                .where(LocalEvent.business_date == business_date.isoformat())
+                .order_by(OutboxRow.seq)
+            ).all()
+        return summarise(business_date, [json.loads(row) for row in rows])
+
+    def days_to_close(self, before: date) -> list[date]:
+        """Business days before ``before`` with events, never closed or still pending."""
+        with self.replica.read() as session:
+            with_events = set(
+                session.scalars(
+                    select(LocalEvent.business_date)
+                    .where(LocalEvent.business_date < before.isoformat())
+                    .distinct()
+                ).all()
+            )
+            settled = set(
+                session.scalars(
+                    select(DayCloseRecord.business_date).where(DayCloseRecord.status != "pending")
+                ).all()
+            )
+        return [date.fromisoformat(d) for d in sorted(with_events - settled)]
+
+    def record(
+        self,
+        request: DayCloseRequest,
+        response: DayCloseResponse,
+        *,
+        automatic: bool,
+        closed_at: str,
+    ) -> ClosedDay:
+        key = request.business_date.isoformat()
+        with self.replica.write() as session:
+            row = session.get(DayCloseRecord, key)
+            if row is None:
+                row = DayCloseRecord(business_date=key)
+                session.add(row)
+            row.first_seq = request.first_seq
+            row.last_seq = request.last_seq
+            row.request_json = request.model_dump_json()
+            row.status = response.status
+            row.missing_seqs = json.dumps(response.missing_seqs)
+            row.details_json = json.dumps(response.details, ensure_ascii=False)
+            row.automatic = automatic
+            row.closed_at = closed_at
+            session.flush()
+            return _closed(row)
+
+    def closed_days(self, limit: int = 60) -> list[ClosedDay]:
+        with self.replica.read() as session:
+            rows = session.scalars(
+                select(DayCloseRecord).order_by(DayCloseRecord.business_date.desc()).limit(limit)
+            ).all()
+            return [_closed(row) for row in rows]

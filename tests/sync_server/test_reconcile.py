@@ -1,0 +1,105 @@
+"""Reconciliation of terminal-days, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sync_server.config import Settings
+from sync_server.db import Database
+from sync_server.services.reconcile import ReconcileService
+from tests.sync_server.helpers import Pairing, pair_terminal, push
+from tests.sync_server.test_day_close_and_cli import _close, run
+
+
+def test_missing_event_is_pending_then_mismatch_then_matched(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    enrol = ev.enrol(phone="13900001111")
+    member = enrol["member_id"]
+    day = "2026-11-25"
+    stamp = "2026-11-25T10:00:00+08:00"
+    events = [
+        enrol,
+        ev.make(
+            "points.earned",
+            member,
+            {
+                "sale_ref": "S-1",
+                "amount_cents": 10_000,
+                "currency": "CNY",
+                "points": 100,
+                "rule_version": 1,
+            },
+            occurred_at=stamp,
+        ),
+        ev.redeem(member, 100),
+    ]
+    push(client, paired, [events[0], events[2]])
+    assert _close(client, paired, events, business_date=day)["missing_seqs"] == [2]
+    service = ReconcileService(database)
+    [row] = [d for d in service.day(date(2026, 11, 25)) if d.terminal_id == paired.terminal_id]
+    assert row.status == "pending" and row.missing_seqs == [2]
+    assert "missing seqs 2" in row.reasons[0]
+
+    # The terminal syncs again and says its queue is empty: the gap is now a mismatch.
+    client.get("/v1/changes", headers={**paired.headers, "X-Queue-Depth": "0"})
+    [row] = service.day(date(2026, 11, 25))
+    assert row.status == "mismatch" and row.missing_seqs == [2]
+
+    push(client, paired, [events[1]])
+    [row] = service.day(date(2026, 11, 25))
+    assert (row.status, row.missing_seqs, row.reasons) == ("matched", [], [])
+    summary, drill = service.terminal_day(paired.terminal_id, date(2026, 11, 25))
+    assert summary is not None and [e["seq"] for e in drill] == [1, 2, 3]
+
+
+def test_totals_and_digest_differences_are_named(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    enrol = ev.enrol()
+    events = [enrol, ev.earn(enrol["member_id"], 10_000, 100)]
+    push(client, paired, events)
+    _close(client, paired, events, points_earned=5, event_digest="0" * 64)
+    [row] = ReconcileService(database).day(date(2026, 11, 25))
+    assert row.status == "mismatch"
+    assert "digest differs" in row.reasons
+    assert "totals differ: points earned" in row.reasons
+
+
+def test_exceptions_and_cli(
+    client: TestClient,
+    paired: Pairing,
+    database: Database,
+    settings: Settings,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ev = paired.events
+    first = ev.enrol(phone="13911112222")
+    nobody = str(uuid.uuid4())
+    push(client, paired, [first, ev.redeem(first["member_id"], 100), ev.earn(nobody, 100, 1)])
+    # Another terminal enrols the same phone: a likely duplicate member.
+    other = pair_terminal(client, database, settings, name="Till 2")
+    other_enrol = other.events.enrol(phone="13911112222")
+    push(client, other, [other_enrol])
+    exceptions = ReconcileService(database).exceptions()
+    assert [o["member_code"] for o in exceptions["overdrafts"]] == [first["data"]["member_code"]]
+    assert [r["code"] for r in exceptions["rejected"]] == ["unknown_member"]
+    [group] = exceptions["duplicate_members"]
+    assert {m["member_code"] for m in group["members"]} == {
+        first["data"]["member_code"],
+        other_enrol["data"]["member_code"],
+    }
+    _close(client, paired, [first], last_seq=1)
+    code, out, _ = run(capsys, "reconcile", "--date", "2026-11-25", "--json", "--db", db_url)
+    body = json.loads(out)
+    assert code == 0 and {d["status"] for d in body["terminal_days"]} >= {"matched"}
+    assert len(body["exceptions"]["rejected"]) == 1
+    assert run(capsys, "reconcile", "--date", "25/11", "--db", db_url)[0] == 2
