@@ -30,7 +30,7 @@ from terminal.offline.models import (
     Staff,
     StoreSettingsRow,
 )
-from terminal.offline.pull import apply_change
+from terminal.offline.pull import apply_changes
 from terminal.offline.push import apply_result, reject_event
 from terminal.offline.repositories import (
     EventRepository,
@@ -212,8 +212,7 @@ class SyncStore:
         """Apply pulled changes (newer versions only) and, in the same transaction, the cursor."""
         parsed = [c if isinstance(c, Change) else Change.model_validate(c) for c in changes]
         with self.replica.write() as session:
-            for change in parsed:
-                apply_change(session, change)
+            apply_changes(session, parsed)
             if cursor is not None:
                 TerminalStateRepository(session).get().pull_cursor = cursor
 

@@ -1,7 +1,8 @@
 """Child process of the crash test: writes sales and enrolments until it is killed.
 
 Usage: python -m tests.terminal.crash_writer DATA_DIR PHONE_KEY_HEX ROUND
-It prints "ready" once signed in, then writes as fast as it can.
+It prints "ready" once signed in, then writes as fast as it can, printing the number
+of events committed after each commit.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def main() -> None:
             services.sales.earn(
                 cashier, member_id, amount_cents=100 + n, sale_ref=f"crash-{round_no}-{n}"
             )
+        print(n, flush=True)
 
 
 if __name__ == "__main__":

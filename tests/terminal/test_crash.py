@@ -33,7 +33,14 @@ def _run_and_kill(data_dir: Path, round_no: int, rng: random.Random) -> None:
         assert child.stdout is not None
         line = child.stdout.readline()
         assert line.strip() == b"ready", child.stderr.read() if child.stderr else b""
-        time.sleep(rng.uniform(0.05, 0.4))
+        # Let it commit a random number of events (so every round writes, however busy
+        # the machine), then kill it a random moment later: mid-transaction or between.
+        target = rng.randint(3, 60)
+        while True:
+            line = child.stdout.readline()
+            if not line or int(line) >= target:  # EOF: the child died; the asserts say why
+                break
+        time.sleep(rng.uniform(0, 0.004))
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=10)
