@@ -7,9 +7,9 @@ per page (guarded by the version); everything else goes one change at a time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -50,20 +50,22 @@ def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
 
 
 def _upsert(
-    session: Session, model: type[Member] | type[Coupon], key: Any, rows: list[dict[str, Any]]
+    session: Session, model: type[Member] | type[Coupon], key: str, rows: list[dict[str, Any]]
 ) -> int:
-    """INSERT .. ON CONFLICT DO UPDATE, only where the pulled version is newer."""
+    """INSERT .. ON CONFLICT DO UPDATE, only where the pulled version is newer (Core
+    executemany: no ORM bookkeeping for thousands of rows)."""
     if not rows:
         return 0
+    table = cast(Table, model.__table__)
     connection = session.connection()
     before = connection.exec_driver_sql("SELECT total_changes()").scalar_one()
-    statement = sqlite_insert(model)
+    statement = sqlite_insert(table)
     fresh = statement.excluded
-    session.execute(
+    connection.execute(
         statement.on_conflict_do_update(
-            index_elements=[key],
-            set_={name: fresh[name] for name in rows[0] if name != key.key},
-            where=model.version < fresh.version,
+            index_elements=[table.c[key]],
+            set_={name: fresh[name] for name in rows[0] if name != key},
+            where=table.c.version < fresh.version,
         ),
         rows,
     )
@@ -105,7 +107,7 @@ def _member_upserts(session: Session, changes: Sequence[Change]) -> int:
     if stale:
         session.execute(delete(Coupon).where(Coupon.member_id.in_(stale)))
         session.execute(delete(Member).where(Member.member_id.in_(stale)))
-    return _upsert(session, Member, Member.member_id, rows)
+    return _upsert(session, Member, "member_id", rows)
 
 
 def _coupon_upserts(session: Session, changes: Sequence[Change]) -> int:
@@ -143,7 +145,7 @@ def _coupon_upserts(session: Session, changes: Sequence[Change]) -> int:
         for change, data in pulled
         if str(data.member_id) in present  # the member is not (or no longer) here
     ]
-    return _upsert(session, Coupon, Coupon.coupon_id, rows)
+    return _upsert(session, Coupon, "coupon_id", rows)
 
 
 def apply_change(session: Session, change: Change) -> int:
