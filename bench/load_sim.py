@@ -1,0 +1,336 @@
+"""Lightweight simulated terminals for bench/load.py.
+
+A simulated terminal keeps what a real one keeps, in memory: its pairing (terminal id,
+token, member-code prefix), its seq counter, an outbox of protocol events built with the
+shared rules, the members it knows (last server balance, lifetime points, version) and
+its pull cursor. It pushes and pulls over HTTP exactly as `terminal.offline.sync_client`
+does (same endpoints, headers and batch size), and settles acknowledgements as
+`terminal.offline.push.apply_result` does (newer versions only).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from shared.domain.member_code import next_member_code
+from shared.domain.program import LoyaltyProgram
+from shared.ids import uuid7
+
+BATCH = 500
+PULL_LIMIT = 2000
+
+
+@dataclass
+class Known:
+    """A member as this terminal last heard it from the server (or enrolled it)."""
+
+    balance: int
+    lifetime: int
+    version: int
+    active: bool = True
+
+
+@dataclass
+class Pending:
+    member_id: str
+    points: int
+    lifetime: int
+
+
+@dataclass
+class Stats:
+    """Shared by every terminal of a run (one event loop: no locks needed)."""
+
+    push_ms: list[float] = field(default_factory=list)
+    pull_ms: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    results: Counter[str] = field(default_factory=Counter)
+    ops: Counter[str] = field(default_factory=Counter)
+    pushed_events: int = 0
+    pulled_changes: int = 0
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] += 1
+
+
+class SyncFailed(Exception):
+    pass
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class SimTerminal:
+    def __init__(
+        self,
+        name: str,
+        pairing: dict[str, Any],
+        url: str,
+        program: LoyaltyProgram,
+        rng: random.Random,
+        phone_block: int,
+        client: httpx.AsyncClient,
+    ) -> None:
+        self.name = name
+        self.client = client  # its own connection, as a real till has
+        self.terminal_id: str = pairing["terminal_id"]
+        self.token: str = pairing["token"]
+        self.prefix: str = pairing["member_code_prefix"]
+        self.url = url
+        self.program = program
+        self.rng = rng
+        self.phone_block = phone_block  # unique per terminal: phones never collide
+        self.seq = 0
+        self.code_counter = 1
+        self.outbox: list[dict[str, Any]] = []
+        self.pending: dict[str, Pending] = {}
+        self.created: dict[str, int] = {}  # event_id -> seq, every event ever made here
+        self.outcomes: dict[str, str] = {}  # event_id -> "accepted" | "rejected:<code>"
+        self.voidable: dict[str, Pending] = {}
+        self.known: dict[str, Known] = {}
+        self.cursor: str | None = None
+        self.online = True
+        self.offline_redeemed: Counter[str] = Counter()
+        self.watermark = 0
+
+    # --- what a cashier does -----------------------------------------------------
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "X-Terminal-Version": "load-sim",
+            "Content-Type": "application/json",
+        }
+
+    def _record(
+        self, type_: str, member_id: str, data: dict[str, Any], points: int, lifetime: int
+    ) -> str:
+        self.seq += 1
+        event_id = str(uuid7())
+        self.outbox.append(
+            {
+                "event_id": event_id,
+                "terminal_id": self.terminal_id,
+                "seq": self.seq,
+                "type": type_,
+                "occurred_at": _now(),
+                "staff_id": None,
+                "member_id": member_id,
+                "data": data,
+            }
+        )
+        self.created[event_id] = self.seq
+        self.pending[event_id] = Pending(member_id, points, lifetime)
+        return event_id
+
+    def display(self, member_id: str) -> tuple[int, int]:
+        """Balance and lifetime shown at the till: server figure + own pending events."""
+        known = self.known[member_id]
+        points = sum(p.points for p in self.pending.values() if p.member_id == member_id)
+        life = sum(p.lifetime for p in self.pending.values() if p.member_id == member_id)
+        return known.balance + points, known.lifetime + life
+
+    def act(self, mix: dict[str, float]) -> str:
+        """One cashier action drawn from the mix; returns what was done."""
+        kind = self.rng.choices(list(mix), weights=list(mix.values()))[0]
+        members = [m for m, k in self.known.items() if k.active]
+        if kind == "enroll" or not members:
+            return self.enroll()
+        if kind == "void" and self.voidable:
+            return self.void()
+        member_id = self.rng.choice(members)
+        if kind == "redeem" and self.redeem(member_id):
+            return "redeem"
+        return self.earn(member_id)
+
+    def enroll(self) -> str:
+        code, self.code_counter = next_member_code(self.prefix, self.code_counter)
+        member_id = str(uuid7())
+        phone = f"147{self.phone_block:04d}{self.code_counter % 10000:04d}"
+        data = {
+            "member_code": code,
+            "name": f"Load {self.name} {self.code_counter}",
+            "phone": phone,
+            "consent_marketing": self.rng.random() < 0.5,
+        }
+        self._record("member.enrolled", member_id, data, 0, 0)
+        self.known[member_id] = Known(0, 0, 0)
+        return "enroll"
+
+    def earn(self, member_id: str) -> str:
+        amount = self.rng.randrange(500, 40_000)
+        _, lifetime = self.display(member_id)
+        points = self.program.points_for_sale(amount, lifetime)
+        data = {
+            "sale_ref": f"S{self.seq + 1}",
+            "amount_cents": amount,
+            "currency": "CNY",
+            "points": points,
+            "rule_version": self.program.rule_version,
+        }
+        event_id = self._record("points.earned", member_id, data, points, points)
+        self.voidable[event_id] = Pending(member_id, points, points)
+        return "earn"
+
+    def redeem(self, member_id: str) -> bool:
+        balance, _ = self.display(member_id)
+        sale = self.rng.randrange(2_000, 60_000)
+        today = None if self.online else self.offline_redeemed[member_id]
+        limits = self.program.redeem_limits(
+            balance=balance, sale_amount_cents=sale, offline_redeemed_today=today
+        )
+        if limits.max_points < limits.min_points:
+            return False
+        points = self.rng.randint(limits.min_points, limits.max_points)
+        value = self.program.check_redeem(
+            points, balance=balance, sale_amount_cents=sale, offline_redeemed_today=today
+        )
+        data = {
+            "sale_ref": f"S{self.seq + 1}",
+            "points": points,
+            "value_cents": value,
+            "sale_amount_cents": sale,
+        }
+        event_id = self._record("points.redeemed", member_id, data, -points, 0)
+        self.voidable[event_id] = Pending(member_id, -points, 0)
+        if not self.online:
+            self.offline_redeemed[member_id] += points
+        return True
+
+    def void(self) -> str:
+        target_id = self.rng.choice(list(self.voidable))
+        target = self.voidable.pop(target_id)
+        data = {"voided_event_id": target_id, "reason": "load test void"}
+        self._record("event.voided", target.member_id, data, -target.points, -target.lifetime)
+        return "void"
+
+    # --- sync ----------------------------------------------------------------------
+
+    async def sync(self, stats: Stats) -> None:
+        """Push everything queued, then pull until nothing more; SyncFailed if it cannot."""
+        try:
+            while self.outbox:
+                await self._push(stats)
+            await self._pull(stats)
+        except httpx.HTTPError as exc:
+            stats.error(f"transport:{type(exc).__name__}")
+            self.online = False
+            raise SyncFailed(str(exc)) from exc
+        self.online = True
+
+    async def _push(self, stats: Stats) -> None:
+        batch = self.outbox[:BATCH]
+        body = json.dumps({"events": batch}).encode()
+        headers = {**self.headers(), "X-Queue-Depth": str(len(self.outbox))}
+        started = time.perf_counter()
+        response = await self.client.post(self.url + "/v1/events", content=body, headers=headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            stats.error(f"push:{response.status_code}")
+            self.online = False
+            raise SyncFailed(f"push answered {response.status_code}: {response.text[:200]}")
+        stats.push_ms.append(elapsed)
+        answer = response.json()
+        results = answer["results"]
+        if len(results) != len(batch):
+            raise SyncFailed("wrong number of push results")
+        for event, result in zip(batch, results, strict=True):
+            self._settle(event, result, stats)
+        self.watermark = max(self.watermark, int(answer["terminal_watermark"]))
+        settled = {r["event_id"] for r in results}
+        self.outbox = [e for e in self.outbox if e["event_id"] not in settled]
+        stats.pushed_events += len(batch)
+
+    def _settle(self, event: dict[str, Any], result: dict[str, Any], stats: Stats) -> None:
+        event_id = event["event_id"]
+        if result["event_id"] != event_id:
+            raise SyncFailed("push results out of order")
+        status = result["status"]
+        pending = self.pending.pop(event_id, None)
+        if status == "rejected":
+            code = result.get("code") or "rejected"
+            self.outcomes[event_id] = f"rejected:{code}"
+            self.voidable.pop(event_id, None)
+            stats.results[f"rejected:{code}"] += 1
+            return
+        self.outcomes[event_id] = "accepted"
+        stats.results[status] += 1
+        known = self.known.get(event["member_id"])
+        if known is None or pending is None:
+            return
+        balance, version = result.get("member_balance"), result.get("member_version")
+        if balance is not None and version is not None:
+            if version > known.version:  # as apply_result: newer versions only
+                known.balance, known.version = balance, version
+                known.lifetime += pending.lifetime
+        else:
+            known.balance += pending.points
+            known.lifetime += pending.lifetime
+
+    async def _pull(self, stats: Stats) -> None:
+        while True:
+            params: dict[str, str | int] = {"limit": PULL_LIMIT}
+            if self.cursor:
+                params["cursor"] = self.cursor
+            started = time.perf_counter()
+            response = await self.client.get(
+                self.url + "/v1/changes", params=params, headers=self.headers()
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code == 409:
+                stats.error("pull:409 cursor_expired")
+                self.cursor = None  # rebuild: forget the server's view, keep own events
+                self.known = {m: Known(0, 0, 0) for m in self.known}
+                continue
+            if response.status_code != 200:
+                stats.error(f"pull:{response.status_code}")
+                raise SyncFailed(f"pull answered {response.status_code}")
+            stats.pull_ms.append(elapsed)
+            page = response.json()
+            self.apply_changes(page["changes"])
+            stats.pulled_changes += len(page["changes"])
+            self.cursor = page["cursor"]
+            if not page["more"]:
+                return
+
+    def apply_changes(self, changes: list[dict[str, Any]]) -> None:
+        for change in changes:
+            if change["entity"] != "member":
+                continue
+            member_id = change["id"]
+            if change["op"] == "delete":
+                self.known.pop(member_id, None)
+                continue
+            known = self.known.get(member_id)
+            if known is not None and change["version"] <= known.version:
+                continue
+            data = change["data"]
+            self.known[member_id] = Known(
+                int(data["balance"]),
+                int(data["lifetime_points"]),
+                int(change["version"]),
+                data.get("status", "active") == "active",
+            )
+
+
+def make_client() -> httpx.AsyncClient:
+    """One small connection pool per terminal (httpcore scans its whole pool on every
+    request: one pool for 500 terminals made the CLIENT the bottleneck)."""
+    return httpx.AsyncClient(timeout=30.0, verify=False, limits=httpx.Limits(max_connections=2))
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
