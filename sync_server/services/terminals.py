@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared.domain.member_code import transposition_safe
 from shared.errors import NotFound, ValidationFailed
 from shared.protocol import PairResponse, StoreSettings
 from sync_server.config import Settings
@@ -72,7 +73,7 @@ class TerminalService:
             prefix = next(
                 f"{n:06d}"
                 for n in range(int(HEAD_OFFICE_PREFIX) + 1, 1_000_000)
-                if f"{n:06d}" not in used
+                if f"{n:06d}" not in used and transposition_safe(f"{n:06d}")
             )
             terminal = Terminal(
                 id=new_id(),
