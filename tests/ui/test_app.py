@@ -18,16 +18,24 @@ from terminal.ui.main_window import MainWindow
 def test_run_gui_opens_the_sign_in_screen_and_exits(qtbot: QtBot, tmp_path: Path) -> None:
     seen: list[str] = []
 
-    def inspect_and_quit() -> None:
-        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
-        for window in windows:
-            if window.isVisible():
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+
+    def inspect_and_exit() -> None:
+        for window in app.topLevelWidgets():
+            if isinstance(window, MainWindow) and window.isVisible():
                 seen.append(type(window.current()).__name__)
                 window.close()
-        QApplication.instance().quit()
+                window.deleteLater()
+        app.exit(0)  # not quit(): that closes every window and leaves the app "closing"
 
-    QTimer.singleShot(500, inspect_and_quit)
-    assert run_gui(TerminalSettings(data_dir=tmp_path), language="en") == 0
+    quit_on_close = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)
+    try:
+        QTimer.singleShot(500, inspect_and_exit)
+        assert run_gui(TerminalSettings(data_dir=tmp_path), language="en") == 0
+    finally:
+        app.setQuitOnLastWindowClosed(quit_on_close)
     assert seen == ["SignInScreen"]
 
 
