@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from shared.protocol import MAX_BODY_BYTES, PushRequest
-from sync_server import __version__
+from sync_server import __version__, console
 from sync_server.api import problems
 from sync_server.api.deps import Services
 from sync_server.api.limits import BodyLimitMiddleware
@@ -92,6 +92,7 @@ def create_app(
     )
     app.state.services = svc
     app.include_router(router)
+    console.mount(app, svc)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
 

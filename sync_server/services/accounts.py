@@ -76,7 +76,7 @@ class AccountService:
         self.database = database
         self.hasher = hasher or PasswordHasher()
         # Verified against when the name is unknown, so that timing does not tell.
-        self._dummy = self.hasher.hash(secrets.token_hex(8))
+        self._dummy: str | None = None
 
     def add(self, name: str, role: str, password: str) -> AdminAccount:
         if not _NAME.match(name):
@@ -118,6 +118,7 @@ class AccountService:
         with self.database.write() as session:
             account = repo.lock_by_name(session, name)
             if account is None:
+                self._dummy = self._dummy or self.hasher.hash(secrets.token_hex(8))
                 self._verify(self._dummy, password)
                 repo.add_audit(session, now, name[:64], "sign_in.failed", name[:200], "", client)
             elif account.disabled or (account.locked_until and account.locked_until > now):

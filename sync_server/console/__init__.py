@@ -1,0 +1,36 @@
+"""The head-office web console at ``/console``: server-rendered pages (Jinja2), no
+front-end build. ``mount`` adds its routes, static files and security headers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from sync_server.console.deps import STATIC_DIR, ConsoleServices, SecurityHeaders
+from sync_server.console.pages_members import router as members_router
+from sync_server.console.pages_ops import router as ops_router
+from sync_server.console.pages_session import router as session_router
+from sync_server.services.accounts import AccountService
+from sync_server.services.admin import AdminService
+from sync_server.services.campaigns import CampaignService
+from sync_server.services.privacy import MemberAdminService
+from sync_server.services.reconcile import ReconcileService
+from sync_server.services.terminals import TerminalService
+
+
+def mount(app: FastAPI, services: object) -> None:
+    database = getattr(services, "database")  # noqa: B009  (the api Services container)
+    settings = getattr(services, "settings")  # noqa: B009
+    app.state.console = ConsoleServices(
+        accounts=AccountService(database),
+        reconcile=ReconcileService(database),
+        members=MemberAdminService(database),
+        campaigns=CampaignService(database),
+        admin=AdminService(database),
+        terminals=TerminalService(database, settings),
+    )
+    app.include_router(session_router)
+    app.include_router(ops_router)
+    app.include_router(members_router)
+    app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
+    app.add_middleware(SecurityHeaders)

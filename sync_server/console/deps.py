@@ -1,0 +1,170 @@
+"""Console plumbing: services, sign-in cookie, CSRF, role checks, HTML errors, headers."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import DomainError
+from sync_server.services.accounts import PERMISSIONS, AccountService, Forbidden, Principal
+from sync_server.services.admin import AdminService
+from sync_server.services.campaigns import CampaignService
+from sync_server.services.privacy import MemberAdminService
+from sync_server.services.reconcile import ReconcileService
+from sync_server.services.terminals import TerminalService
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+SESSION_COOKIE = "console_session"
+LOGIN_CSRF_COOKIE = "console_login_csrf"
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@dataclass
+class ConsoleServices:
+    accounts: AccountService
+    reconcile: ReconcileService
+    members: MemberAdminService
+    campaigns: CampaignService
+    admin: AdminService
+    terminals: TerminalService
+
+
+class SignInRequired(Exception):
+    pass
+
+
+class CsrfRefused(DomainError):
+    code = "csrf_refused"
+    status = 403
+
+
+def console(request: Request) -> ConsoleServices:
+    found = request.app.state.console
+    assert isinstance(found, ConsoleServices)
+    return found
+
+
+def principal(request: Request) -> Principal:
+    """The signed-in account, or a redirect to the sign-in page."""
+    found = console(request).accounts.principal(request.cookies.get(SESSION_COOKIE))
+    if found is None:
+        raise SignInRequired()
+    request.state.principal = found
+    return found
+
+
+def allowed(permission: str) -> Callable[[Request], Principal]:
+    """A dependency: the principal, who must hold ``permission`` (403 otherwise)."""
+    assert permission in PERMISSIONS
+
+    def check(request: Request) -> Principal:
+        who = principal(request)
+        who.require(permission)
+        return who
+
+    return check
+
+
+async def checked_form(request: Request, who: Principal) -> FormData:
+    """The posted form, refused unless it carries this session's CSRF token."""
+    form = await request.form()
+    token = form.get("csrf_token")
+    if not isinstance(token, str) or not hmac.compare_digest(token, who.csrf_token):
+        raise CsrfRefused("The form is missing its security token; reload the page.")
+    return form
+
+
+def field(form: FormData, name: str, default: str = "") -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else default
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    who = getattr(request.state, "principal", None)
+    context.update(
+        user=who,
+        can=(lambda p: who is not None and who.can(p)),
+        csrf=who.csrf_token if who else "",
+    )
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/console",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+class ConsoleRoute(APIRoute):
+    """Console errors are pages, not problem documents: 403/404/400 in HTML, sign-in
+    redirects for anonymous requests."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInRequired:
+                return RedirectResponse("/console/login", status_code=303)
+            except DomainError as error:
+                status = error.status if 400 <= error.status < 500 else 400
+                return render(
+                    request,
+                    "error.html",
+                    status_code=status,
+                    message=error.message,
+                    code=error.code,
+                    forbidden=isinstance(error, Forbidden | CsrfRefused),
+                )
+
+        return guarded
+
+
+class SecurityHeaders:
+    """Pure ASGI: adds the security headers to every /console response; any other path
+    passes through untouched (the API's streaming and limits are not wrapped)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/console"):
+            await self.app(scope, receive, send)
+            return
+        https = scope.get("scheme") == "https"
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = CSP
+                headers["X-Frame-Options"] = "DENY"
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["Cache-Control"] = "no-store"
+                if https:
+                    headers["Strict-Transport-Security"] = "max-age=31536000"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

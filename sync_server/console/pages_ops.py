@@ -1,0 +1,122 @@
+"""Stores and terminals, the reconciliation board with its drill-down, exceptions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+
+from shared.errors import NotFound, ValidationFailed
+from sync_server.console.deps import ConsoleRoute, allowed, checked_form, console, field, render
+from sync_server.services.accounts import Principal
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+
+
+def _date(text: str | None, default: date) -> date:
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed("Dates are YYYY-MM-DD.", code="invalid_date") from None
+
+
+@router.get("/terminals")
+def terminals(
+    request: Request, who: Annotated[Principal, Depends(allowed("view_terminals"))]
+) -> Response:
+    services = console(request)
+    return render(
+        request,
+        "terminals.html",
+        stores=services.admin.stores(),
+        terminals=services.terminals.list(),
+        made=None,
+    )
+
+
+@router.post("/terminals/new")
+async def new_terminal(
+    request: Request, who: Annotated[Principal, Depends(allowed("manage_terminals"))]
+) -> Response:
+    form = await checked_form(request, who)
+    services = console(request)
+    made = services.terminals.add(field(form, "store_code"), field(form, "name"))
+    services.accounts.audit(who.name, "terminal.add", made.terminal_id, detail=made.name)
+    return render(
+        request,
+        "terminals.html",
+        stores=services.admin.stores(),
+        terminals=services.terminals.list(),
+        made=made,
+    )
+
+
+@router.post("/terminals/{terminal_id}/revoke")
+async def revoke_terminal(
+    request: Request,
+    terminal_id: str,
+    who: Annotated[Principal, Depends(allowed("manage_terminals"))],
+) -> Response:
+    await checked_form(request, who)
+    services = console(request)
+    services.terminals.revoke(terminal_id)
+    services.accounts.audit(who.name, "terminal.revoke", terminal_id)
+    return RedirectResponse("/console/terminals", status_code=303)
+
+
+@router.get("/board")
+def board(
+    request: Request,
+    who: Annotated[Principal, Depends(allowed("view_board"))],
+    end: str | None = None,
+    days: int = 7,
+) -> Response:
+    last = _date(end, date.today())
+    first = last - timedelta(days=max(1, min(days, 62)) - 1)
+    rows = console(request).reconcile.board(first, last)
+    dates = [last - timedelta(days=i) for i in range((last - first).days + 1)]
+    terminals = sorted({(d.store_code, d.terminal_name, d.terminal_id) for d in rows})
+    cells = {(d.terminal_id, d.business_date): d for d in rows}
+    return render(
+        request,
+        "board.html",
+        dates=[d.isoformat() for d in dates],
+        terminals=terminals,
+        cells=cells,
+        end=last.isoformat(),
+        days=len(dates),
+    )
+
+
+@router.get("/board/{terminal_id}/{business_date}")
+def terminal_day(
+    request: Request,
+    terminal_id: str,
+    business_date: str,
+    who: Annotated[Principal, Depends(allowed("view_board"))],
+) -> Response:
+    day = _date(business_date, date.today())
+    summary, events = console(request).reconcile.terminal_day(terminal_id, day)
+    if summary is None and not events:
+        raise NotFound("Nothing recorded for this terminal on that day.", code="not_found")
+    missing = set(summary.missing_seqs) if summary else set()
+    return render(
+        request,
+        "terminal_day.html",
+        summary=summary,
+        events=events,
+        missing=sorted(missing),
+        business_date=day.isoformat(),
+        terminal_id=terminal_id,
+    )
+
+
+@router.get("/exceptions")
+def exceptions(
+    request: Request, who: Annotated[Principal, Depends(allowed("view_exceptions"))]
+) -> Response:
+    return render(request, "exceptions.html", **console(request).reconcile.exceptions())

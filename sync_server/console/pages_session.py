@@ -1,0 +1,129 @@
+"""Sign-in, sign-out, the home page, the audit log and the program editor."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from shared.domain.program import LoyaltyProgram
+from shared.errors import ValidationFailed
+from sync_server.console.deps import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    ConsoleRoute,
+    CsrfRefused,
+    allowed,
+    checked_form,
+    console,
+    field,
+    principal,
+    render,
+    set_cookie,
+)
+from sync_server.services.accounts import SESSION_TTL, Principal, SignInFailed
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+Who = Annotated[Principal, Depends(principal)]
+
+
+def _login_page(request: Request, error: str = "", status_code: int = 200) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render(request, "login.html", status_code=status_code, login_csrf=token, error=error)
+    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, 3600)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    return _login_page(request)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    sent, expected = form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not (isinstance(sent, str) and expected and hmac.compare_digest(sent, expected)):
+        raise CsrfRefused("The sign-in form expired or lacks its security token; try again.")
+    client = request.client.host if request.client else "unknown"
+    try:
+        token, _who = console(request).accounts.sign_in(
+            field(form, "name"), str(form.get("password") or ""), client
+        )
+    except SignInFailed as error:
+        return _login_page(request, error.message, status_code=401)
+    response = RedirectResponse("/console/", status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, token, int(SESSION_TTL.total_seconds()))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, who: Who) -> Response:
+    await checked_form(request, who)
+    console(request).accounts.sign_out(who)
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/console")
+    return response
+
+
+@router.get("/")
+def home(request: Request, who: Who) -> Response:
+    today = date.today()
+    days = (
+        console(request).reconcile.board(today - timedelta(days=6), today)
+        if who.can("view_board")
+        else []
+    )
+    counts = {
+        s: sum(1 for d in days if d.status == s)
+        for s in ("matched", "pending", "mismatch", "unclosed")
+    }
+    return render(request, "home.html", counts=counts)
+
+
+@router.get("/audit")
+def audit(
+    request: Request,
+    who: Annotated[Principal, Depends(allowed("view_audit"))],
+    before: int | None = None,
+) -> Response:
+    entries = console(request).accounts.audit_log(limit=200, before_id=before)
+    return render(request, "audit.html", entries=entries)
+
+
+@router.get("/program")
+def program(
+    request: Request, who: Annotated[Principal, Depends(allowed("view_program"))]
+) -> Response:
+    current = console(request).admin.current_program()
+    draft = current.model_copy(update={"rule_version": current.rule_version + 1})
+    return render(
+        request, "program.html", current=current, draft=draft.model_dump_json(indent=2), message=""
+    )
+
+
+@router.post("/program")
+async def publish_program(
+    request: Request, who: Annotated[Principal, Depends(allowed("publish_program"))]
+) -> Response:
+    form = await checked_form(request, who)
+    text = field(form, "program")
+    try:
+        program = LoyaltyProgram.model_validate_json(text)
+    except ValidationError as error:
+        raise ValidationFailed(
+            f"This is not a loyalty program: {error.errors()[0].get('msg')}",
+            code="invalid_program",
+        ) from None
+    services = console(request)
+    services.admin.publish_program(program)
+    services.accounts.audit(
+        who.name, "program.publish", f"rule_version {program.rule_version}", detail=text[:2000]
+    )
+    return RedirectResponse("/console/program?published=1", status_code=303)
