@@ -48,7 +48,12 @@ class Subcommand:
 
 REGISTRY: dict[str, Subcommand] = {}
 # Modules whose @subcommand handlers join this CLI (imported lazily by main()).
-COMMAND_MODULES: tuple[str, ...] = ("terminal.sync_cli", "terminal.day_close_cli", "terminal.app")
+COMMAND_MODULES: tuple[str, ...] = (
+    "terminal.sync_cli",
+    "terminal.day_close_cli",
+    "terminal.app",
+    "terminal.ops_cli",
+)
 
 
 def subcommand(name: str, *, help: str, args: Sequence[Arg] = ()) -> Callable[[Handler], Handler]:
@@ -66,6 +71,12 @@ def build_parser(registry: dict[str, Subcommand]) -> argparse.ArgumentParser:
         prog="pos-terminal", description="Console commands of the POS member terminal."
     )
     parser.add_argument("--data-dir", type=Path, help="where the replica lives")
+    parser.add_argument(
+        "--config", type=Path, help="TOML settings file (default: $POS_TERMINAL_CONFIG)"
+    )
+    from terminal.sync_cli import terminal_version
+
+    parser.add_argument("--version", action="version", version=f"pos-terminal {terminal_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for entry in sorted(registry.values(), key=lambda e: e.name):
         sub = commands.add_parser(entry.name, help=entry.help, description=entry.help)
@@ -79,7 +90,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for module in COMMAND_MODULES:
         importlib.import_module(module)
     args = build_parser(REGISTRY).parse_args(argv)
-    settings = TerminalSettings()
+    try:
+        settings = TerminalSettings.load(args.config)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error [bad_config]: {exc}", file=sys.stderr)
+        return 2
     if args.data_dir is not None:
         settings = settings.model_copy(update={"data_dir": args.data_dir})
     try:

@@ -1,12 +1,48 @@
-"""Terminal settings: one typed object, read from the environment (``POS_TERMINAL_*``)
-or an optional ``.env`` file, and passed down. No module-level singletons."""
+"""Terminal settings: one typed object, read from the environment (``POS_TERMINAL_*``),
+an optional ``.env`` file and an optional TOML file, and passed down. No module-level
+singletons.
+
+Precedence (highest first): constructor arguments, environment, ``.env``, the TOML file.
+The TOML file is ``--config FILE``, else ``$POS_TERMINAL_CONFIG``, else
+``default_config_path()`` when it exists. Every setting is documented in
+docs/CONFIGURATION.md and installers/terminal.example.toml.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from contextvars import ContextVar
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "POS_TERMINAL_CONFIG"
+_explicit_config: ContextVar[Path | None] = ContextVar("pos_terminal_config", default=None)
+
+
+def default_config_path() -> Path:
+    """Where the terminal looks for its TOML file when none is named."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "pos-terminal" / "terminal.toml"
+
+
+def config_file() -> Path | None:
+    """The TOML file in force: named explicitly, by the environment, or the default."""
+    named = _explicit_config.get() or os.environ.get(CONFIG_ENV)
+    if named:
+        return Path(named)
+    default = default_config_path()
+    return default if default.is_file() else None
 
 
 def _default_data_dir() -> Path:
@@ -40,6 +76,38 @@ class TerminalSettings(BaseSettings):
     staff_max_failed_pins: int = Field(default=5, ge=1)
     staff_lock_seconds: int = Field(default=300, ge=1)
     argon2: Argon2Params = Field(default_factory=Argon2Params)
+    auto_lock_seconds: int = Field(default=180, ge=0)
+    replica_backups_keep: int = Field(default=5, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings, dotenv_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return (*sources, file_secret_settings)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> TerminalSettings:
+        """Settings from ``path`` (or the usual file) with environment overrides.
+
+        A file that is named (argument or ``POS_TERMINAL_CONFIG``) must exist.
+        """
+        token = _explicit_config.set(path)
+        try:
+            named = config_file()
+            if named is not None and not named.is_file():
+                raise FileNotFoundError(f"configuration file not found: {named}")
+            return cls()
+        finally:
+            _explicit_config.reset(token)
 
     @property
     def replica_path(self) -> Path:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from terminal.offline.backup import backup_before_migration
 from terminal.offline.migrate import upgrade_to_head
 
 _BEGIN_OPTION = "replica_begin"
@@ -62,11 +63,21 @@ class Replica:
     rolled back. Repositories work inside these and never commit.
     """
 
-    def __init__(self, path: Path, *, busy_timeout_ms: int = 5_000, migrate: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout_ms: int = 5_000,
+        migrate: bool = True,
+        backups_keep: int = 5,
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(self.path, busy_timeout_ms=busy_timeout_ms)
+        self.backup: Path | None = None  # the copy taken before migrating, if any
         if migrate:
+            # A replica made by an older release is copied before it is migrated.
+            self.backup = backup_before_migration(self.engine, self.path, keep=backups_keep)
             upgrade_to_head(self.engine)
         self._writer = sessionmaker(
             bind=self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}),
