@@ -24,8 +24,8 @@ install: $(STAMP)
 # System libraries: libzbar0 (QR decoding), CJK fonts, Qt's xcb/EGL runtime.
 system-deps:
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		dpkg -s libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 >/dev/null 2>&1 || \
-		{ apt-get update -qq && apt-get install -y -qq libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 libgl1 libfontconfig1 libdbus-1-3 >/dev/null; }; \
+		dpkg -s libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 chromium >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 libgl1 libfontconfig1 libdbus-1-3 chromium >/dev/null; }; \
 	else \
 		echo "Install libzbar0 and fonts-noto-cjk with your package manager if they are missing."; \
 	fi
