@@ -114,3 +114,13 @@ def members_with_phone_hashes(session: Session, hashes: list[str]) -> list[dict[
         .order_by(Member.phone_hash, Member.enrolled_at)
     ).mappings()
     return [dict(row) for row in rows]
+
+
+def received_later_seq(session: Session, terminal_id: str, above_seq: int, after: datetime) -> bool:
+    """Did the server receive, after ``after``, an event of this terminal with a higher seq?"""
+    found = session.scalar(
+        select(_E.event_id)
+        .where(_E.terminal_id == terminal_id, _E.seq > above_seq, _E.received_at > after)
+        .limit(1)
+    )
+    return found is not None

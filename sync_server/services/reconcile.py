@@ -3,8 +3,9 @@ unclosed, recomputed from the ledger as it stands now; and the exceptions head o
 must look at (overdrafts, rejected events, members that look like duplicates).
 
 A terminal-day whose close names seqs the server does not hold is ``pending`` while the
-terminal may still send them (it has a queue, or has not synced since it closed); once
-the terminal reports an empty queue after the close, the same gap is a ``mismatch``.
+terminal may still send them; once a later seq of that terminal arrives after the close
+(terminals push in seq order), or the terminal reports an empty queue after the close,
+the same gap is a ``mismatch``.
 """
 
 from __future__ import annotations
@@ -58,10 +59,14 @@ def _window(first: date, last: date) -> tuple[datetime, datetime]:
     return since, until
 
 
-def _may_still_send(terminal: Terminal, close: DayClose) -> bool:
-    if terminal.queue_depth is None or terminal.queue_depth > 0:
-        return True
-    return terminal.last_seen_at is None or terminal.last_seen_at <= close.received_at
+def _may_still_send(session: Any, terminal: Terminal, close: DayClose, missing: list[int]) -> bool:
+    """False once the gap cannot close by itself: a terminal pushes in seq order, so a
+    later seq received after the close means the missing ones are lost; or the terminal
+    said, after the close, that its queue is empty."""
+    if repo.received_later_seq(session, terminal.id, min(missing), close.received_at):
+        return False
+    synced_since = terminal.last_seen_at is not None and terminal.last_seen_at > close.received_at
+    return not (synced_since and terminal.queue_depth == 0)
 
 
 class ReconcileService:
@@ -165,7 +170,7 @@ class ReconcileService:
         reasons: list[str] = []
         if status == "pending":
             reasons = [f"missing seqs {', '.join(str(s) for s in missing[:20])}"]
-            if not _may_still_send(terminal, close):
+            if not _may_still_send(session, terminal, close, missing):
                 status = "mismatch"
                 reasons.append("the terminal reports an empty queue")
             else:

@@ -103,3 +103,21 @@ def test_exceptions_and_cli(
     assert code == 0 and {d["status"] for d in body["terminal_days"]} >= {"matched"}
     assert len(body["exceptions"]["rejected"]) == 1
     assert run(capsys, "reconcile", "--date", "25/11", "--db", db_url)[0] == 2
+
+
+def test_a_later_seq_arriving_after_the_close_makes_the_gap_a_mismatch(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    events = [enrol, ev.earn(member, 5_000, 50), ev.adjust(member, 5)]
+    push(client, paired, [events[0], events[2]])
+    _close(client, paired, events)
+    service = ReconcileService(database)
+    assert [d.status for d in service.day(date(2026, 11, 25))] == ["pending"]
+    push(client, paired, [ev.adjust(member, 1)])  # seq 4, the next day's first event
+    [row] = service.day(date(2026, 11, 25))
+    assert (row.status, row.missing_seqs) == ("mismatch", [2])
+    push(client, paired, [events[1]])
+    assert [d.status for d in service.day(date(2026, 11, 25))] == ["matched"]
