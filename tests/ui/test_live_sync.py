@@ -63,7 +63,7 @@ def test_pair_then_queue_rises_offline_and_falls_to_zero(
         qtbot.keyClicks(screen.pair_code, pairing_code, delay=HUMAN_MS)
         qtbot.mouseClick(screen.pair_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "Paired" in screen.pair_message.text(), timeout=15_000)
-        qtbot.waitUntil(lambda: screen.server.text() == process.url)
+        qtbot.waitUntil(lambda: screen.server.text() == process.url, timeout=15_000)
         qtbot.waitUntil(lambda: "Online" in window.status.online_label.text(), timeout=15_000)
         # The server goes down: enroll offline and watch the queue rise.
         process.stop()
@@ -71,8 +71,8 @@ def test_pair_then_queue_rises_offline_and_falls_to_zero(
         qtbot.keyClicks(window.enroll.name, "Live Test", delay=HUMAN_MS)
         qtbot.keyClicks(window.enroll.phone, "13900001111", delay=HUMAN_MS)
         qtbot.keyClick(window.enroll.phone, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: window.current() is window.card)
-        qtbot.waitUntil(lambda: window.status.queued == 1)
+        qtbot.waitUntil(lambda: window.current() is window.card, timeout=15_000)
+        qtbot.waitUntil(lambda: window.status.queued == 1, timeout=15_000)
         qtbot.waitUntil(lambda: "Offline" in window.status.online_label.text(), timeout=15_000)
         # The server is back: "Sync now" and watch the queue fall to zero.
         process.start()
@@ -80,7 +80,7 @@ def test_pair_then_queue_rises_offline_and_falls_to_zero(
         qtbot.mouseClick(screen.sync_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
             lambda: window.status.queued == 0 and "Online" in window.status.online_label.text(),
-            timeout=20_000,
+            timeout=40_000,
         )
         assert window.status.status is not None and window.status.status.rejected == 0
     finally:
