@@ -33,16 +33,15 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
 
-from load_check import Report, check_exactly_once, check_ledger, check_views
-from load_faults import FaultPlan
-from load_net import CutProxy, Monitor
-from load_real import RealTill, use_memory_keyring
-from load_setup import Backend, Server
-from load_sim import SimTerminal, Stats, SyncFailed, make_client, percentile
-
-from shared.domain.program import DEFAULT_PROGRAM
+from load_check import Report, check_exactly_once, check_ledger, check_views  # noqa: E402
+from load_faults import FaultPlan  # noqa: E402
+from load_net import CutProxy, Monitor  # noqa: E402
+from load_real import RealTill, use_memory_keyring  # noqa: E402
+from load_setup import Backend, Server  # noqa: E402
+from load_sim import Stats, percentile  # noqa: E402
 
 MIX = {"enroll": 0.10, "earn": 0.55, "redeem": 0.20, "void": 0.15}
 
@@ -61,6 +60,7 @@ class Config:
     sync_interval: float = 5.0
     cut_fraction: float = 0.1
     seed: int = 1
+    client_procs: int = 2  # processes that drive the simulated terminals
     workdir: Path | None = None
     keep: bool = False
 
@@ -105,54 +105,97 @@ def _latency(samples: list[float]) -> dict[str, float]:
     }
 
 
+class ClientProcess:
+    """A bench/load_worker.py child driving a share of the simulated terminals."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, setup: dict[str, Any], log: Path) -> ClientProcess:
+        with open(log, "ab") as errors:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, str(BENCH / "load_worker.py"),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=errors, limit=2**31 - 1,
+            )  # fmt: skip
+        child = cls(process)
+        await child.send(json.dumps(setup))
+        return child
+
+    async def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line.encode() + b"\n")
+        await self.process.stdin.drain()
+
+    async def answer(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("a load client process died (see client.log)")
+        found: dict[str, Any] = json.loads(line)
+        return found
+
+    async def step(self, word: str) -> dict[str, Any]:
+        await self.send(word)
+        return await self.answer()
+
+
 class LoadRun:
     def __init__(self, config: Config, workdir: Path) -> None:
         self.config = config
         self.workdir = workdir
         self.rng = random.Random(config.seed)
-        self.stats = Stats()
         self.backend = Backend(config.db, workdir)
         self.server = Server(self.backend.url, workdir, config.server_workers())
-        self.sims: list[SimTerminal] = []
+        self.clients: list[ClientProcess] = []
+        self.sims: list[dict[str, Any]] = []  # what each simulated terminal reported
         self.tills: list[RealTill] = []
         self.proxy: CutProxy | None = None
         self.faults: list[str] = []
+        self.client_stats: list[dict[str, Any]] = []
 
     # --- set-up ------------------------------------------------------------------------
 
     async def setup(self, client: httpx.AsyncClient) -> None:
-        self.backend.seed(self.config.members, self.config.sims())
+        config = self.config
+        self.backend.seed(config.members, config.sims())
         self.server.start()
         self.proxy = CutProxy(self.server.port)
         await self.proxy.start()
-        cut = round(self.config.sims() * self.config.cut_fraction) if self.config.faults else 0
-        codes = [
-            self.backend.pairing_code(f"L{i:04d}", f"Sim {i}") for i in range(self.config.sims())
-        ]
+        cut = round(config.sims() * config.cut_fraction) if config.faults else 0
+        codes = [self.backend.pairing_code(f"L{i:04d}", f"Sim {i}") for i in range(config.sims())]
         gate = asyncio.Semaphore(16)
 
-        async def pair(index: int, code: str) -> SimTerminal:
+        async def pair(index: int, code: str) -> dict[str, Any]:
             async with gate:
                 body = {"pairing_code": code, "device_name": f"sim-{index}"}
                 answer = await client.post(self.server.url + "/v1/pair", json=body)
                 answer.raise_for_status()
                 url = self.proxy.url if self.proxy and index < cut else self.server.url
-                sim = SimTerminal(
-                    f"sim{index}",
-                    answer.json(),
-                    url,
-                    DEFAULT_PROGRAM,
-                    random.Random(self.rng.random()),
-                    index,
-                    make_client(),
-                )
-                await sim.sync(self.stats)  # bootstrap: the whole member list
-                return sim
+                pairing = answer.json()
+                return {"index": index, "pairing": pairing, "url": url, "seed": self.rng.random()}
 
-        self.sims = list(await asyncio.gather(*(pair(i, c) for i, c in enumerate(codes))))
+        terminals = list(await asyncio.gather(*(pair(i, c) for i, c in enumerate(codes))))
+        shares = max(1, min(config.client_procs, len(terminals)))
+        common = {
+            "seconds": config.seconds,
+            "sync_interval": config.sync_interval,
+            "op_interval": config.op_interval,
+            "mix": MIX,
+        }
+        if terminals:
+            self.clients = await asyncio.gather(
+                *(
+                    ClientProcess.start(
+                        common | {"terminals": terminals[n::shares]}, self.workdir / "client.log"
+                    )
+                    for n in range(shares)
+                )
+            )
         use_memory_keyring()
-        real_cut = max(1, self.config.real // 4) if self.config.faults and self.config.real else 0
-        for index in range(self.config.real):
+        real_cut = max(1, config.real // 4) if config.faults and config.real else 0
+        for index in range(config.real):
             code = self.backend.pairing_code("S001", f"Real {index}")
             # One at a time: Alembic's migration context is process-global.
             till = await asyncio.to_thread(
@@ -161,52 +204,30 @@ class LoadRun:
             if index < real_cut and self.proxy is not None:
                 till.point_at(self.proxy.url)
             self.tills.append(till)
-        self.stats.push_ms.clear()
-        self.stats.pull_ms.clear()
-        self.stats.errors.clear()
-        self.stats.pulled_changes = 0
+        for child in self.clients:  # each has pulled the whole member list by now
+            await child.answer()
 
     # --- the run -------------------------------------------------------------------------
 
-    async def drive(self, sim: SimTerminal, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
-        interval = self.config.sync_interval
-        next_sync = loop.time() + sim.rng.uniform(0, interval)
-        next_op = loop.time() + sim.rng.expovariate(1 / self.config.op_interval)
-        while True:
-            wake = min(next_sync, next_op)
-            if wake >= deadline:
-                return
-            await asyncio.sleep(max(0.0, wake - loop.time()))
-            now = loop.time()
-            if now >= next_op:
-                self.stats.ops[sim.act(MIX)] += 1
-                next_op = now + sim.rng.expovariate(1 / self.config.op_interval)
-            if now >= next_sync:
-                try:
-                    await sim.sync(self.stats)
-                except SyncFailed:
-                    pass  # the events stay queued; the next cycle tries again
-                next_sync = loop.time() + interval * sim.rng.uniform(0.8, 1.2)
+    async def _all(self, word: str) -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*(c.step(word) for c in self.clients)))
 
-    async def run(self) -> tuple[float, Monitor]:
+    async def run(self) -> tuple[float, Monitor, list[dict[str, Any]]]:
         loop = asyncio.get_running_loop()
         monitor = Monitor(self.server)
         monitor.start()
         started = loop.time()
-        deadline = started + self.config.seconds
         for till in self.tills:
             till.start(self.config.seconds, self.config.op_interval, MIX)
         plan = FaultPlan(self, self.config.seconds) if self.config.faults else None
-        tasks = [asyncio.create_task(self.drive(s, deadline)) for s in self.sims]
         fault_task = asyncio.create_task(plan.run()) if plan else None
-        await asyncio.gather(*tasks)
+        ran = [answer["stats"] for answer in await self._all("run")]
         if fault_task is not None:
             await fault_task
         for till in self.tills:
             await asyncio.to_thread(till.join)
         monitor.stop()
-        return loop.time() - started, monitor
+        return loop.time() - started, monitor, ran
 
     async def drain(self, timeout: float = 300.0) -> float:
         """Everyone syncs until a sync succeeds with nothing queued, then pulls once more
@@ -214,20 +235,6 @@ class LoadRun:
         started = time.monotonic()
         if self.proxy is not None:
             self.proxy.restore()
-        gate = asyncio.Semaphore(50)
-
-        async def settle(sim: SimTerminal) -> None:
-            while True:
-                async with gate:
-                    try:
-                        await sim.sync(self.stats)
-                        if not sim.outbox:
-                            return
-                    except SyncFailed:
-                        pass
-                if time.monotonic() - started > timeout:
-                    raise RuntimeError(f"{sim.name} could not drain its outbox")
-                await asyncio.sleep(0.5)
 
         def settle_till(till: RealTill) -> None:
             while not (till.sync_now() and till.pending() == 0):
@@ -235,17 +242,19 @@ class LoadRun:
                     raise RuntimeError(f"{till.name} could not drain its outbox")
                 time.sleep(0.5)
 
-        for _ in range(2):
+        for word in ("drain", "pull"):
             await asyncio.gather(
-                *(settle(s) for s in self.sims),
-                *(asyncio.to_thread(settle_till, t) for t in self.tills),
+                self._all(word), *(asyncio.to_thread(settle_till, t) for t in self.tills)
             )
+        reports = await self._all("report")
+        self.sims = [t for r in reports for t in r["terminals"]]
+        self.client_stats = [r["stats"] for r in reports]
         return time.monotonic() - started
 
     def check(self) -> Report:
         report = Report()
-        created = {s.terminal_id: s.created for s in self.sims}
-        outcomes = {s.terminal_id: s.outcomes for s in self.sims}
+        created = {s["terminal_id"]: s["created"] for s in self.sims}
+        outcomes = {s["terminal_id"]: s["outcomes"] for s in self.sims}
         for till in self.tills:
             created[till.terminal_id] = till.events()
             outcomes[till.terminal_id] = {
@@ -254,10 +263,10 @@ class LoadRun:
         check_exactly_once(self.backend.database, created, outcomes, report)
         server = check_ledger(self.backend.database, report)
         for sim in self.sims:
-            view = {m: (k.balance, 0) for m, k in sim.known.items()}
-            for pending in sim.pending.values():
-                view[pending.member_id] = (view[pending.member_id][0], pending.points)
-            check_views(sim.name, view, server, report)
+            view = {m: (b, p) for m, (b, p) in sim["view"].items()}
+            for member_id, points in sim["pending"]:
+                view[member_id] = (view[member_id][0], view[member_id][1] + points)
+            check_views(sim["name"], view, server, report)
         for till in self.tills:
             check_views(till.name, till.balances(), server, report)
         return report
@@ -277,21 +286,27 @@ async def _main(config: Config, workdir: Path) -> Result:
         async with httpx.AsyncClient(timeout=30.0) as client:
             await load.setup(client)
             result.setup_s = round(time.monotonic() - phase, 1)
-            elapsed, monitor = await load.run()
+            cpu_before = sum(os.times()[:2])
+            elapsed, monitor, ran = await load.run()
+            result.server["bench_main_cpu_cores"] = round(
+                (sum(os.times()[:2]) - cpu_before) / elapsed, 2
+            )
             result.faults = load.faults
             result.drain_s = round(await load.drain(), 1)
         phase = time.monotonic()
         report = load.check()
         result.check_s = round(time.monotonic() - phase, 1)
     finally:
-        for sim in load.sims:
-            await sim.client.aclose()
+        for child in load.clients:
+            if child.process.returncode is None:
+                child.process.kill()
         if load.proxy is not None:
             await load.proxy.close()
         load.close()
-    stats = load.stats
+    stats = _merge(ran)
+    drained = _merge(load.client_stats)
     real_ms = [ms for t in load.tills for ms in t.sync_ms]
-    result.events = sum(len(s.created) for s in load.sims) + sum(
+    result.events = sum(len(s["created"]) for s in load.sims) + sum(
         sum(t.ops.values()) for t in load.tills
     )
     result.events_per_s = round(stats.pushed_events / elapsed, 1) if elapsed else 0.0
@@ -300,21 +315,25 @@ async def _main(config: Config, workdir: Path) -> Result:
     errors = Counter(stats.errors)
     for till in load.tills:
         errors.update({f"real:{k}": v for k, v in till.errors.items()})
+    errors.update({f"drain:{k}": v for k, v in drained.errors.items()})
     result.errors = dict(errors)
-    result.results = dict(stats.results)
+    result.results = dict(stats.results + drained.results)
     ops = Counter(stats.ops)
     for till in load.tills:
         ops.update({f"real:{k}": v for k, v in till.ops.items()})
     result.ops = dict(ops)
-    result.server = {
+    lag = [ms for r in ran for ms in r["lag_ms"]]
+    result.server |= {
         "elapsed_s": round(elapsed, 1),
         "server_cpu_cores": round(monitor.server.cpu_seconds() / monitor.elapsed, 2),
         "server_peak_rss_mib": round(monitor.server.peak_rss / 2**20, 1),
         "postgres_cpu_cores": round(monitor.postgres.cpu_seconds() / monitor.elapsed, 2),
         "postgres_peak_rss_mib": round(monitor.postgres.peak_rss / 2**20, 1),
-        "bench_cpu_s": round(sum(os.times()[:2]), 1),
+        "client_procs": len(load.clients),
         "pulled_changes_per_s": round(stats.pulled_changes / elapsed, 1),
         "pushed_events": stats.pushed_events,
+        "client_loop_lag_p50_ms": round(percentile(lag, 0.5), 1),
+        "client_loop_lag_p99_ms": round(percentile(lag, 0.99), 1),
         "loadavg_1m_mean": round(sum(monitor.loadavg) / max(1, len(monitor.loadavg)), 2),
     }
     result.checks = {
@@ -326,6 +345,19 @@ async def _main(config: Config, workdir: Path) -> Result:
         "problems": report.problems,
     }
     return result
+
+
+def _merge(parts: list[dict[str, Any]]) -> Stats:
+    total = Stats()
+    for part in parts:
+        total.push_ms += part["push_ms"]
+        total.pull_ms += part["pull_ms"]
+        total.errors.update(part["errors"])
+        total.results.update(part["results"])
+        total.ops.update(part["ops"])
+        total.pushed_events += part["pushed_events"]
+        total.pulled_changes += part["pulled_changes"]
+    return total
 
 
 def _asyncio_run(main: Any) -> Result:
@@ -357,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=1000, help="seeded members")
     parser.add_argument("--op-interval", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--client-procs", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument("--workdir", type=Path, help="keep logs and replicas here")
     args = parser.parse_args(argv)
     config = Config(
         terminals=args.terminals,
@@ -369,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
         members=args.members,
         op_interval=args.op_interval,
         seed=args.seed,
+        client_procs=args.client_procs,
+        workdir=args.workdir,
     )
     result = run(config)
     text = json.dumps(asdict(result), indent=2, default=str)

@@ -163,6 +163,7 @@ class Monitor:
         self.started = time.monotonic()
         self.elapsed = 0.0
         self.loadavg: list[float] = []
+        self.loop_lag_ms: list[float] = []
         self._task: asyncio.Task[None] | None = None
 
     def sample(self) -> None:
@@ -173,9 +174,13 @@ class Monitor:
             self.loadavg.append(float(Path("/proc/loadavg").read_text().split()[0]))
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             self.sample()
-            await asyncio.sleep(1.0)
+            for _ in range(10):  # how late the bench's own loop wakes: client queueing
+                asked = loop.time()
+                await asyncio.sleep(0.1)
+                self.loop_lag_ms.append((loop.time() - asked - 0.1) * 1000)
 
     def start(self) -> None:
         self.started = time.monotonic()

@@ -60,6 +60,18 @@ class Stats:
     def error(self, kind: str) -> None:
         self.errors[kind] += 1
 
+    def as_json(self) -> dict[str, Any]:
+        """Plain data (dataclasses.asdict mangles Counters)."""
+        return {
+            "push_ms": self.push_ms,
+            "pull_ms": self.pull_ms,
+            "errors": dict(self.errors),
+            "results": dict(self.results),
+            "ops": dict(self.ops),
+            "pushed_events": self.pushed_events,
+            "pulled_changes": self.pulled_changes,
+        }
+
 
 class SyncFailed(Exception):
     pass
@@ -142,15 +154,24 @@ class SimTerminal:
     def act(self, mix: dict[str, float]) -> str:
         """One cashier action drawn from the mix; returns what was done."""
         kind = self.rng.choices(list(mix), weights=list(mix.values()))[0]
-        members = [m for m, k in self.known.items() if k.active]
-        if kind == "enroll" or not members:
+        member_id = self._some_active_member()
+        if kind == "enroll" or member_id is None:
             return self.enroll()
         if kind == "void" and self.voidable:
             return self.void()
-        member_id = self.rng.choice(members)
         if kind == "redeem" and self.redeem(member_id):
             return "redeem"
         return self.earn(member_id)
+
+    def _some_active_member(self) -> str | None:
+        if not self.known:
+            return None
+        ids = list(self.known)
+        for _ in range(20):
+            member_id = self.rng.choice(ids)
+            if self.known[member_id].active:
+                return member_id
+        return None
 
     def enroll(self) -> str:
         code, self.code_counter = next_member_code(self.prefix, self.code_counter)

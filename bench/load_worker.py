@@ -1,0 +1,159 @@
+"""One client process of bench/load.py: runs a share of the simulated terminals on its
+own event loop (500 terminals on one loop made the SIMULATOR the bottleneck).
+
+The parent talks to it with JSON lines: it sends the set-up on stdin, then the words
+`run`, `drain`, `pull` and `report`, one per line; the child answers each step with a
+JSON line on stdout once it is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from load_sim import SimTerminal, Stats, SyncFailed, make_client
+
+from shared.domain.program import DEFAULT_PROGRAM
+
+
+class Worker:
+    def __init__(self, setup: dict[str, Any]) -> None:
+        self.setup = setup
+        self.stats = Stats()
+        self.lag_ms: list[float] = []
+        self.sims = [
+            SimTerminal(
+                f"sim{p['index']}",
+                p["pairing"],
+                p["url"],
+                DEFAULT_PROGRAM,
+                random.Random(p["seed"]),
+                p["index"],
+                make_client(),
+            )
+            for p in setup["terminals"]
+        ]
+
+    async def bootstrap(self) -> None:
+        gate = asyncio.Semaphore(16)
+
+        async def first(sim: SimTerminal) -> None:
+            async with gate:
+                await sim.sync(self.stats)
+
+        await asyncio.gather(*(first(s) for s in self.sims))
+        self.stats = Stats()
+
+    async def drive(self, sim: SimTerminal, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        interval, mix = self.setup["sync_interval"], self.setup["mix"]
+        op_interval = self.setup["op_interval"]
+        next_sync = loop.time() + sim.rng.uniform(0, interval)
+        next_op = loop.time() + sim.rng.expovariate(1 / op_interval)
+        while True:
+            wake = min(next_sync, next_op)
+            if wake >= deadline:
+                return
+            await asyncio.sleep(max(0.0, wake - loop.time()))
+            now = loop.time()
+            if now >= next_op:
+                self.stats.ops[sim.act(mix)] += 1
+                next_op = now + sim.rng.expovariate(1 / op_interval)
+            if now >= next_sync:
+                try:
+                    await sim.sync(self.stats)
+                except SyncFailed:
+                    pass  # the events stay queued; the next cycle tries again
+                next_sync = loop.time() + interval * sim.rng.uniform(0.8, 1.2)
+
+    async def lag(self, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        while loop.time() < deadline:
+            asked = loop.time()
+            await asyncio.sleep(0.1)
+            self.lag_ms.append((loop.time() - asked - 0.1) * 1000)
+
+    async def run(self, seconds: float) -> None:
+        deadline = asyncio.get_running_loop().time() + seconds
+        await asyncio.gather(self.lag(deadline), *(self.drive(s, deadline) for s in self.sims))
+
+    async def drain(self, timeout: float = 300.0) -> None:
+        """Sync until each terminal has pushed everything and pulled to the end."""
+        started = time.monotonic()
+        gate = asyncio.Semaphore(50)
+
+        async def settle(sim: SimTerminal) -> None:
+            while True:
+                async with gate:
+                    try:
+                        await sim.sync(self.stats)
+                        if not sim.outbox:
+                            return
+                    except SyncFailed:
+                        pass
+                if time.monotonic() - started > timeout:
+                    raise RuntimeError(f"{sim.name} could not drain its outbox")
+                await asyncio.sleep(0.5)
+
+        await asyncio.gather(*(settle(s) for s in self.sims))
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "stats": self.stats.as_json(),
+            "terminals": [
+                {
+                    "name": s.name,
+                    "terminal_id": s.terminal_id,
+                    "created": s.created,
+                    "outcomes": s.outcomes,
+                    "view": {m: [k.balance, 0] for m, k in s.known.items()},
+                    "pending": [[p.member_id, p.points] for p in s.pending.values()],
+                }
+                for s in self.sims
+            ],
+        }
+
+
+def _say(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+async def _main() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    worker = Worker(json.loads(await reader.readline()))
+    await worker.bootstrap()
+    _say({"step": "ready"})
+    while line := (await reader.readline()).decode().strip():
+        if line == "run":
+            await worker.run(worker.setup["seconds"])
+            ran = worker.stats.as_json() | {"lag_ms": worker.lag_ms}
+            worker.stats = Stats()  # the drain is counted apart
+            _say({"step": line, "stats": ran})
+            continue
+        if line in ("drain", "pull"):
+            await worker.drain()
+        elif line == "report":
+            _say(worker.report())
+            break
+        _say({"step": line})
+    for sim in worker.sims:
+        await sim.client.aclose()
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(_main())
+    else:
+        uvloop.run(_main())
