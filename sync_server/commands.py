@@ -15,9 +15,11 @@ from shared.errors import DomainError
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.migrate import migrate
+from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.admin import AdminService
 from sync_server.services.common import dumps
 from sync_server.services.expiry import MaintenanceService
+from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reports import ReportService
 from sync_server.services.seed import SeedService
 from sync_server.services.terminals import TerminalService
@@ -230,7 +232,10 @@ def cmd_overdraft_list(args: argparse.Namespace) -> int:
 
 def cmd_member_erase(args: argparse.Namespace) -> int:
     _, database = open_database(args)
-    member_id = AdminService(database).erase_member(args.member_code)
+    # Scrubs the profile events too and writes the audit log (sync_server/services/privacy.py).
+    member_id = MemberAdminService(database).erase(
+        CLI_PRINCIPAL, args.member_code, "erasure from the command line"
+    )
     output(args, {"member_id": member_id, "erased": True}, f"Member {args.member_code} erased.")
     return 0
 

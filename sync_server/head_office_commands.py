@@ -1,9 +1,11 @@
-"""`sync-server reconcile` and `sync-server admin ...` (console accounts)."""
+"""`sync-server reconcile`, `sync-server admin ...` (console accounts) and
+`sync-server privacy export|erase` (a member's data, audited)."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -11,7 +13,8 @@ from typing import Any
 
 from shared.errors import ValidationFailed
 from sync_server.commands import open_database, output
-from sync_server.services.accounts import ROLES, AccountService
+from sync_server.services.accounts import CLI_PRINCIPAL, ROLES, AccountService
+from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reconcile import ReconcileService
 
 AddCommand = Callable[..., argparse.ArgumentParser]
@@ -85,6 +88,20 @@ def cmd_admin_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy_export(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    data = MemberAdminService(database).export(CLI_PRINCIPAL, args.member_code, args.reason)
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
+def cmd_privacy_erase(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    member_id = MemberAdminService(database).erase(CLI_PRINCIPAL, args.member_code, args.reason)
+    output(args, {"member_id": member_id, "erased": True}, f"Member {args.member_code} erased.")
+    return 0
+
+
 def register(sub: Any, add: AddCommand) -> None:
     reconcile = add("reconcile", cmd_reconcile, help="terminal-days of a business day")
     reconcile.add_argument("--date", help="business date YYYY-MM-DD (default: today)")
@@ -99,3 +116,10 @@ def register(sub: Any, add: AddCommand) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     add("list", cmd_admin_list, admin)
+    privacy = sub.add_parser("privacy", help="member data export and erasure").add_subparsers(
+        dest="action", required=True
+    )
+    for name, func in (("export", cmd_privacy_export), ("erase", cmd_privacy_erase)):
+        command = add(name, func, privacy)
+        command.add_argument("member_code")
+        command.add_argument("--reason", required=True, help="why (written to the audit log)")

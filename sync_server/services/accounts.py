@@ -71,6 +71,10 @@ class Principal:
             raise Forbidden(f"The {self.role} role may not do this ({permission}).")
 
 
+# Who acts from the server's command line (whoever can run it administers the database).
+CLI_PRINCIPAL = Principal("cli", "cli", "admin", "", "")
+
+
 class AccountService:
     def __init__(self, database: Database, *, hasher: PasswordHasher | None = None) -> None:
         self.database = database
