@@ -56,6 +56,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers or settings.workers,
         log_level=args.log_level,
         access_log=False,
+        # Longer than a terminal's 5 s sync interval: with uvicorn's default (5 s) a
+        # till's kept-alive connection was closed just as it was reused, and the sync
+        # failed with "server disconnected" (seen under load, bench/load.py).
+        timeout_keep_alive=75,
     )
     return 0
 
