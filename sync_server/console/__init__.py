@@ -13,6 +13,7 @@ from sync_server.console.pages_session import router as session_router
 from sync_server.services.accounts import AccountService
 from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
+from sync_server.services.pairing_codes import PairingCodeService
 from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reconcile import ReconcileService
 from sync_server.services.terminals import TerminalService
@@ -28,6 +29,7 @@ def mount(app: FastAPI, services: object) -> None:
         campaigns=CampaignService(database),
         admin=AdminService(database),
         terminals=TerminalService(database, settings),
+        pairing_codes=PairingCodeService(database, settings),
     )
     app.include_router(session_router)
     app.include_router(ops_router)

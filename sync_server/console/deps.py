@@ -19,6 +19,7 @@ from shared.errors import DomainError
 from sync_server.services.accounts import PERMISSIONS, AccountService, Forbidden, Principal
 from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
+from sync_server.services.pairing_codes import PairingCodeService
 from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reconcile import ReconcileService
 from sync_server.services.terminals import TerminalService
@@ -42,6 +43,7 @@ class ConsoleServices:
     campaigns: CampaignService
     admin: AdminService
     terminals: TerminalService
+    pairing_codes: PairingCodeService
 
 
 class SignInRequired(Exception):

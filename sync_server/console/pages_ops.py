@@ -55,6 +55,25 @@ async def new_terminal(
     )
 
 
+@router.post("/terminals/{terminal_id}/pairing-code")
+async def renew_pairing_code(
+    request: Request,
+    terminal_id: str,
+    who: Annotated[Principal, Depends(allowed("manage_terminals"))],
+) -> Response:
+    await checked_form(request, who)
+    services = console(request)
+    made = services.pairing_codes.renew(terminal_id)
+    services.accounts.audit(who.name, "terminal.pairing_code", terminal_id, detail=made.name)
+    return render(
+        request,
+        "terminals.html",
+        stores=services.admin.stores(),
+        terminals=services.terminals.list(),
+        made=made,
+    )
+
+
 @router.post("/terminals/{terminal_id}/revoke")
 async def revoke_terminal(
     request: Request,

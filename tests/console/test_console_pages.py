@@ -107,3 +107,36 @@ def test_admin_walks_every_page(
         payloads = session.execute(text("SELECT payload FROM events")).scalars().all()
     assert not any("li@example.com" in p or "13812345678" in p or "Li Lei" in p for p in payloads)
     assert admin.get(f"/console/members/{code}").status_code == 404
+
+
+def test_terminals_new_code_renewal_and_revocation(
+    as_role, client: TestClient, paired: Pairing
+) -> None:
+    admin = as_role("support")
+    token = csrf_of(admin.get("/console/terminals").text)
+    made = admin.post(
+        "/console/terminals/new", data={"csrf_token": token, "name": "Till 9", "store_code": "S001"}
+    )
+    assert made.status_code == 200
+    first = made.text.split('id="pairing-code">')[1].split("<")[0]
+    terminals = client.app.state.console.terminals.list()  # type: ignore[attr-defined]
+    [terminal_id] = [t.id for t in terminals if t.name == "Till 9"]
+    renewed = admin.post(
+        f"/console/terminals/{terminal_id}/pairing-code", data={"csrf_token": token}
+    )
+    second = renewed.text.split('id="pairing-code">')[1].split("<")[0]
+    assert second != first
+    pair = {"device_name": "Till 9"}
+    assert client.post("/v1/pair", json={**pair, "pairing_code": first}).status_code == 400
+    paired = client.post("/v1/pair", json={**pair, "pairing_code": second})
+    assert paired.status_code == 201
+    again = admin.post(f"/console/terminals/{terminal_id}/pairing-code", data={"csrf_token": token})
+    assert again.status_code == 409
+    revoked = admin.post(
+        f"/console/terminals/{terminal_id}/revoke",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert revoked.status_code == 303
+    bearer = {"Authorization": f"Bearer {paired.json()['token']}"}
+    assert client.get("/v1/changes", headers=bearer).status_code == 401
