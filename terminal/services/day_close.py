@@ -22,6 +22,7 @@ from terminal.offline.db import Replica
 from terminal.offline.sync import SyncStore
 from terminal.offline.sync_client import SyncClient, SyncError
 from terminal.services.base import require_manager
+from terminal.services.sync import SyncService
 from terminal.services.views import StaffSession
 
 ClientFactory = Callable[[], SyncClient]
@@ -127,3 +128,8 @@ class DayCloseService:
                 "This terminal has no store settings yet: pair it first.", code="not_paired"
             )
         return store
+
+
+def day_close_for(sync: SyncService, *, clock: Clock = utc_now) -> DayCloseService:
+    """The day-close service of a paired terminal (what the app and the UI build)."""
+    return DayCloseService(sync.replica, sync.settings, sync.day_close_client, clock=clock)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from terminal.services.day_close import DayCloseService
+from terminal.services.day_close import day_close_for
 from tests.contract.conftest import MANAGER, HeadOffice
 from tests.contract.support import a_member
 
@@ -15,7 +15,7 @@ def test_day_close_is_pending_until_synced_then_matched(make_till, head_office: 
     till = make_till("Till 1")
     member_id = till.services.lookup.by_code(a_member(till)).member_id
     till.services.sales.earn(till.cashier, member_id, amount_cents=8_800, sale_ref="D-1")
-    service = DayCloseService(till.replica, till.sync.settings, till.sync.day_close_client)
+    service = day_close_for(till.sync)
     manager = till.services.staff.approve(*MANAGER)
     first = service.close_day(manager)
     assert first.status == "pending" and first.missing_seqs == [1]
