@@ -154,6 +154,7 @@ class LedgerEvent(Base):
     __table_args__ = (
         Index("ix_events_terminal_seq", "terminal_id", "seq"),
         Index("ix_events_member_type", "member_id", "type"),
+        Index("ix_events_terminal_occurred", "terminal_id", "occurred_at"),
     )
 
 

@@ -30,16 +30,16 @@ def day_closes(session: Session, first: date, last: date) -> list[DayClose]:
     )
 
 
-def terminal_event_times(
-    session: Session, since: datetime, until: datetime
-) -> list[tuple[str, datetime]]:
-    """(terminal_id, occurred_at) of the terminal events in a window (for business days)."""
-    rows = session.execute(
-        select(_E.terminal_id, _E.occurred_at).where(
-            _E.terminal_id.is_not(None), _E.occurred_at >= since, _E.occurred_at < until
-        )
-    ).all()
-    return [(str(t), at) for t, at in rows]
+def has_events_between(
+    session: Session, terminal_id: str, since: datetime, until: datetime
+) -> bool:
+    """Whether the terminal recorded an event in [since, until) (an index seek)."""
+    found = session.scalar(
+        select(_E.event_id)
+        .where(_E.terminal_id == terminal_id, _E.occurred_at >= since, _E.occurred_at < until)
+        .limit(1)
+    )
+    return found is not None
 
 
 def events_of_terminal(

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from shared.domain.business_day import business_date
+from shared.domain.business_day import NOON, business_date, parse_closing_time, store_zone
 from shared.protocol import DayCloseRequest
 from sync_server.db import Database
 from sync_server.models import DayClose, Store, Terminal
@@ -52,6 +52,21 @@ class TerminalDay:
         return asdict(self)
 
 
+def _dates(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _bounds(day: date, store: Store) -> tuple[datetime, datetime]:
+    """The UTC span of a store's business day (``shared.domain.business_day`` rules: a
+    closing time before noon keeps the small hours on the previous day)."""
+    closing = parse_closing_time(store.closing_time)
+    start_time = closing if closing < NOON else time()
+    zone = store_zone(store.timezone)
+    start = datetime.combine(day, start_time, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), start_time, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
 def _window(first: date, last: date) -> tuple[datetime, datetime]:
     """UTC bounds wide enough for any time zone and a closing time after midnight."""
     since = datetime.combine(first - timedelta(days=2), time(), tzinfo=UTC)
@@ -75,19 +90,19 @@ class ReconcileService:
 
     def board(self, first: date, last: date) -> list[TerminalDay]:
         """Every terminal-day from ``first`` to ``last`` with a close or with events."""
-        since, until = _window(first, last)
         with self.database.read() as session:
             terminals = {t.id: (t, s) for t, s in repo.terminals_with_stores(session)}
             closes = {
                 (c.terminal_id, c.business_date): c for c in repo.day_closes(session, first, last)
             }
-            active: set[tuple[str, date]] = set()
-            for terminal_id, at in repo.terminal_event_times(session, since, until):
-                if terminal_id in terminals:
-                    store = terminals[terminal_id][1]
-                    day = business_date(at, store.timezone, store.closing_time)
-                    if first <= day <= last:
-                        active.add((terminal_id, day))
+            active = {
+                (terminal.id, day)
+                for terminal, store in terminals.values()
+                for day in _dates(first, last)
+                if terminal.max_seq > 0
+                and (terminal.id, day) not in closes
+                and repo.has_events_between(session, terminal.id, *_bounds(day, store))
+            }
             days: list[TerminalDay] = []
             for key in sorted(set(closes) | active, key=lambda k: (k[1], k[0])):
                 terminal_id, day = key

@@ -121,3 +121,15 @@ def test_a_later_seq_arriving_after_the_close_makes_the_gap_a_mismatch(
     assert (row.status, row.missing_seqs) == ("mismatch", [2])
     push(client, paired, [events[1]])
     assert [d.status for d in service.day(date(2026, 11, 25))] == ["matched"]
+
+
+def test_days_with_events_but_no_close_are_unclosed(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    enrol = ev.enrol()
+    late = "2026-11-20T23:30:00+08:00"  # after closing time, still the 20th (closes 23:00)
+    push(client, paired, [enrol, ev.adjust(enrol["member_id"], 5, occurred_at=late)])
+    board = ReconcileService(database).board(date(2026, 11, 19), date(2026, 11, 21))
+    assert [(d.business_date, d.status) for d in board] == [("2026-11-20", "unclosed")]
+    assert board[0].reasons == ["no day close received"]
