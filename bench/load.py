@@ -38,7 +38,7 @@ sys.path.insert(0, str(BENCH))
 
 from load_check import Report, check_exactly_once, check_ledger, check_views  # noqa: E402
 from load_faults import FaultPlan  # noqa: E402
-from load_net import CutProxy, Monitor  # noqa: E402
+from load_net import CutProxy, Monitor, scrape_latency, server_side_latency  # noqa: E402
 from load_real import RealTill, use_memory_keyring  # noqa: E402
 from load_setup import Backend, Server  # noqa: E402
 from load_sim import Stats, percentile  # noqa: E402
@@ -80,6 +80,7 @@ class Result:
     push: dict[str, float] = field(default_factory=dict)
     pull: dict[str, float] = field(default_factory=dict)
     real_sync: dict[str, float] = field(default_factory=dict)
+    server_side: dict[str, Any] = field(default_factory=dict)  # from /metrics, if served
     errors: dict[str, int] = field(default_factory=dict)
     results: dict[str, int] = field(default_factory=dict)
     ops: dict[str, int] = field(default_factory=dict)
@@ -154,6 +155,8 @@ class LoadRun:
         self.proxy: CutProxy | None = None
         self.faults: list[str] = []
         self.client_stats: list[dict[str, Any]] = []
+        self.metrics_before: Any = None
+        self.metrics_after: Any = None
 
     # --- set-up ------------------------------------------------------------------------
 
@@ -215,6 +218,7 @@ class LoadRun:
     async def run(self) -> tuple[float, Monitor, list[dict[str, Any]]]:
         loop = asyncio.get_running_loop()
         monitor = Monitor(self.server)
+        self.metrics_before = await asyncio.to_thread(scrape_latency, self.server.url)
         monitor.start()
         started = loop.time()
         for till in self.tills:
@@ -227,6 +231,7 @@ class LoadRun:
         for till in self.tills:
             await asyncio.to_thread(till.join)
         monitor.stop()
+        self.metrics_after = await asyncio.to_thread(scrape_latency, self.server.url)
         return loop.time() - started, monitor, ran
 
     async def drain(self, timeout: float = 300.0) -> float:
@@ -312,6 +317,10 @@ async def _main(config: Config, workdir: Path) -> Result:
     result.events_per_s = round(stats.pushed_events / elapsed, 1) if elapsed else 0.0
     result.push, result.pull = _latency(stats.push_ms), _latency(stats.pull_ms)
     result.real_sync = _latency(real_ms)
+    for name, method, route in (("push", "POST", "/v1/events"), ("pull", "GET", "/v1/changes")):
+        seen = server_side_latency(load.metrics_before, load.metrics_after, method, route)
+        if seen is not None:
+            result.server_side[name] = seen
     errors = Counter(stats.errors)
     for till in load.tills:
         errors.update({f"real:{k}": v for k, v in till.errors.items()})

@@ -222,3 +222,61 @@ def restart_postgres() -> str:
     if done.returncode != 0:
         raise RuntimeError(f"pg restart failed: {done.stderr.strip()}")
     return " ".join(command)
+
+
+# --- the server's own latency histogram (when the server exposes /metrics) --------------
+
+_BUCKET = "sync_http_request_duration_seconds_bucket"
+
+
+def scrape_latency(url: str) -> dict[tuple[str, str], dict[float, float]] | None:
+    """Cumulative bucket counts per (method, route), or None without /metrics."""
+    import re
+
+    import httpx
+
+    try:
+        response = httpx.get(url + "/metrics", timeout=10.0)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    found: dict[tuple[str, str], dict[float, float]] = {}
+    for line in response.text.splitlines():
+        if not line.startswith(_BUCKET + "{"):
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0]))
+        bound = float("inf") if labels["le"] == "+Inf" else float(labels["le"])
+        key = (labels.get("method", ""), labels.get("route", ""))
+        found.setdefault(key, {})[bound] = found.get(key, {}).get(bound, 0.0) + float(
+            line.rsplit(" ", 1)[1]
+        )
+    return found
+
+
+def server_side_latency(
+    before: dict[tuple[str, str], dict[float, float]] | None,
+    after: dict[tuple[str, str], dict[float, float]] | None,
+    method: str,
+    route: str,
+) -> dict[str, float] | None:
+    """Requests answered in the window, the share within 500 ms, and the bucket bound
+    under which 99 % fell (the server's clock: no client queueing in it)."""
+    if not after or (method, route) not in after:
+        return None
+    end = after[(method, route)]
+    start = (before or {}).get((method, route), {})
+    delta = {bound: end[bound] - start.get(bound, 0.0) for bound in end}
+    total = delta.get(float("inf"), 0.0)
+    if total <= 0:
+        return None
+    bounds = sorted(delta)
+    p99 = next(b for b in bounds if delta[b] >= 0.99 * total)
+    p50 = next(b for b in bounds if delta[b] >= 0.50 * total)
+    within = max((delta[b] for b in bounds if b <= 0.5), default=0.0)
+    return {
+        "n": total,
+        "share_within_500ms": round(within / total, 4),
+        "p50_at_most_s": p50,
+        "p99_at_most_s": p99,
+    }

@@ -128,7 +128,7 @@ def _say(message: dict[str, Any]) -> None:
 
 async def _main() -> None:
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
+    reader = asyncio.StreamReader(limit=2**30)  # the set-up line is large
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     worker = Worker(json.loads(await reader.readline()))
     await worker.bootstrap()
