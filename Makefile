@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Tests and screenshots render Qt offscreen; `make demo` uses the real display when there is one.
 HEADLESS := QT_QPA_PLATFORM=offscreen
 
-.PHONY: install demo demo-console test lint typecheck importlint unit bench screenshots clean system-deps
+.PHONY: installer install demo demo-console test lint typecheck importlint unit bench screenshots clean system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,14 @@ bench: install
 	$(BIN)/python bench/replica_bench.py
 	$(BIN)/python bench/sync_bench.py
 	$(HEADLESS) $(BIN)/python bench/ui_bench.py
+
+# The terminal as a one-folder PyInstaller bundle (build/dist/pos-terminal), then its smoke
+# test: --version, a replica opened on a temp data dir, the window started offscreen.
+installer: system-deps install
+	rm -rf build/dist/pos-terminal build/work
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/work \
+		installers/pos-terminal.spec
+	PYTHON=$(BIN)/python installers/smoke_test.sh build/dist/pos-terminal
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

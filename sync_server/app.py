@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
 from shared.protocol import MAX_BODY_BYTES, PushRequest
-from sync_server import __version__, console
+from sync_server import __version__, console, observability
 from sync_server.api import problems
 from sync_server.api.deps import Services
 from sync_server.api.limits import BodyLimitMiddleware
@@ -95,6 +95,7 @@ def create_app(
     console.mount(app, svc)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    observability.install(app, svc)  # outermost: /metrics, access log, push counts
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -114,5 +115,6 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     """Factory for uvicorn workers: every worker reads the same SYNC_* environment."""
-    logging.basicConfig(level=logging.INFO)
-    return create_app(Settings())
+    settings = Settings()
+    observability.configure_logging(settings)
+    return create_app(settings)

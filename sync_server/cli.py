@@ -10,10 +10,11 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from shared.errors import DomainError
-from sync_server import head_office_commands
+from sync_server import head_office_commands, operations
 from sync_server.commands import (
     cmd_coupon_issue,
     cmd_day_close_list,
@@ -33,6 +34,7 @@ from sync_server.commands import (
     open_database,
     output,
 )
+from sync_server.config import Settings
 from sync_server.services.common import dumps
 
 EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
@@ -42,18 +44,28 @@ EXIT_BAD_INPUT, EXIT_NOT_FOUND, EXIT_CONFLICT = 2, 3, 4
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     settings, database = open_database(args)
     database.dispose()
+    workers = args.workers or settings.workers
+    operations.prepare_multiprocess_metrics(settings, workers)
     os.environ["SYNC_DATABASE_URL"] = settings.resolved_database_url()
     os.environ["SYNC_DATA_DIR"] = str(settings.data_dir)
+    with operations.serving_lock(settings):  # `restore` refuses while this is held
+        _run_uvicorn(args, settings, workers)
+    return 0
+
+
+def _run_uvicorn(args: argparse.Namespace, settings: Settings, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "sync_server.app:app_from_environment",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
-        workers=args.workers or settings.workers,
+        workers=workers,
+        proxy_headers=True,  # client address from X-Forwarded-For of trusted proxies
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=args.log_level,
         access_log=False,
         # Longer than a terminal's 5 s sync interval: with uvicorn's default (5 s) a
@@ -61,7 +73,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # failed with "server disconnected" (seen under load, bench/load.py).
         timeout_keep_alive=75,
     )
-    return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -78,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--db", default=None, help="database URL (default: SQLite in the data dir)")
     common.add_argument("--data-dir", default=None)
     common.add_argument("--json", action="store_true", help="print JSON for scripts")
+    common.add_argument("--config", default=None, help="TOML settings file (sets SYNC_CONFIG)")
     parser = argparse.ArgumentParser(prog="sync-server", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -160,11 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     expire = add("expire-points", cmd_expire_points, help="expire old points, purge tombstones")
     expire.add_argument("--now", help="pretend it is this time (RFC 3339)")
     head_office_commands.register(sub, add)
+    operations.register(sub, add)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "config", None):  # the workers of `serve` read it from there too
+        os.environ["SYNC_CONFIG"] = str(Path(args.config).resolve())
     try:
         result: int = args.func(args)
         return result

@@ -1,11 +1,36 @@
-"""Server settings: one typed object, read from the environment (SYNC_*) and passed down."""
+"""Server settings: one typed object, read from the environment (SYNC_*) and an optional
+TOML file, and passed down.
+
+Precedence (highest first): constructor arguments, environment, the TOML file. The file
+is ``--config FILE`` (which sets ``SYNC_CONFIG`` for the workers), else ``$SYNC_CONFIG``,
+else ``/etc/pos-sync-server/sync-server.toml`` when it exists. Every setting is
+documented in docs/CONFIGURATION.md and installers/server/sync-server.example.toml.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "SYNC_CONFIG"
+DEFAULT_CONFIG = Path("/etc/pos-sync-server/sync-server.toml")
+
+
+def config_file() -> Path | None:
+    """The TOML file in force: ``$SYNC_CONFIG``, else the default path if it exists."""
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        return Path(named)
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
 
 
 def default_data_dir() -> Path:
@@ -32,6 +57,29 @@ class Settings(BaseSettings):
     # Fault injection for tests only: a push sleeps this long after writing everything
     # and before committing, so a test can kill the server mid-batch. Keep it 0.
     fault_pause_before_commit_seconds: float = 0.0
+    # Operations: log format and level, Prometheus metrics at /metrics.
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    metrics_enabled: bool = True
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are trusted (comma list, "*").
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = config_file()
+        if path is None:
+            return (init_settings, env_settings, dotenv_settings, file_secret_settings)
+        if not path.is_file():
+            raise FileNotFoundError(f"configuration file not found: {path}")
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=path)
+        return (init_settings, env_settings, dotenv_settings, toml, file_secret_settings)
 
     def resolved_database_url(self) -> str:
         """The configured URL, or an embedded SQLite file in the data directory."""

@@ -1,0 +1,192 @@
+"""Operations: structured logs, an access log and Prometheus metrics at ``/metrics``.
+
+- ``configure_logging(settings)``: one handler on the root logger, plain text or one
+  JSON object per line (``log_format = "json"``); uvicorn's loggers go through it too.
+- ``install(app, services)``: an ASGI middleware that counts requests and their latency
+  by route template (``/v1/events``, never a raw path: no unbounded label values) and
+  writes one access-log record per request; a push service that counts events by status;
+  and ``GET /metrics`` in the Prometheus text format.
+
+Several uvicorn workers are separate processes, each with its own counters. When
+``PROMETHEUS_MULTIPROC_DIR`` is set (``sync-server serve`` sets it for you when it starts
+more than one worker) every process writes its samples there and ``/metrics`` adds them
+up, whichever worker answers; per-process metrics (CPU, memory, open files) are then not
+reported (prometheus_client's multiprocess limitation): scrape the host with
+node_exporter for those. With one worker the process metrics are included.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import multiprocess as prometheus_multiprocess
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.protocol import Event
+from sync_server.api.deps import Services
+from sync_server.config import Settings
+from sync_server.services.push import PushResponseWithGaps, PushService
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+HTTP_REQUESTS = Counter(
+    "sync_http_requests_total", "HTTP requests answered", ("method", "route", "status")
+)
+HTTP_LATENCY = Histogram(
+    "sync_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ("method", "route"),
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+PUSH_EVENTS = Counter("sync_push_events_total", "Pushed events by outcome", ("status",))
+
+access_log = logging.getLogger("sync_server.access")
+
+# LogRecord attributes that are not "extra" fields.
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, extra fields, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
+
+
+def configure_logging(settings: Settings) -> None:
+    """Route every log record (ours and uvicorn's) through one stderr handler."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+    # Our access log (sync_server.access, with route and duration) replaces uvicorn's.
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers[:] = []
+    uvicorn_access.propagate = False
+
+
+class MeteredPushService(PushService):
+    """The push service, counting every event's outcome (accepted/duplicate/rejected)."""
+
+    @classmethod
+    def wrap(cls, inner: PushService) -> MeteredPushService:
+        return cls(inner.database, pause_before_commit=inner.pause_before_commit)
+
+    def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:
+        response = super().push(terminal_id, events)
+        for result in response.results:
+            PUSH_EVENTS.labels(result.status).inc()
+        return response
+
+
+def _route_label(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+def _client(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None  # the real client behind a trusted proxy
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request; writes one access-log record per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_watch)
+        finally:
+            elapsed = time.perf_counter() - started
+            method, route = scope["method"], _route_label(scope)
+            HTTP_REQUESTS.labels(method, route, str(status)).inc()
+            HTTP_LATENCY.labels(method, route).observe(elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %d",
+                    method,
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": method,
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                        "client": _client(scope),
+                    },
+                )
+
+
+def metrics_payload() -> bytes:
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def install(app: FastAPI, services: Services) -> None:
+    """Metrics middleware, metered push service and ``GET /metrics`` (when enabled)."""
+    if not services.settings.metrics_enabled:
+        return
+    services.push = MeteredPushService.wrap(services.push)
+    app.add_middleware(MetricsMiddleware)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(_request: Request) -> Response:
+        return Response(metrics_payload(), media_type=CONTENT_TYPE_LATEST)

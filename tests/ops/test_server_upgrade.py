@@ -1,0 +1,62 @@
+"""A server database made by the previous release (schema 0001) upgrades to head with
+its data intact, on SQLite and PostgreSQL, and the app serves it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from sync_server.app import build_services, create_app
+from sync_server.config import Settings
+from sync_server.db import Database
+from sync_server.migrate import alembic_config, migrate
+from sync_server.services.admin import AdminService
+from sync_server.services.bootstrap import ensure_defaults
+from sync_server.services.seed import SeedService
+from tests.sync_server.conftest import db_url, postgres_available  # noqa: F401  (fixtures)
+from tests.sync_server.helpers import Pairing, new_terminal, pull_all, push
+
+PREVIOUS = "0001"
+
+
+def test_previous_schema_upgrades_with_data(db_url: str, tmp_path: Path) -> None:  # noqa: F811
+    settings = Settings(database_url=db_url, data_dir=tmp_path, maintenance_interval_seconds=0)
+    database = Database(db_url, pool_size=2)
+    try:
+        config = alembic_config()
+        with database.write_engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, PREVIOUS)
+        with database.write() as session:  # what the previous release's migrate() did too
+            ensure_defaults(session)
+        SeedService(database).seed(12, store_code="S001", rng_seed=3)
+        _, code = new_terminal(database, settings, name="Till made before the upgrade")
+
+        migrate(database)
+
+        with database.read() as session:
+            revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert revision != PREVIOUS
+        assert "S001" in {store.code for store in AdminService(database).stores()}
+        app = create_app(settings, services=build_services(settings, database), background=False)
+        with TestClient(app) as client:
+            paired = client.post("/v1/pair", json={"pairing_code": code, "device_name": "t"})
+            assert paired.status_code == 201, paired.text
+            body = paired.json()
+            till = Pairing(
+                body["terminal_id"],
+                body["token"],
+                body["member_code_prefix"],
+                body["phone_hash_key"],
+                body,
+            )
+            changes, _ = pull_all(client, till)
+            result = push(client, till, [till.events.enrol()])["results"][0]
+        members = [key for key in changes if key[0] == "member"]
+        assert len(members) == 12
+        assert result["status"] == "accepted"
+    finally:
+        database.dispose()
