@@ -1,5 +1,5 @@
-"""A replica made by the previous release (schema 0003) upgrades to head: it is backed
-up first, its data survives, and the services work on it."""
+"""A replica made by the previous release (the schema just before head) upgrades to head:
+it is backed up first, its data survives, and the services work on it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 from alembic import command
+from alembic.script import ScriptDirectory
 
 from shared.domain.member_code import mint_member_code
 from terminal.config import Argon2Params, TerminalSettings
@@ -17,7 +18,15 @@ from terminal.offline.db import Replica, make_engine
 from terminal.offline.migrate import alembic_config, current_revision, head_revision
 from terminal.services import build_services
 
-PREVIOUS = "0003"
+
+def previous_revision() -> str:
+    script = ScriptDirectory.from_config(alembic_config())
+    down = script.get_revision(script.get_current_head()).down_revision
+    assert isinstance(down, str)
+    return down
+
+
+PREVIOUS = previous_revision()
 
 
 def make_previous_replica(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""A server database made by the previous release (schema 0001) upgrades to head with
+"""A server database made by the previous release (the schema just before head) upgrades to head with
 its data intact, on SQLite and PostgreSQL, and the app serves it."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -19,7 +20,15 @@ from sync_server.services.seed import SeedService
 from tests.sync_server.conftest import db_url, postgres_available  # noqa: F401  (fixtures)
 from tests.sync_server.helpers import Pairing, new_terminal, pull_all, push
 
-PREVIOUS = "0001"
+
+def previous_revision() -> str:
+    script = ScriptDirectory.from_config(alembic_config())
+    down = script.get_revision(script.get_current_head()).down_revision
+    assert isinstance(down, str)
+    return down
+
+
+PREVIOUS = previous_revision()
 
 
 def test_previous_schema_upgrades_with_data(db_url: str, tmp_path: Path) -> None:  # noqa: F811
