@@ -132,6 +132,7 @@ class TerminalState(Base):
     last_sync_at: Mapped[str | None] = mapped_column(String(40))
     last_sync_error: Mapped[str | None] = mapped_column(Text)
     server_url: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str | None] = mapped_column(String(16))  # chosen here; None: the store's
     watermark: Mapped[int] = mapped_column(Integer, default=0)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
 

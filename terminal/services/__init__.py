@@ -13,7 +13,9 @@ from terminal.services.auth import StaffService
 from terminal.services.enroll import EnrollmentService
 from terminal.services.lookup import LookupService
 from terminal.services.manager import ManagerService
+from terminal.services.reports import ReportService
 from terminal.services.sales import SalesService
+from terminal.services.store import StoreService
 from terminal.services.views import (
     CouponView,
     EventView,
@@ -21,7 +23,10 @@ from terminal.services.views import (
     MemberView,
     OutboxSummary,
     Receipt,
+    ReportView,
     StaffSession,
+    StoreInfo,
+    TopMember,
 )
 
 
@@ -33,6 +38,8 @@ class Services:
     sales: SalesService
     manager: ManagerService
     activity: ActivityService
+    reports: ReportService
+    store: StoreService
 
 
 def build_services(
@@ -50,6 +57,8 @@ def build_services(
         sales=SalesService(replica, settings, clock=clock, credentials=creds),
         manager=ManagerService(replica, settings, clock=clock, credentials=creds),
         activity=ActivityService(replica, settings, clock=clock, credentials=creds),
+        reports=ReportService(replica, settings, clock=clock, credentials=creds),
+        store=StoreService(replica, settings, clock=clock, credentials=creds),
     )
 
 
@@ -64,9 +73,14 @@ __all__ = [
     "MemberView",
     "OutboxSummary",
     "Receipt",
+    "ReportService",
+    "ReportView",
     "SalesService",
     "Services",
     "StaffService",
     "StaffSession",
+    "StoreInfo",
+    "StoreService",
+    "TopMember",
     "build_services",
 ]

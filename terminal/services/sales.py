@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from shared.domain.business_day import business_date
 from shared.domain.money import check_int
-from shared.domain.program import RedeemLimits
+from shared.domain.program import LoyaltyProgram, RedeemLimits
 from terminal.offline.clock import from_text
 from terminal.offline.outbox import NewEvent, record_event
 from terminal.offline.repositories import (
     CouponRepository,
     EventRepository,
+    MemberHit,
     ProgramRepository,
     StoreRepository,
     TerminalStateRepository,
@@ -27,6 +28,12 @@ from terminal.services.base import Service, require_member, require_staff, view_
 from terminal.services.errors import CouponUnavailable, DuplicateSale
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
 from terminal.services.views import Receipt, StaffSession
+
+
+def earn_points(program: LoyaltyProgram, hit: MemberHit, amount_cents: int) -> int:
+    """Points for a sale at the member's tier before it: server lifetime + pending earns."""
+    member, pending = hit
+    return program.points_for_sale(amount_cents, member.lifetime_points + pending.lifetime)
 
 
 class SalesService(Service):
@@ -42,11 +49,10 @@ class SalesService(Service):
             amount = program.check_sale_amount(amount_cents)
             require_staff(session, staff)
             hit = require_member(session, mid, active=True)
-            member, pending = hit
             events = EventRepository(session)
             if events.find_sale(mid, "points.earned", ref) is not None:
                 raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
-            points = program.points_for_sale(amount, member.lifetime_points + pending.lifetime)
+            points = earn_points(program, hit, amount)
             currency = StoreRepository(session).require().currency
             event = record_event(
                 session,
@@ -70,6 +76,14 @@ class SalesService(Service):
             )
             view = view_after(hit, program, points=points, lifetime=points)
             return Receipt(event.event_id, event.seq, event.type, points, None, view)
+
+    def earn_preview(self, member_id: str, amount_cents: int) -> int:
+        """The points ``earn`` would award for this amount now (same rule, same tier)."""
+        mid = member_key(member_id)
+        with self.replica.read() as session:
+            program = ProgramRepository(session).current()
+            amount = program.check_sale_amount(amount_cents)
+            return earn_points(program, require_member(session, mid, active=True), amount)
 
     def redeem_limits(self, member_id: str, *, sale_amount_cents: int) -> RedeemLimits:
         """The most this member may redeem on this sale now, and which limit binds."""

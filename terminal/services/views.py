@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from shared.domain.program import LoyaltyProgram
 from terminal.offline.models import Coupon, LocalEvent, Member
@@ -140,3 +140,45 @@ class OutboxSummary:
     oldest_pending_seq: int | None
     last_sync_at: str | None
     online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    """What the till shows about its store and itself (defaults: not paired yet)."""
+
+    store_code: str = ""
+    name: str = ""
+    currency: str = "CNY"
+    language: str = "zh_CN"
+    terminal_id: str = ""
+    server_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TopMember:
+    member_code: str
+    name: str
+    points_earned: int
+    amount_cents: int
+
+
+def _no_hours() -> tuple[int, ...]:
+    return (0,) * 24
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """Figures for a business-date range (both ends included); see ``ReportService``."""
+
+    date_from: date
+    date_to: date
+    transactions: int = 0
+    points_earned: int = 0
+    points_redeemed: int = 0
+    member_sales_cents: int = 0
+    enrollments: int = 0
+    voids: int = 0
+    adjustments: int = 0
+    points_adjusted: int = 0
+    hourly_transactions: tuple[int, ...] = field(default_factory=_no_hours)  # store hours
+    top_members: tuple[TopMember, ...] = ()

@@ -7,6 +7,12 @@ from terminal.offline.repositories.members import (
     MemberRepository,
     name_key,
 )
+from terminal.offline.repositories.reports import (
+    MemberTotals,
+    QuarterCount,
+    ReportRepository,
+    Totals,
+)
 from terminal.offline.repositories.store import (
     ProgramRepository,
     StaffRepository,
@@ -19,10 +25,14 @@ __all__ = [
     "EventRepository",
     "MemberHit",
     "MemberRepository",
+    "MemberTotals",
     "PendingTotals",
     "ProgramRepository",
+    "QuarterCount",
+    "ReportRepository",
     "StaffRepository",
     "StoreRepository",
     "TerminalStateRepository",
+    "Totals",
     "name_key",
 ]
