@@ -80,8 +80,9 @@ class DayCloseStore:
             ).all()
         return summarise(business_date, [json.loads(row) for row in rows])
 
-    def days_to_close(self, before: date) -> list[date]:
-        """Business days before ``before`` with events, never closed or still pending."""
+    def days_to_close(self, before: date, retry_before: str | None = None) -> list[date]:
+        """Business days before ``before`` with events that were never closed, or whose
+        close is still pending and was sent before ``retry_before`` (RFC 3339 text)."""
         with self.replica.read() as session:
             with_events = set(
                 session.scalars(
@@ -90,11 +91,10 @@ class DayCloseStore:
                     .distinct()
                 ).all()
             )
-            settled = set(
-                session.scalars(
-                    select(DayCloseRecord.business_date).where(DayCloseRecord.status != "pending")
-                ).all()
-            )
+            recent = DayCloseRecord.status != "pending"
+            if retry_before is not None:
+                recent = recent | (DayCloseRecord.closed_at >= retry_before)
+            settled = set(session.scalars(select(DayCloseRecord.business_date).where(recent)).all())
         return [date.fromisoformat(d) for d in sorted(with_events - settled)]
 
     def record(

@@ -26,6 +26,7 @@ from terminal.services.sync import SyncService
 from terminal.services.views import StaffSession
 
 ClientFactory = Callable[[], SyncClient]
+PENDING_RETRY = timedelta(minutes=10)
 
 
 class DayCloseFailed(DomainError):
@@ -88,11 +89,19 @@ class DayCloseService:
         return self._send(target, automatic=False)
 
     def close_due(self) -> list[DayCloseResult]:
-        """Close every business day whose closing time has passed and that is not settled."""
+        """Close every business day whose closing time has passed and that is not settled.
+
+        A day head office still calls ``pending`` is sent again at most every
+        ``PENDING_RETRY`` (its missing events may arrive with the next syncs). Raises
+        ``DayCloseFailed`` when head office cannot be reached (nothing is recorded).
+        """
         store = self._store()
         now = self.clock()
         results = []
-        for day in self.days.days_to_close(before=self.today() + timedelta(days=1)):
+        due = self.days.days_to_close(
+            before=self.today() + timedelta(days=1), retry_before=to_text(now - PENDING_RETRY)
+        )
+        for day in due:
             if day_end(day, store.timezone, store.closing_time) <= now:
                 results.append(self._send(day, automatic=True))
         return results

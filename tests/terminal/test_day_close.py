@@ -75,6 +75,8 @@ def test_automatic_close_after_closing_time_retries_pending_days(till: Till) -> 
     [result] = service.close_due()
     assert result.status == "pending" and result.missing_seqs == [1]
     client.status = "matched"
+    assert service.close_due() == []  # a pending day is sent again only after a while
+    till.clock.advance(minutes=11)
     assert [r.status for r in service.close_due()] == ["matched"]
     assert service.close_due() == []  # settled days are not sent again
     assert len(client.sent) == 2
