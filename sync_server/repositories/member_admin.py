@@ -94,8 +94,10 @@ def profile_events(session: Session, member_id: str) -> list[tuple[str, str]]:
     return [(str(a), str(b)) for a, b in rows]
 
 
-def set_payload(session: Session, event_id: str, payload: str) -> None:
-    session.execute(update(_E).where(_E.event_id == event_id).values(payload=payload))
+def set_payload(session: Session, event_id: str, payload: str, content_hash: str) -> None:
+    session.execute(
+        update(_E).where(_E.event_id == event_id).values(payload=payload, content_hash=content_hash)
+    )
 
 
 def segment(

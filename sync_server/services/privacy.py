@@ -3,8 +3,9 @@
 Full phone, e-mail and birthday are only shown to roles allowed to see personal data,
 and only with a reason; every view, export and erasure is written to the audit log.
 Erasure scrubs the member row (``AdminService.erase_member``: terminals receive a
-delete) and the personal fields of the member's enrolment and update events, keeping
-the ledger (points, amounts, seqs) for accounting, anonymised.
+delete) and the personal fields of the member's enrolment and update events (and their content
+hashes, which would confirm a guess), keeping the ledger (points, amounts, seqs) for
+accounting, anonymised.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sync_server.repositories import accounts as audit_repo
 from sync_server.repositories import member_admin as repo
 from sync_server.services.accounts import Principal
 from sync_server.services.admin import AdminService
-from sync_server.services.common import dumps, utcnow
+from sync_server.services.common import canonical, dumps, sha256_hex, utcnow
 
 PERSONAL_FIELDS = ("name", "phone", "email", "birthday")
 
@@ -152,7 +153,11 @@ class MemberAdminService:
         with self.database.write() as session:
             member = self._get(session, member_code)
             for event_id, payload in repo.profile_events(session, member.id):
-                repo.set_payload(session, event_id, _scrub(payload))
+                scrubbed = _scrub(payload)
+                # The old content hash would let a guess of the erased data be confirmed.
+                repo.set_payload(
+                    session, event_id, dumps(scrubbed), sha256_hex(canonical(scrubbed))
+                )
         # The member row, its tombstone and the change log (one transaction of its own;
         # the scrub above is idempotent, so a retry after a failure here is safe).
         member_id = AdminService(self.database).erase_member(member_code)
@@ -176,11 +181,11 @@ class MemberAdminService:
         return member
 
 
-def _scrub(payload: str) -> str:
-    event = json.loads(payload)
+def _scrub(payload: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(payload)
     data = event.get("data") or {}
     for key in PERSONAL_FIELDS:
         if key in data:
             data[key] = None if key != "name" else ""
     event["data"] = data
-    return dumps(event)
+    return event

@@ -59,13 +59,16 @@ def test_privacy_export_and_erase_from_the_command_line(
         capsys, "privacy", "export", code, "--reason", "subject access request", *db
     )
     assert status == 0 and json.loads(out)["personal_data"]["email"] == "wf@example.com"
+    with database.read() as session:
+        before = session.execute(text("SELECT content_hash FROM events")).scalar_one()
     status, out, _ = run(capsys, "member", "erase", code, "--json", *db)
     assert status == 0 and json.loads(out)["erased"] is True
     assert run(capsys, "privacy", "erase", code, "--reason", "again please", *db)[0] == 3
     state, _ = pull_all(client, paired)
     assert state[("member", enrol["member_id"])]["op"] == "delete"
     with database.read() as session:
-        payload = session.execute(text("SELECT payload FROM events")).scalar_one()
+        payload, after = session.execute(text("SELECT payload, content_hash FROM events")).one()
         actions = session.execute(text("SELECT action FROM audit_log ORDER BY id")).scalars().all()
     assert "wf@example.com" not in payload and "Wang Fang" not in payload
+    assert after != before  # the old hash would confirm a guess of the erased data
     assert actions == ["member.export", "member.erase"]
