@@ -179,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "config", None):  # the workers of `serve` read it from there too
+        if not Path(args.config).is_file():
+            print(f"sync-server: error: no configuration file {args.config}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         os.environ["SYNC_CONFIG"] = str(Path(args.config).resolve())
     try:
         result: int = args.func(args)

@@ -72,6 +72,7 @@ def test_cli_config_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("SYNC_CONFIG", "")  # restored after the test (cli sets it)
     assert cli.main(["store", "list", "--config", str(config)]) == 0
     assert (tmp_path / "from-file" / "sync.db").exists()
+    assert cli.main(["store", "list", "--config", str(tmp_path / "missing.toml")]) == 2
 
 
 # --- backup and restore ---------------------------------------------------------------
