@@ -12,54 +12,20 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.domain.program import LoyaltyProgram
 from shared.errors import DomainError
 from terminal.config import TerminalSettings
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
-from terminal.offline.repositories import (
-    ProgramRepository,
-    StoreRepository,
-    TerminalStateRepository,
-)
 from terminal.services import Services, build_services
 
+if TYPE_CHECKING:  # imported when first used: they bring httpx
+    from terminal.offline.sync_engine import SyncLoop
+    from terminal.services.sync import SyncService
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class ReplicaFacts:
-    """Store and program facts for the UI until the services expose them (read-only)."""
-
-    replica: Replica
-    settings: TerminalSettings
-
-    def store_info(self) -> Any:
-        from terminal.offline.sync import SyncStore
-        from terminal.ui.backend import StoreInfo
-
-        server_url = SyncStore(self.replica).server_url() or self.settings.server_url
-        with self.replica.read() as session:
-            store = StoreRepository(session).get()
-            state = TerminalStateRepository(session).get()
-            if store is None:
-                return StoreInfo(terminal_id=state.terminal_id or "", server_url=server_url)
-            return StoreInfo(
-                store_code=store.store_code,
-                name=store.name,
-                currency=store.currency,
-                language=store.language,
-                terminal_id=state.terminal_id or "",
-                server_url=server_url,
-            )
-
-    def program(self) -> LoyaltyProgram:
-        with self.replica.read() as session:
-            return ProgramRepository(session).current()
 
 
 class SyncControl:
@@ -68,15 +34,15 @@ class SyncControl:
     The service (and httpx behind it) is built on first use, off the start-up path.
     """
 
-    def __init__(self, make_service: Callable[[], Any], *, interval: float = 5.0) -> None:
+    def __init__(self, make_service: Callable[[], SyncService], *, interval: float = 5.0) -> None:
         self._make_service = make_service
-        self._service: Any = None
+        self._service: SyncService | None = None
         self.interval = interval
-        self._loop: Any = None
+        self._loop: SyncLoop | None = None
         self._lock = threading.Lock()
 
     @property
-    def sync(self) -> Any:
+    def sync(self) -> SyncService:
         with self._lock:
             if self._service is None:
                 self._service = self._make_service()
@@ -88,7 +54,7 @@ class SyncControl:
         with self._lock:
             if self._loop is None:
                 try:
-                    self._loop = service.loop(interval=self.interval)
+                    self._loop = make_sync_loop(service, interval=self.interval)
                 except DomainError as error:
                     log.info("sync not started: %s", error)
                     return False
@@ -106,17 +72,22 @@ class SyncControl:
         if loop is not None:
             loop.stop()
 
-    def pair(self, server_url: str, pairing_code: str) -> Any:
+    def pair(self, server_url: str, pairing_code: str) -> object:
         """Pair (off the GUI thread), then start syncing at once."""
         paired = self.sync.pair(server_url, pairing_code)
         self.start()
         return paired
 
 
+def make_sync_loop(service: SyncService, *, interval: float = 5.0) -> SyncLoop:
+    """The background loop of a paired terminal (``sync_failed`` if it is not paired)."""
+    return service.loop(interval=interval)
+
+
 def make_sync_control(
     settings: TerminalSettings, replica: Replica, credentials: CredentialStore
 ) -> SyncControl:
-    def make_service() -> Any:
+    def make_service() -> SyncService:
         from terminal.services.sync import SyncService
 
         return SyncService(replica, settings, credentials=credentials)
@@ -132,25 +103,20 @@ def make_backend(
     sync: SyncControl | None = None,
 ) -> Any:
     from terminal.ui.backend import Backend
-    from terminal.ui.reporting import build_report
-
-    facts = ReplicaFacts(replica, settings)
-
-    def report(date_from: date, date_to: date) -> Any:
-        return build_report(services, date_from, date_to)
 
     return Backend(
         services=services,
-        store_info=facts.store_info,
-        program=facts.program,
-        report=report,
         sync_now=sync.trigger if sync is not None else (lambda: None),
         pair=sync.pair if sync is not None else None,
     )
 
 
 def build_window(backend: Any, *, language: str | None = None, auto_lock_seconds: int = 180) -> Any:
-    """The main window on ``backend``; a QApplication must exist. Store facts load at once."""
+    """The main window on ``backend``; a QApplication must exist. Store facts load at once.
+
+    The language is ``language`` if given, else the one last chosen on this terminal,
+    else the store's, else the system's.
+    """
     from PySide6.QtWidgets import QApplication
 
     from terminal.ui.i18n import LanguageManager, system_language
@@ -166,7 +132,8 @@ def build_window(backend: Any, *, language: str | None = None, auto_lock_seconds
     languages = LanguageManager(app, session)
     store = backend.store_info()
     session.set_store(store, backend.program())
-    languages.set_language(language or store.language or system_language())
+    chosen = language or backend.services.store.language()
+    languages.set_language(chosen or store.language or system_language())
     window = MainWindow(session, languages, auto_lock_seconds=auto_lock_seconds)
     session.setParent(window)
     return window
@@ -260,8 +227,7 @@ def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
     services = build_services(replica, settings, credentials=credentials)
     sync = make_sync_control(settings, replica, credentials)
     backend = make_backend(settings, replica, services, sync=sync)
-    lock_after = int(getattr(settings, "auto_lock_seconds", 180))  # until config.py has it
-    window = build_window(backend, language=language, auto_lock_seconds=lock_after)
+    window = build_window(backend, language=language, auto_lock_seconds=settings.auto_lock_seconds)
     window.showMaximized()
     window.session.runner.submit(sync.start)  # off the GUI thread: it imports httpx
     try:

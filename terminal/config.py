@@ -76,7 +76,7 @@ class TerminalSettings(BaseSettings):
     staff_max_failed_pins: int = Field(default=5, ge=1)
     staff_lock_seconds: int = Field(default=300, ge=1)
     argon2: Argon2Params = Field(default_factory=Argon2Params)
-    auto_lock_seconds: int = Field(default=180, ge=0)
+    auto_lock_seconds: int = Field(default=180, ge=15)  # idle seconds before the till locks
     replica_backups_keep: int = Field(default=5, ge=1)
 
     @classmethod

@@ -281,7 +281,11 @@ class MainWindow(QMainWindow):
         self.checkout.refresh_member()
 
     def set_language(self, code: str) -> None:
+        """Switch now and remember the choice on this terminal for the next start."""
         self.languages.set_language(code)
+        self.session.runner.submit(
+            self.session.services.store.set_language, self.languages.language, context=self
+        )
 
     # --- status -------------------------------------------------------------------
 

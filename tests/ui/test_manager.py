@@ -94,17 +94,21 @@ def test_reports_and_exports(qtbot: QtBot, till: UiTill, tmp_path: Path) -> None
     window = till.window
     show_member(qtbot, till, 0)
     earn(qtbot, till, "120.00")
+    manager = till.services.staff.approve("M01", "9999")
+    till.services.manager.adjust(manager, till.seed.members[1].member_id, points=500, reason="x")
     qtbot.keyClick(window, Qt.Key.Key_F7)
     reports = window.reports
     assert window.current() is reports
     qtbot.waitUntil(lambda: reports.report is not None and reports.report.transactions == 1)
     assert reports.figure_values[3].text() == "¥120.00"
+    assert [v.text() for v in reports.figure_values[6:]] == ["1", "+500 pts"]
     assert reports.top.rowCount() == 1
     assert sum(reports.chart.counts) == 1
     csv_path, pdf_path = tmp_path / "r.csv", tmp_path / "r.pdf"
     reports.save_csv(str(csv_path))
     text = csv_path.read_text(encoding="utf-8-sig")
     assert "Member transactions,1" in text and "¥120.00" in text
+    assert "Adjustments,1" in text and "Points adjusted,500" in text
     reports.save_pdf(str(pdf_path))
     assert pdf_path.read_bytes().startswith(b"%PDF")
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from shared.domain.member_code import qr_payload
+from terminal.services import Receipt
 from tests.ui.conftest import UiTill
 
 HUMAN_MS = 45  # slower than the scanner's 30 ms gap: a person typing
@@ -79,10 +80,14 @@ def test_earn_shows_points_before_confirming(qtbot: QtBot, till: UiTill) -> None
     before = checkout.member.balance
     qtbot.keyClicks(checkout.sale.amount, "128.50", delay=HUMAN_MS)
     qtbot.waitUntil(lambda: "earns" in checkout.sale.preview.text())
-    expected = till.window.session.program.points_for_sale(12850, checkout.member.lifetime_points)
+    expected = checkout.sale.preview_points  # from SalesService.earn_preview
+    assert expected == till.services.sales.earn_preview(checkout.member.member_id, 12850)
     assert f"{expected:,} pts" in checkout.sale.preview.text()
+    received: list[Receipt] = []
+    checkout.sale.receipt.connect(received.append)
     qtbot.keyClick(till.window, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: "Earned" in checkout.sale.message.text())
+    assert received[0].points_delta == expected  # the preview is exactly what earn awarded
     qtbot.waitUntil(lambda: checkout.member.balance == before + expected)
     assert "pending" in checkout.panel.pending_label.text()
 
@@ -163,6 +168,8 @@ def test_language_switch_retranslates_visible_text(qtbot: QtBot, till: UiTill) -
     qtbot.waitUntil(lambda: window.nav["checkout"].text() == "收银 (F1)")
     assert window.settings.title.text() == "设置"
     assert "已排队" in window.status.queued_label.text()
+    qtbot.waitUntil(lambda: till.services.store.language() == "zh_CN")  # kept for next start
     combo.setCurrentIndex(combo.findData("en"))
     combo.activated.emit(combo.currentIndex())
     qtbot.waitUntil(lambda: window.nav["checkout"].text() == "Checkout (F1)")
+    qtbot.waitUntil(lambda: till.services.store.language() == "en")

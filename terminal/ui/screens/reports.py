@@ -23,13 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal.ui.backend import ReportView
+from terminal.services import ReportView
 from terminal.ui.base import Retranslating
-from terminal.ui.formatting import format_money, format_points
+from terminal.ui.formatting import format_money, format_points, format_signed_points
 from terminal.ui.messages import error_message
-from terminal.ui.reporting import report_csv
+from terminal.ui.report_export import report_csv
 from terminal.ui.session import TillSession
 from terminal.ui.widgets.hourly_chart import HourlyChart
+
+FIGURES = 8  # two rows of four
 
 
 def _as_date(value: QDate) -> date:
@@ -64,8 +66,8 @@ class ReportsScreen(Retranslating):
         self.pdf_button = QPushButton()
         self.pdf_button.setObjectName("reportPdf")
         self.pdf_button.clicked.connect(self._ask_pdf)
-        self.figure_names = [QLabel() for _ in range(6)]
-        self.figure_values = [QLabel() for _ in range(6)]
+        self.figure_names = [QLabel() for _ in range(FIGURES)]
+        self.figure_values = [QLabel() for _ in range(FIGURES)]
         for label in self.figure_values:
             label.setProperty("role", "big")
         self.figure_values[0].setObjectName("reportTransactions")
@@ -89,8 +91,9 @@ class ReportsScreen(Retranslating):
         for index, (name, value) in enumerate(
             zip(self.figure_names, self.figure_values, strict=True)
         ):
-            figures.addWidget(name, (index // 3) * 2, index % 3)
-            figures.addWidget(value, (index // 3) * 2 + 1, index % 3)
+            row, column = divmod(index, FIGURES // 2)
+            figures.addWidget(name, row * 2, column)
+            figures.addWidget(value, row * 2 + 1, column)
         lower = QHBoxLayout()
         lower.addWidget(self.chart, 1)
         lower.addWidget(self.top, 1)
@@ -124,6 +127,8 @@ class ReportsScreen(Retranslating):
             self.tr("Sales to members"),
             self.tr("Enrollments"),
             self.tr("Voids"),
+            self.tr("Adjustments"),
+            self.tr("Points adjusted"),
         ]
 
     def show_today(self) -> None:
@@ -137,10 +142,14 @@ class ReportsScreen(Retranslating):
         return (low, high) if low <= high else (high, low)
 
     def refresh(self) -> None:
+        staff = self.session.staff
+        if staff is None:
+            return
         low, high = self.range()
         self.message.clear()
         self.session.runner.submit(
-            self.session.backend.report,
+            self.session.services.reports.summary,
+            staff,
             low,
             high,
             on_result=self._show,
@@ -171,6 +180,8 @@ class ReportsScreen(Retranslating):
             format_money(report.member_sales_cents, currency),
             f"{report.enrollments:,}",
             f"{report.voids:,}",
+            f"{report.adjustments:,}",
+            format_signed_points(report.points_adjusted),
         ]
         for label, text in zip(self.figure_values, values, strict=True):
             label.setText(text)
@@ -202,6 +213,8 @@ class ReportsScreen(Retranslating):
             "sales": titles[3],
             "enrollments": titles[4],
             "voids": titles[5],
+            "adjustments": titles[6],
+            "adjusted": titles[7],
             "hour": self.tr("Hour"),
             "member": self.tr("Member no."),
             "name": self.tr("Name"),

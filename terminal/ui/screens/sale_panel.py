@@ -41,6 +41,8 @@ class SalePanel(Retranslating):
         self.coupon_id: str | None = None
         self.limits: RedeemLimits | None = None
         self._limits_generation = 0
+        self.preview_points: int | None = None  # what the service says this sale earns
+        self._preview_generation = 0
         self.amount = QLineEdit()
         self.amount.setObjectName("amountField")
         self.amount.textChanged.connect(self._amount_changed)
@@ -160,19 +162,36 @@ class SalePanel(Retranslating):
         self._limits_timer.start(150)
 
     def _update_preview(self) -> None:
+        """Ask the service what ``earn`` would award now (same rule, tier and pending)."""
+        self._preview_generation += 1
         cents, member = self.amount_cents(), self.member
         if member is None or not cents:
+            self.preview_points = None
             self.preview.setText(self.tr("Enter the sale amount to see the points."))
             return
-        try:
-            points = self.session.program.points_for_sale(cents, member.lifetime_points)
-        except DomainError as error:
-            self.preview.setText(error_message(error, self.session.currency))
-            return
-        self.preview.setText(
-            self.tr("%1 earns %2")
-            .replace("%1", format_money(cents, self.session.currency))
-            .replace("%2", format_points(points))
+        generation = self._preview_generation
+
+        def show(points: int) -> None:
+            if generation == self._preview_generation:
+                self.preview_points = points
+                self.preview.setText(
+                    self.tr("%1 earns %2")
+                    .replace("%1", format_money(cents, self.session.currency))
+                    .replace("%2", format_points(points))
+                )
+
+        def failed(error: BaseException) -> None:
+            if generation == self._preview_generation:
+                self.preview_points = None
+                self.preview.setText(error_message(error, self.session.currency))
+
+        self.session.runner.submit(
+            self.session.services.sales.earn_preview,
+            member.member_id,
+            cents,
+            on_result=show,
+            on_error=failed,
+            context=self,
         )
 
     def earn(self) -> None:

@@ -1,24 +1,25 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
     <name>CameraDialog</name>
     <message>
-        <location filename="../widgets/camera_view.py" line="34" />
+        <location filename="../widgets/camera_view.py" line="34"/>
         <source>Scan with the camera</source>
         <translation>用摄像头扫描</translation>
     </message>
     <message>
-        <location filename="../widgets/camera_view.py" line="35" />
+        <location filename="../widgets/camera_view.py" line="35"/>
         <source>Hold the member card in front of the camera.</source>
         <translation>请将会员卡对准摄像头。</translation>
     </message>
     <message>
-        <location filename="../widgets/camera_view.py" line="36" />
+        <location filename="../widgets/camera_view.py" line="36"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../widgets/camera_view.py" line="54" />
+        <location filename="../widgets/camera_view.py" line="54"/>
         <source>The camera could not be started.</source>
         <translation>无法启动摄像头。</translation>
     </message>
@@ -26,12 +27,12 @@
 <context>
     <name>CardScreen</name>
     <message>
-        <location filename="../screens/enroll.py" line="51" />
+        <location filename="../screens/enroll.py" line="51"/>
         <source>Member card</source>
         <translation>会员卡</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="52" />
+        <location filename="../screens/enroll.py" line="52"/>
         <source>Continue to checkout (Enter)</source>
         <translation>继续收银 (Enter)</translation>
     </message>
@@ -39,22 +40,22 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="112" />
+        <location filename="../screens/checkout.py" line="112"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="113" />
+        <location filename="../screens/checkout.py" line="113"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="114" />
+        <location filename="../screens/checkout.py" line="114"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="115" />
+        <location filename="../screens/checkout.py" line="115"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -62,293 +63,293 @@
 <context>
     <name>EnrollScreen</name>
     <message>
-        <location filename="../screens/enroll.py" line="126" />
+        <location filename="../screens/enroll.py" line="126"/>
         <source>Enroll a new member</source>
         <translation>注册新会员</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="127" />
+        <location filename="../screens/enroll.py" line="127"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="128" />
+        <location filename="../screens/enroll.py" line="128"/>
         <source>Mobile phone</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="129" />
+        <location filename="../screens/enroll.py" line="129"/>
         <source>E-mail (optional)</source>
         <translation>电子邮箱（选填）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="130" />
+        <location filename="../screens/enroll.py" line="130"/>
         <source>e.g. 138 1234 5678</source>
         <translation>例如 138 1234 5678</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="131" />
+        <location filename="../screens/enroll.py" line="131"/>
         <source>The member agrees to receive offers (marketing consent)</source>
         <translation>会员同意接收优惠信息（营销授权）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="132" />
+        <location filename="../screens/enroll.py" line="132"/>
         <source>Enroll (Enter)</source>
         <translation>注册 (Enter)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="133" />
+        <location filename="../screens/enroll.py" line="133"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="152" />
-        <source>Enter the member's name.</source>
+        <location filename="../screens/enroll.py" line="152"/>
+        <source>Enter the member&apos;s name.</source>
         <translation>请输入会员姓名。</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="156" />
-        <source>Enter the member's mobile number.</source>
+        <location filename="../screens/enroll.py" line="156"/>
+        <source>Enter the member&apos;s mobile number.</source>
         <translation>请输入会员手机号码。</translation>
     </message>
 </context>
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../messages.py" line="33" />
+        <location filename="../messages.py" line="33"/>
         <source>Nothing can be redeemed on this sale.</source>
         <translation>本笔消费不能兑换积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="34" />
+        <location filename="../messages.py" line="34"/>
         <source>At most {points} points ({value}) can be redeemed now.</source>
         <translation>目前最多可兑换 {points} 积分（{value}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="44" />
-        <location filename="../messages.py" line="118" />
+        <location filename="../messages.py" line="44"/>
+        <location filename="../messages.py" line="118"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="47" />
+        <location filename="../messages.py" line="47"/>
         <source>{count} attempts left before the account locks.</source>
         <translation>再错 {count} 次账户将被锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="54" />
+        <location filename="../messages.py" line="54"/>
         <source>Too many wrong PINs: this staff account is locked.</source>
         <translation>密码错误次数过多，该员工账户已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="62" />
+        <location filename="../messages.py" line="62"/>
         <source>Try again in {minutes} min or ask a manager.</source>
         <translation>请 {minutes} 分钟后重试或联系店长。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70" />
+        <location filename="../messages.py" line="70"/>
         <source>The amount is larger than any sale the program accepts ({max}).</source>
         <translation>金额超过积分计划允许的单笔上限（{max}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="73" />
+        <location filename="../messages.py" line="73"/>
         <source>Enter a sale amount greater than zero, for example 12.50.</source>
         <translation>请输入大于零的消费金额，例如 12.50。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="79" />
+        <location filename="../messages.py" line="79"/>
         <source>At least {min} points must be redeemed at once.</source>
         <translation>每次至少兑换 {min} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="85" />
+        <location filename="../messages.py" line="85"/>
         <source>Points may pay at most {percent}% of the sale ({cap}).</source>
         <translation>积分最多抵扣消费金额的 {percent}%（{cap}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="95" />
+        <location filename="../messages.py" line="95"/>
         <source>The member has only {balance} points.</source>
         <translation>该会员只有 {balance} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="102" />
+        <location filename="../messages.py" line="102"/>
         <source>While the till is offline a member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="114" />
-        <source>A manager must approve this: enter a manager's code and PIN.</source>
+        <location filename="../messages.py" line="114"/>
+        <source>A manager must approve this: enter a manager&apos;s code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="116" />
-        <location filename="../messages.py" line="169" />
+        <location filename="../messages.py" line="116"/>
+        <location filename="../messages.py" line="169"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="117" />
+        <location filename="../messages.py" line="117"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="121" />
+        <location filename="../messages.py" line="121"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="128" />
+        <location filename="../messages.py" line="128"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="131" />
+        <location filename="../messages.py" line="131"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="133" />
+        <location filename="../messages.py" line="133"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="135" />
+        <location filename="../messages.py" line="135"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="140" />
+        <location filename="../messages.py" line="140"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="142" />
+        <location filename="../messages.py" line="142"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="144" />
-        <source>Enter the member's name (1 to 100 characters).</source>
+        <location filename="../messages.py" line="144"/>
+        <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="147" />
+        <location filename="../messages.py" line="147"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="150" />
+        <location filename="../messages.py" line="150"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="153" />
+        <location filename="../messages.py" line="153"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="156" />
+        <location filename="../messages.py" line="156"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="159" />
-        <location filename="../messages.py" line="186" />
+        <location filename="../messages.py" line="159"/>
+        <location filename="../messages.py" line="186"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="162" />
+        <location filename="../messages.py" line="162"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="165" />
+        <location filename="../messages.py" line="165"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="171" />
-        <source>This member's account is not active; no points can change.</source>
+        <location filename="../messages.py" line="171"/>
+        <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="173" />
+        <location filename="../messages.py" line="173"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="175" />
+        <location filename="../messages.py" line="175"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="178" />
+        <location filename="../messages.py" line="178"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="180" />
+        <location filename="../messages.py" line="180"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="181" />
+        <location filename="../messages.py" line="181"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="183" />
+        <location filename="../messages.py" line="183"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189" />
+        <location filename="../messages.py" line="189"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="192" />
+        <location filename="../messages.py" line="192"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="195" />
+        <location filename="../messages.py" line="195"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="198" />
+        <location filename="../messages.py" line="198"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="200" />
+        <location filename="../messages.py" line="200"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="202" />
+        <location filename="../messages.py" line="202"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="204" />
+        <location filename="../messages.py" line="204"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="205" />
+        <location filename="../messages.py" line="205"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="218" />
+        <location filename="../messages.py" line="218"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="222" />
+        <location filename="../messages.py" line="222"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -356,37 +357,37 @@
 <context>
     <name>Events</name>
     <message>
-        <location filename="../screens/void.py" line="30" />
+        <location filename="../screens/void.py" line="30"/>
         <source>Earn</source>
         <translation>累积积分</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="31" />
+        <location filename="../screens/void.py" line="31"/>
         <source>Redeem</source>
         <translation>兑换</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="32" />
+        <location filename="../screens/void.py" line="32"/>
         <source>Coupon</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="33" />
+        <location filename="../screens/void.py" line="33"/>
         <source>Adjustment</source>
         <translation>调整</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="34" />
+        <location filename="../screens/void.py" line="34"/>
         <source>Void</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="35" />
+        <location filename="../screens/void.py" line="35"/>
         <source>Enrollment</source>
         <translation>注册</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="36" />
+        <location filename="../screens/void.py" line="36"/>
         <source>Profile change</source>
         <translation>资料修改</translation>
     </message>
@@ -394,19 +395,19 @@
 <context>
     <name>Format</name>
     <message>
-        <location filename="../formatting.py" line="43" />
-        <location filename="../formatting.py" line="48" />
+        <location filename="../formatting.py" line="43"/>
+        <location filename="../formatting.py" line="48"/>
         <source>%1 pts</source>
         <translation>%1 积分</translation>
     </message>
     <message>
-        <location filename="../formatting.py" line="62" />
-        <location filename="../formatting.py" line="69" />
+        <location filename="../formatting.py" line="62"/>
+        <location filename="../formatting.py" line="69"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../formatting.py" line="76" />
+        <location filename="../formatting.py" line="76"/>
         <source>no expiry</source>
         <translation>无期限</translation>
     </message>
@@ -414,42 +415,42 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="169" />
+        <location filename="../main_window.py" line="169"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="171" />
+        <location filename="../main_window.py" line="171"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172" />
+        <location filename="../main_window.py" line="172"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173" />
+        <location filename="../main_window.py" line="173"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="174"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175" />
+        <location filename="../main_window.py" line="175"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="176" />
+        <location filename="../main_window.py" line="176"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198" />
+        <location filename="../main_window.py" line="198"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
@@ -457,12 +458,12 @@
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="84" />
+        <location filename="../screens/void.py" line="84"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="85" />
+        <location filename="../screens/void.py" line="85"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
@@ -470,22 +471,22 @@
 <context>
     <name>MemberCardView</name>
     <message>
-        <location filename="../widgets/member_card.py" line="178" />
+        <location filename="../widgets/member_card.py" line="178"/>
         <source>Print card</source>
         <translation>打印会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="179" />
+        <location filename="../widgets/member_card.py" line="179"/>
         <source>Save as PDF</source>
         <translation>保存为 PDF</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="208" />
+        <location filename="../widgets/member_card.py" line="208"/>
         <source>Save member card</source>
         <translation>保存会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="210" />
+        <location filename="../widgets/member_card.py" line="210"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
@@ -493,62 +494,62 @@
 <context>
     <name>MemberPanel</name>
     <message>
-        <location filename="../widgets/member_panel.py" line="121" />
+        <location filename="../widgets/member_panel.py" line="121"/>
         <source>Scan a member card or search by phone or name.</source>
         <translation>请扫描会员卡，或按手机号、姓名搜索。</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="122" />
+        <location filename="../widgets/member_panel.py" line="122"/>
         <source>Coupons</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="131" />
+        <location filename="../widgets/member_panel.py" line="131"/>
         <source>Phone: %1</source>
         <translation>手机：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="132" />
+        <location filename="../widgets/member_panel.py" line="132"/>
         <source>Member no. %1</source>
         <translation>会员号 %1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="136" />
+        <location filename="../widgets/member_panel.py" line="136"/>
         <source>%1 pending sync (confirmed: %2)</source>
         <translation>%1 待同步（已确认：%2）</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="141" />
+        <location filename="../widgets/member_panel.py" line="141"/>
         <source>all points confirmed by head office</source>
         <translation>所有积分均已由总部确认</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="145" />
+        <location filename="../widgets/member_panel.py" line="145"/>
         <source>%1 — no expiry</source>
         <translation>%1 — 无期限</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="147" />
+        <location filename="../widgets/member_panel.py" line="147"/>
         <source>%1 — expires %2</source>
         <translation>%1 — %2 到期</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="153" />
+        <location filename="../widgets/member_panel.py" line="153"/>
         <source>No coupons</source>
         <translation>没有优惠券</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="157" />
+        <location filename="../widgets/member_panel.py" line="157"/>
         <source>Member</source>
         <translation>会员</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="158" />
+        <location filename="../widgets/member_panel.py" line="158"/>
         <source>Silver</source>
         <translation>银卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="159" />
+        <location filename="../widgets/member_panel.py" line="159"/>
         <source>Gold</source>
         <translation>金卡</translation>
     </message>
@@ -556,52 +557,52 @@
 <context>
     <name>MemberSearch</name>
     <message>
-        <location filename="../screens/member_search.py" line="114" />
+        <location filename="../screens/member_search.py" line="114"/>
         <source>Scan a card, or type phone last 4 digits, a name or a member no.</source>
         <translation>扫描会员卡，或输入手机后四位、姓名或会员号</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="116" />
+        <location filename="../screens/member_search.py" line="116"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="117" />
+        <location filename="../screens/member_search.py" line="117"/>
         <source>Image…</source>
         <translation>图片…</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="118" />
+        <location filename="../screens/member_search.py" line="118"/>
         <source>More results</source>
         <translation>更多结果</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="206" />
+        <location filename="../screens/member_search.py" line="206"/>
         <source>No member found.</source>
         <translation>未找到会员。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="208" />
+        <location filename="../screens/member_search.py" line="208"/>
         <source>Members shown: %1</source>
         <translation>显示会员：%1</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="247" />
+        <location filename="../screens/member_search.py" line="247"/>
         <source>No camera found.</source>
         <translation>未找到摄像头。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="252" />
+        <location filename="../screens/member_search.py" line="252"/>
         <source>Scan from an image</source>
         <translation>从图片扫描</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="252" />
+        <location filename="../screens/member_search.py" line="252"/>
         <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp)</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="266" />
+        <location filename="../screens/member_search.py" line="266"/>
         <source>No barcode or QR code found in this image.</source>
         <translation>图片中没有找到条码或二维码。</translation>
     </message>
@@ -609,17 +610,17 @@
 <context>
     <name>PinPad</name>
     <message>
-        <location filename="../widgets/pin_pad.py" line="52" />
+        <location filename="../widgets/pin_pad.py" line="52"/>
         <source>PIN</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../widgets/pin_pad.py" line="53" />
+        <location filename="../widgets/pin_pad.py" line="53"/>
         <source>Clear</source>
         <translation>清除</translation>
     </message>
     <message>
-        <location filename="../widgets/pin_pad.py" line="54" />
+        <location filename="../widgets/pin_pad.py" line="54"/>
         <source>OK</source>
         <translation>确定</translation>
     </message>
@@ -627,42 +628,42 @@
 <context>
     <name>RejectedScreen</name>
     <message>
-        <location filename="../screens/rejected.py" line="76" />
+        <location filename="../screens/rejected.py" line="76"/>
         <source>Rejected events</source>
         <translation>被拒事件</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78" />
+        <location filename="../screens/rejected.py" line="78"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78" />
+        <location filename="../screens/rejected.py" line="78"/>
         <source>Time</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78" />
+        <location filename="../screens/rejected.py" line="78"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78" />
+        <location filename="../screens/rejected.py" line="78"/>
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78" />
+        <location filename="../screens/rejected.py" line="78"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="123" />
+        <location filename="../screens/rejected.py" line="123"/>
         <source>No rejected events.</source>
         <translation>没有被拒事件。</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="126" />
+        <location filename="../screens/rejected.py" line="126"/>
         <source>Rejected events never count in a balance; head office reconciles them.</source>
         <translation>被拒事件不计入余额；由总部负责对账。</translation>
     </message>
@@ -670,42 +671,42 @@
 <context>
     <name>Rejections</name>
     <message>
-        <location filename="../screens/rejected.py" line="26" />
+        <location filename="../screens/rejected.py" line="26"/>
         <source>Member unknown at head office</source>
         <translation>总部没有该会员</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="27" />
+        <location filename="../screens/rejected.py" line="27"/>
         <source>Invalid member code</source>
         <translation>会员号无效</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="28" />
+        <location filename="../screens/rejected.py" line="28"/>
         <source>Member code already used</source>
         <translation>会员号已被占用</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="31" />
+        <location filename="../screens/rejected.py" line="31"/>
         <source>Points differ from the program rules</source>
         <translation>积分与积分规则不符</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="34" />
+        <location filename="../screens/rejected.py" line="34"/>
         <source>Already voided</source>
         <translation>已被撤销</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="35" />
+        <location filename="../screens/rejected.py" line="35"/>
         <source>Voided event unknown</source>
         <translation>被撤销的事件不存在</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="36" />
+        <location filename="../screens/rejected.py" line="36"/>
         <source>Coupon already used or expired</source>
         <translation>优惠券已使用或已过期</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="39" />
+        <location filename="../screens/rejected.py" line="39"/>
         <source>Same event id sent with different content</source>
         <translation>同一事件编号的内容不一致</translation>
     </message>
@@ -713,108 +714,118 @@
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../screens/reports.py" line="106" />
+        <location filename="../screens/reports.py" line="109"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="107" />
+        <location filename="../screens/reports.py" line="110"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="108" />
+        <location filename="../screens/reports.py" line="111"/>
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="109" />
-        <location filename="../screens/reports.py" line="249" />
+        <location filename="../screens/reports.py" line="112"/>
+        <location filename="../screens/reports.py" line="262"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="110" />
-        <location filename="../screens/reports.py" line="256" />
+        <location filename="../screens/reports.py" line="113"/>
+        <location filename="../screens/reports.py" line="269"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="114" />
-        <location filename="../screens/reports.py" line="206" />
+        <location filename="../screens/reports.py" line="117"/>
+        <location filename="../screens/reports.py" line="219"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="114" />
-        <location filename="../screens/reports.py" line="207" />
+        <location filename="../screens/reports.py" line="117"/>
+        <location filename="../screens/reports.py" line="220"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="114" />
-        <location filename="../screens/reports.py" line="122" />
+        <location filename="../screens/reports.py" line="117"/>
+        <location filename="../screens/reports.py" line="125"/>
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="114" />
+        <location filename="../screens/reports.py" line="117"/>
         <source>Sales</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="116" />
+        <location filename="../screens/reports.py" line="119"/>
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="116" />
-        <location filename="../screens/reports.py" line="205" />
+        <location filename="../screens/reports.py" line="119"/>
+        <location filename="../screens/reports.py" line="218"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="121" />
+        <location filename="../screens/reports.py" line="124"/>
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="123" />
+        <location filename="../screens/reports.py" line="126"/>
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="124" />
+        <location filename="../screens/reports.py" line="127"/>
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125" />
+        <location filename="../screens/reports.py" line="128"/>
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="126" />
+        <location filename="../screens/reports.py" line="129"/>
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="195" />
+        <location filename="../screens/reports.py" line="130"/>
+        <source>Adjustments</source>
+        <translation>积分调整</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="131"/>
+        <source>Points adjusted</source>
+        <translation>调整积分</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="206"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="196" />
+        <location filename="../screens/reports.py" line="207"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="197" />
+        <location filename="../screens/reports.py" line="208"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="198" />
+        <location filename="../screens/reports.py" line="209"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
@@ -822,107 +833,107 @@
 <context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="108" />
+        <location filename="../screens/sale_panel.py" line="110"/>
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="109" />
+        <location filename="../screens/sale_panel.py" line="111"/>
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="110" />
+        <location filename="../screens/sale_panel.py" line="112"/>
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="111" />
+        <location filename="../screens/sale_panel.py" line="113"/>
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="112" />
+        <location filename="../screens/sale_panel.py" line="114"/>
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="114" />
+        <location filename="../screens/sale_panel.py" line="116"/>
         <source>at least %1</source>
         <translation>至少 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="116" />
+        <location filename="../screens/sale_panel.py" line="118"/>
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="117" />
+        <location filename="../screens/sale_panel.py" line="119"/>
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="118" />
+        <location filename="../screens/sale_panel.py" line="120"/>
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="119" />
+        <location filename="../screens/sale_panel.py" line="121"/>
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="165" />
+        <location filename="../screens/sale_panel.py" line="170"/>
         <source>Enter the sale amount to see the points.</source>
         <translation>输入消费金额即可查看可得积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="173" />
+        <location filename="../screens/sale_panel.py" line="178"/>
         <source>%1 earns %2</source>
         <translation>%1 可得 %2</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="227" />
+        <location filename="../screens/sale_panel.py" line="246"/>
         <source>Enter the sale amount to see what can be redeemed.</source>
         <translation>输入消费金额即可查看可兑换积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="230" />
-        <source>the member's balance</source>
+        <location filename="../screens/sale_panel.py" line="249"/>
+        <source>the member&apos;s balance</source>
         <translation>会员积分余额</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="231" />
+        <location filename="../screens/sale_panel.py" line="250"/>
         <source>points pay at most %1% of a sale (%2)</source>
         <translation>积分最多抵扣消费额的 %1%（%2）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="235" />
+        <location filename="../screens/sale_panel.py" line="254"/>
         <source>the offline limit of %1 points per member a day</source>
         <translation>离线时每位会员每天最多 %1 积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="238" />
+        <location filename="../screens/sale_panel.py" line="257"/>
         <source>Up to %1 (%2), limited by %3.</source>
         <translation>最多 %1（%2），限制因素：%3。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="260" />
+        <location filename="../screens/sale_panel.py" line="279"/>
         <source>Enter the points to redeem.</source>
         <translation>请输入要兑换的积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="316" />
+        <location filename="../screens/sale_panel.py" line="335"/>
         <source>Earned %1.</source>
         <translation>已累积 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="318" />
+        <location filename="../screens/sale_panel.py" line="337"/>
         <source>Coupon used: %1 off.</source>
         <translation>已使用优惠券：减 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="323" />
+        <location filename="../screens/sale_panel.py" line="342"/>
         <source>Redeemed %1 = %2 off.</source>
         <translation>已兑换 %1 = 减 %2。</translation>
     </message>
@@ -930,72 +941,72 @@
 <context>
     <name>SettingsScreen</name>
     <message>
-        <location filename="../screens/settings.py" line="83" />
+        <location filename="../screens/settings.py" line="83"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="84" />
+        <location filename="../screens/settings.py" line="84"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="85" />
+        <location filename="../screens/settings.py" line="85"/>
         <source>Sync server</source>
         <translation>同步服务器</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="86" />
+        <location filename="../screens/settings.py" line="86"/>
         <source>Store</source>
         <translation>门店</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="87" />
+        <location filename="../screens/settings.py" line="87"/>
         <source>Terminal</source>
         <translation>终端</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="89" />
+        <location filename="../screens/settings.py" line="89"/>
         <source>Pair with server</source>
         <translation>配对服务器</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="90" />
+        <location filename="../screens/settings.py" line="90"/>
         <source>Pairing code</source>
         <translation>配对码</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="94" />
+        <location filename="../screens/settings.py" line="94"/>
         <source>one-time code from head office</source>
         <translation>总部提供的一次性配对码</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="95" />
+        <location filename="../screens/settings.py" line="95"/>
         <source>Pair</source>
         <translation>配对</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="98" />
+        <location filename="../screens/settings.py" line="98"/>
         <source>not paired</source>
         <translation>未配对</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="99" />
+        <location filename="../screens/settings.py" line="99"/>
         <source>Sync now</source>
         <translation>立即同步</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="101" />
+        <location filename="../screens/settings.py" line="101"/>
         <source>The till keeps working offline and sends its queue when the server is back.</source>
         <translation>收银台可离线工作，服务器恢复后自动发送队列。</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="114" />
+        <location filename="../screens/settings.py" line="114"/>
         <source>Pairing…</source>
         <translation>正在配对…</translation>
     </message>
     <message>
-        <location filename="../screens/settings.py" line="127" />
+        <location filename="../screens/settings.py" line="127"/>
         <source>Paired. The till now syncs with head office.</source>
         <translation>配对成功，收银台现在与总部同步。</translation>
     </message>
@@ -1003,32 +1014,32 @@
 <context>
     <name>SignInScreen</name>
     <message>
-        <location filename="../screens/sign_in.py" line="62" />
+        <location filename="../screens/sign_in.py" line="62"/>
         <source>Till locked</source>
         <translation>收银台已锁定</translation>
     </message>
     <message>
-        <location filename="../screens/sign_in.py" line="62" />
+        <location filename="../screens/sign_in.py" line="62"/>
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../screens/sign_in.py" line="64" />
+        <location filename="../screens/sign_in.py" line="64"/>
         <source>Staff code</source>
         <translation>员工编号</translation>
     </message>
     <message>
-        <location filename="../screens/sign_in.py" line="65" />
+        <location filename="../screens/sign_in.py" line="65"/>
         <source>e.g. C01</source>
         <translation>例如 C01</translation>
     </message>
     <message>
-        <location filename="../screens/sign_in.py" line="94" />
+        <location filename="../screens/sign_in.py" line="94"/>
         <source>Enter your staff code first.</source>
         <translation>请先输入员工编号。</translation>
     </message>
     <message>
-        <location filename="../screens/sign_in.py" line="98" />
+        <location filename="../screens/sign_in.py" line="98"/>
         <source>Checking…</source>
         <translation>正在验证…</translation>
     </message>
@@ -1036,32 +1047,32 @@
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../widgets/status_bar.py" line="68" />
+        <location filename="../widgets/status_bar.py" line="68"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="75" />
+        <location filename="../widgets/status_bar.py" line="75"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="75" />
+        <location filename="../widgets/status_bar.py" line="75"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="78" />
+        <location filename="../widgets/status_bar.py" line="78"/>
         <source>Queued: %1</source>
         <translation>已排队：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="80" />
+        <location filename="../widgets/status_bar.py" line="80"/>
         <source>Last sync: %1</source>
         <translation>上次同步：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="82" />
+        <location filename="../widgets/status_bar.py" line="82"/>
         <source>Rejected: %1</source>
         <translation>被拒：%1</translation>
     </message>
@@ -1069,37 +1080,37 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="152" />
+        <location filename="../screens/void.py" line="152"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="155" />
+        <location filename="../screens/void.py" line="155"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="157" />
+        <location filename="../screens/void.py" line="157"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="158" />
+        <location filename="../screens/void.py" line="158"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="198" />
+        <location filename="../screens/void.py" line="198"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="203" />
+        <location filename="../screens/void.py" line="203"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="206" />
+        <location filename="../screens/void.py" line="206"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>
