@@ -3,9 +3,11 @@ top members, and only a manager may read it."""
 
 from __future__ import annotations
 
+import random
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -138,3 +140,91 @@ def test_only_a_manager_reads_reports_and_the_range_must_make_sense(till: Till) 
         assert err.value.code == "invalid_input"
     empty = till.services.reports.summary(manager, DAY, DAY)
     assert empty.hourly_transactions == (0,) * 24 and empty.transactions == 0
+
+
+def oracle(till: Till, low: date, high: date) -> tuple[int, int, int, int, int, tuple[int, ...]]:
+    """The same figures summed in Python from every event the services list."""
+    events = {e.event_id: e for e in till.services.activity.recent(100_000)}
+    zone = ZoneInfo("America/New_York")
+
+    def stands(event_id: str) -> bool:
+        event = events[event_id]
+        if event.status == "rejected":
+            return False
+        return event.voided_by is None or events[event.voided_by].status == "rejected"
+
+    chosen = [e for e in events.values() if low.isoformat() <= e.business_date <= high.isoformat()]
+    standing = [e for e in chosen if stands(e.event_id)]
+    sales = [
+        e for e in standing if e.type in ("points.earned", "points.redeemed", "coupon.redeemed")
+    ]
+    hours = [0] * 24
+    for event in sales:
+        hours[datetime.fromisoformat(event.occurred_at).astimezone(zone).hour] += 1
+    return (
+        len(sales),
+        sum(e.points_delta for e in standing if e.type == "points.earned"),
+        -sum(e.points_delta for e in standing if e.type == "points.redeemed"),
+        sum(e.amount_cents or 0 for e in standing if e.type == "points.earned"),
+        sum(1 for e in standing if e.type == "event.voided"),
+        tuple(hours),
+    )
+
+
+@pytest.mark.parametrize("rng_seed", [1, 2, 3])
+def test_random_days_match_a_python_oracle_across_dst(tmp_path: Path, rng_seed: int) -> None:
+    till = make_till(tmp_path, members=4)
+    try:
+        till.sync.save_store_settings(
+            StoreSettings(store_code="S001", timezone="America/New_York", closing_time="01:00")
+        )
+        till.clock.now = datetime(2026, 3, 7, 15, 0, tzinfo=UTC)  # DST starts on 8 March
+        rng = random.Random(rng_seed)
+        cashier, manager = till.cashier(), till.manager()
+        done: list[str] = []
+        for step in range(120):
+            member_id = rng.choice(till.seed.members).member_id
+            action = rng.random()
+            try:
+                if action < 0.5:
+                    cents = rng.randrange(100, 50_000)
+                    receipt = till.services.sales.earn(
+                        cashier, member_id, amount_cents=cents, sale_ref=f"E{step}"
+                    )
+                elif action < 0.65:
+                    receipt = till.services.sales.redeem(
+                        cashier,
+                        member_id,
+                        points=100,
+                        sale_amount_cents=10_000,
+                        sale_ref=f"R{step}",
+                    )
+                elif action < 0.75:
+                    receipt = till.services.manager.adjust(
+                        manager, member_id, points=rng.randrange(1, 300), reason="r"
+                    )
+                elif action < 0.9 and done:
+                    receipt = till.services.manager.void(manager, rng.choice(done), reason="v")
+                else:
+                    if done:
+                        reject(till, rng.choice(done))
+                    till.clock.advance(minutes=rng.randrange(1, 600))
+                    continue
+                done.append(receipt.event_id)
+            except DomainError:
+                pass
+            till.clock.advance(minutes=rng.randrange(1, 90))
+        days = [date(2026, 3, 7) + timedelta(days=n) for n in range(8)]
+        for low, high in [(d, d) for d in days] + [(days[0], days[-1])]:
+            report = till.services.reports.summary(manager, low, high)
+            figures = (
+                report.transactions,
+                report.points_earned,
+                report.points_redeemed,
+                report.member_sales_cents,
+                report.voids,
+                report.hourly_transactions,
+            )
+            assert figures == oracle(till, low, high), (low, high)
+    finally:
+        till.replica.close()
