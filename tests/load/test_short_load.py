@@ -1,7 +1,7 @@
 """A short load run with faults, then the full reconciliation (bench/load.py).
 
 20 terminals (2 of them full terminals with a replica and the real sync engine) for
-15 s against a real server, with a worker (or the single-worker server) killed and the
+12 s against a real server, with a worker (or the single-worker server) killed and the
 network cut for some terminals: every event is on the server exactly once, every
 balance equals its ledger, every terminal converges. The database restart of
 `bench/load.py --faults` is left out here (it would disturb other suites).
@@ -35,7 +35,7 @@ def test_short_load_with_faults_loses_and_doubles_nothing(
     config = Config(
         terminals=20,
         real=2,
-        seconds=15.0,
+        seconds=12.0,
         db=db,
         workers=2 if db == "postgres" else 1,
         faults=True,
