@@ -41,7 +41,8 @@ from load_faults import FaultPlan  # noqa: E402
 from load_net import CutProxy, Monitor, scrape_latency, server_side_latency  # noqa: E402
 from load_real import RealTill, use_memory_keyring  # noqa: E402
 from load_setup import Backend, Server  # noqa: E402
-from load_sim import Stats, percentile  # noqa: E402
+from load_sim import latency_summary, merge_stats, percentile  # noqa: E402
+from load_worker import ClientProcess  # noqa: E402
 
 MIX = {"enroll": 0.10, "earn": 0.55, "redeem": 0.20, "void": 0.15}
 
@@ -94,52 +95,6 @@ class Result:
     @property
     def ok(self) -> bool:
         return bool(self.checks.get("ok"))
-
-
-def _latency(samples: list[float]) -> dict[str, float]:
-    return {
-        "n": len(samples),
-        "p50_ms": round(percentile(samples, 0.50), 1),
-        "p95_ms": round(percentile(samples, 0.95), 1),
-        "p99_ms": round(percentile(samples, 0.99), 1),
-        "max_ms": round(max(samples), 1) if samples else float("nan"),
-    }
-
-
-class ClientProcess:
-    """A bench/load_worker.py child driving a share of the simulated terminals."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-
-    @classmethod
-    async def start(cls, setup: dict[str, Any], log: Path) -> ClientProcess:
-        with open(log, "ab") as errors:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, str(BENCH / "load_worker.py"),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=errors, limit=2**31 - 1,
-            )  # fmt: skip
-        child = cls(process)
-        await child.send(json.dumps(setup))
-        return child
-
-    async def send(self, line: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(line.encode() + b"\n")
-        await self.process.stdin.drain()
-
-    async def answer(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        line = await self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("a load client process died (see client.log)")
-        found: dict[str, Any] = json.loads(line)
-        return found
-
-    async def step(self, word: str) -> dict[str, Any]:
-        await self.send(word)
-        return await self.answer()
 
 
 class LoadRun:
@@ -308,15 +263,15 @@ async def _main(config: Config, workdir: Path) -> Result:
         if load.proxy is not None:
             await load.proxy.close()
         load.close()
-    stats = _merge(ran)
-    drained = _merge(load.client_stats)
+    stats = merge_stats(ran)
+    drained = merge_stats(load.client_stats)
     real_ms = [ms for t in load.tills for ms in t.sync_ms]
     result.events = sum(len(s["created"]) for s in load.sims) + sum(
         sum(t.ops.values()) for t in load.tills
     )
     result.events_per_s = round(stats.pushed_events / elapsed, 1) if elapsed else 0.0
-    result.push, result.pull = _latency(stats.push_ms), _latency(stats.pull_ms)
-    result.real_sync = _latency(real_ms)
+    result.push, result.pull = latency_summary(stats.push_ms), latency_summary(stats.pull_ms)
+    result.real_sync = latency_summary(real_ms)
     for name, method, route in (("push", "POST", "/v1/events"), ("pull", "GET", "/v1/changes")):
         seen = server_side_latency(load.metrics_before, load.metrics_after, method, route)
         if seen is not None:
@@ -354,19 +309,6 @@ async def _main(config: Config, workdir: Path) -> Result:
         "problems": report.problems,
     }
     return result
-
-
-def _merge(parts: list[dict[str, Any]]) -> Stats:
-    total = Stats()
-    for part in parts:
-        total.push_ms += part["push_ms"]
-        total.pull_ms += part["pull_ms"]
-        total.errors.update(part["errors"])
-        total.results.update(part["results"])
-        total.ops.update(part["ops"])
-        total.pushed_events += part["pushed_events"]
-        total.pulled_changes += part["pulled_changes"]
-    return total
 
 
 def _asyncio_run(main: Any) -> Result:

@@ -355,3 +355,26 @@ def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+def latency_summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "n": len(samples),
+        "p50_ms": round(percentile(samples, 0.50), 1),
+        "p95_ms": round(percentile(samples, 0.95), 1),
+        "p99_ms": round(percentile(samples, 0.99), 1),
+        "max_ms": round(max(samples), 1) if samples else float("nan"),
+    }
+
+
+def merge_stats(parts: list[dict[str, Any]]) -> Stats:
+    total = Stats()
+    for part in parts:
+        total.push_ms += part["push_ms"]
+        total.pull_ms += part["pull_ms"]
+        total.errors.update(part["errors"])
+        total.results.update(part["results"])
+        total.ops.update(part["ops"])
+        total.pushed_events += part["pushed_events"]
+        total.pulled_changes += part["pulled_changes"]
+    return total

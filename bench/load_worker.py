@@ -121,6 +121,42 @@ class Worker:
         }
 
 
+class ClientProcess:
+    """A bench/load_worker.py child driving a share of the simulated terminals."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, setup: dict[str, Any], log: Path) -> ClientProcess:
+        with open(log, "ab") as errors:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, str(Path(__file__).resolve()),
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=errors, limit=2**31 - 1,
+            )  # fmt: skip
+        child = cls(process)
+        await child.send(json.dumps(setup))
+        return child
+
+    async def send(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line.encode() + b"\n")
+        await self.process.stdin.drain()
+
+    async def answer(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("a load client process died (see client.log)")
+        found: dict[str, Any] = json.loads(line)
+        return found
+
+    async def step(self, word: str) -> dict[str, Any]:
+        await self.send(word)
+        return await self.answer()
+
+
 def _say(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
