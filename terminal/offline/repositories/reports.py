@@ -4,8 +4,8 @@ Which events count ("standing" events): not rejected by the server, and not void
 void that stands itself. A voided event and its void cancel out: the voided event is
 left out of every figure (whatever day it was voided on) and the void adds no points;
 ``voids`` only counts how many voids were made in the range. A void the server rejected
-voids nothing, so its target counts again. The range is read through
-``ix_local_events_business_date`` (business_date, member_id).
+voids nothing, so its target counts again. The range is read from the covering index
+``ix_local_events_report`` alone (migration 0005).
 """
 
 from __future__ import annotations
