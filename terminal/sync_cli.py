@@ -14,6 +14,7 @@ from terminal.cli import arg, subcommand
 from terminal.config import TerminalSettings
 from terminal.offline.db import Replica
 from terminal.offline.sync_engine import LoopState
+from terminal.services.day_close import day_close_for
 from terminal.services.sync import SyncService
 
 
@@ -92,7 +93,8 @@ def _run_forever(service: SyncService, interval: float) -> int:
         line = "online" if state.online else f"offline: {state.message}"
         print(f"sync: {line}", file=sys.stderr, flush=True)
 
-    loop = service.loop(interval=interval, on_state=report)
+    closer = day_close_for(service)
+    loop = service.loop(interval=interval, on_state=report, after_cycle=closer.close_due)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     loop.start()

@@ -121,11 +121,15 @@ class SyncClient:
             )
         return response
 
-    def pull(self, cursor: str | None, limit: int = 1000) -> ChangesResponse:
+    def pull(
+        self, cursor: str | None, limit: int = 1000, *, queue_depth: int | None = None
+    ) -> ChangesResponse:
         params: dict[str, str | int] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
-        return _parse(ChangesResponse, self._request("GET", "/v1/changes", params=params))
+        headers = {} if queue_depth is None else {"X-Queue-Depth": str(queue_depth)}
+        data = self._request("GET", "/v1/changes", params=params, headers=headers)
+        return _parse(ChangesResponse, data)
 
     def day_close(self, request: DayCloseRequest) -> DayCloseResponse:
         data = self._request("POST", "/v1/day-close", json=request.model_dump(mode="json"))

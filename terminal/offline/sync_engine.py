@@ -143,8 +143,13 @@ class SyncEngine:
         """
         cursor = self._port.pull_cursor()
         rebuilt = False
+        # Head office reads the queue depth a terminal reports: after the push, that is
+        # what is still queued (0 when all went through), sent with the first page.
+        depth = self._port.pending_count()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull") as prefetch:
-            pending = prefetch.submit(self._client.pull, cursor, self._pull_limit)
+            pending = prefetch.submit(
+                self._client.pull, cursor, self._pull_limit, queue_depth=depth
+            )
             while True:
                 try:
                     page = pending.result()
@@ -193,7 +198,8 @@ class SyncLoop:
     """Runs the engine in a background thread every ``interval`` seconds.
 
     ``trigger()`` wakes it at once (after a sale). Network errors and 5xx back off
-    with jitter; a revoked token stops the loop with a clear message.
+    with jitter; a revoked token stops the loop with a clear message. ``after_cycle``
+    runs after every successful cycle (the automatic day close).
     """
 
     def __init__(
@@ -203,8 +209,10 @@ class SyncLoop:
         interval: float = 5.0,
         backoff: Backoff | None = None,
         on_state: Callable[[LoopState], None] | None = None,
+        after_cycle: Callable[[], object] | None = None,
     ) -> None:
         self._engine = engine
+        self._after_cycle = after_cycle
         self._interval = interval
         self._backoff = backoff or Backoff()
         self._on_state = on_state or (lambda state: None)
@@ -250,6 +258,11 @@ class SyncLoop:
             return self._backoff.next_delay()
         self._backoff.reset()
         self._on_state(LoopState(online=True, stopped=False, last_report=report))
+        if self._after_cycle is not None:
+            try:
+                self._after_cycle()  # e.g. the automatic day close, while online
+            except Exception:
+                log.exception("after-sync task failed; it runs again after the next sync")
         return self._interval
 
 

@@ -143,10 +143,25 @@ class SyncService:
             except SyncError as exc:
                 raise SyncFailed(str(exc), reason=exc.code) from exc
 
-    def loop(self, *, interval: float = 5.0, on_state: OnState | None = None) -> SyncLoop:
-        """A background loop (the caller starts and stops it) on its own client."""
+    def loop(
+        self,
+        *,
+        interval: float = 5.0,
+        on_state: OnState | None = None,
+        after_cycle: Callable[[], object] | None = None,
+    ) -> SyncLoop:
+        """A background loop (the caller starts and stops it) on its own client.
+
+        ``after_cycle`` runs after each successful cycle: the composition root passes
+        the automatic day close (``DayCloseService.close_due``).
+        """
         self._require_paired()
-        return SyncLoop(self.engine(self.client()), interval=interval, on_state=on_state)
+        return SyncLoop(
+            self.engine(self.client()),
+            interval=interval,
+            on_state=on_state,
+            after_cycle=after_cycle,
+        )
 
     def status(self) -> SyncStatus:
         state = self.store.state()

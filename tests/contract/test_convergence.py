@@ -126,3 +126,32 @@ def test_the_loop_rides_out_a_server_restart(make_till, head_office: HeadOffice)
     finally:
         loop.stop()
     assert len(server_events(head_office, till.sync.status().terminal_id)) == 20
+
+
+def test_head_office_sees_the_queue_drain_to_zero(make_till, head_office: HeadOffice) -> None:
+    from sqlalchemy import text
+
+    till = make_till("Till 1")
+    member_id = till.services.lookup.by_code(a_member(till)).member_id
+    till.point_at(DEAD_URL)
+    for n in range(3):
+        till.services.sales.earn(till.cashier, member_id, amount_cents=1000, sale_ref=f"Q-{n}")
+    with pytest.raises(DomainError):
+        till.sync.sync_once()
+    till.point_at(head_office.server.url)
+    ran: list[int] = []
+    loop = till.sync.loop(interval=0.1, after_cycle=lambda: ran.append(1))
+    loop.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not ran:
+            time.sleep(0.05)
+    finally:
+        loop.stop()
+    assert ran, "the after-sync task (automatic day close) never ran"
+    with head_office.database.read() as session:
+        depth = session.execute(
+            text("SELECT queue_depth FROM terminals WHERE id = :t"),
+            {"t": till.sync.status().terminal_id},
+        ).scalar_one()
+    assert depth == 0
