@@ -196,3 +196,10 @@ def test_json_formatter_includes_the_exception() -> None:
         )
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "failed" and "ValueError: boom" in entry["exception"]
+
+
+def test_every_setting_is_documented() -> None:
+    example = EXAMPLE.read_text(encoding="utf-8")
+    guide = (EXAMPLE.parents[2] / "docs" / "CONFIGURATION.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"{name} =" in example and f"`{name}`" in guide, name

@@ -88,3 +88,11 @@ def test_cli_reads_config_and_prints_version(
     assert exit_.value.code == 0
     assert capsys.readouterr().out.startswith("pos-terminal ")
     assert main(["--config", str(tmp_path / "nope.toml"), "status"]) == 2
+
+
+def test_every_setting_is_documented() -> None:
+    example = EXAMPLE.read_text(encoding="utf-8")
+    guide = (EXAMPLE.parents[1] / "docs" / "CONFIGURATION.md").read_text(encoding="utf-8")
+    for name in TerminalSettings.model_fields:
+        assert f"{name} =" in example or f"[{name}]" in example, name
+        assert f"`{name}" in guide, name
