@@ -80,8 +80,15 @@ class SyncControl:
 
 
 def make_sync_loop(service: SyncService, *, interval: float = 5.0) -> SyncLoop:
-    """The background loop of a paired terminal (``sync_failed`` if it is not paired)."""
-    return service.loop(interval=interval)
+    """The background loop of a paired terminal (``sync_failed`` if it is not paired).
+
+    After each successful cycle it closes every business day whose closing time has
+    passed (the automatic day close; a manager can also close a day by hand).
+    """
+    from terminal.services.day_close import day_close_for
+
+    closer = day_close_for(service)
+    return service.loop(interval=interval, after_cycle=closer.close_due)
 
 
 def make_sync_control(
