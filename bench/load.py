@@ -316,8 +316,9 @@ def _asyncio_run(main: Any) -> Result:
     try:
         import uvloop
     except ImportError:
-        return asyncio.run(main)
-    result: Result = uvloop.run(main)
+        result: Result = asyncio.run(main)
+        return result
+    result = uvloop.run(main)
     return result
 
 

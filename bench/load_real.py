@@ -28,10 +28,10 @@ MANAGER = ("M001", "1234")
 class MemoryKeyring(KeyringBackend):
     """Secrets of the bench's tills, in this process only (never the OS keyring)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.store: dict[tuple[str, str], str] = {}
         self.lock = threading.Lock()
 
@@ -202,7 +202,7 @@ class RealTill:
         return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
     def pending(self) -> int:
-        return self.sync.status().pending
+        return int(self.sync.status().pending)
 
     def close(self) -> None:
         self.replica.close()

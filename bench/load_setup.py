@@ -62,7 +62,8 @@ class Backend:
             admin.add_store(f"L{index:04d}", f"Load store {index}")
 
     def pairing_code(self, store_code: str, name: str) -> str:
-        return TerminalService(self.database, self.settings).add(store_code, name).pairing_code
+        made = TerminalService(self.database, self.settings).add(store_code, name)
+        return str(made.pairing_code)
 
     def close(self) -> None:
         self.database.dispose()
