@@ -182,6 +182,9 @@ class PushResult(_Open):
     member_version: int | None = None
     overdraft: bool | None = None
     detail: str | None = None
+    # Extension: the member's lifetime points right after the event (tier basis), so a
+    # terminal's tier stays right without waiting for the member's next change.
+    member_lifetime_points: int | None = None
 
 
 class PushResponse(_Open):

@@ -274,6 +274,7 @@ class PushService:
                 status=status,
                 member_balance=found.balance,
                 member_version=self._version(found, base),
+                member_lifetime_points=found.lifetime_points,
                 overdraft=found.overdraft or None,
             )
         assert isinstance(found, dict)

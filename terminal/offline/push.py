@@ -32,7 +32,10 @@ def apply_result(session: Session, result: PushResult, now: str) -> str:
             if result.member_version > member.version:
                 member.balance = result.member_balance
                 member.version = result.member_version
-                member.lifetime_points += event.lifetime_delta
+                if result.member_lifetime_points is not None:
+                    member.lifetime_points = result.member_lifetime_points
+                else:  # an older server: fold the event in until the next pull
+                    member.lifetime_points += event.lifetime_delta
         else:
             # No authoritative figure: fold the event in until the next pull says more.
             member.balance += event.points_delta

@@ -155,3 +155,38 @@ def test_head_office_sees_the_queue_drain_to_zero(make_till, head_office: HeadOf
             {"t": till.sync.status().terminal_id},
         ).scalar_one()
     assert depth == 0
+
+
+def test_earns_across_a_tier_boundary_at_two_tills_both_stand(
+    make_till, head_office: HeadOffice
+) -> None:
+    a, b = make_till("Till A"), make_till("Till B")
+    enrolled = a.services.enrollment.enroll(
+        a.cashier, name="Tier 边界", phone="13700002222", consent_marketing=True
+    )
+    member_id, code = enrolled.member.member_id, enrolled.member.member_code
+    a.services.sales.earn(a.cashier, member_id, amount_cents=99_000, sale_ref="T-0")
+    a.sync.sync_once()
+    b.sync.sync_once()
+    for till in (a, b):
+        till.point_at(DEAD_URL)
+    # Both tills still see 990 lifetime points (Member tier, x1) and ring up a sale.
+    assert (
+        a.services.sales.earn(a.cashier, member_id, amount_cents=2_000, sale_ref="T-A").points_delta
+        == 20
+    )
+    assert (
+        b.services.sales.earn(
+            b.cashier, member_id, amount_cents=10_000, sale_ref="T-B"
+        ).points_delta
+        == 100
+    )
+    for till in (a, b):
+        till.point_at(head_office.server.url)
+    first, second = a.sync.sync_once(), b.sync.sync_once()
+    assert (first.accepted, second.accepted, second.rejected) == (1, 1, 0)
+    a.sync.sync_once()
+    for till in (a, b):
+        member = till.services.lookup.by_code(code)
+        assert (member.balance, member.pending_points) == (1_110, 0)
+        assert member.lifetime_points == 1_110 and member.tier == "silver"

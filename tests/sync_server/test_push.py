@@ -218,3 +218,25 @@ def test_long_outage_drains_in_order(client: TestClient, paired: Pairing) -> Non
         assert body["terminal_watermark"] == start + 501
     state, _ = pull_all(client, paired)
     assert state[("member", member)]["data"]["balance"] == 3_000
+
+
+def test_an_earn_at_a_tier_the_till_had_not_heard_of_yet_stands(
+    client: TestClient, paired: Pairing
+) -> None:
+    ev = paired.events
+    member = _enrolled(client, paired)
+    first = push(client, paired, [ev.earn(member, 99_000, 990)])["results"][0]
+    assert (first["status"], first["member_lifetime_points"]) == ("accepted", 990)
+    # Another store's sale lifts the member to Silver (1,000+ lifetime points)...
+    push(client, paired, [ev.earn(member, 2_000, 20)])
+    # ...while a till that still knew 990 points earned at x1: the receipt stands.
+    stale = push(client, paired, [ev.earn(member, 10_000, 100)])["results"][0]
+    assert (stale["status"], stale["member_balance"]) == ("accepted", 1_110)
+    assert stale["member_lifetime_points"] == 1_110
+    # The current tier (x1.25) is of course right too...
+    assert push(client, paired, [ev.earn(member, 10_000, 125)])["results"][0]["status"] == (
+        "accepted"
+    )
+    # ...but a tier the member never reached (Gold, x1.5) is refused.
+    gold = push(client, paired, [ev.earn(member, 10_000, 150)])["results"][0]
+    assert (gold["status"], gold["code"]) == ("rejected", "points_mismatch")
