@@ -21,13 +21,17 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-# System libraries: libzbar0 (QR decoding), CJK fonts, Qt's xcb/EGL runtime.
+# System libraries: libzbar0 (QR decoding), CJK fonts, Qt's xcb/EGL runtime, PulseAudio's
+# client library (QtMultimedia, for the camera), Chromium (the console's browser tests).
+SYSTEM_PACKAGES := libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 libgl1 libfontconfig1 \
+	libdbus-1-3 libpulse0 chromium
+
 system-deps:
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-		dpkg -s libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 chromium >/dev/null 2>&1 || \
-		{ apt-get update -qq && apt-get install -y -qq libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 libgl1 libfontconfig1 libdbus-1-3 chromium >/dev/null; }; \
+		dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }; \
 	else \
-		echo "Install libzbar0 and fonts-noto-cjk with your package manager if they are missing."; \
+		echo "If missing, install with your package manager: $(SYSTEM_PACKAGES)"; \
 	fi
 
 # Sync server on SQLite with demo data, a paired terminal, and its window.
