@@ -11,12 +11,11 @@ from collections import Counter
 from pathlib import Path
 
 import keyring
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 from sqlalchemy import text
 
 from shared.errors import DomainError
 from terminal.config import Argon2Params, TerminalSettings
+from terminal.offline.credentials import ProcessKeyring
 from terminal.offline.db import Replica
 from terminal.services import Services, StaffSession, build_services
 from terminal.services.sync import SyncService
@@ -25,33 +24,9 @@ CASHIER = ("C001", "1111")
 MANAGER = ("M001", "1234")
 
 
-class MemoryKeyring(KeyringBackend):
-    """Secrets of the bench's tills, in this process only (never the OS keyring)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.store: dict[tuple[str, str], str] = {}
-        self.lock = threading.Lock()
-
-    def get_password(self, service: str, username: str) -> str | None:
-        with self.lock:
-            return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        with self.lock:
-            self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        with self.lock:
-            if self.store.pop((service, username), None) is None:
-                raise PasswordDeleteError(username)
-
-
 def use_memory_keyring() -> None:
-    if not isinstance(keyring.get_keyring(), MemoryKeyring):
-        keyring.set_keyring(MemoryKeyring())
+    if not isinstance(keyring.get_keyring(), ProcessKeyring):
+        keyring.set_keyring(ProcessKeyring())
 
 
 class RealTill:

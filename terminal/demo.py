@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import TypeVar
 
 import keyring
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 
 from shared.domain.member_code import qr_payload
 from shared.domain.money import Money
 from shared.errors import DomainError
 from terminal.config import Argon2Params, TerminalSettings
-from terminal.offline.credentials import CredentialStore
+from terminal.offline.credentials import CredentialStore, ProcessKeyring
 from terminal.offline.db import Replica
 from terminal.offline.pins import PinHasher
 from terminal.offline.seed import seed_replica
@@ -27,26 +25,6 @@ from terminal.offline.sync import SyncStore
 from terminal.services import MemberView, Services, build_services
 
 T = TypeVar("T")
-
-
-class _DemoKeyring(KeyringBackend):
-    """Keeps the demo's secrets in memory only."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self._secrets.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
 
 
 def _step(title: str) -> None:
@@ -162,7 +140,7 @@ def run(services: Services, sync: SyncStore) -> None:
 
 
 def main() -> None:
-    keyring.set_keyring(_DemoKeyring())
+    keyring.set_keyring(ProcessKeyring())
     with tempfile.TemporaryDirectory(prefix="pos-demo-") as tmp:
         settings = TerminalSettings(
             data_dir=Path(tmp),

@@ -20,36 +20,15 @@ from pathlib import Path
 
 import httpx
 import keyring
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 
 from terminal.config import TerminalSettings
+from terminal.offline.credentials import ProcessKeyring
 from terminal.offline.db import Replica
 from terminal.services.sync import SyncService
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = Path(os.environ.get("POS_DEMO_DIR") or ROOT / "var" / "demo")
 DEMO_MEMBERS = os.environ.get("POS_DEMO_MEMBERS", "3000")
-
-
-class _ProcessKeyring(KeyringBackend):
-    """Used only when the OS offers no keyring: secrets stay in this process's memory."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self._secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self._secrets.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
 
 
 def _server(*args: str) -> str:
@@ -98,7 +77,7 @@ def _ensure_keyring() -> None:
     backend = keyring.get_keyring()
     if getattr(backend, "priority", 0) <= 0 or "fail" in type(backend).__module__:
         print("No OS keyring is available: the demo keeps its terminal secrets in memory.")
-        keyring.set_keyring(_ProcessKeyring())
+        keyring.set_keyring(ProcessKeyring())
 
 
 def _has_display() -> bool:

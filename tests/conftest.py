@@ -7,30 +7,13 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+
+from terminal.offline.credentials import ProcessKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in this process only; tests use it instead of the OS one."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.store.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
+# Tests never touch the OS keyring: every test gets a fresh in-process one.
+MemoryKeyring = ProcessKeyring
 
 
 @pytest.fixture(autouse=True)

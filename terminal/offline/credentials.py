@@ -6,8 +6,10 @@ The keyring backend is whatever ``keyring`` selects (tests install an in-memory 
 from __future__ import annotations
 
 import binascii
+import threading
 
 import keyring
+from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 from shared.errors import DomainError, ValidationFailed
@@ -56,3 +58,32 @@ class CredentialStore:
                 keyring.delete_password(self.service, name)
             except PasswordDeleteError:
                 pass
+
+
+class ProcessKeyring(KeyringBackend):
+    """A keyring that lives in this process's memory and vanishes with it.
+
+    For the demo on a machine without an OS keyring, screenshots, benchmarks and tests.
+    The product never selects it by itself: a terminal without an OS keyring refuses to
+    store secrets rather than writing them to a file.
+    """
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.store: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        with self._lock:
+            return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        with self._lock:
+            self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        with self._lock:
+            if self.store.pop((service, username), None) is None:
+                raise PasswordDeleteError(username)
