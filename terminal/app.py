@@ -23,6 +23,7 @@ from terminal.services import Services, build_services
 
 if TYPE_CHECKING:  # imported when first used: they bring httpx
     from terminal.offline.sync_engine import SyncLoop
+    from terminal.services.day_close import DayCloseService
     from terminal.services.sync import SyncService
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,12 @@ class SyncControl:
         if loop is not None:
             loop.stop()
 
+    def day_close(self) -> DayCloseService:
+        """The manager's day close on this sync service (built off the GUI thread)."""
+        from terminal.services.day_close import day_close_for
+
+        return day_close_for(self.sync)
+
     def pair(self, server_url: str, pairing_code: str) -> object:
         """Pair (off the GUI thread), then start syncing at once."""
         paired = self.sync.pair(server_url, pairing_code)
@@ -115,6 +122,7 @@ def make_backend(
         services=services,
         sync_now=sync.trigger if sync is not None else (lambda: None),
         pair=sync.pair if sync is not None else None,
+        day_close=sync.day_close if sync is not None else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from shared.domain.program import LoyaltyProgram
 from terminal.services import ReportView, Services, StoreInfo, TopMember
@@ -20,6 +21,9 @@ class Backend:
     services: Services
     sync_now: Callable[[], None] = lambda: None
     pair: Callable[[str, str], object] | None = None  # (server_url, pairing code)
+    # Builds the DayCloseService of the sync service (call it off the GUI thread: it may
+    # import httpx); None when the till has no sync (cannot close a day).
+    day_close: Callable[[], Any] | None = None
 
     def store_info(self) -> StoreInfo:
         return self.services.store.info()

@@ -201,6 +201,12 @@ _MESSAGES: dict[str, Callable[[Params, str], str]] = {
     "terminal_revoked": _simple(
         QT_TRANSLATE_NOOP("Errors", "Head office revoked this till; call head office.")
     ),
+    "day_close_failed": _simple(
+        QT_TRANSLATE_NOOP(
+            "Errors", "Head office cannot be reached, so the day was not closed. Try again later."
+        )
+    ),
+    "invalid_date": _simple(QT_TRANSLATE_NOOP("Errors", "That business day has not begun.")),
     "not_found": _simple(QT_TRANSLATE_NOOP("Errors", "Nothing was found.")),
     "access_denied": _simple(QT_TRANSLATE_NOOP("Errors", "You are not allowed to do this.")),
 }

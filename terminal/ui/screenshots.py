@@ -111,6 +111,7 @@ def _shots(window: MainWindow, till: DemoTill) -> list[tuple[str, Callable[[], N
         ("member_card", card),
         ("void", void),
         ("reports", lambda: window.go("reports")),
+        ("day_close", window.reports.day_close.start),
         ("rejected", lambda: window.go("rejected")),
         ("settings", lambda: window.go("settings")),
     ]

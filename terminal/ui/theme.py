@@ -28,6 +28,7 @@ QLabel[role="big"] { font-size: 28pt; font-weight: 600; }
 QLabel[role="muted"] { color: #57606a; }
 QLabel[role="error"] { color: #b3261e; font-weight: 600; }
 QLabel[role="ok"] { color: #1a7f37; font-weight: 600; }
+QLabel[role="warn"] { color: #9a6700; font-weight: 600; }
 QLabel[role="badge"] { border-radius: 10px; padding: 2px 12px; color: white;
     background: #6e7781; font-weight: 600; }
 QLabel[tier="silver"] { background: #8c959f; }
@@ -35,6 +36,8 @@ QLabel[tier="gold"] { background: #bf8700; }
 QFrame[role="card"] { border: 1px solid #d0d7de; border-radius: 8px; background: white; }
 QCheckBox { spacing: 12px; min-height: 44px; }
 QCheckBox::indicator { width: 28px; height: 28px; }
+QGroupBox#dayClose QLabel, QGroupBox#dayClose QTableWidget,
+    QGroupBox#dayClose QHeaderView { font-size: 13pt; }
 QStatusBar QLabel { font-size: 12pt; }
 QStatusBar QPushButton { font-size: 12pt; min-height: 0; }
 """

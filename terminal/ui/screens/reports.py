@@ -28,6 +28,7 @@ from terminal.ui.base import Retranslating
 from terminal.ui.formatting import format_money, format_points, format_signed_points
 from terminal.ui.messages import error_message
 from terminal.ui.report_export import report_csv
+from terminal.ui.screens.day_close import DayClosePanel
 from terminal.ui.session import TillSession
 from terminal.ui.widgets.hourly_chart import HourlyChart
 
@@ -80,6 +81,7 @@ class ReportsScreen(Retranslating):
         self.top.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.message = QLabel()
         self.message.setProperty("role", "error")
+        self.day_close = DayClosePanel(session)
 
         controls = QHBoxLayout()
         for widget in (self.date_from, self.date_to, self.today_button, self.run_button):
@@ -103,6 +105,7 @@ class ReportsScreen(Retranslating):
         layout.addWidget(self.message)
         layout.addLayout(figures)
         layout.addLayout(lower, 1)
+        layout.addWidget(self.day_close)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -147,6 +150,7 @@ class ReportsScreen(Retranslating):
             return
         low, high = self.range()
         self.message.clear()
+        self.day_close.refresh()
         self.session.runner.submit(
             self.session.services.reports.summary,
             staff,

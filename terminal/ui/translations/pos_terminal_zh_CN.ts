@@ -61,6 +61,94 @@
     </message>
 </context>
 <context>
+    <name>DayClosePanel</name>
+    <message>
+        <location filename="../screens/day_close.py" line="106"/>
+        <source>Close day</source>
+        <translation>日结</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="107"/>
+        <source>Close day…</source>
+        <translation>日结…</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="108"/>
+        <source>Send to head office</source>
+        <translation>发送给总部</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="109"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="110"/>
+        <source>Recently closed days</source>
+        <translation>最近已结营业日</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="111"/>
+        <source>Business day</source>
+        <translation>营业日</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="111"/>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="118"/>
+        <source>Matched</source>
+        <translation>已核对一致</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="119"/>
+        <source>Pending</source>
+        <translation>待核对</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="120"/>
+        <source>Mismatch</source>
+        <translation>不一致</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="133"/>
+        <source>Business day {day}: {events} events (seq {first}–{last}), {earned} points earned, {redeemed} redeemed, sales {amount}.</source>
+        <translation>营业日 {day}：{events} 笔事件（序号 {first}–{last}），获得积分 {earned}，兑换积分 {redeemed}，销售额 {amount}。</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="151"/>
+        <source>Day {day} closed: head office&apos;s figures match.</source>
+        <translation>{day} 已日结：与总部数据一致。</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="155"/>
+        <source>Day {day} is pending: {count} events still on their way (seq {seqs}). Head office will match them once they arrive.</source>
+        <translation>{day} 待核对：仍有 {count} 笔事件在传送中（序号 {seqs}）。事件到达后总部将自动核对。</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="161"/>
+        <source>Day {day} does not match head office&apos;s figures: {reason}. Call head office.</source>
+        <translation>{day} 与总部数据不一致：{reason}。请联系总部。</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="187"/>
+        <source>the totals differ</source>
+        <translation>合计不符</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="214"/>
+        <source>This till is not paired with head office: pair it in Settings (F9) before closing a day.</source>
+        <translation>本收银台尚未与总部配对：请先在设置 (F9) 中配对，再进行日结。</translation>
+    </message>
+    <message>
+        <location filename="../screens/day_close.py" line="279"/>
+        <source>Closing the day with head office…</source>
+        <translation>正在与总部日结…</translation>
+    </message>
+</context>
+<context>
     <name>EnrollScreen</name>
     <message>
         <location filename="../screens/enroll.py" line="126"/>
@@ -334,22 +422,32 @@
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="204"/>
+        <location filename="../messages.py" line="205"/>
+        <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
+        <translation>无法连接总部，日结未完成。请稍后再试。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="209"/>
+        <source>That business day has not begun.</source>
+        <translation>该营业日尚未开始。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="210"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="205"/>
+        <location filename="../messages.py" line="211"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="218"/>
+        <location filename="../messages.py" line="224"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="222"/>
+        <location filename="../messages.py" line="228"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -714,118 +812,118 @@
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../screens/reports.py" line="109"/>
+        <location filename="../screens/reports.py" line="112"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="110"/>
+        <location filename="../screens/reports.py" line="113"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="111"/>
+        <location filename="../screens/reports.py" line="114"/>
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="112"/>
-        <location filename="../screens/reports.py" line="262"/>
+        <location filename="../screens/reports.py" line="115"/>
+        <location filename="../screens/reports.py" line="266"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="113"/>
-        <location filename="../screens/reports.py" line="269"/>
+        <location filename="../screens/reports.py" line="116"/>
+        <location filename="../screens/reports.py" line="273"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="117"/>
-        <location filename="../screens/reports.py" line="219"/>
+        <location filename="../screens/reports.py" line="120"/>
+        <location filename="../screens/reports.py" line="223"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="117"/>
-        <location filename="../screens/reports.py" line="220"/>
+        <location filename="../screens/reports.py" line="120"/>
+        <location filename="../screens/reports.py" line="224"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="117"/>
-        <location filename="../screens/reports.py" line="125"/>
+        <location filename="../screens/reports.py" line="120"/>
+        <location filename="../screens/reports.py" line="128"/>
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="117"/>
+        <location filename="../screens/reports.py" line="120"/>
         <source>Sales</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="119"/>
+        <location filename="../screens/reports.py" line="122"/>
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="119"/>
-        <location filename="../screens/reports.py" line="218"/>
+        <location filename="../screens/reports.py" line="122"/>
+        <location filename="../screens/reports.py" line="222"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="124"/>
+        <location filename="../screens/reports.py" line="127"/>
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="126"/>
+        <location filename="../screens/reports.py" line="129"/>
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="127"/>
+        <location filename="../screens/reports.py" line="130"/>
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="128"/>
+        <location filename="../screens/reports.py" line="131"/>
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="129"/>
+        <location filename="../screens/reports.py" line="132"/>
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="130"/>
+        <location filename="../screens/reports.py" line="133"/>
         <source>Adjustments</source>
         <translation>积分调整</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="131"/>
+        <location filename="../screens/reports.py" line="134"/>
         <source>Points adjusted</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="206"/>
+        <location filename="../screens/reports.py" line="210"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="207"/>
+        <location filename="../screens/reports.py" line="211"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="208"/>
+        <location filename="../screens/reports.py" line="212"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="209"/>
+        <location filename="../screens/reports.py" line="213"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
