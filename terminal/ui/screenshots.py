@@ -15,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import keyring
-from keyring.backend import KeyringBackend
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QWidget
 
@@ -26,26 +25,10 @@ from terminal.app import (
     build_window,
     make_application,
 )
+from terminal.offline.credentials import ProcessKeyring
 from terminal.ui.main_window import MainWindow
 
 SIZE = (1280, 800)
-
-
-class _MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
 
 
 def settle(window: MainWindow, ms: int = 150) -> None:
@@ -118,7 +101,7 @@ def _shots(window: MainWindow, till: DemoTill) -> list[tuple[str, Callable[[], N
 
 
 def render(out_dir: Path, languages: tuple[str, ...] = ("en", "zh_CN")) -> list[Path]:
-    keyring.set_keyring(_MemoryKeyring())
+    keyring.set_keyring(ProcessKeyring())
     make_application([])
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
