@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import binascii
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import keyring
 from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
+from keyring.errors import KeyringError, PasswordDeleteError
 
 from shared.errors import DomainError, ValidationFailed
 
@@ -23,22 +25,45 @@ class NotPaired(DomainError):
     status = 409
 
 
+class KeyringUnavailable(DomainError):
+    code = "keyring_unavailable"
+    status = 503
+
+
+_T = TypeVar("_T")
+
+
+def _keyring(call: Callable[[], _T]) -> _T:
+    """Run a keyring call; no usable OS keyring is a clear error, never a plain file."""
+    try:
+        return call()
+    except PasswordDeleteError:
+        raise
+    except KeyringError as exc:
+        raise KeyringUnavailable(
+            "This computer has no usable keyring for the terminal's secrets "
+            f"({type(exc).__name__}: {exc}). Install or unlock one (e.g. GNOME Keyring or "
+            "KWallet on Linux; Windows and macOS have one built in); secrets are never "
+            "written to a file instead.",
+        ) from exc
+
+
 class CredentialStore:
     def __init__(self, service: str) -> None:
         self.service = service
 
     def token(self) -> str | None:
-        return keyring.get_password(self.service, TOKEN)
+        return _keyring(lambda: keyring.get_password(self.service, TOKEN))
 
     def set_token(self, token: str) -> None:
-        keyring.set_password(self.service, TOKEN, token)
+        _keyring(lambda: keyring.set_password(self.service, TOKEN, token))
 
     def has_phone_hash_key(self) -> bool:
-        return keyring.get_password(self.service, PHONE_HASH_KEY) is not None
+        return _keyring(lambda: keyring.get_password(self.service, PHONE_HASH_KEY)) is not None
 
     def phone_hash_key(self) -> bytes:
         """The HMAC key for phone hashes, or ``terminal_not_paired`` if there is none."""
-        stored = keyring.get_password(self.service, PHONE_HASH_KEY)
+        stored = _keyring(lambda: keyring.get_password(self.service, PHONE_HASH_KEY))
         if stored is None:
             raise NotPaired("Phone look-ups need the store's phone key: pair this terminal first.")
         return bytes.fromhex(stored)
@@ -50,12 +75,12 @@ class CredentialStore:
             raise ValidationFailed("The phone hash key must be hex.", code="invalid_key") from None
         if len(key) < 16:
             raise ValidationFailed("The phone hash key is too short.", code="invalid_key")
-        keyring.set_password(self.service, PHONE_HASH_KEY, hex_key.lower())
+        _keyring(lambda: keyring.set_password(self.service, PHONE_HASH_KEY, hex_key.lower()))
 
     def clear(self) -> None:
         for name in (TOKEN, PHONE_HASH_KEY):
             try:
-                keyring.delete_password(self.service, name)
+                _keyring(lambda: keyring.delete_password(self.service, name))  # noqa: B023
             except PasswordDeleteError:
                 pass
 
