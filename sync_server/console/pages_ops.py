@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from shared.errors import NotFound, ValidationFailed
 from sync_server.console.deps import ConsoleRoute, allowed, checked_form, console, field, render
 from sync_server.services.accounts import Principal
+from sync_server.services.terminals import NewTerminal
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
@@ -24,18 +25,23 @@ def _date(text: str | None, default: date) -> date:
         raise ValidationFailed("Dates are YYYY-MM-DD.", code="invalid_date") from None
 
 
-@router.get("/terminals")
-def terminals(
-    request: Request, who: Annotated[Principal, Depends(allowed("view_terminals"))]
-) -> Response:
+def _terminals_page(request: Request, *, made: NewTerminal | None) -> Response:
+    """The stores and terminals page, with the pairing code just made (if any)."""
     services = console(request)
     return render(
         request,
         "terminals.html",
         stores=services.admin.stores(),
         terminals=services.terminals.list(),
-        made=None,
+        made=made,
     )
+
+
+@router.get("/terminals")
+def terminals(
+    request: Request, who: Annotated[Principal, Depends(allowed("view_terminals"))]
+) -> Response:
+    return _terminals_page(request, made=None)
 
 
 @router.post("/terminals/new")
@@ -46,13 +52,7 @@ async def new_terminal(
     services = console(request)
     made = services.terminals.add(field(form, "store_code"), field(form, "name"))
     services.accounts.audit(who.name, "terminal.add", made.terminal_id, detail=made.name)
-    return render(
-        request,
-        "terminals.html",
-        stores=services.admin.stores(),
-        terminals=services.terminals.list(),
-        made=made,
-    )
+    return _terminals_page(request, made=made)
 
 
 @router.post("/terminals/{terminal_id}/pairing-code")
@@ -65,13 +65,7 @@ async def renew_pairing_code(
     services = console(request)
     made = services.pairing_codes.renew(terminal_id)
     services.accounts.audit(who.name, "terminal.pairing_code", terminal_id, detail=made.name)
-    return render(
-        request,
-        "terminals.html",
-        stores=services.admin.stores(),
-        terminals=services.terminals.list(),
-        made=made,
-    )
+    return _terminals_page(request, made=made)
 
 
 @router.post("/terminals/{terminal_id}/revoke")
