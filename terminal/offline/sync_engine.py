@@ -97,16 +97,16 @@ class SyncEngine:
             if not batch:
                 return
             before = self._port.pending_count()
-            self._push(batch, report)
+            self._push(batch, report, queue_depth=before)
             if self._port.pending_count() >= before:
                 # Nothing settled (the server answered but changed nothing we could
                 # apply): stop here rather than spin; the next cycle tries again.
                 return
 
-    def _push(self, batch: list[dict[str, Any]], report: SyncReport) -> None:
+    def _push(self, batch: list[dict[str, Any]], report: SyncReport, *, queue_depth: int) -> None:
         ids = [str(event["event_id"]) for event in batch]
         try:
-            response = self._client.push(batch, queue_depth=self._port.pending_count())
+            response = self._client.push(batch, queue_depth=queue_depth)
         except BatchRefused as exc:
             if len(batch) == 1:
                 log.error("server refused event %s: %s", ids[0], exc)
@@ -115,8 +115,8 @@ class SyncEngine:
                 report.rejected_codes.append(exc.code)
                 return
             middle = len(batch) // 2
-            self._push(batch[:middle], report)
-            self._push(batch[middle:], report)
+            self._push(batch[:middle], report, queue_depth=queue_depth)
+            self._push(batch[middle:], report, queue_depth=queue_depth)
             return
         except SyncError as exc:
             self._port.record_push_failure(ids, str(exc))
