@@ -26,9 +26,9 @@ from sync_server.db import Database  # noqa: E402
 from sync_server.migrate import migrate  # noqa: E402
 from sync_server.services.seed import SeedService  # noqa: E402
 from terminal.config import TerminalSettings  # noqa: E402
+from terminal.offline.credentials import ProcessKeyring  # noqa: E402
 from terminal.offline.db import Replica  # noqa: E402
 from terminal.services.sync import SyncService  # noqa: E402
-from tests.conftest import MemoryKeyring  # noqa: E402
 from tests.sync_server.helpers import new_terminal  # noqa: E402
 from tests.sync_server.live import ServerProcess  # noqa: E402
 
@@ -38,7 +38,7 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--db", default=None, help="server database URL (default: SQLite)")
     args = parser.parse_args()
-    keyring.set_keyring(MemoryKeyring())
+    keyring.set_keyring(ProcessKeyring())
     with tempfile.TemporaryDirectory(prefix="bootstrap-") as tmp:
         work = Path(tmp)
         url = args.db or f"sqlite:///{work / 'sync.db'}"

@@ -81,11 +81,14 @@ def _ensure_keyring() -> None:
 
 
 def _has_display() -> bool:
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform in ("offscreen", "minimal"):
+        return False  # a window there could never be seen: show the preview instead
     return bool(
-        os.environ.get("DISPLAY")
+        platform
+        or os.environ.get("DISPLAY")
         or os.environ.get("WAYLAND_DISPLAY")
         or sys.platform in ("win32", "darwin")
-        or os.environ.get("QT_QPA_PLATFORM")
     )
 
 
