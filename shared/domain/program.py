@@ -83,6 +83,21 @@ class LoyaltyProgram(BaseModel):
         base = (amount // self.earn_unit_cents) * self.points_per_unit
         return base * tier.multiplier_percent // 100
 
+    def earn_claim_stands(self, amount_cents: int, points: int, lifetime_points: int) -> bool:
+        """Whether a terminal's points for a sale stand, given the lifetime points the
+        member had before it (as the server knows them).
+
+        Right are the points at the member's tier, and also those at any lower tier the
+        member has passed: a till that had not yet heard of another store's earns
+        computed them at the tier it knew, and its receipt is printed. A tier the
+        member never reached is wrong.
+        """
+        return any(
+            points == self.points_for_sale(amount_cents, tier.min_lifetime_points)
+            for tier in self.tiers
+            if tier.min_lifetime_points <= lifetime_points
+        )
+
     # --- redemption -------------------------------------------------------------
 
     def points_value_cents(self, points: int) -> int:

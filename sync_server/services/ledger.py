@@ -218,16 +218,9 @@ class LedgerBatch:
             expected = program.points_for_sale(data.amount_cents, lifetime)
         except ValidationFailed as error:
             raise Rejected("points_mismatch", error.message) from None
-        # A till that had not yet heard of this member's newer tier (another store's
-        # earns between two syncs) computed the points at the tier it knew. The receipt
-        # is printed and the goods are gone, so, as with an offline overdraft, the claim
-        # stands when some tier the member has reached gives exactly those points.
-        reached = {
-            program.points_for_sale(data.amount_cents, tier.min_lifetime_points)
-            for tier in program.tiers
-            if tier.min_lifetime_points <= lifetime
-        }
-        if data.points != expected and data.points not in reached:
+        # A till that had not heard of this member's newer tier yet: the claim stands
+        # (see LoyaltyProgram.earn_claim_stands), as an offline overdraft does.
+        if not program.earn_claim_stands(data.amount_cents, data.points, lifetime):
             raise Rejected(
                 "points_mismatch",
                 f"The program at rule_version {data.rule_version} gives {expected} points, "

@@ -140,3 +140,12 @@ def test_money_is_integer_minor_units() -> None:
         Money(1.5, "CNY")  # type: ignore[arg-type]
     with pytest.raises(ValidationFailed):
         Money(100, "yuan")
+
+
+def test_an_earn_claim_stands_at_the_tier_or_a_tier_passed_never_above() -> None:
+    # 10,000 cents: 100 points at Member (x1), 125 at Silver, 150 at Gold.
+    assert P.earn_claim_stands(10_000, 125, 1_200)  # Silver's own rate
+    assert P.earn_claim_stands(10_000, 100, 1_200)  # a till that still knew Member
+    assert not P.earn_claim_stands(10_000, 150, 1_200)  # Gold was never reached
+    assert not P.earn_claim_stands(10_000, 101, 1_200)  # no tier gives that
+    assert not P.earn_claim_stands(10_000, 125, 999)  # Silver not reached yet
