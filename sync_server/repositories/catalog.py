@@ -19,6 +19,7 @@ from sync_server.models import (
     table_of,
 )
 from sync_server.repositories import bulk
+from sync_server.repositories.changes import Stamp
 
 
 def deployment(session: Session) -> Deployment | None:
@@ -64,9 +65,17 @@ def lock_coupons(session: Session, coupon_ids: Collection[str]) -> dict[str, dic
     return {row["id"]: dict(row) for row in rows}
 
 
-def update_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    columns = ("status", "redeemed_event_id", "version")
+def update_coupons(
+    session: Session, rows: Sequence[dict[str, Any]], *, version: bool = True
+) -> None:
+    """``version=False``: leave ``version`` to ``changes.commit_versions``."""
+    columns = ("status", "redeemed_event_id") + (("version",) if version else ())
     bulk.update_rows(session, table_of(Coupon), "id", columns, rows)
+
+
+def coupon_version_stamp(slots: dict[str, int]) -> Stamp:
+    """Coupons whose ``version`` becomes ``base + slot`` (``changes.commit_versions``)."""
+    return Stamp(table_of(Coupon), slots)
 
 
 def insert_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -2,17 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    CursorResult,
+    Table,
+    Text,
+    bindparam,
+    column,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy import cast as cast_
+from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from sync_server.models import Change, SyncCounter, table_of
+from sync_server.models import Change, SyncCounter, UTCDateTime, table_of
 from sync_server.repositories import bulk
 
 COUNTER_ID = 1
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One change of a transaction; its version will be ``base + slot``."""
+
+    entity: str
+    entity_id: str
+    slot: int
+    op: str
+    data: str | None  # the entity's JSON text, None for a delete
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Rows of ``table`` (by ``id``) whose ``column`` becomes ``base + slot``."""
+
+    table: Table
+    slots: Mapping[str, int]
+    column: str = "version"
 
 
 def allocate_versions(session: Session, count: int) -> int:
@@ -28,6 +64,122 @@ def allocate_versions(session: Session, count: int) -> int:
         .returning(SyncCounter.value)
     ).scalar_one()
     return int(new_value) - count + 1
+
+
+def commit_versions(
+    session: Session,
+    count: int,
+    changes: Sequence[ChangeRow],
+    stamps: Sequence[Stamp],
+    now: datetime,
+) -> int:
+    """Reserve ``count`` versions and write everything that carries one: the change rows
+    and the ``stamps``. Returns the base version (slot 0).
+
+    Call it as the LAST step of a writing transaction, after every other write: the
+    counter row stays locked until commit, so versions become visible in the order they
+    were handed out (PROTOCOL.md). On PostgreSQL this is ONE statement (data-modifying
+    CTEs), so the lock is held for that statement and the commit, never across Python
+    round trips. Each table appears once in it: a row must not be changed by two parts
+    of one statement. On SQLite (writers serialised anyway) it is a few statements.
+    """
+    if bulk.is_postgres(session):
+        return _commit_versions_pg(session, count, changes, stamps, now)
+    base = allocate_versions(session, count)
+    upsert_changes(
+        session,
+        [
+            {
+                "entity": c.entity,
+                "entity_id": c.entity_id,
+                "version": base + c.slot,
+                "op": c.op,
+                "data": c.data,
+                "changed_at": now,
+            }
+            for c in changes
+        ],
+    )
+    for stamp in stamps:
+        rows = [{"id": key, stamp.column: base + slot} for key, slot in stamp.slots.items()]
+        bulk.update_rows(session, stamp.table, "id", [stamp.column], rows)
+    return base
+
+
+def _recordset(name: str, payload: list[dict[str, Any]], **types: Any) -> Any:
+    """``json_to_recordset(:name) AS name(col type, ...)``: a batch as ONE parameter."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    rows = cast_(bindparam(name, value=text, type_=Text), JSON)
+    columns = [column(key, type_) for key, type_ in types.items()]
+    return func.json_to_recordset(rows).table_valued(*columns).render_derived(name, with_types=True)
+
+
+def _commit_versions_pg(
+    session: Session,
+    count: int,
+    changes: Sequence[ChangeRow],
+    stamps: Sequence[Stamp],
+    now: datetime,
+) -> int:
+    """WITH counter AS (UPDATE sync_counter ... RETURNING base), INSERT INTO changes ...
+    ON CONFLICT ..., UPDATE <stamp> SET version = (SELECT base FROM counter) + slot FROM
+    rows ..., SELECT base FROM counter."""
+    counter_table = table_of(SyncCounter)
+    counter = (
+        update(counter_table)
+        .where(counter_table.c.id == COUNTER_ID)
+        .values(value=counter_table.c.value + count)
+        .returning((counter_table.c.value - count + 1).label("base"))
+        .cte("counter")
+    )
+    base = select(counter.c.base).scalar_subquery()  # (SELECT base FROM counter)
+    writes = []
+    if changes:
+        log = table_of(Change)
+        rows = _recordset(
+            "change_rows",
+            [
+                {"entity": c.entity, "id": c.entity_id, "slot": c.slot, "op": c.op, "data": c.data}
+                for c in changes
+            ],
+            entity=Text,
+            id=Text,
+            slot=BigInteger,
+            op=Text,
+            data=Text,
+        )
+        names = ["entity", "entity_id", "version", "op", "data", "changed_at"]
+        source = select(
+            rows.c.entity,
+            rows.c.id,
+            base + rows.c.slot,
+            rows.c.op,
+            rows.c.data,
+            bindparam("changed_at", value=now, type_=UTCDateTime()),
+        ).select_from(rows)
+        upsert = pg_insert(log).from_select(names, source)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[log.c.entity, log.c.entity_id],
+            set_={n: upsert.excluded[n] for n in ("version", "op", "data", "changed_at")},
+        )
+        writes.append(upsert.cte("change_log"))
+    tables = {"changes"}
+    for index, stamp in enumerate(stamps):
+        if not stamp.slots:
+            continue
+        if stamp.table.name in tables:  # a row must not change twice in one statement
+            raise ValueError(f"{stamp.table.name} twice in one statement")
+        tables.add(stamp.table.name)
+        payload = [{"id": key, "slot": slot} for key, slot in stamp.slots.items()]
+        rows = _recordset(f"stamp_{index}", payload, id=Text, slot=BigInteger)
+        writes.append(
+            update(stamp.table)
+            .where(stamp.table.c.id == rows.c.id)
+            .values({stamp.column: base + rows.c.slot})
+            .cte(f"stamp_{index}_rows")
+        )
+    statement = select(counter.c.base).add_cte(*writes)
+    return int(session.execute(statement).scalar_one())
 
 
 def counter_state(session: Session) -> tuple[int, int]:

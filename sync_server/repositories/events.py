@@ -6,11 +6,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import LedgerEvent, Member, PushBatch, table_of
 from sync_server.repositories import bulk
+from sync_server.repositories.changes import Stamp
 
 _E = table_of(LedgerEvent).c
 
@@ -35,14 +36,13 @@ def get_many(session: Session, event_ids: Collection[str]) -> dict[str, dict[str
 
 
 def add_batch(session: Session, batch_id: str, now: datetime) -> None:
+    """A push's batch row; its ``base_version`` is set by ``changes.commit_versions``."""
     session.execute(insert(table_of(PushBatch)).values(id=batch_id, created_at=now))
 
 
-def set_batch_base(session: Session, batch_id: str, base_version: int) -> None:
-    batches = table_of(PushBatch)
-    session.execute(
-        update(batches).where(batches.c.id == batch_id).values(base_version=base_version)
-    )
+def batch_stamp(batch_id: str) -> Stamp:
+    """The batch's ``base_version`` (slot 0): what its events' ``version_slot`` add to."""
+    return Stamp(table_of(PushBatch), {batch_id: 0}, column="base_version")
 
 
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from sync_server.models import Member, table_of
 from sync_server.repositories import bulk
+from sync_server.repositories.changes import Stamp
 
 MEMBER_COLUMNS = tuple(c.key for c in table_of(Member).columns)
 
@@ -64,10 +65,25 @@ _MUTABLE = (
 _BALANCE = ("balance", "lifetime_points", "tier", "version", "updated_at")
 
 
-def update_many(session: Session, rows: Sequence[dict[str, Any]], *, profile: bool = True) -> None:
+def update_many(
+    session: Session,
+    rows: Sequence[dict[str, Any]],
+    *,
+    profile: bool = True,
+    version: bool = True,
+) -> None:
     """Bulk UPDATE by primary key. ``profile=False`` writes only the balance columns,
-    which is all an earn, redeem, adjust, void or expiry changes."""
-    bulk.update_rows(session, table_of(Member), "id", _MUTABLE if profile else _BALANCE, rows)
+    which is all an earn, redeem, adjust, void or expiry changes. ``version=False``
+    leaves ``version`` alone (set later with the others, see ``changes.commit_versions``)."""
+    columns: tuple[str, ...] = _MUTABLE if profile else _BALANCE
+    if not version:
+        columns = tuple(c for c in columns if c != "version")
+    bulk.update_rows(session, table_of(Member), "id", columns, rows)
+
+
+def version_stamp(slots: dict[str, int]) -> Stamp:
+    """Members whose ``version`` becomes ``base + slot`` (``changes.commit_versions``)."""
+    return Stamp(table_of(Member), slots)
 
 
 def max_code_counter(session: Session, prefix: str) -> int:

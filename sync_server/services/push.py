@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,14 +44,36 @@ class _Incoming:
     content_hash: str
 
 
+_Result = tuple[str, "Outcome | dict[str, Any] | None", _Incoming]
+
+
+@dataclass
+class _Done:
+    """A committed push, before its response is built."""
+
+    results: list[_Result]
+    base: int
+    watermark: int
+    missing: list[int]
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class PushService:
-    def __init__(self, database: Database, *, pause_before_commit: float = 0.0) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        pause_before_commit: float = 0.0,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.database = database
-        self.pause_before_commit = pause_before_commit  # fault injection for tests
+        # Fault injection for tests: a pause, or a call, after the last statement and
+        # before the commit (the version counter is held then).
+        self.pause_before_commit = pause_before_commit
+        self.before_commit = before_commit
         self._programs: dict[int, LoyaltyProgram] = {}
 
     def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:
@@ -68,15 +91,25 @@ class PushService:
         for attempt in range(_MAX_ATTEMPTS):
             try:
                 with self.database.write() as session:
-                    response = self._push(session, terminal_id, incoming)
+                    done = self._push(session, terminal_id, incoming)
                     if self.pause_before_commit:
                         time.sleep(self.pause_before_commit)
-                    return response
+                    if self.before_commit is not None:
+                        self.before_commit()
             except (IntegrityError, OperationalError):
                 # A concurrent writer won a race the locks do not cover (two terminals
                 # enrolling one member code at once, a deadlock): retry on fresh data.
                 if attempt == _MAX_ATTEMPTS - 1:
                     raise
+                continue
+            # Built after the commit: nothing of it needs the transaction or its locks.
+            return PushResponseWithGaps(
+                results=[
+                    self._result(kind, found, item, done.base) for kind, found, item in done.results
+                ],
+                terminal_watermark=done.watermark,
+                missing_seqs=done.missing,
+            )
         raise AssertionError("unreachable")
 
     # --- the transaction ----------------------------------------------------------
@@ -88,9 +121,7 @@ class PushService:
                 self._programs[row.rule_version] = LoyaltyProgram.model_validate_json(row.body)
         return self._programs, self._programs[latest]
 
-    def _push(
-        self, session: Session, terminal_id: str, incoming: list[_Incoming]
-    ) -> PushResponseWithGaps:
+    def _push(self, session: Session, terminal_id: str, incoming: list[_Incoming]) -> _Done:
         terminal = terminals_repo.lock(session, terminal_id)
         if terminal is None or terminal.revoked_at is not None:
             raise Unauthorized("This terminal is unknown or revoked.")
@@ -135,7 +166,7 @@ class PushService:
         )
         ledger = LedgerBatch(ctx, members, taken, targets, coupons, changes)
 
-        results: list[tuple[str, Outcome | dict[str, Any] | None, _Incoming]] = []
+        results: list[_Result] = []
         applied: dict[str, tuple[str, Outcome]] = {}
         for item in incoming:
             event_id = str(item.event.event_id)
@@ -153,20 +184,26 @@ class PushService:
             applied[event_id] = (item.content_hash, outcome)
             results.append(("new", outcome, item))
 
-        # Heavy writes first: the ledger rows, their batch, voids, the watermark...
+        # Every write first, versions left as placeholders: the ledger rows, their batch,
+        # voids, the watermark, members and coupons (locked above; nobody sees them
+        # before commit)...
         batch_id = str(uuid.uuid4())
         self._write_ledger(session, ledger, applied, incoming, terminal_id, batch_id, now)
         watermark, missing = self._advance_watermark(session, terminal, fresh)
         terminal.last_seen_at = now
         session.flush()
-        # ...then, LAST, the version counter (locked until commit) and what needs versions.
-        base = changes.write(session, lambda entity, eid: self._data_of(ledger, entity, eid), now)
-        self._write_versioned(session, ledger, batch_id, base)
-        return PushResponseWithGaps(
-            results=[self._result(kind, found, item, base) for kind, found, item in results],
-            terminal_watermark=watermark,
-            missing_seqs=missing,
+        self._write_rows(session, ledger)
+        # ...then, LAST, the version counter (locked until commit) with everything that
+        # carries a version: ONE statement on PostgreSQL (see changes.commit_versions).
+        stamps = [
+            events_repo.batch_stamp(batch_id),
+            members_repo.version_stamp(changes.slots("member", ledger.members)),
+            catalog.coupon_version_stamp(changes.slots("coupon", ledger.dirty_coupons)),
+        ]
+        base = changes.write(
+            session, lambda entity, eid: self._data_of(ledger, entity, eid), now, stamps
         )
+        return _Done(results, base, watermark, missing)
 
     @staticmethod
     def _data_of(ledger: LedgerBatch, entity: str, entity_id: str) -> dict[str, Any]:
@@ -225,29 +262,22 @@ class PushService:
         events_repo.mark_voided(session, ledger.voided)
 
     @staticmethod
-    def _write_versioned(session: Session, ledger: LedgerBatch, batch_id: str, base: int) -> None:
-        """Rows that carry a version: written while the counter row is locked."""
-        if base:
-            events_repo.set_batch_base(session, batch_id, base)
-        for member_id in ledger.members:
-            slot = ledger.changes.latest_slot("member", member_id)
-            if slot is not None:
-                ledger.members[member_id]["version"] = base + slot
+    def _write_rows(session: Session, ledger: LedgerBatch) -> None:
+        """Members and coupons, all but their ``version`` (stamped with the counter)."""
         members_repo.insert_many(session, [ledger.members[m] for m in ledger.new_members])
         profile = ledger.dirty_members & ledger.profile_changed
         balance_only = ledger.dirty_members - ledger.profile_changed
-        members_repo.update_many(session, [ledger.members[m] for m in profile])
-        members_repo.update_many(session, [ledger.members[m] for m in balance_only], profile=False)
-        for coupon_id in ledger.dirty_coupons:
-            slot = ledger.changes.latest_slot("coupon", coupon_id)
-            assert slot is not None
-            ledger.coupons[coupon_id]["version"] = base + slot
+        rows = [ledger.members[m] for m in profile]
+        members_repo.update_many(session, rows, version=False)
+        rows = [ledger.members[m] for m in balance_only]
+        members_repo.update_many(session, rows, profile=False, version=False)
         catalog.update_coupons(
             session,
             [
-                {k: ledger.coupons[c][k] for k in ("id", "status", "redeemed_event_id", "version")}
+                {k: ledger.coupons[c][k] for k in ("id", "status", "redeemed_event_id")}
                 for c in ledger.dirty_coupons
             ],
+            version=False,
         )
 
     def _result(

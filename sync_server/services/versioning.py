@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,24 +34,32 @@ class ChangeBatch:
         found = self._latest.get((entity, entity_id))
         return found[0] if found else None
 
-    def write(self, session: Session, data_of: DataOf, now: datetime) -> int:
-        """Take the version counter (its lock is held until commit) and write the change
-        log rows. Call it as the last step of the transaction. Returns the base version."""
+    def slots(self, entity: str, entity_ids: Iterable[str]) -> dict[str, int]:
+        """The latest slot of each of these entities that has one."""
+        found = {}
+        for entity_id in entity_ids:
+            slot = self.latest_slot(entity, entity_id)
+            if slot is not None:
+                found[entity_id] = slot
+        return found
+
+    def write(
+        self,
+        session: Session,
+        data_of: DataOf,
+        now: datetime,
+        stamps: Sequence[changes_repo.Stamp] = (),
+    ) -> int:
+        """Take the version counter (its lock is held until commit), write the change log
+        rows and set ``base + slot`` into the ``stamps`` (rows already written with a
+        placeholder version). Call it as the LAST step of the transaction: on PostgreSQL
+        it is one statement, so the counter is held for that statement and the commit.
+        Returns the base version (0 when nothing changed)."""
         if not self._count:
             return 0
-        base = changes_repo.allocate_versions(session, self._count)
         rows = []
         for (entity, entity_id), (slot, op) in self._latest.items():
             data = data_of(entity, entity_id) if op == "upsert" else None
-            rows.append(
-                {
-                    "entity": entity,
-                    "entity_id": entity_id,
-                    "version": base + slot,
-                    "op": op,
-                    "data": dumps(data) if data is not None else None,
-                    "changed_at": now,
-                }
-            )
-        changes_repo.upsert_changes(session, rows)
-        return base
+            text = dumps(data) if data is not None else None
+            rows.append(changes_repo.ChangeRow(entity, entity_id, slot, op, text))
+        return changes_repo.commit_versions(session, self._count, rows, stamps, now)
