@@ -1,6 +1,10 @@
 """A new terminal bootstraps its replica from the server: pull AND apply, end to end.
 
     .venv/bin/python bench/bootstrap_bench.py [--members 1000000] [--db URL]
+        [--workdir DIR] [--profile FILE]
+
+--workdir keeps the seeded server database there and reuses it on the next run (seeding a
+million members takes minutes); --profile writes cProfile statistics of the sync cycle.
 
 The server (a real `sync-server serve` process, SQLite unless --db) holds N seeded
 members. A fresh terminal pairs, then runs one real sync cycle (`SyncService.sync_once`:
@@ -11,6 +15,8 @@ page, cursor included). Prints the wall time, members/s and the replica's size.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import shutil
 import sys
 import tempfile
 import time
@@ -37,16 +43,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--db", default=None, help="server database URL (default: SQLite)")
+    parser.add_argument("--workdir", type=Path, help="keep and reuse the seeded server here")
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of the sync cycle")
     args = parser.parse_args()
     keyring.set_keyring(ProcessKeyring())
     with tempfile.TemporaryDirectory(prefix="bootstrap-") as tmp:
-        work = Path(tmp)
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        marker = work / f"seeded-{args.members}"
         url = args.db or f"sqlite:///{work / 'sync.db'}"
         database = Database(url, pool_size=2)
-        migrate(database)
-        started = time.perf_counter()
-        SeedService(database).seed(args.members, store_code="S001", opening_events=False)
-        print(f"seeded {args.members:,} members in {time.perf_counter() - started:.1f} s")
+        if not marker.exists():
+            migrate(database)
+            started = time.perf_counter()
+            SeedService(database).seed(args.members, store_code="S001", opening_events=False)
+            print(f"seeded {args.members:,} members in {time.perf_counter() - started:.1f} s")
+            marker.touch()
+        shutil.rmtree(work / "till", ignore_errors=True)
         settings = Settings(database_url=url, data_dir=work, maintenance_interval_seconds=0)
         _, code = new_terminal(database, settings)
         server = ServerProcess(url, work)
@@ -56,9 +69,15 @@ def main() -> int:
             with Replica(till.replica_path) as replica:
                 sync = SyncService(replica, till)
                 sync.pair(server.url, code, device_name="bench")
+                profiler = cProfile.Profile() if args.profile else None
                 started = time.perf_counter()
+                if profiler:
+                    profiler.enable()
                 report = sync.sync_once()
                 seconds = time.perf_counter() - started
+                if profiler:
+                    profiler.disable()
+                    profiler.dump_stats(args.profile)
                 size = till.replica_path.stat().st_size / 2**20
         finally:
             server.stop()

@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    NotRequired,  # pydantic needs these on 3.11
+)
 from uuid import UUID
 
 from pydantic import (
@@ -25,6 +30,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from typing_extensions import TypedDict
 
 PROTOCOL_VERSION = 1
 MAX_EVENTS_PER_PUSH = 500
@@ -238,6 +244,23 @@ class MemberData(_Open):
     lifetime_points: int
     status: str
     phone_masked: str | None = None  # extension: e.g. 138****5678
+
+
+class MemberFields(TypedDict):
+    """``MemberData`` as a plain dict: the same fields and types, validated without
+    building a model (a terminal bootstrapping a million members validates each once,
+    straight from the JSON). tests/shared/test_protocol.py keeps the two in step."""
+
+    member_id: UUID
+    member_code: str
+    display_name: str
+    phone_last4: str
+    phone_hash: str
+    tier: str
+    balance: int
+    lifetime_points: int
+    status: str
+    phone_masked: NotRequired[str | None]
 
 
 class CouponData(_Open):

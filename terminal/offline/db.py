@@ -24,6 +24,7 @@ from terminal.offline.backup import backup_before_migration
 from terminal.offline.migrate import upgrade_to_head
 
 _BEGIN_OPTION = "replica_begin"
+_SYNC_OPTION = "replica_synchronous"
 
 
 def _on_connect(busy_timeout_ms: int) -> Any:
@@ -44,7 +45,15 @@ def _on_connect(busy_timeout_ms: int) -> Any:
 
 
 def _on_begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    options = conn.get_execution_options()
+    # SQLite takes the safety level only outside a transaction: set it (when it differs
+    # from what this connection has) just before BEGIN.
+    level = options.get(_SYNC_OPTION, "FULL")
+    info = conn.connection.info
+    if info.get(_SYNC_OPTION, "FULL") != level:
+        conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+        info[_SYNC_OPTION] = level
+    mode = options.get(_BEGIN_OPTION, "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -76,6 +85,9 @@ class Replica:
         self.engine = make_engine(self.path, busy_timeout_ms=busy_timeout_ms)
         self.backup: Path | None = None  # the copy taken before migrating, if any
         if migrate:
+            # An interrupted bulk load left indexes to build: the schema is whole again
+            # before anything (a migration included) uses it.
+            self.restore_deferred_indexes()
             # A replica made by an older release is copied before it is migrated.
             self.backup = backup_before_migration(self.engine, self.path, keep=backups_keep)
             upgrade_to_head(self.engine)
@@ -84,11 +96,23 @@ class Replica:
             expire_on_commit=False,
             autoflush=True,
         )
+        self._relaxed_writer = sessionmaker(
+            bind=self.engine.execution_options(
+                **{_BEGIN_OPTION: "IMMEDIATE", _SYNC_OPTION: "NORMAL"}
+            ),
+            expire_on_commit=False,
+            autoflush=True,
+        )
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        with self._writer() as session, session.begin():
+    def write(self, *, durable: bool = True) -> Iterator[Session]:
+        """``durable=False`` commits without waiting for the disk (``synchronous=NORMAL``):
+        only for data the server can send again, such as a pulled page and its cursor. WAL
+        keeps commits in order, so a power cut loses at most the last such commits, never
+        an earlier one, and the next durable commit makes them durable too."""
+        factory = self._writer if durable else self._relaxed_writer
+        with factory() as session, session.begin():
             session.connection()  # BEGIN IMMEDIATE now, not at the first statement
             yield session
 
@@ -99,6 +123,35 @@ class Replica:
                 yield session
             finally:
                 session.rollback()
+
+    def restore_deferred_indexes(self) -> list[str]:
+        """Build the indexes a bulk load dropped (``terminal.offline.pull.defer_indexes``),
+        one transaction each, from the DDL kept with them. Returns their names."""
+        with self.engine.connect() as conn:
+            known = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deferred_indexes'"
+            ).first()
+            names = (
+                []
+                if known is None
+                else list(
+                    conn.exec_driver_sql(
+                        "SELECT name FROM deferred_indexes ORDER BY name"
+                    ).scalars()
+                )
+            )
+            conn.rollback()
+        writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        for name in names:
+            with writer.begin() as conn:
+                ddl = conn.exec_driver_sql(
+                    "SELECT ddl FROM deferred_indexes WHERE name = ?", (name,)
+                ).scalar_one_or_none()
+                if ddl is None:
+                    continue  # another connection built it meanwhile
+                conn.exec_driver_sql(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
+                conn.exec_driver_sql("DELETE FROM deferred_indexes WHERE name = ?", (name,))
+        return names
 
     def close(self) -> None:
         self.engine.dispose()

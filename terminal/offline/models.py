@@ -219,3 +219,13 @@ class DayCloseRecord(Base):
     details_json: Mapped[str | None] = mapped_column(Text)
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[str] = mapped_column(String(40))
+
+
+class DeferredIndex(Base):
+    """A secondary index dropped for a bulk load (a bootstrap) and its DDL, so that it is
+    built again whatever stops the load (``terminal.offline.pull``)."""
+
+    __tablename__ = "deferred_indexes"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    ddl: Mapped[str] = mapped_column(Text)

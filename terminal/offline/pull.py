@@ -1,23 +1,25 @@
 """Applying pulled changes to the replica (only when their version is newer).
 
-Member upserts, the bulk of a bootstrap, go in one ``INSERT ... ON CONFLICT DO UPDATE``
-per page (guarded by the version); everything else goes one change at a time.
+Member and coupon upserts, the bulk of a bootstrap, go in one ``INSERT ... ON CONFLICT
+DO UPDATE`` executemany per page (guarded by the version); everything else goes one
+change at a time.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from shared.domain.phone import mask_last4
 from shared.domain.program import LoyaltyProgram
-from shared.protocol import Change, CouponData, MemberData, StaffData
+from shared.protocol import Change, StaffData
 from terminal.offline.clock import to_text
-from terminal.offline.models import Coupon, LocalEvent, Member, Staff
+from terminal.offline.models import Coupon, DeferredIndex, Member, Staff
+from terminal.offline.pages import CouponUpsert, MemberUpsert, PulledChange
 from terminal.offline.repositories import (
     ProgramRepository,
     StaffRepository,
@@ -25,124 +27,168 @@ from terminal.offline.repositories import (
 )
 
 
-def apply_changes(session: Session, changes: Sequence[Change]) -> int:
+def apply_changes(session: Session, changes: Sequence[PulledChange]) -> int:
     """Apply a page of changes; returns how many were newer than what the replica held.
 
     Member upserts first (coupons refer to members), then coupon upserts, each in bulk;
     then deletes, staff and programs one by one, in the order the server sent them.
     """
-    members = [c for c in changes if c.entity == "member" and c.op == "upsert"]
-    coupons = [c for c in changes if c.entity == "coupon" and c.op == "upsert"]
+    members: list[MemberUpsert] = []
+    coupons: list[CouponUpsert] = []
+    others: list[Change] = []
+    for change in changes:
+        if isinstance(change, Change):
+            others.append(change)
+        elif change["entity"] == "member":
+            members.append(change)
+        else:
+            coupons.append(change)
     applied = _member_upserts(session, members) if members else 0
     applied += _coupon_upserts(session, coupons) if coupons else 0
-    for change in changes:
-        if not (change.entity in ("member", "coupon") and change.op == "upsert"):
-            applied += apply_change(session, change)
+    for other in others:
+        applied += apply_change(session, other)
     session.expire_all()
     return applied
+
+
+# --- bulk loads: secondary indexes built once at the end ----------------------------
+
+# Inserting a million members into the phone, last-4 and name indexes one page at a
+# time touches (and rewrites) a large part of each index per page; building an index
+# once over the finished table is several times cheaper. While a bootstrap runs, those
+# indexes are dropped; their DDL is kept in ``deferred_indexes`` in the same
+# transaction, so that whatever stops the bootstrap (an error, a crash, a power cut),
+# they are rebuilt from exactly that DDL: at the end of the pull, or when the replica
+# is next opened (``Replica.restore_deferred_indexes``). Unique indexes are never dropped.
+_DEFERRABLE = text(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+    "AND tbl_name IN ('members', 'coupons') AND sql IS NOT NULL "
+    "AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
+)
+
+
+def defer_indexes(session: Session) -> list[str]:
+    """Drop the secondary indexes of members and coupons, remembering their DDL."""
+    found = session.execute(_DEFERRABLE).all()
+    for name, sql in found:
+        session.add(DeferredIndex(name=name, ddl=sql))
+        session.execute(text(f'DROP INDEX "{name}"'))
+    session.flush()
+    return [name for name, _ in found]
 
 
 def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
     return [values[start : start + size] for start in range(0, len(values), size)]
 
 
-def _upsert(
-    session: Session, model: type[Member] | type[Coupon], key: str, rows: list[dict[str, Any]]
-) -> int:
-    """INSERT .. ON CONFLICT DO UPDATE, only where the pulled version is newer (Core
-    executemany: no ORM bookkeeping for thousands of rows)."""
-    if not rows:
-        return 0
-    table = cast(Table, model.__table__)
-    connection = session.connection()
-    before = connection.exec_driver_sql("SELECT total_changes()").scalar_one()
-    statement = sqlite_insert(table)
-    fresh = statement.excluded
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c[key]],
-            set_={name: fresh[name] for name in rows[0] if name != key},
-            where=table.c.version < fresh.version,
-        ),
-        rows,
+# The bulk upserts go straight to the DB-API (``executemany`` of tuples on SQLite's own
+# cursor): SQLAlchemy's per-row parameter processing cost more than SQLite's work here.
+_MEMBER_UPSERT = """
+INSERT INTO members (member_id, member_code, display_name, name_key, phone_last4,
+    phone_hash, phone_masked, tier, balance, lifetime_points, status, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (member_id) DO UPDATE SET
+    member_code = excluded.member_code, display_name = excluded.display_name,
+    name_key = excluded.name_key, phone_last4 = excluded.phone_last4,
+    phone_hash = excluded.phone_hash, phone_masked = excluded.phone_masked,
+    tier = excluded.tier, balance = excluded.balance,
+    lifetime_points = excluded.lifetime_points, status = excluded.status,
+    version = excluded.version
+WHERE members.version < excluded.version
+"""
+# A coupon whose member is not (or no longer) here is skipped; a local redemption the
+# server has not acknowledged yet keeps it redeemed.
+_COUPON_UPSERT = """
+INSERT INTO coupons (coupon_id, member_id, title, value_cents, currency, expires_at,
+    status, version)
+SELECT ?1, ?2, ?3, ?4, ?5, ?6,
+    CASE WHEN EXISTS (
+        SELECT 1 FROM local_events AS e WHERE e.coupon_id = ?1
+        AND e.type = 'coupon.redeemed' AND e.voided_by IS NULL AND e.status != 'rejected'
+    ) THEN 'redeemed' ELSE ?7 END,
+    ?8
+WHERE EXISTS (SELECT 1 FROM members AS m WHERE m.member_id = ?2)
+ON CONFLICT (coupon_id) DO UPDATE SET
+    member_id = excluded.member_id, title = excluded.title,
+    value_cents = excluded.value_cents, currency = excluded.currency,
+    expires_at = excluded.expires_at, status = excluded.status, version = excluded.version
+WHERE coupons.version < excluded.version
+"""
+
+
+def _driver(session: Session) -> sqlite3.Connection:
+    connection = session.connection().connection.driver_connection
+    assert isinstance(connection, sqlite3.Connection)
+    return connection
+
+
+def _executemany(session: Session, sql: str, rows: list[tuple[Any, ...]]) -> int:
+    """Rows written (inserted, or updated because the pulled version was newer)."""
+    connection = _driver(session)
+    before = connection.total_changes
+    connection.executemany(sql, rows)
+    return connection.total_changes - before
+
+
+def _member_row(change: MemberUpsert) -> tuple[Any, ...]:
+    data = change["data"]
+    return (
+        change["id"],
+        data["member_code"],
+        data["display_name"],
+        name_key(data["display_name"]),
+        data["phone_last4"],
+        data["phone_hash"],
+        data.get("phone_masked") or mask_last4(data["phone_last4"]),
+        data["tier"],
+        data["balance"],
+        data["lifetime_points"],
+        data["status"],
+        change["version"],
     )
-    return int(connection.exec_driver_sql("SELECT total_changes()").scalar_one() - before)
 
 
-def _member_row(change: Change) -> dict[str, Any]:
-    data = MemberData.model_validate(change.data or {})
-    return {
-        "member_id": change.id,
-        "member_code": data.member_code,
-        "display_name": data.display_name,
-        "name_key": name_key(data.display_name),
-        "phone_last4": data.phone_last4,
-        "phone_hash": data.phone_hash,
-        "phone_masked": data.phone_masked or mask_last4(data.phone_last4),
-        "tier": data.tier,
-        "balance": data.balance,
-        "lifetime_points": data.lifetime_points,
-        "status": data.status,
-        "version": change.version,
-    }
-
-
-def _member_upserts(session: Session, changes: Sequence[Change]) -> int:
+def _member_upserts(session: Session, changes: Sequence[MemberUpsert]) -> int:
     rows = [_member_row(change) for change in changes]
-    by_code = {row["member_code"]: row["member_id"] for row in rows}
-    # The server is the authority on codes: a row here holding a pulled member's code
-    # under another id (a local enrolment the server refused, or a stale row) goes; its
-    # own events stay in the outbox.
-    codes = list(by_code)
+    try:
+        with session.begin_nested():
+            return _executemany(session, _MEMBER_UPSERT, rows)
+    except sqlite3.IntegrityError:
+        # The server is the authority on codes: a row here holding a pulled member's code
+        # under another id (a local enrolment the server refused, or a stale row) goes;
+        # its own events stay in the outbox. Rare, so looked for only when it happens.
+        _drop_code_holders(session, {row[1]: row[0] for row in rows})
+        return _executemany(session, _MEMBER_UPSERT, rows)
+
+
+def _drop_code_holders(session: Session, by_code: dict[str, str]) -> None:
     stale: list[str] = []
-    for start in range(0, len(codes), 500):
-        chunk = codes[start : start + 500]
+    for chunk in _chunks(list(by_code)):
         held = session.execute(
             select(Member.member_id, Member.member_code).where(Member.member_code.in_(chunk))
         ).all()
         stale += [mid for mid, code in held if by_code[code] != mid]
-    if stale:
-        session.execute(delete(Coupon).where(Coupon.member_id.in_(stale)))
-        session.execute(delete(Member).where(Member.member_id.in_(stale)))
-    return _upsert(session, Member, "member_id", rows)
+    for chunk in _chunks(stale):
+        session.execute(delete(Coupon).where(Coupon.member_id.in_(chunk)))
+        session.execute(delete(Member).where(Member.member_id.in_(chunk)))
 
 
-def _coupon_upserts(session: Session, changes: Sequence[Change]) -> int:
-    pulled = [(change, CouponData.model_validate(change.data or {})) for change in changes]
-    member_ids = list({str(data.member_id) for _, data in pulled})
-    present: set[str] = set()
-    for chunk in _chunks(member_ids):
-        present.update(session.scalars(select(Member.member_id).where(Member.member_id.in_(chunk))))
-    # A local redemption the server has not seen yet still stands.
-    redeemed_here: set[str] = set()
-    for chunk in _chunks([change.id for change, _ in pulled]):
-        redeemed_here.update(
-            cid
-            for cid in session.scalars(
-                select(LocalEvent.coupon_id).where(
-                    LocalEvent.coupon_id.in_(chunk),
-                    LocalEvent.type == "coupon.redeemed",
-                    LocalEvent.voided_by.is_(None),
-                    LocalEvent.status != "rejected",
-                )
-            )
-            if cid is not None
-        )
+def _coupon_upserts(session: Session, changes: Sequence[CouponUpsert]) -> int:
     rows = [
-        {
-            "coupon_id": change.id,
-            "member_id": str(data.member_id),
-            "title": data.title,
-            "value_cents": data.value_cents,
-            "currency": data.currency,
-            "expires_at": to_text(data.expires_at) if data.expires_at else None,
-            "status": "redeemed" if change.id in redeemed_here else data.status,
-            "version": change.version,
-        }
-        for change, data in pulled
-        if str(data.member_id) in present  # the member is not (or no longer) here
+        (
+            change["id"],
+            str(data.member_id),
+            data.title,
+            data.value_cents,
+            data.currency,
+            to_text(data.expires_at) if data.expires_at else None,
+            data.status,
+            change["version"],
+        )
+        for change in changes
+        for data in (change["data"],)
     ]
-    return _upsert(session, Coupon, "coupon_id", rows)
+    return _executemany(session, _COUPON_UPSERT, rows)
 
 
 def apply_change(session: Session, change: Change) -> int:

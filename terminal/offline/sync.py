@@ -8,7 +8,7 @@ them to ``apply_changes`` with the new cursor. Every method is one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,8 @@ from terminal.offline.models import (
     Staff,
     StoreSettingsRow,
 )
-from terminal.offline.pull import apply_changes
+from terminal.offline.pages import PulledChange, pulled_changes
+from terminal.offline.pull import apply_changes, defer_indexes
 from terminal.offline.push import apply_result, reject_event
 from terminal.offline.repositories import (
     EventRepository,
@@ -209,12 +210,26 @@ class SyncStore:
     def apply_changes(
         self, changes: Iterable[Change | Mapping[str, Any]], cursor: str | None = None
     ) -> None:
+        """Validate changes given as models or mappings, then ``apply_pulled``."""
+        self.apply_pulled(pulled_changes(changes), cursor)
+
+    def apply_pulled(self, changes: Sequence[PulledChange], cursor: str | None = None) -> None:
         """Apply pulled changes (newer versions only) and, in the same transaction, the cursor."""
-        parsed = [c if isinstance(c, Change) else Change.model_validate(c) for c in changes]
-        with self.replica.write() as session:
-            apply_changes(session, parsed)
+        # Not durable: the page and its cursor commit together, so a power cut can only
+        # lose whole pages, which the next pull fetches again.
+        with self.replica.write(durable=False) as session:
+            apply_changes(session, changes)
             if cursor is not None:
                 TerminalStateRepository(session).get().pull_cursor = cursor
+
+    def begin_bulk_load(self) -> list[str]:
+        """Before pulling a whole chain's members into a replica: drop the secondary
+        indexes of members and coupons (built once at the end, ``end_bulk_load``)."""
+        with self.replica.write() as session:
+            return defer_indexes(session)
+
+    def end_bulk_load(self) -> list[str]:
+        return self.replica.restore_deferred_indexes()
 
     def reset_replica_for_rebuild(self) -> None:
         """Forget pulled members and coupons and the cursor; keep every own event.

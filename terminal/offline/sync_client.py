@@ -19,7 +19,6 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from shared.protocol import (
-    ChangesResponse,
     DayCloseRequest,
     DayCloseResponse,
     Health,
@@ -27,6 +26,7 @@ from shared.protocol import (
     PairResponse,
     PushResponse,
 )
+from terminal.offline.pages import PulledPage
 
 
 class SyncError(Exception):
@@ -60,7 +60,11 @@ _Model = TypeVar("_Model", bound=BaseModel)
 
 
 def _parse(model: type[_Model], data: Any) -> _Model:
+    """Validate an answer: ``bytes`` are the raw JSON body (parsed and validated in one
+    pass by pydantic-core, the fast path for pull pages), anything else decoded JSON."""
     try:
+        if isinstance(data, bytes):
+            return model.model_validate_json(data)
         return model.model_validate(data)
     except ValidationError as exc:
         raise TransientSyncError(
@@ -123,13 +127,24 @@ class SyncClient:
 
     def pull(
         self, cursor: str | None, limit: int = 1000, *, queue_depth: int | None = None
-    ) -> ChangesResponse:
+    ) -> PulledPage:
+        return self.parse_changes(self.pull_body(cursor, limit, queue_depth=queue_depth))
+
+    def pull_body(
+        self, cursor: str | None, limit: int = 1000, *, queue_depth: int | None = None
+    ) -> bytes:
+        """One page of changes as the raw JSON body (see ``parse_changes``)."""
         params: dict[str, str | int] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
         headers = {} if queue_depth is None else {"X-Queue-Depth": str(queue_depth)}
-        data = self._request("GET", "/v1/changes", params=params, headers=headers)
-        return _parse(ChangesResponse, data)
+        body: bytes = self._request("GET", "/v1/changes", params=params, headers=headers, raw=True)
+        return body
+
+    @staticmethod
+    def parse_changes(body: bytes) -> PulledPage:
+        """A page of ``GET /v1/changes`` (``ChangesResponse``), its upserts typed."""
+        return _parse(PulledPage, body)
 
     def day_close(self, request: DayCloseRequest) -> DayCloseResponse:
         data = self._request("POST", "/v1/day-close", json=request.model_dump(mode="json"))
@@ -146,6 +161,7 @@ class SyncClient:
         json: Any = None,
         params: dict[str, str | int] | None = None,
         headers: dict[str, str] | None = None,
+        raw: bool = False,
     ) -> Any:
         all_headers = {"X-Terminal-Version": self._terminal_version, **(headers or {})}
         if auth:
@@ -165,6 +181,8 @@ class SyncClient:
         except httpx.TransportError as exc:
             raise TransientSyncError(f"The sync server cannot be reached ({exc}).") from exc
         if response.status_code < 300:
+            if raw:
+                return response.content
             try:
                 return response.json()
             except ValueError as exc:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from shared.protocol import Change, PushResult
+from shared.protocol import PushResult
+from terminal.offline.pages import PulledChange
 from terminal.offline.sync_client import (
     AuthRevoked,
     BatchRefused,
@@ -46,7 +47,11 @@ class ReplicaSyncPort(Protocol):
 
     def pull_cursor(self) -> str | None: ...
 
-    def apply_changes(self, changes: list[Change], cursor: str) -> None: ...
+    def apply_pulled(self, changes: Sequence[PulledChange], cursor: str) -> None: ...
+
+    def begin_bulk_load(self) -> list[str]: ...
+
+    def end_bulk_load(self) -> list[str]: ...
 
     def reset_replica_for_rebuild(self) -> None: ...
 
@@ -140,33 +145,46 @@ class SyncEngine:
         The next page is fetched in the background while this one is applied (the
         cursor comes with the response, so it need not wait for the replica): a
         bootstrap of a large store costs about the slower of the two, not their sum.
+        The background thread only downloads; pages are parsed here, so that parsing
+        (which holds the GIL) does not stall the replica's writes, which release it.
         """
         cursor = self._port.pull_cursor()
         rebuilt = False
+        bulk = False
         # Head office reads the queue depth a terminal reports: after the push, that is
         # what is still queued (0 when all went through), sent with the first page.
         depth = self._port.pending_count()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull") as prefetch:
-            pending = prefetch.submit(
-                self._client.pull, cursor, self._pull_limit, queue_depth=depth
-            )
-            while True:
-                try:
-                    page = pending.result()
-                except CursorExpired:
-                    if rebuilt:
-                        raise
-                    log.warning("pull cursor expired: rebuilding the replica from the start")
-                    self._port.reset_replica_for_rebuild()
-                    rebuilt = report.rebuilt = True
-                    pending = prefetch.submit(self._client.pull, None, self._pull_limit)
-                    continue
-                if page.more:
-                    pending = prefetch.submit(self._client.pull, page.cursor, self._pull_limit)
-                self._port.apply_changes(page.changes, page.cursor)
-                report.pulled += len(page.changes)
-                if not page.more:
-                    return
+        fetch = self._client.pull_body
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull") as prefetch:
+                pending = prefetch.submit(fetch, cursor, self._pull_limit, queue_depth=depth)
+                first = True
+                while True:
+                    try:
+                        page = self._client.parse_changes(pending.result())
+                    except CursorExpired:
+                        if rebuilt:
+                            raise
+                        log.warning("pull cursor expired: rebuilding the replica from the start")
+                        self._port.reset_replica_for_rebuild()
+                        rebuilt = report.rebuilt = True
+                        cursor, first = None, True
+                        pending = prefetch.submit(fetch, None, self._pull_limit)
+                        continue
+                    if page.more:
+                        pending = prefetch.submit(fetch, page.cursor, self._pull_limit)
+                    if first and cursor is None and page.more and not bulk:
+                        # A whole chain to load (a new terminal, a rebuild): indexes are
+                        # built once at the end instead of page by page.
+                        bulk = bool(self._port.begin_bulk_load())
+                    first = False
+                    self._port.apply_pulled(page.changes, page.cursor)
+                    report.pulled += len(page.changes)
+                    if not page.more:
+                        return
+        finally:
+            if bulk:
+                self._port.end_bulk_load()
 
 
 class Backoff:

@@ -69,12 +69,14 @@ class SyncService:
         *,
         credentials: CredentialStore | None = None,
         version: str = "0",
+        pull_limit: int = 5000,
     ) -> None:
         self.replica = replica
         self.settings = settings
         self.store = SyncStore(replica)
         self.credentials = credentials or CredentialStore(settings.keyring_service)
         self.version = version
+        self.pull_limit = pull_limit  # changes per pull page
 
     # --- pairing --------------------------------------------------------------------
 
@@ -130,7 +132,7 @@ class SyncService:
         return self.client()
 
     def engine(self, client: SyncClient) -> SyncEngine:
-        return SyncEngine(self.store, client)
+        return SyncEngine(self.store, client, pull_limit=self.pull_limit)
 
     def sync_once(self) -> SyncReport:
         """Push everything queued, pull everything new; a clear error if it cannot."""

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import get_type_hints
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
 from shared.errors import ValidationFailed
-from shared.protocol import Event, PushRequest, event_digest
+from shared.protocol import Event, MemberData, MemberFields, PushRequest, event_digest
 
 
 @pytest.mark.parametrize(
@@ -114,3 +115,17 @@ def test_event_digest_is_order_independent() -> None:
     ids = [str(uuid.uuid4()) for _ in range(5)]
     assert event_digest(ids) == event_digest(list(reversed(ids)))
     assert len(event_digest(ids)) == 64
+
+
+def test_member_fields_stay_in_step_with_member_data() -> None:
+    """The terminal validates pulled members as ``MemberFields`` (a dict): the same
+    fields, the same types and the same optional ones as ``MemberData``."""
+    hints = get_type_hints(MemberFields)
+    assert set(hints) == set(MemberData.model_fields)
+    for name, field in MemberData.model_fields.items():
+        assert hints[name] == field.annotation, name
+    schema = TypeAdapter(MemberFields).core_schema
+    while "fields" not in schema:  # through definitions/references to the typed-dict schema
+        schema = schema["schema"]
+    required = {name for name, field in schema["fields"].items() if field["required"]}
+    assert required == {n for n, f in MemberData.model_fields.items() if f.is_required()}

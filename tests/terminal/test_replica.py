@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from terminal.offline.db import Replica
 from terminal.offline.migrate import current_revision, head_revision
 from terminal.offline.models import Base
+from terminal.offline.sync import SyncStore
 from tests.terminal.conftest import Till
 
 
@@ -149,5 +150,41 @@ def test_migrations_keep_child_rows_and_foreign_keys_stay_on(tmp_path: Path) -> 
             conn = session.connection()
             assert conn.exec_driver_sql("SELECT count(*) FROM coupons").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        replica.close()
+
+
+def test_a_bulk_load_killed_midway_gets_its_indexes_back_on_the_next_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "r.sqlite3"
+    replica = Replica(path)
+    dropped = SyncStore(replica).begin_bulk_load()
+    assert {"ix_members_phone_hash", "ix_members_last4_name", "ix_coupons_member_id"} <= set(
+        dropped
+    )
+    with replica.engine.connect() as conn:
+        left = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
+    assert not left & set(dropped)
+    replica.close()  # the process dies here: end_bulk_load never runs
+    reopened = Replica(path)
+    try:
+        with reopened.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            assert conn.exec_driver_sql("SELECT count(*) FROM deferred_indexes").scalar() == 0
+    finally:
+        reopened.close()
+
+
+def test_pulled_pages_commit_without_fsync_and_everything_else_durably(tmp_path: Path) -> None:
+    replica = Replica(tmp_path / "r.sqlite3")
+    try:
+        level = "PRAGMA synchronous"
+        with replica.write(durable=False) as session:
+            assert session.connection().exec_driver_sql(level).scalar() == 1  # NORMAL
+        with replica.write() as session:  # the same pooled connection, a cashier's write
+            assert session.connection().exec_driver_sql(level).scalar() == 2  # FULL
+        with replica.read() as session:
+            assert session.connection().exec_driver_sql(level).scalar() == 2
     finally:
         replica.close()

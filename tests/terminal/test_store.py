@@ -1,5 +1,5 @@
 """StoreService (store facts, program, this terminal's language), the earn preview, and
-opening a replica: the 0005 migration and no Alembic import when it is up to date."""
+opening a replica: the migrations and no Alembic import when it is up to date."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_earn_preview_is_what_earn_awards_across_a_tier_change(till: Till) -> No
 
 def test_the_text_scan_finds_the_same_head_as_alembic() -> None:
     assert scan_head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head_revision() == "0005"
+    assert head_revision() == "0006"
 
 
 def test_an_unreadable_versions_directory_is_not_trusted(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ def test_a_0004_replica_gains_the_language_column(tmp_path: Path) -> None:
     assert not is_up_to_date(engine)
     engine.dispose()
     with Replica(path) as replica:
-        assert current_revision(replica.engine) == "0005" and replica.backup is not None
+        assert current_revision(replica.engine) == head_revision() and replica.backup is not None
         with replica.engine.connect() as conn:
             row = conn.exec_driver_sql("SELECT next_seq, language FROM terminal_state").one()
         assert tuple(row) == (3, None)

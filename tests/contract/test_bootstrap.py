@@ -1,0 +1,128 @@
+"""A new till loads a whole chain's members: the secondary indexes of members and
+coupons are dropped for the load and built once at the end; whatever interrupts the
+load, the replica gets them back, and the till ends up with every member."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from sync_server.models import Member as ServerMember
+from sync_server.services.seed import SeedService
+from terminal.config import Argon2Params, TerminalSettings
+from terminal.offline.db import Replica
+from terminal.offline.models import Member
+from terminal.services.sync import SyncFailed, SyncService
+from tests.contract.conftest import HeadOffice
+
+
+def _indexes(replica: Replica) -> set[str]:
+    with replica.engine.connect() as conn:
+        return set(
+            conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN ('members', 'coupons')"
+            ).scalars()
+        )
+
+
+def _deferred(replica: Replica) -> list[str]:
+    with replica.engine.connect() as conn:
+        return list(conn.exec_driver_sql("SELECT name FROM deferred_indexes").scalars())
+
+
+def _new_till(head_office: HeadOffice, tmp_path: Path) -> tuple[Replica, SyncService]:
+    settings = TerminalSettings(
+        data_dir=tmp_path / "till",
+        keyring_service=f"pos-test-{uuid.uuid4().hex[:8]}",
+        argon2=Argon2Params(time_cost=1, memory_cost_kib=8, parallelism=1),
+    )
+    replica = Replica(settings.replica_path)
+    sync = SyncService(replica, settings, pull_limit=100)  # many pages from few members
+    sync.pair(head_office.server.url, head_office.new_pairing_code("bulk"), device_name="bulk")
+    return replica, sync
+
+
+def _spy_pages(sync: SyncService, replica: Replica, after_page: Any = None) -> list[set[str]]:
+    """Record the indexes present while each page is applied."""
+    seen: list[set[str]] = []
+    apply = sync.store.apply_pulled
+
+    def spy(changes: Sequence[Any], cursor: str | None = None) -> None:
+        seen.append(_indexes(replica))
+        apply(changes, cursor)
+        if after_page is not None:
+            after_page(len(seen))
+
+    sync.store.apply_pulled = spy  # type: ignore[method-assign]
+    return seen
+
+
+def _server_members(head_office: HeadOffice) -> int:
+    with head_office.database.read() as session:
+        return int(session.scalar(select(func.count()).select_from(ServerMember)) or 0)
+
+
+def _till_members(replica: Replica) -> int:
+    with replica.read() as session:
+        return int(session.scalar(select(func.count()).select_from(Member)) or 0)
+
+
+def test_a_bootstrap_builds_the_indexes_once_at_the_end(
+    head_office: HeadOffice, tmp_path: Path
+) -> None:
+    SeedService(head_office.database).seed(600, store_code="S001", rng_seed=11)
+    replica, sync = _new_till(head_office, tmp_path)
+    try:
+        full = _indexes(replica)
+        assert {"ix_members_phone_hash", "ix_members_name_key", "ix_coupons_member_id"} <= full
+        seen = _spy_pages(sync, replica)
+        report = sync.sync_once()
+        assert len(seen) >= 6 and all(not (page & full) for page in seen)  # none while loading
+        assert _indexes(replica) == full and _deferred(replica) == []
+        assert _till_members(replica) == _server_members(head_office) == 640
+        assert report.pulled >= 640
+        with replica.engine.connect() as conn:  # lookups by phone use the rebuilt index
+            plan = " ".join(
+                str(row[-1])
+                for row in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT member_id FROM members WHERE phone_hash = 'x'"
+                )
+            )
+        assert "ix_members_phone_hash" in plan
+        # The next sync starts from a cursor: no bulk load, indexes untouched.
+        seen.clear()
+        sync.sync_once()
+        assert all(page == full for page in seen)
+    finally:
+        replica.close()
+
+
+def test_a_bootstrap_cut_off_midway_still_ends_with_every_index_and_member(
+    head_office: HeadOffice, tmp_path: Path
+) -> None:
+    SeedService(head_office.database).seed(600, store_code="S001", rng_seed=12)
+    replica, sync = _new_till(head_office, tmp_path)
+    try:
+        full = _indexes(replica)
+
+        def cut(pages: int) -> None:
+            if pages == 3:
+                head_office.server.kill()  # the server dies in the middle of the load
+
+        _spy_pages(sync, replica, after_page=cut)
+        with pytest.raises(SyncFailed):
+            sync.sync_once()
+        assert _indexes(replica) == full and _deferred(replica) == []
+        assert 0 < _till_members(replica) < 640
+        head_office.server.start()
+        sync.sync_once()  # carries on from the cursor of the last page applied
+        assert _till_members(replica) == 640
+        assert _indexes(replica) == full
+    finally:
+        replica.close()
