@@ -8,7 +8,7 @@ statement instead of one Bind/Execute per row. SQLite's executemany is already i
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -41,21 +41,37 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def records(
-    table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]
-) -> TableValuedAlias:
+def records(table: Table, columns: Sequence[str]) -> TableValuedAlias:
     """``json_populate_recordset(NULL::<table>, :rows)``: the whole batch as ONE JSON
-    parameter, expanded by PostgreSQL into rows of the table's own type."""
-    payload = json.dumps(
+    parameter (see :func:`payload`), expanded by PostgreSQL into rows of the table's own
+    type."""
+    row_type: Any = literal_column("NULL::" + table.name)
+    batch = cast(bindparam("rows", type_=Text), JSON)
+    return func.json_populate_recordset(row_type, batch).table_valued(
+        *[c.key for c in table.columns]
+    )
+
+
+def payload(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """The ``rows`` parameter of a statement built on :func:`records`."""
+    text = json.dumps(
         [{name: _json_value(row.get(name)) for name in columns} for row in rows],
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    row_type: Any = literal_column("NULL::" + table.name)
-    batch = cast(bindparam("rows", value=payload, type_=Text), JSON)
-    return func.json_populate_recordset(row_type, batch).table_valued(
-        *[c.key for c in table.columns]
-    )
+    return {"rows": text}
+
+
+# Statements are built once per (kind, table, columns): building one costs more Python
+# time than PostgreSQL takes to run it for a small batch.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = build()
+    return found
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -65,10 +81,12 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         session.execute(insert(table), list(rows))
         return
     columns = [c.key for c in table.columns]
-    source = records(table, columns, rows)
-    session.execute(
-        insert(table).from_select(columns, select(*[source.c[name] for name in columns]))
-    )
+
+    def build() -> Any:
+        source = records(table, columns)
+        return insert(table).from_select(columns, select(*[source.c[name] for name in columns]))
+
+    session.execute(_statement(("insert", table), build), payload(columns, rows))
 
 
 def update_rows(
@@ -88,12 +106,17 @@ def update_rows(
             [{"_k_" + key: row[key], **{"_v_" + n: row[n] for n in columns}} for row in rows],
         )
         return
-    source = records(table, [key, *columns], rows)
-    session.execute(
-        update(table)
-        .where(table.c[key] == source.c[key])
-        .values({name: source.c[name] for name in columns})
-    )
+
+    def build() -> Any:
+        source = records(table, [key, *columns])
+        return (
+            update(table)
+            .where(table.c[key] == source.c[key])
+            .values({name: source.c[name] for name in columns})
+        )
+
+    statement = _statement(("update", table, key, tuple(columns)), build)
+    session.execute(statement, payload([key, *columns], rows))
 
 
 def upsert_rows(
@@ -107,13 +130,17 @@ def upsert_rows(
         return
     columns = [c.key for c in table.columns]
     if is_postgres(session):
-        source = records(table, columns, rows)
-        pg = pg_insert(table).from_select(columns, select(*[source.c[n] for n in columns]))
-        statement = pg.on_conflict_do_update(
-            index_elements=[table.c[k] for k in keys],
-            set_={n: pg.excluded[n] for n in columns if n not in keys},
-        )
-        session.execute(statement)
+
+        def build() -> Any:
+            source = records(table, columns)
+            pg = pg_insert(table).from_select(columns, select(*[source.c[n] for n in columns]))
+            return pg.on_conflict_do_update(
+                index_elements=[table.c[k] for k in keys],
+                set_={n: pg.excluded[n] for n in columns if n not in keys},
+            )
+
+        statement = _statement(("upsert", table, tuple(keys)), build)
+        session.execute(statement, payload(columns, rows))
         return
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 

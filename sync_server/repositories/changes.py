@@ -106,25 +106,31 @@ def commit_versions(
     return base
 
 
-def _recordset(name: str, payload: list[dict[str, Any]], **types: Any) -> Any:
+def _json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def _recordset(name: str, **types: Any) -> Any:
     """``json_to_recordset(:name) AS name(col type, ...)``: a batch as ONE parameter."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    rows = cast_(bindparam(name, value=text, type_=Text), JSON)
+    rows = cast_(bindparam(name, type_=Text), JSON)
     columns = [column(key, type_) for key, type_ in types.items()]
     return func.json_to_recordset(rows).table_valued(*columns).render_derived(name, with_types=True)
 
 
-def _commit_versions_pg(
-    session: Session,
-    count: int,
-    changes: Sequence[ChangeRow],
-    stamps: Sequence[Stamp],
-    now: datetime,
-) -> int:
+# The statement of each shape (change rows or not, which stamps) is built once: building
+# it costs more Python time than PostgreSQL takes to run it.
+_Shape = tuple[bool, tuple[tuple[Table, str], ...]]
+_STATEMENTS: dict[_Shape, Any] = {}
+
+
+def _versions_statement(shape: _Shape) -> Any:
     """WITH counter AS (UPDATE sync_counter ... RETURNING base), INSERT INTO changes ...
     ON CONFLICT ..., UPDATE <stamp> SET version = (SELECT base FROM counter) + slot FROM
-    rows ..., SELECT base FROM counter."""
+    rows ..., SELECT base FROM counter. Parameters: count, changed_at, change_rows and
+    stamp_<i> (JSON arrays)."""
+    with_changes, stamped = shape
     counter_table = table_of(SyncCounter)
+    count = bindparam("count", type_=BigInteger)
     counter = (
         update(counter_table)
         .where(counter_table.c.id == COUNTER_ID)
@@ -134,20 +140,9 @@ def _commit_versions_pg(
     )
     base = select(counter.c.base).scalar_subquery()  # (SELECT base FROM counter)
     writes = []
-    if changes:
+    if with_changes:
         log = table_of(Change)
-        rows = _recordset(
-            "change_rows",
-            [
-                {"entity": c.entity, "id": c.entity_id, "slot": c.slot, "op": c.op, "data": c.data}
-                for c in changes
-            ],
-            entity=Text,
-            id=Text,
-            slot=BigInteger,
-            op=Text,
-            data=Text,
-        )
+        rows = _recordset("change_rows", entity=Text, id=Text, slot=BigInteger, op=Text, data=Text)
         names = ["entity", "entity_id", "version", "op", "data", "changed_at"]
         source = select(
             rows.c.entity,
@@ -155,7 +150,7 @@ def _commit_versions_pg(
             base + rows.c.slot,
             rows.c.op,
             rows.c.data,
-            bindparam("changed_at", value=now, type_=UTCDateTime()),
+            bindparam("changed_at", type_=UTCDateTime()),
         ).select_from(rows)
         upsert = pg_insert(log).from_select(names, source)
         upsert = upsert.on_conflict_do_update(
@@ -163,23 +158,46 @@ def _commit_versions_pg(
             set_={n: upsert.excluded[n] for n in ("version", "op", "data", "changed_at")},
         )
         writes.append(upsert.cte("change_log"))
-    tables = {"changes"}
-    for index, stamp in enumerate(stamps):
-        if not stamp.slots:
-            continue
-        if stamp.table.name in tables:  # a row must not change twice in one statement
-            raise ValueError(f"{stamp.table.name} twice in one statement")
-        tables.add(stamp.table.name)
-        payload = [{"id": key, "slot": slot} for key, slot in stamp.slots.items()]
-        rows = _recordset(f"stamp_{index}", payload, id=Text, slot=BigInteger)
+    for index, (table, name) in enumerate(stamped):
+        rows = _recordset(f"stamp_{index}", id=Text, slot=BigInteger)
         writes.append(
-            update(stamp.table)
-            .where(stamp.table.c.id == rows.c.id)
-            .values({stamp.column: base + rows.c.slot})
+            update(table)
+            .where(table.c.id == rows.c.id)
+            .values({name: base + rows.c.slot})
             .cte(f"stamp_{index}_rows")
         )
-    statement = select(counter.c.base).add_cte(*writes)
-    return int(session.execute(statement).scalar_one())
+    return select(counter.c.base).add_cte(*writes)
+
+
+def _commit_versions_pg(
+    session: Session,
+    count: int,
+    changes: Sequence[ChangeRow],
+    stamps: Sequence[Stamp],
+    now: datetime,
+) -> int:
+    stamps = [stamp for stamp in stamps if stamp.slots]
+    tables = [Change.__tablename__] + [stamp.table.name for stamp in stamps]
+    if len(set(tables)) != len(tables):  # a row must not change twice in one statement
+        raise ValueError(f"a table twice in one statement: {tables}")
+    shape: _Shape = (bool(changes), tuple((stamp.table, stamp.column) for stamp in stamps))
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        statement = _STATEMENTS[shape] = _versions_statement(shape)
+    params: dict[str, Any] = {"count": count}
+    if changes:
+        params["changed_at"] = now
+        params["change_rows"] = _json(
+            [
+                {"entity": c.entity, "id": c.entity_id, "slot": c.slot, "op": c.op, "data": c.data}
+                for c in changes
+            ]
+        )
+    for index, stamp in enumerate(stamps):
+        params[f"stamp_{index}"] = _json(
+            [{"id": key, "slot": slot} for key, slot in stamp.slots.items()]
+        )
+    return int(session.execute(statement, params).scalar_one())
 
 
 def counter_state(session: Session) -> tuple[int, int]:
