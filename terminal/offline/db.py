@@ -24,7 +24,12 @@ from terminal.offline.backup import backup_before_migration
 from terminal.offline.migrate import upgrade_to_head
 
 _BEGIN_OPTION = "replica_begin"
-_SYNC_OPTION = "replica_synchronous"
+_PRAGMA_OPTION = "replica_pragmas"
+# Per-connection settings every transaction starts with unless it asks otherwise.
+_DURABLE = (("synchronous", "FULL"), ("wal_autocheckpoint", "1000"))
+# Pulled pages: no fsync per commit, and a WAL of up to 64 MiB before a checkpoint (an
+# index page rewritten by several pages of a bootstrap is copied to the file once).
+_RELAXED = (("synchronous", "NORMAL"), ("wal_autocheckpoint", "16384"))
 
 
 def _on_connect(busy_timeout_ms: int) -> Any:
@@ -46,13 +51,13 @@ def _on_connect(busy_timeout_ms: int) -> Any:
 
 def _on_begin(conn: Connection) -> None:
     options = conn.get_execution_options()
-    # SQLite takes the safety level only outside a transaction: set it (when it differs
+    # SQLite takes the safety level only outside a transaction: set it (where it differs
     # from what this connection has) just before BEGIN.
-    level = options.get(_SYNC_OPTION, "FULL")
     info = conn.connection.info
-    if info.get(_SYNC_OPTION, "FULL") != level:
-        conn.exec_driver_sql(f"PRAGMA synchronous={level}")
-        info[_SYNC_OPTION] = level
+    for name, value in options.get(_PRAGMA_OPTION, _DURABLE):
+        if info.get(name, dict(_DURABLE)[name]) != value:
+            conn.exec_driver_sql(f"PRAGMA {name}={value}")
+            info[name] = value
     mode = options.get(_BEGIN_OPTION, "DEFERRED")
     conn.exec_driver_sql(f"BEGIN {mode}")
 
@@ -98,7 +103,7 @@ class Replica:
         )
         self._relaxed_writer = sessionmaker(
             bind=self.engine.execution_options(
-                **{_BEGIN_OPTION: "IMMEDIATE", _SYNC_OPTION: "NORMAL"}
+                **{_BEGIN_OPTION: "IMMEDIATE", _PRAGMA_OPTION: _RELAXED}
             ),
             expire_on_commit=False,
             autoflush=True,
@@ -107,10 +112,11 @@ class Replica:
 
     @contextmanager
     def write(self, *, durable: bool = True) -> Iterator[Session]:
-        """``durable=False`` commits without waiting for the disk (``synchronous=NORMAL``):
-        only for data the server can send again, such as a pulled page and its cursor. WAL
-        keeps commits in order, so a power cut loses at most the last such commits, never
-        an earlier one, and the next durable commit makes them durable too."""
+        """``durable=False`` commits without waiting for the disk (``synchronous=NORMAL``,
+        checkpoints less often): only for data the server can send again, such as a
+        pulled page and its cursor. WAL keeps commits in order, so a power cut loses at
+        most the last such commits, never an earlier one, and the next durable commit
+        makes them durable too."""
         factory = self._writer if durable else self._relaxed_writer
         with factory() as session, session.begin():
             session.connection()  # BEGIN IMMEDIATE now, not at the first statement
@@ -151,6 +157,14 @@ class Replica:
                     continue  # another connection built it meanwhile
                 conn.exec_driver_sql(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
                 conn.exec_driver_sql("DELETE FROM deferred_indexes WHERE name = ?", (name,))
+        if names:  # fold the bulk load's WAL into the file and give the disk space back
+            raw = self.engine.raw_connection()  # outside any transaction
+            try:
+                driver = raw.driver_connection
+                assert driver is not None
+                driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
         return names
 
     def close(self) -> None:
