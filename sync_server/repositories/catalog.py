@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,6 +47,26 @@ def latest_program_version(session: Session) -> int:
     return int(
         session.execute(select(func.coalesce(func.max(Program.rule_version), 0))).scalar_one()
     )
+
+
+@dataclass(frozen=True)
+class PushContext:
+    phone_region: str
+    phone_hash_key: str
+    latest_program: int
+
+
+def push_context(session: Session, store_code: str) -> PushContext | None:
+    """What a push needs besides its rows, in one query: the store's phone region, the
+    deployment's phone hash key and the latest program version."""
+    stores, deployments = table_of(Store), table_of(Deployment)
+    latest = select(func.coalesce(func.max(Program.rule_version), 0)).scalar_subquery()
+    row = session.execute(
+        select(stores.c.phone_region, deployments.c.phone_hash_key, latest)
+        .select_from(stores.join(deployments, deployments.c.id == 1))
+        .where(stores.c.code == store_code)
+    ).first()
+    return PushContext(row[0], row[1], int(row[2])) if row is not None else None
 
 
 def get_program(session: Session, rule_version: int) -> Program | None:

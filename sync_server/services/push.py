@@ -114,8 +114,9 @@ class PushService:
 
     # --- the transaction ----------------------------------------------------------
 
-    def _load_programs(self, session: Session) -> tuple[dict[int, LoyaltyProgram], LoyaltyProgram]:
-        latest = catalog.latest_program_version(session)
+    def _load_programs(
+        self, session: Session, latest: int
+    ) -> tuple[dict[int, LoyaltyProgram], LoyaltyProgram]:
         if latest not in self._programs:
             for row in catalog.programs(session):
                 self._programs[row.rule_version] = LoyaltyProgram.model_validate_json(row.body)
@@ -125,11 +126,10 @@ class PushService:
         terminal = terminals_repo.lock(session, terminal_id)
         if terminal is None or terminal.revoked_at is not None:
             raise Unauthorized("This terminal is unknown or revoked.")
-        store = catalog.get_store(session, terminal.store_code)
-        deployment = catalog.deployment(session)
-        assert store is not None and deployment is not None
+        found = catalog.push_context(session, terminal.store_code)
+        assert found is not None
         now = utcnow()
-        programs, current = self._load_programs(session)
+        programs, current = self._load_programs(session, found.latest_program)
 
         ids = [str(item.event.event_id) for item in incoming]
         known = events_repo.get_many(session, ids)
@@ -159,9 +159,9 @@ class PushService:
         ctx = Context(
             programs=programs,
             current_program=current,
-            phone_key=bytes.fromhex(deployment.phone_hash_key),
-            phone_region=store.phone_region,
-            store_code=store.code,
+            phone_key=bytes.fromhex(found.phone_hash_key),
+            phone_region=found.phone_region,
+            store_code=terminal.store_code,
             now=now,
         )
         ledger = LedgerBatch(ctx, members, taken, targets, coupons, changes)
@@ -330,6 +330,11 @@ class PushService:
         watermark = int(terminal.watermark)
         max_seq = max([int(terminal.max_seq)] + [i.event.seq for i in fresh])
         missing: list[int] = []
+        fresh_seqs = {i.event.seq for i in fresh}
+        if max_seq > watermark and max_seq - watermark <= len(fresh_seqs):
+            # The usual push: the next seqs, all in this batch. No need to ask.
+            if all(seq in fresh_seqs for seq in range(watermark + 1, max_seq + 1)):
+                watermark = max_seq
         if max_seq > watermark:
             held = events_repo.seqs_between(session, terminal.id, watermark, max_seq)
             while watermark + 1 in held:
