@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    true,
     update,
 )
 from sqlalchemy import cast as cast_
@@ -224,6 +226,45 @@ def page(
         .limit(limit)
     ).all()
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+@dataclass(frozen=True)
+class Page:
+    current: int  # highest version handed out
+    purged_through: int  # highest purged tombstone version
+    rows: list[tuple[str, str, int, str, str | None]]
+
+
+def page_with_state(session: Session, after_version: int, limit: int) -> Page:
+    """:func:`counter_state` and :func:`page` in ONE statement, so both come from one
+    snapshot (a purge that commits meanwhile is seen by both or by neither) and a pull
+    costs one round trip."""
+    params = {"after": after_version, "limit": limit}
+    found = session.execute(_page_statement(), params).all()
+    return Page(
+        current=int(found[0][0]),
+        purged_through=int(found[0][1]),
+        rows=[(r[2], r[3], r[4], r[5], r[6]) for r in found if r[4] is not None],
+    )
+
+
+@functools.cache
+def _page_statement() -> Any:
+    counter = table_of(SyncCounter)
+    log = table_of(Change)
+    rows = (
+        select(log.c.entity, log.c.entity_id, log.c.version, log.c.op, log.c.data)
+        .where(log.c.version > bindparam("after", type_=BigInteger))
+        .order_by(log.c.version)
+        .limit(bindparam("limit", type_=BigInteger))
+        .subquery("page")
+    )
+    return (
+        select(counter.c.value, counter.c.purged_through, *rows.c)
+        .select_from(counter.outerjoin(rows, true()))
+        .where(counter.c.id == COUNTER_ID)
+        .order_by(rows.c.version)
+    )
 
 
 def purge_tombstones(session: Session, older_than: datetime) -> int:

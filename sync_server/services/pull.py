@@ -48,19 +48,17 @@ class PullService:
         after = decode_cursor(cursor) if cursor else 0
         limit = max(1, min(limit, self.max_limit))
         with self.database.read() as session:
-            current, purged_through = changes_repo.counter_state(session)
-            if after > current:
-                raise InvalidCursor("This cursor is ahead of the server: not one it issued.")
-            if cursor and after < purged_through:
-                raise CursorExpired(
-                    "This cursor is older than the change log keeps; rebuild the replica "
-                    "from the start (keep your unacknowledged events).",
-                )
-            rows = changes_repo.page(session, after, limit + 1)
-            if cursor and changes_repo.counter_state(session)[1] > after:
-                # A purge committed between the check and the page (READ COMMITTED):
-                # the page may lack a delete, so the cursor is expired after all.
-                raise CursorExpired("This cursor expired while it was being read.")
+            # One statement, one snapshot: the counter state and the page agree even
+            # under READ COMMITTED (a purge committing meanwhile is in both or neither).
+            found = changes_repo.page_with_state(session, after, limit + 1)
+        if after > found.current:
+            raise InvalidCursor("This cursor is ahead of the server: not one it issued.")
+        if cursor and after < found.purged_through:
+            raise CursorExpired(
+                "This cursor is older than the change log keeps; rebuild the replica "
+                "from the start (keep your unacknowledged events).",
+            )
+        rows = found.rows
         more = len(rows) > limit
         rows = rows[:limit]
         last = rows[-1][2] if rows else after
