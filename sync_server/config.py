@@ -53,7 +53,9 @@ class Settings(BaseSettings):
     pair_failure_window_seconds: int = 900
     pull_default_limit: int = 1000
     pull_max_limit: int = 5000
-    db_pool_size: int = 5
+    # Per worker. 15 covers the bursts of bench/load.py (500 terminals) without opening
+    # and closing overflow connections (a new PostgreSQL backend each) on every burst.
+    db_pool_size: int = 15
     # Fault injection for tests only: a push sleeps this long after writing everything
     # and before committing, so a test can kill the server mid-batch. Keep it 0.
     fault_pause_before_commit_seconds: float = 0.0
