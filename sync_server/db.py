@@ -1,15 +1,19 @@
 """Engines and transactions. A service method opens exactly one transaction here.
 
 SQLite: WAL, and writers start with ``BEGIN IMMEDIATE`` so that concurrent writers
-(several workers on one file) serialise instead of failing on lock upgrades. Readers use
-a second engine with a plain deferred ``BEGIN``.
+(several workers on one file) serialise instead of failing on lock upgrades. Inside one
+process, writers also queue on a lock first: SQLite's busy handler polls with sleeps of
+up to 100 ms, so threads contending for its write lock waited long after it was free
+(the tail of push latency under load); a waiting thread is woken as soon as the lock is
+released. Readers use a second engine with a plain deferred ``BEGIN``.
 PostgreSQL: READ COMMITTED; writers take explicit row locks (see the repositories).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +63,16 @@ class Database:
             self.read_engine = self.write_engine
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        # Re-entrant: a nested write in one thread meets SQLite's own lock (and its
+        # timeout error) as before, instead of waiting for itself forever.
+        self._write_queue: AbstractContextManager[Any] = (
+            threading.RLock() if self.is_sqlite else nullcontext()
+        )
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One read-write transaction: committed on success, rolled back on error."""
-        with self._writer.begin() as session:
+        with self._write_queue, self._writer.begin() as session:
             yield session
 
     @contextmanager
