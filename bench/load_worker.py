@@ -124,8 +124,9 @@ class Worker:
 class ClientProcess:
     """A bench/load_worker.py child driving a share of the simulated terminals."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
         self.process = process
+        self.log = log
 
     @classmethod
     async def start(cls, setup: dict[str, Any], log: Path) -> ClientProcess:
@@ -135,7 +136,7 @@ class ClientProcess:
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                 stderr=errors, limit=2**31 - 1,
             )  # fmt: skip
-        child = cls(process)
+        child = cls(process, log)
         await child.send(json.dumps(setup))
         return child
 
@@ -147,8 +148,9 @@ class ClientProcess:
     async def answer(self) -> dict[str, Any]:
         assert self.process.stdout is not None
         line = await self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("a load client process died (see client.log)")
+        if not line:  # the log lives in a temporary directory unless --workdir: show it
+            tail = self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+            raise RuntimeError(f"a load client process died; the end of its log:\n{tail}")
         found: dict[str, Any] = json.loads(line)
         return found
 
