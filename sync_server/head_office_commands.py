@@ -20,9 +20,9 @@ from sync_server.services.reconcile import ReconcileService
 AddCommand = Callable[..., argparse.ArgumentParser]
 
 
-def _date(text: str | None) -> date:
+def _date(text: str | None, today: date) -> date:
     if not text:
-        return date.today()
+        return today
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -32,7 +32,7 @@ def _date(text: str | None) -> date:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     _, database = open_database(args)
     service = ReconcileService(database)
-    day = _date(args.date)
+    day = _date(args.date, service.today())
     days = [d.to_dict() for d in service.day(day)]
     data: dict[str, Any] = {"business_date": day.isoformat(), "terminal_days": days}
     if args.exceptions or args.json:

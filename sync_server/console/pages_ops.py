@@ -88,7 +88,7 @@ def board(
     end: str | None = None,
     days: int = 7,
 ) -> Response:
-    last = _date(end, date.today())
+    last = _date(end, console(request).reconcile.today())
     first = last - timedelta(days=max(1, min(days, 62)) - 1)
     rows = console(request).reconcile.board(first, last)
     dates = [last - timedelta(days=i) for i in range((last - first).days + 1)]
@@ -112,7 +112,7 @@ def terminal_day(
     business_date: str,
     who: Annotated[Principal, Depends(allowed("view_board"))],
 ) -> Response:
-    day = _date(business_date, date.today())
+    day = _date(business_date, console(request).reconcile.today())
     summary, events = console(request).reconcile.terminal_day(terminal_id, day)
     if summary is None and not events:
         raise NotFound("Nothing recorded for this terminal on that day.", code="not_found")

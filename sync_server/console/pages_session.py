@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -74,7 +74,7 @@ async def logout(request: Request, who: Who) -> Response:
 
 @router.get("/")
 def home(request: Request, who: Who) -> Response:
-    today = date.today()
+    today = console(request).reconcile.today()
     days = (
         console(request).reconcile.board(today - timedelta(days=6), today)
         if who.can("view_board")

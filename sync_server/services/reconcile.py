@@ -19,6 +19,7 @@ from shared.domain.business_day import NOON, business_date, parse_closing_time, 
 from shared.protocol import DayCloseRequest
 from sync_server.db import Database
 from sync_server.models import DayClose, Store, Terminal
+from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import reconcile as repo
 from sync_server.services.day_close import _compare
@@ -87,6 +88,16 @@ def _may_still_send(session: Any, terminal: Terminal, close: DayClose, missing: 
 class ReconcileService:
     def __init__(self, database: Database) -> None:
         self.database = database
+
+    def today(self, now: datetime | None = None) -> date:
+        """Head office's "today": the latest business date any store has reached (each in
+        its own time zone and with its own closing time), so that a default view includes
+        every store's current day; the UTC date when there are no stores yet."""
+        moment = now or datetime.now(UTC)
+        with self.database.read() as session:
+            stores = catalog.list_stores(session)
+            days = [business_date(moment, s.timezone, s.closing_time) for s in stores]
+        return max(days, default=moment.date())
 
     def board(self, first: date, last: date) -> list[TerminalDay]:
         """Every terminal-day from ``first`` to ``last`` with a close or with events."""

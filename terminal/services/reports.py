@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shared.domain.business_day import store_zone
+from shared.domain.business_day import business_date, store_zone
 from terminal.offline.repositories import QuarterCount, ReportRepository, StoreRepository
 from terminal.services.base import Service, require_manager
 from terminal.services.errors import InvalidInput
@@ -34,6 +34,15 @@ def store_hours(quarters: list[QuarterCount], zone: ZoneInfo) -> tuple[int, ...]
 
 
 class ReportService(Service):
+    def today(self) -> date:
+        """The store's current business date (its time zone and closing time, not the
+        computer's calendar): what "today" means on a report."""
+        with self.replica.read() as session:
+            store = StoreRepository(session).get()
+            zone = store.timezone if store is not None else "UTC"
+            closing = store.closing_time if store is not None else "23:00"
+        return business_date(self.clock(), zone, closing)
+
     def summary(self, manager: StaffSession, date_from: date, date_to: date) -> ReportView:
         """The figures of business dates ``date_from`` to ``date_to`` (both included)."""
         if not isinstance(date_from, date) or not isinstance(date_to, date):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.services.admin import AdminService
 from sync_server.services.reconcile import ReconcileService
 from tests.sync_server.helpers import Pairing, pair_terminal, push
 from tests.sync_server.test_day_close_and_cli import _close, run
@@ -133,3 +134,16 @@ def test_days_with_events_but_no_close_are_unclosed(
     board = ReconcileService(database).board(date(2026, 11, 19), date(2026, 11, 21))
     assert [(d.business_date, d.status) for d in board] == [("2026-11-20", "unclosed")]
     assert board[0].reasons == ["no day close received"]
+
+
+def test_head_office_today_is_the_latest_business_date_of_any_store(database: Database) -> None:
+    service = ReconcileService(database)
+    evening_utc = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)  # 00:30 on the 26th in Shanghai
+    assert service.today(evening_utc) == date(2026, 11, 25)  # no stores yet: the UTC date
+    admin = AdminService(database)
+    admin.add_store("LON", "London", currency="GBP", timezone="Europe/London", phone_region="GB")
+    assert service.today(evening_utc) == date(2026, 11, 25)
+    admin.add_store("SH1", "Shanghai", timezone="Asia/Shanghai", closing_time="02:00")
+    assert service.today(evening_utc) == date(2026, 11, 25)  # before its 02:00 close
+    admin.add_store("SH2", "Shanghai East", timezone="Asia/Shanghai")
+    assert service.today(evening_utc) == date(2026, 11, 26)  # its new day has begun

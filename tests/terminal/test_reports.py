@@ -228,3 +228,20 @@ def test_random_days_match_a_python_oracle_across_dst(tmp_path: Path, rng_seed: 
             assert figures == oracle(till, low, high), (low, high)
     finally:
         till.replica.close()
+
+
+def test_today_is_the_store_business_date_not_the_computer_calendar(till: Till) -> None:
+    # Shanghai (the seeded store): 00:30 on the 11th while UTC is still on the 10th.
+    till.clock.now = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)
+    assert till.services.reports.today() == NEXT
+    cashier, manager = till.cashier(), till.manager()
+    till.services.sales.earn(
+        cashier, till.seed.members[0].member_id, amount_cents=1_000, sale_ref="N1"
+    )
+    report = till.services.reports.summary(manager, *(till.services.reports.today(),) * 2)
+    assert report.transactions == 1  # "today" holds the sale just made
+    # A store closing at 02:00 keeps 00:30 on the previous business day.
+    till.sync.save_store_settings(
+        StoreSettings(store_code="S001", timezone="Asia/Shanghai", closing_time="02:00")
+    )
+    assert till.services.reports.today() == DAY

@@ -46,7 +46,7 @@ class ReportsScreen(Retranslating):
         self.report: ReportView | None = None
         self.title = QLabel()
         self.title.setProperty("role", "title")
-        today = QDate.currentDate()
+        today = self._today()
         self.date_from = QDateEdit(today)
         self.date_from.setObjectName("reportFrom")
         self.date_to = QDateEdit(today)
@@ -134,9 +134,14 @@ class ReportsScreen(Retranslating):
             self.tr("Points adjusted"),
         ]
 
+    def _today(self) -> QDate:
+        day = self.session.services.reports.today()  # the store's business date
+        return QDate(day.year, day.month, day.day)
+
     def show_today(self) -> None:
-        self.date_from.setDate(QDate.currentDate())
-        self.date_to.setDate(QDate.currentDate())
+        today = self._today()
+        self.date_from.setDate(today)
+        self.date_to.setDate(today)
         self.refresh()
 
     def range(self) -> tuple[date, date]:
