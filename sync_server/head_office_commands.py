@@ -8,9 +8,9 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
+from shared.domain.business_day import parse_day
 from shared.errors import ValidationFailed
 from sync_server.commands import open_database, output
 from sync_server.services.accounts import CLI_PRINCIPAL, ROLES, AccountService
@@ -20,19 +20,10 @@ from sync_server.services.reconcile import ReconcileService
 AddCommand = Callable[..., argparse.ArgumentParser]
 
 
-def _date(text: str | None, today: date) -> date:
-    if not text:
-        return today
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(f"Not a date (YYYY-MM-DD): {text}", code="invalid_date") from None
-
-
 def cmd_reconcile(args: argparse.Namespace) -> int:
     _, database = open_database(args)
     service = ReconcileService(database)
-    day = _date(args.date, service.today())
+    day = parse_day(args.date) if args.date else service.today()
     days = [d.to_dict() for d in service.day(day)]
     data: dict[str, Any] = {"business_date": day.isoformat(), "terminal_days": days}
     if args.exceptions or args.json:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
-from datetime import date
 
-from shared.errors import ValidationFailed
+from shared.domain.business_day import parse_day
 from terminal.cli import arg, subcommand
 from terminal.config import TerminalSettings
 from terminal.offline.db import Replica
@@ -26,12 +25,7 @@ from terminal.sync_cli import terminal_version
     ),
 )
 def cmd_day_close(args: argparse.Namespace, settings: TerminalSettings) -> int:
-    try:
-        day = date.fromisoformat(args.date) if args.date else None
-    except ValueError:
-        raise ValidationFailed(
-            f"Not a date (YYYY-MM-DD): {args.date}", code="invalid_date"
-        ) from None
+    day = parse_day(args.date) if args.date else None
     with Replica(settings.replica_path, busy_timeout_ms=settings.busy_timeout_ms) as replica:
         sync = SyncService(replica, settings, version=terminal_version())
         service = DayCloseService(replica, settings, sync.day_close_client)

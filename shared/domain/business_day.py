@@ -24,6 +24,15 @@ def parse_closing_time(text: str) -> time:
         ) from None
 
 
+def parse_day(text: str, *, code: str = "invalid_date") -> date:
+    """A ``YYYY-MM-DD`` date typed by a person or sent in a URL or form; anything else is
+    ``ValidationFailed`` with ``code`` and the text it got."""
+    try:
+        return date.fromisoformat(text.strip())
+    except (AttributeError, ValueError):
+        raise ValidationFailed(f"Not a date (YYYY-MM-DD): {text!r}", code=code) from None
+
+
 def store_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)

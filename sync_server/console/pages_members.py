@@ -4,7 +4,7 @@ campaigns for a segment, and the churn-risk list."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Annotated
 from urllib.parse import quote
 
@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
+from shared.domain.business_day import parse_day
 from shared.errors import ValidationFailed
 from sync_server.console.deps import ConsoleRoute, allowed, checked_form, console, field, render
 from sync_server.services.accounts import Principal
@@ -34,10 +35,11 @@ def _coupon_fields(form: FormData) -> tuple[str, int, str, datetime | None]:
     value = _int(field(form, "value_cents"), "Value")
     assert value is not None
     expires_text = field(form, "expires_at")
-    try:
-        expires = datetime.fromisoformat(expires_text + "T23:59:59+00:00") if expires_text else None
-    except ValueError:
-        raise ValidationFailed("Expiry is YYYY-MM-DD.", code="invalid_date") from None
+    expires = (
+        datetime.combine(parse_day(expires_text), time(23, 59, 59), tzinfo=UTC)
+        if expires_text
+        else None
+    )
     return field(form, "title"), value, field(form, "currency", "CNY") or "CNY", expires
 
 

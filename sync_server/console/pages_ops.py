@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
-from shared.errors import NotFound, ValidationFailed
+from shared.domain.business_day import parse_day
+from shared.errors import NotFound
 from sync_server.console.deps import ConsoleRoute, allowed, checked_form, console, field, render
 from sync_server.services.accounts import Principal
 from sync_server.services.terminals import NewTerminal
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
-
-
-def _date(text: str | None, default: date) -> date:
-    if not text:
-        return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed("Dates are YYYY-MM-DD.", code="invalid_date") from None
 
 
 def _terminals_page(request: Request, *, made: NewTerminal | None) -> Response:
@@ -88,7 +80,7 @@ def board(
     end: str | None = None,
     days: int = 7,
 ) -> Response:
-    last = _date(end, console(request).reconcile.today())
+    last = parse_day(end) if end else console(request).reconcile.today()
     first = last - timedelta(days=max(1, min(days, 62)) - 1)
     rows = console(request).reconcile.board(first, last)
     dates = [last - timedelta(days=i) for i in range((last - first).days + 1)]
@@ -112,7 +104,7 @@ def terminal_day(
     business_date: str,
     who: Annotated[Principal, Depends(allowed("view_board"))],
 ) -> Response:
-    day = _date(business_date, console(request).reconcile.today())
+    day = parse_day(business_date)
     summary, events = console(request).reconcile.terminal_day(terminal_id, day)
     if summary is None and not events:
         raise NotFound("Nothing recorded for this terminal on that day.", code="not_found")

@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date
 from uuid import UUID
 
+from shared.domain.business_day import parse_day
 from shared.domain.money import check_int
 from shared.errors import ValidationFailed
 from terminal.services.errors import InvalidName, UnknownMember
@@ -74,12 +75,7 @@ def clean_birthday(raw: object, today: date) -> date | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, str):
-        try:
-            raw = date.fromisoformat(raw.strip())
-        except ValueError:
-            raise ValidationFailed(
-                f"Not a date (YYYY-MM-DD): {raw!r}", code="invalid_birthday"
-            ) from None
+        raw = parse_day(raw, code="invalid_birthday")
     if not isinstance(raw, date) or raw > today or raw.year < today.year - 130:
         raise ValidationFailed("Not a plausible birthday.", code="invalid_birthday")
     return raw
