@@ -119,7 +119,7 @@ def main() -> None:
 
         measure("push (1-3 events)", one_push, args.calls, args.rounds)
         with database.read() as session:
-            head = changes_repo.counter_state(session)[0]
+            head = changes_repo.page_with_state(session, 0, 1).current
         cursor = encode_cursor(max(0, head - 200))
 
         def one_pull(_i: int) -> None:

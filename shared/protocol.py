@@ -249,7 +249,7 @@ class MemberData(_Open):
 class MemberFields(TypedDict):
     """``MemberData`` as a plain dict: the same fields and types, validated without
     building a model (a terminal bootstrapping a million members validates each once,
-    straight from the JSON). tests/shared/test_protocol.py keeps the two in step."""
+    straight from the JSON). tests/shared/test_phone_and_protocol.py keeps the two in step."""
 
     member_id: UUID
     member_code: str

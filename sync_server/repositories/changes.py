@@ -202,30 +202,9 @@ def _commit_versions_pg(
     return int(session.execute(statement, params).scalar_one())
 
 
-def counter_state(session: Session) -> tuple[int, int]:
-    """(highest version handed out, highest purged tombstone version)."""
-    row = session.execute(
-        select(SyncCounter.value, SyncCounter.purged_through).where(SyncCounter.id == COUNTER_ID)
-    ).one()
-    return int(row[0]), int(row[1])
-
-
 def upsert_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Keep only the latest change per entity: insert, or replace the older one."""
     bulk.upsert_rows(session, table_of(Change), ["entity", "entity_id"], rows)
-
-
-def page(
-    session: Session, after_version: int, limit: int
-) -> list[tuple[str, str, int, str, str | None]]:
-    """Up to ``limit`` changes with a version above ``after_version``, in version order."""
-    rows = session.execute(
-        select(Change.entity, Change.entity_id, Change.version, Change.op, Change.data)
-        .where(Change.version > after_version)
-        .order_by(Change.version)
-        .limit(limit)
-    ).all()
-    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -236,9 +215,9 @@ class Page:
 
 
 def page_with_state(session: Session, after_version: int, limit: int) -> Page:
-    """:func:`counter_state` and :func:`page` in ONE statement, so both come from one
-    snapshot (a purge that commits meanwhile is seen by both or by neither) and a pull
-    costs one round trip."""
+    """The counter's state and up to ``limit`` changes above ``after_version`` (in version
+    order) in ONE statement, so both come from one snapshot (a purge that commits
+    meanwhile is seen by both or by neither) and a pull costs one round trip."""
     params = {"after": after_version, "limit": limit}
     found = session.execute(_page_statement(), params).all()
     return Page(

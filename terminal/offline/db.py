@@ -30,6 +30,7 @@ _DURABLE = (("synchronous", "FULL"), ("wal_autocheckpoint", "1000"))
 # Pulled pages: no fsync per commit, and a WAL of up to 64 MiB before a checkpoint (an
 # index page rewritten by several pages of a bootstrap is copied to the file once).
 _RELAXED = (("synchronous", "NORMAL"), ("wal_autocheckpoint", "16384"))
+_DEFAULTS = dict(_DURABLE)  # what a new connection has (SQLite's own defaults)
 
 
 def _on_connect(busy_timeout_ms: int) -> Any:
@@ -55,7 +56,7 @@ def _on_begin(conn: Connection) -> None:
     # from what this connection has) just before BEGIN.
     info = conn.connection.info
     for name, value in options.get(_PRAGMA_OPTION, _DURABLE):
-        if info.get(name, dict(_DURABLE)[name]) != value:
+        if info.get(name, _DEFAULTS[name]) != value:
             conn.exec_driver_sql(f"PRAGMA {name}={value}")
             info[name] = value
     mode = options.get(_BEGIN_OPTION, "DEFERRED")

@@ -173,22 +173,22 @@ def _drop_code_holders(session: Session, by_code: dict[str, str]) -> None:
         session.execute(delete(Member).where(Member.member_id.in_(chunk)))
 
 
+def _coupon_row(change: CouponUpsert) -> tuple[Any, ...]:
+    data = change["data"]
+    return (
+        change["id"],
+        str(data.member_id),
+        data.title,
+        data.value_cents,
+        data.currency,
+        to_text(data.expires_at) if data.expires_at else None,
+        data.status,
+        change["version"],
+    )
+
+
 def _coupon_upserts(session: Session, changes: Sequence[CouponUpsert]) -> int:
-    rows = [
-        (
-            change["id"],
-            str(data.member_id),
-            data.title,
-            data.value_cents,
-            data.currency,
-            to_text(data.expires_at) if data.expires_at else None,
-            data.status,
-            change["version"],
-        )
-        for change in changes
-        for data in (change["data"],)
-    ]
-    return _executemany(session, _COUPON_UPSERT, rows)
+    return _executemany(session, _COUPON_UPSERT, [_coupon_row(change) for change in changes])
 
 
 def apply_change(session: Session, change: Change) -> int:
