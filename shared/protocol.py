@@ -6,12 +6,15 @@ are additive and optional; every field PROTOCOL.md names keeps its meaning.
 Conventions: money is ``amount_cents`` (int) plus ISO 4217 ``currency``; points are
 ints (strict: ``12.0`` or ``"12"`` is refused); times carry an offset; ids are UUIDs.
 ``phone_hash_key`` is a hex string; the HMAC key is its decoded bytes.
+
+Every number and date a client sends has a range (docs/SYNC_SERVER.md, "Ranges"):
+out of range is a 422 problem document, never a server error.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import (
     Annotated,
     Any,
@@ -21,6 +24,7 @@ from typing import (
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -31,6 +35,8 @@ from pydantic import (
     model_validator,
 )
 from typing_extensions import TypedDict
+
+from shared.domain.business_day import MAX_DAY, MIN_DAY
 
 PROTOCOL_VERSION = 1
 MAX_EVENTS_PER_PUSH = 500
@@ -49,8 +55,45 @@ VOIDABLE_TYPES: frozenset[str] = frozenset(
     {"points.earned", "points.redeemed", "points.adjusted", "coupon.redeemed"}
 )
 
-Points = StrictInt
-Cents = Annotated[StrictInt, Field(ge=0)]
+# Ranges (PROTOCOL extension). Seqs stay exact in every JSON reader (2^53) and fit the
+# server's BIGINT; points and money far above any real balance or sale, far below
+# what 64-bit columns hold even when summed over a member's whole history.
+MAX_SEQ = 2**53
+MAX_POINTS = 10**9
+MAX_CENTS = 10**12
+MAX_RULE_VERSION = 2**31 - 1
+MIN_DATE = MIN_DAY
+MAX_DATE = MAX_DAY
+
+
+def _representable(moment: datetime) -> datetime:
+    """An aware time that stays a datetime once converted to UTC (``0001-01-01T00:00+14:00``
+    does not) and lies within MIN_DATE..MAX_DATE. The value keeps its own offset."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is outside the range a date can hold") from None
+    if not MIN_DATE <= utc.date() <= MAX_DATE:
+        raise ValueError(f"the time must lie between {MIN_DATE} and {MAX_DATE}")
+    return moment
+
+
+def _in_date_range(day: date) -> date:
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(f"the date must lie between {MIN_DATE} and {MAX_DATE}")
+    return day
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_representable)]
+Day = Annotated[date, AfterValidator(_in_date_range)]
+Seq = Annotated[StrictInt, Field(ge=1, le=MAX_SEQ)]
+SeqOrZero = Annotated[StrictInt, Field(ge=0, le=MAX_SEQ)]
+Points = Annotated[StrictInt, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+PositivePoints = Annotated[StrictInt, Field(gt=0, le=MAX_POINTS)]
+Cents = Annotated[StrictInt, Field(ge=0, le=MAX_CENTS)]
+PositiveCents = Annotated[StrictInt, Field(gt=0, le=MAX_CENTS)]
+RuleVersion = Annotated[StrictInt, Field(ge=1, le=MAX_RULE_VERSION)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_SEQ)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
@@ -73,7 +116,7 @@ class MemberEnrolledData(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     phone: Annotated[str, Field(min_length=1, max_length=32)]
     email: Annotated[str, Field(max_length=254)] | None = None
-    birthday: date | None = None
+    birthday: Day | None = None
     consent_marketing: StrictBool
 
 
@@ -81,24 +124,24 @@ class MemberUpdatedData(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     phone: Annotated[str, Field(min_length=1, max_length=32)] | None = None
     email: Annotated[str, Field(max_length=254)] | None = None
-    birthday: date | None = None
+    birthday: Day | None = None
     consent_marketing: StrictBool | None = None
 
 
 class PointsEarnedData(_Strict):
     sale_ref: ShortText
-    amount_cents: Annotated[StrictInt, Field(gt=0)]
+    amount_cents: PositiveCents
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    points: Annotated[StrictInt, Field(ge=0)]
-    rule_version: Annotated[StrictInt, Field(ge=1)]
+    points: Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)]
+    rule_version: RuleVersion
 
 
 class PointsRedeemedData(_Strict):
     sale_ref: ShortText
-    points: Annotated[StrictInt, Field(gt=0)]
+    points: PositivePoints
     value_cents: Cents
     # Extension: the sale amount lets the server check the 50 % cap.
-    sale_amount_cents: Annotated[StrictInt, Field(gt=0)] | None = None
+    sale_amount_cents: PositiveCents | None = None
 
 
 class CouponRedeemedData(_Strict):
@@ -137,9 +180,9 @@ EVENT_DATA_MODELS: dict[str, type[BaseModel]] = {
 class Event(_Strict):
     event_id: UUID
     terminal_id: UUID
-    seq: Annotated[StrictInt, Field(ge=1)]
+    seq: Seq
     type: EventType
-    occurred_at: AwareDatetime
+    occurred_at: Moment
     staff_id: UUID | None = None
     member_id: UUID
     data: dict[str, Any]
@@ -172,6 +215,11 @@ REJECTION_CODES: frozenset[str] = frozenset(
         "not_voidable",
         "unknown_rule_version",
         "member_exists",
+        # Extensions of the rogue-till checks (docs/SYNC_SERVER.md, "Limits").
+        "occurred_at_out_of_window",
+        "staff_not_authorised",
+        "adjustment_over_limit",
+        "adjustment_daily_limit",
     }
 )
 
@@ -191,6 +239,9 @@ class PushResult(_Open):
     # Extension: the member's lifetime points right after the event (tier basis), so a
     # terminal's tier stays right without waiting for the member's next change.
     member_lifetime_points: int | None = None
+    # Extension: an accepted event head office must review (a redemption beyond the
+    # program's limits: ``redemption_over_limit``, ``redemption_daily_limit``).
+    flag: str | None = None
 
 
 class PushResponse(_Open):
@@ -301,13 +352,13 @@ class ChangesResponse(_Open):
 
 
 class DayCloseRequest(_Strict):
-    business_date: date
-    first_seq: Annotated[StrictInt, Field(ge=0)]
-    last_seq: Annotated[StrictInt, Field(ge=0)]
-    counts: dict[str, Annotated[StrictInt, Field(ge=0)]]
-    points_earned: Annotated[StrictInt, Field(ge=0)]
-    points_redeemed: Annotated[StrictInt, Field(ge=0)]
-    amount_cents: Annotated[StrictInt, Field(ge=0)]
+    business_date: Day
+    first_seq: SeqOrZero
+    last_seq: SeqOrZero
+    counts: Annotated[dict[Annotated[str, Field(max_length=32)], Count], Field(max_length=64)]
+    points_earned: Count
+    points_redeemed: Count
+    amount_cents: Count
     event_digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -24,6 +25,7 @@ from sync_server.services.day_close import DayCloseService
 from sync_server.services.expiry import MaintenanceService
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
+from sync_server.services.push_guard import PushLimits
 from sync_server.services.terminals import TerminalService
 
 log = logging.getLogger("sync_server")
@@ -37,7 +39,15 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         settings=settings,
         database=database,
         terminals=TerminalService(database, settings),
-        push=PushService(database, pause_before_commit=settings.fault_pause_before_commit_seconds),
+        push=PushService(
+            database,
+            pause_before_commit=settings.fault_pause_before_commit_seconds,
+            limits=PushLimits(
+                seq_window=settings.push_seq_window,
+                max_age=timedelta(days=settings.event_max_age_days),
+                max_ahead=timedelta(hours=settings.event_max_ahead_hours),
+            ),
+        ),
         pull=PullService(database, max_limit=settings.pull_max_limit),
         day_close=DayCloseService(database),
     )

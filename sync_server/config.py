@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # Per worker. 15 covers the bursts of bench/load.py (500 terminals) without opening
     # and closing overflow connections (a new PostgreSQL backend each) on every burst.
     db_pool_size: int = 15
+    # What a terminal may push (docs/SYNC_SERVER.md, "Limits"): how far its seqs may run
+    # ahead of its watermark, and how old or how far ahead of the server's clock an
+    # event's occurred_at may be (tills work offline for days; clocks drift).
+    push_seq_window: int = Field(default=10_000, ge=500)
+    event_max_age_days: int = Field(default=30, ge=1, le=36_500)
+    event_max_ahead_hours: int = Field(default=24, ge=1, le=24 * 366)
     # Fault injection for tests only: a push sleeps this long after writing everything
     # and before committing, so a test can kill the server mid-batch. Keep it 0.
     fault_pause_before_commit_seconds: float = 0.0

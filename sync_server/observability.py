@@ -109,7 +109,12 @@ class MeteredPushService(PushService):
 
     @classmethod
     def wrap(cls, inner: PushService) -> MeteredPushService:
-        return cls(inner.database, pause_before_commit=inner.pause_before_commit)
+        return cls(
+            inner.database,
+            pause_before_commit=inner.pause_before_commit,
+            before_commit=inner.before_commit,
+            limits=inner.limits,
+        )
 
     def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:
         response = super().push(terminal_id, events)

@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from shared.errors import ValidationFailed
 
 NOON = time(12, 0)
+# The dates the product handles (birthdays, business days, expiries): a day outside
+# them is a typing error or an attack, and arithmetic near date.min/max would overflow.
+MIN_DAY = date(1900, 1, 1)
+MAX_DAY = date(9000, 12, 31)
 
 
 def parse_closing_time(text: str) -> time:
@@ -25,12 +29,17 @@ def parse_closing_time(text: str) -> time:
 
 
 def parse_day(text: str, *, code: str = "invalid_date") -> date:
-    """A ``YYYY-MM-DD`` date typed by a person or sent in a URL or form; anything else is
-    ``ValidationFailed`` with ``code`` and the text it got."""
+    """A ``YYYY-MM-DD`` date typed by a person or sent in a URL or form, between MIN_DAY
+    and MAX_DAY; anything else is ``ValidationFailed`` with ``code`` and the text it got."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except (AttributeError, ValueError):
         raise ValidationFailed(f"Not a date (YYYY-MM-DD): {text!r}", code=code) from None
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise ValidationFailed(
+            f"The date must lie between {MIN_DAY} and {MAX_DAY}: {text!r}", code=code
+        )
+    return day
 
 
 def store_zone(name: str) -> ZoneInfo:

@@ -43,6 +43,14 @@ class LoyaltyProgram(BaseModel):
     offline_daily_redeem_cap_points: int = Field(default=2000, ge=0)
     expiry_months: int = Field(default=24, ge=1, le=1200)
     max_sale_amount_cents: int = Field(default=100_000_000, ge=1)
+    # What one till may move without head office (docs/SECURITY.md, "Rogue till"): a
+    # manager's adjustment, and one member's adjustments in a business day, are refused
+    # beyond these; a redemption beyond its limits is accepted (the goods have left) and
+    # flagged for head office. The terminal refuses all four before queuing.
+    max_adjustment_points: int = Field(default=5_000, ge=1)
+    max_member_daily_adjustment_points: int = Field(default=20_000, ge=1)
+    max_redeem_points: int = Field(default=100_000, ge=1)
+    max_member_daily_redeem_points: int = Field(default=200_000, ge=1)
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> LoyaltyProgram:
@@ -104,12 +112,18 @@ class LoyaltyProgram(BaseModel):
         return points * self.redeem_value_cents_per_unit // self.redeem_points_unit
 
     def redeem_limits(
-        self, *, balance: int, sale_amount_cents: int, offline_redeemed_today: int | None
+        self,
+        *,
+        balance: int,
+        sale_amount_cents: int,
+        offline_redeemed_today: int | None,
+        redeemed_today: int = 0,
     ) -> RedeemLimits:
         """The most a member may redeem on this sale, and which limit binds.
 
-        ``offline_redeemed_today`` is None when the terminal is online (no daily cap),
-        else the points this member already redeemed today on this terminal.
+        ``offline_redeemed_today`` is None when the terminal is online (no offline cap),
+        else the points this member already redeemed today on this terminal;
+        ``redeemed_today`` is what counts against the program's daily limit.
         """
         sale = self.check_sale_amount(sale_amount_cents)
         cap_cents = sale * self.redeem_max_sale_percent // 100
@@ -118,6 +132,11 @@ class LoyaltyProgram(BaseModel):
             (
                 "exceeds_sale_cap",
                 cap_cents * self.redeem_points_unit // self.redeem_value_cents_per_unit,
+            ),
+            ("redemption_over_limit", self.max_redeem_points),
+            (
+                "redemption_daily_limit",
+                max(self.max_member_daily_redeem_points - max(redeemed_today, 0), 0),
             ),
         ]
         if offline_redeemed_today is not None:
@@ -141,6 +160,7 @@ class LoyaltyProgram(BaseModel):
         balance: int,
         sale_amount_cents: int,
         offline_redeemed_today: int | None,
+        redeemed_today: int = 0,
     ) -> int:
         """Validate a redemption; returns its value in cents or raises with the rule."""
         pts = check_int(points, what="Points", code="invalid_points")
@@ -158,6 +178,7 @@ class LoyaltyProgram(BaseModel):
             balance=balance,
             sale_amount_cents=sale_amount_cents,
             offline_redeemed_today=offline_redeemed_today,
+            redeemed_today=redeemed_today,
         )
         value = self.points_value_cents(pts)
         if pts > balance:
@@ -187,7 +208,56 @@ class LoyaltyProgram(BaseModel):
                     left=max(left, 0),
                     max_points=limits.max_points,
                 )
+        hit = self.redeem_limit_hit(pts, redeemed_today=redeemed_today)
+        if hit is not None:
+            hit.params["max_points"] = limits.max_points
+            raise hit
         return value
+
+    def redeem_limit_hit(self, points: int, *, redeemed_today: int) -> RuleViolation | None:
+        """The limit a redemption of ``points`` breaks, after ``redeemed_today`` points this
+        member already redeemed this business day, or None. The terminal refuses it;
+        the server flags it (``code`` on the accepted event)."""
+        if points > self.max_redeem_points:
+            return RuleViolation(
+                f"One redemption may use at most {self.max_redeem_points} points.",
+                code="redemption_over_limit",
+                max_points=self.max_redeem_points,
+            )
+        left = self.max_member_daily_redeem_points - max(redeemed_today, 0)
+        if points > left:
+            return RuleViolation(
+                f"A member may redeem at most {self.max_member_daily_redeem_points} points "
+                f"a day; {max(left, 0)} are left today.",
+                code="redemption_daily_limit",
+                cap=self.max_member_daily_redeem_points,
+                left=max(left, 0),
+            )
+        return None
+
+    def check_adjustment(self, points: object, *, adjusted_today: int) -> int:
+        """Validate a manager's signed adjustment against the program's limits, after
+        ``adjusted_today`` points (in absolute value) this member was adjusted by this
+        business day. Returns the points, or raises with the limit that bit."""
+        pts = check_int(points, what="Points", code="invalid_points")
+        if pts == 0:
+            raise ValidationFailed("An adjustment must change the balance.", code="invalid_points")
+        if abs(pts) > self.max_adjustment_points:
+            raise RuleViolation(
+                f"One adjustment may move at most {self.max_adjustment_points} points.",
+                code="adjustment_over_limit",
+                max_points=self.max_adjustment_points,
+            )
+        left = self.max_member_daily_adjustment_points - max(adjusted_today, 0)
+        if abs(pts) > left:
+            raise RuleViolation(
+                f"A member's points may be adjusted by at most "
+                f"{self.max_member_daily_adjustment_points} a day; {max(left, 0)} are left today.",
+                code="adjustment_daily_limit",
+                cap=self.max_member_daily_adjustment_points,
+                left=max(left, 0),
+            )
+        return pts
 
     # --- expiry -----------------------------------------------------------------
 

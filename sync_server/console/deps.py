@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
@@ -130,6 +131,16 @@ class ConsoleRoute(APIRoute):
                 return await handler(request)
             except SignInRequired:
                 return RedirectResponse("/console/login", status_code=303)
+            except RequestValidationError as invalid:
+                names = sorted({str(e.get("loc", ("", "?"))[-1]) for e in invalid.errors()})
+                return render(
+                    request,
+                    "error.html",
+                    status_code=422,
+                    message=f"Out of range or malformed in the address: {', '.join(names)}.",
+                    code="invalid_request",
+                    forbidden=False,
+                )
             except DomainError as error:
                 status = error.status if 400 <= error.status < 500 else 400
                 return render(

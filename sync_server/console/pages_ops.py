@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from shared.domain.business_day import parse_day
@@ -77,7 +77,7 @@ async def revoke_terminal(
 def board(
     request: Request,
     who: Annotated[Principal, Depends(allowed("view_board"))],
-    end: str | None = None,
+    end: Annotated[str | None, Query(max_length=32)] = None,
     days: int = 7,
 ) -> Response:
     last = parse_day(end) if end else console(request).reconcile.today()

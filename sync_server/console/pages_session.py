@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
@@ -91,7 +91,7 @@ def home(request: Request, who: Who) -> Response:
 def audit(
     request: Request,
     who: Annotated[Principal, Depends(allowed("view_audit"))],
-    before: int | None = None,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> Response:
     entries = console(request).accounts.audit_log(limit=200, before_id=before)
     return render(request, "audit.html", entries=entries)

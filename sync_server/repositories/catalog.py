@@ -112,6 +112,27 @@ def get_staff_by_code(session: Session, staff_code: str) -> Staff | None:
     return session.execute(select(Staff).where(Staff.staff_code == staff_code)).scalar_one_or_none()
 
 
+def staff_by_ids(session: Session, staff_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """id -> role, active, store_code of these staff (ids not on file are absent)."""
+    if not staff_ids:
+        return {}
+    table = table_of(Staff)
+    rows = session.execute(
+        select(table.c.id, table.c.role, table.c.active, table.c.store_code).where(
+            table.c.id.in_(sorted(staff_ids))
+        )
+    ).mappings()
+    return {str(row["id"]): dict(row) for row in rows}
+
+
+def store_day_settings(session: Session, store_code: str) -> tuple[str, str]:
+    """(timezone, closing_time) of a store: what its business day is."""
+    row = session.execute(
+        select(Store.timezone, Store.closing_time).where(Store.code == store_code)
+    ).one()
+    return str(row[0]), str(row[1])
+
+
 def staff_codes(session: Session) -> set[str]:
     return set(session.execute(select(Staff.staff_code)).scalars())
 

@@ -63,6 +63,47 @@ def seqs_between(session: Session, terminal_id: str, low: int, high: int) -> set
     return {int(row[0]) for row in rows}
 
 
+def points_moved(
+    session: Session, member_ids: Collection[str], since: datetime, until: datetime
+) -> list[tuple[str, str, datetime, int]]:
+    """(member_id, type, occurred_at, points_delta) of the accepted, un-voided
+    redemptions and adjustments of these members that occurred in [since, until)."""
+    if not member_ids:
+        return []
+    rows = session.execute(
+        select(_E.member_id, _E.type, _E.occurred_at, _E.points_delta).where(
+            _E.member_id.in_(sorted(member_ids)),
+            _E.type.in_(("points.redeemed", "points.adjusted")),
+            _E.status == "accepted",
+            _E.voided_by.is_(None),
+            _E.occurred_at >= since,
+            _E.occurred_at < until,
+        )
+    )
+    return [(str(r[0]), str(r[1]), r[2], int(r[3])) for r in rows]
+
+
+def flagged(session: Session, limit: int = 500) -> list[dict[str, Any]]:
+    """Accepted events that carry a flag for head office (``code`` on an accepted row)."""
+    members = table_of(Member)
+    rows = session.execute(
+        select(
+            _E.event_id,
+            _E.terminal_id,
+            _E.type,
+            _E.code,
+            _E.occurred_at,
+            _E.points_delta,
+            members.c.member_code,
+        )
+        .outerjoin(members, members.c.id == _E.member_id)
+        .where(_E.status == "accepted", _E.code.is_not(None))
+        .order_by(_E.received_at.desc())
+        .limit(limit)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
 def terminal_range(
     session: Session, terminal_id: str, first: int, last: int
 ) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from sync_server.repositories import members as members_repo
 from sync_server.repositories import terminals as terminals_repo
 from sync_server.services.common import canonical, coupon_data, member_data, utcnow
 from sync_server.services.ledger import Context, LedgerBatch, Outcome
+from sync_server.services.push_guard import PushLimits, check_seq_window, load_guard
 from sync_server.services.versioning import ChangeBatch
 
 _MAX_ATTEMPTS = 4
@@ -68,8 +69,10 @@ class PushService:
         *,
         pause_before_commit: float = 0.0,
         before_commit: Callable[[], None] | None = None,
+        limits: PushLimits | None = None,
     ) -> None:
         self.database = database
+        self.limits = limits or PushLimits()
         # Fault injection for tests: a pause, or a call, after the last statement and
         # before the commit (the version counter is held then).
         self.pause_before_commit = pause_before_commit
@@ -134,6 +137,7 @@ class PushService:
         ids = [str(item.event.event_id) for item in incoming]
         known = events_repo.get_many(session, ids)
         fresh = [item for item in incoming if str(item.event.event_id) not in known]
+        check_seq_window(int(terminal.watermark), (i.event.seq for i in fresh), self.limits)
         members = members_repo.lock_many(session, {str(i.event.member_id) for i in fresh})
         enrol_codes = {
             str(i.event.data.get("member_code", "")).strip()
@@ -165,6 +169,7 @@ class PushService:
             now=now,
         )
         ledger = LedgerBatch(ctx, members, taken, targets, coupons, changes)
+        guard = load_guard(session, ctx, self.limits, [i.event for i in fresh])
 
         results: list[_Result] = []
         applied: dict[str, tuple[str, Outcome]] = {}
@@ -179,7 +184,8 @@ class PushService:
                 same = applied[event_id][0] == item.content_hash
                 results.append(("repeat" if same else "conflict", applied[event_id][1], item))
                 continue
-            outcome = ledger.apply(item.event)
+            outcome = guard.refusal(item.event) or ledger.apply(item.event)
+            guard.settle(item.event, outcome)
             ledger.record(item.event, outcome, item.payload)
             applied[event_id] = (item.content_hash, outcome)
             results.append(("new", outcome, item))
@@ -306,6 +312,7 @@ class PushService:
                 member_version=self._version(found, base),
                 member_lifetime_points=found.lifetime_points,
                 overdraft=found.overdraft or None,
+                flag=found.code,
             )
         assert isinstance(found, dict)
         if found["status"] == "rejected":
@@ -321,14 +328,17 @@ class PushService:
             member_balance=found["member_balance"],
             member_version=found["member_version"],
             overdraft=bool(found["overdraft"]) or None,
+            flag=found["code"],
         )
 
-    @staticmethod
     def _advance_watermark(
-        session: Session, terminal: Any, fresh: list[_Incoming]
+        self, session: Session, terminal: Any, fresh: list[_Incoming]
     ) -> tuple[int, list[int]]:
         watermark = int(terminal.watermark)
-        max_seq = max([int(terminal.max_seq)] + [i.event.seq for i in fresh])
+        # A high-water mark saved before seqs had a window is cut back to it: what lies
+        # above is no terminal's real next seq, and must not make every push slow.
+        stored_max = min(int(terminal.max_seq), watermark + self.limits.seq_window)
+        max_seq = max([stored_max] + [i.event.seq for i in fresh])
         missing: list[int] = []
         fresh_seqs = {i.event.seq for i in fresh}
         if max_seq > watermark and max_seq - watermark <= len(fresh_seqs):
@@ -339,7 +349,19 @@ class PushService:
             held = events_repo.seqs_between(session, terminal.id, watermark, max_seq)
             while watermark + 1 in held:
                 watermark += 1
-            missing = [s for s in range(watermark + 1, max_seq + 1) if s not in held]
+            missing = first_missing(watermark, max_seq, held, _MAX_GAPS_REPORTED)
         terminal.watermark = watermark
         terminal.max_seq = max_seq
-        return watermark, missing[:_MAX_GAPS_REPORTED]
+        return watermark, missing
+
+
+def first_missing(watermark: int, max_seq: int, held: set[int], limit: int) -> list[int]:
+    """The first ``limit`` seqs in (watermark, max_seq] not in ``held``; the loop stops
+    after ``len(held) + limit`` steps, whatever the distance to ``max_seq``."""
+    missing: list[int] = []
+    seq = watermark + 1
+    while seq <= max_seq and len(missing) < limit:
+        if seq not in held:
+            missing.append(seq)
+        seq += 1
+    return missing

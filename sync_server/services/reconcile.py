@@ -157,8 +157,9 @@ class ReconcileService:
     def exceptions(self) -> dict[str, Any]:
         with self.database.read() as session:
             rejected = repo.rejected_events(session)
+            flagged = events_repo.flagged(session)
             members = repo.members_with_phone_hashes(session, repo.shared_phone_hashes(session))
-        for row in rejected:
+        for row in rejected + flagged:
             row["occurred_at"] = row["occurred_at"].isoformat()
         groups: dict[str, list[dict[str, Any]]] = {}
         for member in members:
@@ -172,6 +173,7 @@ class ReconcileService:
         return {
             "overdrafts": ReportService(self.database).overdrafts(),
             "rejected": rejected,
+            "flagged": flagged,
             "duplicate_members": duplicates,
         }
 

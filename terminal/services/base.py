@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
+from shared.domain.business_day import business_date
 from shared.domain.program import LoyaltyProgram
 from terminal.config import TerminalSettings
 from terminal.offline.clock import Clock, utc_now
@@ -14,6 +17,7 @@ from terminal.offline.repositories import (
     MemberRepository,
     PendingTotals,
     StaffRepository,
+    StoreRepository,
 )
 from terminal.services.errors import (
     ManagerRequired,
@@ -73,3 +77,9 @@ def require_staff(session: Session, staff: StaffSession) -> None:
     row = StaffRepository(session).get(staff.staff_id)
     if row is None or not row.active:
         raise SignInRequired("This staff member can no longer sign in here: sign in again.")
+
+
+def store_day(session: Session, now: datetime) -> str:
+    """The store's business date of ``now`` (ISO), as local events record it."""
+    store = StoreRepository(session).require()
+    return business_date(now, store.timezone, store.closing_time).isoformat()

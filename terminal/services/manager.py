@@ -11,7 +11,13 @@ from terminal.offline.repositories import (
     EventRepository,
     ProgramRepository,
 )
-from terminal.services.base import Service, require_manager, require_member, view_after
+from terminal.services.base import (
+    Service,
+    require_manager,
+    require_member,
+    store_day,
+    view_after,
+)
 from terminal.services.errors import AlreadyVoided, NotVoidable, UnknownEvent
 from terminal.services.inputs import clean_points, clean_reason, event_key, member_key
 from terminal.services.views import EventView, Receipt, StaffSession
@@ -69,6 +75,9 @@ class ManagerService(Service):
         with self.replica.write() as session:
             require_manager(session, manager)
             hit = require_member(session, mid, active=True)
+            program = ProgramRepository(session).current()
+            today = EventRepository(session).adjusted_on(mid, store_day(session, now))
+            program.check_adjustment(delta, adjusted_today=today)
             balance = hit[0].balance + hit[1].points
             if balance + delta < 0:
                 raise RuleViolation(
@@ -87,7 +96,7 @@ class ManagerService(Service):
                 ),
                 occurred_at=now,
             )
-            view = view_after(hit, ProgramRepository(session).current(), points=delta)
+            view = view_after(hit, program, points=delta)
             return Receipt(event.event_id, event.seq, event.type, delta, None, view)
 
     def rejected_events(self, manager: StaffSession, limit: int = 500) -> list[EventView]:

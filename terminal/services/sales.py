@@ -11,7 +11,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from shared.domain.business_day import business_date
 from shared.domain.money import check_int
 from shared.domain.program import LoyaltyProgram, RedeemLimits
 from terminal.offline.clock import from_text
@@ -24,7 +23,13 @@ from terminal.offline.repositories import (
     StoreRepository,
     TerminalStateRepository,
 )
-from terminal.services.base import Service, require_member, require_staff, view_after
+from terminal.services.base import (
+    Service,
+    require_member,
+    require_staff,
+    store_day,
+    view_after,
+)
 from terminal.services.errors import CouponUnavailable, DuplicateSale
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
 from terminal.services.views import Receipt, StaffSession
@@ -92,10 +97,12 @@ class SalesService(Service):
             program = ProgramRepository(session).current()
             member, pending = require_member(session, mid)
             balance = member.balance + pending.points
+            today = redeemed_today(session, mid, self.clock())
             return program.redeem_limits(
                 balance=balance,
                 sale_amount_cents=program.check_sale_amount(sale_amount_cents),
-                offline_redeemed_today=self._offline_redeemed_today(session, mid),
+                offline_redeemed_today=self._offline(session, today),
+                redeemed_today=today,
             )
 
     def redeem(
@@ -121,11 +128,13 @@ class SalesService(Service):
             if events.find_sale(mid, "points.redeemed", ref) is not None:
                 raise DuplicateSale(f"Sale {ref} already redeemed points.", sale_ref=ref)
             balance = member.balance + pending.points
+            today = redeemed_today(session, mid, now)
             value = program.check_redeem(
                 pts,
                 balance=balance,
                 sale_amount_cents=amount,
-                offline_redeemed_today=self._offline_redeemed_today(session, mid, now),
+                offline_redeemed_today=self._offline(session, today),
+                redeemed_today=today,
             )
             event = record_event(
                 session,
@@ -186,12 +195,12 @@ class SalesService(Service):
             view = view_after(hit, ProgramRepository(session).current())
             return Receipt(event.event_id, event.seq, event.type, 0, coupon.value_cents, view)
 
-    def _offline_redeemed_today(
-        self, session: Session, member_id: str, now: datetime | None = None
-    ) -> int | None:
-        """None when online (no daily cap); else points redeemed here today, not voided."""
-        if TerminalStateRepository(session).get().online:
-            return None
-        store = StoreRepository(session).require()
-        today = business_date(now or self.clock(), store.timezone, store.closing_time)
-        return EventRepository(session).redeemed_on(member_id, today.isoformat())
+    @staticmethod
+    def _offline(session: Session, today: int) -> int | None:
+        """None when online (no offline cap); else the points redeemed here today."""
+        return None if TerminalStateRepository(session).get().online else today
+
+
+def redeemed_today(session: Session, member_id: str, now: datetime) -> int:
+    """Points this member redeemed here this business day, not voided."""
+    return EventRepository(session).redeemed_on(member_id, store_day(session, now))

@@ -17,6 +17,7 @@ from tests.sync_server.helpers import Pairing, pull_all, push
 AUDITOR = Principal("a", "auditor", "auditor", "", "")
 
 
+@pytest.mark.history(3650)  # visits months ago
 def test_segments_coupons_and_churn(
     client: TestClient, paired: Pairing, database: Database
 ) -> None:
@@ -48,6 +49,7 @@ def test_segments_coupons_and_churn(
         campaigns.preview(CLI_PRINCIPAL, Segment(birthday_month=13))
 
 
+@pytest.mark.history(3650)  # visits months ago
 def test_churn_risk_lists_members_by_last_visit(
     client: TestClient, paired: Pairing, database: Database
 ) -> None:

@@ -77,9 +77,18 @@ def database(db_url: str) -> Iterator[Database]:
         db.dispose()
 
 
+def history_days(request: pytest.FixtureRequest) -> int | None:
+    """``@pytest.mark.history(days)``: a test that pushes events from long ago (points
+    expiry, churn) runs a server that accepts them, as one importing history would."""
+    marker = request.node.get_closest_marker("history")
+    return int(marker.args[0]) if marker is not None else None
+
+
 @pytest.fixture
-def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, data_dir=tmp_path, maintenance_interval_seconds=0)
+def settings(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    days = history_days(request)
+    extra = {"event_max_age_days": days} if days is not None else {}
+    return Settings(database_url=db_url, data_dir=tmp_path, maintenance_interval_seconds=0, **extra)
 
 
 @pytest.fixture
@@ -100,12 +109,16 @@ def paired(client: TestClient, database: Database, settings: Settings) -> Pairin
 
 @pytest.fixture
 def server_factory(
-    db_url: str, database: Database, tmp_path: Path
+    db_url: str, database: Database, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., ServerProcess]]:
     """Start real `sync-server serve` processes on free loopback ports (killed after)."""
     started: list[ServerProcess] = []
 
+    days = history_days(request)
+
     def start(workers: int = 1, **env: str) -> ServerProcess:
+        if days is not None:
+            env.setdefault("SYNC_EVENT_MAX_AGE_DAYS", str(days))
         server = ServerProcess(db_url, tmp_path, workers=workers, env=env)
         server.start()
         started.append(server)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from shared.domain.member_code import mint_member_code
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.errors import Conflict
+from sync_server.models import Staff
 from sync_server.services.admin import AdminService
 from sync_server.services.terminals import TerminalService
 
@@ -26,10 +32,12 @@ class Pairing:
     prefix: str
     phone_hash_key: str
     body: dict[str, Any]
+    # Makes (once) the store's manager that adjustments and voids name.
+    manager: Callable[[], str] | None = None
     events: EventFactory = field(init=False)
 
     def __post_init__(self) -> None:
-        self.events = EventFactory(self.terminal_id, self.prefix)
+        self.events = EventFactory(self.terminal_id, self.prefix, self.manager)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -40,6 +48,28 @@ def ensure_store(database: Database, code: str = "S001") -> None:
     admin = AdminService(database)
     if code not in {s.code for s in admin.stores()}:
         admin.add_store(code, "Downtown 市中心")
+
+
+def ensure_manager(database: Database, store: str = "S001") -> str:
+    """An active manager of ``store`` on the server (a seeded one, else one made now);
+    returns the staff id."""
+    for _ in range(2):
+        with database.read() as session:
+            found = session.scalars(
+                select(Staff.id)
+                .where(Staff.store_code == store, Staff.role == "manager", Staff.active.is_(True))
+                .order_by(Staff.staff_code)
+            ).first()
+        if found is not None:
+            return str(found)
+        try:
+            made = AdminService(database).add_staff(
+                f"MGR-{store}", "Wang Fang", "manager", "2468", store
+            )
+        except (Conflict, IntegrityError):  # another thread made it meanwhile
+            continue
+        return str(made["staff_id"])
+    raise AssertionError(f"no manager of {store} could be made")
 
 
 def new_terminal(
@@ -58,7 +88,12 @@ def pair_terminal(
     assert response.status_code == 201, response.text
     body = response.json()
     return Pairing(
-        body["terminal_id"], body["token"], body["member_code_prefix"], body["phone_hash_key"], body
+        body["terminal_id"],
+        body["token"],
+        body["member_code_prefix"],
+        body["phone_hash_key"],
+        body,
+        lambda: ensure_manager(database, body["store_code"]),
     )
 
 
@@ -69,14 +104,29 @@ def now_iso() -> str:
 class EventFactory:
     """Events stamped with one terminal's id and consecutive seqs."""
 
-    def __init__(self, terminal_id: str, prefix: str) -> None:
+    def __init__(
+        self, terminal_id: str, prefix: str, manager: Callable[[], str] | None = None
+    ) -> None:
         self.terminal_id = terminal_id
         self.prefix = prefix
         self.seq = 0
         self.codes = 0
+        self._manager = manager
+        self._manager_id: str | None = None
+
+    def manager_id(self) -> str | None:
+        """The staff id adjustments and voids carry: the store's manager, when known."""
+        if self._manager_id is None and self._manager is not None:
+            self._manager_id = self._manager()
+        return self._manager_id
 
     def make(
-        self, type_: str, member_id: str, data: dict[str, Any], occurred_at: str | None = None
+        self,
+        type_: str,
+        member_id: str,
+        data: dict[str, Any],
+        occurred_at: str | None = None,
+        staff_id: str | None = None,
     ) -> dict[str, Any]:
         self.seq += 1
         return {
@@ -85,7 +135,7 @@ class EventFactory:
             "seq": self.seq,
             "type": type_,
             "occurred_at": occurred_at or now_iso(),
-            "staff_id": None,
+            "staff_id": staff_id,
             "member_id": member_id,
             "data": data,
         }
@@ -123,17 +173,16 @@ class EventFactory:
         return self.make("points.redeemed", member_id, data)
 
     def adjust(self, member_id: str, points: int, **kw: Any) -> dict[str, Any]:
-        return self.make(
-            "points.adjusted", member_id, {"points": points, "reason": "correction"}, **kw
-        )
+        data = {"points": points, "reason": "correction"}
+        kw.setdefault("staff_id", self.manager_id())
+        return self.make("points.adjusted", member_id, data, **kw)
 
     def coupon(self, member_id: str, coupon_id: str) -> dict[str, Any]:
         return self.make("coupon.redeemed", member_id, {"coupon_id": coupon_id, "sale_ref": "S-1"})
 
     def void(self, member_id: str, event_id: str) -> dict[str, Any]:
-        return self.make(
-            "event.voided", member_id, {"voided_event_id": event_id, "reason": "mistake"}
-        )
+        data = {"voided_event_id": event_id, "reason": "mistake"}
+        return self.make("event.voided", member_id, data, staff_id=self.manager_id())
 
 
 def push(

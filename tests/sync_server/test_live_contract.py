@@ -119,6 +119,7 @@ def test_contract_over_loopback(
     assert "/v1/events" in http.get("/openapi.json").json()["paths"]
 
 
+@pytest.mark.history(3650)  # lots earned two years ago
 def test_expiry_job_inside_serve(
     server_factory: Callable[..., ServerProcess], database: Database, settings: Settings
 ) -> None:
@@ -145,6 +146,7 @@ def test_expiry_job_inside_serve(
     assert balance == 50, "the periodic expiry job did not expire the old lot"
 
 
+@pytest.mark.history(3650)  # lots earned two years ago
 def test_cli_expire_points_against_running_server(
     live_server: ServerProcess, database: Database, settings: Settings, db_url: str
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from shared.domain.program import DEFAULT_PROGRAM
@@ -85,6 +86,7 @@ def test_published_program_reaches_terminals(
     assert [r["status"] for r in results] == ["accepted"] * 3
 
 
+@pytest.mark.history(3650)  # lots earned 800-900 days ago
 def test_points_expire_oldest_first(
     client: TestClient, paired: Pairing, database: Database
 ) -> None:

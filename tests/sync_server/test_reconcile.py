@@ -17,6 +17,7 @@ from tests.sync_server.helpers import Pairing, pair_terminal, push
 from tests.sync_server.test_day_close_and_cli import _close, run
 
 
+@pytest.mark.history(3650)  # fixed business days in November 2026
 def test_missing_event_is_pending_then_mismatch_then_matched(
     client: TestClient, paired: Pairing, database: Database
 ) -> None:
@@ -124,6 +125,7 @@ def test_a_later_seq_arriving_after_the_close_makes_the_gap_a_mismatch(
     assert [d.status for d in service.day(date(2026, 11, 25))] == ["matched"]
 
 
+@pytest.mark.history(3650)  # fixed business days in November 2026
 def test_days_with_events_but_no_close_are_unclosed(
     client: TestClient, paired: Pairing, database: Database
 ) -> None:

@@ -63,6 +63,20 @@ class EventRepository:
         )
         return int(total or 0)
 
+    def adjusted_on(self, member_id: str, business_date: str) -> int:
+        """Points (in absolute value) this member was adjusted by here on a business day
+        (not voided, not rejected): what counts against the program's daily limit."""
+        total = self.session.scalar(
+            select(func.coalesce(func.sum(func.abs(LocalEvent.points_delta)), 0)).where(
+                LocalEvent.business_date == business_date,
+                LocalEvent.member_id == member_id,
+                LocalEvent.type == "points.adjusted",
+                LocalEvent.voided_by.is_(None),
+                LocalEvent.status != "rejected",
+            )
+        )
+        return int(total or 0)
+
     def active_coupon_redemption(self, coupon_id: str) -> LocalEvent | None:
         """A local redemption of this coupon that still stands (pending or acknowledged)."""
         return self.session.scalars(
