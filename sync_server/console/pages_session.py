@@ -91,7 +91,7 @@ def home(request: Request, who: Who) -> Response:
 def audit(
     request: Request,
     who: Annotated[Principal, Depends(allowed("view_audit"))],
-    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,  # audit_log.id: INTEGER
 ) -> Response:
     entries = console(request).accounts.audit_log(limit=200, before_id=before)
     return render(request, "audit.html", entries=entries)
