@@ -222,6 +222,7 @@ class LoyaltyProgram(BaseModel):
             return RuleViolation(
                 f"One redemption may use at most {self.max_redeem_points} points.",
                 code="redemption_over_limit",
+                limit=self.max_redeem_points,
                 max_points=self.max_redeem_points,
             )
         left = self.max_member_daily_redeem_points - max(redeemed_today, 0)

@@ -107,6 +107,33 @@ def _offline_cap(params: Params, currency: str) -> str:
     return message + _max_hint(params, currency)
 
 
+def _adjustment_over(params: Params, _currency: str) -> str:
+    return QCoreApplication.translate(
+        "Errors", "One adjustment may move at most {max} points."
+    ).format(max=f"{int(params.get('max_points', 0)):,}")
+
+
+def _adjustment_daily(params: Params, _currency: str) -> str:
+    return QCoreApplication.translate(
+        "Errors",
+        "A member's points may be adjusted by at most {cap} a day; {left} are left today.",
+    ).format(cap=f"{int(params.get('cap', 0)):,}", left=f"{int(params.get('left', 0)):,}")
+
+
+def _redemption_over(params: Params, currency: str) -> str:
+    limit = QCoreApplication.translate(
+        "Errors", "One redemption may use at most {max} points."
+    ).format(max=f"{int(params.get('limit', 0)):,}")
+    return limit + _max_hint(params, currency)
+
+
+def _redemption_daily(params: Params, currency: str) -> str:
+    message = QCoreApplication.translate(
+        "Errors", "A member may redeem at most {cap} points a day; {left} are left today."
+    ).format(cap=f"{int(params.get('cap', 0)):,}", left=f"{int(params.get('left', 0)):,}")
+    return message + _max_hint(params, currency)
+
+
 _MESSAGES: dict[str, Callable[[Params, str], str]] = {
     "invalid_pin": _invalid_pin,
     "staff_locked": _staff_locked,
@@ -124,6 +151,26 @@ _MESSAGES: dict[str, Callable[[Params, str], str]] = {
     "exceeds_sale_cap": _exceeds_sale_cap,
     "insufficient_balance": _insufficient,
     "offline_daily_cap": _offline_cap,
+    "adjustment_over_limit": _adjustment_over,
+    "adjustment_daily_limit": _adjustment_daily,
+    "redemption_over_limit": _redemption_over,
+    "redemption_daily_limit": _redemption_daily,
+    "staff_not_authorised": _simple(
+        QT_TRANSLATE_NOOP(
+            "Errors", "Head office refused this: it was not approved by an active store manager."
+        )
+    ),
+    "occurred_at_out_of_window": _simple(
+        QT_TRANSLATE_NOOP(
+            "Errors",
+            "Head office refused this: its date is too far from today. Check the till's clock.",
+        )
+    ),
+    "seq_out_of_window": _simple(
+        QT_TRANSLATE_NOOP(
+            "Errors", "Head office refused the till's queue as out of order; call head office."
+        )
+    ),
     "coupon_unavailable": _simple(
         QT_TRANSLATE_NOOP("Errors", "This coupon has already been used or has expired.")
     ),

@@ -253,6 +253,12 @@ class SalePanel(Retranslating):
                 "offline_daily_cap": self.tr(
                     "the offline limit of %1 points per member a day"
                 ).replace("%1", f"{self.session.program.offline_daily_redeem_cap_points:,}"),
+                "redemption_over_limit": self.tr("the limit of %1 points per redemption").replace(
+                    "%1", f"{self.session.program.max_redeem_points:,}"
+                ),
+                "redemption_daily_limit": self.tr(
+                    "the limit of %1 points per member a day"
+                ).replace("%1", f"{self.session.program.max_member_daily_redeem_points:,}"),
             }
             text = self.tr("Up to %1 (%2), limited by %3.")
             text = (

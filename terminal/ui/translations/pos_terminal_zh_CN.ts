@@ -236,6 +236,41 @@
     </message>
     <message>
         <location filename="../messages.py" line="70"/>
+        <source>One adjustment may move at most {max} points.</source>
+        <translation>单次调整最多 {max} 积分。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="70"/>
+        <source>A member&apos;s points may be adjusted by at most {cap} a day; {left} are left today.</source>
+        <translation>每位会员每天最多调整 {cap} 积分；今天还剩 {left}。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="70"/>
+        <source>One redemption may use at most {max} points.</source>
+        <translation>单次最多兑换 {max} 积分。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="70"/>
+        <source>A member may redeem at most {cap} points a day; {left} are left today.</source>
+        <translation>每位会员每天最多兑换 {cap} 积分；今天还剩 {left}。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="70"/>
+        <source>Head office refused this: it was not approved by an active store manager.</source>
+        <translation>总部拒绝了此操作：未经本店在职店长批准。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="70"/>
+        <source>Head office refused this: its date is too far from today. Check the till&apos;s clock.</source>
+        <translation>总部拒绝了此操作：其日期与今天相差太远。请检查收银机的时钟。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="70"/>
+        <source>Head office refused the till&apos;s queue as out of order; call head office.</source>
+        <translation>总部认为收银机的待上传队列顺序异常而拒收；请联系总部。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="70"/>
         <source>The amount is larger than any sale the program accepts ({max}).</source>
         <translation>金额超过积分计划允许的单笔上限（{max}）。</translation>
     </message>
@@ -1009,6 +1044,16 @@
         <location filename="../screens/sale_panel.py" line="254"/>
         <source>the offline limit of %1 points per member a day</source>
         <translation>离线时每位会员每天最多 %1 积分</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="256"/>
+        <source>the limit of %1 points per redemption</source>
+        <translation>单次兑换最多 %1 积分的限制</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="256"/>
+        <source>the limit of %1 points per member a day</source>
+        <translation>每位会员每天最多 %1 积分的限制</translation>
     </message>
     <message>
         <location filename="../screens/sale_panel.py" line="257"/>
