@@ -40,8 +40,9 @@ from sync_server.services.terminals import TerminalService
 
 
 class Till:
-    def __init__(self, terminal_id: str, token: str, prefix: str) -> None:
+    def __init__(self, terminal_id: str, token: str, prefix: str, manager_id: str) -> None:
         self.terminal_id, self.token, self.prefix = terminal_id, token, prefix
+        self.manager_id = manager_id
         self.seq = self.codes = 0
 
     def event(self, type_: str, member_id: str, data: dict[str, Any]) -> Event:
@@ -53,7 +54,7 @@ class Till:
                 "seq": self.seq,
                 "type": type_,
                 "occurred_at": datetime.now(UTC).isoformat(),
-                "staff_id": None,
+                "staff_id": self.manager_id if type_ == "points.adjusted" else None,
                 "member_id": member_id,
                 "data": data,
             }
@@ -101,7 +102,14 @@ def main() -> None:
         for i in range(20):
             code = backend.pairing_code(f"L{i:04d}", f"Till {i}")
             paired = terminals.pair(code, f"Till {i}", "127.0.0.1")
-            tills.append(Till(str(paired.terminal_id), paired.token, paired.member_code_prefix))
+            tills.append(
+                Till(
+                    str(paired.terminal_id),
+                    paired.token,
+                    paired.member_code_prefix,
+                    backend.manager_id,
+                )
+            )
         with database.read() as session:
             members = [row[0] for row in session.execute(select(Member.id))]
         push, pull = PushService(database), PullService(database, max_limit=5000)

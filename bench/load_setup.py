@@ -37,6 +37,7 @@ class Backend:
     def __init__(self, kind: str, workdir: Path, pg_url: str | None = None) -> None:
         self.kind = kind
         self.schema: str | None = None
+        self.manager_id = ""  # set by seed()
         self.base = pg_url or os.environ.get("TEST_POSTGRES_URL", PG_DEFAULT)
         if kind == "sqlite":
             self.url = f"sqlite:///{workdir / 'load.db'}"
@@ -60,6 +61,11 @@ class Backend:
         SeedService(self.database).seed(members, store_code="S001", rng_seed=7)
         for index in range(sim_stores):
             admin.add_store(f"L{index:04d}", f"Load store {index}")
+        # A head-office manager (no store): the staff id the load tills' adjustments and
+        # voids name, as the server accepts them only from an active manager.
+        self.manager_id = str(
+            admin.add_staff("HQ-LOAD", "Load manager", "manager", "2468", None)["staff_id"]
+        )
 
     def pairing_code(self, store_code: str, name: str) -> str:
         made = TerminalService(self.database, self.settings).add(store_code, name)

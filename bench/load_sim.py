@@ -113,6 +113,7 @@ class SimTerminal:
         self.online = True
         self.offline_redeemed: Counter[str] = Counter()
         self.watermark = 0
+        self.manager_id: str | None = None  # an active manager this till pulled
 
     # --- what a cashier does -----------------------------------------------------
 
@@ -135,7 +136,7 @@ class SimTerminal:
                 "seq": self.seq,
                 "type": type_,
                 "occurred_at": _now(),
-                "staff_id": None,
+                "staff_id": self.manager_id if type_ == "event.voided" else None,
                 "member_id": member_id,
                 "data": data,
             }
@@ -325,6 +326,10 @@ class SimTerminal:
 
     def apply_changes(self, changes: list[dict[str, Any]]) -> None:
         for change in changes:
+            if change["entity"] == "staff" and change["op"] == "upsert":
+                data = change["data"]
+                if data.get("role") == "manager" and data.get("active", True):
+                    self.manager_id = str(data["staff_id"])
             if change["entity"] != "member":
                 continue
             member_id = change["id"]
