@@ -218,23 +218,13 @@ class LoyaltyProgram(BaseModel):
         """The limit a redemption of ``points`` breaks, after ``redeemed_today`` points this
         member already redeemed this business day, or None. The terminal refuses it;
         the server flags it (``code`` on the accepted event)."""
-        if points > self.max_redeem_points:
-            return RuleViolation(
-                f"One redemption may use at most {self.max_redeem_points} points.",
-                code="redemption_over_limit",
-                limit=self.max_redeem_points,
-                max_points=self.max_redeem_points,
-            )
-        left = self.max_member_daily_redeem_points - max(redeemed_today, 0)
-        if points > left:
-            return RuleViolation(
-                f"A member may redeem at most {self.max_member_daily_redeem_points} points "
-                f"a day; {max(left, 0)} are left today.",
-                code="redemption_daily_limit",
-                cap=self.max_member_daily_redeem_points,
-                left=max(left, 0),
-            )
-        return None
+        return _limit_breach(
+            "redemption",
+            points,
+            redeemed_today,
+            per_event=self.max_redeem_points,
+            per_day=self.max_member_daily_redeem_points,
+        )
 
     def check_adjustment(self, points: object, *, adjusted_today: int) -> int:
         """Validate a manager's signed adjustment against the program's limits, after
@@ -243,21 +233,15 @@ class LoyaltyProgram(BaseModel):
         pts = check_int(points, what="Points", code="invalid_points")
         if pts == 0:
             raise ValidationFailed("An adjustment must change the balance.", code="invalid_points")
-        if abs(pts) > self.max_adjustment_points:
-            raise RuleViolation(
-                f"One adjustment may move at most {self.max_adjustment_points} points.",
-                code="adjustment_over_limit",
-                max_points=self.max_adjustment_points,
-            )
-        left = self.max_member_daily_adjustment_points - max(adjusted_today, 0)
-        if abs(pts) > left:
-            raise RuleViolation(
-                f"A member's points may be adjusted by at most "
-                f"{self.max_member_daily_adjustment_points} a day; {max(left, 0)} are left today.",
-                code="adjustment_daily_limit",
-                cap=self.max_member_daily_adjustment_points,
-                left=max(left, 0),
-            )
+        breach = _limit_breach(
+            "adjustment",
+            abs(pts),
+            adjusted_today,
+            per_event=self.max_adjustment_points,
+            per_day=self.max_member_daily_adjustment_points,
+        )
+        if breach is not None:
+            raise breach
         return pts
 
     # --- expiry -----------------------------------------------------------------
@@ -273,6 +257,30 @@ class RedeemLimits:
     binding_limit: str
     sale_cap_cents: int
     min_points: int
+
+
+def _limit_breach(
+    what: str, points: int, today: int, *, per_event: int, per_day: int
+) -> RuleViolation | None:
+    """``{what}_over_limit`` when ``points`` exceed ``per_event``; ``{what}_daily_limit``
+    when they exceed what ``per_day`` leaves after ``today``; else None."""
+    if points > per_event:
+        return RuleViolation(
+            f"One {what} may move at most {per_event} points.",
+            code=f"{what}_over_limit",
+            limit=per_event,
+            max_points=per_event,
+        )
+    left = max(per_day - max(today, 0), 0)
+    if points > left:
+        return RuleViolation(
+            f"A member's {what}s may move at most {per_day} points a business day; "
+            f"{left} are left today.",
+            code=f"{what}_daily_limit",
+            cap=per_day,
+            left=left,
+        )
+    return None
 
 
 def add_months(moment: datetime, months: int) -> datetime:

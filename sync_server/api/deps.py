@@ -40,7 +40,11 @@ def current_terminal(
     token = None
     if authorization and authorization[:7].lower() == "bearer ":
         token = authorization[7:].strip()
-    depth = int(x_queue_depth) if x_queue_depth and x_queue_depth.isdigit() else None
+    # ASCII digits that fit the 32-bit column; anything else is ignored ("²" is a digit
+    # to str.isdigit, and 10^20 overflows the column).
+    depth = None
+    if x_queue_depth and x_queue_depth.isascii() and x_queue_depth.isdigit():
+        depth = int(x_queue_depth) if len(x_queue_depth) <= 9 else None
     return svc.terminals.authenticate(token, version=x_terminal_version, queue_depth=depth)
 
 

@@ -33,7 +33,9 @@ def decode_cursor(cursor: str) -> int:
     except (ValueError, binascii.Error):
         raise InvalidCursor("This cursor is not one this server issued.") from None
     expected = hashlib.sha256(_CURSOR_TAG + body).hexdigest()[:8].encode("ascii")
-    if tag != b"v1" or check != expected or not body.isdigit():
+    # Versions are BIGINT: a longer number is no cursor this server issued (and would
+    # overflow the query's parameter).
+    if tag != b"v1" or check != expected or not body.isdigit() or len(body) > 18:
         raise InvalidCursor("This cursor is not one this server issued.")
     return int(body)
 

@@ -110,7 +110,7 @@ def _offline_cap(params: Params, currency: str) -> str:
 def _adjustment_over(params: Params, _currency: str) -> str:
     return QCoreApplication.translate(
         "Errors", "One adjustment may move at most {max} points."
-    ).format(max=f"{int(params.get('max_points', 0)):,}")
+    ).format(max=f"{int(params.get('limit', 0)):,}")
 
 
 def _adjustment_daily(params: Params, _currency: str) -> str:

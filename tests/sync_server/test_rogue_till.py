@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sync_server.db import Database
 from sync_server.models import Terminal
 from sync_server.services.admin import AdminService
+from sync_server.services.pull import encode_cursor
 from sync_server.services.push import first_missing
 from tests.sync_server.helpers import Pairing, ensure_manager, new_terminal, pull_all, push
 
@@ -291,3 +292,25 @@ def test_a_manager_of_another_store_on_another_till_is_refused(
     member = _member(client, paired)
     result = push(client, paired, [_adjust(paired, member, 10, other)])["results"][0]
     assert result["code"] == "staff_not_authorised"
+
+
+def test_a_forged_cursor_beyond_any_version_is_a_400(client: TestClient, paired: Pairing) -> None:
+    for version in (2**63, 10**40):
+        cursor = encode_cursor(version)
+        response = client.get("/v1/changes", params={"cursor": cursor}, headers=paired.headers)
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("depth", [b"99999999999999999999999", b"\xb2", b"4294967296"])
+def test_a_queue_depth_header_out_of_range_is_ignored(
+    client: TestClient, paired: Pairing, database: Database, depth: bytes
+) -> None:
+    headers: dict[str, Any] = dict(paired.headers, **{"X-Queue-Depth": depth})
+    response = client.get("/v1/changes", headers=headers)
+    assert response.status_code == 200, response.text
+    response = client.get("/v1/changes", headers=dict(paired.headers, **{"X-Queue-Depth": "7"}))
+    assert response.status_code == 200
+    with database.read() as session:
+        terminal = session.get(Terminal, paired.terminal_id)
+        assert terminal is not None and terminal.queue_depth == 7

@@ -52,25 +52,19 @@ class EventRepository:
 
     def redeemed_on(self, member_id: str, business_date: str) -> int:
         """Points this member redeemed here on a business day (not voided, not rejected)."""
-        total = self.session.scalar(
-            select(func.coalesce(func.sum(-LocalEvent.points_delta), 0)).where(
-                LocalEvent.business_date == business_date,
-                LocalEvent.member_id == member_id,
-                LocalEvent.type == "points.redeemed",
-                LocalEvent.voided_by.is_(None),
-                LocalEvent.status != "rejected",
-            )
-        )
-        return int(total or 0)
+        return self._moved_on(member_id, business_date, "points.redeemed")
 
     def adjusted_on(self, member_id: str, business_date: str) -> int:
         """Points (in absolute value) this member was adjusted by here on a business day
         (not voided, not rejected): what counts against the program's daily limit."""
+        return self._moved_on(member_id, business_date, "points.adjusted")
+
+    def _moved_on(self, member_id: str, business_date: str, type_: str) -> int:
         total = self.session.scalar(
             select(func.coalesce(func.sum(func.abs(LocalEvent.points_delta)), 0)).where(
                 LocalEvent.business_date == business_date,
                 LocalEvent.member_id == member_id,
-                LocalEvent.type == "points.adjusted",
+                LocalEvent.type == type_,
                 LocalEvent.voided_by.is_(None),
                 LocalEvent.status != "rejected",
             )
