@@ -24,7 +24,12 @@ from sync_server.repositories import members as members_repo
 from sync_server.repositories import terminals as terminals_repo
 from sync_server.services.common import canonical, coupon_data, member_data, utcnow
 from sync_server.services.ledger import Context, LedgerBatch, Outcome
-from sync_server.services.push_guard import PushLimits, check_seq_window, load_guard
+from sync_server.services.push_guard import (
+    PushLimits,
+    check_seq_window,
+    first_missing,
+    load_guard,
+)
 from sync_server.services.versioning import ChangeBatch
 
 _MAX_ATTEMPTS = 4
@@ -353,15 +358,3 @@ class PushService:
         terminal.watermark = watermark
         terminal.max_seq = max_seq
         return watermark, missing
-
-
-def first_missing(watermark: int, max_seq: int, held: set[int], limit: int) -> list[int]:
-    """The first ``limit`` seqs in (watermark, max_seq] not in ``held``; the loop stops
-    after ``len(held) + limit`` steps, whatever the distance to ``max_seq``."""
-    missing: list[int] = []
-    seq = watermark + 1
-    while seq <= max_seq and len(missing) < limit:
-        if seq not in held:
-            missing.append(seq)
-        seq += 1
-    return missing

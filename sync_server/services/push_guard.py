@@ -62,6 +62,18 @@ def check_seq_window(watermark: int, seqs: Iterable[int], limits: PushLimits) ->
         )
 
 
+def first_missing(watermark: int, max_seq: int, held: set[int], limit: int) -> list[int]:
+    """The first ``limit`` seqs in (watermark, max_seq] not in ``held``; the loop stops
+    after ``len(held) + limit`` steps, whatever the distance to ``max_seq``."""
+    missing: list[int] = []
+    seq = watermark + 1
+    while seq <= max_seq and len(missing) < limit:
+        if seq not in held:
+            missing.append(seq)
+        seq += 1
+    return missing
+
+
 @dataclass
 class PushGuard:
     """Loaded once per push, then asked about each fresh event in order."""

@@ -20,7 +20,7 @@ from sync_server.db import Database
 from sync_server.models import Terminal
 from sync_server.services.admin import AdminService
 from sync_server.services.pull import encode_cursor
-from sync_server.services.push import first_missing
+from sync_server.services.push_guard import first_missing
 from tests.sync_server.helpers import Pairing, ensure_manager, new_terminal, pull_all, push
 
 
