@@ -13,7 +13,6 @@ out of range is a 422 problem document, never a server error.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime
 from typing import (
     Annotated,
@@ -37,6 +36,7 @@ from pydantic import (
 from typing_extensions import TypedDict
 
 from shared.domain.business_day import MAX_DAY, MIN_DAY
+from shared.domain.day_totals import event_digest as event_digest  # day close digest, re-exported
 
 PROTOCOL_VERSION = 1
 MAX_EVENTS_PER_PUSH = 500
@@ -383,8 +383,3 @@ class Problem(_Open):
     status: int
     detail: str | None = None
     code: str
-
-
-def event_digest(event_ids: list[str]) -> str:
-    """Hex SHA-256 over the sorted event ids joined by newlines (day close)."""
-    return hashlib.sha256("\n".join(sorted(event_ids)).encode("ascii")).hexdigest()
