@@ -36,8 +36,9 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     if "exceptions" in data:
         ex = data["exceptions"]
         lines.append(
-            f"exceptions: {len(ex['overdrafts'])} overdrafts, {len(ex['rejected'])} rejected "
-            f"events, {len(ex['duplicate_members'])} likely duplicate members"
+            f"exceptions: {len(ex['overdrafts'])} overdrafts, {len(ex['flagged'])} flagged "
+            f"redemptions, {len(ex['rejected'])} rejected events, "
+            f"{len(ex['duplicate_members'])} likely duplicate members"
         )
     output(args, data, "\n".join(lines))
     return 0

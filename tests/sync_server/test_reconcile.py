@@ -103,7 +103,9 @@ def test_exceptions_and_cli(
     code, out, _ = run(capsys, "reconcile", "--date", "2026-11-25", "--json", "--db", db_url)
     body = json.loads(out)
     assert code == 0 and {d["status"] for d in body["terminal_days"]} >= {"matched"}
-    assert len(body["exceptions"]["rejected"]) == 1
+    assert len(body["exceptions"]["rejected"]) == 1 and body["exceptions"]["flagged"] == []
+    code, out, _ = run(capsys, "reconcile", "--date", "2026-11-25", "--exceptions", "--db", db_url)
+    assert "1 overdrafts, 0 flagged redemptions, 1 rejected events" in out
     assert run(capsys, "reconcile", "--date", "25/11", "--db", db_url)[0] == 2
 
 
