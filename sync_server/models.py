@@ -58,6 +58,9 @@ class Deployment(Base):
     phone_hash_key: Mapped[str] = mapped_column(String(64))
     head_office_prefix: Mapped[str] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Salt of the slow hash of pairing codes; key of the sign-in form's CSRF tokens (hex).
+    pairing_salt: Mapped[str | None] = mapped_column(String(64))
+    form_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class SyncCounter(Base):
@@ -223,15 +226,20 @@ class DayClose(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class PairFailure(Base):
-    __tablename__ = "pair_failures"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    client: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
+class Throttle(Base):
+    """Failed attempts of one key (``pair:ADDRESS``, ``login-ip:ADDRESS``, ...) and until
+    when that key must wait (sync_server/services/throttle.py)."""
+
+    __tablename__ = "throttles"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AdminAccount(Base):
-    """A head-office console account (argon2 password hash, lockout counters)."""
+    """A head-office console account (argon2 password hash). ``failed_attempts`` and
+    ``locked_until`` are no longer used: sign-ins are throttled per address (throttles)."""
 
     __tablename__ = "admin_accounts"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

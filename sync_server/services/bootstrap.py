@@ -1,4 +1,5 @@
-"""Deployment defaults created by `migrate`: counter, phone hash key, program v1."""
+"""Deployment defaults created by `migrate`: counter, phone hash key, pairing salt, form
+key, program v1."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ def ensure_defaults(session: Session) -> None:
                 created_at=now,
             )
         )
+        session.flush()
+    deployment = catalog.deployment(session)
+    assert deployment is not None
+    deployment.pairing_salt = deployment.pairing_salt or secrets.token_bytes(16).hex()
+    deployment.form_key = deployment.form_key or secrets.token_bytes(32).hex()
     if catalog.latest_program_version(session) == 0:
         session.add(
             Program(
