@@ -130,8 +130,7 @@ class TerminalService:
             salt = pairing_hash.salt(session)
         if wait is not None:
             raise TooManyAttempts(
-                "Too many wrong pairing codes from this address; try again in "
-                f"{wait} seconds.",
+                f"Too many wrong pairing codes from this address; try again in {wait} seconds.",
                 retry_after=wait,
             )
         hashed = pairing_hash.hash_code(pairing_code, salt)
