@@ -13,6 +13,7 @@ from sync_server.console.pages_session import router as session_router
 from sync_server.services.accounts import AccountService
 from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
+from sync_server.services.form_tokens import FormTokens
 from sync_server.services.pairing_codes import PairingCodeService
 from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reconcile import ReconcileService
@@ -30,6 +31,7 @@ def mount(app: FastAPI, services: object) -> None:
         admin=AdminService(database),
         terminals=TerminalService(database, settings),
         pairing_codes=PairingCodeService(database, settings),
+        form_tokens=FormTokens(database),
     )
     app.include_router(session_router)
     app.include_router(ops_router)
