@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     metrics_enabled: bool = True
+    # /metrics answers only `Authorization: Bearer <metrics_token>`; empty: nobody.
+    metrics_token: str = ""
+    # FastAPI's /docs and /redoc pages (they load their scripts from a public CDN).
+    docs_enabled: bool = False
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are trusted (comma list, "*").
     forwarded_allow_ips: str = "127.0.0.1"
 

@@ -1,12 +1,12 @@
 """The head-office web console at ``/console``: server-rendered pages (Jinja2), no
-front-end build. ``mount`` adds its routes, static files and security headers."""
+front-end build. ``mount`` adds its routes and static files (headers: api/headers.py)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from sync_server.console.deps import STATIC_DIR, ConsoleServices, SecurityHeaders
+from sync_server.console.deps import STATIC_DIR, ConsoleServices
 from sync_server.console.pages_members import router as members_router
 from sync_server.console.pages_ops import router as ops_router
 from sync_server.console.pages_session import router as session_router
@@ -37,4 +37,3 @@ def mount(app: FastAPI, services: object) -> None:
     app.include_router(ops_router)
     app.include_router(members_router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
-    app.add_middleware(SecurityHeaders)

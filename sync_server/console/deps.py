@@ -1,4 +1,5 @@
-"""Console plumbing: services, sign-in cookie, CSRF, role checks, HTML errors, headers."""
+"""Console plumbing: services, sign-in cookie, CSRF and origin checks, role checks, HTML
+errors (its headers: sync_server/api/headers.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import FormData, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.datastructures import FormData
 
 from shared.errors import DomainError
 from sync_server.services.accounts import PERMISSIONS, AccountService, Forbidden, Principal
@@ -34,10 +34,6 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 SESSION_COOKIE = "__Host-console_session"
 LOGIN_CSRF_COOKIE = "__Host-console_login"
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 @dataclass
@@ -171,31 +167,3 @@ class ConsoleRoute(APIRoute):
                 )
 
         return guarded
-
-
-class SecurityHeaders:
-    """Pure ASGI: adds the security headers to every /console response; any other path
-    passes through untouched (the API's streaming and limits are not wrapped)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/console"):
-            await self.app(scope, receive, send)
-            return
-        https = scope.get("scheme") == "https"
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = CSP
-                headers["X-Frame-Options"] = "DENY"
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
-                headers["Cache-Control"] = "no-store"
-                if https:
-                    headers["Strict-Transport-Security"] = "max-age=31536000"
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
