@@ -10,9 +10,10 @@ import time
 
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from sync_server.db import Database
-from sync_server.services.accounts import MAX_FAILURES, AccountService
+from sync_server.services.accounts import ADDRESS, MAX_FAILURES, AccountService
 from tests.console.conftest import PASSWORD, csrf_of, sign_in
 
 
@@ -123,3 +124,36 @@ def test_forms_posted_from_another_site_are_refused(
         "/console/logout", data={"csrf_token": token}, headers=same_site, follow_redirects=False
     )
     assert out.status_code == 303
+
+
+def test_signing_in_to_ones_own_account_does_not_reset_a_guessing_address(
+    client: TestClient, accounts: AccountService
+) -> None:
+    guesser = _from(client, "10.4.0.1")
+    for n in range(ADDRESS.free - 1):  # one wrong password for each of many names
+        assert _attempt(guesser, f"name{n}", "wrong")[0] == 401
+    sign_in(guesser, "auditor")  # the guesser's own account
+    guesser.cookies.clear()
+    assert _attempt(guesser, "another", "wrong")[0] == 401  # the address's limit is reached
+    assert _attempt(guesser, "auditor", PASSWORD)[0] == 429  # now it waits, whoever it is
+    sign_in(_from(client, "10.4.0.2"), "auditor")  # elsewhere nobody waits
+
+
+def test_an_expired_or_signed_out_session_lets_nobody_in(
+    as_role, client: TestClient, database: Database
+) -> None:
+    admin = as_role("admin")
+    stolen = dict(admin.cookies)
+    assert admin.get("/console/audit").status_code == 200
+    with database.write() as session:
+        session.execute(text("UPDATE admin_sessions SET expires_at = '2000-01-01 00:00:00'"))
+    assert admin.get("/console/audit", follow_redirects=False).status_code == 303
+    again = as_role("admin")
+    token = csrf_of(again.get("/console/terminals").text)
+    copied = dict(again.cookies)
+    assert again.post("/console/logout", data={"csrf_token": token}).status_code == 200
+    replay = _from(client, "10.5.0.1")
+    for cookies in (stolen, copied):
+        for name, value in cookies.items():
+            replay.cookies.set(name, value, domain="testserver")
+        assert replay.get("/console/audit", follow_redirects=False).status_code == 303
