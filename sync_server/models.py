@@ -58,9 +58,6 @@ class Deployment(Base):
     phone_hash_key: Mapped[str] = mapped_column(String(64))
     head_office_prefix: Mapped[str] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Salt of the slow hash of pairing codes; key of the sign-in form's CSRF tokens (hex).
-    pairing_salt: Mapped[str | None] = mapped_column(String(64))
-    form_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class SyncCounter(Base):
@@ -224,6 +221,15 @@ class DayClose(Base):
     missing_seqs: Mapped[str] = mapped_column(Text)
     details: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ServerKey(Base):
+    """A random secret of this deployment, made by its migration (hex): ``pairing_salt``
+    (the slow hash of pairing codes), ``form_key`` (the sign-in form's CSRF tokens)."""
+
+    __tablename__ = "server_keys"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
 
 
 class Throttle(Base):

@@ -141,13 +141,14 @@ class AccountService:
         with self.database.write() as session:
             wait = throttle.attempt(session, keys, now)
             account = repo.by_name(session, name) if wait is None else None
-            stored = account.password_hash if account is not None else self._dummy_hash(session)
+            sample = repo.any_password_hash(session) if self._dummy is None else None
             if wait is not None:
                 repo.add_audit(session, now, name, "sign_in.throttled", name, "", client)
         if wait is not None:
             raise SignInThrottled(
                 f"Too many failed sign-ins; try again in {wait} seconds.", retry_after=wait
             )
+        stored = account.password_hash if account is not None else self._dummy_hash(sample)
         right = self._verify(stored, password) and account is not None and not account.disabled
         with self.database.write() as session:
             found = repo.lock_by_name(session, name) if right else None
@@ -170,10 +171,10 @@ class AccountService:
             (f"login:{name}", NAME),
         ]
 
-    def _dummy_hash(self, session: Session) -> str:
-        """A hash of a random password with the parameters of the accounts' own hashes."""
+    def _dummy_hash(self, sample: str | None) -> str:
+        """A hash of a random password with the parameters of ``sample`` (an account's own
+        hash), made once, outside any transaction."""
         if self._dummy is None:
-            sample = repo.any_password_hash(session)
             hasher = self.hasher
             if sample is not None:
                 try:

@@ -1,5 +1,4 @@
-"""Deployment defaults created by `migrate`: counter, phone hash key, pairing salt, form
-key, program v1."""
+"""Deployment defaults created by `migrate`: counter, phone hash key, program v1."""
 
 from __future__ import annotations
 
@@ -31,11 +30,6 @@ def ensure_defaults(session: Session) -> None:
                 created_at=now,
             )
         )
-        session.flush()
-    deployment = catalog.deployment(session)
-    assert deployment is not None
-    deployment.pairing_salt = deployment.pairing_salt or secrets.token_bytes(16).hex()
-    deployment.form_key = deployment.form_key or secrets.token_bytes(32).hex()
     if catalog.latest_program_version(session) == 0:
         session.add(
             Program(

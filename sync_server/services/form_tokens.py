@@ -3,7 +3,7 @@
 Before sign-in there is no session to hold a CSRF token, so the form uses a double
 submit: the cookie holds a random pre-session id, the form a token derived from it,
 ``ISSUED.HMAC-SHA256(form_key, id.ISSUED)``. Someone who can plant a cookie cannot
-make the matching token without the deployment's ``form_key`` (kept in the database,
+make the matching token without the deployment's ``form_key`` (table ``server_keys``,
 the same for every worker), and a token is good for ``TTL`` only.
 """
 
@@ -28,9 +28,7 @@ class FormTokens:
     def _form_key(self) -> bytes:
         if self._key is None:
             with self.database.read() as session:
-                deployment = catalog.deployment(session)
-                assert deployment is not None and deployment.form_key, "run `sync-server migrate`"
-                self._key = bytes.fromhex(deployment.form_key)
+                self._key = catalog.server_key(session, "form_key")
         return self._key
 
     def _mac(self, pre_session: str, issued: int) -> str:

@@ -8,6 +8,7 @@ while the server still finds a terminal by its code's hash with one index look-u
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from argon2.low_level import Type, hash_secret_raw
@@ -28,9 +29,7 @@ def normalize(raw: str) -> str:
 
 
 def salt(session: Session) -> bytes:
-    deployment = catalog.deployment(session)
-    assert deployment is not None and deployment.pairing_salt, "run `sync-server migrate`"
-    return bytes.fromhex(deployment.pairing_salt)
+    return catalog.server_key(session, "pairing_salt")
 
 
 def hash_code(code: str, salt: bytes) -> str:
@@ -49,3 +48,9 @@ def hash_code(code: str, salt: bytes) -> str:
 
 def code_hash(session: Session, code: str) -> str:
     return hash_code(code, salt(session))
+
+
+def legacy_hash(code: str) -> str:
+    """How the migration to argon2 (s11b) re-keyed codes still pending then (their plain
+    SHA-256, marked by a leading ``L``): they keep working until they expire."""
+    return "L" + hashlib.sha256(normalize(code).encode()).hexdigest()[:63]

@@ -136,7 +136,9 @@ class TerminalService:
         hashed = pairing_hash.hash_code(pairing_code, salt)
         token = new_token()
         with self.database.write() as session:
-            terminal = terminals_repo.by_pairing_hash(session, hashed)
+            terminal = terminals_repo.by_pairing_hash(
+                session, hashed
+            ) or terminals_repo.by_pairing_hash(session, pairing_hash.legacy_hash(pairing_code))
             valid = (
                 terminal is not None
                 and terminal.revoked_at is None

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from argon2.low_level import Type, hash_secret_raw
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shared.errors import DomainError
 from sync_server.config import Settings
@@ -99,3 +99,17 @@ def test_pending_codes_are_stored_with_a_slow_salted_hash(
         code.encode(), salt, time_cost=2, memory_cost=19456, parallelism=1, hash_len=32,
         type=Type.ID,
     ).hex()  # fmt: skip
+
+
+def test_a_code_pending_before_the_upgrade_still_pairs(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
+    terminal_id, _ = new_terminal(database, settings)
+    code = "ABCDEFGH23"
+    with database.write() as session:  # as the migration re-keyed an old SHA-256 code
+        legacy = "L" + hashlib.sha256(code.encode()).hexdigest()[:63]
+        session.execute(
+            update(Terminal).where(Terminal.id == terminal_id).values(pairing_code_hash=legacy)
+        )
+    answer = client.post("/v1/pair", json={"pairing_code": "abcd-efgh-23", "device_name": "x"})
+    assert answer.status_code == 201 and answer.json()["terminal_id"] == terminal_id

@@ -44,6 +44,12 @@ def _still_pairs(server: ServerProcess, code: str) -> None:
     assert answer.status_code == 201, answer.text  # the code was not spent
 
 
+@pytest.fixture
+def code(database: Database, db_url: str, tmp_path: Path) -> str:  # noqa: F811
+    """A pending pairing code of a new terminal."""
+    return new_terminal(database, Settings(database_url=db_url, data_dir=tmp_path))[1]
+
+
 def test_the_memory_keyring_is_never_selected_by_itself() -> None:
     candidates = keyring.backend.get_all_keyring()
     assert not any(isinstance(b, ProcessKeyring) for b in candidates)
@@ -61,12 +67,9 @@ def test_file_and_null_backends_are_refused(backend: type, tmp_path: Path) -> No
 
 def test_pair_without_an_os_keyring_refuses_before_spending_the_code(
     live_server: ServerProcess,  # noqa: F811
-    database: Database,  # noqa: F811
-    db_url: str,  # noqa: F811
+    code: str,
     tmp_path: Path,
 ) -> None:
-    settings = Settings(database_url=db_url, data_dir=tmp_path)
-    _, code = new_terminal(database, settings)
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON_KEYRING", "DBUS"))}
     env.update(
@@ -92,12 +95,9 @@ def test_pair_without_an_os_keyring_refuses_before_spending_the_code(
 
 def test_pair_with_a_plaintext_keyring_refuses_in_process(
     live_server: ServerProcess,  # noqa: F811
-    database: Database,  # noqa: F811
-    db_url: str,  # noqa: F811
+    code: str,
     tmp_path: Path,
 ) -> None:
-    settings = Settings(database_url=db_url, data_dir=tmp_path)
-    _, code = new_terminal(database, settings)
     keyring.set_keyring(PlaintextKeyring())  # the autouse fixture restores the test keyring
     till = TerminalSettings(data_dir=tmp_path / "till", keyring_service="pos-test-plain")
     with Replica(till.replica_path) as replica:

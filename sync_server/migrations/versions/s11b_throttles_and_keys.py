@@ -1,8 +1,8 @@
-"""throttles (sign-in and pairing attempts), deployment keys for pairing codes and forms
+"""throttles (sign-in and pairing attempts), server keys (pairing-code salt, form key)
 
-Pairing codes are now stored as a slow salted hash (argon2id with the deployment's
-``pairing_salt``); codes still pending from before cannot be checked any more, so they are
-cleared: head office issues a new code for such a terminal (console or CLI).
+Pairing codes are now stored as a slow salted hash (argon2id with the ``pairing_salt``).
+Codes still pending at the upgrade were stored as plain SHA-256: they are re-keyed as
+``"L" + sha256[:63]`` and keep working until they expire.
 
 Revision ID: s11b
 Revises: 0003
@@ -31,26 +31,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_index("ix_throttles_last_failure_at", "throttles", ["last_failure_at"])
-    with op.batch_alter_table("deployment") as batch:
-        batch.add_column(sa.Column("pairing_salt", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("form_key", sa.String(length=64), nullable=True))
-    deployment = sa.table(
-        "deployment",
-        sa.column("id", sa.Integer()),
-        sa.column("pairing_salt", sa.String()),
-        sa.column("form_key", sa.String()),
+    keys = op.create_table(
+        "server_keys",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
     )
+    op.bulk_insert(
+        keys,
+        [
+            {"name": "pairing_salt", "value": secrets.token_bytes(16).hex()},
+            {"name": "form_key", "value": secrets.token_bytes(32).hex()},
+        ],
+    )
+    terminals = sa.table("terminals", sa.column("pairing_code_hash", sa.String()))
+    pending = terminals.c.pairing_code_hash
     op.execute(
-        deployment.update().values(
-            pairing_salt=secrets.token_bytes(16).hex(), form_key=secrets.token_bytes(32).hex()
-        )
+        terminals.update()
+        .where(pending.is_not(None))
+        .values(pairing_code_hash=sa.literal("L") + sa.func.substr(pending, 1, 63))
     )
-    terminals = sa.table(
-        "terminals",
-        sa.column("pairing_code_hash", sa.String()),
-        sa.column("pairing_expires_at", sa.DateTime()),
-    )
-    op.execute(terminals.update().values(pairing_code_hash=None, pairing_expires_at=None))
     op.drop_table("pair_failures")
 
 
@@ -63,8 +63,6 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_pair_failures_client", "pair_failures", ["client"])
-    with op.batch_alter_table("deployment") as batch:
-        batch.drop_column("form_key")
-        batch.drop_column("pairing_salt")
+    op.drop_table("server_keys")
     op.drop_index("ix_throttles_last_failure_at", table_name="throttles")
     op.drop_table("throttles")
