@@ -234,11 +234,10 @@ def scrape_latency(url: str) -> dict[tuple[str, str], dict[float, float]] | None
     import re
 
     import httpx
+    from load_setup import METRICS_TOKEN  # what load_setup.Server opened /metrics to
 
+    token = os.environ.get("SYNC_METRICS_TOKEN", METRICS_TOKEN)
     try:
-        from load_setup import METRICS_TOKEN  # what load_setup.Server opened /metrics to
-
-        token = os.environ.get("SYNC_METRICS_TOKEN", METRICS_TOKEN)
         response = httpx.get(
             url + "/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10.0
         )
