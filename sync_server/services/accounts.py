@@ -153,7 +153,7 @@ class AccountService:
         with self.database.write() as session:
             found = repo.lock_by_name(session, name) if right else None
             if found is None:
-                throttle.purge(session, now, 86_400)
+                throttle.purge(session, now)
                 repo.add_audit(session, now, name, "sign_in.failed", name, "", client)
             else:
                 name_here, address, whole_name = keys

@@ -70,5 +70,10 @@ def succeeded(
             row.blocked_until = None
 
 
-def purge(session: Session, now: datetime, older_than_seconds: float) -> None:
-    repo.purge(session, now - timedelta(seconds=older_than_seconds))
+# Rows of every kind are purged after this long without a failure (longer than any
+# policy's forget_after_seconds, so a purge never forgets a count still in force).
+PURGE_AFTER_SECONDS = 86_400.0
+
+
+def purge(session: Session, now: datetime, keep_seconds: float = PURGE_AFTER_SECONDS) -> None:
+    repo.purge(session, now - timedelta(seconds=max(keep_seconds, PURGE_AFTER_SECONDS)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2.low_level import Type, hash_secret_raw
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 from shared.errors import DomainError
 from sync_server.config import Settings
 from sync_server.db import Database
-from sync_server.models import Terminal
+from sync_server.models import Terminal, Throttle
 from sync_server.services import pairing_hash
 from sync_server.services.terminals import TerminalService
 from tests.sync_server.helpers import new_terminal
@@ -113,3 +114,19 @@ def test_a_code_pending_before_the_upgrade_still_pairs(
         )
     answer = client.post("/v1/pair", json={"pairing_code": "abcd-efgh-23", "device_name": "x"})
     assert answer.status_code == 201 and answer.json()["terminal_id"] == terminal_id
+
+
+def test_wrong_codes_purge_only_rows_nothing_still_counts(
+    database: Database, settings: Settings
+) -> None:
+    now = datetime.now(UTC)
+    with database.write() as session:
+        for key, age in (
+            ("login-from:10.9.0.1", timedelta(hours=1)),
+            ("pair:old", timedelta(days=2)),
+        ):
+            session.add(Throttle(key=key, failures=3, last_failure_at=now - age))
+    assert _outcome(TerminalService(database, settings), "WRONGCODE1") == "invalid_pairing_code"
+    with database.read() as session:
+        kept = set(session.execute(select(Throttle.key)).scalars())
+    assert "login-from:10.9.0.1" in kept and "pair:old" not in kept
