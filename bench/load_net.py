@@ -234,9 +234,13 @@ def scrape_latency(url: str) -> dict[tuple[str, str], dict[float, float]] | None
     import re
 
     import httpx
+    from load_setup import METRICS_TOKEN  # what load_setup.Server opened /metrics to
 
+    token = os.environ.get("SYNC_METRICS_TOKEN", METRICS_TOKEN)
     try:
-        response = httpx.get(url + "/metrics", timeout=10.0)
+        response = httpx.get(
+            url + "/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10.0
+        )
     except httpx.HTTPError:
         return None
     if response.status_code != 200:

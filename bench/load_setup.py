@@ -85,6 +85,10 @@ def free_port() -> int:
         return port
 
 
+# The bench's server opens /metrics to this token (bench/load_net.py scrapes with it).
+METRICS_TOKEN = "bench-load-metrics"
+
+
 class Server:
     """`sync-server serve --workers N` on a loopback port (kept across restarts)."""
 
@@ -108,6 +112,7 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> None:
         env = dict(os.environ, SYNC_MAINTENANCE_INTERVAL_SECONDS="0")
+        env.setdefault("SYNC_METRICS_TOKEN", METRICS_TOKEN)
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
         command = [sys.executable, "-m", "sync_server.cli", "serve", "--db", self.db_url]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]

@@ -17,6 +17,7 @@ from shared.protocol import MAX_BODY_BYTES, PushRequest
 from sync_server import __version__, console, observability
 from sync_server.api import problems
 from sync_server.api.deps import Services
+from sync_server.api.headers import SecurityHeaders
 from sync_server.api.limits import BodyLimitMiddleware
 from sync_server.api.routes import router
 from sync_server.config import Settings
@@ -94,7 +95,10 @@ def create_app(
                     await task
             svc.database.dispose()
 
+    docs = settings.docs_enabled
     app = FastAPI(
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
         title="POS member sync server",
         version=__version__,
         description="Sync protocol v1 (PROTOCOL.md): pairing, push, pull, day close.",
@@ -105,6 +109,7 @@ def create_app(
     console.mount(app, svc)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeaders)  # outside the body limit: its 413 gets them too
     observability.install(app, svc)  # outermost: /metrics, access log, push counts
 
     def openapi() -> dict[str, Any]:

@@ -49,7 +49,10 @@ class Settings(BaseSettings):
     maintenance_interval_seconds: float = 3600.0
     tombstone_retention_days: int = 90
     pairing_code_ttl_hours: int = 24
+    # Wrong pairing codes per address before it waits pair_block_seconds (doubling with
+    # each further one, at most pair_failure_window_seconds; forgotten after that long).
     pair_max_failures: int = 5
+    pair_block_seconds: int = 60
     pair_failure_window_seconds: int = 900
     pull_default_limit: int = 1000
     pull_max_limit: int = 5000
@@ -69,6 +72,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     metrics_enabled: bool = True
+    # /metrics answers only `Authorization: Bearer <metrics_token>`; empty: nobody.
+    metrics_token: str = ""
+    # FastAPI's /docs and /redoc pages (they load their scripts from a public CDN).
+    docs_enabled: bool = False
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are trusted (comma list, "*").
     forwarded_allow_ips: str = "127.0.0.1"
 

@@ -21,11 +21,13 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.private_files import private_file
+
 
 def _sqlite_engine(url: URL, begin: str) -> Engine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(database))  # 0600 (its -wal/-shm too), new directories 0700
     engine = create_engine(
         url, connect_args={"timeout": 60, "check_same_thread": False}, pool_size=8
     )

@@ -223,15 +223,29 @@ class DayClose(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class PairFailure(Base):
-    __tablename__ = "pair_failures"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    client: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
+class ServerKey(Base):
+    """A random secret of this deployment, made by its migration (hex): ``pairing_salt``
+    (the slow hash of pairing codes), ``form_key`` (the sign-in form's CSRF tokens)."""
+
+    __tablename__ = "server_keys"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
+class Throttle(Base):
+    """Failed attempts of one key (``pair:ADDRESS``, ``login-ip:ADDRESS``, ...) and until
+    when that key must wait (sync_server/services/throttle.py)."""
+
+    __tablename__ = "throttles"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AdminAccount(Base):
-    """A head-office console account (argon2 password hash, lockout counters)."""
+    """A head-office console account (argon2 password hash). ``failed_attempts`` and
+    ``locked_until`` are no longer used: sign-ins are throttled per address (throttles)."""
 
     __tablename__ = "admin_accounts"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -5,7 +5,8 @@
 - ``install(app, services)``: an ASGI middleware that counts requests and their latency
   by route template (``/v1/events``, never a raw path: no unbounded label values) and
   writes one access-log record per request; a push service that counts events by status;
-  and ``GET /metrics`` in the Prometheus text format.
+  and ``GET /metrics`` in the Prometheus text format, for ``Authorization: Bearer
+  <metrics_token>`` only (no token set: closed to everyone).
 
 Several uvicorn workers are separate processes, each with its own counters. When
 ``PROMETHEUS_MULTIPROC_DIR`` is set (``sync-server serve`` sets it for you when it starts
@@ -17,6 +18,7 @@ node_exporter for those. With one worker the process metrics are included.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
@@ -41,6 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.protocol import Event
 from sync_server.api.deps import Services
+from sync_server.api.problems import MEDIA_TYPE, PROBLEM_TYPE
 from sync_server.config import Settings
 from sync_server.services.push import PushResponseWithGaps, PushService
 
@@ -192,6 +195,32 @@ def install(app: FastAPI, services: Services) -> None:
     services.push = MeteredPushService.wrap(services.push)
     app.add_middleware(MetricsMiddleware)
 
+    token = services.settings.metrics_token
+
     @app.get("/metrics", include_in_schema=False)
-    def metrics(_request: Request) -> Response:
+    def metrics(request: Request) -> Response:
+        sent = request.headers.get("authorization", "")
+        if not token or not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            return _metrics_refused(bool(token))
         return Response(metrics_payload(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _metrics_refused(configured: bool) -> Response:
+    detail = (
+        "/metrics needs the header Authorization: Bearer <metrics_token>."
+        if configured
+        else "/metrics is closed until a metrics_token is set (docs/CONFIGURATION.md)."
+    )
+    body = {
+        "type": PROBLEM_TYPE + "unauthorized",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": detail,
+        "code": "unauthorized",
+    }
+    return Response(
+        json.dumps(body),
+        status_code=401,
+        media_type=MEDIA_TYPE,
+        headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+    )

@@ -29,6 +29,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from shared.errors import DomainError
+from shared.private_files import private_file
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.migrate import alembic_config, migrate
@@ -121,9 +122,9 @@ def backup(settings: Settings, target: Path) -> Path:
     database = _require_sqlite(settings)
     if not database.exists():
         raise OperationRefused(f"no database at {database}", code="no_database")
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    private_file(partial)  # 0600 from the start; its directory 0700 if made here
     _copy(database, partial)
     with sqlite3.connect(partial) as copy:
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
@@ -159,7 +160,7 @@ def restore(settings: Settings, source: Path) -> str:
             f"{source} has schema {revision}, made by a newer release: upgrade first.",
             code="backup_too_new",
         )
-    database.parent.mkdir(parents=True, exist_ok=True)
+    private_file(database)
     with _exclusive(database):
         with tempfile.TemporaryDirectory() as scratch:  # never read the backup in place
             staged = Path(scratch) / "restore.sqlite3"

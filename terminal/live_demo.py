@@ -22,7 +22,7 @@ import httpx
 import keyring
 
 from terminal.config import TerminalSettings
-from terminal.offline.credentials import ProcessKeyring
+from terminal.offline.credentials import KeyringUnavailable, ProcessKeyring, secure_backend
 from terminal.offline.db import Replica
 from terminal.services.sync import SyncService
 
@@ -74,8 +74,11 @@ def _start_server() -> tuple[subprocess.Popen[bytes], str]:
 
 
 def _ensure_keyring() -> None:
-    backend = keyring.get_keyring()
-    if getattr(backend, "priority", 0) <= 0 or "fail" in type(backend).__module__:
+    """The OS keyring if there is a real one; else, for the demo only and said so, memory
+    (the product itself refuses: see terminal/offline/credentials.py)."""
+    try:
+        secure_backend()
+    except KeyringUnavailable:
         print("No OS keyring is available: the demo keeps its terminal secrets in memory.")
         keyring.set_keyring(ProcessKeyring())
 

@@ -1,18 +1,19 @@
 """The head-office web console at ``/console``: server-rendered pages (Jinja2), no
-front-end build. ``mount`` adds its routes, static files and security headers."""
+front-end build. ``mount`` adds its routes and static files (headers: api/headers.py)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from sync_server.console.deps import STATIC_DIR, ConsoleServices, SecurityHeaders
+from sync_server.console.deps import STATIC_DIR, ConsoleServices
 from sync_server.console.pages_members import router as members_router
 from sync_server.console.pages_ops import router as ops_router
 from sync_server.console.pages_session import router as session_router
 from sync_server.services.accounts import AccountService
 from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
+from sync_server.services.form_tokens import FormTokens
 from sync_server.services.pairing_codes import PairingCodeService
 from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reconcile import ReconcileService
@@ -30,9 +31,9 @@ def mount(app: FastAPI, services: object) -> None:
         admin=AdminService(database),
         terminals=TerminalService(database, settings),
         pairing_codes=PairingCodeService(database, settings),
+        form_tokens=FormTokens(database),
     )
     app.include_router(session_router)
     app.include_router(ops_router)
     app.include_router(members_router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
-    app.add_middleware(SecurityHeaders)

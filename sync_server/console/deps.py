@@ -1,4 +1,5 @@
-"""Console plumbing: services, sign-in cookie, CSRF, role checks, HTML errors, headers."""
+"""Console plumbing: services, sign-in cookie, CSRF and origin checks, role checks, HTML
+errors (its headers: sync_server/api/headers.py)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from starlette.datastructures import FormData, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.datastructures import FormData
 
 from shared.errors import DomainError
 from sync_server.services.accounts import PERMISSIONS, AccountService, Forbidden, Principal
 from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
+from sync_server.services.form_tokens import FormTokens
 from sync_server.services.pairing_codes import PairingCodeService
 from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reconcile import ReconcileService
@@ -28,12 +29,12 @@ from sync_server.services.terminals import TerminalService
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-SESSION_COOKIE = "console_session"
-LOGIN_CSRF_COOKIE = "console_login_csrf"
-CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
+# ``__Host-``: the browser takes these cookies only from this very host over a secure
+# origin (https, or http on localhost/127.0.0.1), with Path=/ and no Domain, so a sibling
+# host or a plain-http page cannot plant or overwrite them.
+SESSION_COOKIE = "__Host-console_session"
+LOGIN_CSRF_COOKIE = "__Host-console_login"
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
 
 @dataclass
@@ -45,6 +46,7 @@ class ConsoleServices:
     admin: AdminService
     terminals: TerminalService
     pairing_codes: PairingCodeService
+    form_tokens: FormTokens
 
 
 class SignInRequired(Exception):
@@ -107,16 +109,37 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        path="/console",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
+        name, value, max_age=max_age, path="/", httponly=True, samesite="strict", secure=True
     )
+
+
+def delete_cookie(response: Response, name: str) -> None:
+    response.delete_cookie(name, path="/", httponly=True, samesite="strict", secure=True)
+
+
+def secure_context(request: Request) -> bool:
+    """Whether a browser keeps the console's Secure cookies on this URL."""
+    return request.url.scheme == "https" or (request.url.hostname or "") in _LOOPBACK
+
+
+def check_origin(request: Request) -> None:
+    """Refuse a form posted from another site: ``Sec-Fetch-Site`` must be same-origin (or
+    none: typed by the user) and ``Origin``, when it names a site, must be this host.
+    (Under ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` even for this
+    site's own forms, so ``null`` is left to ``Sec-Fetch-Site``.) The CSRF token is
+    checked as well."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    foreign_site = site is not None and site not in ("same-origin", "none")
+    foreign_origin = (
+        origin is not None
+        and origin != "null"
+        and origin.split("://", 1)[-1] != request.headers.get("host", "")
+    )
+    if foreign_site or foreign_origin:
+        raise CsrfRefused("This form was sent from another site; open the console and retry.")
 
 
 class ConsoleRoute(APIRoute):
@@ -128,6 +151,8 @@ class ConsoleRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             try:
+                if request.method not in ("GET", "HEAD", "OPTIONS"):
+                    check_origin(request)
                 return await handler(request)
             except SignInRequired:
                 return RedirectResponse("/console/login", status_code=303)
@@ -153,31 +178,3 @@ class ConsoleRoute(APIRoute):
                 )
 
         return guarded
-
-
-class SecurityHeaders:
-    """Pure ASGI: adds the security headers to every /console response; any other path
-    passes through untouched (the API's streaming and limits are not wrapped)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/console"):
-            await self.app(scope, receive, send)
-            return
-        https = scope.get("scheme") == "https"
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = CSP
-                headers["X-Frame-Options"] = "DENY"
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
-                headers["Cache-Control"] = "no-store"
-                if https:
-                    headers["Strict-Transport-Security"] = "max-age=31536000"
-            await send(message)
-
-        await self.app(scope, receive, with_headers)

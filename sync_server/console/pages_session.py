@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from datetime import timedelta
 from typing import Annotated
 
@@ -21,21 +19,31 @@ from sync_server.console.deps import (
     allowed,
     checked_form,
     console,
+    delete_cookie,
     field,
     principal,
     render,
+    secure_context,
     set_cookie,
 )
-from sync_server.services.accounts import SESSION_TTL, Principal, SignInFailed
+from sync_server.services.accounts import SESSION_TTL, Principal, SignInFailed, SignInThrottled
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 Who = Annotated[Principal, Depends(principal)]
 
 
 def _login_page(request: Request, error: str = "", status_code: int = 200) -> Response:
-    token = secrets.token_urlsafe(32)
-    response = render(request, "login.html", status_code=status_code, login_csrf=token, error=error)
-    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, 3600)
+    tokens = console(request).form_tokens
+    pre_session = tokens.new_pre_session()
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        login_csrf=tokens.token(pre_session),
+        error=error,
+        insecure=not secure_context(request),
+    )
+    set_cookie(response, LOGIN_CSRF_COOKIE, pre_session, 3600)
     return response
 
 
@@ -47,19 +55,25 @@ def login_form(request: Request) -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await request.form()
-    sent, expected = form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)
-    if not (isinstance(sent, str) and expected and hmac.compare_digest(sent, expected)):
+    services = console(request)
+    if not services.form_tokens.valid(
+        request.cookies.get(LOGIN_CSRF_COOKIE), form.get("csrf_token")
+    ):
         raise CsrfRefused("The sign-in form expired or lacks its security token; try again.")
     client = request.client.host if request.client else "unknown"
     try:
-        token, _who = console(request).accounts.sign_in(
+        token, _who = services.accounts.sign_in(
             field(form, "name"), str(form.get("password") or ""), client
         )
+    except SignInThrottled as error:
+        page = _login_page(request, error.message, status_code=429)
+        page.headers["Retry-After"] = str(error.params["retry_after"])
+        return page
     except SignInFailed as error:
         return _login_page(request, error.message, status_code=401)
     response = RedirectResponse("/console/", status_code=303)
-    set_cookie(request, response, SESSION_COOKIE, token, int(SESSION_TTL.total_seconds()))
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
+    set_cookie(response, SESSION_COOKIE, token, int(SESSION_TTL.total_seconds()))
+    delete_cookie(response, LOGIN_CSRF_COOKIE)
     return response
 
 
@@ -68,7 +82,7 @@ async def logout(request: Request, who: Who) -> Response:
     await checked_form(request, who)
     console(request).accounts.sign_out(who)
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/console")
+    delete_cookie(response, SESSION_COOKIE)
     return response
 
 

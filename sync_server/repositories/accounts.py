@@ -20,6 +20,13 @@ def lock_by_name(session: Session, name: str) -> AdminAccount | None:
     ).one_or_none()
 
 
+def any_password_hash(session: Session) -> str | None:
+    """The newest account's password hash (its argon2 parameters), if there is one."""
+    return session.scalars(
+        select(AdminAccount.password_hash).order_by(AdminAccount.created_at.desc()).limit(1)
+    ).first()
+
+
 def list_accounts(session: Session) -> list[AdminAccount]:
     return list(session.scalars(select(AdminAccount).order_by(AdminAccount.name)).all())
 

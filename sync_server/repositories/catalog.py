@@ -1,4 +1,4 @@
-"""Stores, programs, coupons, staff and the deployment row."""
+"""Stores, programs, coupons, staff, the deployment row and the server keys."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sync_server.models import (
     DayClose,
     Deployment,
     Program,
+    ServerKey,
     Staff,
     Store,
     SyncCounter,
@@ -25,6 +26,13 @@ from sync_server.repositories.changes import Stamp
 
 def deployment(session: Session) -> Deployment | None:
     return session.get(Deployment, 1)
+
+
+def server_key(session: Session, name: str) -> bytes:
+    row = session.get(ServerKey, name)
+    if row is None:
+        raise RuntimeError(f"server key {name!r} is missing: run `sync-server migrate`")
+    return bytes.fromhex(row.value)
 
 
 def counter_exists(session: Session) -> bool:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync_server.models import PairFailure, Terminal
+from sync_server.models import Terminal
 
 
 def get(session: Session, terminal_id: str) -> Terminal | None:
@@ -44,19 +42,3 @@ def used_prefixes(session: Session) -> set[str]:
 
 def list_all(session: Session) -> list[Terminal]:
     return list(session.execute(select(Terminal).order_by(Terminal.created_at)).scalars())
-
-
-def count_failures(session: Session, client: str, since: datetime) -> int:
-    return int(
-        session.execute(
-            select(func.count()).where(PairFailure.client == client, PairFailure.at >= since)
-        ).scalar_one()
-    )
-
-
-def add_failure(session: Session, client: str, at: datetime) -> None:
-    session.add(PairFailure(client=client, at=at))
-
-
-def clear_failures(session: Session, client: str) -> None:
-    session.execute(delete(PairFailure).where(PairFailure.client == client))

@@ -1,4 +1,4 @@
-"""Head-office console accounts: argon2 passwords, lockout, sessions, roles, audit log.
+"""Head-office console accounts: argon2 passwords, throttled sign-in, sessions, roles, audit log.
 
 Roles: ``admin`` may do everything; ``support`` handles members and terminals;
 ``auditor`` reads (no personal data, no changes). ``PERMISSIONS`` is the one table that
@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from sync_server.db import Database
 from sync_server.errors import Conflict
 from sync_server.models import AdminAccount, AdminSession, AuditEntry
 from sync_server.repositories import accounts as repo
+from sync_server.services import throttle
 from sync_server.services.common import new_id, sha256_hex, utcnow
 
 ROLES = ("admin", "support", "auditor")
@@ -39,8 +40,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "publish_program": frozenset({"admin"}),
     "view_audit": frozenset({"admin", "auditor"}),
 }
+# Sign-in throttling (no account is ever locked by others' guesses): wrong passwords
+# for one name from one address; from one address for any name; for one name from any
+# address (bounded: many addresses can slow an account to one try per 30 s, not lock it).
 MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+NAME_AT_ADDRESS = throttle.Policy(
+    free=MAX_FAILURES, base_seconds=2, longest_seconds=900, forget_after_seconds=3600
+)
+ADDRESS = throttle.Policy(free=20, base_seconds=1, longest_seconds=300, forget_after_seconds=3600)
+NAME = throttle.Policy(free=100, base_seconds=1, longest_seconds=30, forget_after_seconds=3600)
 SESSION_TTL = timedelta(hours=8)
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{2,64}$")
 
@@ -48,6 +56,11 @@ _NAME = re.compile(r"^[A-Za-z0-9._@-]{2,64}$")
 class SignInFailed(DomainError):
     code = "sign_in_failed"
     status = 401
+
+
+class SignInThrottled(DomainError):
+    code = "sign_in_throttled"
+    status = 429
 
 
 class Forbidden(DomainError):
@@ -112,39 +125,69 @@ class AccountService:
             return repo.list_accounts(session)
 
     def sign_in(self, name: str, password: str, client: str) -> tuple[str, Principal]:
-        """A new session token and its principal, or ``SignInFailed`` (same message for all).
+        """A new session token and its principal; ``SignInFailed`` (one message for every
+        reason) or ``SignInThrottled`` (with ``retry_after``).
 
-        Failures are counted and audited in a transaction that commits; the error is
-        raised after it. ``MAX_FAILURES`` in a row lock the account for ``LOCKOUT``.
+        The attempt is counted before the password is checked, per name at this
+        address, per address and per name (sync_server/services/throttle.py). Unknown
+        and disabled names are checked against a dummy hash of the same cost, so the
+        answer's time tells nothing; a throttled answer depends only on the attempts
+        made, never on whether the name exists.
         """
         now = utcnow()
-        outcome: tuple[str, Principal] | None = None
+        name = name[:64]
+        client = client[:64]
+        keys = self._throttle_keys(name, client)
         with self.database.write() as session:
-            account = repo.lock_by_name(session, name)
-            if account is None:
-                self._dummy = self._dummy or self.hasher.hash(secrets.token_hex(8))
-                self._verify(self._dummy, password)
-                repo.add_audit(session, now, name[:64], "sign_in.failed", name[:200], "", client)
-            elif account.disabled or (account.locked_until and account.locked_until > now):
-                repo.add_audit(session, now, name, "sign_in.locked", name, "", client)
-            elif not self._verify(account.password_hash, password):
-                account.failed_attempts += 1
-                if account.failed_attempts >= MAX_FAILURES:
-                    account.locked_until = now + LOCKOUT
-                    account.failed_attempts = 0
+            wait = throttle.attempt(session, keys, now)
+            account = repo.by_name(session, name) if wait is None else None
+            sample = repo.any_password_hash(session) if self._dummy is None else None
+            if wait is not None:
+                repo.add_audit(session, now, name, "sign_in.throttled", name, "", client)
+        if wait is not None:
+            raise SignInThrottled(
+                f"Too many failed sign-ins; try again in {wait} seconds.", retry_after=wait
+            )
+        stored = account.password_hash if account is not None else self._dummy_hash(sample)
+        right = self._verify(stored, password) and account is not None and not account.disabled
+        with self.database.write() as session:
+            found = repo.lock_by_name(session, name) if right else None
+            if found is None:
+                throttle.purge(session, now)
                 repo.add_audit(session, now, name, "sign_in.failed", name, "", client)
             else:
-                outcome = self._open_session(session, account, now, client)
-        if outcome is None:
-            raise SignInFailed("Wrong name or password, or the account is locked.")
+                name_here, address, whole_name = keys
+                throttle.succeeded(session, now, [name_here[0]], [address, whole_name])
+                outcome = self._open_session(session, found, now, client)
+        if found is None:
+            raise SignInFailed("Wrong name or password.")
         return outcome
+
+    @staticmethod
+    def _throttle_keys(name: str, client: str) -> list[tuple[str, throttle.Policy]]:
+        return [
+            (f"login:{name}@{client}", NAME_AT_ADDRESS),
+            (f"login-from:{client}", ADDRESS),
+            (f"login:{name}", NAME),
+        ]
+
+    def _dummy_hash(self, sample: str | None) -> str:
+        """A hash of a random password with the parameters of ``sample`` (an account's own
+        hash), made once, outside any transaction."""
+        if self._dummy is None:
+            hasher = self.hasher
+            if sample is not None:
+                try:
+                    hasher = PasswordHasher.from_parameters(extract_parameters(sample))
+                except InvalidHashError:
+                    pass
+            self._dummy = hasher.hash(secrets.token_hex(16))
+        return self._dummy
 
     @staticmethod
     def _open_session(
         session: Session, account: AdminAccount, now: datetime, client: str
     ) -> tuple[str, Principal]:
-        account.failed_attempts = 0
-        account.locked_until = None
         account.last_login_at = now
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         session.add(

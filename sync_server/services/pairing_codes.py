@@ -4,7 +4,6 @@ new terminal, so that seqs and member-code prefixes stay unique."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 from shared.errors import NotFound
@@ -12,8 +11,9 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.errors import Conflict
 from sync_server.repositories import terminals as terminals_repo
-from sync_server.services.common import sha256_hex, utcnow
-from sync_server.services.terminals import _CODE_ALPHABET, NewTerminal
+from sync_server.services.common import utcnow
+from sync_server.services.pairing_hash import code_hash, new_code
+from sync_server.services.terminals import NewTerminal
 
 
 class PairingCodeService:
@@ -22,7 +22,7 @@ class PairingCodeService:
         self.settings = settings
 
     def renew(self, terminal_id: str) -> NewTerminal:
-        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+        code = new_code()
         expires = utcnow() + timedelta(hours=self.settings.pairing_code_ttl_hours)
         with self.database.write() as session:
             terminal = terminals_repo.lock(session, terminal_id)
@@ -34,7 +34,7 @@ class PairingCodeService:
                     "new device.",
                     code="terminal_already_paired",
                 )
-            terminal.pairing_code_hash = sha256_hex(code)
+            terminal.pairing_code_hash = code_hash(session, code)
             terminal.pairing_expires_at = expires
             return NewTerminal(
                 terminal.id,

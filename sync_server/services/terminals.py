@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,15 +14,12 @@ from sync_server.errors import InvalidPairingCode, TooManyAttempts, Unauthorized
 from sync_server.models import Store, Terminal
 from sync_server.repositories import catalog
 from sync_server.repositories import terminals as terminals_repo
+from sync_server.services import pairing_hash, throttle
 from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
 from sync_server.services.common import new_id, new_token, sha256_hex, utcnow
+from sync_server.services.pairing_hash import code_hash, new_code
 
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _SEEN_WRITE_INTERVAL = timedelta(seconds=10)
-
-
-def normalize_pairing_code(raw: str) -> str:
-    return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
 def store_settings(store: Store) -> StoreSettings:
@@ -64,7 +60,7 @@ class TerminalService:
     def add(self, store_code: str, name: str) -> NewTerminal:
         if not name.strip():
             raise ValidationFailed("A terminal needs a name.", code="invalid_name")
-        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+        code = new_code()
         now = utcnow()
         with self.database.write() as session:
             if catalog.get_store(session, store_code) is None:
@@ -80,7 +76,7 @@ class TerminalService:
                 store_code=store_code,
                 name=name.strip(),
                 member_code_prefix=prefix,
-                pairing_code_hash=sha256_hex(code),
+                pairing_code_hash=code_hash(session, code),
                 pairing_expires_at=now + timedelta(hours=self.settings.pairing_code_ttl_hours),
                 created_at=now,
                 watermark=0,
@@ -111,20 +107,38 @@ class TerminalService:
 
     # --- terminals ----------------------------------------------------------------
 
+    def pair_policy(self) -> throttle.Policy:
+        window = float(self.settings.pair_failure_window_seconds)
+        return throttle.Policy(
+            free=self.settings.pair_max_failures,
+            base_seconds=min(float(self.settings.pair_block_seconds), window),
+            longest_seconds=window,
+            forget_after_seconds=window,
+        )
+
     def pair(self, pairing_code: str, device_name: str, client: str) -> PairResponse:
+        """Exchange a one-time code for a token. Each attempt is counted per client address
+        before the code is checked (one transaction), so concurrent guesses cannot pass
+        the limit; after ``pair_max_failures`` wrong codes the address waits
+        ``pair_block_seconds``, doubling with each further wrong code (at most
+        ``pair_failure_window_seconds``). A right code from a waiting address waits too,
+        and the answer says how long."""
         now = utcnow()
-        since = now - timedelta(seconds=self.settings.pair_failure_window_seconds)
-        with self.database.read() as session:
-            failures = terminals_repo.count_failures(session, client, since)
-        if failures >= self.settings.pair_max_failures:
+        key = f"pair:{client[:64]}"
+        with self.database.write() as session:
+            wait = throttle.attempt(session, [(key, self.pair_policy())], now)
+            salt = pairing_hash.salt(session)
+        if wait is not None:
             raise TooManyAttempts(
-                "Too many wrong pairing codes from this address; try again later.",
-                retry_after=self.settings.pair_failure_window_seconds,
+                f"Too many wrong pairing codes from this address; try again in {wait} seconds.",
+                retry_after=wait,
             )
-        code_hash = sha256_hex(normalize_pairing_code(pairing_code))
+        hashed = pairing_hash.hash_code(pairing_code, salt)
         token = new_token()
         with self.database.write() as session:
-            terminal = terminals_repo.by_pairing_hash(session, code_hash)
+            terminal = terminals_repo.by_pairing_hash(
+                session, hashed
+            ) or terminals_repo.by_pairing_hash(session, pairing_hash.legacy_hash(pairing_code))
             valid = (
                 terminal is not None
                 and terminal.revoked_at is None
@@ -132,7 +146,7 @@ class TerminalService:
                 and terminal.pairing_expires_at > now
             )
             if terminal is None or not valid:
-                terminals_repo.add_failure(session, client, now)
+                throttle.purge(session, now, self.settings.pair_failure_window_seconds)
                 failed = True
             else:
                 failed = False
@@ -142,7 +156,7 @@ class TerminalService:
                 terminal.device_name = device_name
                 terminal.paired_at = now
                 terminal.last_seen_at = now
-                terminals_repo.clear_failures(session, client)
+                throttle.succeeded(session, now, forget=[key])
                 store = catalog.get_store(session, terminal.store_code)
                 deployment = catalog.deployment(session)
                 assert store is not None and deployment is not None

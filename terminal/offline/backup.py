@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from shared.private_files import private_file
 from terminal.offline.migrate import current_revision, head_revision
 
 BACKUP_DIR = "backups"
@@ -21,8 +22,8 @@ BACKUP_DIR = "backups"
 
 def backup_file(source: Path, target: Path) -> Path:
     """A consistent copy of ``source`` (even while other connections write to it)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
+    private_file(partial)  # 0600 from the start; its directory 0700 if made here
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(partial)

@@ -1,23 +1,34 @@
 """Terminal secrets (API token, phone hash key) in the OS keyring, never in a file.
 
-The keyring backend is whatever ``keyring`` selects (tests install an in-memory one).
+The backend is the one ``keyring`` selects, if it is a real OS keyring: a backend that
+keeps secrets nowhere (``keyring.backends.fail``/``null``), in a file (any of
+``keyrings.alt``, e.g. ``PlaintextKeyring``) or that rates itself unsuitable (priority
+below 1) is refused with ``keyring_unavailable``; of a chain of backends only the real
+ones are used. ``ProcessKeyring`` (memory) is never selected by itself: only
+``keyring.set_keyring(ProcessKeyring())`` (tests, the demo, screenshots) installs it.
 """
 
 from __future__ import annotations
 
 import binascii
+import secrets
 import threading
 from collections.abc import Callable
 from typing import TypeVar
 
 import keyring
 from keyring.backend import KeyringBackend
+from keyring.backends.chainer import ChainerBackend
+from keyring.compat import properties
 from keyring.errors import KeyringError, PasswordDeleteError
 
 from shared.errors import DomainError, ValidationFailed
 
 TOKEN = "token"
 PHONE_HASH_KEY = "phone_hash_key"
+_PROBE = "usable_probe"
+# Backends that keep secrets nowhere or in a file (keyrings.alt: plain or "encrypted" files).
+_NOT_A_KEYRING = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
 
 class NotPaired(DomainError):
@@ -48,22 +59,79 @@ def _keyring(call: Callable[[], _T]) -> _T:
         ) from exc
 
 
+def _refusal(backend: KeyringBackend) -> str | None:
+    """Why ``backend`` may not hold the terminal's secrets, or None."""
+    if isinstance(backend, ProcessKeyring):
+        return None  # installed on purpose (it is never selected by itself)
+    kind = type(backend)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if kind.__module__.startswith(_NOT_A_KEYRING):
+        return f"{name} keeps secrets in a file or nowhere"
+    try:
+        priority = float(backend.priority)
+    except Exception:
+        return f"{name} is not usable here"
+    if priority < 1:
+        return f"{name} rates itself unsuitable (priority {priority:g})"
+    return None
+
+
+def secure_backend() -> KeyringBackend:
+    """The selected keyring backend if it is a real keyring, else ``keyring_unavailable``."""
+    selected = keyring.get_keyring()
+    if isinstance(selected, ChainerBackend):
+        chained: list[KeyringBackend] = list(selected.backends)
+        usable = [b for b in chained if _refusal(b) is None]
+        if usable:
+            return usable[0]  # the chain's own order: highest priority first
+        reason = "; ".join(filter(None, map(_refusal, chained))) or "no backend"
+    else:
+        refusal = _refusal(selected)
+        if refusal is None:
+            return selected
+        reason = refusal
+    raise KeyringUnavailable(
+        f"This computer has no usable keyring for the terminal's secrets ({reason}). "
+        "Install or unlock one (e.g. GNOME Keyring or KWallet on Linux; Windows and macOS "
+        "have one built in); secrets are never written to a file instead.",
+    )
+
+
 class CredentialStore:
     def __init__(self, service: str) -> None:
         self.service = service
 
+    def _get(self, name: str) -> str | None:
+        return _keyring(lambda: secure_backend().get_password(self.service, name))
+
+    def _set(self, name: str, value: str) -> None:
+        _keyring(lambda: secure_backend().set_password(self.service, name, value))
+
+    def check_usable(self) -> None:
+        """Store, read back and delete a random value, or ``keyring_unavailable``: run
+        before anything that cannot be undone (pairing spends its one-time code)."""
+        probe = secrets.token_hex(8)
+        self._set(_PROBE, probe)
+        back = self._get(_PROBE)
+        _keyring(lambda: secure_backend().delete_password(self.service, _PROBE))
+        if back != probe:
+            raise KeyringUnavailable(
+                "The keyring did not give back what was stored in it; secrets are never "
+                "written to a file instead."
+            )
+
     def token(self) -> str | None:
-        return _keyring(lambda: keyring.get_password(self.service, TOKEN))
+        return self._get(TOKEN)
 
     def set_token(self, token: str) -> None:
-        _keyring(lambda: keyring.set_password(self.service, TOKEN, token))
+        self._set(TOKEN, token)
 
     def has_phone_hash_key(self) -> bool:
-        return _keyring(lambda: keyring.get_password(self.service, PHONE_HASH_KEY)) is not None
+        return self._get(PHONE_HASH_KEY) is not None
 
     def phone_hash_key(self) -> bytes:
         """The HMAC key for phone hashes, or ``terminal_not_paired`` if there is none."""
-        stored = _keyring(lambda: keyring.get_password(self.service, PHONE_HASH_KEY))
+        stored = self._get(PHONE_HASH_KEY)
         if stored is None:
             raise NotPaired("Phone look-ups need the store's phone key: pair this terminal first.")
         return bytes.fromhex(stored)
@@ -75,12 +143,12 @@ class CredentialStore:
             raise ValidationFailed("The phone hash key must be hex.", code="invalid_key") from None
         if len(key) < 16:
             raise ValidationFailed("The phone hash key is too short.", code="invalid_key")
-        _keyring(lambda: keyring.set_password(self.service, PHONE_HASH_KEY, hex_key.lower()))
+        self._set(PHONE_HASH_KEY, hex_key.lower())
 
     def clear(self) -> None:
         for name in (TOKEN, PHONE_HASH_KEY):
             try:
-                _keyring(lambda: keyring.delete_password(self.service, name))  # noqa: B023
+                _keyring(lambda: secure_backend().delete_password(self.service, name))  # noqa: B023
             except PasswordDeleteError:
                 pass
 
@@ -88,12 +156,15 @@ class CredentialStore:
 class ProcessKeyring(KeyringBackend):
     """A keyring that lives in this process's memory and vanishes with it.
 
-    For the demo on a machine without an OS keyring, screenshots, benchmarks and tests.
-    The product never selects it by itself: a terminal without an OS keyring refuses to
-    store secrets rather than writing them to a file.
+    For the demo on a machine without an OS keyring, screenshots, benchmarks and tests,
+    which install it with ``keyring.set_keyring(ProcessKeyring())``. It is never selected
+    by itself: its priority raises, which ``keyring`` reads as "not viable" (every
+    subclass of ``KeyringBackend`` is a candidate as soon as it is imported).
     """
 
-    priority = 1
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("ProcessKeyring is installed explicitly, never selected")
 
     def __init__(self) -> None:
         super().__init__()  # type: ignore[no-untyped-call]

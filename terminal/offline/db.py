@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.private_files import private_file
 from terminal.offline.backup import backup_before_migration
 from terminal.offline.migrate import upgrade_to_head
 
@@ -87,7 +88,7 @@ class Replica:
         backups_keep: int = 5,
     ) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # 0600 (its -wal/-shm too), new directories 0700
         self.engine = make_engine(self.path, busy_timeout_ms=busy_timeout_ms)
         self.backup: Path | None = None  # the copy taken before migrating, if any
         if migrate:

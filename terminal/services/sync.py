@@ -100,6 +100,8 @@ class SyncService:
                 "This replica already holds events of another terminal identity; "
                 "pair a fresh replica.",
             )
+        # The code is spent by the server's answer: refuse now if the secrets could not be kept.
+        self.credentials.check_usable()
         with SyncClient(url, lambda: None, terminal_version=self.version) as client:
             try:
                 paired = client.pair(code, device_name or platform.node() or "terminal")

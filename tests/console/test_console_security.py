@@ -113,7 +113,7 @@ def test_each_role_is_refused_what_it_may_not_do(
     assert "reveal" not in auditor_page and "erase" not in auditor_page
 
 
-def test_brute_force_locks_the_account(client: TestClient, accounts: AccountService) -> None:
+def test_brute_force_is_throttled_not_locked(client: TestClient, accounts: AccountService) -> None:
     page = client.get("/console/login")
     token = csrf_of(page.text)
     for _ in range(MAX_FAILURES):
@@ -125,9 +125,11 @@ def test_brute_force_locks_the_account(client: TestClient, accounts: AccountServ
     right = client.post(
         "/console/login", data={"name": "admin", "password": PASSWORD, "csrf_token": token}
     )
-    assert right.status_code == 401 and "locked" in right.text
+    # This address must wait a short, stated time; the account itself is not locked.
+    assert right.status_code == 429 and "try again in" in right.text
+    assert int(right.headers["retry-after"]) > 0
     actions = [e.action for e in accounts.audit_log()]
-    assert actions.count("sign_in.failed") == MAX_FAILURES and "sign_in.locked" in actions
+    assert actions.count("sign_in.failed") == MAX_FAILURES and "sign_in.throttled" in actions
     sign_in(client, "support")  # other accounts are not affected
 
 
@@ -138,17 +140,25 @@ def test_cookies_and_security_headers(client: TestClient, accounts: AccountServi
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "no-referrer"
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "strict-transport-security" in page.headers
     response = client.post(
         "/console/login",
         data={"name": "admin", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
         follow_redirects=False,
     )
     cookie = response.headers["set-cookie"].lower()
-    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
-    secure = TestClient(client.app, base_url="https://testserver")
-    page = secure.get("/console/login")
-    assert "secure" in page.headers["set-cookie"].lower()
-    assert "strict-transport-security" in page.headers
+    assert cookie.startswith("__host-console_session=")
+    for part in ("httponly", "samesite=strict", "secure", "path=/;"):
+        assert part in cookie, part
+    assert "domain=" not in cookie
+    # Plain http on localhost (a browser keeps Secure cookies there): the same cookie.
+    local = TestClient(client.app, base_url="http://localhost")
+    login = local.get("/console/login")
+    assert "__host-console_login=" in login.headers["set-cookie"].lower()
+    assert "secure" in login.headers["set-cookie"].lower() and "plain http" not in login.text
+    # Plain http on another host: the page says why signing in cannot work there.
+    remote = TestClient(client.app, base_url="http://pos.example.test")
+    assert "Open it over https" in remote.get("/console/login").text
 
 
 def test_audit_log_is_append_only(accounts: AccountService, database: Database) -> None:

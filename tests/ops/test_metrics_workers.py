@@ -22,11 +22,13 @@ def test_two_workers_share_their_counters(tmp_path: Path, monkeypatch: pytest.Mo
     database = Database(url)
     migrate(database)
     database.dispose()
-    server = ServerProcess(url, tmp_path, workers=2, env={"SYNC_LOG_FORMAT": "json"})
+    env = {"SYNC_LOG_FORMAT": "json", "SYNC_METRICS_TOKEN": "scrape-secret"}
+    server = ServerProcess(url, tmp_path, workers=2, env=env)
     server.start()
     try:
         health = {"method": "GET", "route": "/v1/health"}
-        with httpx.Client(base_url=server.url) as first:
+        scraper = {"Authorization": "Bearer scrape-secret"}
+        with httpx.Client(base_url=server.url, headers=scraper) as first:
             before = sample(
                 first.get("/metrics").text, "sync_http_requests_total", status="200", **health
             )
@@ -36,7 +38,7 @@ def test_two_workers_share_their_counters(tmp_path: Path, monkeypatch: pytest.Mo
             with httpx.Client(base_url=server.url) as client:
                 assert client.get("/v1/health").status_code == 200
             sent += 1
-        with httpx.Client(base_url=server.url) as last:
+        with httpx.Client(base_url=server.url, headers=scraper) as last:
             body = last.get("/metrics").text
     finally:
         server.stop()

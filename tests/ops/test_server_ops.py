@@ -132,17 +132,20 @@ def sample(body: str, name: str, **labels: str) -> float:
 
 
 def test_metrics_endpoint(sqlite_settings: Settings) -> None:
-    database = Database(sqlite_settings.resolved_database_url())
-    app = create_app(
-        sqlite_settings, services=build_services(sqlite_settings, database), background=False
-    )
+    settings = sqlite_settings.model_copy(update={"metrics_token": "scrape-secret"})
+    database = Database(settings.resolved_database_url())
+    app = create_app(settings, services=build_services(settings, database), background=False)
+    scraper = {"Authorization": "Bearer scrape-secret"}
     with TestClient(app) as client:
-        before = client.get("/metrics").text
-        till = pair_terminal(client, database, sqlite_settings)
+        before = client.get("/metrics", headers=scraper).text
+        till = pair_terminal(client, database, settings)
         enrol = till.events.enrol()
         push(client, till, [enrol])
         push(client, till, [enrol])  # the same event again: duplicate
-        response = client.get("/metrics")
+        response = client.get("/metrics", headers=scraper)
+        for refused in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "scrape-secret"}):
+            closed = client.get("/metrics", headers=refused)
+            assert closed.status_code == 401 and "sync_http" not in closed.text
     database.dispose()
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")

@@ -3,12 +3,15 @@ its data intact, on SQLite and PostgreSQL, and the app serves it."""
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from alembic import command
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import DateTime, column, insert, table, text
 
 from sync_server.app import build_services, create_app
 from sync_server.config import Settings
@@ -18,7 +21,7 @@ from sync_server.services.admin import AdminService
 from sync_server.services.bootstrap import ensure_defaults
 from sync_server.services.seed import SeedService
 from tests.sync_server.conftest import db_url, postgres_available  # noqa: F401  (fixtures)
-from tests.sync_server.helpers import Pairing, new_terminal, pull_all, push
+from tests.sync_server.helpers import Pairing, ensure_store, pull_all, push
 
 
 def previous_revision() -> str:
@@ -29,6 +32,38 @@ def previous_revision() -> str:
 
 
 PREVIOUS = previous_revision()
+
+
+def _terminal_of_previous_release(database: Database) -> str:
+    """A terminal added, not yet paired, as the previous release stored it (its pairing
+    code as plain SHA-256); today's services may not run on the previous schema."""
+    code = "PREV23CODE"
+    now = datetime.now(UTC).replace(tzinfo=None)
+    terminals = table(
+        "terminals",
+        *(column(name) for name in ("id", "store_code", "name", "member_code_prefix")),
+        column("pairing_code_hash"),
+        column("pairing_expires_at", DateTime()),
+        column("created_at", DateTime()),
+        column("watermark"),
+        column("max_seq"),
+    )
+    ensure_store(database, "S001")
+    with database.write() as session:
+        session.execute(
+            insert(terminals).values(
+                id=str(uuid.uuid4()),
+                store_code="S001",
+                name="Till made before the upgrade",
+                member_code_prefix="100011",
+                pairing_code_hash=hashlib.sha256(code.encode()).hexdigest(),
+                pairing_expires_at=now + timedelta(hours=24),
+                created_at=now,
+                watermark=0,
+                max_seq=0,
+            )
+        )
+    return code
 
 
 def test_previous_schema_upgrades_with_data(db_url: str, tmp_path: Path) -> None:  # noqa: F811
@@ -42,7 +77,7 @@ def test_previous_schema_upgrades_with_data(db_url: str, tmp_path: Path) -> None
         with database.write() as session:  # what the previous release's migrate() did too
             ensure_defaults(session)
         SeedService(database).seed(12, store_code="S001", rng_seed=3)
-        _, code = new_terminal(database, settings, name="Till made before the upgrade")
+        code = _terminal_of_previous_release(database)
 
         migrate(database)
 

@@ -97,7 +97,9 @@ def client(settings: Settings, database: Database) -> Iterator[TestClient]:
     from sync_server.app import build_services
 
     app = create_app(settings, services=build_services(settings, database), background=False)
-    with TestClient(app) as test_client:
+    # https: the console's cookies are Secure (__Host-), and a cookie jar sends them over
+    # https only (browsers also over http on localhost).
+    with TestClient(app, base_url="https://testserver") as test_client:
         yield test_client
 
 
