@@ -43,6 +43,8 @@ class LoyaltyProgram(BaseModel):
     offline_daily_redeem_cap_points: int = Field(default=2000, ge=0)
     expiry_months: int = Field(default=24, ge=1, le=1200)
     max_sale_amount_cents: int = Field(default=100_000_000, ge=1)
+    # Managers approve voids and adjustments: their PINs are longer (shared.domain.staff_pin)
+    manager_pin_length: int = Field(default=6, ge=4, le=8)
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> LoyaltyProgram:

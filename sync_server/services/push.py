@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from shared.domain.phone import normalize_phone
 from shared.domain.program import LoyaltyProgram
+from shared.errors import ValidationFailed
 from shared.protocol import Event, PushResponse, PushResult
 from sync_server.db import Database
 from sync_server.errors import TerminalMismatch, Unauthorized
@@ -24,6 +26,7 @@ from sync_server.repositories import members as members_repo
 from sync_server.repositories import terminals as terminals_repo
 from sync_server.services.common import canonical, coupon_data, member_data, utcnow
 from sync_server.services.ledger import Context, LedgerBatch, Outcome
+from sync_server.services.phone_backfill import slow_hash_many
 from sync_server.services.versioning import ChangeBatch
 
 _MAX_ATTEMPTS = 4
@@ -88,10 +91,11 @@ class PushService:
             payload = event.model_dump(mode="json")
             text = canonical(payload)
             incoming.append(_Incoming(event, payload, text, content_hash(text)))
+        slow_hashes = self._slow_hashes(terminal_id, events)
         for attempt in range(_MAX_ATTEMPTS):
             try:
                 with self.database.write() as session:
-                    done = self._push(session, terminal_id, incoming)
+                    done = self._push(session, terminal_id, incoming, slow_hashes)
                     if self.pause_before_commit:
                         time.sleep(self.pause_before_commit)
                     if self.before_commit is not None:
@@ -112,6 +116,30 @@ class PushService:
             )
         raise AssertionError("unreachable")
 
+    def _slow_hashes(self, terminal_id: str, events: list[Event]) -> dict[str, str]:
+        """The slow hash of every phone the batch brings, computed BEFORE the write
+        transaction (argon2id: tens of ms each; no lock is held meanwhile)."""
+        raws = [
+            event.data["phone"]
+            for event in events
+            if event.type in ("member.enrolled", "member.updated")
+            and isinstance(event.data.get("phone"), str)
+        ]
+        if not raws:
+            return {}
+        with self.database.read() as session:
+            terminal = terminals_repo.get(session, terminal_id)
+            found = catalog.push_context(session, terminal.store_code) if terminal else None
+        if found is None:
+            return {}
+        phones = []
+        for raw in raws:
+            try:
+                phones.append(normalize_phone(raw, found.phone_region))
+            except ValidationFailed:
+                continue  # the ledger rejects it with the reason
+        return slow_hash_many(bytes.fromhex(found.phone_hash_key), phones)
+
     # --- the transaction ----------------------------------------------------------
 
     def _load_programs(
@@ -122,7 +150,13 @@ class PushService:
                 self._programs[row.rule_version] = LoyaltyProgram.model_validate_json(row.body)
         return self._programs, self._programs[latest]
 
-    def _push(self, session: Session, terminal_id: str, incoming: list[_Incoming]) -> _Done:
+    def _push(
+        self,
+        session: Session,
+        terminal_id: str,
+        incoming: list[_Incoming],
+        slow_hashes: dict[str, str],
+    ) -> _Done:
         terminal = terminals_repo.lock(session, terminal_id)
         if terminal is None or terminal.revoked_at is not None:
             raise Unauthorized("This terminal is unknown or revoked.")
@@ -163,6 +197,7 @@ class PushService:
             phone_region=found.phone_region,
             store_code=terminal.store_code,
             now=now,
+            slow_hashes=dict(slow_hashes),
         )
         ledger = LedgerBatch(ctx, members, taken, targets, coupons, changes)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from shared.domain.member_code import next_member_code
-from shared.domain.phone import mask_phone, phone_hash, phone_last4
+from shared.domain.phone import phone_last4, phone_slow_hash
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
 from shared.ids import uuid7
 from shared.protocol import Change, StoreSettings
@@ -111,8 +111,8 @@ def seed_replica(
         result.members.append(SeedMember(member_id, code, name, phone, balance))
         changes.append(Change(entity="member", op="upsert", id=member_id, version=1, data={
             "member_id": member_id, "member_code": code, "display_name": name,
-            "phone_last4": phone_last4(phone), "phone_hash": phone_hash(key, phone),
-            "phone_masked": mask_phone(phone), "tier": "member", "balance": balance,
+            "phone_last4": phone_last4(phone), "phone_hash": "",
+            "phone_slow_hash": phone_slow_hash(key, phone), "tier": "member", "balance": balance,
             "lifetime_points": balance, "status": "active",
         }))  # fmt: skip
         if index % 2 == 1:
