@@ -45,7 +45,7 @@ class SeedMember:
 DEFAULT_STAFF = (
     SeedStaff("C01", "1234", "cashier", "Li Na"),
     SeedStaff("C02", "2345", "cashier", "Chen Wei"),
-    SeedStaff("M01", "9999", "manager", "Wang Fang"),
+    SeedStaff("M01", "999999", "manager", "Wang Fang"),
 )
 DEMO_NAMES = ("Zhang Wei", "王芳", "Li Qiang", "刘洋", "Chen Jing", "Anna Müller", "Ólafur")
 
