@@ -261,6 +261,9 @@ class SeedService:
         admin = AdminService(self.database)
         with self.database.read() as session:
             existing = catalog.staff_codes(session)
+            store_exists = catalog.get_store(session, store_code) is not None
+        if not store_exists:  # staff reach the tills of their store only: it must exist
+            admin.add_store(store_code, "Downtown 市中心店")
         made = []
         for code, name, role, pin in DEMO_STAFF:
             if code not in existing:
