@@ -15,8 +15,7 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.migrate import alembic_config, migrate
 from sync_server.services.admin import AdminService
-from sync_server.services.bootstrap import ensure_defaults
-from sync_server.services.seed import SeedService
+from tests.ops.server_before_s11c import seed_before_s11c
 from tests.sync_server.conftest import db_url, postgres_available  # noqa: F401  (fixtures)
 from tests.sync_server.helpers import Pairing, new_terminal, pull_all, push
 
@@ -39,9 +38,8 @@ def test_previous_schema_upgrades_with_data(db_url: str, tmp_path: Path) -> None
         with database.write_engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, PREVIOUS)
-        with database.write() as session:  # what the previous release's migrate() did too
-            ensure_defaults(session)
-        SeedService(database).seed(12, store_code="S001", rng_seed=3)
+        # what the previous release's migrate() and seed wrote (raw rows of its schema)
+        seed_before_s11c(database, 12)
         _, code = new_terminal(database, settings, name="Till made before the upgrade")
 
         migrate(database)
