@@ -9,7 +9,8 @@ mobile number of the region that ends in those 4 digits. This prints the cost of
 guess (the slow hash, measured here) beside the raw baseline of the same run (the HMAC
 the till held before, with the first 3 digits shown masked), the size of the search
 space (counted from the region's mobile number pattern), and their product: the CPU
-time to extract one member's number on one core of this machine.
+time to extract one member's number on one core of this machine. Also the cost of
+searching a staff PIN hash (argon2, as head office stores them) of 4 and 6 digits.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import time
 from pathlib import Path
 
 import phonenumbers
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 from phonenumbers import PhoneMetadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +117,16 @@ def main() -> int:
         )
         / batch
     )
+    pins = PasswordHasher()  # what `sync-server staff add` hashes PINs with
+    stored = pins.hash("864209")
+
+    def wrong_pin(index: int) -> None:
+        try:
+            pins.verify(stored, f"{index:06d}")
+        except VerificationError:
+            pass
+
+    pin = per_call(wrong_pin, 3)
     space, lengths = search_space(args.region, args.last4)
     cores = os.cpu_count() or 1
     p = PHONE_SLOW_HASH_PARAMS
@@ -128,6 +141,8 @@ def main() -> int:
         ("HMAC, last 4 only", fast, space),
         ("now: slow hash, last 4 only", slow, space),
         ("now: every member (whole space)", slow, space * 10**4),
+        ("staff PIN, 4 digits (cashier)", pin, 10**4),
+        ("staff PIN, 6 digits (manager)", pin, 10**6),
     ]
     for label, cost, guesses in rows:
         total = cost * guesses
