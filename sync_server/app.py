@@ -22,6 +22,7 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.expiry import MaintenanceService
+from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
 from sync_server.services.terminals import TerminalService
@@ -33,13 +34,19 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     database = database or Database(
         settings.resolved_database_url(), pool_size=settings.db_pool_size
     )
+    phone_hashes = PhoneHashWorker(database)
     return Services(
         settings=settings,
         database=database,
         terminals=TerminalService(database, settings),
-        push=PushService(database, pause_before_commit=settings.fault_pause_before_commit_seconds),
+        push=PushService(
+            database,
+            pause_before_commit=settings.fault_pause_before_commit_seconds,
+            phones_changed=phone_hashes.notify,
+        ),
         pull=PullService(database, max_limit=settings.pull_max_limit),
         day_close=DayCloseService(database),
+        phone_hashes=phone_hashes,
     )
 
 
@@ -51,6 +58,8 @@ async def _maintenance_loop(services: Services) -> None:
     interval = services.settings.maintenance_interval_seconds
     while True:
         await asyncio.sleep(interval)
+        if services.phone_hashes is not None:  # whatever a crash left without its hash
+            services.phone_hashes.notify()
         try:
             report = await run_in_threadpool(maintenance.expire_points)
             purged = await run_in_threadpool(maintenance.purge_tombstones)

@@ -109,7 +109,11 @@ class MeteredPushService(PushService):
 
     @classmethod
     def wrap(cls, inner: PushService) -> MeteredPushService:
-        return cls(inner.database, pause_before_commit=inner.pause_before_commit)
+        return cls(
+            inner.database,
+            pause_before_commit=inner.pause_before_commit,
+            phones_changed=inner.phones_changed,
+        )
 
     def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:
         response = super().push(terminal_id, events)

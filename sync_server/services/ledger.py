@@ -7,7 +7,6 @@ Points are recomputed with the shared program rules; nothing is trusted blindly.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,6 @@ from shared.domain.phone import (
     normalize_phone,
     phone_hash,
     phone_last4,
-    phone_slow_hash,
 )
 from shared.domain.program import LoyaltyProgram
 from shared.errors import ValidationFailed
@@ -68,8 +66,6 @@ class Context:
     phone_region: str
     store_code: str
     now: datetime
-    # E.164 -> phone_slow_hash, computed before the transaction (argon2id is slow)
-    slow_hashes: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class LedgerBatch:
@@ -159,15 +155,14 @@ class LedgerBatch:
             e164 = normalize_phone(raw, self.ctx.phone_region)
         except ValidationFailed as error:
             raise Rejected("invalid_phone", error.message) from None
-        slow = self.ctx.slow_hashes.get(e164)
-        if slow is None:  # the store's region changed since the push hashed its phones
-            slow = self.ctx.slow_hashes[e164] = phone_slow_hash(self.ctx.phone_key, e164)
         return {
             "phone_e164": e164,
             "phone_hash": phone_hash(self.ctx.phone_key, e164),
             "phone_last4": phone_last4(e164),
             "phone_masked": mask_phone(e164),
-            "phone_slow_hash": slow,
+            # argon2id costs tens of ms: computed after the commit, off the request
+            # (services.phone_backfill.PhoneHashWorker), then published as a new version
+            "phone_slow_hash": "",
         }
 
     # --- one method per event type -------------------------------------------------

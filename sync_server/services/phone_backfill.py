@@ -1,14 +1,20 @@
 """The slow phone hash (``phone_slow_hash``) of members, computed once per member.
 
 argon2id costs tens of milliseconds per number on purpose (a stolen till pays that per
-guess), so it is never computed inside a write transaction: the push hashes a batch's
-phones before it opens one, the seed before each chunk, and the backfill below before
-each batch of members that predate migration s11c.
+guess), so it is never computed inside a request or a write transaction. A push stores
+a new or changed phone with an empty slow hash and wakes this process's
+:class:`PhoneHashWorker`, which computes it in the background and publishes the member
+again (other tills receive it seconds later; the enrolling till computed its own). The
+same backfill serves members that predate migration s11c (``sync-server phones
+backfill``) and runs with the maintenance job, so a crash in between loses nothing. The
+seed hashes before each chunk.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +30,7 @@ from sync_server.services.common import member_data, utcnow
 from sync_server.services.versioning import ChangeBatch
 
 PhoneLookupHash = Callable[[bytes, str], str]
+log = logging.getLogger("sync_server")
 
 
 def slow_hash_many(
@@ -51,9 +58,10 @@ class PhoneHashBackfill:
     version, so every till receives it at its next pull (and an older till's copy of the
     fast HMAC and of the first digits is overwritten)."""
 
-    def __init__(self, database: Database, *, batch: int = 500) -> None:
+    def __init__(self, database: Database, *, batch: int = 500, all_cores: bool = True) -> None:
         self.database = database
         self.batch = batch
+        self.all_cores = all_cores
 
     def pending(self) -> int:
         with self.database.read() as session:
@@ -80,7 +88,11 @@ class PhoneHashBackfill:
                 break
             after = str(found[-1][0])
             phones = {str(member_id): str(phone) for member_id, phone in found}
-            done += self._write(phones, slow_hash_many(key, list(phones.values())))
+            if self.all_cores:
+                hashes = slow_hash_many(key, list(phones.values()))
+            else:
+                hashes = {phone: phone_slow_hash(key, phone) for phone in phones.values()}
+            done += self._write(phones, hashes)
         return BackfillReport(members=done, left=self.pending())
 
     def _write(self, phones: dict[str, str], hashes: dict[str, str]) -> int:
@@ -107,6 +119,45 @@ class PhoneHashBackfill:
                 row["version"] = base + slots[member_id]
             members_repo.update_many(session, list(rows.values()))
             return len(rows)
+
+
+class PhoneHashWorker:
+    """One background thread per server process: ``notify()`` after a commit that gave
+    members a phone; the thread runs the backfill until nothing is missing. A push costs
+    no argon2id, and a terminal pushing many phones delays only this queue."""
+
+    def __init__(self, database: Database) -> None:
+        # one core: requests keep the others (the bulk after an upgrade is the CLI's)
+        self.backfill = PhoneHashBackfill(database, batch=50, all_cores=False)
+        self._wake = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def notify(self) -> None:
+        with self._lock:
+            self._idle.clear()
+            self._wake.set()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="phone-hashes", daemon=True)
+                self._thread.start()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once every notified phone has its slow hash (tests, shutdown)."""
+        return self._idle.wait(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                self.backfill.run()
+            except Exception:  # the next notify or maintenance run retries
+                log.exception("computing slow phone hashes failed")
+            with self._lock:
+                if not self._wake.is_set():
+                    self._idle.set()
 
 
 def _missing() -> Select[str, str | None]:

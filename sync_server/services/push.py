@@ -14,9 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from shared.domain.phone import normalize_phone
 from shared.domain.program import LoyaltyProgram
-from shared.errors import ValidationFailed
 from shared.protocol import Event, PushResponse, PushResult
 from sync_server.db import Database
 from sync_server.errors import TerminalMismatch, Unauthorized
@@ -26,7 +24,6 @@ from sync_server.repositories import members as members_repo
 from sync_server.repositories import terminals as terminals_repo
 from sync_server.services.common import canonical, coupon_data, member_data, utcnow
 from sync_server.services.ledger import Context, LedgerBatch, Outcome
-from sync_server.services.phone_backfill import slow_hash_many
 from sync_server.services.versioning import ChangeBatch
 
 _MAX_ATTEMPTS = 4
@@ -71,8 +68,12 @@ class PushService:
         *,
         pause_before_commit: float = 0.0,
         before_commit: Callable[[], None] | None = None,
+        phones_changed: Callable[[], None] | None = None,
     ) -> None:
         self.database = database
+        # Called after a commit that may have given members a phone: their slow hash
+        # (argon2id, tens of ms each) is computed off the request (PhoneHashWorker).
+        self.phones_changed = phones_changed
         # Fault injection for tests: a pause, or a call, after the last statement and
         # before the commit (the version counter is held then).
         self.pause_before_commit = pause_before_commit
@@ -91,11 +92,10 @@ class PushService:
             payload = event.model_dump(mode="json")
             text = canonical(payload)
             incoming.append(_Incoming(event, payload, text, content_hash(text)))
-        slow_hashes = self._slow_hashes(terminal_id, events)
         for attempt in range(_MAX_ATTEMPTS):
             try:
                 with self.database.write() as session:
-                    done = self._push(session, terminal_id, incoming, slow_hashes)
+                    done = self._push(session, terminal_id, incoming)
                     if self.pause_before_commit:
                         time.sleep(self.pause_before_commit)
                     if self.before_commit is not None:
@@ -106,6 +106,12 @@ class PushService:
                 if attempt == _MAX_ATTEMPTS - 1:
                     raise
                 continue
+            if self.phones_changed is not None and any(
+                "phone" in item.event.data
+                for item in incoming
+                if item.event.type in ("member.enrolled", "member.updated")
+            ):
+                self.phones_changed()
             # Built after the commit: nothing of it needs the transaction or its locks.
             return PushResponseWithGaps(
                 results=[
@@ -115,30 +121,6 @@ class PushService:
                 missing_seqs=done.missing,
             )
         raise AssertionError("unreachable")
-
-    def _slow_hashes(self, terminal_id: str, events: list[Event]) -> dict[str, str]:
-        """The slow hash of every phone the batch brings, computed BEFORE the write
-        transaction (argon2id: tens of ms each; no lock is held meanwhile)."""
-        raws = [
-            event.data["phone"]
-            for event in events
-            if event.type in ("member.enrolled", "member.updated")
-            and isinstance(event.data.get("phone"), str)
-        ]
-        if not raws:
-            return {}
-        with self.database.read() as session:
-            terminal = terminals_repo.get(session, terminal_id)
-            found = catalog.push_context(session, terminal.store_code) if terminal else None
-        if found is None:
-            return {}
-        phones = []
-        for raw in raws:
-            try:
-                phones.append(normalize_phone(raw, found.phone_region))
-            except ValidationFailed:
-                continue  # the ledger rejects it with the reason
-        return slow_hash_many(bytes.fromhex(found.phone_hash_key), phones)
 
     # --- the transaction ----------------------------------------------------------
 
@@ -150,13 +132,7 @@ class PushService:
                 self._programs[row.rule_version] = LoyaltyProgram.model_validate_json(row.body)
         return self._programs, self._programs[latest]
 
-    def _push(
-        self,
-        session: Session,
-        terminal_id: str,
-        incoming: list[_Incoming],
-        slow_hashes: dict[str, str],
-    ) -> _Done:
+    def _push(self, session: Session, terminal_id: str, incoming: list[_Incoming]) -> _Done:
         terminal = terminals_repo.lock(session, terminal_id)
         if terminal is None or terminal.revoked_at is not None:
             raise Unauthorized("This terminal is unknown or revoked.")
@@ -197,7 +173,6 @@ class PushService:
             phone_region=found.phone_region,
             store_code=terminal.store_code,
             now=now,
-            slow_hashes=dict(slow_hashes),
         )
         ledger = LedgerBatch(ctx, members, taken, targets, coupons, changes)
 

@@ -89,7 +89,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (member_id) DO UPDATE SET
     member_code = excluded.member_code, display_name = excluded.display_name,
     name_key = excluded.name_key, phone_last4 = excluded.phone_last4,
-    phone_hash = excluded.phone_hash,
+    phone_hash = CASE WHEN excluded.phone_hash = '' THEN members.phone_hash
+        ELSE excluded.phone_hash END,
     tier = excluded.tier, balance = excluded.balance,
     lifetime_points = excluded.lifetime_points, status = excluded.status,
     version = excluded.version
@@ -138,8 +139,9 @@ def _member_row(change: MemberUpsert) -> tuple[Any, ...]:
         name_key(data["display_name"]),
         data["phone_last4"],
         # The slow hash only: a fast ``phone_hash`` (HMAC) from an older server is not
-        # kept (with the key it gives the number in ~10^4 guesses); full-phone lookups
-        # miss such members until the server sends their slow hash.
+        # kept (with the key it gives the number in ~10^4 guesses). Empty while the
+        # server computes it (seconds after an enrolment): the row keeps what it had
+        # (the enrolling till computed its own).
         data.get("phone_slow_hash") or "",
         data["tier"],
         data["balance"],

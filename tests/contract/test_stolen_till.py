@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import sqlite3
+import time
 from collections.abc import Callable
 
 import pytest
@@ -109,3 +110,26 @@ def test_after_a_full_pull_staff_the_server_did_not_send_are_gone(
         db.execute("UPDATE terminal_state SET pull_cursor = NULL")
     till.sync.sync_once()
     assert _staff_codes(till) == own
+
+
+def test_a_member_enrolled_at_one_till_is_found_by_full_phone_at_every_till(
+    make_till: Callable[[str], Till],
+) -> None:
+    """The server computes the slow hash after the push (off the request): the enrolling
+    till finds the member at once (its own hash), another till once the server sent it."""
+    first, second = make_till("T1"), make_till("T2")
+    receipt = first.services.enrollment.enroll(
+        first.cashier, name="Li Lei", phone="13987654321", consent_marketing=False
+    )
+    first.sync.sync_once()
+    assert first.services.lookup.by_phone("13987654321").member_id == receipt.member.member_id
+    deadline = time.monotonic() + 60
+    while True:
+        second.sync.sync_once()
+        try:
+            found = second.services.lookup.by_phone("13987654321")
+            break
+        except DomainError:
+            assert time.monotonic() < deadline, "the slow hash never reached the other till"
+            time.sleep(0.2)
+    assert found.member_id == receipt.member.member_id

@@ -39,6 +39,12 @@ def test_enrol_earn_redeem_updates_balance_and_versions(
     state, _ = pull_all(client, paired)
     data = state[("member", member)]["data"]
     assert state[("member", member)]["version"] == versions[-1]
+    assert data["phone_slow_hash"] == ""  # computed after the commit, off the request
+    services = client.app.state.services  # type: ignore[attr-defined]
+    assert services.phone_hashes.wait_idle(60)
+    state, _ = pull_all(client, paired)
+    data = state[("member", member)]["data"]
+    assert state[("member", member)]["version"] > versions[-1]
     assert data["balance"] == 20 and data["lifetime_points"] == 123 and data["tier"] == "member"
     # A till gets the slow hash only: no fast HMAC, no first digits (issue 11).
     key = bytes.fromhex(paired.phone_hash_key)
