@@ -11,10 +11,20 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
+from alembic import command
 from sqlalchemy import MetaData, insert, text
 
 from shared.domain.member_code import mint_member_code
 from sync_server.db import Database
+from sync_server.migrate import alembic_config
+
+
+def server_at(database: Database, revision: str) -> None:
+    """Create the schema up to ``revision`` only."""
+    config = alembic_config()
+    with database.write_engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
 
 
 def seed_before_s11c(database: Database, members: int) -> dict[str, str]:

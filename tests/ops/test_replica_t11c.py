@@ -10,23 +10,15 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from alembic import command
-
-from terminal.offline.db import Replica, make_engine
-from terminal.offline.migrate import alembic_config
+from terminal.offline.db import Replica
 from terminal.services import build_services
-from tests.ops.test_replica_upgrade import settings_for
+from tests.ops.test_replica_upgrade import replica_at, settings_for
 
 BEFORE_T11C = "0006"
 
 
 def _replica_before_t11c(path: Path) -> None:
-    engine = make_engine(path)
-    config = alembic_config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, BEFORE_T11C)
-    engine.dispose()
+    replica_at(path, BEFORE_T11C)
     update = {"type": "member.updated", "data": {"phone": "+8613812345678", "name": "W"}}
     member_id = str(uuid.uuid4())
     with sqlite3.connect(path) as db:

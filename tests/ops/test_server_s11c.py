@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from fastapi.testclient import TestClient
 
 from shared.domain.phone import phone_slow_hash
 from sync_server.app import build_services, create_app
 from sync_server.config import Settings
 from sync_server.db import Database
-from sync_server.migrate import alembic_config, migrate
+from sync_server.migrate import migrate
 from sync_server.services.phone_backfill import PhoneHashBackfill
-from tests.ops.server_before_s11c import seed_before_s11c
+from tests.ops.server_before_s11c import seed_before_s11c, server_at
 from tests.sync_server.conftest import db_url, postgres_available  # noqa: F401  (fixtures)
 from tests.sync_server.helpers import Pairing, new_terminal, pull_all
 
@@ -29,10 +28,7 @@ def test_s11c_scrubs_member_changes_scopes_staff_and_backfills(
     settings = Settings(database_url=db_url, data_dir=tmp_path, maintenance_interval_seconds=0)
     database = Database(db_url, pool_size=2)
     try:
-        config = alembic_config()
-        with database.write_engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, BEFORE_S11C)
+        server_at(database, BEFORE_S11C)
         phones = seed_before_s11c(database, 6)
         migrate(database)
         _, code = new_terminal(database, settings, store="S001", name="Till")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -15,7 +14,7 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.migrate import alembic_config, migrate
 from sync_server.services.admin import AdminService
-from tests.ops.server_before_s11c import seed_before_s11c
+from tests.ops.server_before_s11c import seed_before_s11c, server_at
 from tests.sync_server.conftest import db_url, postgres_available  # noqa: F401  (fixtures)
 from tests.sync_server.helpers import Pairing, new_terminal, pull_all, push
 
@@ -34,10 +33,7 @@ def test_previous_schema_upgrades_with_data(db_url: str, tmp_path: Path) -> None
     settings = Settings(database_url=db_url, data_dir=tmp_path, maintenance_interval_seconds=0)
     database = Database(db_url, pool_size=2)
     try:
-        config = alembic_config()
-        with database.write_engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, PREVIOUS)
+        server_at(database, PREVIOUS)
         # what the previous release's migrate() and seed wrote (raw rows of its schema)
         seed_before_s11c(database, 12)
         _, code = new_terminal(database, settings, name="Till made before the upgrade")

@@ -37,12 +37,17 @@ def _staff_seen(client: TestClient, till: Pairing, cursor: str | None = None) ->
     return {key[1]: change["op"] for key, change in state.items() if key[0] == "staff"}
 
 
-def test_a_till_of_s001_never_receives_s002s_staff(
-    client: TestClient, database: Database, settings: Settings
-) -> None:
+@pytest.fixture
+def staff(database: Database) -> StaffAdminService:
+    """Head office's staff service, with stores S001 and S002."""
     ensure_store(database, "S001")
     ensure_store(database, "S002")
-    staff = StaffAdminService(database)
+    return StaffAdminService(database)
+
+
+def test_a_till_of_s001_never_receives_s002s_staff(
+    client: TestClient, database: Database, settings: Settings, staff: StaffAdminService
+) -> None:
     ours = staff.add("M100", "Manager S001", "manager", "246810", "S001")
     theirs = staff.add("M200", "Manager S002", "manager", "135790", "S002")
     roaming = staff.add("A001", "Area manager", "manager", "975310", None)
@@ -61,11 +66,8 @@ def test_a_till_of_s001_never_receives_s002s_staff(
 
 
 def test_a_staff_member_who_moves_is_deleted_at_the_old_stores_tills(
-    client: TestClient, database: Database, settings: Settings
+    client: TestClient, database: Database, settings: Settings, staff: StaffAdminService
 ) -> None:
-    ensure_store(database, "S001")
-    ensure_store(database, "S002")
-    staff = StaffAdminService(database)
     moving = staff.add("C100", "Cashier", "cashier", "1234", "S001")["staff_id"]
     s001 = _pair_at(client, database, settings, "S001")
     s002 = _pair_at(client, database, settings, "S002")
