@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from sync_server.config import Settings  # noqa: E402
 from sync_server.db import Database  # noqa: E402
 from sync_server.migrate import migrate  # noqa: E402
-from sync_server.services.seed import SeedService  # noqa: E402
+from sync_server.services.seed import SAME_SIZE_STAND_IN, SeedService  # noqa: E402
 from terminal.config import TerminalSettings  # noqa: E402
 from terminal.offline.credentials import ProcessKeyring  # noqa: E402
 from terminal.offline.db import Replica  # noqa: E402
@@ -56,7 +56,12 @@ def main() -> int:
         if not marker.exists():
             migrate(database)
             started = time.perf_counter()
-            SeedService(database).seed(args.members, store_code="S001", opening_events=False)
+            SeedService(database).seed(
+                args.members,
+                store_code="S001",
+                opening_events=False,
+                phone_lookup=SAME_SIZE_STAND_IN,
+            )
             print(f"seeded {args.members:,} members in {time.perf_counter() - started:.1f} s")
             marker.touch()
         shutil.rmtree(work / "till", ignore_errors=True)

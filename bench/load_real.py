@@ -21,7 +21,7 @@ from terminal.services import Services, StaffSession, build_services
 from terminal.services.sync import SyncService
 
 CASHIER = ("C001", "1111")
-MANAGER = ("M001", "1234")
+MANAGER = ("M001", "123456")
 
 
 def use_memory_keyring() -> None:

@@ -20,7 +20,7 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.migrate import migrate
 from sync_server.services.admin import AdminService
-from sync_server.services.seed import SeedService
+from sync_server.services.seed import SAME_SIZE_STAND_IN, SeedService
 from sync_server.services.terminals import TerminalService
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +58,9 @@ class Backend:
         simulated terminal: 500 stores' terminals."""
         admin = AdminService(self.database)
         admin.add_store("S001", "Flagship")
-        SeedService(self.database).seed(members, store_code="S001", rng_seed=7)
+        SeedService(self.database).seed(
+            members, store_code="S001", rng_seed=7, phone_lookup=SAME_SIZE_STAND_IN
+        )
         for index in range(sim_stores):
             admin.add_store(f"L{index:04d}", f"Load store {index}")
         # A head-office manager (no store): the staff id the load tills' adjustments and

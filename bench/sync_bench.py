@@ -48,7 +48,7 @@ from sync_server.migrate import migrate  # noqa: E402
 from sync_server.models import LedgerEvent, table_of  # noqa: E402
 from sync_server.services.admin import AdminService  # noqa: E402
 from sync_server.services.push import content_hash  # noqa: E402
-from sync_server.services.seed import SeedService  # noqa: E402
+from sync_server.services.seed import SAME_SIZE_STAND_IN, SeedService  # noqa: E402
 from sync_server.services.terminals import TerminalService  # noqa: E402
 
 BATCH = 500
@@ -289,7 +289,12 @@ def bench_raw_insert(backend: Backend, plans: list[list[list[dict[str, Any]]]]) 
 def bench_bootstrap(backend: Backend, workdir: Path, members: int) -> dict[str, float]:
     start = time.perf_counter()
     SeedService(backend.database).seed(
-        members, coupons_every=0, opening_events=False, with_staff=False, chunk=20_000
+        members,
+        coupons_every=0,
+        opening_events=False,
+        with_staff=False,
+        chunk=20_000,
+        phone_lookup=SAME_SIZE_STAND_IN,
     )
     seeded = time.perf_counter() - start
     server = Server(backend.url, workdir, workers=1)

@@ -289,12 +289,16 @@ class MemberData(_Open):
     member_code: str
     display_name: str
     phone_last4: str
+    # Sent empty since server migration s11c: with the deployment key, an HMAC and the
+    # last 4 digits gave the full number in ~10^4 guesses (docs/HEAD_OFFICE.md).
     phone_hash: str
     tier: str
     balance: int
     lifetime_points: int
     status: str
-    phone_masked: str | None = None  # extension: e.g. 138****5678
+    phone_masked: str | None = None  # extension; last 4 only since s11c (****5678)
+    # extension (s11c): shared.domain.phone.phone_slow_hash of the E.164 number
+    phone_slow_hash: str | None = None
 
 
 class MemberFields(TypedDict):
@@ -312,6 +316,7 @@ class MemberFields(TypedDict):
     lifetime_points: int
     status: str
     phone_masked: NotRequired[str | None]
+    phone_slow_hash: NotRequired[str | None]
 
 
 class CouponData(_Open):

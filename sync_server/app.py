@@ -24,6 +24,7 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.expiry import MaintenanceService
+from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
 from sync_server.services.push_guard import PushLimits
@@ -36,6 +37,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     database = database or Database(
         settings.resolved_database_url(), pool_size=settings.db_pool_size
     )
+    phone_hashes = PhoneHashWorker(database)
     return Services(
         settings=settings,
         database=database,
@@ -48,9 +50,11 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
                 max_age=timedelta(days=settings.event_max_age_days),
                 max_ahead=timedelta(hours=settings.event_max_ahead_hours),
             ),
+            phones_changed=phone_hashes.notify,
         ),
         pull=PullService(database, max_limit=settings.pull_max_limit),
         day_close=DayCloseService(database),
+        phone_hashes=phone_hashes,
     )
 
 
@@ -62,6 +66,8 @@ async def _maintenance_loop(services: Services) -> None:
     interval = services.settings.maintenance_interval_seconds
     while True:
         await asyncio.sleep(interval)
+        if services.phone_hashes is not None:  # whatever a crash left without its hash
+            services.phone_hashes.notify()
         try:
             report = await run_in_threadpool(maintenance.expire_points)
             purged = await run_in_threadpool(maintenance.purge_tombstones)

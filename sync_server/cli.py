@@ -21,11 +21,13 @@ from sync_server.commands import (
     cmd_expire_points,
     cmd_member_erase,
     cmd_overdraft_list,
+    cmd_phones_backfill,
     cmd_program_publish,
     cmd_program_show,
     cmd_seed_demo,
     cmd_staff_active,
     cmd_staff_add,
+    cmd_staff_move,
     cmd_store_add,
     cmd_store_list,
     cmd_terminal_add,
@@ -146,8 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     staff_add.add_argument("code")
     staff_add.add_argument("--name", required=True)
     staff_add.add_argument("--role", choices=("cashier", "manager"), required=True)
-    staff_add.add_argument("--pin", required=True)
-    staff_add.add_argument("--store")
+    staff_add.add_argument(
+        "--pin", required=True, help="4-8 digits; managers: the program's manager_pin_length"
+    )
+    staff_add.add_argument("--store", help="only this store's terminals receive them")
+    staff_move = add("move", cmd_staff_move, staff)
+    staff_move.add_argument("code")
+    staff_move.add_argument(
+        "--store", help="the new store (its tills receive them, the old one's delete them)"
+    )
 
     add("deactivate", cmd_staff_active, staff).add_argument("code")
     add("activate", cmd_staff_active, staff).add_argument("code")
@@ -169,6 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
     seed = add("seed-demo", cmd_seed_demo, help="demo members, coupons and staff")
     seed.add_argument("--members", type=int, default=3000)
     seed.add_argument("--store", default="S001")
+    phones = sub.add_parser("phones", help="member phone hashes").add_subparsers(
+        dest="action", required=True
+    )
+    backfill = add("backfill", cmd_phones_backfill, phones)
+    backfill.add_argument("--limit", type=int, help="at most this many members this run")
     expire = add("expire-points", cmd_expire_points, help="expire old points, purge tombstones")
     expire.add_argument("--now", help="pretend it is this time (RFC 3339)")
     head_office_commands.register(sub, add)

@@ -19,9 +19,11 @@ from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.admin import AdminService
 from sync_server.services.common import dumps
 from sync_server.services.expiry import MaintenanceService
+from sync_server.services.phone_backfill import PhoneHashBackfill
 from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reports import ReportService
 from sync_server.services.seed import SeedService
+from sync_server.services.staff import StaffAdminService
 from sync_server.services.terminals import TerminalService
 
 
@@ -184,6 +186,27 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
         args,
         {k: v for k, v in staff.items() if k != "pin_hash"},
         f"Staff {args.code} ({args.role}) added.",
+    )
+    return 0
+
+
+def cmd_staff_move(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    staff = StaffAdminService(database).move(args.code, args.store)
+    where = args.store or "every store"
+    output(
+        args, {k: v for k, v in staff.items() if k != "pin_hash"}, f"Staff {args.code}: {where}."
+    )
+    return 0
+
+
+def cmd_phones_backfill(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    report = PhoneHashBackfill(database).run(limit=args.limit)
+    output(
+        args,
+        {"members": report.members, "left": report.left},
+        f"Slow phone hashes computed for {report.members} members; {report.left} left.",
     )
     return 0
 

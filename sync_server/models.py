@@ -111,6 +111,8 @@ class Member(Base):
     phone_hash: Mapped[str] = mapped_column(String(64), index=True)
     phone_last4: Mapped[str] = mapped_column(String(4))
     phone_masked: Mapped[str] = mapped_column(String(32))
+    # shared.domain.phone.phone_slow_hash; "" until computed (see services/phone_backfill.py)
+    phone_slow_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     email: Mapped[str | None] = mapped_column(String(254))
     birthday: Mapped[date | None] = mapped_column(Date)
     consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -210,6 +212,9 @@ class Change(Base):
     op: Mapped[str] = mapped_column(String(8))
     data: Mapped[str | None] = mapped_column(Text)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Which terminals receive it: NULL every terminal, else only those of this store
+    # (staff: a till holds its own store's PIN hashes only).
+    store_code: Mapped[str | None] = mapped_column(String(32))
 
 
 class DayClose(Base):

@@ -117,6 +117,7 @@ class MeteredPushService(PushService):
             pause_before_commit=inner.pause_before_commit,
             before_commit=inner.before_commit,
             limits=inner.limits,
+            phones_changed=inner.phones_changed,
         )
 
     def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:

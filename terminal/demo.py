@@ -116,7 +116,7 @@ def run(services: Services, sync: SyncStore) -> None:
 
     _step("Void with a manager")
     _refused(lambda: services.manager.void(cashier, earn.event_id, reason="wrong member"))
-    manager = services.staff.approve("M01", "9999")
+    manager = services.staff.approve("M01", "999999")
     void = services.manager.void(manager, earn.event_id, reason="wrong member")
     print(f"   {manager.name} voided the first sale: {void.points_delta} points")
     services.manager.void(manager, used.event_id, reason="coupon scanned twice")

@@ -114,7 +114,7 @@ def main() -> int:
             paired = sync.pair(url, terminal["pairing_code"], device_name="Demo till")
             report = sync.sync_once()
         print(f"Paired terminal {paired.terminal_id} with {url}; pulled {report.pulled} changes.")
-        print("Sign in with staff code M001 (manager, PIN 1234) or C001 (cashier, PIN 1111).")
+        print("Sign in with staff code M001 (manager, PIN 123456) or C001 (cashier, PIN 1111).")
         if not _has_display() or os.environ.get("POS_DEMO_OFFSCREEN"):
             return _offscreen_preview(settings)
         from terminal.app import run_gui

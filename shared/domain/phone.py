@@ -1,15 +1,20 @@
 """Phone numbers: E.164 normalisation in the store's region, masking, keyed hashes.
 
-Full numbers never reach a terminal's replica: terminals keep ``phone_last4`` and
-``phone_hash`` = hex HMAC-SHA256(phone_hash_key, E.164 number).
+Full numbers never reach a terminal's replica. A terminal keeps ``phone_last4`` and
+``phone_slow_hash`` (:func:`phone_slow_hash`): a deliberately slow keyed hash, so that a
+stolen till (replica + keyring key) costs an attacker ~10^5-10^6 slow guesses per member
+rather than ~10^4 fast ones. ``phone_hash`` (fast HMAC) stays on the server, where the
+full number is held anyway (duplicate detection in reconciliation).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 import phonenumbers
+from argon2.low_level import Type, hash_secret_raw
 
 from shared.errors import ValidationFailed
 
@@ -40,8 +45,49 @@ def phone_hash(key: bytes, e164: str) -> str:
     return hmac.new(key, e164.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class SlowHashParams:
+    """argon2id cost of one full-phone lookup (docs/HEAD_OFFICE.md, "A stolen till")."""
+
+    time_cost: int
+    memory_cost_kib: int
+    parallelism: int
+    hash_len: int
+
+
+# OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane). Terminals and the server must
+# agree on it: changing it means a new ``phone_slow_hash`` for every member (a new
+# version of the salt tag below, a server backfill, and a re-pull on every till).
+PHONE_SLOW_HASH_PARAMS = SlowHashParams(
+    time_cost=2, memory_cost_kib=19_456, parallelism=1, hash_len=32
+)
+_SLOW_HASH_TAG = b"pos-member-phone-lookup/v1"
+
+
+def phone_slow_hash(key: bytes, e164: str) -> str:
+    """Hex argon2id of the E.164 number, keyed by the deployment's ``phone_hash_key``.
+
+    The one function both sides call: the server once per member (stored and pulled),
+    a terminal once per full-phone lookup or enrolment. The key enters twice: as an HMAC
+    of the number (the argon2 input) and in the salt, so nothing is computable without it.
+    """
+    params = PHONE_SLOW_HASH_PARAMS
+    digest = hash_secret_raw(
+        secret=hmac.new(key, e164.encode("ascii"), hashlib.sha256).digest(),
+        salt=hashlib.sha256(_SLOW_HASH_TAG + key).digest()[:16],
+        time_cost=params.time_cost,
+        memory_cost=params.memory_cost_kib,
+        parallelism=params.parallelism,
+        hash_len=params.hash_len,
+        type=Type.ID,
+    )
+    return digest.hex()
+
+
 def mask_phone(e164: str) -> str:
-    """National digits with the middle hidden: +8613812345678 -> 138****5678."""
+    """National digits with the middle hidden: +8613812345678 -> 138****5678.
+
+    Server side only (console, exports): terminals never hold the first digits."""
     try:
         parsed = phonenumbers.parse(e164, None)
         national = str(parsed.national_number)

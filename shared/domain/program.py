@@ -51,6 +51,8 @@ class LoyaltyProgram(BaseModel):
     max_member_daily_adjustment_points: int = Field(default=20_000, ge=1)
     max_redeem_points: int = Field(default=100_000, ge=1)
     max_member_daily_redeem_points: int = Field(default=200_000, ge=1)
+    # Managers approve voids and adjustments: their PINs are longer (shared.domain.staff_pin)
+    manager_pin_length: int = Field(default=6, ge=4, le=8)
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> LoyaltyProgram:

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.day_close import DayCloseService
+from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
 from sync_server.services.terminals import AuthenticatedTerminal, TerminalService
@@ -23,6 +24,7 @@ class Services:
     push: PushService
     pull: PullService
     day_close: DayCloseService
+    phone_hashes: PhoneHashWorker | None = None
 
 
 def services(request: Request) -> Services:

@@ -95,7 +95,7 @@ def changes(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, description="at most 5000; larger asks get 5000")] = 1000,
 ) -> Response:
-    body = svc.pull.changes_json(cursor, limit)
+    body = svc.pull.changes_json(cursor, limit, terminal.store_code)
     return Response(content=body, media_type="application/json")
 
 

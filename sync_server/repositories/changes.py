@@ -214,11 +214,15 @@ class Page:
     rows: list[tuple[str, str, int, str, str | None]]
 
 
-def page_with_state(session: Session, after_version: int, limit: int) -> Page:
+def page_with_state(
+    session: Session, after_version: int, limit: int, store_code: str | None = None
+) -> Page:
     """The counter's state and up to ``limit`` changes above ``after_version`` (in version
     order) in ONE statement, so both come from one snapshot (a purge that commits
-    meanwhile is seen by both or by neither) and a pull costs one round trip."""
-    params = {"after": after_version, "limit": limit}
+    meanwhile is seen by both or by neither) and a pull costs one round trip.
+
+    Only changes for every terminal and those scoped to ``store_code`` (its staff)."""
+    params = {"after": after_version, "limit": limit, "store": store_code}
     found = session.execute(_page_statement(), params).all()
     return Page(
         current=int(found[0][0]),
@@ -234,6 +238,7 @@ def _page_statement() -> Any:
     rows = (
         select(log.c.entity, log.c.entity_id, log.c.version, log.c.op, log.c.data)
         .where(log.c.version > bindparam("after", type_=BigInteger))
+        .where(log.c.store_code.is_(None) | (log.c.store_code == bindparam("store")))
         .order_by(log.c.version)
         .limit(bindparam("limit", type_=BigInteger))
         .subquery("page")
@@ -243,6 +248,15 @@ def _page_statement() -> Any:
         .select_from(counter.outerjoin(rows, true()))
         .where(counter.c.id == COUNTER_ID)
         .order_by(rows.c.version)
+    )
+
+
+def scope_to_store(session: Session, entity: str, entity_id: str, store_code: str | None) -> None:
+    """Only terminals of ``store_code`` receive this change (None: every terminal)."""
+    session.execute(
+        update(Change)
+        .where(Change.entity == entity, Change.entity_id == entity_id)
+        .values(store_code=store_code)
     )
 
 

@@ -52,6 +52,7 @@ _MUTABLE = (
     "phone_hash",
     "phone_last4",
     "phone_masked",
+    "phone_slow_hash",
     "email",
     "birthday",
     "consent_marketing",

@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from argon2 import PasswordHasher
-
 from shared.domain.money import check_currency
 from shared.domain.program import LoyaltyProgram
 from shared.errors import NotFound, ValidationFailed
@@ -21,9 +19,9 @@ from sync_server.services.common import (
     coupon_data,
     new_id,
     program_data,
-    staff_data,
     utcnow,
 )
+from sync_server.services.staff import StaffAdminService
 from sync_server.services.versioning import ChangeBatch
 
 _STORE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -156,46 +154,10 @@ class AdminService:
     def add_staff(
         self, staff_code: str, name: str, role: str, pin: str, store_code: str | None
     ) -> dict[str, Any]:
-        if role not in ("cashier", "manager"):
-            raise ValidationFailed("Role is cashier or manager.", code="invalid_role")
-        if not (pin.isdigit() and 4 <= len(pin) <= 8):
-            raise ValidationFailed("A PIN is 4 to 8 digits.", code="invalid_pin")
-        row: dict[str, Any] = {
-            "id": new_id(),
-            "staff_code": staff_code,
-            "name": name,
-            "role": role,
-            "pin_hash": PasswordHasher().hash(pin),
-            "active": True,
-            "store_code": store_code,
-            "version": 0,
-        }
-        now = utcnow()
-        with self.database.write() as session:
-            if staff_code in catalog.staff_codes(session):
-                raise Conflict(f"Staff code {staff_code} exists.", code="staff_exists")
-            changes = ChangeBatch()
-            slot = changes.touch("staff", row["id"])
-            base = changes.write(session, lambda _e, _i: staff_data(row), now)
-            row["version"] = base + slot
-            catalog.insert_staff(session, [row])
-        return staff_data(row)
+        return StaffAdminService(self.database).add(staff_code, name, role, pin, store_code)
 
     def set_staff_active(self, staff_code: str, active: bool) -> dict[str, Any]:
-        now = utcnow()
-        with self.database.write() as session:
-            staff = catalog.get_staff_by_code(session, staff_code)
-            if staff is None:
-                raise NotFound(f"No staff {staff_code}.", code="unknown_staff")
-            staff.active = active
-            row = {
-                c: getattr(staff, c)
-                for c in ("id", "staff_code", "name", "role", "pin_hash", "active", "store_code")
-            }
-            changes = ChangeBatch()
-            slot = changes.touch("staff", staff.id)
-            staff.version = changes.write(session, lambda _e, _i: staff_data(row), now) + slot
-            return staff_data(row)
+        return StaffAdminService(self.database).set_active(staff_code, active)
 
     # --- erasure ------------------------------------------------------------------
 
@@ -217,6 +179,7 @@ class AdminService:
                 phone_hash="",
                 phone_last4="",
                 phone_masked="",
+                phone_slow_hash="",
                 email=None,
                 birthday=None,
                 status="erased",

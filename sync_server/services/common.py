@@ -39,18 +39,22 @@ def canonical(data: Any) -> str:
 
 
 def member_data(row: dict[str, Any]) -> dict[str, Any]:
-    """What a terminal may hold of a member (PROTOCOL.md): no full phone, email, birthday."""
+    """What a terminal may hold of a member (PROTOCOL.md): no full phone, email, birthday.
+
+    Nothing that a stolen till could turn back into the number cheaply: no fast HMAC
+    (``phone_hash`` goes empty, kept for older terminals that require the field), no
+    first digits (no ``phone_masked``), only the slow hash (docs/HEAD_OFFICE.md)."""
     return {
         "member_id": row["id"],
         "member_code": row["member_code"],
         "display_name": row["name"],
         "phone_last4": row["phone_last4"],
-        "phone_hash": row["phone_hash"],
+        "phone_hash": "",
+        "phone_slow_hash": row["phone_slow_hash"],
         "tier": row["tier"],
         "balance": row["balance"],
         "lifetime_points": row["lifetime_points"],
         "status": row["status"],
-        "phone_masked": row["phone_masked"],
     }
 
 

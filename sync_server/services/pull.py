@@ -40,19 +40,31 @@ def decode_cursor(cursor: str) -> int:
     return int(body)
 
 
+def staff_left_id(staff_id: str, store_code: str | None) -> str:
+    """The change-log key of "this staff member left ``store_code``" (a delete that only
+    that store's terminals receive; None: chain-wide staff). Fits the 64-character key."""
+    store = hashlib.sha256((store_code or "").encode("utf-8")).hexdigest()[:16]
+    return f"{staff_id}@{store if store_code is not None else '*'}"
+
+
+def staff_id_of(entity_id: str) -> str:
+    return entity_id.partition("@")[0]
+
+
 class PullService:
     def __init__(self, database: Database, *, max_limit: int) -> None:
         self.database = database
         self.max_limit = max_limit
 
-    def changes_json(self, cursor: str | None, limit: int) -> str:
-        """The ChangesResponse as JSON text."""
+    def changes_json(self, cursor: str | None, limit: int, store_code: str | None = None) -> str:
+        """The ChangesResponse as JSON text, as a terminal of ``store_code`` sees it: the
+        changes for every terminal and its own store's staff (None: no store's staff)."""
         after = decode_cursor(cursor) if cursor else 0
         limit = max(1, min(limit, self.max_limit))
         with self.database.read() as session:
             # One statement, one snapshot: the counter state and the page agree even
             # under READ COMMITTED (a purge committing meanwhile is in both or neither).
-            found = changes_repo.page_with_state(session, after, limit + 1)
+            found = changes_repo.page_with_state(session, after, limit + 1, store_code)
         if after > found.current:
             raise InvalidCursor("This cursor is ahead of the server: not one it issued.")
         if cursor and after < found.purged_through:
@@ -66,6 +78,8 @@ class PullService:
         last = rows[-1][2] if rows else after
         parts = []
         for entity, entity_id, version, op, data in rows:
+            if entity == "staff":  # "<staff id>@<store>": a staff member left that store
+                entity_id = staff_id_of(entity_id)
             parts.append(
                 f'{{"entity":"{entity}","op":"{op}","id":{json.dumps(entity_id)},'
                 f'"version":{version},"data":{data if data is not None else "null"}}}'

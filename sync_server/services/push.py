@@ -75,9 +75,13 @@ class PushService:
         pause_before_commit: float = 0.0,
         before_commit: Callable[[], None] | None = None,
         limits: PushLimits | None = None,
+        phones_changed: Callable[[], None] | None = None,
     ) -> None:
         self.database = database
         self.limits = limits or PushLimits()
+        # Called after a commit that may have given members a phone: their slow hash
+        # (argon2id, tens of ms each) is computed off the request (PhoneHashWorker).
+        self.phones_changed = phones_changed
         # Fault injection for tests: a pause, or a call, after the last statement and
         # before the commit (the version counter is held then).
         self.pause_before_commit = pause_before_commit
@@ -110,6 +114,12 @@ class PushService:
                 if attempt == _MAX_ATTEMPTS - 1:
                     raise
                 continue
+            if self.phones_changed is not None and any(
+                "phone" in item.event.data
+                for item in incoming
+                if item.event.type in ("member.enrolled", "member.updated")
+            ):
+                self.phones_changed()
             # Built after the commit: nothing of it needs the transaction or its locks.
             return PushResponseWithGaps(
                 results=[

@@ -55,8 +55,9 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(100))
     phone_last4: Mapped[str] = mapped_column(String(4))
+    # shared.domain.phone.phone_slow_hash (argon2id), "" until the server sends it.
+    # No masked prefix: a till holds the last 4 digits only (migration t11c).
     phone_hash: Mapped[str] = mapped_column(String(64))
-    phone_masked: Mapped[str] = mapped_column(String(32))
     tier: Mapped[str] = mapped_column(String(32))
     balance: Mapped[int] = mapped_column(Integer, default=0)
     lifetime_points: Mapped[int] = mapped_column(Integer, default=0)

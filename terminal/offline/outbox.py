@@ -22,7 +22,8 @@ from terminal.offline.clock import to_text
 from terminal.offline.models import LocalEvent, OutboxRow
 from terminal.offline.repositories import EventRepository, StoreRepository, TerminalStateRepository
 
-ENROLMENT_PII = ("phone", "email", "birthday")
+PROFILE_PII = ("phone", "email", "birthday")
+PROFILE_TYPES = ("member.enrolled", "member.updated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +91,12 @@ def record_event(session: Session, new: NewEvent, *, occurred_at: datetime) -> L
     return local
 
 
-def purge_enrolment_pii(row: OutboxRow) -> None:
-    """Drop phone, email and birthday from a settled enrolment payload."""
+def purge_profile_pii(row: OutboxRow) -> None:
+    """Drop phone, email and birthday from a settled enrolment or profile update."""
     payload = json.loads(row.payload)
-    if payload.get("type") != "member.enrolled":
+    if payload.get("type") not in PROFILE_TYPES:
         return
     data = payload.get("data", {})
-    for key in ENROLMENT_PII:
+    for key in PROFILE_PII:
         data.pop(key, None)
     row.payload = json.dumps(payload, ensure_ascii=False)

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from shared.domain.phone import mask_last4
 from shared.domain.program import LoyaltyProgram
 from shared.protocol import Change, StaffData
 from terminal.offline.clock import to_text
@@ -85,12 +84,13 @@ def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
 # cursor): SQLAlchemy's per-row parameter processing cost more than SQLite's work here.
 _MEMBER_UPSERT = """
 INSERT INTO members (member_id, member_code, display_name, name_key, phone_last4,
-    phone_hash, phone_masked, tier, balance, lifetime_points, status, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    phone_hash, tier, balance, lifetime_points, status, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (member_id) DO UPDATE SET
     member_code = excluded.member_code, display_name = excluded.display_name,
     name_key = excluded.name_key, phone_last4 = excluded.phone_last4,
-    phone_hash = excluded.phone_hash, phone_masked = excluded.phone_masked,
+    phone_hash = CASE WHEN excluded.phone_hash = '' THEN members.phone_hash
+        ELSE excluded.phone_hash END,
     tier = excluded.tier, balance = excluded.balance,
     lifetime_points = excluded.lifetime_points, status = excluded.status,
     version = excluded.version
@@ -138,8 +138,11 @@ def _member_row(change: MemberUpsert) -> tuple[Any, ...]:
         data["display_name"],
         name_key(data["display_name"]),
         data["phone_last4"],
-        data["phone_hash"],
-        data.get("phone_masked") or mask_last4(data["phone_last4"]),
+        # The slow hash only: a fast ``phone_hash`` (HMAC) from an older server is not
+        # kept (with the key it gives the number in ~10^4 guesses). Empty while the
+        # server computes it (seconds after an enrolment): the row keeps what it had
+        # (the enrolling till computed its own).
+        data.get("phone_slow_hash") or "",
         data["tier"],
         data["balance"],
         data["lifetime_points"],

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from shared.protocol import PushResult
 from terminal.offline.models import LocalEvent, OutboxRow
-from terminal.offline.outbox import purge_enrolment_pii
+from terminal.offline.outbox import purge_profile_pii
 from terminal.offline.repositories import EventRepository, MemberRepository
 
 
@@ -24,7 +24,7 @@ def apply_result(session: Session, result: PushResult, now: str) -> str:
         _reject(session, event, outbox, result.code or "rejected", result.detail, now)
         return "rejected"
     outbox.settled_at = now
-    purge_enrolment_pii(outbox)
+    purge_profile_pii(outbox)
     event.status = outbox.status = "acknowledged"
     member = MemberRepository(session).get(event.member_id)
     if member is not None:
@@ -67,7 +67,7 @@ def _reject(
     outbox.rejection_code = code[:64]
     outbox.rejection_detail = detail
     outbox.settled_at = now
-    purge_enrolment_pii(outbox)
+    purge_profile_pii(outbox)
     if event.type == "member.enrolled":
         member = MemberRepository(session).get(event.member_id)
         if member is not None and member.version == 0:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from shared.domain.member_code import next_member_code
-from shared.domain.phone import mask_phone, phone_hash, phone_last4
+from shared.domain.phone import phone_last4, phone_slow_hash
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
 from shared.ids import uuid7
 from shared.protocol import Change, StoreSettings
@@ -45,7 +45,7 @@ class SeedMember:
 DEFAULT_STAFF = (
     SeedStaff("C01", "1234", "cashier", "Li Na"),
     SeedStaff("C02", "2345", "cashier", "Chen Wei"),
-    SeedStaff("M01", "9999", "manager", "Wang Fang"),
+    SeedStaff("M01", "999999", "manager", "Wang Fang"),
 )
 DEMO_NAMES = ("Zhang Wei", "王芳", "Li Qiang", "刘洋", "Chen Jing", "Anna Müller", "Ólafur")
 
@@ -111,8 +111,8 @@ def seed_replica(
         result.members.append(SeedMember(member_id, code, name, phone, balance))
         changes.append(Change(entity="member", op="upsert", id=member_id, version=1, data={
             "member_id": member_id, "member_code": code, "display_name": name,
-            "phone_last4": phone_last4(phone), "phone_hash": phone_hash(key, phone),
-            "phone_masked": mask_phone(phone), "tier": "member", "balance": balance,
+            "phone_last4": phone_last4(phone), "phone_hash": "",
+            "phone_slow_hash": phone_slow_hash(key, phone), "tier": "member", "balance": balance,
             "lifetime_points": balance, "status": "active",
         }))  # fmt: skip
         if index % 2 == 1:

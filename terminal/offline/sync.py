@@ -231,6 +231,14 @@ class SyncStore:
     def end_bulk_load(self) -> list[str]:
         return self.replica.restore_deferred_indexes()
 
+    def drop_unconfirmed_staff(self) -> int:
+        """After a pull from the very start: staff the server did not send (version 0
+        after a rebuild or migration t11c) are not this store's any more; they go, so
+        that their PIN hashes do not stay on this till. Returns how many went."""
+        with self.replica.write() as session:
+            gone = session.execute(delete(Staff).where(Staff.version == 0))
+            return int(getattr(gone, "rowcount", 0) or 0)
+
     def reset_replica_for_rebuild(self) -> None:
         """Forget pulled members and coupons and the cursor; keep every own event.
 

@@ -55,6 +55,8 @@ class ReplicaSyncPort(Protocol):
 
     def reset_replica_for_rebuild(self) -> None: ...
 
+    def drop_unconfirmed_staff(self) -> int: ...
+
     def record_sync(self, *, online: bool, at: datetime, error: str | None) -> None: ...
 
 
@@ -149,6 +151,7 @@ class SyncEngine:
         (which holds the GIL) does not stall the replica's writes, which release it.
         """
         cursor = self._port.pull_cursor()
+        from_start = cursor is None
         rebuilt = False
         bulk = False
         # Head office reads the queue depth a terminal reports: after the push, that is
@@ -168,7 +171,7 @@ class SyncEngine:
                         log.warning("pull cursor expired: rebuilding the replica from the start")
                         self._port.reset_replica_for_rebuild()
                         rebuilt = report.rebuilt = True
-                        cursor, first = None, True
+                        cursor, first, from_start = None, True, True
                         pending = prefetch.submit(fetch, None, self._pull_limit)
                         continue
                     if page.more:
@@ -181,6 +184,8 @@ class SyncEngine:
                     self._port.apply_pulled(page.changes, page.cursor)
                     report.pulled += len(page.changes)
                     if not page.more:
+                        if from_start:  # the whole log seen: what it did not send goes
+                            self._port.drop_unconfirmed_staff()
                         return
         finally:
             if bulk:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
+from shared.domain.phone import normalize_phone, phone_last4, phone_slow_hash
 from shared.ids import uuid7
 from terminal.offline.models import Member
 from terminal.offline.outbox import NewEvent, record_event
@@ -45,11 +45,12 @@ class EnrollmentService(Service):
         born = clean_birthday(birthday, now.date())
         consent = clean_consent(consent_marketing)
         key = self.credentials.phone_hash_key()
+        with self.replica.read() as session:
+            region = StoreRepository(session).require().phone_region
+        e164 = normalize_phone(phone, region)
+        digest = phone_slow_hash(key, e164)  # slow on purpose: outside the write lock
         with self.replica.write() as session:
             require_staff(session, staff)
-            region = StoreRepository(session).require().phone_region
-            e164 = normalize_phone(phone, region)
-            digest = phone_hash(key, e164)
             members = MemberRepository(session)
             if members.by_phone_hash(digest):
                 raise MemberExists("A member with this phone number already exists.")
@@ -65,7 +66,6 @@ class EnrollmentService(Service):
                     name_key=name_key(clean),
                     phone_last4=phone_last4(e164),
                     phone_hash=digest,
-                    phone_masked=mask_phone(e164),
                     tier=ProgramRepository(session).current().tiers[0].code,
                     balance=0,
                     lifetime_points=0,

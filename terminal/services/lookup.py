@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from shared.domain.member_code import parse_scan, validate_member_code
 from shared.domain.money import check_int
-from shared.domain.phone import normalize_phone, phone_hash
+from shared.domain.phone import normalize_phone, phone_slow_hash
 from shared.errors import ValidationFailed
 from terminal.offline.repositories import (
     CouponRepository,
@@ -41,11 +41,12 @@ class LookupService(Service):
         return self.by_code(parse_scan(payload))
 
     def by_phone(self, phone: str) -> MemberView:
-        """The member with this full phone number (matched through its keyed hash)."""
+        """The member with this full phone number (matched through its slow keyed hash:
+        one argon2id per lookup, see shared.domain.phone)."""
         with self.replica.read() as session:
             region = StoreRepository(session).require().phone_region
         e164 = normalize_phone(phone, region)
-        digest = phone_hash(self.credentials.phone_hash_key(), e164)
+        digest = phone_slow_hash(self.credentials.phone_hash_key(), e164)
         with self.replica.read() as session:
             found = MemberRepository(session).by_phone_hash(digest)
             if not found:

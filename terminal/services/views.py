@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from shared.domain.phone import mask_last4
 from shared.domain.program import LoyaltyProgram
 from terminal.offline.models import Coupon, LocalEvent, Member
 from terminal.offline.repositories import PendingTotals
@@ -15,7 +16,7 @@ class MemberView:
     member_id: str
     member_code: str
     display_name: str
-    phone_masked: str
+    phone_masked: str  # ****5678: a till knows only the last 4 digits
     tier: str
     status: str
     server_balance: int
@@ -30,7 +31,7 @@ class MemberView:
             member_id=member.member_id,
             member_code=member.member_code,
             display_name=member.display_name,
-            phone_masked=member.phone_masked,
+            phone_masked=mask_last4(member.phone_last4),
             tier=program.tier_for(lifetime).code,
             status=member.status,
             server_balance=member.balance,

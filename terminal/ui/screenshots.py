@@ -52,7 +52,7 @@ def _shots(window: MainWindow, till: DemoTill) -> list[tuple[str, Callable[[], N
         window.sign_in.pin_pad.press("9")
 
     def checkout() -> None:
-        window.session.sign_in(services.staff.sign_in("M01", "9999"))
+        window.session.sign_in(services.staff.sign_in("M01", "999999"))
         window.go("checkout")
         window.checkout.show_member(services.lookup.by_code(rich.member_code))
         settle(window)

@@ -29,13 +29,18 @@ def previous_revision() -> str:
 PREVIOUS = previous_revision()
 
 
-def make_previous_replica(path: Path) -> str:
+def replica_at(path: Path, revision: str) -> None:
+    """A new replica file whose schema stops at ``revision``."""
     engine = make_engine(path)
     config = alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, PREVIOUS)
+        command.upgrade(config, revision)
     engine.dispose()
+
+
+def make_previous_replica(path: Path) -> str:
+    replica_at(path, PREVIOUS)
     code = mint_member_code("123456", 7)
     with sqlite3.connect(path) as db:
         db.execute(

@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from alembic import command
 from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlalchemy import DateTime, column, insert, table, text
@@ -18,20 +17,19 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.migrate import alembic_config, migrate
 from sync_server.services.admin import AdminService
-from sync_server.services.bootstrap import ensure_defaults
-from sync_server.services.seed import SeedService
+from tests.ops.server_before_s11c import seed_before_s11c, server_at
 from tests.sync_server.conftest import db_url, postgres_available  # noqa: F401  (fixtures)
-from tests.sync_server.helpers import Pairing, ensure_store, pull_all, push
+from tests.sync_server.helpers import Pairing, pull_all, push
 
 
-def previous_revision() -> str:
+# The head of the last release: this round's migrations (s11b, s11c, ...) all upgrade it.
+PREVIOUS = "0003"
+
+
+def test_previous_is_an_ancestor_of_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
-    down = script.get_revision(script.get_current_head()).down_revision
-    assert isinstance(down, str)
-    return down
-
-
-PREVIOUS = previous_revision()
+    chain = {rev.revision for rev in script.iterate_revisions(script.get_current_head(), "base")}
+    assert PREVIOUS in chain and script.get_current_head() != PREVIOUS
 
 
 def _terminal_of_previous_release(database: Database) -> str:
@@ -48,7 +46,6 @@ def _terminal_of_previous_release(database: Database) -> str:
         column("watermark"),
         column("max_seq"),
     )
-    ensure_store(database, "S001")
     with database.write() as session:
         session.execute(
             insert(terminals).values(
@@ -70,13 +67,9 @@ def test_previous_schema_upgrades_with_data(db_url: str, tmp_path: Path) -> None
     settings = Settings(database_url=db_url, data_dir=tmp_path, maintenance_interval_seconds=0)
     database = Database(db_url, pool_size=2)
     try:
-        config = alembic_config()
-        with database.write_engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, PREVIOUS)
-        with database.write() as session:  # what the previous release's migrate() did too
-            ensure_defaults(session)
-        SeedService(database).seed(12, store_code="S001", rng_seed=3)
+        server_at(database, PREVIOUS)
+        # what the previous release's migrate() and seed wrote (raw rows of its schema)
+        seed_before_s11c(database, 12)
         code = _terminal_of_previous_release(database)
 
         migrate(database)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.models import LedgerEvent
+from sync_server.services.phone_backfill import PhoneHashBackfill
 from tests.sync_server.helpers import Pairing, pair_terminal, pull_all, push
 from tests.sync_server.live import DroppingProxy, ServerProcess
 
@@ -206,6 +207,12 @@ def test_pull_under_concurrent_writers_misses_nothing(
     done.set()
     follower.join()
     assert not errors, errors
+    # the servers publish the new members' slow phone hashes in the background: wait
+    # until they are all written, so that nothing changes between these two reads
+    deadline = time.monotonic() + 120
+    while PhoneHashBackfill(database).pending():
+        assert time.monotonic() < deadline, "slow phone hashes still missing"
+        time.sleep(0.2)
     while read_once():
         pass
     truth, _ = pull_all(client, reader)

@@ -8,8 +8,10 @@ import uuid
 
 from fastapi.testclient import TestClient
 
+from shared.domain.phone import phone_slow_hash
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.models import Member
 from sync_server.services.admin import AdminService
 from tests.sync_server.helpers import Pairing, pair_terminal, pull_all, push
 
@@ -22,7 +24,7 @@ def _enrolled(client: TestClient, paired: Pairing, **data: object) -> str:
 
 
 def test_enrol_earn_redeem_updates_balance_and_versions(
-    client: TestClient, paired: Pairing
+    client: TestClient, paired: Pairing, database: Database
 ) -> None:
     ev = paired.events
     enrol = ev.enrol()
@@ -37,12 +39,23 @@ def test_enrol_earn_redeem_updates_balance_and_versions(
     state, _ = pull_all(client, paired)
     data = state[("member", member)]["data"]
     assert state[("member", member)]["version"] == versions[-1]
+    assert data["phone_slow_hash"] == ""  # computed after the commit, off the request
+    services = client.app.state.services  # type: ignore[attr-defined]
+    assert services.phone_hashes.wait_idle(60)
+    state, _ = pull_all(client, paired)
+    data = state[("member", member)]["data"]
+    assert state[("member", member)]["version"] > versions[-1]
     assert data["balance"] == 20 and data["lifetime_points"] == 123 and data["tier"] == "member"
-    expected_hash = hmac.new(
-        bytes.fromhex(paired.phone_hash_key), b"+8613812345678", hashlib.sha256
-    ).hexdigest()
-    assert data["phone_hash"] == expected_hash
-    assert data["phone_last4"] == "5678" and data["phone_masked"] == "138****5678"
+    # A till gets the slow hash only: no fast HMAC, no first digits (issue 11).
+    key = bytes.fromhex(paired.phone_hash_key)
+    assert data["phone_slow_hash"] == phone_slow_hash(key, "+8613812345678")
+    assert data["phone_hash"] == "" and "phone_masked" not in data
+    assert data["phone_last4"] == "5678"
+    with database.read() as session:  # the server keeps the HMAC for itself
+        row = session.get(Member, member)
+        assert row is not None
+        expected = hmac.new(key, b"+8613812345678", hashlib.sha256).hexdigest()
+        assert (row.phone_hash, row.phone_masked) == (expected, "138****5678")
     assert "phone" not in data and "email" not in data and "birthday" not in data
 
 

@@ -45,7 +45,7 @@ class Till:
         return self.services.staff.sign_in("C01", "1234")
 
     def manager(self) -> StaffSession:
-        return self.services.staff.approve("M01", "9999")
+        return self.services.staff.approve("M01", "999999")
 
 
 def make_settings(tmp_path: Path) -> TerminalSettings:

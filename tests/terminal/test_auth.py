@@ -13,7 +13,7 @@ from tests.terminal.conftest import Till, snapshot
 def test_cashier_and_manager_sign_in(till: Till) -> None:
     cashier = till.services.staff.sign_in("C01", "1234")
     assert (cashier.role, cashier.is_manager, cashier.name) == ("cashier", False, "Li Na")
-    manager = till.services.staff.sign_in(" M01 ", "9999")
+    manager = till.services.staff.sign_in(" M01 ", "999999")
     assert manager.is_manager
 
 
@@ -89,7 +89,7 @@ def test_approve_needs_a_manager(till: Till) -> None:
     with pytest.raises(DomainError) as err:
         till.services.staff.approve("C01", "1234")
     assert err.value.code == "manager_required"
-    assert till.services.staff.approve("M01", "9999").is_manager
+    assert till.services.staff.approve("M01", "999999").is_manager
 
 
 def test_cashier_cannot_void_or_adjust(till: Till) -> None:
@@ -110,4 +110,4 @@ def test_pin_hashes_are_argon2(till: Till) -> None:
     with till.replica.engine.connect() as conn:
         hashes = [r[0] for r in conn.exec_driver_sql("SELECT pin_hash FROM staff")]
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
-    assert not any("1234" in h or "9999" in h for h in hashes)
+    assert not any("1234" in h or "999999" in h for h in hashes)

@@ -267,7 +267,7 @@ def test_staff_removed_or_deactivated_by_pull(till: Till) -> None:
                  "role": "manager", "pin_hash": "x", "active": False},
     }])  # fmt: skip
     with pytest.raises(DomainError) as err:
-        till.services.staff.sign_in("M01", "9999")
+        till.services.staff.sign_in("M01", "999999")
     assert err.value.code == "invalid_pin"
     with pytest.raises(DomainError) as err:
         till.services.manager.adjust(manager, member_id, points=5, reason="r")

@@ -77,7 +77,7 @@ def test_closing_a_day_offline_explains_and_changes_nothing(
     qtbot: QtBot, offline_till: UiTill
 ) -> None:
     till = offline_till
-    sign_in(qtbot, till, "M01", "9999")
+    sign_in(qtbot, till, "M01", "999999")
     show_member(qtbot, till, 0)
     earn(qtbot, till, "80.00")
     panel = open_day_close(qtbot, till)
@@ -96,7 +96,7 @@ def test_closing_a_day_offline_explains_and_changes_nothing(
 
 
 def test_cancel_leaves_the_day_open(qtbot: QtBot, offline_till: UiTill) -> None:
-    sign_in(qtbot, offline_till, "M01", "9999")
+    sign_in(qtbot, offline_till, "M01", "999999")
     panel = open_day_close(qtbot, offline_till)
     qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(panel.confirm_button.isVisible, timeout=10_000)
@@ -105,7 +105,7 @@ def test_cancel_leaves_the_day_open(qtbot: QtBot, offline_till: UiTill) -> None:
 
 
 def test_a_till_without_sync_explains_that_pairing_is_needed(qtbot: QtBot, till: UiTill) -> None:
-    sign_in(qtbot, till, "M01", "9999")
+    sign_in(qtbot, till, "M01", "999999")
     panel = open_day_close(qtbot, till)
     qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "pair it in Settings" in panel.message.text())
@@ -131,7 +131,7 @@ def test_manager_closes_the_day_against_a_live_server(
     till, sync = _synced_till(qtbot, tmp_path, fresh=True)
     try:
         sync.pair(process.url, pairing_code)
-        sign_in(qtbot, till, "M01", "9999")
+        sign_in(qtbot, till, "M01", "999999")
         show_member(qtbot, till, 0)
         earn(qtbot, till, "45.00")
         qtbot.waitUntil(lambda: till.window.status.queued == 0, timeout=40_000)

@@ -54,7 +54,7 @@ def test_pair_then_queue_rises_offline_and_falls_to_zero(
     window.show()
     till = UiTill(window, services, seed, replica)
     try:
-        sign_in(qtbot, till, "M01", "9999")
+        sign_in(qtbot, till, "M01", "999999")
         # Pair from the settings screen.
         qtbot.keyClick(window, Qt.Key.Key_F9)
         screen = window.settings

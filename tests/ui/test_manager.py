@@ -57,14 +57,14 @@ def test_void_needs_a_manager_pin(qtbot: QtBot, till: UiTill) -> None:
     approval.code.clear()
     qtbot.keyClicks(approval.code, "M01", delay=HUMAN_MS)
     approval.pin_pad.setFocus()
-    qtbot.keyClicks(approval.pin_pad, "9999", delay=HUMAN_MS)
+    qtbot.keyClicks(approval.pin_pad, "999999", delay=HUMAN_MS)
     qtbot.keyClick(approval.pin_pad, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.current() is window.checkout)
     qtbot.waitUntil(lambda: window.checkout.member.balance == before)
 
 
 def test_rejected_events_open_from_the_status_bar(qtbot: QtBot, till: UiTill) -> None:
-    sign_in(qtbot, till, "M01", "9999")
+    sign_in(qtbot, till, "M01", "999999")
     window = till.window
     receipt = till.services.sales.earn(
         till.services.staff.sign_in("C01", "1234"),
@@ -90,11 +90,11 @@ def test_rejected_events_open_from_the_status_bar(qtbot: QtBot, till: UiTill) ->
 
 
 def test_reports_and_exports(qtbot: QtBot, till: UiTill, tmp_path: Path) -> None:
-    sign_in(qtbot, till, "M01", "9999")
+    sign_in(qtbot, till, "M01", "999999")
     window = till.window
     show_member(qtbot, till, 0)
     earn(qtbot, till, "120.00")
-    manager = till.services.staff.approve("M01", "9999")
+    manager = till.services.staff.approve("M01", "999999")
     till.services.manager.adjust(manager, till.seed.members[1].member_id, points=500, reason="x")
     qtbot.keyClick(window, Qt.Key.Key_F7)
     reports = window.reports

@@ -158,7 +158,7 @@ def test_search_by_last4_pages_and_picks(qtbot: QtBot, till: UiTill) -> None:
 
 def test_language_switch_retranslates_visible_text(qtbot: QtBot, till: UiTill) -> None:
     window = till.window
-    sign_in(qtbot, till, "M01", "9999")
+    sign_in(qtbot, till, "M01", "999999")
     assert window.nav["checkout"].text() == "Checkout (F1)"
     qtbot.keyClick(window, Qt.Key.Key_F9)
     assert window.current() is window.settings
