@@ -292,7 +292,10 @@ class SimTerminal:
         if balance is not None and version is not None:
             if version > known.version:  # as apply_result: newer versions only
                 known.balance, known.version = balance, version
-                known.lifetime += pending.lifetime
+                lifetime = result.get("member_lifetime_points")
+                # The server's figure, as the till takes it (another store's void may
+                # have lowered it meanwhile); folding the event in is for old servers.
+                known.lifetime = known.lifetime + pending.lifetime if lifetime is None else lifetime
         else:
             known.balance += pending.points
             known.lifetime += pending.lifetime
