@@ -36,7 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from load_check import Report, check_exactly_once, check_ledger, check_views  # noqa: E402
+from load_check import (  # noqa: E402
+    Report,
+    check_exactly_once,
+    check_ledger,
+    check_rejections,
+    check_views,
+)
 from load_faults import FaultPlan  # noqa: E402
 from load_net import CutProxy, Monitor, scrape_latency, server_side_latency  # noqa: E402
 from load_real import RealTill, use_memory_keyring  # noqa: E402
@@ -112,6 +118,7 @@ class LoadRun:
         self.client_stats: list[dict[str, Any]] = []
         self.metrics_before: Any = None
         self.metrics_after: Any = None
+        self.rejections: dict[str, dict[str, int]] = {}
 
     # --- set-up ------------------------------------------------------------------------
 
@@ -229,6 +236,8 @@ class LoadRun:
             check_views(sim["name"], view, server, report)
         for till in self.tills:
             check_views(till.name, till.balances(), server, report)
+        full = {till.terminal_id for till in self.tills}
+        self.rejections = check_rejections(self.backend.database, full, report)
         return report
 
     def close(self) -> None:
@@ -306,6 +315,7 @@ async def _main(config: Config, workdir: Path) -> Result:
         "events_checked": report.events_checked,
         "members_checked": report.members_checked,
         "views_checked": report.views_checked,
+        "rejections": load.rejections,
         "problems": report.problems,
     }
     return result
