@@ -20,6 +20,7 @@ from sync_server.api.limits import BodyLimitMiddleware
 from sync_server.api.routes import router
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.expiry import MaintenanceService
 from sync_server.services.pull import PullService
@@ -33,13 +34,15 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     database = database or Database(
         settings.resolved_database_url(), pool_size=settings.db_pool_size
     )
+    feed = ChangeFeed(database)
     return Services(
         settings=settings,
         database=database,
         terminals=TerminalService(database, settings),
         push=PushService(database, pause_before_commit=settings.fault_pause_before_commit_seconds),
-        pull=PullService(database, max_limit=settings.pull_max_limit),
+        pull=PullService(database, max_limit=settings.pull_max_limit, feed=feed),
         day_close=DayCloseService(database),
+        feed=feed,
     )
 
 
@@ -73,6 +76,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = None
+        svc.feed.start()
+        svc.terminals.seen.start()
         if background and settings.maintenance_interval_seconds > 0:
             task = asyncio.create_task(_maintenance_loop(svc))
         try:
@@ -82,6 +87,8 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await run_in_threadpool(svc.feed.stop)
+            await run_in_threadpool(svc.terminals.seen.stop)
             svc.database.dispose()
 
     app = FastAPI(

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
@@ -23,6 +25,7 @@ class Services:
     push: PushService
     pull: PullService
     day_close: DayCloseService
+    feed: ChangeFeed
 
 
 def services(request: Request) -> Services:
@@ -31,7 +34,7 @@ def services(request: Request) -> Services:
     return found
 
 
-def current_terminal(
+async def current_terminal(
     svc: Annotated[Services, Depends(services)],
     authorization: Annotated[str | None, Header()] = None,
     x_terminal_version: Annotated[str | None, Header()] = None,
@@ -41,7 +44,14 @@ def current_terminal(
     if authorization and authorization[:7].lower() == "bearer ":
         token = authorization[7:].strip()
     depth = int(x_queue_depth) if x_queue_depth and x_queue_depth.isdigit() else None
-    return svc.terminals.authenticate(token, version=x_terminal_version, queue_depth=depth)
+    # A token seen within the cache's TTL is answered here, on the event loop; otherwise
+    # the database is asked on a worker thread.
+    found = svc.terminals.authenticate_cached(token, version=x_terminal_version, queue_depth=depth)
+    if found is not None:
+        return found
+    return await run_in_threadpool(
+        svc.terminals.authenticate, token, version=x_terminal_version, queue_depth=depth
+    )
 
 
 ServicesDep = Annotated[Services, Depends(services)]

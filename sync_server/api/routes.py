@@ -22,8 +22,9 @@ from shared.protocol import (
     PushRequest,
 )
 from sync_server import __version__
-from sync_server.api.deps import ServicesDep, TerminalDep
+from sync_server.api.deps import Services, ServicesDep, TerminalDep
 from sync_server.errors import PayloadTooLarge
+from sync_server.services.pull import decode_cursor
 from sync_server.services.push import PushResponseWithGaps
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -89,14 +90,33 @@ async def push(request: Request, terminal: TerminalDep, svc: ServicesDep) -> Res
 
 
 @router.get("/changes", response_model=ChangesResponse)
-def changes(
+async def changes(
     terminal: TerminalDep,
     svc: ServicesDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, description="at most 5000; larger asks get 5000")] = 1000,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            description="long poll: with an up-to-date cursor, answer when something "
+            "changes or after this many seconds (at most 30; larger asks get 30)",
+        ),
+    ] = 0,
 ) -> Response:
-    body = svc.pull.changes_json(cursor, limit)
+    body = await _page(svc, cursor, limit)
+    if wait > 0 and cursor and svc.pull.is_empty(body):
+        await svc.feed.wait_beyond(
+            decode_cursor(cursor), min(wait, svc.settings.pull_max_wait_seconds)
+        )
+        body = await _page(svc, cursor, limit)
     return Response(content=body, media_type="application/json")
+
+
+async def _page(svc: Services, cursor: str | None, limit: int) -> str:
+    if svc.pull.at_latest(cursor) is not None:  # nothing new: answered without the database
+        return svc.pull.changes_json(cursor, limit)
+    return await run_in_threadpool(svc.pull.changes_json, cursor, limit)
 
 
 @router.post("/day-close", response_model=DayCloseResponse)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared.protocol import PushResult
+from terminal.offline.change_watch import ChangeWatcher
 from terminal.offline.pages import PulledChange
 from terminal.offline.sync_client import (
     AuthRevoked,
@@ -217,7 +218,10 @@ class SyncLoop:
 
     ``trigger()`` wakes it at once (after a sale). Network errors and 5xx back off
     with jitter; a revoked token stops the loop with a clear message. ``after_cycle``
-    runs after every successful cycle (the automatic day close).
+    runs after every successful cycle (the automatic day close). With a ``watcher``
+    (``terminal.offline.change_watch``), the server's change notification wakes the loop,
+    which then runs on its own only every ``watched_interval`` while the watcher is
+    healthy.
     """
 
     def __init__(
@@ -228,20 +232,38 @@ class SyncLoop:
         backoff: Backoff | None = None,
         on_state: Callable[[LoopState], None] | None = None,
         after_cycle: Callable[[], object] | None = None,
+        watcher: ChangeWatcher | None = None,
+        watched_interval: float = 60.0,
     ) -> None:
         self._engine = engine
         self._after_cycle = after_cycle
-        self._interval = interval
+        self._poll_interval = interval
+        self._watcher = watcher
+        self._watched_interval = max(interval, watched_interval)
+        if watcher is not None:
+            watcher.wake = self.trigger
         self._backoff = backoff or Backoff()
         self._on_state = on_state or (lambda state: None)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def watcher(self) -> ChangeWatcher | None:
+        return self._watcher
+
+    @property
+    def _interval(self) -> float:
+        """Seconds between cycles: long while change notification is working."""
+        watcher = self._watcher
+        return self._watched_interval if watcher and watcher.healthy else self._poll_interval
+
     def start(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="sync-loop", daemon=True)
             self._thread.start()
+            if self._watcher is not None:
+                self._watcher.start()
 
     def trigger(self) -> None:
         self._wake.set()
@@ -249,6 +271,8 @@ class SyncLoop:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
+        if self._watcher is not None:
+            self._watcher.stop()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
