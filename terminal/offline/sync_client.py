@@ -24,9 +24,8 @@ from shared.protocol import (
     Health,
     PairRequest,
     PairResponse,
-    PushResponse,
 )
-from terminal.offline.pages import PulledPage
+from terminal.offline.pages import PulledPage, PushAnswer
 
 
 class SyncError(Exception):
@@ -114,10 +113,29 @@ class SyncClient:
         data = self._request("POST", "/v1/pair", json=body.model_dump(), auth=False)
         return _parse(PairResponse, data)
 
-    def push(self, events: list[dict[str, Any]], *, queue_depth: int | None = None) -> PushResponse:
+    def push(
+        self,
+        events: list[dict[str, Any]],
+        *,
+        queue_depth: int | None = None,
+        cursor: str | None = None,
+        limit: int = 1000,
+    ) -> PushAnswer:
+        """Push a batch; with ``cursor``, the server (if it can) answers the pull page
+        after it too (``PushAnswer.pull``), saving the pull's round trip."""
         headers = {} if queue_depth is None else {"X-Queue-Depth": str(queue_depth)}
-        data = self._request("POST", "/v1/events", json={"events": events}, headers=headers)
-        response = _parse(PushResponse, data)
+        params: dict[str, str | int | float] | None = None
+        if cursor is not None:
+            params = {"cursor": cursor, "limit": limit}
+        data = self._request(
+            "POST",
+            "/v1/events",
+            json={"events": events},
+            headers=headers,
+            params=params,
+            raw=True,
+        )
+        response = _parse(PushAnswer, data)
         if len(response.results) != len(events):
             raise SyncProtocolError(
                 "The server answered a push with the wrong number of results.",

@@ -89,41 +89,62 @@ class SyncEngine:
         """Push everything pending, then pull until the server has nothing more."""
         report = SyncReport()
         try:
-            self._push_all(report)
-            self._pull_all(report)
+            if not self._push_all(report):
+                self._pull_all(report)
         except SyncError as exc:
             self._port.record_sync(online=False, at=_now(), error=str(exc))
             raise
         self._port.record_sync(online=True, at=_now(), error=None)
         return report
 
-    def _push_all(self, report: SyncReport) -> None:
+    def _push_all(self, report: SyncReport) -> bool:
+        """Push everything pending; True if the last push's answer also carried the
+        whole pull (push and pull in one round trip), so no pull is needed."""
         while True:
             batch = self._port.pending_batch(self._batch_size)
             if not batch:
-                return
+                return False
             before = self._port.pending_count()
-            self._push(batch, report, queue_depth=before)
+            # The last batch asks for the pull page too (not for a replica still to be
+            # loaded from scratch: that pull goes page by page, see _pull_all).
+            cursor = self._port.pull_cursor() if len(batch) >= before else None
+            # Head office reads the queue depth: with the pull in the same trip, what is
+            # left once this batch is through (as the separate pull used to report).
+            depth = before if cursor is None else before - len(batch)
+            pulled = self._push(batch, report, queue_depth=depth, cursor=cursor)
+            if pulled is not None:
+                return pulled
             if self._port.pending_count() >= before:
                 # Nothing settled (the server answered but changed nothing we could
                 # apply): stop here rather than spin; the next cycle tries again.
-                return
+                return False
 
-    def _push(self, batch: list[dict[str, Any]], report: SyncReport, *, queue_depth: int) -> None:
+    def _push(
+        self,
+        batch: list[dict[str, Any]],
+        report: SyncReport,
+        *,
+        queue_depth: int,
+        cursor: str | None = None,
+    ) -> bool | None:
+        """Push one batch (split if refused). With ``cursor``: whether the answer's pull
+        page was the last one (None when the answer had none)."""
         ids = [str(event["event_id"]) for event in batch]
         try:
-            response = self._client.push(batch, queue_depth=queue_depth)
+            response = self._client.push(
+                batch, queue_depth=queue_depth, cursor=cursor, limit=self._pull_limit
+            )
         except BatchRefused as exc:
             if len(batch) == 1:
                 log.error("server refused event %s: %s", ids[0], exc)
                 self._port.reject_locally(ids[0], exc.code, str(exc))
                 report.rejected += 1
                 report.rejected_codes.append(exc.code)
-                return
+                return None
             middle = len(batch) // 2
             self._push(batch[:middle], report, queue_depth=queue_depth)
             self._push(batch[middle:], report, queue_depth=queue_depth)
-            return
+            return None
         except SyncError as exc:
             self._port.record_push_failure(ids, str(exc))
             raise
@@ -139,6 +160,12 @@ class SyncEngine:
             else:
                 report.rejected += 1
                 report.rejected_codes.append(result.code or "rejected")
+        page = response.pull
+        if page is None:
+            return None
+        self._port.apply_pulled(page.changes, page.cursor)
+        report.pulled += len(page.changes)
+        return not page.more
 
     def _pull_all(self, report: SyncReport) -> None:
         """Follow cursors until the server has nothing more.

@@ -268,3 +268,35 @@ def test_an_earn_at_a_tier_a_void_elsewhere_took_back_stands(
     push(client, paired, [ev.earn(member2, 95_000, 950)])
     never = push(client, paired, [ev.earn(member2, 10_000, 125)])["results"][0]
     assert (never["status"], never["code"]) == ("rejected", "points_mismatch")
+
+
+def test_a_push_with_a_cursor_answers_the_pull_page_too(
+    client: TestClient, paired: Pairing, database: Database, settings: Settings
+) -> None:
+    _, cursor = pull_all(client, paired)
+    other = pair_terminal(client, database, settings)
+    theirs = other.events.enrol(phone="13912345678")
+    push(client, other, [theirs])
+    mine = paired.events.enrol()
+    response = client.post(
+        "/v1/events",
+        params={"cursor": cursor, "limit": 1},
+        json={"events": [mine]},
+        headers=paired.headers,
+    )
+    body = response.json()
+    assert body["results"][0]["status"] == "accepted"
+    # One page of what changed after the cursor: the other till's member first.
+    assert [c["id"] for c in body["pull"]["changes"]] == [theirs["member_id"]]
+    assert body["pull"]["more"] is True
+    state, _ = pull_all(client, paired, cursor=body["pull"]["cursor"])
+    assert ("member", mine["member_id"]) in state
+    # A cursor the pull refuses never fails the (committed) push: the page is left out.
+    again = client.post(
+        "/v1/events",
+        params={"cursor": "not-a-cursor"},
+        json={"events": [paired.events.earn(mine["member_id"], 1_000, 10)]},
+        headers=paired.headers,
+    )
+    assert again.status_code == 200 and "pull" not in again.json()
+    assert again.json()["results"][0]["status"] == "accepted"
