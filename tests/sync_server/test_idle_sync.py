@@ -51,14 +51,21 @@ def _idle_headers(paired: Pairing) -> dict[str, str]:
     return paired.headers | {"X-Terminal-Version": "1.0", "X-Queue-Depth": "0"}
 
 
-def test_an_idle_tills_sync_touches_no_database(
-    client: TestClient, paired: Pairing, database: Database, settings: Settings
-) -> None:
+def _up_to_date(client: TestClient, paired: Pairing) -> tuple[Any, dict[str, Any], str]:
+    """The app's services, an enrolled member and a cursor past everything, with the
+    change feed trusted (on PostgreSQL: its listener is up)."""
     services = client.app.state.services  # type: ignore[attr-defined]
     member = paired.events.enrol()
     push(client, paired, [member])
     _, cursor = pull_all(client, paired)
-    _wait_for(lambda: services.feed.latest() is not None)  # PostgreSQL: the listener is up
+    _wait_for(lambda: services.feed.latest() is not None)
+    return services, member, cursor
+
+
+def test_an_idle_tills_sync_touches_no_database(
+    client: TestClient, paired: Pairing, database: Database, settings: Settings
+) -> None:
+    services, member, cursor = _up_to_date(client, paired)
     params = {"cursor": cursor, "limit": 5000}
     headers = _idle_headers(paired)
     assert client.get("/v1/changes", params=params, headers=headers).status_code == 200
@@ -84,11 +91,7 @@ def test_an_idle_tills_sync_touches_no_database(
 def test_a_long_poll_answers_when_something_changes(
     client: TestClient, paired: Pairing, database: Database, settings: Settings
 ) -> None:
-    services = client.app.state.services  # type: ignore[attr-defined]
-    member = paired.events.enrol()
-    push(client, paired, [member])
-    _, cursor = pull_all(client, paired)
-    _wait_for(lambda: services.feed.latest() is not None)
+    services, member, cursor = _up_to_date(client, paired)
     other = pair_terminal(client, database, settings)
     earn = other.events.earn(str(member["member_id"]), 10_000, 100)
 
