@@ -28,7 +28,8 @@ class Services:
     feed: ChangeFeed
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # async: FastAPI would run a plain function on a worker thread, a hop per request.
     found = request.app.state.services
     assert isinstance(found, Services)
     return found
