@@ -249,23 +249,30 @@ class SimTerminal:
     async def sync(self, stats: Stats) -> None:
         """Push everything queued, then pull until nothing more; SyncFailed if it cannot."""
         try:
+            pulled = False
             while self.outbox:
-                await self._push(stats)
-            await self._pull(stats)
+                pulled = await self._push(stats)
+            if not pulled:
+                await self._pull(stats)
         except httpx.HTTPError as exc:
             stats.error(f"transport:{type(exc).__name__}")
             self.online = False
             raise SyncFailed(str(exc)) from exc
         self.online = True
 
-    async def _push(self, stats: Stats) -> None:
+    async def _push(self, stats: Stats) -> bool:
+        """Push a batch; the last one carries the cursor, as the real till does, and its
+        answer the pull page: True if that page was the last (no pull needed)."""
         batch = self.outbox[:BATCH]
+        last = len(batch) == len(self.outbox) and self.cursor is not None
         body = json.dumps({"events": batch}).encode()
-        headers = {**self.headers(), "X-Queue-Depth": str(len(self.outbox))}
+        depth = 0 if last else len(self.outbox)
+        headers = {**self.headers(), "X-Queue-Depth": str(depth)}
+        params: dict[str, str | int] = {"cursor": self.cursor, "limit": PULL_LIMIT} if last else {}
         started = time.perf_counter()
         try:
             response = await self.client.post(
-                self.url + "/v1/events", content=body, headers=headers
+                self.url + "/v1/events", content=body, headers=headers, params=params
             )
         finally:  # a timeout or a refused connection is a sample too
             stats.push_ms.append((time.perf_counter() - started) * 1000)
@@ -286,6 +293,13 @@ class SimTerminal:
         stats.pushed_events += len(batch)
         if not self.outbox and self.drained_at is None and time.time() >= self.outage_end:
             self.drained_at = time.time()  # the backlog of an outage is through
+        page = answer.get("pull")
+        if page is None:
+            return False
+        self.apply_changes(page["changes"])
+        stats.pulled_changes += len(page["changes"])
+        self.cursor = page["cursor"]
+        return not page["more"]
 
     def _settle(self, event: dict[str, Any], result: dict[str, Any], stats: Stats) -> None:
         event_id = event["event_id"]
