@@ -9,20 +9,25 @@ million members takes minutes); --profile writes cProfile statistics of the sync
 The server (a real `sync-server serve` process, SQLite unless --db) holds N seeded
 members. A fresh terminal pairs, then runs one real sync cycle (`SyncService.sync_once`:
 pull every page through httpx and apply it to its SQLite replica in one transaction per
-page, cursor included). Prints the wall time, members/s and the replica's size.
+page, cursor included). Prints the wall time, members/s and the replica's size, then
+checks the replica against the server (member and coupon counts, every index, a random
+sample of members field by field); exit status 1 if it is wrong.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import random
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import keyring
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,6 +42,59 @@ from terminal.offline.db import Replica  # noqa: E402
 from terminal.services.sync import SyncService  # noqa: E402
 from tests.sync_server.helpers import new_terminal  # noqa: E402
 from tests.sync_server.live import ServerProcess  # noqa: E402
+
+# The same member, field by field: server columns and the replica's, in one order.
+_SERVER_MEMBERS = (
+    "SELECT id, member_code, name, phone_last4, phone_hash, phone_masked, tier, balance, "
+    "lifetime_points, status, version FROM members"
+)
+_REPLICA_MEMBER = (
+    "SELECT member_id, member_code, display_name, phone_last4, phone_hash, phone_masked, "
+    "tier, balance, lifetime_points, status, version FROM members WHERE member_id = ?"
+)
+
+
+def _indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
+            "('members', 'coupons') AND name NOT LIKE 'sqlite_autoindex_%'"
+        ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def verify_replica(path: Path, database: Database, work: Path, sample: int = 2_000) -> list[str]:
+    """What the bootstrap built, against the server: the counts of members and coupons,
+    every index a freshly migrated replica has (none left deferred), and a random sample
+    of members field by field. Returns the problems (empty: the replica is right)."""
+    problems: list[str] = []
+    fresh = work / "fresh-replica.sqlite3"
+    fresh.unlink(missing_ok=True)
+    Replica(fresh).close()  # the indexes the migrations make
+    missing = _indexes(fresh) - _indexes(path)
+    if missing:
+        problems.append(f"indexes missing from the replica: {sorted(missing)}")
+    with database.read() as session:
+        members = session.execute(text("SELECT count(*) FROM members")).scalar_one()
+        coupons = session.execute(text("SELECT count(*) FROM coupons")).scalar_one()
+        rows = session.execute(text(_SERVER_MEMBERS)).all()
+    picked = random.Random(13).sample(rows, min(sample, len(rows)))
+    with sqlite3.connect(path) as conn:
+        held = conn.execute("SELECT count(*) FROM members").fetchone()[0]
+        held_coupons = conn.execute("SELECT count(*) FROM coupons").fetchone()[0]
+        deferred = conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0]
+        for row in picked:
+            found = conn.execute(_REPLICA_MEMBER, (row[0],)).fetchone()
+            if found is None or tuple(found) != tuple(row):
+                problems.append(f"member {row[0]}: server {tuple(row)}, replica {found}")
+    if held != members or held_coupons != coupons:
+        problems.append(
+            f"replica holds {held} members and {held_coupons} coupons; "
+            f"server {members} and {coupons}"
+        )
+    if deferred:
+        problems.append(f"{deferred} indexes still deferred")
+    return problems[:20]
 
 
 def main() -> int:
@@ -84,6 +142,7 @@ def main() -> int:
                     profiler.disable()
                     profiler.dump_stats(args.profile)
                 size = till.replica_path.stat().st_size / 2**20
+            problems = verify_replica(till.replica_path, database, work)
         finally:
             server.stop()
             database.dispose()
@@ -91,7 +150,10 @@ def main() -> int:
         f"bootstrap: {report.pulled:,} changes pulled and applied in {seconds:.1f} s "
         f"({report.pulled / seconds:,.0f}/s); replica {size:,.0f} MiB"
     )
-    return 0
+    for problem in problems:
+        print(f"REPLICA WRONG: {problem}")
+    print("replica checked: " + ("WRONG" if problems else "counts, indexes and sample match"))
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py [--terminals 500] [--real 8] [--seconds 60]
                                    [--db postgres|sqlite] [--workers N] [--faults]
+                                   [--outage SECONDS --outage-at SECONDS]
 
 Each simulated terminal (bench/load_sim.py) has its own pairing, seq counter, outbox of
 protocol events built with the shared rules, known balances and pull cursor, and is an
@@ -12,7 +13,17 @@ beside them in threads. The server is `sync-server serve` with several uvicorn w
 on PostgreSQL (one worker on SQLite). --faults kills a worker, restarts the database
 (PostgreSQL) or the whole server (SQLite), and cuts the network of some terminals
 (bench/load_net.py) during the run. Afterwards everything syncs until drained and the
-reconciliation (bench/load_check.py) runs. Exit status 1 if a check fails.
+reconciliation (bench/load_check.py) runs. Exit status 1 if a check fails, including
+any rejection a correct till should not get.
+
+Open loop: each simulated cashier acts on a fixed random timetable and syncs on its own,
+whatever the server answers; the result gives the offered action rate beside what was
+pushed and acknowledged. Latencies cover every request, errors and timeouts included,
+and `ack` the time from a cashier's action to the server's acknowledgement. Beside the
+server's CPU (and per pushed event) stand the client processes' own CPU and loop lag,
+so a starved client shows. --outage S takes the whole server down for S seconds (all
+terminals queue) and reports the drain: how long until every terminal's backlog was
+through, and the push latency in the first 60 s after.
 """
 
 from __future__ import annotations
@@ -36,7 +47,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from load_check import Report, check_exactly_once, check_ledger, check_views  # noqa: E402
+from load_check import (  # noqa: E402
+    Report,
+    check_exactly_once,
+    check_ledger,
+    check_rejections,
+    check_views,
+)
 from load_faults import FaultPlan  # noqa: E402
 from load_net import CutProxy, Monitor, scrape_latency, server_side_latency  # noqa: E402
 from load_real import RealTill, use_memory_keyring  # noqa: E402
@@ -62,6 +79,8 @@ class Config:
     cut_fraction: float = 0.1
     seed: int = 1
     client_procs: int = 2  # processes that drive the simulated terminals
+    outage: float = 0.0  # seconds the whole server is down (chain-wide outage); 0: none
+    outage_at: float = 10.0  # when it starts, seconds into the run
     workdir: Path | None = None
     keep: bool = False
 
@@ -81,6 +100,9 @@ class Result:
     push: dict[str, float] = field(default_factory=dict)
     pull: dict[str, float] = field(default_factory=dict)
     real_sync: dict[str, float] = field(default_factory=dict)
+    ack: dict[str, float] = field(default_factory=dict)  # cashier action -> acknowledged
+    offered_ops_per_s: float = 0.0  # what the simulated cashiers were scheduled to do
+    outage: dict[str, Any] = field(default_factory=dict)
     server_side: dict[str, Any] = field(default_factory=dict)  # from /metrics, if served
     errors: dict[str, int] = field(default_factory=dict)
     results: dict[str, int] = field(default_factory=dict)
@@ -112,6 +134,8 @@ class LoadRun:
         self.client_stats: list[dict[str, Any]] = []
         self.metrics_before: Any = None
         self.metrics_after: Any = None
+        self.rejections: dict[str, dict[str, int]] = {}
+        self.outage_down = self.outage_ready = 0.0
 
     # --- set-up ------------------------------------------------------------------------
 
@@ -141,6 +165,7 @@ class LoadRun:
             "sync_interval": config.sync_interval,
             "op_interval": config.op_interval,
             "mix": MIX,
+            "outage": [config.outage_at, config.outage] if config.outage else None,
         }
         if terminals:
             self.clients = await asyncio.gather(
@@ -180,6 +205,8 @@ class LoadRun:
             till.start(self.config.seconds, self.config.op_interval, MIX)
         plan = FaultPlan(self, self.config.seconds) if self.config.faults else None
         fault_task = asyncio.create_task(plan.run()) if plan else None
+        if self.config.outage:
+            fault_task = asyncio.create_task(self.outage())
         ran = [answer["stats"] for answer in await self._all("run")]
         if fault_task is not None:
             await fault_task
@@ -188,6 +215,17 @@ class LoadRun:
         monitor.stop()
         self.metrics_after = await asyncio.to_thread(scrape_latency, self.server.url)
         return loop.time() - started, monitor, ran
+
+    async def outage(self) -> None:
+        """The whole server down for ``outage`` seconds: every terminal queues."""
+        await asyncio.sleep(self.config.outage_at)
+        self.server.kill()
+        self.faults.append(f"server down for {self.config.outage:.0f} s")
+        self.outage_down = time.time()
+        await asyncio.sleep(self.config.outage)
+        await asyncio.to_thread(self.server.start)
+        self.outage_ready = time.time()
+        self.faults.append("server up again")
 
     async def drain(self, timeout: float = 300.0) -> float:
         """Everyone syncs until a sync succeeds with nothing queued, then pulls once more
@@ -229,6 +267,8 @@ class LoadRun:
             check_views(sim["name"], view, server, report)
         for till in self.tills:
             check_views(till.name, till.balances(), server, report)
+        full = {till.terminal_id for till in self.tills}
+        self.rejections = check_rejections(self.backend.database, full, report)
         return report
 
     def close(self) -> None:
@@ -272,6 +312,20 @@ async def _main(config: Config, workdir: Path) -> Result:
     result.events_per_s = round(stats.pushed_events / elapsed, 1) if elapsed else 0.0
     result.push, result.pull = latency_summary(stats.push_ms), latency_summary(stats.pull_ms)
     result.real_sync = latency_summary(real_ms)
+    result.ack = latency_summary(stats.ack_ms)
+    result.offered_ops_per_s = round(sum(r.get("offered", 0) for r in ran) / config.seconds, 1)
+    if config.outage and load.outage_ready:
+        ready = load.outage_ready
+        emptied = [t for r in ran for t in r.get("drained_at", [])]
+        during = [
+            ms for ms, at in zip(stats.push_ms, stats.push_at, strict=True) if 0 <= at - ready <= 60
+        ]
+        result.outage = {
+            "down_s": round(ready - load.outage_down, 1),
+            "drain_s": round(max(emptied) - ready, 1) if emptied and None not in emptied else None,
+            "not_drained_in_run": sum(1 for t in emptied if t is None),
+            "push_in_first_60s_after": latency_summary(during),
+        }
     for name, method, route in (("push", "POST", "/v1/events"), ("pull", "GET", "/v1/changes")):
         seen = server_side_latency(load.metrics_before, load.metrics_after, method, route)
         if seen is not None:
@@ -296,6 +350,11 @@ async def _main(config: Config, workdir: Path) -> Result:
         "client_procs": len(load.clients),
         "pulled_changes_per_s": round(stats.pulled_changes / elapsed, 1),
         "pushed_events": stats.pushed_events,
+        "acknowledged_per_s": round(len(stats.ack_ms) / elapsed, 1) if elapsed else 0.0,
+        "server_cpu_ms_per_event": round(
+            monitor.server.cpu_seconds() * 1000 / max(1, stats.pushed_events), 2
+        ),
+        "client_cpu_cores": round(sum(r.get("cpu_seconds", 0.0) for r in ran) / elapsed, 2),
         "client_loop_lag_p50_ms": round(percentile(lag, 0.5), 1),
         "client_loop_lag_p99_ms": round(percentile(lag, 0.99), 1),
         "loadavg_1m_mean": round(sum(monitor.loadavg) / max(1, len(monitor.loadavg)), 2),
@@ -306,6 +365,7 @@ async def _main(config: Config, workdir: Path) -> Result:
         "events_checked": report.events_checked,
         "members_checked": report.members_checked,
         "views_checked": report.views_checked,
+        "rejections": load.rejections,
         "problems": report.problems,
     }
     return result
@@ -342,6 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--op-interval", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument(
+        "--outage", type=float, default=0.0, help="seconds the whole server is down mid-run"
+    )
+    parser.add_argument("--outage-at", type=float, default=10.0, help="seconds into the run")
     parser.add_argument("--json", type=Path, help="also write the result here")
     parser.add_argument("--workdir", type=Path, help="keep logs and replicas here")
     args = parser.parse_args(argv)
@@ -357,7 +421,13 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         client_procs=args.client_procs,
         workdir=args.workdir,
+        outage=args.outage,
+        outage_at=args.outage_at,
     )
+    if config.outage and config.faults:
+        parser.error("--outage and --faults are separate scenarios")
+    if config.outage and config.seconds < config.outage_at + config.outage + 30:
+        parser.error("--seconds must leave at least 30 s after the outage for the drain")
     result = run(config)
     text = json.dumps(asdict(result), indent=2, default=str)
     print(text)

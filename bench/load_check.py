@@ -187,3 +187,31 @@ def check_views(
             report.fail(
                 f"{name}: member {member_id} shows {balance}, server has {server[member_id]}"
             )
+
+
+# Rejections a correct till can meet: two stores redeeming one coupon while offline
+# (the second loses the race). Any other rejection means a till or the server is wrong.
+EXPECTED_REJECTIONS = frozenset({"coupon_unavailable"})
+
+
+def check_rejections(
+    database: Database, full_terminals: set[str], report: Report
+) -> dict[str, dict[str, int]]:
+    """The ledger's rejections by code, for the simulated and the full terminals apart;
+    any code outside EXPECTED_REJECTIONS is a problem."""
+    found: dict[str, dict[str, int]] = {"simulated": {}, "full": {}}
+    with database.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT terminal_id, code, COUNT(*) FROM events WHERE status = 'rejected' "
+                "AND terminal_id IS NOT NULL GROUP BY terminal_id, code"
+            )
+        ).all()
+    for terminal_id, code, count in rows:
+        kind = "full" if str(terminal_id) in full_terminals else "simulated"
+        found[kind][str(code)] = found[kind].get(str(code), 0) + int(count)
+    for kind, codes in found.items():
+        for code, count in sorted(codes.items()):
+            if code not in EXPECTED_REJECTIONS:
+                report.fail(f"{count} events of {kind} terminals rejected with {code}")
+    return found

@@ -112,7 +112,7 @@ class Server:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 180.0) -> None:  # a loaded 2-core machine is slow
         env = dict(os.environ, SYNC_MAINTENANCE_INTERVAL_SECONDS="0")
         env.setdefault("SYNC_METRICS_TOKEN", METRICS_TOKEN)
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")

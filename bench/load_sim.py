@@ -43,14 +43,20 @@ class Pending:
     member_id: str
     points: int
     lifetime: int
+    made_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
 class Stats:
     """Shared by every terminal of a run (one event loop: no locks needed)."""
 
+    # Every request's latency, errors and timeouts included (no coordinated omission:
+    # a request that failed after 30 s counts as 30 s); push_at: when each push ended.
     push_ms: list[float] = field(default_factory=list)
+    push_at: list[float] = field(default_factory=list)
     pull_ms: list[float] = field(default_factory=list)
+    # From the cashier's action to the server's acknowledgement of its event.
+    ack_ms: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     results: Counter[str] = field(default_factory=Counter)
     ops: Counter[str] = field(default_factory=Counter)
@@ -64,7 +70,9 @@ class Stats:
         """Plain data (dataclasses.asdict mangles Counters)."""
         return {
             "push_ms": self.push_ms,
+            "push_at": self.push_at,
             "pull_ms": self.pull_ms,
+            "ack_ms": self.ack_ms,
             "errors": dict(self.errors),
             "results": dict(self.results),
             "ops": dict(self.ops),
@@ -114,6 +122,8 @@ class SimTerminal:
         self.offline_redeemed: Counter[str] = Counter()
         self.watermark = 0
         self.manager_id: str | None = None  # an active manager this till pulled
+        self.outage_end = 0.0  # wall clock; the first empty outbox after it is drained_at
+        self.drained_at: float | None = None
 
     # --- what a cashier does -----------------------------------------------------
 
@@ -240,27 +250,38 @@ class SimTerminal:
     async def sync(self, stats: Stats) -> None:
         """Push everything queued, then pull until nothing more; SyncFailed if it cannot."""
         try:
+            pulled = False
             while self.outbox:
-                await self._push(stats)
-            await self._pull(stats)
+                pulled = await self._push(stats)
+            if not pulled:
+                await self._pull(stats)
         except httpx.HTTPError as exc:
             stats.error(f"transport:{type(exc).__name__}")
             self.online = False
             raise SyncFailed(str(exc)) from exc
         self.online = True
 
-    async def _push(self, stats: Stats) -> None:
+    async def _push(self, stats: Stats) -> bool:
+        """Push a batch; the last one carries the cursor, as the real till does, and its
+        answer the pull page: True if that page was the last (no pull needed)."""
         batch = self.outbox[:BATCH]
+        last = len(batch) == len(self.outbox) and self.cursor is not None
         body = json.dumps({"events": batch}).encode()
-        headers = {**self.headers(), "X-Queue-Depth": str(len(self.outbox))}
+        depth = 0 if last else len(self.outbox)
+        headers = {**self.headers(), "X-Queue-Depth": str(depth)}
+        params: dict[str, str | int] = {"cursor": self.cursor, "limit": PULL_LIMIT} if last else {}
         started = time.perf_counter()
-        response = await self.client.post(self.url + "/v1/events", content=body, headers=headers)
-        elapsed = (time.perf_counter() - started) * 1000
+        try:
+            response = await self.client.post(
+                self.url + "/v1/events", content=body, headers=headers, params=params
+            )
+        finally:  # a timeout or a refused connection is a sample too
+            stats.push_ms.append((time.perf_counter() - started) * 1000)
+            stats.push_at.append(time.time())
         if response.status_code != 200:
             stats.error(f"push:{response.status_code}")
             self.online = False
             raise SyncFailed(f"push answered {response.status_code}: {response.text[:200]}")
-        stats.push_ms.append(elapsed)
         answer = response.json()
         results = answer["results"]
         if len(results) != len(batch):
@@ -271,6 +292,15 @@ class SimTerminal:
         settled = {r["event_id"] for r in results}
         self.outbox = [e for e in self.outbox if e["event_id"] not in settled]
         stats.pushed_events += len(batch)
+        if not self.outbox and self.drained_at is None and time.time() >= self.outage_end:
+            self.drained_at = time.time()  # the backlog of an outage is through
+        page = answer.get("pull")
+        if page is None:
+            return False
+        self.apply_changes(page["changes"])
+        stats.pulled_changes += len(page["changes"])
+        self.cursor = page["cursor"]
+        return not page["more"]
 
     def _settle(self, event: dict[str, Any], result: dict[str, Any], stats: Stats) -> None:
         event_id = event["event_id"]
@@ -278,6 +308,8 @@ class SimTerminal:
             raise SyncFailed("push results out of order")
         status = result["status"]
         pending = self.pending.pop(event_id, None)
+        if pending is not None:
+            stats.ack_ms.append((time.monotonic() - pending.made_at) * 1000)
         if status == "rejected":
             code = result.get("code") or "rejected"
             self.outcomes[event_id] = f"rejected:{code}"
@@ -293,7 +325,10 @@ class SimTerminal:
         if balance is not None and version is not None:
             if version > known.version:  # as apply_result: newer versions only
                 known.balance, known.version = balance, version
-                known.lifetime += pending.lifetime
+                lifetime = result.get("member_lifetime_points")
+                # The server's figure, as the till takes it (another store's void may
+                # have lowered it meanwhile); folding the event in is for old servers.
+                known.lifetime = known.lifetime + pending.lifetime if lifetime is None else lifetime
         else:
             known.balance += pending.points
             known.lifetime += pending.lifetime
@@ -304,10 +339,12 @@ class SimTerminal:
             if self.cursor:
                 params["cursor"] = self.cursor
             started = time.perf_counter()
-            response = await self.client.get(
-                self.url + "/v1/changes", params=params, headers=self.headers()
-            )
-            elapsed = (time.perf_counter() - started) * 1000
+            try:
+                response = await self.client.get(
+                    self.url + "/v1/changes", params=params, headers=self.headers()
+                )
+            finally:
+                stats.pull_ms.append((time.perf_counter() - started) * 1000)
             if response.status_code == 409:
                 stats.error("pull:409 cursor_expired")
                 self.cursor = None  # rebuild: forget the server's view, keep own events
@@ -316,7 +353,6 @@ class SimTerminal:
             if response.status_code != 200:
                 stats.error(f"pull:{response.status_code}")
                 raise SyncFailed(f"pull answered {response.status_code}")
-            stats.pull_ms.append(elapsed)
             page = response.json()
             self.apply_changes(page["changes"])
             stats.pulled_changes += len(page["changes"])
@@ -376,7 +412,9 @@ def merge_stats(parts: list[dict[str, Any]]) -> Stats:
     total = Stats()
     for part in parts:
         total.push_ms += part["push_ms"]
+        total.push_at += part.get("push_at", [])
         total.pull_ms += part["pull_ms"]
+        total.ack_ms += part.get("ack_ms", [])
         total.errors.update(part["errors"])
         total.results.update(part["results"])
         total.ops.update(part["ops"])

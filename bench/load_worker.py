@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -28,6 +29,8 @@ class Worker:
         self.setup = setup
         self.stats = Stats()
         self.lag_ms: list[float] = []
+        self.offered = 0  # cashier actions planned within the run
+        self.cpu_seconds = 0.0  # this process's own CPU during the run
         self.sims = [
             SimTerminal(
                 f"sim{p['index']}",
@@ -52,26 +55,33 @@ class Worker:
         self.stats = Stats()
 
     async def drive(self, sim: SimTerminal, deadline: float) -> None:
+        """Open loop: cashier actions on a fixed random timetable (exponential gaps
+        from the planned time, not from when the last one ran), syncs beside them on
+        their own timetable; a slow server delays neither, as at a real till."""
+        await asyncio.gather(self._actions(sim, deadline), self._syncs(sim, deadline))
+
+    async def _actions(self, sim: SimTerminal, deadline: float) -> None:
         loop = asyncio.get_running_loop()
-        interval, mix = self.setup["sync_interval"], self.setup["mix"]
-        op_interval = self.setup["op_interval"]
-        next_sync = loop.time() + sim.rng.uniform(0, interval)
-        next_op = loop.time() + sim.rng.expovariate(1 / op_interval)
-        while True:
-            wake = min(next_sync, next_op)
-            if wake >= deadline:
-                return
-            await asyncio.sleep(max(0.0, wake - loop.time()))
-            now = loop.time()
-            if now >= next_op:
-                self.stats.ops[sim.act(mix)] += 1
-                next_op = now + sim.rng.expovariate(1 / op_interval)
-            if now >= next_sync:
-                try:
-                    await sim.sync(self.stats)
-                except SyncFailed:
-                    pass  # the events stay queued; the next cycle tries again
-                next_sync = loop.time() + interval * sim.rng.uniform(0.8, 1.2)
+        mix, op_interval = self.setup["mix"], self.setup["op_interval"]
+        planned = loop.time() + sim.rng.expovariate(1 / op_interval)
+        while planned < deadline:
+            self.offered += 1
+            await asyncio.sleep(max(0.0, planned - loop.time()))
+            self.stats.ops[sim.act(mix)] += 1
+            planned += sim.rng.expovariate(1 / op_interval)
+
+    async def _syncs(self, sim: SimTerminal, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        interval = self.setup["sync_interval"]
+        planned = loop.time() + sim.rng.uniform(0, interval)
+        while planned < deadline:
+            await asyncio.sleep(max(0.0, planned - loop.time()))
+            try:
+                await sim.sync(self.stats)
+            except SyncFailed:
+                pass  # the events stay queued; the next cycle tries again
+            # One sync at a time per till: an overrun starts the next one at once.
+            planned = max(planned + interval * sim.rng.uniform(0.8, 1.2), loop.time())
 
     async def lag(self, deadline: float) -> None:
         loop = asyncio.get_running_loop()
@@ -82,7 +92,12 @@ class Worker:
 
     async def run(self, seconds: float) -> None:
         deadline = asyncio.get_running_loop().time() + seconds
+        started, cpu = time.time(), sum(os.times()[:2])
+        outage = self.setup.get("outage")
+        for sim in self.sims:
+            sim.outage_end = started + outage[0] + outage[1] if outage else started
         await asyncio.gather(self.lag(deadline), *(self.drive(s, deadline) for s in self.sims))
+        self.cpu_seconds = sum(os.times()[:2]) - cpu
 
     async def drain(self, timeout: float = 300.0) -> None:
         """Sync until each terminal has pushed everything and pulled to the end."""
@@ -174,7 +189,12 @@ async def _main() -> None:
     while line := (await reader.readline()).decode().strip():
         if line == "run":
             await worker.run(worker.setup["seconds"])
-            ran = worker.stats.as_json() | {"lag_ms": worker.lag_ms}
+            ran = worker.stats.as_json() | {
+                "lag_ms": worker.lag_ms,
+                "offered": worker.offered,
+                "cpu_seconds": worker.cpu_seconds,
+                "drained_at": [s.drained_at for s in worker.sims],
+            }
             worker.stats = Stats()  # the drain is counted apart
             _say({"step": line, "stats": ran})
             continue

@@ -22,6 +22,7 @@ from sync_server.api.limits import BodyLimitMiddleware
 from sync_server.api.routes import router
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.expiry import MaintenanceService
 from sync_server.services.phone_backfill import PhoneHashWorker
@@ -38,6 +39,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         settings.resolved_database_url(), pool_size=settings.db_pool_size
     )
     phone_hashes = PhoneHashWorker(database)
+    feed = ChangeFeed(database)
     return Services(
         settings=settings,
         database=database,
@@ -52,9 +54,10 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
             ),
             phones_changed=phone_hashes.notify,
         ),
-        pull=PullService(database, max_limit=settings.pull_max_limit),
+        pull=PullService(database, max_limit=settings.pull_max_limit, feed=feed),
         day_close=DayCloseService(database),
         phone_hashes=phone_hashes,
+        feed=feed,
     )
 
 
@@ -90,6 +93,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = None
+        svc.feed.start()
+        svc.terminals.seen.start()
         if background and settings.maintenance_interval_seconds > 0:
             task = asyncio.create_task(_maintenance_loop(svc))
         try:
@@ -99,6 +104,8 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await run_in_threadpool(svc.feed.stop)
+            await run_in_threadpool(svc.terminals.seen.stop)
             svc.database.dispose()
 
     docs = settings.docs_enabled

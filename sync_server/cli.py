@@ -74,6 +74,11 @@ def _run_uvicorn(args: argparse.Namespace, settings: Settings, workers: int) -> 
         # till's kept-alive connection was closed just as it was reused, and the sync
         # failed with "server disconnected" (seen under load, bench/load.py).
         timeout_keep_alive=75,
+        # With several workers the supervisor kills a worker that does not answer its
+        # health ping in time. uvicorn's default (5 s) is shorter than a worker's start
+        # (imports) on a busy 2-core machine: every worker was killed while starting,
+        # again and again, and the server never came up (seen at load average ~40).
+        timeout_worker_healthcheck=30,
     )
 
 

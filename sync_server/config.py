@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     pair_failure_window_seconds: int = 900
     pull_default_limit: int = 1000
     pull_max_limit: int = 5000
+    # Long poll: GET /v1/changes?wait=S holds an up-to-date cursor this long at most
+    # (larger asks get this), answering as soon as something changes.
+    pull_max_wait_seconds: float = 30.0
+    # Bearer tokens are checked against the database at most this often per token and
+    # worker (a revocation made elsewhere takes effect within it), for this many tokens.
+    auth_cache_seconds: float = 5.0
+    auth_cache_size: int = 10_000
+    # Last-seen, version and queue depth of terminals are written in one batch this often.
+    seen_flush_seconds: float = 1.0
     # Per worker. 15 covers the bursts of bench/load.py (500 terminals) without opening
     # and closing overflow connections (a new PostgreSQL backend each) on every burst.
     db_pool_size: int = 15
@@ -76,6 +85,8 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     # FastAPI's /docs and /redoc pages (they load their scripts from a public CDN).
     docs_enabled: bool = False
+    # One access-log line per request (off: only 5xx answers are logged).
+    access_log: bool = False
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are trusted (comma list, "*").
     forwarded_allow_ips: str = "127.0.0.1"
 

@@ -65,6 +65,7 @@ class Database:
             self.read_engine = self.write_engine
         self._writer = sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.writer_sessions = self._writer  # for session events (e.g. after_commit)
         # Re-entrant: a nested write in one thread meets SQLite's own lock (and its
         # timeout error) as before, instead of waiting for itself forever.
         self._write_queue: AbstractContextManager[Any] = (

@@ -4,9 +4,11 @@
   JSON object per line (``log_format = "json"``); uvicorn's loggers go through it too.
 - ``install(app, services)``: an ASGI middleware that counts requests and their latency
   by route template (``/v1/events``, never a raw path: no unbounded label values) and
-  writes one access-log record per request; a push service that counts events by status;
-  and ``GET /metrics`` in the Prometheus text format, for ``Authorization: Bearer
-  <metrics_token>`` only (no token set: closed to everyone).
+  writes an access-log record per request when ``access_log`` is on (off by default: a
+  line per idle terminal's poll costs more than the poll; 5xx answers are always logged);
+  a push service that counts events by status; and ``GET /metrics`` in the Prometheus
+  text format, for ``Authorization: Bearer <metrics_token>`` only (no token set: closed
+  to everyone).
 
 Several uvicorn workers are separate processes, each with its own counters. When
 ``PROMETHEUS_MULTIPROC_DIR`` is set (``sync-server serve`` sets it for you when it starts
@@ -139,10 +141,12 @@ def _client(scope: Scope) -> str | None:
 
 
 class MetricsMiddleware:
-    """Counts and times every HTTP request; writes one access-log record per request."""
+    """Counts and times every HTTP request; writes an access-log record for every request
+    when ``access_log`` is on, else only for server errors (5xx)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, access_log: bool = False) -> None:
         self.app = app
+        self.log_every_request = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -164,7 +168,7 @@ class MetricsMiddleware:
             method, route = scope["method"], _route_label(scope)
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(method, route).observe(elapsed)
-            if access_log.isEnabledFor(logging.INFO):
+            if (self.log_every_request or status >= 500) and access_log.isEnabledFor(logging.INFO):
                 access_log.info(
                     "%s %s %d",
                     method,
@@ -194,7 +198,7 @@ def install(app: FastAPI, services: Services) -> None:
     if not services.settings.metrics_enabled:
         return
     services.push = MeteredPushService.wrap(services.push)
-    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(MetricsMiddleware, access_log=services.settings.access_log)
 
     token = services.settings.metrics_token
 

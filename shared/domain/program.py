@@ -93,19 +93,27 @@ class LoyaltyProgram(BaseModel):
         base = (amount // self.earn_unit_cents) * self.points_per_unit
         return base * tier.multiplier_percent // 100
 
-    def earn_claim_stands(self, amount_cents: int, points: int, lifetime_points: int) -> bool:
+    def earn_claim_stands(
+        self, amount_cents: int, points: int, lifetime_points: int, voided_lifetime: int = 0
+    ) -> bool:
         """Whether a terminal's points for a sale stand, given the lifetime points the
-        member had before it (as the server knows them).
+        member had before it (as the server knows them) and the lifetime points that
+        voids have taken back from the member so far (``voided_lifetime``).
 
         Right are the points at the member's tier, and also those at any lower tier the
         member has passed: a till that had not yet heard of another store's earns
-        computed them at the tier it knew, and its receipt is printed. A tier the
-        member never reached is wrong.
+        computed them at the tier it knew, and its receipt is printed. So are the points
+        at a tier the member held before a void took it back: a till that had heard of
+        an earn but not yet of its void (another store's, made meanwhile) computed them
+        at the tier it knew. The lifetime points before any void are never below what a
+        till can know, so a correct till is never refused. A tier the member never
+        reached is wrong.
         """
+        reached = lifetime_points + max(voided_lifetime, 0)
         return any(
             points == self.points_for_sale(amount_cents, tier.min_lifetime_points)
             for tier in self.tiers
-            if tier.min_lifetime_points <= lifetime_points
+            if tier.min_lifetime_points <= reached
         )
 
     # --- redemption -------------------------------------------------------------

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
@@ -24,16 +26,18 @@ class Services:
     push: PushService
     pull: PullService
     day_close: DayCloseService
+    feed: ChangeFeed
     phone_hashes: PhoneHashWorker | None = None
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # async: FastAPI would run a plain function on a worker thread, a hop per request.
     found = request.app.state.services
     assert isinstance(found, Services)
     return found
 
 
-def current_terminal(
+async def current_terminal(
     svc: Annotated[Services, Depends(services)],
     authorization: Annotated[str | None, Header()] = None,
     x_terminal_version: Annotated[str | None, Header()] = None,
@@ -47,7 +51,14 @@ def current_terminal(
     depth = None
     if x_queue_depth and x_queue_depth.isascii() and x_queue_depth.isdigit():
         depth = int(x_queue_depth) if len(x_queue_depth) <= 9 else None
-    return svc.terminals.authenticate(token, version=x_terminal_version, queue_depth=depth)
+    # A token seen within the cache's TTL is answered here, on the event loop; otherwise
+    # the database is asked on a worker thread.
+    found = svc.terminals.authenticate_cached(token, version=x_terminal_version, queue_depth=depth)
+    if found is not None:
+        return found
+    return await run_in_threadpool(
+        svc.terminals.authenticate, token, version=x_terminal_version, queue_depth=depth
+    )
 
 
 ServicesDep = Annotated[Services, Depends(services)]

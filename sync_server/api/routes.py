@@ -22,8 +22,9 @@ from shared.protocol import (
     PushRequest,
 )
 from sync_server import __version__
-from sync_server.api.deps import ServicesDep, TerminalDep
-from sync_server.errors import PayloadTooLarge
+from sync_server.api.deps import Services, ServicesDep, TerminalDep
+from sync_server.errors import CursorExpired, InvalidCursor, PayloadTooLarge
+from sync_server.services.pull import decode_cursor
 from sync_server.services.push import PushResponseWithGaps
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
@@ -32,6 +33,12 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/v1", responses=PROBLEMS)
+
+
+class PushAnswer(PushResponseWithGaps):
+    """Extension: with ``?cursor=``, the pull page after it (push and pull in one trip)."""
+
+    pull: ChangesResponse | None = None
 
 
 @router.post("/pair", status_code=201, response_model=PairResponse)
@@ -66,7 +73,7 @@ def _parse_push(raw: bytes) -> PushRequest:
 
 @router.post(
     "/events",
-    response_model=PushResponseWithGaps,
+    response_model=PushAnswer,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -76,27 +83,75 @@ def _parse_push(raw: bytes) -> PushRequest:
         }
     },
 )
-async def push(request: Request, terminal: TerminalDep, svc: ServicesDep) -> Response:
+async def push(
+    request: Request,
+    terminal: TerminalDep,
+    svc: ServicesDep,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="extension: also answer the pull page after this cursor, as `pull`",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1)] = 1000,
+) -> Response:
     raw = await request.body()
 
     def parse_and_push() -> bytes:
         body = _parse_push(raw)
         answer = svc.push.push(terminal.terminal_id, body.events)
-        return answer.model_dump_json(exclude_none=True).encode()
+        content = answer.model_dump_json(exclude_none=True)
+        if cursor is not None:
+            content = _with_pull_page(content, svc, cursor, limit, terminal.store_code)
+        return content.encode()
 
     content = await run_in_threadpool(parse_and_push)
     return Response(content=content, media_type="application/json")
 
 
+def _with_pull_page(
+    content: str, svc: Services, cursor: str, limit: int, store_code: str
+) -> str:
+    """The push answer with the pull page after ``cursor`` spliced in as ``pull``: push
+    and pull in one round trip. The push is committed: a cursor the pull refuses leaves
+    the page out (the terminal's own pull then gets the error), never fails the push."""
+    try:
+        page = svc.pull.changes_json(cursor, limit, store_code)
+    except (InvalidCursor, CursorExpired):
+        return content
+    return content[:-1] + ',"pull":' + page + "}"
+
+
 @router.get("/changes", response_model=ChangesResponse)
-def changes(
+async def changes(
     terminal: TerminalDep,
     svc: ServicesDep,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, description="at most 5000; larger asks get 5000")] = 1000,
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            description="long poll: with an up-to-date cursor, answer when something "
+            "changes or after this many seconds (at most 30; larger asks get 30)",
+        ),
+    ] = 0,
 ) -> Response:
-    body = svc.pull.changes_json(cursor, limit, terminal.store_code)
+    store = terminal.store_code
+    body = await _page(svc, cursor, limit, store)
+    if wait > 0 and cursor and svc.pull.is_empty(body):
+        await svc.feed.wait_beyond(
+            decode_cursor(cursor), min(wait, svc.settings.pull_max_wait_seconds)
+        )
+        body = await _page(svc, cursor, limit, store)
     return Response(content=body, media_type="application/json")
+
+
+async def _page(svc: Services, cursor: str | None, limit: int, store_code: str) -> str:
+    if svc.pull.at_latest(cursor) is not None:  # nothing new: answered without the database
+        return svc.pull.changes_json(cursor, limit, store_code)
+    return await run_in_threadpool(svc.pull.changes_json, cursor, limit, store_code)
 
 
 @router.post("/day-close", response_model=DayCloseResponse)

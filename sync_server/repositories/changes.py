@@ -31,6 +31,20 @@ from sync_server.models import Change, SyncCounter, UTCDateTime, table_of
 from sync_server.repositories import bulk
 
 COUNTER_ID = 1
+# PostgreSQL: every transaction that takes versions notifies this channel (suffixed with
+# the schema) with its highest version; delivered at commit, dropped on rollback.
+NOTIFY_CHANNEL = "sync_changes"
+# Session.info key: the highest version this transaction took (published after commit).
+TOOK_VERSION = "sync_took_version"
+
+
+def _took(session: Session, highest: int) -> None:
+    session.info[TOOK_VERSION] = max(int(session.info.get(TOOK_VERSION, 0)), highest)
+
+
+def _notify_expression(highest: Any) -> Any:
+    channel = func.concat(NOTIFY_CHANNEL + "_", func.current_schema())
+    return func.pg_notify(channel, cast_(highest, Text))
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,9 @@ def allocate_versions(session: Session, count: int) -> int:
         .values(value=SyncCounter.value + count)
         .returning(SyncCounter.value)
     ).scalar_one()
+    _took(session, int(new_value))
+    if bulk.is_postgres(session):
+        session.execute(select(_notify_expression(int(new_value))))
     return int(new_value) - count + 1
 
 
@@ -86,7 +103,9 @@ def commit_versions(
     of one statement. On SQLite (writers serialised anyway) it is a few statements.
     """
     if bulk.is_postgres(session):
-        return _commit_versions_pg(session, count, changes, stamps, now)
+        base = _commit_versions_pg(session, count, changes, stamps, now)
+        _took(session, base + count - 1)
+        return base
     base = allocate_versions(session, count)
     upsert_changes(
         session,
@@ -168,7 +187,9 @@ def _versions_statement(shape: _Shape) -> Any:
             .values({name: base + rows.c.slot})
             .cte(f"stamp_{index}_rows")
         )
-    return select(counter.c.base).add_cte(*writes)
+    # The notification rides in the same statement: no extra round trip under the lock.
+    notify = _notify_expression(counter.c.base + count - 1)
+    return select(counter.c.base, notify.label("notified")).add_cte(*writes)
 
 
 def _commit_versions_pg(
@@ -199,7 +220,14 @@ def _commit_versions_pg(
         params[f"stamp_{index}"] = _json(
             [{"id": key, "slot": slot} for key, slot in stamp.slots.items()]
         )
-    return int(session.execute(statement, params).scalar_one())
+    return int(session.execute(statement, params).one()[0])
+
+
+def current_version(session: Session) -> int:
+    """The highest version handed out (committed, as this transaction sees it)."""
+    return int(
+        session.execute(select(SyncCounter.value).where(SyncCounter.id == COUNTER_ID)).scalar_one()
+    )
 
 
 def upsert_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -163,3 +163,17 @@ def total_debited(session: Session, member_id: str) -> int:
         )
     ).scalar_one()
     return int(value)
+
+
+def voided_lifetime(session: Session, member_id: str) -> int:
+    """The lifetime points that voids have taken back from this member: the lifetime
+    delta of every accepted earn that was voided since."""
+    value = session.execute(
+        select(func.coalesce(func.sum(_E.lifetime_delta), 0)).where(
+            _E.member_id == member_id,
+            _E.type == "points.earned",
+            _E.status == "accepted",
+            _E.voided_by.is_not(None),
+        )
+    ).scalar_one()
+    return int(value)

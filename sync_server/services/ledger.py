@@ -7,6 +7,7 @@ Points are recomputed with the shared program rules; nothing is trusted blindly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,6 +67,9 @@ class Context:
     phone_region: str
     store_code: str
     now: datetime
+    # The lifetime points voids took back from a member before this batch (a ledger
+    # query; asked only when an earn's claim does not stand at the current tier).
+    voided_lifetime: Callable[[str], int] = lambda _member_id: 0
 
 
 class LedgerBatch:
@@ -149,6 +153,15 @@ class LedgerBatch:
             lifetime_points=member["lifetime_points"],
         )
 
+    def _voided_lifetime(self, member_id: str) -> int:
+        """Lifetime points taken back by voids: before this batch, and in it."""
+        in_batch = sum(
+            int(self.targets[target]["lifetime_delta"])
+            for target, _by in self.voided
+            if self.targets[target]["member_id"] == member_id
+        )
+        return self.ctx.voided_lifetime(member_id) + in_batch
+
     def _phone(self, raw: str) -> dict[str, str]:
         """The member's phone columns for this number."""
         try:
@@ -223,9 +236,15 @@ class LedgerBatch:
             expected = program.points_for_sale(data.amount_cents, lifetime)
         except ValidationFailed as error:
             raise Rejected("points_mismatch", error.message) from None
-        # A till that had not heard of this member's newer tier yet: the claim stands
-        # (see LoyaltyProgram.earn_claim_stands), as an offline overdraft does.
-        if not program.earn_claim_stands(data.amount_cents, data.points, lifetime):
+        # A till that had not heard of this member's newer tier yet, or of a void that
+        # took a tier back: the claim stands (see LoyaltyProgram.earn_claim_stands), as
+        # an offline overdraft does. The ledger is asked for voids only when needed.
+        stands = program.earn_claim_stands(
+            data.amount_cents, data.points, lifetime
+        ) or program.earn_claim_stands(
+            data.amount_cents, data.points, lifetime, self._voided_lifetime(member_id)
+        )
+        if not stands:
             raise Rejected(
                 "points_mismatch",
                 f"The program at rule_version {data.rule_version} gives {expected} points, "

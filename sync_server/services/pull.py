@@ -16,6 +16,7 @@ import json
 from sync_server.db import Database
 from sync_server.errors import CursorExpired, InvalidCursor
 from sync_server.repositories import changes as changes_repo
+from sync_server.services.change_feed import ChangeFeed
 
 _CURSOR_TAG = b"pos-sync-cursor-v1:"
 
@@ -52,19 +53,39 @@ def staff_id_of(entity_id: str) -> str:
 
 
 class PullService:
-    def __init__(self, database: Database, *, max_limit: int) -> None:
+    def __init__(
+        self, database: Database, *, max_limit: int, feed: ChangeFeed | None = None
+    ) -> None:
         self.database = database
         self.max_limit = max_limit
+        self.feed = feed
+
+    def at_latest(self, cursor: str | None) -> int | None:
+        """The cursor's version if it is the latest one (known without the database)."""
+        if not cursor or self.feed is None:
+            return None
+        after = decode_cursor(cursor)
+        return after if self.feed.latest() == after else None
+
+    @staticmethod
+    def is_empty(body: str) -> bool:
+        return body.startswith('{"changes":[],')
 
     def changes_json(self, cursor: str | None, limit: int, store_code: str | None = None) -> str:
         """The ChangesResponse as JSON text, as a terminal of ``store_code`` sees it: the
         changes for every terminal and its own store's staff (None: no store's staff)."""
         after = decode_cursor(cursor) if cursor else 0
+        if self.at_latest(cursor) is not None:
+            # Nothing was committed since this cursor: no database needed (an idle till).
+            return f'{{"changes":[],"cursor":"{encode_cursor(after)}","more":false}}'
         limit = max(1, min(limit, self.max_limit))
+        stamp = self.feed.stamp() if self.feed is not None else None
         with self.database.read() as session:
             # One statement, one snapshot: the counter state and the page agree even
             # under READ COMMITTED (a purge committing meanwhile is in both or neither).
             found = changes_repo.page_with_state(session, after, limit + 1, store_code)
+        if self.feed is not None:
+            self.feed.confirm(found.current, stamp)
         if after > found.current:
             raise InvalidCursor("This cursor is ahead of the server: not one it issued.")
         if cursor and after < found.purged_through:
@@ -75,7 +96,9 @@ class PullService:
         rows = found.rows
         more = len(rows) > limit
         rows = rows[:limit]
-        last = rows[-1][2] if rows else after
+        # An empty page moves the cursor to the counter: nothing below it is left to
+        # commit (versions commit in order) even if its last change was purged since.
+        last = rows[-1][2] if rows else max(after, found.current)
         parts = []
         for entity, entity_id, version, op, data in rows:
             if entity == "staff":  # "<staff id>@<store>": a staff member left that store

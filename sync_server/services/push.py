@@ -182,6 +182,7 @@ class PushService:
             phone_region=found.phone_region,
             store_code=terminal.store_code,
             now=now,
+            voided_lifetime=lambda member_id: events_repo.voided_lifetime(session, member_id),
         )
         ledger = LedgerBatch(ctx, members, taken, targets, coupons, changes)
         guard = load_guard(session, ctx, self.limits, [i.event for i in fresh])

@@ -18,6 +18,12 @@ from sync_server.services import pairing_hash, throttle
 from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
 from sync_server.services.common import new_id, new_token, sha256_hex, utcnow
 from sync_server.services.pairing_hash import code_hash, new_code
+from sync_server.services.terminal_auth import (
+    CachedTerminal,
+    SeenRecorder,
+    TokenCache,
+    forget_terminal_everywhere,
+)
 
 _SEEN_WRITE_INTERVAL = timedelta(seconds=10)
 
@@ -54,6 +60,10 @@ class TerminalService:
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database
         self.settings = settings
+        self.tokens = TokenCache(ttl=settings.auth_cache_seconds, size=settings.auth_cache_size)
+        self.seen = SeenRecorder(
+            database, interval=_SEEN_WRITE_INTERVAL, flush_every=settings.seen_flush_seconds
+        )
 
     # --- head office --------------------------------------------------------------
 
@@ -100,6 +110,8 @@ class TerminalService:
             terminal.revoked_at = terminal.revoked_at or utcnow()
             terminal.token_hash = None
             terminal.pairing_code_hash = None
+        forget_terminal_everywhere(terminal_id)  # at once in this process; elsewhere within the TTL
+        self.seen.forget(terminal_id)
 
     def list(self) -> list[Terminal]:
         with self.database.read() as session:
@@ -173,6 +185,19 @@ class TerminalService:
             raise InvalidPairingCode("This pairing code is wrong, expired or already used.")
         return response
 
+    def authenticate_cached(
+        self, token: str | None, *, version: str | None = None, queue_depth: int | None = None
+    ) -> AuthenticatedTerminal | None:
+        """``authenticate`` when it needs neither the database nor to wait (a token seen
+        within the cache's TTL, last-seen flushed in the background); else None."""
+        if not token or not self.seen.background:
+            return None
+        cached = self.tokens.get(sha256_hex(token))
+        if cached is None:
+            return None
+        self.seen.saw(cached.terminal_id, utcnow(), version, queue_depth)
+        return AuthenticatedTerminal(cached.terminal_id, cached.store_code)
+
     def authenticate(
         self, token: str | None, *, version: str | None = None, queue_depth: int | None = None
     ) -> AuthenticatedTerminal:
@@ -180,24 +205,19 @@ class TerminalService:
             raise Unauthorized("Missing bearer token.")
         token_hash = sha256_hex(token)
         now = utcnow()
-        with self.database.read() as session:
-            terminal = terminals_repo.by_token_hash(session, token_hash)
-            if terminal is None or terminal.revoked_at is not None:
-                raise Unauthorized("Unknown or revoked token.")
-            found = AuthenticatedTerminal(terminal.id, terminal.store_code)
-            stale = (
-                terminal.last_seen_at is None
-                or now - terminal.last_seen_at > _SEEN_WRITE_INTERVAL
-                or (version is not None and version != terminal.reported_version)
-                or (queue_depth is not None and queue_depth != terminal.queue_depth)
-            )
-        if stale:
-            with self.database.write() as session:
-                terminal = terminals_repo.get(session, found.terminal_id)
-                if terminal is not None:
-                    terminal.last_seen_at = now
-                    if version is not None:
-                        terminal.reported_version = version[:64]
-                    if queue_depth is not None:
-                        terminal.queue_depth = queue_depth
-        return found
+        cached = self.tokens.get(token_hash)
+        if cached is None:
+            with self.database.read() as session:
+                terminal = terminals_repo.by_token_hash(session, token_hash)
+                if terminal is None or terminal.revoked_at is not None:
+                    raise Unauthorized("Unknown or revoked token.")
+                cached = CachedTerminal(terminal.id, terminal.store_code)
+                self.seen.known(
+                    terminal.id,
+                    terminal.last_seen_at,
+                    terminal.reported_version,
+                    terminal.queue_depth,
+                )
+            self.tokens.put(token_hash, cached)
+        self.seen.saw(cached.terminal_id, now, version, queue_depth)
+        return AuthenticatedTerminal(cached.terminal_id, cached.store_code)

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
 
-from shared.protocol import Change, CouponData, MemberFields
+from shared.protocol import Change, CouponData, MemberFields, PushResponse
 
 
 class MemberUpsert(TypedDict):
@@ -76,3 +76,10 @@ def pulled_changes(changes: Iterable[Change | Mapping[str, Any]]) -> list[Pulled
     """Validate changes given as ``Change`` objects or mappings (tests, seeding)."""
     items = [c.model_dump(mode="json") if isinstance(c, Change) else c for c in changes]
     return _check_typed(_CHANGES.validate_python(items))
+
+
+class PushAnswer(PushResponse):
+    """``PushResponse`` with the server's extension: with a cursor sent, the pull page
+    after it (``pull``), so that one round trip pushes and pulls."""
+
+    pull: PulledPage | None = None

@@ -24,9 +24,8 @@ from shared.protocol import (
     Health,
     PairRequest,
     PairResponse,
-    PushResponse,
 )
-from terminal.offline.pages import PulledPage
+from terminal.offline.pages import PulledPage, PushAnswer
 
 
 class SyncError(Exception):
@@ -114,10 +113,29 @@ class SyncClient:
         data = self._request("POST", "/v1/pair", json=body.model_dump(), auth=False)
         return _parse(PairResponse, data)
 
-    def push(self, events: list[dict[str, Any]], *, queue_depth: int | None = None) -> PushResponse:
+    def push(
+        self,
+        events: list[dict[str, Any]],
+        *,
+        queue_depth: int | None = None,
+        cursor: str | None = None,
+        limit: int = 1000,
+    ) -> PushAnswer:
+        """Push a batch; with ``cursor``, the server (if it can) answers the pull page
+        after it too (``PushAnswer.pull``), saving the pull's round trip."""
         headers = {} if queue_depth is None else {"X-Queue-Depth": str(queue_depth)}
-        data = self._request("POST", "/v1/events", json={"events": events}, headers=headers)
-        response = _parse(PushResponse, data)
+        params: dict[str, str | int | float] | None = None
+        if cursor is not None:
+            params = {"cursor": cursor, "limit": limit}
+        data = self._request(
+            "POST",
+            "/v1/events",
+            json={"events": events},
+            headers=headers,
+            params=params,
+            raw=True,
+        )
+        response = _parse(PushAnswer, data)
         if len(response.results) != len(events):
             raise SyncProtocolError(
                 "The server answered a push with the wrong number of results.",
@@ -131,14 +149,32 @@ class SyncClient:
         return self.parse_changes(self.pull_body(cursor, limit, queue_depth=queue_depth))
 
     def pull_body(
-        self, cursor: str | None, limit: int = 1000, *, queue_depth: int | None = None
+        self,
+        cursor: str | None,
+        limit: int = 1000,
+        *,
+        queue_depth: int | None = None,
+        wait: float = 0,
     ) -> bytes:
-        """One page of changes as the raw JSON body (see ``parse_changes``)."""
-        params: dict[str, str | int] = {"limit": limit}
+        """One page of changes as the raw JSON body (see ``parse_changes``).
+
+        ``wait`` > 0 is a long poll: with an up-to-date cursor the server answers when
+        something changes or after ``wait`` seconds (servers without it answer at once).
+        """
+        params: dict[str, str | int | float] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
+        if wait > 0:
+            params["wait"] = wait
         headers = {} if queue_depth is None else {"X-Queue-Depth": str(queue_depth)}
-        body: bytes = self._request("GET", "/v1/changes", params=params, headers=headers, raw=True)
+        body: bytes = self._request(
+            "GET",
+            "/v1/changes",
+            params=params,
+            headers=headers,
+            raw=True,
+            extra_time=wait,
+        )
         return body
 
     @staticmethod
@@ -159,9 +195,10 @@ class SyncClient:
         *,
         auth: bool = True,
         json: Any = None,
-        params: dict[str, str | int] | None = None,
+        params: dict[str, str | int | float] | None = None,
         headers: dict[str, str] | None = None,
         raw: bool = False,
+        extra_time: float = 0,
     ) -> Any:
         all_headers = {"X-Terminal-Version": self._terminal_version, **(headers or {})}
         if auth:
@@ -173,8 +210,16 @@ class SyncClient:
                 )
             all_headers["Authorization"] = f"Bearer {token}"
         try:
+            timeout = self._http.timeout
+            if extra_time > 0:  # a long poll: the server may hold the answer this long
+                timeout = httpx.Timeout(
+                    timeout.connect,
+                    read=(timeout.read or 0) + extra_time,
+                    write=timeout.write,
+                    pool=timeout.pool,
+                )
             response = self._http.request(
-                method, path, json=json, params=params, headers=all_headers
+                method, path, json=json, params=params, headers=all_headers, timeout=timeout
             )
         except httpx.TimeoutException as exc:
             raise TransientSyncError(f"The sync server did not answer in time ({exc}).") from exc

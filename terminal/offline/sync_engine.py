@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared.protocol import PushResult
+from terminal.offline.change_watch import ChangeWatcher
 from terminal.offline.pages import PulledChange
 from terminal.offline.sync_client import (
     AuthRevoked,
@@ -90,41 +91,62 @@ class SyncEngine:
         """Push everything pending, then pull until the server has nothing more."""
         report = SyncReport()
         try:
-            self._push_all(report)
-            self._pull_all(report)
+            if not self._push_all(report):
+                self._pull_all(report)
         except SyncError as exc:
             self._port.record_sync(online=False, at=_now(), error=str(exc))
             raise
         self._port.record_sync(online=True, at=_now(), error=None)
         return report
 
-    def _push_all(self, report: SyncReport) -> None:
+    def _push_all(self, report: SyncReport) -> bool:
+        """Push everything pending; True if the last push's answer also carried the
+        whole pull (push and pull in one round trip), so no pull is needed."""
         while True:
             batch = self._port.pending_batch(self._batch_size)
             if not batch:
-                return
+                return False
             before = self._port.pending_count()
-            self._push(batch, report, queue_depth=before)
+            # The last batch asks for the pull page too (not for a replica still to be
+            # loaded from scratch: that pull goes page by page, see _pull_all).
+            cursor = self._port.pull_cursor() if len(batch) >= before else None
+            # Head office reads the queue depth: with the pull in the same trip, what is
+            # left once this batch is through (as the separate pull used to report).
+            depth = before if cursor is None else before - len(batch)
+            pulled = self._push(batch, report, queue_depth=depth, cursor=cursor)
+            if pulled is not None:
+                return pulled
             if self._port.pending_count() >= before:
                 # Nothing settled (the server answered but changed nothing we could
                 # apply): stop here rather than spin; the next cycle tries again.
-                return
+                return False
 
-    def _push(self, batch: list[dict[str, Any]], report: SyncReport, *, queue_depth: int) -> None:
+    def _push(
+        self,
+        batch: list[dict[str, Any]],
+        report: SyncReport,
+        *,
+        queue_depth: int,
+        cursor: str | None = None,
+    ) -> bool | None:
+        """Push one batch (split if refused). With ``cursor``: whether the answer's pull
+        page was the last one (None when the answer had none)."""
         ids = [str(event["event_id"]) for event in batch]
         try:
-            response = self._client.push(batch, queue_depth=queue_depth)
+            response = self._client.push(
+                batch, queue_depth=queue_depth, cursor=cursor, limit=self._pull_limit
+            )
         except BatchRefused as exc:
             if len(batch) == 1:
                 log.error("server refused event %s: %s", ids[0], exc)
                 self._port.reject_locally(ids[0], exc.code, str(exc))
                 report.rejected += 1
                 report.rejected_codes.append(exc.code)
-                return
+                return None
             middle = len(batch) // 2
             self._push(batch[:middle], report, queue_depth=queue_depth)
             self._push(batch[middle:], report, queue_depth=queue_depth)
-            return
+            return None
         except SyncError as exc:
             self._port.record_push_failure(ids, str(exc))
             raise
@@ -140,6 +162,12 @@ class SyncEngine:
             else:
                 report.rejected += 1
                 report.rejected_codes.append(result.code or "rejected")
+        page = response.pull
+        if page is None:
+            return None
+        self._port.apply_pulled(page.changes, page.cursor)
+        report.pulled += len(page.changes)
+        return not page.more
 
     def _pull_all(self, report: SyncReport) -> None:
         """Follow cursors until the server has nothing more.
@@ -222,7 +250,10 @@ class SyncLoop:
 
     ``trigger()`` wakes it at once (after a sale). Network errors and 5xx back off
     with jitter; a revoked token stops the loop with a clear message. ``after_cycle``
-    runs after every successful cycle (the automatic day close).
+    runs after every successful cycle (the automatic day close). With a ``watcher``
+    (``terminal.offline.change_watch``), the server's change notification wakes the loop,
+    which then runs on its own only every ``watched_interval`` while the watcher is
+    healthy.
     """
 
     def __init__(
@@ -233,20 +264,38 @@ class SyncLoop:
         backoff: Backoff | None = None,
         on_state: Callable[[LoopState], None] | None = None,
         after_cycle: Callable[[], object] | None = None,
+        watcher: ChangeWatcher | None = None,
+        watched_interval: float = 60.0,
     ) -> None:
         self._engine = engine
         self._after_cycle = after_cycle
-        self._interval = interval
+        self._poll_interval = interval
+        self._watcher = watcher
+        self._watched_interval = max(interval, watched_interval)
+        if watcher is not None:
+            watcher.wake = self.trigger
         self._backoff = backoff or Backoff()
         self._on_state = on_state or (lambda state: None)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def watcher(self) -> ChangeWatcher | None:
+        return self._watcher
+
+    @property
+    def _interval(self) -> float:
+        """Seconds between cycles: long while change notification is working."""
+        watcher = self._watcher
+        return self._watched_interval if watcher and watcher.healthy else self._poll_interval
+
     def start(self) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="sync-loop", daemon=True)
             self._thread.start()
+            if self._watcher is not None:
+                self._watcher.start()
 
     def trigger(self) -> None:
         self._wake.set()
@@ -254,6 +303,8 @@ class SyncLoop:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
+        if self._watcher is not None:
+            self._watcher.stop()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

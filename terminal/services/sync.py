@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from shared.errors import DomainError, ValidationFailed
 from terminal.config import TerminalSettings
+from terminal.offline.change_watch import ChangeWatcher
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.offline.sync import SyncStore
@@ -153,18 +154,27 @@ class SyncService:
         interval: float = 5.0,
         on_state: OnState | None = None,
         after_cycle: Callable[[], object] | None = None,
+        long_poll: float = 25.0,
     ) -> SyncLoop:
         """A background loop (the caller starts and stops it) on its own client.
 
         ``after_cycle`` runs after each successful cycle: the composition root passes
-        the automatic day close (``DayCloseService.close_due``).
+        the automatic day close (``DayCloseService.close_due``). ``long_poll`` > 0: a
+        watcher on a second connection long-polls the server for changes (that many
+        seconds per ask) and wakes the loop; 0 pulls every ``interval`` instead.
         """
         self._require_paired()
+        watcher = None
+        if long_poll > 0:
+            watcher = ChangeWatcher(
+                self.client(), self.store.pull_cursor, wait=long_poll, poll_interval=interval
+            )
         return SyncLoop(
             self.engine(self.client()),
             interval=interval,
             on_state=on_state,
             after_cycle=after_cycle,
+            watcher=watcher,
         )
 
     def status(self) -> SyncStatus:

@@ -149,11 +149,16 @@ def test_head_office_sees_the_queue_drain_to_zero(make_till, head_office: HeadOf
     finally:
         loop.stop()
     assert ran, "the after-sync task (automatic day close) never ran"
-    with head_office.database.read() as session:
-        depth = session.execute(
-            text("SELECT queue_depth FROM terminals WHERE id = :t"),
-            {"t": till.sync.status().terminal_id},
-        ).scalar_one()
+    deadline = time.monotonic() + 10  # the server writes last-seen in batches, each second
+    while True:
+        with head_office.database.read() as session:
+            depth = session.execute(
+                text("SELECT queue_depth FROM terminals WHERE id = :t"),
+                {"t": till.sync.status().terminal_id},
+            ).scalar_one()
+        if depth == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert depth == 0
 
 

@@ -162,7 +162,7 @@ def test_metrics_endpoint(sqlite_settings: Settings) -> None:
 
 
 def test_json_log_lines(sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    json_settings = sqlite_settings.model_copy(update={"log_format": "json"})
+    json_settings = sqlite_settings.model_copy(update={"log_format": "json", "access_log": True})
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     try:

@@ -149,3 +149,12 @@ def test_an_earn_claim_stands_at_the_tier_or_a_tier_passed_never_above() -> None
     assert not P.earn_claim_stands(10_000, 150, 1_200)  # Gold was never reached
     assert not P.earn_claim_stands(10_000, 101, 1_200)  # no tier gives that
     assert not P.earn_claim_stands(10_000, 125, 999)  # Silver not reached yet
+
+
+def test_an_earn_claim_stands_at_a_tier_a_void_took_back_but_not_above() -> None:
+    # The member had 1,050 lifetime points (Silver); a void took 100 back (950).
+    assert not P.earn_claim_stands(10_000, 125, 950)  # without the void: not Silver
+    assert P.earn_claim_stands(10_000, 125, 950, voided_lifetime=100)  # Silver was held
+    assert P.earn_claim_stands(10_000, 100, 950, voided_lifetime=100)
+    assert not P.earn_claim_stands(10_000, 150, 950, voided_lifetime=100)  # never Gold
+    assert not P.earn_claim_stands(10_000, 125, 950, voided_lifetime=-100)  # never negative

@@ -91,8 +91,14 @@ def test_contract_over_loopback(
     conflict = push(http, paired, [changed])["results"][0]
     assert (conflict["status"], conflict["code"]) == ("rejected", "idempotency_conflict")
 
-    # Last seen, version and queue depth are recorded for the console.
-    seen = {t.id: t for t in TerminalService(database, settings).list()}[paired.terminal_id]
+    # Last seen, version and queue depth are recorded for the console (in batches, once a
+    # second).
+    deadline = time.monotonic() + 10
+    while True:
+        seen = {t.id: t for t in TerminalService(database, settings).list()}[paired.terminal_id]
+        if seen.queue_depth == 7 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert seen.reported_version == "1.2.3" and seen.queue_depth == 7 and seen.last_seen_at
 
     # Cursor expiry after a tombstone is purged.
@@ -101,10 +107,16 @@ def test_contract_over_loopback(
     MaintenanceService(database).purge_tombstones(datetime.now(UTC) + timedelta(days=91))
     _code(http.get("/v1/changes", params={"cursor": old_cursor}, headers=h), 409, "cursor_expired")
 
-    # Revoke: 401 from then on.
+    # Revoke: a push is refused at once (it re-reads its terminal row); every request
+    # gets 401 within the server's token cache bound (auth_cache_seconds) from then on.
     TerminalService(database, settings).revoke(paired.terminal_id)
-    _code(http.get("/v1/changes", headers=h), 401, "unauthorized")
+    revoked_at = time.monotonic()
     _code(http.post("/v1/events", json={"events": []}, headers=h), 401, "unauthorized")
+    bound = settings.auth_cache_seconds + 1.0
+    while http.get("/v1/changes", headers=h).status_code == 200:
+        assert time.monotonic() - revoked_at < bound, "a revoked token still works"
+        time.sleep(0.05)
+    _code(http.get("/v1/changes", headers=h), 401, "unauthorized")
 
     # Throttling: repeated wrong codes from this client, then 429 even for a good code.
     _, good = new_terminal(database, settings)

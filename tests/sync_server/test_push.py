@@ -253,3 +253,63 @@ def test_an_earn_at_a_tier_the_till_had_not_heard_of_yet_stands(
     # ...but a tier the member never reached (Gold, x1.5) is refused.
     gold = push(client, paired, [ev.earn(member, 10_000, 150)])["results"][0]
     assert (gold["status"], gold["code"]) == ("rejected", "points_mismatch")
+
+
+def test_an_earn_at_a_tier_a_void_elsewhere_took_back_stands(
+    client: TestClient, paired: Pairing
+) -> None:
+    """Store A's earn lifts the member to Silver, store B's till hears of it; A voids the
+    earn (back to Member) before B hears of the void: B's Silver receipt stands, once
+    in an earlier push and once in the same batch as the void."""
+    ev = paired.events
+    member = _enrolled(client, paired)
+    push(client, paired, [ev.earn(member, 95_000, 950)])
+    lift = ev.earn(member, 10_000, 100)  # 1,050: Silver
+    push(client, paired, [lift])
+    push(client, paired, [ev.void(member, str(lift["event_id"]))])  # 950: Member again
+    heard = push(client, paired, [ev.earn(member, 10_000, 125)])["results"][0]
+    assert (heard["status"], heard["member_lifetime_points"]) == ("accepted", 1_075)
+    # The same within one batch: a void, then an earn at the tier it took back.
+    lift = ev.earn(member, 400_000, 5_000)  # 6,075 at x1.25: Gold
+    push(client, paired, [lift])
+    both = push(
+        client, paired, [ev.void(member, str(lift["event_id"])), ev.earn(member, 10_000, 150)]
+    )
+    assert [r["status"] for r in both["results"]] == ["accepted", "accepted"]
+    # A tier a member never held stays refused.
+    member2 = _enrolled(client, paired, phone="13912345678")
+    push(client, paired, [ev.earn(member2, 95_000, 950)])
+    never = push(client, paired, [ev.earn(member2, 10_000, 125)])["results"][0]
+    assert (never["status"], never["code"]) == ("rejected", "points_mismatch")
+
+
+def test_a_push_with_a_cursor_answers_the_pull_page_too(
+    client: TestClient, paired: Pairing, database: Database, settings: Settings
+) -> None:
+    _, cursor = pull_all(client, paired)
+    other = pair_terminal(client, database, settings)
+    theirs = other.events.enrol(phone="13912345678")
+    push(client, other, [theirs])
+    mine = paired.events.enrol()
+    response = client.post(
+        "/v1/events",
+        params={"cursor": cursor, "limit": 1},
+        json={"events": [mine]},
+        headers=paired.headers,
+    )
+    body = response.json()
+    assert body["results"][0]["status"] == "accepted"
+    # One page of what changed after the cursor: the other till's member first.
+    assert [c["id"] for c in body["pull"]["changes"]] == [theirs["member_id"]]
+    assert body["pull"]["more"] is True
+    state, _ = pull_all(client, paired, cursor=body["pull"]["cursor"])
+    assert ("member", mine["member_id"]) in state
+    # A cursor the pull refuses never fails the (committed) push: the page is left out.
+    again = client.post(
+        "/v1/events",
+        params={"cursor": "not-a-cursor"},
+        json={"events": [paired.events.earn(mine["member_id"], 1_000, 10)]},
+        headers=paired.headers,
+    )
+    assert again.status_code == 200 and "pull" not in again.json()
+    assert again.json()["results"][0]["status"] == "accepted"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, date, datetime
 
@@ -49,9 +50,15 @@ def test_missing_event_is_pending_then_mismatch_then_matched(
     assert row.status == "pending" and row.missing_seqs == [2]
     assert "missing seqs 2" in row.reasons[0]
 
-    # The terminal syncs again and says its queue is empty: the gap is now a mismatch.
+    # The terminal syncs again and says its queue is empty: the gap is now a mismatch
+    # (once the server has written the queue depth: in batches, each second).
     client.get("/v1/changes", headers={**paired.headers, "X-Queue-Depth": "0"})
-    [row] = service.day(date(2026, 11, 25))
+    deadline = time.monotonic() + 10
+    while True:
+        [row] = service.day(date(2026, 11, 25))
+        if row.status == "mismatch" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert row.status == "mismatch" and row.missing_seqs == [2]
 
     push(client, paired, [events[1]])

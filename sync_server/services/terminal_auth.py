@@ -1,0 +1,179 @@
+"""Bearer tokens without a database transaction per request, and last-seen in batches.
+
+- ``TokenCache``: token hash -> terminal, for ``ttl`` seconds, at most ``size`` entries
+  (the least recently used go first). A token revoked in this process is dropped at
+  once; one revoked elsewhere (another worker, the CLI) stops working within ``ttl``.
+  Pushes lock and re-read their terminal row anyway, so a revoked terminal's push is
+  refused at once everywhere; only pulls and day closes rely on the bound.
+- ``SeenRecorder``: what a request tells about its terminal (when it was seen, its
+  version, its queue depth) is kept in memory and written for every terminal at once,
+  one transaction per flush; a terminal that says nothing new is written at most once
+  per ``interval``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sync_server.db import Database
+from sync_server.models import Terminal, table_of
+from sync_server.repositories import bulk
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CachedTerminal:
+    terminal_id: str
+    store_code: str
+
+
+class TokenCache:
+    def __init__(self, *, ttl: float, size: int) -> None:
+        self.ttl = ttl
+        self.size = max(1, size)
+        self._entries: OrderedDict[str, tuple[float, CachedTerminal]] = OrderedDict()
+        self._lock = threading.Lock()
+        _CACHES.add(self)
+
+    def get(self, token_hash: str) -> CachedTerminal | None:
+        if self.ttl <= 0:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            found = self._entries.get(token_hash)
+            if found is None:
+                return None
+            if found[0] <= now:
+                del self._entries[token_hash]
+                return None
+            self._entries.move_to_end(token_hash)
+            return found[1]
+
+    def put(self, token_hash: str, terminal: CachedTerminal) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            self._entries[token_hash] = (time.monotonic() + self.ttl, terminal)
+            self._entries.move_to_end(token_hash)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def forget_terminal(self, terminal_id: str) -> None:
+        with self._lock:
+            for key in [k for k, (_, t) in self._entries.items() if t.terminal_id == terminal_id]:
+                del self._entries[key]
+
+
+# Every cache of this process: a revocation made here (the console, a test) drops the
+# terminal from all of them at once. Terminal ids are unique across deployments.
+_CACHES: weakref.WeakSet[TokenCache] = weakref.WeakSet()
+
+
+def forget_terminal_everywhere(terminal_id: str) -> None:
+    for cache in list(_CACHES):
+        cache.forget_terminal(terminal_id)
+
+
+@dataclass
+class _Seen:
+    at: datetime | None = None  # last written
+    version: str | None = None
+    queue_depth: int | None = None
+
+
+class SeenRecorder:
+    """Last-seen, reported version and queue depth, written in batches."""
+
+    def __init__(self, database: Database, *, interval: timedelta, flush_every: float) -> None:
+        self.database = database
+        self.interval = interval
+        self.flush_every = flush_every
+        self._written: dict[str, _Seen] = {}  # as last written (or read), by terminal
+        self._due: dict[str, dict[str, object]] = {}  # rows for the next flush
+        self._lock = threading.Lock()
+        self._flushing = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def known(
+        self, terminal_id: str, at: datetime | None, version: str | None, depth: int | None
+    ) -> None:
+        """What the database holds (read on a cache miss), unless we wrote newer."""
+        with self._lock:
+            self._written.setdefault(terminal_id, _Seen(at, version, depth))
+
+    def saw(self, terminal_id: str, now: datetime, version: str | None, depth: int | None) -> None:
+        with self._lock:
+            last = self._written.setdefault(terminal_id, _Seen())
+            stale = (
+                last.at is None
+                or now - last.at > self.interval
+                or (version is not None and version[:64] != last.version)
+                or (depth is not None and depth != last.queue_depth)
+            )
+            if not stale:
+                return
+            last.at = now
+            row: dict[str, object] = self._due.setdefault(terminal_id, {"id": terminal_id})
+            row["last_seen_at"] = now
+            if version is not None:
+                last.version = row["reported_version"] = version[:64]
+            if depth is not None:
+                last.queue_depth = row["queue_depth"] = depth
+        if self._thread is None:  # no flusher running (e.g. a service used directly)
+            self.flush()
+
+    @property
+    def background(self) -> bool:
+        """Whether a thread flushes (else ``saw`` writes before it returns)."""
+        return self._thread is not None
+
+    def forget(self, terminal_id: str) -> None:
+        with self._lock:
+            self._written.pop(terminal_id, None)
+            self._due.pop(terminal_id, None)
+
+    def flush(self) -> None:
+        """Write what is due, one transaction (one UPDATE per set of columns)."""
+        with self._flushing:
+            with self._lock:
+                due, self._due = self._due, {}
+            if not due:
+                return
+            groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+            for terminal_id in sorted(due):  # one lock order: no deadlocks between flushes
+                row = due[terminal_id]
+                groups.setdefault(tuple(sorted(k for k in row if k != "id")), []).append(row)
+            try:
+                with self.database.write() as session:
+                    for columns, rows in groups.items():
+                        bulk.update_rows(session, table_of(Terminal), "id", list(columns), rows)
+            except Exception:
+                log.warning("could not record last-seen of %d terminals", len(due), exc_info=True)
+                with self._lock:  # keep them for the next flush, unless newer came
+                    for terminal_id, row in due.items():
+                        self._due.setdefault(terminal_id, row)
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="seen-flush", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.flush_every):
+            self.flush()
