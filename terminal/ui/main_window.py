@@ -309,6 +309,7 @@ class MainWindow(QMainWindow):
                 last_sync=last,
                 rejected=outbox.rejected,
                 staff_name=staff.name if staff else "",
+                timezone=self.session.timezone,
             )
         )
 

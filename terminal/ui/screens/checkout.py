@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -17,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from terminal.services import CouponView, MemberView, Receipt
 from terminal.ui.base import Retranslating
+from terminal.ui.formatting import stored_time
 from terminal.ui.screens.member_search import MemberSearch
 from terminal.ui.screens.sale_panel import SalePanel
 from terminal.ui.session import TillSession
@@ -24,17 +23,8 @@ from terminal.ui.widgets import member_panel as panel_model
 from terminal.ui.widgets.member_panel import MemberPanel
 
 
-def _expiry(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def panel_view(
-    member: MemberView, coupons: list[CouponView], tier_names: dict[str, str]
+    member: MemberView, coupons: list[CouponView], tier_names: dict[str, str], zone: str
 ) -> panel_model.MemberView:
     """The member panel's view of a service ``MemberView`` and its usable coupons."""
     return panel_model.MemberView(
@@ -47,7 +37,7 @@ def panel_view(
         balance=member.balance,
         pending_points=member.pending_points,
         coupons=tuple(
-            panel_model.CouponView(c.coupon_id, c.title, _expiry(c.expires_at))
+            panel_model.CouponView(c.coupon_id, c.title, stored_time(c.expires_at, zone))
             for c in coupons
             if c.status == "available"
         ),
@@ -132,7 +122,7 @@ class CheckoutScreen(Retranslating):
         if member is None:
             self.panel.show_member(None)
             return
-        self.panel.show_member(panel_view(member, [], self._tier_names()))
+        self.panel.show_member(panel_view(member, [], self._tier_names(), self.session.timezone))
         self.session.runner.submit(
             self.session.services.lookup.coupons,
             member.member_id,
@@ -160,10 +150,12 @@ class CheckoutScreen(Retranslating):
 
     def _with_coupons(self, member: MemberView, coupons: list[CouponView]) -> None:
         if self.member is not None and self.member.member_id == member.member_id:
-            self.panel.show_member(panel_view(self.member, coupons, self._tier_names()))
+            self.panel.show_member(
+                panel_view(self.member, coupons, self._tier_names(), self.session.timezone)
+            )
 
     def _reload_coupons(self, member: MemberView) -> None:
-        self.panel.show_member(panel_view(member, [], self._tier_names()))
+        self.panel.show_member(panel_view(member, [], self._tier_names(), self.session.timezone))
         self.session.runner.submit(
             self.session.services.lookup.coupons,
             member.member_id,

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from terminal.services import ReportView
 from terminal.ui.base import Retranslating
-from terminal.ui.formatting import format_money, format_points, format_signed_points
+from terminal.ui.formatting import format_money, format_points, format_signed_points, zone_label
 from terminal.ui.messages import error_message
 from terminal.ui.report_export import report_csv
 from terminal.ui.screens.day_close import DayClosePanel
@@ -119,7 +119,10 @@ class ReportsScreen(Retranslating):
         self.top.setHorizontalHeaderLabels(
             [self.tr("Member no."), self.tr("Name"), self.tr("Points earned"), self.tr("Sales")]
         )
-        self.chart.set_titles(self.tr("Transactions per hour"), self.tr("Hour"))
+        self.chart.set_titles(
+            self.tr("Transactions per hour"),
+            self.tr("Hour (%1)").replace("%1", zone_label(self.session.timezone)),
+        )
         self._fill()
 
     def _figure_titles(self) -> list[str]:

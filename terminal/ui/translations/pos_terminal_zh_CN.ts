@@ -40,22 +40,22 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="112"/>
+        <location filename="../screens/checkout.py" line="102"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="113"/>
+        <location filename="../screens/checkout.py" line="103"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="114"/>
+        <location filename="../screens/checkout.py" line="104"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="115"/>
+        <location filename="../screens/checkout.py" line="105"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -63,87 +63,87 @@
 <context>
     <name>DayClosePanel</name>
     <message>
-        <location filename="../screens/day_close.py" line="106"/>
+        <location filename="../screens/day_close.py" line="108"/>
         <source>Close day</source>
         <translation>日结</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="107"/>
+        <location filename="../screens/day_close.py" line="109"/>
         <source>Close day…</source>
         <translation>日结…</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="108"/>
+        <location filename="../screens/day_close.py" line="110"/>
         <source>Send to head office</source>
         <translation>发送给总部</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="109"/>
+        <location filename="../screens/day_close.py" line="111"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="110"/>
+        <location filename="../screens/day_close.py" line="112"/>
         <source>Recently closed days</source>
         <translation>最近已结营业日</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="111"/>
+        <location filename="../screens/day_close.py" line="113"/>
         <source>Business day</source>
         <translation>营业日</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="111"/>
+        <location filename="../screens/day_close.py" line="113"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="118"/>
+        <location filename="../screens/day_close.py" line="120"/>
         <source>Matched</source>
         <translation>已核对一致</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="119"/>
+        <location filename="../screens/day_close.py" line="121"/>
         <source>Pending</source>
         <translation>待核对</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="120"/>
+        <location filename="../screens/day_close.py" line="122"/>
         <source>Mismatch</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="133"/>
+        <location filename="../screens/day_close.py" line="135"/>
         <source>Business day {day}: {events} events (seq {first}–{last}), {earned} points earned, {redeemed} redeemed, sales {amount}.</source>
         <translation>营业日 {day}：{events} 笔事件（序号 {first}–{last}），获得积分 {earned}，兑换积分 {redeemed}，销售额 {amount}。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="151"/>
+        <location filename="../screens/day_close.py" line="153"/>
         <source>Day {day} closed: head office&apos;s figures match.</source>
         <translation>{day} 已日结：与总部数据一致。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="155"/>
+        <location filename="../screens/day_close.py" line="157"/>
         <source>Day {day} is pending: {count} events still on their way (seq {seqs}). Head office will match them once they arrive.</source>
         <translation>{day} 待核对：仍有 {count} 笔事件在传送中（序号 {seqs}）。事件到达后总部将自动核对。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="161"/>
+        <location filename="../screens/day_close.py" line="163"/>
         <source>Day {day} does not match head office&apos;s figures: {reason}. Call head office.</source>
         <translation>{day} 与总部数据不一致：{reason}。请联系总部。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="187"/>
+        <location filename="../screens/day_close.py" line="189"/>
         <source>the totals differ</source>
         <translation>合计不符</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="214"/>
+        <location filename="../screens/day_close.py" line="216"/>
         <source>This till is not paired with head office: pair it in Settings (F9) before closing a day.</source>
         <translation>本收银台尚未与总部配对：请先在设置 (F9) 中配对，再进行日结。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="279"/>
+        <location filename="../screens/day_close.py" line="281"/>
         <source>Closing the day with head office…</source>
         <translation>正在与总部日结…</translation>
     </message>
@@ -455,37 +455,37 @@
 <context>
     <name>Events</name>
     <message>
-        <location filename="../screens/void.py" line="30"/>
+        <location filename="../screens/void.py" line="36"/>
         <source>Earn</source>
         <translation>累积积分</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="31"/>
+        <location filename="../screens/void.py" line="37"/>
         <source>Redeem</source>
         <translation>兑换</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="32"/>
+        <location filename="../screens/void.py" line="38"/>
         <source>Coupon</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="33"/>
+        <location filename="../screens/void.py" line="39"/>
         <source>Adjustment</source>
         <translation>调整</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="34"/>
+        <location filename="../screens/void.py" line="40"/>
         <source>Void</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="35"/>
+        <location filename="../screens/void.py" line="41"/>
         <source>Enrollment</source>
         <translation>注册</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="36"/>
+        <location filename="../screens/void.py" line="42"/>
         <source>Profile change</source>
         <translation>资料修改</translation>
     </message>
@@ -493,19 +493,19 @@
 <context>
     <name>Format</name>
     <message>
-        <location filename="../formatting.py" line="43"/>
-        <location filename="../formatting.py" line="48"/>
+        <location filename="../formatting.py" line="44"/>
+        <location filename="../formatting.py" line="49"/>
         <source>%1 pts</source>
         <translation>%1 积分</translation>
     </message>
     <message>
-        <location filename="../formatting.py" line="62"/>
-        <location filename="../formatting.py" line="69"/>
+        <location filename="../formatting.py" line="91"/>
+        <location filename="../formatting.py" line="97"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../formatting.py" line="76"/>
+        <location filename="../formatting.py" line="103"/>
         <source>no expiry</source>
         <translation>无期限</translation>
     </message>
@@ -556,12 +556,12 @@
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="84"/>
+        <location filename="../screens/void.py" line="92"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="85"/>
+        <location filename="../screens/void.py" line="93"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
@@ -726,42 +726,42 @@
 <context>
     <name>RejectedScreen</name>
     <message>
-        <location filename="../screens/rejected.py" line="76"/>
+        <location filename="../screens/rejected.py" line="81"/>
         <source>Rejected events</source>
         <translation>被拒事件</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
+        <location filename="../screens/rejected.py" line="84"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
-        <source>Time</source>
-        <translation>时间</translation>
+        <location filename="../screens/rejected.py" line="85"/>
+        <source>Time (%1)</source>
+        <translation>时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
+        <location filename="../screens/rejected.py" line="86"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
+        <location filename="../screens/rejected.py" line="87"/>
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
+        <location filename="../screens/rejected.py" line="88"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="123"/>
+        <location filename="../screens/rejected.py" line="135"/>
         <source>No rejected events.</source>
         <translation>没有被拒事件。</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="126"/>
+        <location filename="../screens/rejected.py" line="138"/>
         <source>Rejected events never count in a balance; head office reconciles them.</source>
         <translation>被拒事件不计入余额；由总部负责对账。</translation>
     </message>
@@ -769,42 +769,42 @@
 <context>
     <name>Rejections</name>
     <message>
-        <location filename="../screens/rejected.py" line="26"/>
+        <location filename="../screens/rejected.py" line="31"/>
         <source>Member unknown at head office</source>
         <translation>总部没有该会员</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="27"/>
+        <location filename="../screens/rejected.py" line="32"/>
         <source>Invalid member code</source>
         <translation>会员号无效</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="28"/>
+        <location filename="../screens/rejected.py" line="33"/>
         <source>Member code already used</source>
         <translation>会员号已被占用</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="31"/>
+        <location filename="../screens/rejected.py" line="36"/>
         <source>Points differ from the program rules</source>
         <translation>积分与积分规则不符</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="34"/>
+        <location filename="../screens/rejected.py" line="39"/>
         <source>Already voided</source>
         <translation>已被撤销</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="35"/>
+        <location filename="../screens/rejected.py" line="40"/>
         <source>Voided event unknown</source>
         <translation>被撤销的事件不存在</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="36"/>
+        <location filename="../screens/rejected.py" line="41"/>
         <source>Coupon already used or expired</source>
         <translation>优惠券已使用或已过期</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="39"/>
+        <location filename="../screens/rejected.py" line="44"/>
         <source>Same event id sent with different content</source>
         <translation>同一事件编号的内容不一致</translation>
     </message>
@@ -828,31 +828,31 @@
     </message>
     <message>
         <location filename="../screens/reports.py" line="115"/>
-        <location filename="../screens/reports.py" line="266"/>
+        <location filename="../screens/reports.py" line="274"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="116"/>
-        <location filename="../screens/reports.py" line="273"/>
+        <location filename="../screens/reports.py" line="281"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="223"/>
+        <location filename="../screens/reports.py" line="231"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="224"/>
+        <location filename="../screens/reports.py" line="232"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="128"/>
+        <location filename="../screens/reports.py" line="131"/>
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
@@ -862,68 +862,72 @@
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="122"/>
+        <location filename="../screens/reports.py" line="123"/>
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="122"/>
-        <location filename="../screens/reports.py" line="222"/>
+        <location filename="../screens/reports.py" line="124"/>
+        <source>Hour (%1)</source>
+        <translation>小时（%1）</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="230"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="127"/>
+        <location filename="../screens/reports.py" line="130"/>
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="129"/>
+        <location filename="../screens/reports.py" line="132"/>
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="130"/>
+        <location filename="../screens/reports.py" line="133"/>
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="131"/>
+        <location filename="../screens/reports.py" line="134"/>
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="132"/>
+        <location filename="../screens/reports.py" line="135"/>
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="133"/>
+        <location filename="../screens/reports.py" line="136"/>
         <source>Adjustments</source>
         <translation>积分调整</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="134"/>
+        <location filename="../screens/reports.py" line="137"/>
         <source>Points adjusted</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="210"/>
+        <location filename="../screens/reports.py" line="218"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="211"/>
+        <location filename="../screens/reports.py" line="219"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="212"/>
+        <location filename="../screens/reports.py" line="220"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="213"/>
+        <location filename="../screens/reports.py" line="221"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
@@ -1145,32 +1149,32 @@
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../widgets/status_bar.py" line="68"/>
+        <location filename="../widgets/status_bar.py" line="69"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="75"/>
+        <location filename="../widgets/status_bar.py" line="76"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="75"/>
+        <location filename="../widgets/status_bar.py" line="76"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="78"/>
+        <location filename="../widgets/status_bar.py" line="79"/>
         <source>Queued: %1</source>
         <translation>已排队：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="80"/>
+        <location filename="../widgets/status_bar.py" line="81"/>
         <source>Last sync: %1</source>
         <translation>上次同步：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="82"/>
+        <location filename="../widgets/status_bar.py" line="83"/>
         <source>Rejected: %1</source>
         <translation>被拒：%1</translation>
     </message>
@@ -1178,37 +1182,42 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="152"/>
+        <location filename="../screens/void.py" line="167"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="155"/>
+        <location filename="../screens/void.py" line="170"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="157"/>
+        <location filename="../screens/void.py" line="173"/>
+        <source>Times on the store&apos;s clock (%1)</source>
+        <translation>时间为门店当地时间（%1）</translation>
+    </message>
+    <message>
+        <location filename="../screens/void.py" line="177"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="158"/>
+        <location filename="../screens/void.py" line="178"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="198"/>
+        <location filename="../screens/void.py" line="220"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="203"/>
+        <location filename="../screens/void.py" line="225"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="206"/>
+        <location filename="../screens/void.py" line="228"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>

@@ -19,6 +19,7 @@ class SyncStatusView:
     last_sync: datetime | None
     rejected: int
     staff_name: str = ""
+    timezone: str = "UTC"  # the store's: the last sync is shown on its clock
 
 
 class SyncStatusWidget(Retranslating):
@@ -77,7 +78,7 @@ class SyncStatusWidget(Retranslating):
         self.online_label.setStyleSheet("color: %s" % ("#1a7f37" if status.online else "#b3261e"))
         self.queued_label.setText(self.tr("Queued: %1").replace("%1", str(status.queued)))
         self.last_sync_label.setText(
-            self.tr("Last sync: %1").replace("%1", format_time(status.last_sync))
+            self.tr("Last sync: %1").replace("%1", format_time(status.last_sync, status.timezone))
         )
         self.rejected_button.setText(self.tr("Rejected: %1").replace("%1", str(status.rejected)))
         for widget in (self.queued_label, self.last_sync_label):
