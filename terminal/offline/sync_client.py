@@ -106,8 +106,9 @@ class SyncClient:
 
     # --- endpoints -------------------------------------------------------------------
 
-    def health(self) -> Health:
-        return _parse(Health, self._request("GET", "/v1/health", auth=False))
+    def health(self, *, timeout: float | None = None) -> Health:
+        """The server's health (no token needed); ``timeout`` overrides the client's."""
+        return _parse(Health, self._request("GET", "/v1/health", auth=False, timeout=timeout))
 
     def pair(self, pairing_code: str, device_name: str) -> PairResponse:
         body = PairRequest(pairing_code=pairing_code, device_name=device_name)
@@ -162,6 +163,7 @@ class SyncClient:
         params: dict[str, str | int] | None = None,
         headers: dict[str, str] | None = None,
         raw: bool = False,
+        timeout: float | None = None,
     ) -> Any:
         all_headers = {"X-Terminal-Version": self._terminal_version, **(headers or {})}
         if auth:
@@ -174,7 +176,12 @@ class SyncClient:
             all_headers["Authorization"] = f"Bearer {token}"
         try:
             response = self._http.request(
-                method, path, json=json, params=params, headers=all_headers
+                method,
+                path,
+                json=json,
+                params=params,
+                headers=all_headers,
+                timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
             )
         except httpx.TimeoutException as exc:
             raise TransientSyncError(f"The sync server did not answer in time ({exc}).") from exc
@@ -186,7 +193,9 @@ class SyncClient:
             try:
                 return response.json()
             except ValueError as exc:
-                raise TransientSyncError("The sync server sent a malformed answer.") from exc
+                raise TransientSyncError(
+                    "The sync server sent a malformed answer.", status=response.status_code
+                ) from exc
         raise _error_for(response)
 
 

@@ -513,42 +513,42 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="169"/>
+        <location filename="../main_window.py" line="170"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="171"/>
+        <location filename="../main_window.py" line="172"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172"/>
+        <location filename="../main_window.py" line="173"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173"/>
+        <location filename="../main_window.py" line="174"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174"/>
+        <location filename="../main_window.py" line="175"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175"/>
+        <location filename="../main_window.py" line="176"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="176"/>
+        <location filename="../main_window.py" line="177"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198"/>
+        <location filename="../main_window.py" line="199"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
@@ -1149,32 +1149,37 @@
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../widgets/status_bar.py" line="69"/>
+        <location filename="../widgets/status_bar.py" line="70"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="76"/>
+        <location filename="../widgets/status_bar.py" line="77"/>
+        <source>Syncing…</source>
+        <translation>同步中…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar.py" line="79"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="76"/>
+        <location filename="../widgets/status_bar.py" line="81"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="79"/>
+        <location filename="../widgets/status_bar.py" line="84"/>
         <source>Queued: %1</source>
         <translation>已排队：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="81"/>
+        <location filename="../widgets/status_bar.py" line="86"/>
         <source>Last sync: %1</source>
         <translation>上次同步：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="83"/>
+        <location filename="../widgets/status_bar.py" line="88"/>
         <source>Rejected: %1</source>
         <translation>被拒：%1</translation>
     </message>

@@ -20,6 +20,7 @@ class SyncStatusView:
     rejected: int
     staff_name: str = ""
     timezone: str = "UTC"  # the store's: the last sync is shown on its clock
+    syncing: bool = False  # the queue is draining to head office right now
 
 
 class SyncStatusWidget(Retranslating):
@@ -72,10 +73,14 @@ class SyncStatusWidget(Retranslating):
             return
         self.staff_label.setText(status.staff_name)
         self.staff_label.setVisible(bool(status.staff_name))
-        self.online_label.setText(
-            "● " + (self.tr("Online") if status.online else self.tr("Offline"))
-        )
-        self.online_label.setStyleSheet("color: %s" % ("#1a7f37" if status.online else "#b3261e"))
+        if status.syncing:
+            state, colour = self.tr("Syncing…"), "#9a6700"
+        elif status.online:
+            state, colour = self.tr("Online"), "#1a7f37"
+        else:
+            state, colour = self.tr("Offline"), "#b3261e"
+        self.online_label.setText("● " + state)
+        self.online_label.setStyleSheet(f"color: {colour}")
         self.queued_label.setText(self.tr("Queued: %1").replace("%1", str(status.queued)))
         self.last_sync_label.setText(
             self.tr("Last sync: %1").replace("%1", format_time(status.last_sync, status.timezone))
