@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLocale
 
 from shared.domain.business_day import store_zone
 from shared.domain.money import currency_exponent
 from shared.domain.phone import mask_last4, mask_phone
+from shared.domain.program import LoyaltyProgram
 
 _SYMBOLS = {
     "CNY": "¥",
@@ -102,3 +103,22 @@ def format_date(day: date | datetime | None) -> str:
     if day is None:
         return QCoreApplication.translate("Format", "no expiry")
     return day.strftime("%Y-%m-%d")
+
+
+def tier_label(program: LoyaltyProgram, code: str) -> str:
+    """A tier's name in the UI's language: the program's own name for it (head office's
+    data, ``Tier.names``), else the catalogue's translation of its ``name`` (programs
+    published without per-language names), else ``name``; the code if it is unknown."""
+    tier = next((t for t in program.tiers if t.code == code), None)
+    if tier is None:
+        return code
+    return tier.name_in(QLocale().name()) or _tier_catalogue().get(tier.name, tier.name)
+
+
+def _tier_catalogue() -> dict[str, str]:
+    """The default program's tier names, for programs without per-language names."""
+    return {
+        "Member": QCoreApplication.translate("Tiers", "Member"),
+        "Silver": QCoreApplication.translate("Tiers", "Silver"),
+        "Gold": QCoreApplication.translate("Tiers", "Gold"),
+    }

@@ -312,6 +312,7 @@ class MainWindow(QMainWindow):
                 last_sync=last,
                 rejected=outbox.rejected,
                 staff_name=staff.name if staff else "",
+                staff_is_manager=bool(staff and staff.is_manager),
                 timezone=self.session.timezone,
                 syncing=outbox.pending > 0 and (outbox.online or draining),
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from terminal.services import CouponView, MemberView, Receipt
 from terminal.ui.base import Retranslating
-from terminal.ui.formatting import stored_time
+from terminal.ui.formatting import stored_time, tier_label
 from terminal.ui.screens.member_search import MemberSearch
 from terminal.ui.screens.sale_panel import SalePanel
 from terminal.ui.session import TillSession
@@ -103,6 +105,11 @@ class CheckoutScreen(Retranslating):
         self.void_button.setText(self.tr("Void (F6)"))
         self.enroll_button.setText(self.tr("Enroll (F4)"))
         self.clear_button.setText(self.tr("Next customer (Esc)"))
+        shown = self.panel.member
+        if shown is not None:  # the tier's name in the new language
+            names = self._tier_names()
+            tier_name = names.get(shown.tier_code, shown.tier_name)
+            self.panel.show_member(dataclasses.replace(shown, tier_name=tier_name))
 
     def focus_search(self) -> None:
         self.search.focus()
@@ -178,4 +185,5 @@ class CheckoutScreen(Retranslating):
             self.card_requested.emit(self.member)
 
     def _tier_names(self) -> dict[str, str]:
-        return {tier.code: tier.name for tier in self.session.program.tiers}
+        program = self.session.program
+        return {tier.code: tier_label(program, tier.code) for tier in program.tiers}

@@ -27,12 +27,12 @@
 <context>
     <name>CardScreen</name>
     <message>
-        <location filename="../screens/enroll.py" line="51"/>
+        <location filename="../screens/enroll.py" line="52"/>
         <source>Member card</source>
         <translation>会员卡</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="52"/>
+        <location filename="../screens/enroll.py" line="53"/>
         <source>Continue to checkout (Enter)</source>
         <translation>继续收银 (Enter)</translation>
     </message>
@@ -40,22 +40,22 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="102"/>
+        <location filename="../screens/checkout.py" line="104"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="103"/>
+        <location filename="../screens/checkout.py" line="105"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="104"/>
+        <location filename="../screens/checkout.py" line="106"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="105"/>
+        <location filename="../screens/checkout.py" line="107"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -151,52 +151,52 @@
 <context>
     <name>EnrollScreen</name>
     <message>
-        <location filename="../screens/enroll.py" line="126"/>
+        <location filename="../screens/enroll.py" line="131"/>
         <source>Enroll a new member</source>
         <translation>注册新会员</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="127"/>
+        <location filename="../screens/enroll.py" line="132"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="128"/>
+        <location filename="../screens/enroll.py" line="133"/>
         <source>Mobile phone</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="129"/>
+        <location filename="../screens/enroll.py" line="134"/>
         <source>E-mail (optional)</source>
         <translation>电子邮箱（选填）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="130"/>
+        <location filename="../screens/enroll.py" line="135"/>
         <source>e.g. 138 1234 5678</source>
         <translation>例如 138 1234 5678</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="131"/>
+        <location filename="../screens/enroll.py" line="136"/>
         <source>The member agrees to receive offers (marketing consent)</source>
         <translation>会员同意接收优惠信息（营销授权）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="132"/>
+        <location filename="../screens/enroll.py" line="137"/>
         <source>Enroll (Enter)</source>
         <translation>注册 (Enter)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="133"/>
+        <location filename="../screens/enroll.py" line="138"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="152"/>
+        <location filename="../screens/enroll.py" line="157"/>
         <source>Enter the member&apos;s name.</source>
         <translation>请输入会员姓名。</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="156"/>
+        <location filename="../screens/enroll.py" line="161"/>
         <source>Enter the member&apos;s mobile number.</source>
         <translation>请输入会员手机号码。</translation>
     </message>
@@ -493,19 +493,19 @@
 <context>
     <name>Format</name>
     <message>
-        <location filename="../formatting.py" line="44"/>
-        <location filename="../formatting.py" line="49"/>
+        <location filename="../formatting.py" line="45"/>
+        <location filename="../formatting.py" line="50"/>
         <source>%1 pts</source>
         <translation>%1 积分</translation>
     </message>
     <message>
-        <location filename="../formatting.py" line="91"/>
-        <location filename="../formatting.py" line="97"/>
+        <location filename="../formatting.py" line="92"/>
+        <location filename="../formatting.py" line="98"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../formatting.py" line="103"/>
+        <location filename="../formatting.py" line="104"/>
         <source>no expiry</source>
         <translation>无期限</translation>
     </message>
@@ -635,21 +635,6 @@
         <location filename="../widgets/member_panel.py" line="153"/>
         <source>No coupons</source>
         <translation>没有优惠券</translation>
-    </message>
-    <message>
-        <location filename="../widgets/member_panel.py" line="157"/>
-        <source>Member</source>
-        <translation>会员</translation>
-    </message>
-    <message>
-        <location filename="../widgets/member_panel.py" line="158"/>
-        <source>Silver</source>
-        <translation>银卡</translation>
-    </message>
-    <message>
-        <location filename="../widgets/member_panel.py" line="159"/>
-        <source>Gold</source>
-        <translation>金卡</translation>
     </message>
 </context>
 <context>
@@ -1149,39 +1134,67 @@
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../widgets/status_bar.py" line="70"/>
+        <location filename="../widgets/status_bar.py" line="75"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="77"/>
+        <location filename="../widgets/status_bar.py" line="80"/>
+        <source>Manager</source>
+        <translation>店长</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar.py" line="80"/>
+        <source>Cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar.py" line="85"/>
         <source>Syncing…</source>
         <translation>同步中…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="79"/>
+        <location filename="../widgets/status_bar.py" line="87"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="81"/>
+        <location filename="../widgets/status_bar.py" line="89"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="84"/>
+        <location filename="../widgets/status_bar.py" line="92"/>
         <source>Queued: %1</source>
         <translation>已排队：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="86"/>
+        <location filename="../widgets/status_bar.py" line="94"/>
         <source>Last sync: %1</source>
         <translation>上次同步：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="88"/>
+        <location filename="../widgets/status_bar.py" line="96"/>
         <source>Rejected: %1</source>
         <translation>被拒：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Tiers</name>
+    <message>
+        <location filename="../formatting.py" line="121"/>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <location filename="../formatting.py" line="122"/>
+        <source>Silver</source>
+        <translation>银卡</translation>
+    </message>
+    <message>
+        <location filename="../formatting.py" line="123"/>
+        <source>Gold</source>
+        <translation>金卡</translation>
     </message>
 </context>
 <context>

@@ -18,7 +18,8 @@ class SyncStatusView:
     queued: int
     last_sync: datetime | None
     rejected: int
-    staff_name: str = ""
+    staff_name: str = ""  # data (as head office typed it); the role label is the UI's
+    staff_is_manager: bool = False
     timezone: str = "UTC"  # the store's: the last sync is shown on its clock
     syncing: bool = False  # the queue is draining to head office right now
 
@@ -31,6 +32,8 @@ class SyncStatusWidget(Retranslating):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.status: SyncStatusView | None = None
+        self.role_label = QLabel()  # the UI's word for the role, beside the name (data)
+        self.role_label.setObjectName("statusRole")
         self.staff_label = QLabel()
         self.staff_label.setObjectName("statusStaff")
         self.online_label = QLabel()
@@ -46,6 +49,8 @@ class SyncStatusWidget(Retranslating):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(16)
+        layout.addWidget(self.role_label)
+        layout.addSpacing(-10)  # role and name read as one: "Manager 王芳"
         for widget in (
             self.staff_label,
             self.online_label,
@@ -68,9 +73,14 @@ class SyncStatusWidget(Retranslating):
         status = self.status
         if status is None:
             self.online_label.setText(self.tr("Starting…"))
+            self.role_label.setVisible(False)
             for widget in (self.queued_label, self.last_sync_label, self.rejected_button):
                 widget.setVisible(False)
             return
+        self.role_label.setText(
+            self.tr("Manager") if status.staff_is_manager else self.tr("Cashier")
+        )
+        self.role_label.setVisible(bool(status.staff_name))
         self.staff_label.setText(status.staff_name)
         self.staff_label.setVisible(bool(status.staff_name))
         if status.syncing:
