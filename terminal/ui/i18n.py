@@ -66,6 +66,21 @@ class LanguageManager(QObject):
         return True
 
 
+def qt_catalogue_gaps() -> tuple[str, ...]:
+    """Texts of Qt's own file dialog that Qt 6's Chinese catalogue lacks (its labels gained
+    mnemonics; the file type comes from the icon provider). Our catalogue carries them in
+    Qt's contexts, and is asked when qtbase's has no entry. Listed here for lupdate."""
+    return (
+        QCoreApplication.translate("QFileDialog", "&Look in:"),
+        QCoreApplication.translate("QFileDialog", "Files of &type:"),
+        QCoreApplication.translate("QAbstractFileIconProvider", "Folder", "All other platforms"),
+        QCoreApplication.translate("QAbstractFileIconProvider", "File"),
+        QCoreApplication.translate(
+            "QAbstractFileIconProvider", "%1 File", "%1 is a file name suffix, for example txt"
+        ),
+    )
+
+
 def qt_translation_dirs() -> list[Path]:
     """Where Qt's own catalogues are: Qt's translations path (in a bundle, the copy the
     installer spec ships), else the PySide6 package's."""

@@ -6,7 +6,6 @@ import dataclasses
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QListWidgetItem,
     QPushButton,
@@ -74,15 +73,12 @@ class CheckoutScreen(Retranslating):
         self.clear_button.setObjectName("clearMember")
         self.clear_button.clicked.connect(self.clear)
 
-        buttons = QGridLayout()
-        for index, button in enumerate(
-            (self.card_button, self.void_button, self.enroll_button, self.clear_button)
-        ):
-            buttons.addWidget(button, index // 2, index % 2)
+        buttons = QHBoxLayout()  # one row under both columns: they fit a 1024 px screen
+        for button in (self.card_button, self.void_button, self.enroll_button, self.clear_button):
+            buttons.addWidget(button)
         right = QVBoxLayout()
         right.addWidget(self.sale)
         right.addStretch(1)
-        right.addLayout(buttons)
         columns = QHBoxLayout()
         self.left = QStackedWidget()
         self.left.addWidget(self.panel)
@@ -92,11 +88,12 @@ class CheckoutScreen(Retranslating):
                 self.search.results_area if shown else self.panel
             )
         )
-        columns.addWidget(self.left, 1)
-        columns.addLayout(right, 1)
+        columns.addWidget(self.left, 2)
+        columns.addLayout(right, 3)  # the sale's fields and messages need the width
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addLayout(columns, 1)
+        layout.addLayout(buttons)
         self.show_member(None)
         self.retranslate()
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from shared.errors import DomainError
 from terminal.services import MemberView, Receipt
-from terminal.ui.base import Retranslating
+from terminal.ui.base import Retranslating, message_area
 from terminal.ui.formatting import tier_label
 from terminal.ui.messages import error_message
 from terminal.ui.session import TillSession
@@ -97,7 +97,7 @@ class EnrollScreen(Retranslating):
         self.message = QLabel()
         self.message.setObjectName("enrollMessage")
         self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        message_area(self.message, 2)
         self.submit_button = QPushButton()
         self.submit_button.setObjectName("enrollSubmit")
         self.submit_button.setProperty("role", "primary")

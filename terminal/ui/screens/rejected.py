@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.services import EventView, StaffSession
-from terminal.ui.base import Retranslating
+from terminal.ui.base import Retranslating, message_area
 from terminal.ui.formatting import (
     format_datetime,
     format_signed_points,
@@ -65,7 +65,7 @@ class RejectedScreen(Retranslating):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.message = QLabel()
         self.message.setObjectName("rejectedMessage")
-        self.message.setWordWrap(True)
+        message_area(self.message, 2)
         self.approval = ManagerApproval(session)
         self.approval.approved.connect(self._load)
         self.stack = QStackedWidget()

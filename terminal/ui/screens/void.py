@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from shared.protocol import VOIDABLE_TYPES
 from terminal.services import EventView, MemberView, Receipt, StaffSession
-from terminal.ui.base import Retranslating
+from terminal.ui.base import Retranslating, message_area
 from terminal.ui.formatting import (
     format_datetime,
     format_money,
@@ -78,7 +78,7 @@ class ManagerApproval(Retranslating):
         self.message = QLabel()
         self.message.setObjectName("managerMessage")
         self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        message_area(self.message, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
@@ -146,7 +146,7 @@ class VoidScreen(Retranslating):
         self.message = QLabel()
         self.message.setObjectName("voidMessage")
         self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        message_area(self.message, 2)
         self.cancel_button = QPushButton()
         self.cancel_button.setObjectName("voidCancel")
         self.cancel_button.clicked.connect(lambda: self.done.emit(None))

@@ -40,22 +40,22 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="104"/>
+        <location filename="../screens/checkout.py" line="101"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="105"/>
+        <location filename="../screens/checkout.py" line="102"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="106"/>
+        <location filename="../screens/checkout.py" line="103"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="107"/>
+        <location filename="../screens/checkout.py" line="104"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -204,250 +204,250 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../messages.py" line="33"/>
+        <location filename="../messages.py" line="34"/>
         <source>Nothing can be redeemed on this sale.</source>
         <translation>本笔消费不能兑换积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="34"/>
+        <location filename="../messages.py" line="35"/>
         <source>At most {points} points ({value}) can be redeemed now.</source>
         <translation>目前最多可兑换 {points} 积分（{value}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="44"/>
-        <location filename="../messages.py" line="118"/>
+        <location filename="../messages.py" line="45"/>
+        <location filename="../messages.py" line="119"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="47"/>
+        <location filename="../messages.py" line="48"/>
         <source>{count} attempts left before the account locks.</source>
         <translation>再错 {count} 次账户将被锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="54"/>
+        <location filename="../messages.py" line="55"/>
         <source>Too many wrong PINs: this staff account is locked.</source>
         <translation>密码错误次数过多，该员工账户已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="62"/>
+        <location filename="../messages.py" line="63"/>
         <source>Try again in {minutes} min or ask a manager.</source>
         <translation>请 {minutes} 分钟后重试或联系店长。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70"/>
+        <location filename="../messages.py" line="71"/>
         <source>The amount is larger than any sale the program accepts ({max}).</source>
         <translation>金额超过积分计划允许的单笔上限（{max}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="73"/>
+        <location filename="../messages.py" line="74"/>
         <source>Enter a sale amount greater than zero, for example 12.50.</source>
         <translation>请输入大于零的消费金额，例如 12.50。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="79"/>
+        <location filename="../messages.py" line="80"/>
         <source>At least {min} points must be redeemed at once.</source>
         <translation>每次至少兑换 {min} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="85"/>
+        <location filename="../messages.py" line="86"/>
         <source>Points may pay at most {percent}% of the sale ({cap}).</source>
         <translation>积分最多抵扣消费金额的 {percent}%（{cap}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="95"/>
+        <location filename="../messages.py" line="96"/>
         <source>The member has only {balance} points.</source>
         <translation>该会员只有 {balance} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="102"/>
+        <location filename="../messages.py" line="103"/>
         <source>While the till is offline a member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="114"/>
+        <location filename="../messages.py" line="115"/>
         <source>A manager must approve this: enter a manager&apos;s code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="116"/>
-        <location filename="../messages.py" line="169"/>
+        <location filename="../messages.py" line="117"/>
+        <location filename="../messages.py" line="170"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="117"/>
+        <location filename="../messages.py" line="118"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="121"/>
+        <location filename="../messages.py" line="122"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="128"/>
+        <location filename="../messages.py" line="129"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="131"/>
+        <location filename="../messages.py" line="132"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="133"/>
+        <location filename="../messages.py" line="134"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="135"/>
+        <location filename="../messages.py" line="136"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="140"/>
+        <location filename="../messages.py" line="141"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="142"/>
+        <location filename="../messages.py" line="143"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="144"/>
+        <location filename="../messages.py" line="145"/>
         <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="147"/>
+        <location filename="../messages.py" line="148"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="150"/>
+        <location filename="../messages.py" line="151"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="153"/>
+        <location filename="../messages.py" line="154"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="156"/>
+        <location filename="../messages.py" line="157"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="159"/>
-        <location filename="../messages.py" line="186"/>
+        <location filename="../messages.py" line="160"/>
+        <location filename="../messages.py" line="187"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="162"/>
+        <location filename="../messages.py" line="163"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="165"/>
+        <location filename="../messages.py" line="166"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="171"/>
+        <location filename="../messages.py" line="172"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="173"/>
+        <location filename="../messages.py" line="174"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="175"/>
+        <location filename="../messages.py" line="176"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="178"/>
+        <location filename="../messages.py" line="179"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="180"/>
+        <location filename="../messages.py" line="181"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="181"/>
+        <location filename="../messages.py" line="182"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="183"/>
+        <location filename="../messages.py" line="184"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189"/>
+        <location filename="../messages.py" line="190"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="192"/>
+        <location filename="../messages.py" line="193"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="195"/>
+        <location filename="../messages.py" line="196"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="198"/>
+        <location filename="../messages.py" line="199"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="200"/>
+        <location filename="../messages.py" line="201"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="202"/>
+        <location filename="../messages.py" line="203"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="205"/>
+        <location filename="../messages.py" line="206"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="209"/>
+        <location filename="../messages.py" line="210"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="210"/>
+        <location filename="../messages.py" line="211"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="211"/>
+        <location filename="../messages.py" line="212"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="224"/>
+        <location filename="../messages.py" line="234"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="228"/>
+        <location filename="../messages.py" line="238"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -569,22 +569,22 @@
 <context>
     <name>MemberCardView</name>
     <message>
-        <location filename="../widgets/member_card.py" line="178"/>
+        <location filename="../widgets/member_card.py" line="179"/>
         <source>Print card</source>
         <translation>打印会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="179"/>
+        <location filename="../widgets/member_card.py" line="180"/>
         <source>Save as PDF</source>
         <translation>保存为 PDF</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="208"/>
+        <location filename="../widgets/member_card.py" line="209"/>
         <source>Save member card</source>
         <translation>保存会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="210"/>
+        <location filename="../widgets/member_card.py" line="211"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
@@ -680,12 +680,12 @@
         <translation>从图片扫描</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="252"/>
+        <location filename="../screens/member_search.py" line="251"/>
         <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp)</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="266"/>
+        <location filename="../screens/member_search.py" line="265"/>
         <source>No barcode or QR code found in this image.</source>
         <translation>图片中没有找到条码或二维码。</translation>
     </message>
@@ -706,6 +706,39 @@
         <location filename="../widgets/pin_pad.py" line="54"/>
         <source>OK</source>
         <translation>确定</translation>
+    </message>
+</context>
+<context>
+    <name>QAbstractFileIconProvider</name>
+    <message>
+        <location filename="../i18n.py" line="76"/>
+        <source>Folder</source>
+        <comment>All other platforms</comment>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="77"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="78"/>
+        <source>%1 File</source>
+        <comment>%1 is a file name suffix, for example txt</comment>
+        <translation>%1 文件</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <location filename="../i18n.py" line="74"/>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="75"/>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
     </message>
 </context>
 <context>
@@ -797,122 +830,122 @@
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../screens/reports.py" line="112"/>
+        <location filename="../screens/reports.py" line="116"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="113"/>
+        <location filename="../screens/reports.py" line="117"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="114"/>
+        <location filename="../screens/reports.py" line="118"/>
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="115"/>
-        <location filename="../screens/reports.py" line="274"/>
+        <location filename="../screens/reports.py" line="119"/>
+        <location filename="../screens/reports.py" line="277"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="116"/>
-        <location filename="../screens/reports.py" line="281"/>
+        <location filename="../screens/reports.py" line="120"/>
+        <location filename="../screens/reports.py" line="282"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="231"/>
+        <location filename="../screens/reports.py" line="124"/>
+        <location filename="../screens/reports.py" line="235"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="232"/>
+        <location filename="../screens/reports.py" line="124"/>
+        <location filename="../screens/reports.py" line="236"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="131"/>
+        <location filename="../screens/reports.py" line="124"/>
+        <location filename="../screens/reports.py" line="135"/>
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
+        <location filename="../screens/reports.py" line="124"/>
         <source>Sales</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="123"/>
+        <location filename="../screens/reports.py" line="127"/>
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="124"/>
+        <location filename="../screens/reports.py" line="128"/>
         <source>Hour (%1)</source>
         <translation>小时（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="230"/>
+        <location filename="../screens/reports.py" line="234"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="130"/>
+        <location filename="../screens/reports.py" line="134"/>
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="132"/>
+        <location filename="../screens/reports.py" line="136"/>
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="133"/>
+        <location filename="../screens/reports.py" line="137"/>
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="134"/>
+        <location filename="../screens/reports.py" line="138"/>
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="135"/>
+        <location filename="../screens/reports.py" line="139"/>
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="136"/>
+        <location filename="../screens/reports.py" line="140"/>
         <source>Adjustments</source>
         <translation>积分调整</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="137"/>
+        <location filename="../screens/reports.py" line="141"/>
         <source>Points adjusted</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="218"/>
+        <location filename="../screens/reports.py" line="222"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="219"/>
+        <location filename="../screens/reports.py" line="223"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="220"/>
+        <location filename="../screens/reports.py" line="224"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="221"/>
+        <location filename="../screens/reports.py" line="225"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
@@ -1134,47 +1167,47 @@
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../widgets/status_bar.py" line="75"/>
+        <location filename="../widgets/status_bar.py" line="78"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="80"/>
+        <location filename="../widgets/status_bar.py" line="84"/>
         <source>Manager</source>
         <translation>店长</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="80"/>
+        <location filename="../widgets/status_bar.py" line="84"/>
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="85"/>
+        <location filename="../widgets/status_bar.py" line="90"/>
         <source>Syncing…</source>
         <translation>同步中…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="87"/>
+        <location filename="../widgets/status_bar.py" line="92"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="89"/>
+        <location filename="../widgets/status_bar.py" line="94"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="92"/>
+        <location filename="../widgets/status_bar.py" line="97"/>
         <source>Queued: %1</source>
         <translation>已排队：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="94"/>
+        <location filename="../widgets/status_bar.py" line="99"/>
         <source>Last sync: %1</source>
         <translation>上次同步：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="96"/>
+        <location filename="../widgets/status_bar.py" line="101"/>
         <source>Rejected: %1</source>
         <translation>被拒：%1</translation>
     </message>

@@ -49,10 +49,13 @@ class SyncStatusWidget(Retranslating):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.setSpacing(16)
-        layout.addWidget(self.role_label)
-        layout.addSpacing(-10)  # role and name read as one: "Manager 王芳"
+        who = QHBoxLayout()  # role and name read as one: "Manager 王芳"
+        who.setSpacing(6)
+        who.addWidget(self.role_label)
+        who.addWidget(self.staff_label)
+        who.addStretch(1)
+        layout.addLayout(who)
         for widget in (
-            self.staff_label,
             self.online_label,
             self.queued_label,
             self.last_sync_label,
