@@ -72,3 +72,38 @@ def test_a_message_area_keeps_its_room_and_never_widens(qtbot: QtBot) -> None:
     message.setText("The sync server cannot be reached; the till keeps working offline. " * 2)
     root.adjustSize()
     assert root.minimumSizeHint().width() < 300  # the long text wraps, it does not widen
+
+
+LONG = (
+    "While the till is offline a member may redeem at most 2,000 points a day; "
+    "1,700 are left today. Head office cannot be reached; the till keeps working offline."
+)
+
+
+def test_long_messages_wrap_in_place_at_the_smallest_window(qtbot: QtBot, till) -> None:
+    """A long message in any screen's message area wraps there: the window keeps its
+    1024x768 and nothing is cut."""
+    window = till.window
+    window.resize(1024, 768)
+    window.session.sign_in(till.services.staff.sign_in("M01", "9999"))
+    screens = [
+        ("checkout", window.checkout.sale.message),
+        ("checkout", window.checkout.sale.limits_label),
+        ("enroll", window.enroll.message),
+        ("reports", window.reports.message),
+        ("settings", window.settings.pair_message),
+    ]
+    for key, label in screens:
+        window.go(key)
+        label.setText(LONG)
+        qtbot.wait(50)
+        assert (window.width(), window.height()) == (1024, 768), key
+        assert clipped(window) == [], key
+        label.clear()
+    window.void.load(None)
+    window.stack.setCurrentWidget(window.void)
+    for label in (window.void.message, window.void.approval.message):
+        label.setText(LONG)
+        qtbot.wait(50)
+        assert (window.width(), window.height()) == (1024, 768)
+        assert clipped(window) == []
