@@ -257,27 +257,18 @@ def points_to_expire(
 
 DEFAULT_PROGRAM = LoyaltyProgram(
     rule_version=1,
-    tiers=(
+    tiers=tuple(
         Tier(
-            code="member",
-            name="Member",
-            min_lifetime_points=0,
-            multiplier_percent=100,
-            names={"en": "Member", "zh_CN": "会员"},
-        ),
-        Tier(
-            code="silver",
-            name="Silver",
-            min_lifetime_points=1000,
-            multiplier_percent=125,
-            names={"en": "Silver", "zh_CN": "银卡"},
-        ),
-        Tier(
-            code="gold",
-            name="Gold",
-            min_lifetime_points=5000,
-            multiplier_percent=150,
-            names={"en": "Gold", "zh_CN": "金卡"},
-        ),
+            code=code,
+            name=name,
+            min_lifetime_points=threshold,
+            multiplier_percent=multiplier,
+            names={"en": name, "zh_CN": chinese},
+        )
+        for code, name, chinese, threshold, multiplier in (
+            ("member", "Member", "会员", 0, 100),
+            ("silver", "Silver", "银卡", 1000, 125),
+            ("gold", "Gold", "金卡", 5000, 150),
+        )
     ),
 )
