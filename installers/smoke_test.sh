@@ -34,6 +34,7 @@ PY
 # Qt pieces the offscreen start needs, and the translations.
 find "$BUNDLE" -name 'libqoffscreen.so' | grep -q . || fail "Qt offscreen platform plugin missing"
 find "$BUNDLE" -name 'pos_terminal_zh_CN.qm' | grep -q . || fail "translations (.qm) missing"
+find "$BUNDLE" -name 'qtbase_zh_CN.qm' | grep -q . || fail "Qt's own translations (qtbase_zh_CN.qm) missing"
 find "$BUNDLE" -path '*migrations/versions/*.py' | grep -q . || fail "Alembic migrations missing"
 
 # The window: it must start (in Chinese) and still be running after a few seconds.

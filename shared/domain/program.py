@@ -10,20 +10,41 @@ import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.money import check_int
 from shared.errors import RuleViolation, ValidationFailed
 
+LANGUAGE_CODE = r"^[a-z]{2,3}(_[A-Z]{2})?$"  # "en", "zh_CN": the till's UI languages
+TierName = Annotated[str, Field(min_length=1, max_length=64)]
+
 
 class Tier(BaseModel):
+    """A tier of the program. ``name`` is its name in any language the program has no
+    entry for; ``names`` holds it per UI language, e.g. ``{"zh_CN": "金卡"}``. The field
+    is optional (programs published without it stay valid) and, like every part of the
+    program, changes only with a new ``rule_version``."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=64)
+    name: TierName
     min_lifetime_points: int = Field(ge=0)
     multiplier_percent: int = Field(ge=0, le=10_000)
+    names: dict[Annotated[str, Field(pattern=LANGUAGE_CODE)], TierName] = Field(
+        default_factory=dict, max_length=32
+    )
+
+    def name_in(self, language: str) -> str | None:
+        """The name for ``language`` ("zh_CN"), else for its base ("zh"); None if the
+        program gives none (the caller falls back to ``name``)."""
+        base = language.split("_", 1)[0]
+        return self.names.get(language) or self.names.get(base)
+
+    def __hash__(self) -> int:  # frozen, but ``names`` is a dict
+        return hash((self.code, self.name, self.min_lifetime_points, self.multiplier_percent))
 
 
 class LoyaltyProgram(BaseModel):
@@ -325,9 +346,18 @@ def points_to_expire(
 
 DEFAULT_PROGRAM = LoyaltyProgram(
     rule_version=1,
-    tiers=(
-        Tier(code="member", name="Member", min_lifetime_points=0, multiplier_percent=100),
-        Tier(code="silver", name="Silver", min_lifetime_points=1000, multiplier_percent=125),
-        Tier(code="gold", name="Gold", min_lifetime_points=5000, multiplier_percent=150),
+    tiers=tuple(
+        Tier(
+            code=code,
+            name=name,
+            min_lifetime_points=threshold,
+            multiplier_percent=multiplier,
+            names={"en": name, "zh_CN": chinese},
+        )
+        for code, name, chinese, threshold, multiplier in (
+            ("member", "Member", "会员", 0, 100),
+            ("silver", "Silver", "银卡", 1000, 125),
+            ("gold", "Gold", "金卡", 5000, 150),
+        )
     ),
 )

@@ -44,8 +44,8 @@ MOBILE_PREFIXES = (
 ).split()
 
 DEMO_STAFF = (
-    ("M001", "店长 王芳", "manager", "123456"),
-    ("C001", "收银员 李娜", "cashier", "1111"),
+    ("M001", "王芳", "manager", "123456"),  # names only: the till labels the role
+    ("C001", "李娜", "cashier", "1111"),
     ("C002", "Cashier Tom Chen", "cashier", "2222"),
 )
 

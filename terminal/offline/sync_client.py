@@ -105,8 +105,9 @@ class SyncClient:
 
     # --- endpoints -------------------------------------------------------------------
 
-    def health(self) -> Health:
-        return _parse(Health, self._request("GET", "/v1/health", auth=False))
+    def health(self, *, timeout: float | None = None) -> Health:
+        """The server's health (no token needed); ``timeout`` overrides the client's."""
+        return _parse(Health, self._request("GET", "/v1/health", auth=False, timeout=timeout))
 
     def pair(self, pairing_code: str, device_name: str) -> PairResponse:
         body = PairRequest(pairing_code=pairing_code, device_name=device_name)
@@ -199,6 +200,7 @@ class SyncClient:
         headers: dict[str, str] | None = None,
         raw: bool = False,
         extra_time: float = 0,
+        timeout: float | None = None,
     ) -> Any:
         all_headers = {"X-Terminal-Version": self._terminal_version, **(headers or {})}
         if auth:
@@ -210,16 +212,18 @@ class SyncClient:
                 )
             all_headers["Authorization"] = f"Bearer {token}"
         try:
-            timeout = self._http.timeout
-            if extra_time > 0:  # a long poll: the server may hold the answer this long
-                timeout = httpx.Timeout(
-                    timeout.connect,
-                    read=(timeout.read or 0) + extra_time,
-                    write=timeout.write,
-                    pool=timeout.pool,
+            # ``timeout`` replaces the client's (a short health probe); ``extra_time``
+            # lengthens its read (a long poll: the server may hold the answer this long).
+            limits = self._http.timeout if timeout is None else httpx.Timeout(timeout)
+            if extra_time > 0:
+                limits = httpx.Timeout(
+                    limits.connect,
+                    read=(limits.read or 0) + extra_time,
+                    write=limits.write,
+                    pool=limits.pool,
                 )
             response = self._http.request(
-                method, path, json=json, params=params, headers=all_headers, timeout=timeout
+                method, path, json=json, params=params, headers=all_headers, timeout=limits
             )
         except httpx.TimeoutException as exc:
             raise TransientSyncError(f"The sync server did not answer in time ({exc}).") from exc
@@ -231,7 +235,9 @@ class SyncClient:
             try:
                 return response.json()
             except ValueError as exc:
-                raise TransientSyncError("The sync server sent a malformed answer.") from exc
+                raise TransientSyncError(
+                    "The sync server sent a malformed answer.", status=response.status_code
+                ) from exc
         raise _error_for(response)
 
 

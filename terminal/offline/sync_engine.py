@@ -99,6 +99,11 @@ class SyncEngine:
         self._port.record_sync(online=True, at=_now(), error=None)
         return report
 
+    def probe(self) -> None:
+        """One cheap request (``GET /v1/health``, no replica work): raises ``SyncError``
+        while the server cannot be reached or is unwell."""
+        self._client.health(timeout=PROBE_TIMEOUT_SECONDS)
+
     def _push_all(self, report: SyncReport) -> bool:
         """Push everything pending; True if the last push's answer also carried the
         whole pull (push and pull in one round trip), so no pull is needed."""
@@ -237,6 +242,33 @@ class Backoff:
         self._failures = 0
 
 
+# --- offline probe and backoff: when the loop runs next ---------------------------------
+# While the server cannot be reached at all the loop probes its health endpoint on a short
+# interval (no replica work, no exponential growth), so a queue starts to drain within a
+# few seconds of the server's return. Backoff with jitter is kept for errors the server
+# itself returns (429, 5xx, an unwell health check): they mean "answering, but slow down".
+
+OFFLINE_PROBE_SECONDS = 2.0
+PROBE_TIMEOUT_SECONDS = 3.0
+
+
+def unreachable(error: BaseException) -> bool:
+    """The server did not answer (refused, reset, timed out): no HTTP status came back."""
+    return isinstance(error, TransientSyncError) and error.status is None
+
+
+def next_delay(
+    error: BaseException | None, backoff: Backoff, *, interval: float, probe_interval: float
+) -> float:
+    """Seconds until the next attempt after a cycle or probe that ended with ``error``."""
+    if error is None:
+        backoff.reset()
+        return interval
+    if unreachable(error):
+        return probe_interval
+    return backoff.next_delay()
+
+
 @dataclass(frozen=True)
 class LoopState:
     online: bool
@@ -248,9 +280,11 @@ class LoopState:
 class SyncLoop:
     """Runs the engine in a background thread every ``interval`` seconds.
 
-    ``trigger()`` wakes it at once (after a sale). Network errors and 5xx back off
-    with jitter; a revoked token stops the loop with a clear message. ``after_cycle``
-    runs after every successful cycle (the automatic day close). With a ``watcher``
+    ``trigger()`` wakes it at once (after a sale). While the server cannot be reached
+    it probes every ``probe_interval`` seconds and syncs as soon as a probe answers;
+    errors the server returns back off with jitter (see :func:`next_delay`); a revoked
+    token stops the loop with a clear message. ``after_cycle`` runs after every
+    successful cycle (the automatic day close). With a ``watcher``
     (``terminal.offline.change_watch``), the server's change notification wakes the loop,
     which then runs on its own only every ``watched_interval`` while the watcher is
     healthy.
@@ -261,6 +295,7 @@ class SyncLoop:
         engine: SyncEngine,
         *,
         interval: float = 5.0,
+        probe_interval: float = OFFLINE_PROBE_SECONDS,
         backoff: Backoff | None = None,
         on_state: Callable[[LoopState], None] | None = None,
         after_cycle: Callable[[], object] | None = None,
@@ -274,6 +309,8 @@ class SyncLoop:
         self._watched_interval = max(interval, watched_interval)
         if watcher is not None:
             watcher.wake = self.trigger
+        self._probe_interval = probe_interval
+        self._offline = False  # the server did not answer last time: probe before a cycle
         self._backoff = backoff or Backoff()
         self._on_state = on_state or (lambda state: None)
         self._wake = threading.Event()
@@ -317,7 +354,18 @@ class SyncLoop:
             self._wake.wait(delay)
             self._wake.clear()
 
+    def _delay(self, error: BaseException | None) -> float:
+        self._offline = error is not None and unreachable(error)
+        return next_delay(
+            error, self._backoff, interval=self._interval, probe_interval=self._probe_interval
+        )
+
     def _cycle(self) -> float | None:
+        if self._offline:
+            try:
+                self._engine.probe()
+            except SyncError as exc:
+                return self._delay(exc)  # still away: no replica work, probe again soon
         try:
             report = self._engine.run_once()
         except AuthRevoked as exc:
@@ -325,19 +373,18 @@ class SyncLoop:
             return None
         except TransientSyncError as exc:
             self._on_state(LoopState(online=False, stopped=False, message=str(exc)))
-            return self._backoff.next_delay()
+            return self._delay(exc)
         except Exception as exc:  # keep the till running; the queue is safe on disk
             log.exception("sync cycle failed")
             self._on_state(LoopState(online=False, stopped=False, message=str(exc)))
-            return self._backoff.next_delay()
-        self._backoff.reset()
+            return self._delay(exc)
         self._on_state(LoopState(online=True, stopped=False, last_report=report))
         if self._after_cycle is not None:
             try:
                 self._after_cycle()  # e.g. the automatic day close, while online
             except Exception:
                 log.exception("after-sync task failed; it runs again after the next sync")
-        return self._interval
+        return self._delay(None)
 
 
 def _now() -> datetime:

@@ -19,7 +19,7 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
 class StoreService(Service):
     def info(self) -> StoreInfo:
-        """Store code, name, currency and language; this terminal's id and sync server."""
+        """Store code, name, currency, language and time zone; this terminal's id and sync server."""
         with self.replica.read() as session:
             store = StoreRepository(session).get()
             state = TerminalStateRepository(session).get()
@@ -32,6 +32,7 @@ class StoreService(Service):
                 name=store.name,
                 currency=store.currency,
                 language=store.language,
+                timezone=store.timezone,
                 terminal_id=terminal_id,
                 server_url=server_url,
             )

@@ -151,6 +151,7 @@ class StoreInfo:
     name: str = ""
     currency: str = "CNY"
     language: str = "zh_CN"
+    timezone: str = "UTC"  # the store's clock: every time the till shows is on it
     terminal_id: str = ""
     server_url: str = ""
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLocale
 
+from shared.domain.business_day import store_zone
 from shared.domain.money import currency_exponent
 from shared.domain.phone import mask_last4, mask_phone
+from shared.domain.program import LoyaltyProgram
 
 _SYMBOLS = {
     "CNY": "¥",
@@ -57,21 +59,66 @@ def masked_phone(phone: str | None, last4: str | None) -> str:
     return "—"
 
 
-def format_datetime(moment: datetime | None) -> str:
-    if moment is None:
-        return QCoreApplication.translate("Format", "never")
-    local = moment.astimezone() if moment.tzinfo else moment
-    return local.strftime("%Y-%m-%d %H:%M")
+def store_time(moment: datetime, zone: str) -> datetime:
+    """``moment`` on the store's clock (``zone`` from the store's settings). Every time a
+    person reads is shown this way, never in the computer's own time zone: the till's
+    computer may be set to UTC while the shop runs on Asia/Shanghai. A naive moment is
+    taken as UTC (the replica stores UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(store_zone(zone))
 
 
-def format_time(moment: datetime | None) -> str:
+def stored_time(text: str | None, zone: str) -> datetime | None:
+    """A replica's RFC 3339 UTC text on the store's clock; None for no or unreadable text."""
+    if not text:
+        return None
+    try:
+        return store_time(datetime.fromisoformat(text), zone)
+    except ValueError:
+        return None
+
+
+def zone_label(zone: str, at: datetime | None = None) -> str:
+    """``UTC+08:00``: the store's offset, for headings where a time could be misread."""
+    offset = store_time(at or datetime.now(UTC), zone).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def format_datetime(moment: datetime | None, zone: str) -> str:
     if moment is None:
         return QCoreApplication.translate("Format", "never")
-    local = moment.astimezone() if moment.tzinfo else moment
-    return local.strftime("%H:%M:%S")
+    return store_time(moment, zone).strftime("%Y-%m-%d %H:%M")
+
+
+def format_time(moment: datetime | None, zone: str) -> str:
+    if moment is None:
+        return QCoreApplication.translate("Format", "never")
+    return store_time(moment, zone).strftime("%H:%M:%S")
 
 
 def format_date(day: date | datetime | None) -> str:
     if day is None:
         return QCoreApplication.translate("Format", "no expiry")
     return day.strftime("%Y-%m-%d")
+
+
+def tier_label(program: LoyaltyProgram, code: str) -> str:
+    """A tier's name in the UI's language: the program's own name for it (head office's
+    data, ``Tier.names``), else the catalogue's translation of its ``name`` (programs
+    published without per-language names), else ``name``; the code if it is unknown."""
+    tier = next((t for t in program.tiers if t.code == code), None)
+    if tier is None:
+        return code
+    return tier.name_in(QLocale().name()) or _tier_catalogue().get(tier.name, tier.name)
+
+
+def _tier_catalogue() -> dict[str, str]:
+    """The default program's tier names, for programs without per-language names."""
+    return {
+        "Member": QCoreApplication.translate("Tiers", "Member"),
+        "Silver": QCoreApplication.translate("Tiers", "Silver"),
+        "Gold": QCoreApplication.translate("Tiers", "Gold"),
+    }

@@ -47,22 +47,49 @@ class LanguageManager(QObject):
         ok = True
         if language != "en":
             ok = self._install(TRANSLATIONS_DIR, f"{CATALOG}_{language}")
-            qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-            self._install(Path(qt_dir), f"qtbase_{language}")
+            # Qt's own dialogs ("Look in:", "Files of type:"): qtbase from PySide6
+            any(self._install(d, f"qtbase_{language}", quiet=True) for d in qt_translation_dirs())
         QLocale.setDefault(QLocale(language if language != "en" else "en_US"))
         self.language = language if ok else "en"
         if language == "en":  # no translator changed: tell the widgets anyway
             QCoreApplication.sendEvent(self._app, QEvent(QEvent.Type.LanguageChange))
         return ok
 
-    def _install(self, directory: Path, name: str) -> bool:
+    def _install(self, directory: Path, name: str, *, quiet: bool = False) -> bool:
         translator = QTranslator(self)
         if not translator.load(name, str(directory)):
-            log.warning("translation %s not found in %s", name, directory)
+            if not quiet:
+                log.warning("translation %s not found in %s", name, directory)
             return False
         self._app.installTranslator(translator)
         self._translators.append(translator)
         return True
+
+
+def qt_catalogue_gaps() -> tuple[str, ...]:
+    """Texts of Qt's own file dialog that Qt 6's Chinese catalogue lacks (its labels gained
+    mnemonics; the file type comes from the icon provider). Our catalogue carries them in
+    Qt's contexts, and is asked when qtbase's has no entry. Listed here for lupdate."""
+    return (
+        QCoreApplication.translate("QFileDialog", "&Look in:"),
+        QCoreApplication.translate("QFileDialog", "Files of &type:"),
+        QCoreApplication.translate("QAbstractFileIconProvider", "Folder", "All other platforms"),
+        QCoreApplication.translate("QAbstractFileIconProvider", "File"),
+        QCoreApplication.translate(
+            "QAbstractFileIconProvider", "%1 File", "%1 is a file name suffix, for example txt"
+        ),
+    )
+
+
+def qt_translation_dirs() -> list[Path]:
+    """Where Qt's own catalogues are: Qt's translations path (in a bundle, the copy the
+    installer spec ships), else the PySide6 package's."""
+    import PySide6
+
+    return [
+        Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
+        Path(PySide6.__file__).parent / "Qt" / "translations",
+    ]
 
 
 def system_language() -> str:

@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.languages = languages
         self._locking = False
+        self._last_outbox: OutboxSummary | None = None
         self.setObjectName("mainWindow")
         self.sign_in = SignInScreen(session)
         self.checkout = CheckoutScreen(session)
@@ -301,6 +302,8 @@ class MainWindow(QMainWindow):
         from datetime import datetime
 
         staff = self.session.staff
+        previous, self._last_outbox = self._last_outbox, outbox
+        draining = previous is not None and outbox.pending < previous.pending
         last = datetime.fromisoformat(outbox.last_sync_at) if outbox.last_sync_at else None
         self.status.show_status(
             SyncStatusView(
@@ -309,8 +312,15 @@ class MainWindow(QMainWindow):
                 last_sync=last,
                 rejected=outbox.rejected,
                 staff_name=staff.name if staff else "",
+                staff_is_manager=bool(staff and staff.is_manager),
+                timezone=self.session.timezone,
+                syncing=outbox.pending > 0 and (outbox.online or draining),
             )
         )
+        if previous is not None and (draining or outbox.last_sync_at != previous.last_sync_at):
+            # head office acknowledged events or sent changes: the member on screen
+            # shows its confirmed balance, not a "pending sync" line that is no longer so
+            self.checkout.refresh_member()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.poll_timer.stop()

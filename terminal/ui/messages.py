@@ -8,6 +8,7 @@ service error is never shown as an empty box.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -265,13 +266,22 @@ _MESSAGES: dict[str, Callable[[Params, str], str]] = {
 }
 
 
+_AFTER_FULL_WIDTH = re.compile(r"(?<=[。！？；：，、）])[ \t]+")
+
+
+def tidy_spacing(text: str) -> str:
+    """Sentences are joined with a space, which English needs and Chinese does not:
+    none after full-width punctuation ("。 再错" -> "。再错")."""
+    return _AFTER_FULL_WIDTH.sub("", text)
+
+
 def error_message(error: BaseException, currency: str = "CNY") -> str:
     """The translated sentence for ``error``; unexpected errors get a generic one."""
     if isinstance(error, DomainError):
         build = _MESSAGES.get(error.code)
         if build is not None:
             try:
-                return build(error.params, currency)
+                return tidy_spacing(build(error.params, currency))
             except (KeyError, TypeError, ValueError):
                 log.exception("bad params for %s: %r", error.code, error.params)
         return QCoreApplication.translate("Errors", "The operation was refused ({code}).").format(

@@ -1,9 +1,12 @@
-"""Render each main screen offscreen, in English and Chinese, into PNG files.
+"""Render every screen offscreen, in English and Chinese, at each supported window size,
+into PNG files named ``<screen>_<language>_<width>x<height>.png``.
 
     QT_QPA_PLATFORM=offscreen python -m terminal.ui.screenshots docs/screenshots
 
 Runs on a temporary seeded replica with an in-memory keyring: it touches neither a real
-data directory nor the OS keyring.
+data directory nor the OS keyring. Each screen is also checked for clipped text
+(``terminal.ui.fit``); problems are printed, and ``tests/ui/test_screens_fit.py`` fails on
+them.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from terminal.app import (
     DemoTill,
@@ -26,9 +30,27 @@ from terminal.app import (
     make_application,
 )
 from terminal.offline.credentials import ProcessKeyring
+from terminal.ui.file_dialog import file_dialog, fit_columns
+from terminal.ui.fit import clipped
 from terminal.ui.main_window import MainWindow
 
-SIZE = (1280, 800)
+SIZES = ((1024, 768), (1920, 1080))  # the smallest till screen supported, and full HD
+LANGUAGES = ("en", "zh_CN")
+
+
+@dataclass(frozen=True, slots=True)
+class Shot:
+    """One screen as rendered: ``widget`` is what was grabbed (the window or a dialog)."""
+
+    name: str
+    language: str
+    size: tuple[int, int]
+    widget: QWidget
+    window: MainWindow
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}_{self.language}_{self.size[0]}x{self.size[1]}.png"
 
 
 def settle(window: MainWindow, ms: int = 150) -> None:
@@ -42,9 +64,13 @@ def settle(window: MainWindow, ms: int = 150) -> None:
             return
 
 
-def _shots(window: MainWindow, till: DemoTill) -> list[tuple[str, Callable[[], None]]]:
+Step = Callable[[], QWidget | None]  # returns the widget to grab when not the window
+
+
+def _shots(window: MainWindow, till: DemoTill, folder: Path) -> list[tuple[str, Step]]:
     services, seed = till.services, till.seed
     rich = max(seed.members, key=lambda m: m.balance)
+    dialogs: list[QWidget] = []
 
     def sign_in() -> None:
         window.sign_in.staff_code.setText("M01")
@@ -56,10 +82,10 @@ def _shots(window: MainWindow, till: DemoTill) -> list[tuple[str, Callable[[], N
         window.go("checkout")
         window.checkout.show_member(services.lookup.by_code(rich.member_code))
         settle(window)
-        window.checkout.sale.amount.setText("36.00")
-        window.checkout.sale.points.setText("2000")
+        window.checkout.sale.amount.setText("36.00")  # points left empty: its placeholder
 
     def limit() -> None:
+        window.checkout.sale.points.setText("2000")
         window.checkout.sale.redeem()
 
     def search() -> None:
@@ -83,7 +109,29 @@ def _shots(window: MainWindow, till: DemoTill) -> list[tuple[str, Callable[[], N
         window.checkout.show_member(services.lookup.by_code(seed.members[0].member_code))
         settle(window)
         window.checkout.void_button.click()
+
+    def void_reason() -> None:
         window.void.reason.setText("wrong amount")
+
+    def save_dialog() -> QWidget:
+        """Qt's own dialog (the card's "Save as PDF"), as a till without a desktop shows it."""
+        window.go("checkout")
+        (folder / "member-cards").mkdir(exist_ok=True)
+        (folder / "report-2026-12-01.pdf").write_bytes(b"%PDF-1.4\n")
+        dialog = file_dialog(window, "", str(folder), "PDF (*.pdf)", save=True)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        fit_columns(dialog)
+        dialog.resize(min(900, window.width() - 80), min(560, window.height() - 80))
+        dialog.show()
+        dialogs.append(dialog)
+        return dialog
+
+    def close_dialogs() -> None:
+        for dialog in dialogs:
+            dialog.close()
+            dialog.deleteLater()
+        dialogs.clear()
+        window.go("reports")
 
     return [
         ("sign_in", sign_in),
@@ -93,42 +141,75 @@ def _shots(window: MainWindow, till: DemoTill) -> list[tuple[str, Callable[[], N
         ("enroll", enroll),
         ("member_card", card),
         ("void", void),
-        ("reports", lambda: window.go("reports")),
+        ("void_reason", void_reason),
+        ("file_dialog", save_dialog),
+        ("reports", close_dialogs),
         ("day_close", window.reports.day_close.start),
         ("rejected", lambda: window.go("rejected")),
         ("settings", lambda: window.go("settings")),
     ]
 
 
-def render(out_dir: Path, languages: tuple[str, ...] = ("en", "zh_CN")) -> list[Path]:
+def walk(
+    languages: tuple[str, ...] = LANGUAGES, sizes: tuple[tuple[int, int], ...] = SIZES
+) -> Iterator[Shot]:
+    """Every screen in every language at every size, each once it has settled; the
+    replica is a fresh demo one for each language and size."""
+    previous = keyring.get_keyring()
     keyring.set_keyring(ProcessKeyring())
     make_application([])
+    try:
+        yield from _walk(languages, sizes)
+    finally:
+        keyring.set_keyring(previous)
+
+
+def _walk(languages: tuple[str, ...], sizes: tuple[tuple[int, int], ...]) -> Iterator[Shot]:
+    for language in languages:
+        for size in sizes:
+            with tempfile.TemporaryDirectory() as tmp:
+                till = build_demo_till(Path(tmp), members=12)
+                add_sample_activity(till)
+                window = build_window(till.backend, language=language)
+                window.resize(*size)
+                window.show()
+                settle(window)
+                try:
+                    for name, step in _shots(window, till, Path(tmp)):
+                        shown = step()
+                        settle(window)
+                        yield Shot(name, language, size, shown or window, window)
+                finally:
+                    window.close()
+                    window.session.runner.wait_for_done(5000)
+                    window.deleteLater()
+                    QCoreApplication.processEvents()
+                    till.replica.close()
+
+
+def render(out_dir: Path) -> tuple[list[Path], list[str]]:
+    """Write every shot as a PNG; returns the files and every clipped text found."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for language in languages:
-        with tempfile.TemporaryDirectory() as tmp:
-            till = build_demo_till(Path(tmp), members=12)
-            add_sample_activity(till)
-            window = build_window(till.backend, language=language)
-            window.resize(*SIZE)
-            window.show()
-            settle(window)
-            for name, step in _shots(window, till):
-                step()
-                settle(window)
-                path = out_dir / f"{name}_{language}.png"
-                _grab(window).save(str(path))
-                written.append(path)
-            window.close()
-            window.session.runner.wait_for_done(5000)
-            window.deleteLater()
-            QCoreApplication.processEvents()
-            till.replica.close()
-    return written
+    problems: list[str] = []
+    for shot in walk():
+        path = out_dir / shot.file_name
+        shot.widget.grab().save(str(path))
+        written.append(path)
+        problems += [f"{shot.file_name}: {line}" for line in check(shot)]
+    return written, problems
 
 
-def _grab(window: QWidget):  # type: ignore[no-untyped-def]
-    return window.grab()
+def check(shot: Shot) -> list[str]:
+    """Clipped texts of a shot, and a window that grew past its size (a layout jump)."""
+    problems = clipped(shot.widget)
+    width, height = shot.size
+    if shot.window.width() > width or shot.window.height() > height:
+        problems.append(
+            f"the window grew to {shot.window.width()}x{shot.window.height()} "
+            f"(was {width}x{height})"
+        )
+    return problems
 
 
 def main() -> None:
@@ -136,8 +217,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path, nargs="?", default=Path("docs/screenshots"))
     args = parser.parse_args()
-    for path in render(args.out_dir):
+    written, problems = render(args.out_dir)
+    for path in written:
         print(path)
+    for line in problems:
+        print("CLIPPED", line)
 
 
 if __name__ == "__main__":

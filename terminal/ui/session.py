@@ -31,6 +31,11 @@ class TillSession(QObject):
         return self.store.currency
 
     @property
+    def timezone(self) -> str:
+        """The store's time zone: the clock of every time shown (``formatting.store_time``)."""
+        return self.store.timezone
+
+    @property
     def services(self) -> Services:
         return self.backend.services
 

@@ -25,6 +25,7 @@ QPushButton[role="link"] { border: none; background: transparent; color: #1f6feb
 QLineEdit, QSpinBox, QComboBox, QDateEdit { min-height: 40px; padding: 2px 8px; }
 QLabel[role="title"] { font-size: 22pt; font-weight: 600; }
 QLabel[role="big"] { font-size: 28pt; font-weight: 600; }
+QLabel[role="figure"] { font-size: 22pt; font-weight: 600; }
 QLabel[role="muted"] { color: #57606a; }
 QLabel[role="error"] { color: #b3261e; font-weight: 600; }
 QLabel[role="ok"] { color: #1a7f37; font-weight: 600; }

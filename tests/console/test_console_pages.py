@@ -140,3 +140,39 @@ def test_terminals_new_code_renewal_and_revocation(
     assert revoked.status_code == 303
     bearer = {"Authorization": f"Bearer {paired.json()['token']}"}
     assert client.get("/v1/changes", headers=bearer).status_code == 401
+
+
+def test_tier_names_per_language_are_published_shown_and_pulled(
+    as_role, client: TestClient, paired: Pairing
+) -> None:
+    import html
+    import json
+
+    admin = as_role("admin")
+    page = admin.get("/console/program").text
+    draft = json.loads(html.unescape(page.split('spellcheck="false">')[1].split("</textarea>")[0]))
+    draft["tiers"][2]["names"] = {"en": "Gold", "zh_CN": "黄金会员", "ja": "ゴールド"}
+    published = admin.post(
+        "/console/program",
+        data={"csrf_token": csrf_of(page), "program": json.dumps(draft, ensure_ascii=False)},
+        follow_redirects=False,
+    )
+    assert published.status_code == 303
+    shown = admin.get("/console/program").text
+    assert '<th scope="col" lang="zh-CN">zh_CN</th>' in shown
+    assert '<td lang="zh-CN">黄金会员</td>' in shown and '<td lang="ja">ゴールド</td>' in shown
+
+    state, _ = pull_all(client, paired)
+    programs = [c["data"] for k, c in state.items() if k[0] == "program"]
+    newest = max(programs, key=lambda p: p["rule_version"])
+    assert newest["tiers"][2]["names"]["zh_CN"] == "黄金会员"
+
+    draft["rule_version"] += 1
+    draft["tiers"][0]["names"] = {"Chinese": "会员"}  # not a language code
+    refused = admin.post(
+        "/console/program",
+        data={"csrf_token": csrf_of(shown), "program": json.dumps(draft, ensure_ascii=False)},
+    )
+    assert refused.status_code == 422 and "not a loyalty program" in refused.text, refused.text[
+        :300
+    ]

@@ -216,3 +216,37 @@ def test_chinese_name_typed_through_an_input_method(qtbot: QtBot, till: UiTill) 
     expected = [m for m in till.seed.members if m.name.startswith("王芳")]
     assert expected
     qtbot.waitUntil(lambda: search.results.count() == len(expected))
+
+
+def test_pending_line_goes_once_head_office_acknowledges(qtbot: QtBot, till: UiTill) -> None:
+    """The "-300 pts pending sync" line must not outlive the sync that confirmed it, and
+    the status bar says "Syncing…" while the queue drains."""
+    sign_in(qtbot, till)
+    window = till.window
+    show_member(qtbot, till, 0)
+    panel = window.checkout.panel
+    sale = window.checkout.sale
+    qtbot.keyClicks(sale.amount, "50", delay=HUMAN_MS)
+    qtbot.mouseClick(sale.earn_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "pending sync" in panel.pending_label.text())
+    member = window.checkout.member
+    window.refresh_status()
+    qtbot.waitUntil(lambda: window.status.queued == 1)
+    event = till.services.lookup.history(member.member_id)[0]
+    SyncStore(till.replica).set_online(True)
+    window.refresh_status()
+    qtbot.waitUntil(lambda: "Syncing" in window.status.online_label.text())
+    SyncStore(till.replica).apply_push_results(
+        [
+            PushResult(
+                event_id=uuid.UUID(event.event_id),
+                status="accepted",
+                member_balance=member.balance,
+                member_version=99,
+            )
+        ]
+    )
+    window.refresh_status()  # the 2 s poll, without waiting for it
+    qtbot.waitUntil(lambda: panel.pending_label.text() == "all points confirmed by head office")
+    assert window.status.online_label.text() == "● Online"
+    assert window.checkout.member.balance == member.balance

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QListWidgetItem,
     QPushButton,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from terminal.services import CouponView, MemberView, Receipt
 from terminal.ui.base import Retranslating
+from terminal.ui.formatting import stored_time, tier_label
 from terminal.ui.screens.member_search import MemberSearch
 from terminal.ui.screens.sale_panel import SalePanel
 from terminal.ui.session import TillSession
@@ -24,17 +24,8 @@ from terminal.ui.widgets import member_panel as panel_model
 from terminal.ui.widgets.member_panel import MemberPanel
 
 
-def _expiry(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def panel_view(
-    member: MemberView, coupons: list[CouponView], tier_names: dict[str, str]
+    member: MemberView, coupons: list[CouponView], tier_names: dict[str, str], zone: str
 ) -> panel_model.MemberView:
     """The member panel's view of a service ``MemberView`` and its usable coupons."""
     return panel_model.MemberView(
@@ -47,7 +38,7 @@ def panel_view(
         balance=member.balance,
         pending_points=member.pending_points,
         coupons=tuple(
-            panel_model.CouponView(c.coupon_id, c.title, _expiry(c.expires_at))
+            panel_model.CouponView(c.coupon_id, c.title, stored_time(c.expires_at, zone))
             for c in coupons
             if c.status == "available"
         ),
@@ -82,15 +73,12 @@ class CheckoutScreen(Retranslating):
         self.clear_button.setObjectName("clearMember")
         self.clear_button.clicked.connect(self.clear)
 
-        buttons = QGridLayout()
-        for index, button in enumerate(
-            (self.card_button, self.void_button, self.enroll_button, self.clear_button)
-        ):
-            buttons.addWidget(button, index // 2, index % 2)
+        buttons = QHBoxLayout()  # one row under both columns: they fit a 1024 px screen
+        for button in (self.card_button, self.void_button, self.enroll_button, self.clear_button):
+            buttons.addWidget(button)
         right = QVBoxLayout()
         right.addWidget(self.sale)
         right.addStretch(1)
-        right.addLayout(buttons)
         columns = QHBoxLayout()
         self.left = QStackedWidget()
         self.left.addWidget(self.panel)
@@ -100,11 +88,12 @@ class CheckoutScreen(Retranslating):
                 self.search.results_area if shown else self.panel
             )
         )
-        columns.addWidget(self.left, 1)
-        columns.addLayout(right, 1)
+        columns.addWidget(self.left, 2)
+        columns.addLayout(right, 3)  # the sale's fields and messages need the width
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addLayout(columns, 1)
+        layout.addLayout(buttons)
         self.show_member(None)
         self.retranslate()
 
@@ -113,6 +102,11 @@ class CheckoutScreen(Retranslating):
         self.void_button.setText(self.tr("Void (F6)"))
         self.enroll_button.setText(self.tr("Enroll (F4)"))
         self.clear_button.setText(self.tr("Next customer (Esc)"))
+        shown = self.panel.member
+        if shown is not None:  # the tier's name in the new language
+            names = self._tier_names()
+            tier_name = names.get(shown.tier_code, shown.tier_name)
+            self.panel.show_member(dataclasses.replace(shown, tier_name=tier_name))
 
     def focus_search(self) -> None:
         self.search.focus()
@@ -132,7 +126,7 @@ class CheckoutScreen(Retranslating):
         if member is None:
             self.panel.show_member(None)
             return
-        self.panel.show_member(panel_view(member, [], self._tier_names()))
+        self.panel.show_member(panel_view(member, [], self._tier_names(), self.session.timezone))
         self.session.runner.submit(
             self.session.services.lookup.coupons,
             member.member_id,
@@ -160,10 +154,12 @@ class CheckoutScreen(Retranslating):
 
     def _with_coupons(self, member: MemberView, coupons: list[CouponView]) -> None:
         if self.member is not None and self.member.member_id == member.member_id:
-            self.panel.show_member(panel_view(self.member, coupons, self._tier_names()))
+            self.panel.show_member(
+                panel_view(self.member, coupons, self._tier_names(), self.session.timezone)
+            )
 
     def _reload_coupons(self, member: MemberView) -> None:
-        self.panel.show_member(panel_view(member, [], self._tier_names()))
+        self.panel.show_member(panel_view(member, [], self._tier_names(), self.session.timezone))
         self.session.runner.submit(
             self.session.services.lookup.coupons,
             member.member_id,
@@ -186,4 +182,5 @@ class CheckoutScreen(Retranslating):
             self.card_requested.emit(self.member)
 
     def _tier_names(self) -> dict[str, str]:
-        return {tier.code: tier.name for tier in self.session.program.tiers}
+        program = self.session.program
+        return {tier.code: tier_label(program, tier.code) for tier in program.tiers}

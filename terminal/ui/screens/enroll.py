@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from shared.errors import DomainError
 from terminal.services import MemberView, Receipt
-from terminal.ui.base import Retranslating
+from terminal.ui.base import Retranslating, message_area
+from terminal.ui.formatting import tier_label
 from terminal.ui.messages import error_message
 from terminal.ui.session import TillSession
 from terminal.ui.widgets.member_card import CardData, MemberCardView
@@ -50,19 +51,23 @@ class CardScreen(Retranslating):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Member card"))
         self.back_button.setText(self.tr("Continue to checkout (Enter)"))
+        if self.member is not None:
+            self._set_card(self.member)  # the tier's name in the new language
 
     def show_member(self, member: MemberView) -> None:
         self.member = member
-        tiers = {tier.code: tier.name for tier in self.session.program.tiers}
+        self._set_card(member)
+        self.back_button.setFocus()
+
+    def _set_card(self, member: MemberView) -> None:
         self.card.set_card(
             CardData(
                 member_code=member.member_code,
                 name=member.display_name,
-                tier_name=tiers.get(member.tier, member.tier),
+                tier_name=tier_label(self.session.program, member.tier),
                 store_name=self.session.store.name,
             )
         )
-        self.back_button.setFocus()
 
 
 class EnrollScreen(Retranslating):
@@ -92,7 +97,7 @@ class EnrollScreen(Retranslating):
         self.message = QLabel()
         self.message.setObjectName("enrollMessage")
         self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        message_area(self.message, 2)
         self.submit_button = QPushButton()
         self.submit_button.setObjectName("enrollSubmit")
         self.submit_button.setProperty("role", "primary")

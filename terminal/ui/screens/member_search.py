@@ -13,7 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from terminal.services import MemberPage, MemberView
 from terminal.ui.base import Retranslating
 from terminal.ui.camera import camera_available, decode_image_file
+from terminal.ui.file_dialog import ask_file_name
 from terminal.ui.formatting import format_points
 from terminal.ui.messages import error_message
 from terminal.ui.session import TillSession
@@ -248,9 +248,8 @@ class MemberSearch(Retranslating):
             dialog.deleteLater()
 
     def _scan_image_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Scan from an image"), "", self.tr("Images (*.png *.jpg *.jpeg *.bmp)")
-        )
+        images = self.tr("Images (*.png *.jpg *.jpeg *.bmp)")
+        path = ask_file_name(self, self.tr("Scan from an image"), "", images, save=False)
         if path:
             self.scan_image_file(path)
 

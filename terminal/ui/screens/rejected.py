@@ -14,8 +14,13 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.services import EventView, StaffSession
-from terminal.ui.base import Retranslating
-from terminal.ui.formatting import format_signed_points
+from terminal.ui.base import Retranslating, message_area
+from terminal.ui.formatting import (
+    format_datetime,
+    format_signed_points,
+    stored_time,
+    zone_label,
+)
 from terminal.ui.messages import error_message
 from terminal.ui.screens.void import ManagerApproval, event_type_name
 from terminal.ui.session import TillSession
@@ -60,7 +65,7 @@ class RejectedScreen(Retranslating):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.message = QLabel()
         self.message.setObjectName("rejectedMessage")
-        self.message.setWordWrap(True)
+        message_area(self.message, 2)
         self.approval = ManagerApproval(session)
         self.approval.approved.connect(self._load)
         self.stack = QStackedWidget()
@@ -75,7 +80,13 @@ class RejectedScreen(Retranslating):
     def retranslate(self) -> None:
         self.title.setText(self.tr("Rejected events"))
         self.table.setHorizontalHeaderLabels(
-            [self.tr("Seq"), self.tr("Time"), self.tr("Type"), self.tr("Points"), self.tr("Reason")]
+            [
+                self.tr("Seq"),
+                self.tr("Time (%1)").replace("%1", zone_label(self.session.timezone)),
+                self.tr("Type"),
+                self.tr("Points"),
+                self.tr("Reason"),
+            ]
         )
         self._fill()
 
@@ -107,11 +118,12 @@ class RejectedScreen(Retranslating):
         self._fill()
 
     def _fill(self) -> None:
+        zone = self.session.timezone
         self.table.setRowCount(len(self.events))
         for row, event in enumerate(self.events):
             cells = [
                 str(event.seq),
-                event.occurred_at[:19].replace("T", " "),
+                format_datetime(stored_time(event.occurred_at, zone), zone),
                 event_type_name(event.type),
                 format_signed_points(event.points_delta) if event.points_delta else "",
                 rejection_reason(event.rejection_code),

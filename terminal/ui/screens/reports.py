@@ -6,12 +6,11 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QPageSize, QTextDocument
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QDateEdit,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -24,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.services import ReportView
-from terminal.ui.base import Retranslating
-from terminal.ui.formatting import format_money, format_points, format_signed_points
+from terminal.ui.base import Retranslating, message_area
+from terminal.ui.file_dialog import ask_file_name
+from terminal.ui.formatting import format_money, format_points, format_signed_points, zone_label
 from terminal.ui.messages import error_message
 from terminal.ui.report_export import report_csv
 from terminal.ui.screens.day_close import DayClosePanel
@@ -44,6 +44,7 @@ class ReportsScreen(Retranslating):
         super().__init__(parent)
         self.session = session
         self.report: ReportView | None = None
+        self._asked: tuple[date, date] | None = None
         self.title = QLabel()
         self.title.setProperty("role", "title")
         today = self._today()
@@ -70,7 +71,7 @@ class ReportsScreen(Retranslating):
         self.figure_names = [QLabel() for _ in range(FIGURES)]
         self.figure_values = [QLabel() for _ in range(FIGURES)]
         for label in self.figure_values:
-            label.setProperty("role", "big")
+            label.setProperty("role", "figure")
         self.figure_values[0].setObjectName("reportTransactions")
         self.chart = HourlyChart()
         self.top = QTableWidget(0, 4)
@@ -79,7 +80,7 @@ class ReportsScreen(Retranslating):
         self.top.verticalHeader().setVisible(False)
         self.top.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.top.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.message = QLabel()
+        self.message = message_area(QLabel(), 1)
         self.message.setProperty("role", "error")
         self.day_close = DayClosePanel(session)
 
@@ -90,6 +91,10 @@ class ReportsScreen(Retranslating):
         controls.addWidget(self.csv_button)
         controls.addWidget(self.pdf_button)
         figures = QGridLayout()
+        figures.setHorizontalSpacing(16)
+        for label in self.figure_names:
+            label.setWordWrap(True)  # "Member transactions" in a narrow column
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
         for index, (name, value) in enumerate(
             zip(self.figure_names, self.figure_values, strict=True)
         ):
@@ -98,7 +103,7 @@ class ReportsScreen(Retranslating):
             figures.addWidget(value, row * 2 + 1, column)
         lower = QHBoxLayout()
         lower.addWidget(self.chart, 1)
-        lower.addWidget(self.top, 1)
+        lower.addWidget(self.top, 2)  # names need the room more than the bars
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(controls)
@@ -119,7 +124,10 @@ class ReportsScreen(Retranslating):
         self.top.setHorizontalHeaderLabels(
             [self.tr("Member no."), self.tr("Name"), self.tr("Points earned"), self.tr("Sales")]
         )
-        self.chart.set_titles(self.tr("Transactions per hour"), self.tr("Hour"))
+        self.chart.set_titles(
+            self.tr("Transactions per hour"),
+            self.tr("Hour (%1)").replace("%1", zone_label(self.session.timezone)),
+        )
         self._fill()
 
     def _figure_titles(self) -> list[str]:
@@ -156,6 +164,7 @@ class ReportsScreen(Retranslating):
         low, high = self.range()
         self.message.clear()
         self.day_close.refresh()
+        self._asked = (low, high)  # a slower answer for an earlier range is not shown
         self.session.runner.submit(
             self.session.services.reports.summary,
             staff,
@@ -169,6 +178,8 @@ class ReportsScreen(Retranslating):
         )
 
     def _show(self, report: ReportView) -> None:
+        if (report.date_from, report.date_to) != self._asked:
+            return
         self.report = report
         self._fill()
 
@@ -267,15 +278,11 @@ class ReportsScreen(Retranslating):
         return item.text() if item is not None else ""
 
     def _ask_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export CSV"), "report.csv", "CSV (*.csv)"
-        )
+        path = ask_file_name(self, self.tr("Export CSV"), "report.csv", "CSV (*.csv)", save=True)
         if path:
             self.save_csv(path)
 
     def _ask_pdf(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export PDF"), "report.pdf", "PDF (*.pdf)"
-        )
+        path = ask_file_name(self, self.tr("Export PDF"), "report.pdf", "PDF (*.pdf)", save=True)
         if path:
             self.save_pdf(path)

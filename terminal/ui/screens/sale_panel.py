@@ -19,7 +19,7 @@ from shared.domain.money import parse_amount
 from shared.domain.program import RedeemLimits
 from shared.errors import DomainError
 from terminal.services import MemberView, Receipt
-from terminal.ui.base import Retranslating
+from terminal.ui.base import Retranslating, message_area
 from terminal.ui.formatting import format_money, format_points
 from terminal.ui.messages import error_message
 from terminal.ui.session import TillSession
@@ -50,7 +50,7 @@ class SalePanel(Retranslating):
         self.sale_ref = QLineEdit()
         self.sale_ref.setObjectName("saleRefField")
         self.sale_ref.setMaxLength(200)
-        self.preview = QLabel()
+        self.preview = message_area(QLabel(), 1)
         self.preview.setObjectName("earnPreview")
         self.earn_button = QPushButton()
         self.earn_button.setObjectName("earnButton")
@@ -75,7 +75,8 @@ class SalePanel(Retranslating):
         self.coupon_button.clicked.connect(self.redeem_coupon)
         self.message = QLabel()
         self.message.setObjectName("saleMessage")
-        self.message.setWordWrap(True)
+        message_area(self.limits_label, 2)
+        message_area(self.message, 3)
         self._limits_timer = QTimer(self)
         self._limits_timer.setSingleShot(True)
         self._limits_timer.timeout.connect(self._fetch_limits)
@@ -88,12 +89,11 @@ class SalePanel(Retranslating):
         rows: list[tuple[QWidget | None, QWidget | QHBoxLayout]] = [
             (self.amount_label, self.amount),
             (self.sale_ref_label, self.sale_ref),
-            (None, self.preview),
-            (None, self.earn_button),
+            (None, self._row(self.preview, self.earn_button)),
             (self.points_label, self._row(self.points, self.max_button)),
             (None, self.limits_label),
-            (None, self.redeem_button),
-            (None, self.coupon_button),
+            (None, self._row(self.redeem_button)),  # full width: long labels in Chinese
+            (None, self._row(self.coupon_button)),
             (None, self.message),
         ]
         for row, (label, field) in enumerate(rows):

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from terminal.ui.base import Retranslating
+from terminal.ui.base import Retranslating, message_area
 from terminal.ui.i18n import LANGUAGES
 from terminal.ui.messages import error_message
 from terminal.ui.session import TillSession
@@ -50,7 +50,7 @@ class SettingsScreen(Retranslating):
         self.pair_button.clicked.connect(self.pair)
         self.pair_message = QLabel()
         self.pair_message.setObjectName("pairMessage")
-        self.pair_message.setWordWrap(True)
+        message_area(self.pair_message, 2)
         self.sync_button = QPushButton()
         self.sync_button.setObjectName("syncNow")
         self.sync_button.clicked.connect(self._sync_now)

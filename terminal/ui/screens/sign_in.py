@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from terminal.services import StaffSession
-from terminal.ui.base import Retranslating
+from terminal.ui.base import Retranslating, message_area
 from terminal.ui.messages import error_message
 from terminal.ui.session import TillSession
 from terminal.ui.widgets.pin_pad import PinPad
@@ -35,7 +35,7 @@ class SignInScreen(Retranslating):
         self.message = QLabel()
         self.message.setObjectName("signInMessage")
         self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        message_area(self.message, 2)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         column = QVBoxLayout()

@@ -16,8 +16,14 @@ from PySide6.QtWidgets import (
 
 from shared.protocol import VOIDABLE_TYPES
 from terminal.services import EventView, MemberView, Receipt, StaffSession
-from terminal.ui.base import Retranslating
-from terminal.ui.formatting import format_money, format_signed_points
+from terminal.ui.base import Retranslating, message_area
+from terminal.ui.formatting import (
+    format_datetime,
+    format_money,
+    format_signed_points,
+    stored_time,
+    zone_label,
+)
 from terminal.ui.messages import error_message
 from terminal.ui.session import TillSession
 from terminal.ui.widgets.pin_pad import PinPad
@@ -38,8 +44,10 @@ def event_type_name(kind: str) -> str:
     return names.get(kind, kind)
 
 
-def event_row_text(event: EventView, currency: str) -> str:
-    parts = [event.occurred_at[:16].replace("T", " "), event_type_name(event.type)]
+def event_row_text(event: EventView, currency: str, zone: str) -> str:
+    """One line of the void list; the time is on the store's clock (``zone``)."""
+    parts = [format_datetime(stored_time(event.occurred_at, zone), zone)]
+    parts.append(event_type_name(event.type))
     if event.points_delta:
         parts.append(format_signed_points(event.points_delta))
     if event.amount_cents:
@@ -70,7 +78,7 @@ class ManagerApproval(Retranslating):
         self.message = QLabel()
         self.message.setObjectName("managerMessage")
         self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        message_area(self.message, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
@@ -123,6 +131,12 @@ class VoidScreen(Retranslating):
         self.title.setWordWrap(True)
         self.events = QListWidget()
         self.events.setObjectName("voidEvents")
+        self.events.setWordWrap(True)  # a long row wraps in the list, never "¥2…"
+        self.events.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.times_note = QLabel()
+        self.times_note.setObjectName("voidTimesNote")
+        self.times_note.setProperty("role", "hint")
+        self.times_note.setWordWrap(True)
         self.reason = QLineEdit()
         self.reason.setObjectName("voidReason")
         self.reason.setMaxLength(500)
@@ -132,12 +146,13 @@ class VoidScreen(Retranslating):
         self.message = QLabel()
         self.message.setObjectName("voidMessage")
         self.message.setProperty("role", "error")
-        self.message.setWordWrap(True)
+        message_area(self.message, 2)
         self.cancel_button = QPushButton()
         self.cancel_button.setObjectName("voidCancel")
         self.cancel_button.clicked.connect(lambda: self.done.emit(None))
         left = QVBoxLayout()
         left.addWidget(self.title)
+        left.addWidget(self.times_note)
         left.addWidget(self.events, 1)
         left.addWidget(self.reason)
         left.addWidget(self.message)
@@ -154,6 +169,11 @@ class VoidScreen(Retranslating):
             self.title.setText(
                 self.tr("Void a transaction of %1").replace("%1", self.member.display_name)
             )
+        self.times_note.setText(
+            self.tr("Times on the store's clock (%1)").replace(
+                "%1", zone_label(self.session.timezone)
+            )
+        )
         self.reason.setPlaceholderText(self.tr("Reason (required), e.g. wrong amount"))
         self.cancel_button.setText(self.tr("Cancel (Esc)"))
 
@@ -189,7 +209,9 @@ class VoidScreen(Retranslating):
         for event in events:
             if event.type not in VOIDABLE_TYPES or event.voided_by or event.status == "rejected":
                 continue
-            item = QListWidgetItem(event_row_text(event, self.session.currency))
+            item = QListWidgetItem(
+                event_row_text(event, self.session.currency, self.session.timezone)
+            )
             item.setData(Qt.ItemDataRole.UserRole, event.event_id)
             self.events.addItem(item)
         if self.events.count():

@@ -27,12 +27,12 @@
 <context>
     <name>CardScreen</name>
     <message>
-        <location filename="../screens/enroll.py" line="51"/>
+        <location filename="../screens/enroll.py" line="52"/>
         <source>Member card</source>
         <translation>会员卡</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="52"/>
+        <location filename="../screens/enroll.py" line="53"/>
         <source>Continue to checkout (Enter)</source>
         <translation>继续收银 (Enter)</translation>
     </message>
@@ -40,22 +40,22 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="112"/>
+        <location filename="../screens/checkout.py" line="101"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="113"/>
+        <location filename="../screens/checkout.py" line="102"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="114"/>
+        <location filename="../screens/checkout.py" line="103"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="115"/>
+        <location filename="../screens/checkout.py" line="104"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -151,52 +151,52 @@
 <context>
     <name>EnrollScreen</name>
     <message>
-        <location filename="../screens/enroll.py" line="126"/>
+        <location filename="../screens/enroll.py" line="131"/>
         <source>Enroll a new member</source>
         <translation>注册新会员</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="127"/>
+        <location filename="../screens/enroll.py" line="132"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="128"/>
+        <location filename="../screens/enroll.py" line="133"/>
         <source>Mobile phone</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="129"/>
+        <location filename="../screens/enroll.py" line="134"/>
         <source>E-mail (optional)</source>
         <translation>电子邮箱（选填）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="130"/>
+        <location filename="../screens/enroll.py" line="135"/>
         <source>e.g. 138 1234 5678</source>
         <translation>例如 138 1234 5678</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="131"/>
+        <location filename="../screens/enroll.py" line="136"/>
         <source>The member agrees to receive offers (marketing consent)</source>
         <translation>会员同意接收优惠信息（营销授权）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="132"/>
+        <location filename="../screens/enroll.py" line="137"/>
         <source>Enroll (Enter)</source>
         <translation>注册 (Enter)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="133"/>
+        <location filename="../screens/enroll.py" line="138"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="152"/>
+        <location filename="../screens/enroll.py" line="157"/>
         <source>Enter the member&apos;s name.</source>
         <translation>请输入会员姓名。</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="156"/>
+        <location filename="../screens/enroll.py" line="161"/>
         <source>Enter the member&apos;s mobile number.</source>
         <translation>请输入会员手机号码。</translation>
     </message>
@@ -204,290 +204,290 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../messages.py" line="33"/>
+        <location filename="../messages.py" line="34"/>
         <source>Nothing can be redeemed on this sale.</source>
         <translation>本笔消费不能兑换积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="35"/>
+        <location filename="../messages.py" line="36"/>
         <source>At most {points} points can be redeemed now.</source>
         <translation>目前最多可兑换 {points} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="40"/>
+        <location filename="../messages.py" line="41"/>
         <source>At most {points} points ({value}) can be redeemed now.</source>
         <translation>目前最多可兑换 {points} 积分（{value}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="50"/>
-        <location filename="../messages.py" line="124"/>
+        <location filename="../messages.py" line="51"/>
+        <location filename="../messages.py" line="152"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="53"/>
+        <location filename="../messages.py" line="54"/>
         <source>{count} attempts left before the account locks.</source>
         <translation>再错 {count} 次账户将被锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="60"/>
+        <location filename="../messages.py" line="61"/>
         <source>Too many wrong PINs: this staff account is locked.</source>
         <translation>密码错误次数过多，该员工账户已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="68"/>
+        <location filename="../messages.py" line="69"/>
         <source>Try again in {minutes} min or ask a manager.</source>
         <translation>请 {minutes} 分钟后重试或联系店长。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70"/>
+        <location filename="../messages.py" line="118"/>
         <source>One adjustment may move at most {max} points.</source>
         <translation>单次调整最多 {max} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70"/>
+        <location filename="../messages.py" line="124"/>
         <source>A member&apos;s points may be adjusted by at most {cap} a day; {left} are left today.</source>
         <translation>每位会员每天最多调整 {cap} 积分；今天还剩 {left}。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70"/>
+        <location filename="../messages.py" line="131"/>
         <source>One redemption may use at most {max} points.</source>
         <translation>单次最多兑换 {max} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70"/>
+        <location filename="../messages.py" line="138"/>
         <source>A member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>每位会员每天最多兑换 {cap} 积分；今天还剩 {left}。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70"/>
+        <location filename="../messages.py" line="166"/>
         <source>Head office refused this: it was not approved by an active store manager.</source>
         <translation>总部拒绝了此操作：未经本店在职店长批准。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70"/>
+        <location filename="../messages.py" line="171"/>
         <source>Head office refused this: its date is too far from today. Check the till&apos;s clock.</source>
         <translation>总部拒绝了此操作：其日期与今天相差太远。请检查收银机的时钟。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70"/>
+        <location filename="../messages.py" line="177"/>
         <source>Head office refused the till&apos;s queue as out of order; call head office.</source>
         <translation>总部认为收银机的待上传队列顺序异常而拒收；请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="76"/>
+        <location filename="../messages.py" line="77"/>
         <source>The amount is larger than any sale the program accepts ({max}).</source>
         <translation>金额超过积分计划允许的单笔上限（{max}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="79"/>
+        <location filename="../messages.py" line="80"/>
         <source>Enter a sale amount greater than zero, for example 12.50.</source>
         <translation>请输入大于零的消费金额，例如 12.50。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="85"/>
+        <location filename="../messages.py" line="86"/>
         <source>At least {min} points must be redeemed at once.</source>
         <translation>每次至少兑换 {min} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="91"/>
+        <location filename="../messages.py" line="92"/>
         <source>Points may pay at most {percent}% of the sale ({cap}).</source>
         <translation>积分最多抵扣消费金额的 {percent}%（{cap}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="101"/>
+        <location filename="../messages.py" line="102"/>
         <source>The member has only {balance} points.</source>
         <translation>该会员只有 {balance} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="108"/>
+        <location filename="../messages.py" line="109"/>
         <source>While the till is offline a member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="120"/>
+        <location filename="../messages.py" line="148"/>
         <source>A manager must approve this: enter a manager&apos;s code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="122"/>
-        <location filename="../messages.py" line="175"/>
+        <location filename="../messages.py" line="150"/>
+        <location filename="../messages.py" line="223"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="123"/>
+        <location filename="../messages.py" line="151"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="127"/>
+        <location filename="../messages.py" line="155"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="134"/>
+        <location filename="../messages.py" line="182"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="137"/>
+        <location filename="../messages.py" line="185"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="139"/>
+        <location filename="../messages.py" line="187"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="141"/>
+        <location filename="../messages.py" line="189"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="146"/>
+        <location filename="../messages.py" line="194"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="148"/>
+        <location filename="../messages.py" line="196"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="150"/>
+        <location filename="../messages.py" line="198"/>
         <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="153"/>
+        <location filename="../messages.py" line="201"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="156"/>
+        <location filename="../messages.py" line="204"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="159"/>
+        <location filename="../messages.py" line="207"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="162"/>
+        <location filename="../messages.py" line="210"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="165"/>
-        <location filename="../messages.py" line="192"/>
+        <location filename="../messages.py" line="213"/>
+        <location filename="../messages.py" line="240"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="168"/>
+        <location filename="../messages.py" line="216"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="171"/>
+        <location filename="../messages.py" line="219"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="177"/>
+        <location filename="../messages.py" line="225"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="179"/>
+        <location filename="../messages.py" line="227"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="181"/>
+        <location filename="../messages.py" line="229"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="184"/>
+        <location filename="../messages.py" line="232"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="186"/>
+        <location filename="../messages.py" line="234"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="187"/>
+        <location filename="../messages.py" line="235"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189"/>
+        <location filename="../messages.py" line="237"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="195"/>
+        <location filename="../messages.py" line="243"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="198"/>
+        <location filename="../messages.py" line="246"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="201"/>
+        <location filename="../messages.py" line="249"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="204"/>
+        <location filename="../messages.py" line="252"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="206"/>
+        <location filename="../messages.py" line="254"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="208"/>
+        <location filename="../messages.py" line="256"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="211"/>
+        <location filename="../messages.py" line="259"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="215"/>
+        <location filename="../messages.py" line="263"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="216"/>
+        <location filename="../messages.py" line="264"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="217"/>
+        <location filename="../messages.py" line="265"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="230"/>
+        <location filename="../messages.py" line="287"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="234"/>
+        <location filename="../messages.py" line="291"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -495,37 +495,37 @@
 <context>
     <name>Events</name>
     <message>
-        <location filename="../screens/void.py" line="30"/>
+        <location filename="../screens/void.py" line="36"/>
         <source>Earn</source>
         <translation>累积积分</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="31"/>
+        <location filename="../screens/void.py" line="37"/>
         <source>Redeem</source>
         <translation>兑换</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="32"/>
+        <location filename="../screens/void.py" line="38"/>
         <source>Coupon</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="33"/>
+        <location filename="../screens/void.py" line="39"/>
         <source>Adjustment</source>
         <translation>调整</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="34"/>
+        <location filename="../screens/void.py" line="40"/>
         <source>Void</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="35"/>
+        <location filename="../screens/void.py" line="41"/>
         <source>Enrollment</source>
         <translation>注册</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="36"/>
+        <location filename="../screens/void.py" line="42"/>
         <source>Profile change</source>
         <translation>资料修改</translation>
     </message>
@@ -533,19 +533,19 @@
 <context>
     <name>Format</name>
     <message>
-        <location filename="../formatting.py" line="43"/>
-        <location filename="../formatting.py" line="48"/>
+        <location filename="../formatting.py" line="45"/>
+        <location filename="../formatting.py" line="50"/>
         <source>%1 pts</source>
         <translation>%1 积分</translation>
     </message>
     <message>
-        <location filename="../formatting.py" line="62"/>
-        <location filename="../formatting.py" line="69"/>
+        <location filename="../formatting.py" line="92"/>
+        <location filename="../formatting.py" line="98"/>
         <source>never</source>
         <translation>从未</translation>
     </message>
     <message>
-        <location filename="../formatting.py" line="76"/>
+        <location filename="../formatting.py" line="104"/>
         <source>no expiry</source>
         <translation>无期限</translation>
     </message>
@@ -553,42 +553,42 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="169"/>
+        <location filename="../main_window.py" line="170"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="171"/>
+        <location filename="../main_window.py" line="172"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172"/>
+        <location filename="../main_window.py" line="173"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173"/>
+        <location filename="../main_window.py" line="174"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174"/>
+        <location filename="../main_window.py" line="175"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175"/>
+        <location filename="../main_window.py" line="176"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="176"/>
+        <location filename="../main_window.py" line="177"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198"/>
+        <location filename="../main_window.py" line="199"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
@@ -596,12 +596,12 @@
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="84"/>
+        <location filename="../screens/void.py" line="92"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="85"/>
+        <location filename="../screens/void.py" line="93"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
@@ -609,22 +609,22 @@
 <context>
     <name>MemberCardView</name>
     <message>
-        <location filename="../widgets/member_card.py" line="178"/>
+        <location filename="../widgets/member_card.py" line="179"/>
         <source>Print card</source>
         <translation>打印会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="179"/>
+        <location filename="../widgets/member_card.py" line="180"/>
         <source>Save as PDF</source>
         <translation>保存为 PDF</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="208"/>
+        <location filename="../widgets/member_card.py" line="209"/>
         <source>Save member card</source>
         <translation>保存会员卡</translation>
     </message>
     <message>
-        <location filename="../widgets/member_card.py" line="210"/>
+        <location filename="../widgets/member_card.py" line="211"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
@@ -676,21 +676,6 @@
         <source>No coupons</source>
         <translation>没有优惠券</translation>
     </message>
-    <message>
-        <location filename="../widgets/member_panel.py" line="157"/>
-        <source>Member</source>
-        <translation>会员</translation>
-    </message>
-    <message>
-        <location filename="../widgets/member_panel.py" line="158"/>
-        <source>Silver</source>
-        <translation>银卡</translation>
-    </message>
-    <message>
-        <location filename="../widgets/member_panel.py" line="159"/>
-        <source>Gold</source>
-        <translation>金卡</translation>
-    </message>
 </context>
 <context>
     <name>MemberSearch</name>
@@ -735,12 +720,12 @@
         <translation>从图片扫描</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="252"/>
+        <location filename="../screens/member_search.py" line="251"/>
         <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp)</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="266"/>
+        <location filename="../screens/member_search.py" line="265"/>
         <source>No barcode or QR code found in this image.</source>
         <translation>图片中没有找到条码或二维码。</translation>
     </message>
@@ -764,44 +749,77 @@
     </message>
 </context>
 <context>
+    <name>QAbstractFileIconProvider</name>
+    <message>
+        <location filename="../i18n.py" line="76"/>
+        <source>Folder</source>
+        <comment>All other platforms</comment>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="77"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="78"/>
+        <source>%1 File</source>
+        <comment>%1 is a file name suffix, for example txt</comment>
+        <translation>%1 文件</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <location filename="../i18n.py" line="74"/>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <location filename="../i18n.py" line="75"/>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
     <name>RejectedScreen</name>
     <message>
-        <location filename="../screens/rejected.py" line="76"/>
+        <location filename="../screens/rejected.py" line="81"/>
         <source>Rejected events</source>
         <translation>被拒事件</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
+        <location filename="../screens/rejected.py" line="84"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
-        <source>Time</source>
-        <translation>时间</translation>
+        <location filename="../screens/rejected.py" line="85"/>
+        <source>Time (%1)</source>
+        <translation>时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
+        <location filename="../screens/rejected.py" line="86"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
+        <location filename="../screens/rejected.py" line="87"/>
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="78"/>
+        <location filename="../screens/rejected.py" line="88"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="123"/>
+        <location filename="../screens/rejected.py" line="135"/>
         <source>No rejected events.</source>
         <translation>没有被拒事件。</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="126"/>
+        <location filename="../screens/rejected.py" line="138"/>
         <source>Rejected events never count in a balance; head office reconciles them.</source>
         <translation>被拒事件不计入余额；由总部负责对账。</translation>
     </message>
@@ -809,42 +827,42 @@
 <context>
     <name>Rejections</name>
     <message>
-        <location filename="../screens/rejected.py" line="26"/>
+        <location filename="../screens/rejected.py" line="31"/>
         <source>Member unknown at head office</source>
         <translation>总部没有该会员</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="27"/>
+        <location filename="../screens/rejected.py" line="32"/>
         <source>Invalid member code</source>
         <translation>会员号无效</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="28"/>
+        <location filename="../screens/rejected.py" line="33"/>
         <source>Member code already used</source>
         <translation>会员号已被占用</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="31"/>
+        <location filename="../screens/rejected.py" line="36"/>
         <source>Points differ from the program rules</source>
         <translation>积分与积分规则不符</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="34"/>
+        <location filename="../screens/rejected.py" line="39"/>
         <source>Already voided</source>
         <translation>已被撤销</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="35"/>
+        <location filename="../screens/rejected.py" line="40"/>
         <source>Voided event unknown</source>
         <translation>被撤销的事件不存在</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="36"/>
+        <location filename="../screens/rejected.py" line="41"/>
         <source>Coupon already used or expired</source>
         <translation>优惠券已使用或已过期</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="39"/>
+        <location filename="../screens/rejected.py" line="44"/>
         <source>Same event id sent with different content</source>
         <translation>同一事件编号的内容不一致</translation>
     </message>
@@ -852,118 +870,122 @@
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../screens/reports.py" line="112"/>
+        <location filename="../screens/reports.py" line="117"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="113"/>
+        <location filename="../screens/reports.py" line="118"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="114"/>
+        <location filename="../screens/reports.py" line="119"/>
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="115"/>
-        <location filename="../screens/reports.py" line="271"/>
+        <location filename="../screens/reports.py" line="120"/>
+        <location filename="../screens/reports.py" line="281"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="116"/>
-        <location filename="../screens/reports.py" line="278"/>
+        <location filename="../screens/reports.py" line="121"/>
+        <location filename="../screens/reports.py" line="286"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="228"/>
+        <location filename="../screens/reports.py" line="125"/>
+        <location filename="../screens/reports.py" line="239"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="229"/>
+        <location filename="../screens/reports.py" line="125"/>
+        <location filename="../screens/reports.py" line="240"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="128"/>
+        <location filename="../screens/reports.py" line="125"/>
+        <location filename="../screens/reports.py" line="136"/>
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
+        <location filename="../screens/reports.py" line="125"/>
         <source>Sales</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="122"/>
+        <location filename="../screens/reports.py" line="128"/>
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="122"/>
-        <location filename="../screens/reports.py" line="227"/>
+        <location filename="../screens/reports.py" line="129"/>
+        <source>Hour (%1)</source>
+        <translation>小时（%1）</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="238"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="127"/>
+        <location filename="../screens/reports.py" line="135"/>
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="129"/>
+        <location filename="../screens/reports.py" line="137"/>
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="130"/>
+        <location filename="../screens/reports.py" line="138"/>
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="131"/>
+        <location filename="../screens/reports.py" line="139"/>
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="132"/>
+        <location filename="../screens/reports.py" line="140"/>
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="133"/>
+        <location filename="../screens/reports.py" line="141"/>
         <source>Adjustments</source>
         <translation>积分调整</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="134"/>
+        <location filename="../screens/reports.py" line="142"/>
         <source>Points adjusted</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="215"/>
+        <location filename="../screens/reports.py" line="226"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="216"/>
+        <location filename="../screens/reports.py" line="227"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="217"/>
+        <location filename="../screens/reports.py" line="228"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="218"/>
+        <location filename="../screens/reports.py" line="229"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
@@ -1056,32 +1078,32 @@
         <translation>单次兑换最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="256"/>
+        <location filename="../screens/sale_panel.py" line="260"/>
         <source>the limit of %1 points per member a day</source>
         <translation>每位会员每天最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="257"/>
+        <location filename="../screens/sale_panel.py" line="263"/>
         <source>Up to %1 (%2), limited by %3.</source>
         <translation>最多 %1（%2），限制因素：%3。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="279"/>
+        <location filename="../screens/sale_panel.py" line="285"/>
         <source>Enter the points to redeem.</source>
         <translation>请输入要兑换的积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="335"/>
+        <location filename="../screens/sale_panel.py" line="341"/>
         <source>Earned %1.</source>
         <translation>已累积 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="337"/>
+        <location filename="../screens/sale_panel.py" line="343"/>
         <source>Coupon used: %1 off.</source>
         <translation>已使用优惠券：减 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="342"/>
+        <location filename="../screens/sale_panel.py" line="348"/>
         <source>Redeemed %1 = %2 off.</source>
         <translation>已兑换 %1 = 减 %2。</translation>
     </message>
@@ -1195,70 +1217,108 @@
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../widgets/status_bar.py" line="68"/>
+        <location filename="../widgets/status_bar.py" line="78"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="75"/>
+        <location filename="../widgets/status_bar.py" line="84"/>
+        <source>Manager</source>
+        <translation>店长</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar.py" line="84"/>
+        <source>Cashier</source>
+        <translation>收银员</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar.py" line="90"/>
+        <source>Syncing…</source>
+        <translation>同步中…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar.py" line="92"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="75"/>
+        <location filename="../widgets/status_bar.py" line="94"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="78"/>
+        <location filename="../widgets/status_bar.py" line="97"/>
         <source>Queued: %1</source>
         <translation>已排队：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="80"/>
+        <location filename="../widgets/status_bar.py" line="99"/>
         <source>Last sync: %1</source>
         <translation>上次同步：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="82"/>
+        <location filename="../widgets/status_bar.py" line="101"/>
         <source>Rejected: %1</source>
         <translation>被拒：%1</translation>
     </message>
 </context>
 <context>
+    <name>Tiers</name>
+    <message>
+        <location filename="../formatting.py" line="121"/>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <location filename="../formatting.py" line="122"/>
+        <source>Silver</source>
+        <translation>银卡</translation>
+    </message>
+    <message>
+        <location filename="../formatting.py" line="123"/>
+        <source>Gold</source>
+        <translation>金卡</translation>
+    </message>
+</context>
+<context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="152"/>
+        <location filename="../screens/void.py" line="167"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="155"/>
+        <location filename="../screens/void.py" line="170"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="157"/>
+        <location filename="../screens/void.py" line="173"/>
+        <source>Times on the store&apos;s clock (%1)</source>
+        <translation>时间为门店当地时间（%1）</translation>
+    </message>
+    <message>
+        <location filename="../screens/void.py" line="177"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="158"/>
+        <location filename="../screens/void.py" line="178"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="198"/>
+        <location filename="../screens/void.py" line="220"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="203"/>
+        <location filename="../screens/void.py" line="225"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="206"/>
+        <location filename="../screens/void.py" line="228"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>

@@ -26,7 +26,7 @@ class _PaintedBars(QWidget):
         super().__init__()
         self.counts = [0] * 24
         self.title = ""
-        self.setMinimumHeight(220)
+        self.setMinimumHeight(180)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -61,7 +61,7 @@ class HourlyChart(QWidget):
             self._view = self._charts.QChartView()
             self._view.setObjectName("hourlyChart")
             self._view.setRenderHint(QPainter.RenderHint.Antialiasing)
-            self._view.setMinimumHeight(240)
+            self._view.setMinimumHeight(180)
             layout.addWidget(self._view)
         self._redraw()
 

@@ -20,10 +20,11 @@ from PySide6.QtGui import (
     QPaintEvent,
 )
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from shared.domain.member_code import qr_payload
 from terminal.ui.base import Retranslating
+from terminal.ui.file_dialog import ask_file_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,11 +204,12 @@ class MemberCardView(Retranslating):
     def ask_and_save_pdf(self) -> None:
         if self.canvas.card is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
+        path = ask_file_name(
             self,
             self.tr("Save member card"),
             f"member-{self.canvas.card.member_code}.pdf",
             self.tr("PDF files (*.pdf)"),
+            save=True,
         )
         if path:
             self.save_pdf(path)

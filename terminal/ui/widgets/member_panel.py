@@ -124,7 +124,7 @@ class MemberPanel(Retranslating):
         if member is None:
             return
         self.name_label.setText(member.name)
-        self.tier_badge.setText(self._tier_text(member))
+        self.tier_badge.setText(member.tier_name)
         self.tier_badge.setProperty("tier", member.tier_code)
         self.tier_badge.style().unpolish(self.tier_badge)
         self.tier_badge.style().polish(self.tier_badge)
@@ -151,11 +151,3 @@ class MemberPanel(Retranslating):
             self.coupons.addItem(item)
         if not member.coupons:
             self.coupons.addItem(self.tr("No coupons"))
-
-    def _tier_text(self, member: MemberView) -> str:
-        names = {
-            "member": self.tr("Member"),
-            "silver": self.tr("Silver"),
-            "gold": self.tr("Gold"),
-        }
-        return names.get(member.tier_code, member.tier_name)
