@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from terminal.services import MemberView, OutboxSummary, StaffSession
 from terminal.ui.i18n import LanguageManager
-from terminal.ui.scanner import ScanDetector
+from terminal.ui.scanner import ScanDetector, ScannerOptions, card_burst
 from terminal.ui.screens.checkout import CheckoutScreen
 from terminal.ui.screens.enroll import CardScreen, EnrollScreen
 from terminal.ui.screens.rejected import RejectedScreen
@@ -49,12 +49,14 @@ class MainWindow(QMainWindow):
         languages: LanguageManager,
         *,
         auto_lock_seconds: int = 180,
+        scanner: ScannerOptions | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
         self.languages = languages
         self._locking = False
+        self._pending_scan: str | None = None  # a card scanned before anyone signed in
         self.setObjectName("mainWindow")
         self.sign_in = SignInScreen(session)
         self.checkout = CheckoutScreen(session)
@@ -80,7 +82,14 @@ class MainWindow(QMainWindow):
 
         self._wire()
         self._shortcuts()
-        self.scanner = ScanDetector(self)
+        options = scanner or ScannerOptions()
+        self.scanner = ScanDetector(
+            self,
+            max_gap_ms=options.max_gap_ms,
+            prefix=options.prefix,
+            suffix=options.suffix,
+            accepts=card_burst,
+        )
         self.scanner.scanned.connect(self._scanned)
         app = _application()
         app.installEventFilter(self.scanner)
@@ -204,7 +213,7 @@ class MainWindow(QMainWindow):
         if key == "checkout":
             self.checkout.focus_search()
         elif key == "enroll":
-            self.enroll.reset()
+            self.enroll.open()
         elif key == "reports":
             self.reports.refresh()
         elif key == "rejected":
@@ -218,6 +227,8 @@ class MainWindow(QMainWindow):
             self.checkout.clear()
         elif screen is self.void:
             self._void_done(None)
+        elif screen is self.enroll:
+            self.enroll.cancel()
         elif screen is not self.sign_in:
             self.go("checkout")
 
@@ -232,6 +243,9 @@ class MainWindow(QMainWindow):
         self.lock_timer.start()
         self.checkout.clear()
         self.go("checkout")
+        pending, self._pending_scan = self._pending_scan, None
+        if pending is not None:
+            self.checkout.lookup_scan(pending)
         self.refresh_status()
 
     def _signed_out(self) -> None:
@@ -258,6 +272,9 @@ class MainWindow(QMainWindow):
 
     def _scanned(self, payload: str) -> None:
         if self.session.staff is None:
+            # The customer handed the card while the cashier signs in: show it after.
+            self._pending_scan = payload
+            self.sign_in.card_waiting()
             return
         if self.current() is not self.checkout:
             self.go("checkout")
