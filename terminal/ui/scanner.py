@@ -4,7 +4,7 @@ A USB barcode/QR scanner is a keyboard: it types the code as a fast burst of key
 and ends it with its suffix key (Enter unless configured otherwise; it may also send a
 configured prefix first). :class:`ScanDetector` is an application-wide event filter
 that holds back every printable keystroke for a moment. If the keys keep coming faster
-than ``max_gap_ms``, the suffix ends a burst of at least ``min_length`` characters and
+than ``max_gap_ms`` (one pause of up to twice that is forgiven), the suffix ends a burst of at least ``min_length`` characters and
 ``accepts(text, widget)`` agrees (the main window accepts only what looks like a member
 card), the whole burst is a scan: it is swallowed (it never reaches the field that had
 the focus) and ``scanned(text)`` is emitted without the prefix. Otherwise the held keys
@@ -19,16 +19,19 @@ characters arrive within the same millisecond) is held like any other key.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from shared.domain.member_code import looks_like_card
+
+log = logging.getLogger(__name__)
 
 _SUFFIX_KEYS: dict[str, tuple[Qt.Key, ...]] = {
     "enter": (Qt.Key.Key_Return, Qt.Key.Key_Enter),
@@ -160,14 +163,13 @@ class ScanDetector(QObject):
         if not self._holdable(event):
             self.flush()
             return False
-        if self._held and (self._gap_too_long(now) or watched is not self._target):
+        if self._held and (not self._still_a_burst(now) or watched is not self._target):
+            log.debug("scanner: gap %.1f ms after %d keys", self._gap_ms(now), len(self._held))
             self.flush()
         if not self._held:
             self._target = watched
         self._held.append(_HeldKey(event.key(), event.modifiers(), event.text(), now))
-        # A person's key shows up at most this late; a scanner's next key comes sooner.
-        # Twice the gap, so a GUI thread a little late to its timer does not split a burst.
-        self._flush_timer.start(self.max_gap_ms * 2)
+        self._start_timer()
         return True
 
     def _on_shortcut_override(self, event: QKeyEvent) -> bool:
@@ -194,8 +196,17 @@ class ScanDetector(QObject):
         text = event.text()
         return len(text) == 1 and text.isprintable() and not event.modifiers() & _COMMAND_MODIFIERS
 
-    def _gap_too_long(self, now_ns: int) -> bool:
-        return bool(self._held) and (now_ns - self._held[-1].at_ns) > self.max_gap_ms * 1_000_000
+    def _gap_ms(self, now_ns: int) -> float:
+        return (now_ns - self._held[-1].at_ns) / 1e6 if self._held else 0.0
+
+    def _still_a_burst(self, now_ns: int) -> bool:
+        """Whether a key at ``now_ns`` keeps the held keys one burst: every pause within
+        ``max_gap_ms`` but one, and that one within twice it (a scanner's keys can reach
+        the window system unevenly once in a code; a person's pauses are all longer)."""
+        fast, slow = self.max_gap_ms * 1_000_000, self.max_gap_ms * 2_000_000
+        stamps = [held.at_ns for held in self._held] + [now_ns]
+        gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:], strict=False)]
+        return all(gap <= slow for gap in gaps) and sum(gap > fast for gap in gaps) <= 1
 
     def _payload(self) -> str:
         text = "".join(held.text for held in self._held)
@@ -204,7 +215,7 @@ class ScanDetector(QObject):
         return text
 
     def _is_scan(self, now_ns: int) -> bool:
-        if len(self._held) < self.min_length or self._gap_too_long(now_ns):
+        if len(self._held) < self.min_length or not self._still_a_burst(now_ns):
             return False
         if QApplication.activeModalWidget() is not None:
             return False  # a confirmation is open: keys go to it, the till stays put
@@ -220,11 +231,26 @@ class ScanDetector(QObject):
         self._target = None
         self.scanned.emit(text)
 
+    def _start_timer(self) -> None:
+        # A person's key shows up at most this late; a scanner's next key comes sooner
+        # (past the one pause a burst may have, with a margin for a late GUI thread).
+        self._flush_timer.start(self.max_gap_ms * 2 + 20)
+
     def _timed_out(self) -> None:
+        # A GUI thread that was busy may see this timer before the keys that came in
+        # meanwhile: take those first (they arrive through this filter), then decide.
+        count = len(self._held)
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        if not self._held:
+            return  # the burst ended (a scan, or replayed) while catching up
+        if len(self._held) != count:
+            self._start_timer()
+            return
         # A scanner configured to send no suffix: a quiet line after a burst ends it.
-        if not self.suffix_keys and self._held and self._is_scan(self._held[-1].at_ns):
+        if not self.suffix_keys and self._is_scan(self._held[-1].at_ns):
             self._emit_scan()
         else:
+            log.debug("scanner: %d keys held, none for a while: typing", len(self._held))
             self.flush()
 
     def flush(self) -> None:

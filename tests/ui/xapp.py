@@ -5,8 +5,8 @@ It builds a seeded replica in DATA_DIR (real services, real SQLite), opens the w
 with one JSON line on stdout, so a test that types with xdotool can see what the cashier
 would see:
 
-- ``state``: the screen shown, the member on checkout, the focused widget and the text
-  of every named line edit and label;
+- ``state``: the screen shown, the member on checkout, the focused widget, the text of
+  every named line edit and label, and where each visible line edit is on the screen;
 - ``quit``: close the window and exit.
 
 The first line it prints is ``{"ready": true, "members": [...], "staff": [...]}``.
@@ -15,6 +15,7 @@ The first line it prints is ``{"ready": true, "members": [...], "staff": [...]}`
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,16 @@ def _named_texts(window: QWidget, kind: type[QLineEdit] | type[QLabel]) -> dict[
     return {w.objectName(): w.text() for w in window.findChildren(kind) if w.objectName()}
 
 
+def _centres(window: QWidget) -> dict[str, list[int]]:
+    """Where each visible named line edit is on the screen (for a real click)."""
+    found = {}
+    for widget in window.findChildren(QLineEdit):
+        if widget.objectName() and widget.isVisible():
+            centre = widget.mapToGlobal(widget.rect().center())
+            found[widget.objectName()] = [centre.x(), centre.y()]
+    return found
+
+
 def state(window: Any) -> dict[str, object]:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -47,10 +58,13 @@ def state(window: Any) -> dict[str, object]:
         "screen_size": [window.screen().size().width(), window.screen().size().height()],
         "fields": _named_texts(window, QLineEdit),
         "labels": _named_texts(window, QLabel),
+        "centres": _centres(window),
     }
 
 
 def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("terminal.ui.scanner").setLevel(logging.DEBUG)  # its reasons on stderr
     keyring.set_keyring(ProcessKeyring())
     data_dir = Path(argv[0])
     app = make_application()

@@ -75,12 +75,14 @@ class XTill:
 
     def __init__(self, display: XDisplay, data_dir: Path, *extra: str) -> None:
         self.display = display
+        self.log_path = data_dir / "app.log"
+        self._log = open(self.log_path, "w")  # closed in quit()
         env = dict(os.environ, DISPLAY=display.name, QT_QPA_PLATFORM="xcb")
         env.pop("WAYLAND_DISPLAY", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.ui.xapp", str(data_dir), *extra],
             cwd=ROOT, env=env, text=True,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
         )  # fmt: skip
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
@@ -92,8 +94,10 @@ class XTill:
     def _stderr(self) -> str:
         if self.process.poll() is None:
             self.process.kill()
-        assert self.process.stderr is not None
-        return self.process.stderr.read()[-4000:]
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def _tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-2000:]
 
     def state(self) -> dict[str, Any]:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -114,12 +118,20 @@ class XTill:
             if condition(current):
                 return current
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}; the till shows {current}")
+                raise AssertionError(
+                    f"timed out waiting for {what}; the till shows {current}\n{self._tail()}"
+                )
             time.sleep(0.05)
 
     def xdotool(self, *args: str) -> None:
         env = dict(os.environ, DISPLAY=self.display.name)
         subprocess.run(["xdotool", *args], env=env, check=True, timeout=30)
+
+    def click(self, name: str) -> dict[str, Any]:
+        """Click the visible line edit ``name`` with the mouse; the state once it has focus."""
+        x, y = self.state()["centres"][name]
+        self.xdotool("mousemove", str(x), str(y), "click", "1")
+        return self.wait_for(lambda s: s["focus"] == name, f"{name} to have the focus")
 
     def type(self, text: str, *, delay_ms: int = 60) -> None:
         """Type ``text`` key by key (Shift where the layout needs it), ``delay_ms`` apart."""
@@ -149,3 +161,4 @@ class XTill:
                 self.process.wait(timeout=10)
             except (BrokenPipeError, subprocess.TimeoutExpired):
                 self.process.kill()
+        self._log.close()
