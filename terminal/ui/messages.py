@@ -70,6 +70,15 @@ def _invalid_amount(params: Params, currency: str) -> str:
         return QCoreApplication.translate(
             "Errors", "The amount is larger than any sale the program accepts ({max})."
         ).format(max=format_money(int(params["max_amount_cents"]), currency))
+    reason = params.get("reason")
+    if reason == "not_a_number":
+        return QCoreApplication.translate(
+            "Errors", "That is not a number: type the sale amount in digits, for example 12.50."
+        )
+    if reason == "too_many_decimals":
+        return QCoreApplication.translate(
+            "Errors", "Too many decimals: this currency has {decimals} after the point."
+        ).format(decimals=params.get("decimals", 2))
     return QCoreApplication.translate(
         "Errors", "Enter a sale amount greater than zero, for example 12.50."
     )

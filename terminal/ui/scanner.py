@@ -155,7 +155,7 @@ class ScanDetector(QObject):
         now = _event_time_ns(event)
         if event.key() in self.suffix_keys and not event.isAutoRepeat():
             if self._is_scan(now):
-                self._emit_scan()
+                self._emit_scan(now)
                 self._swallow_release = event.key()
                 return True
             self.flush()
@@ -208,28 +208,46 @@ class ScanDetector(QObject):
         gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:], strict=False)]
         return all(gap <= slow for gap in gaps) and sum(gap > fast for gap in gaps) <= 1
 
-    def _payload(self) -> str:
-        text = "".join(held.text for held in self._held)
+    def _payload(self, keys: list[_HeldKey]) -> str:
+        text = "".join(held.text for held in keys)
         if self.prefix and text.startswith(self.prefix):
             text = text[len(self.prefix) :]
         return text
 
-    def _is_scan(self, now_ns: int) -> bool:
+    def _scan_start(self, now_ns: int) -> int | None:
+        """Where the scan begins among the held keys (None: they are typing). All of
+        them, or those after the one slower pause: a person's last keys just before a
+        scan are theirs, and go to the field."""
         if len(self._held) < self.min_length or not self._still_a_burst(now_ns):
-            return False
+            return None
         if QApplication.activeModalWidget() is not None:
-            return False  # a confirmation is open: keys go to it, the till stays put
+            return None  # a confirmation is open: keys go to it, the till stays put
         target = self._target
         if target is not None and not shiboken6.isValid(target):
             target = None
-        return self.accepts(self._payload(), target)
+        if self.accepts(self._payload(self._held), target):
+            return 0
+        fast = self.max_gap_ms * 1_000_000
+        slow_at = [
+            index
+            for index in range(1, len(self._held))
+            if self._held[index].at_ns - self._held[index - 1].at_ns > fast
+        ]
+        if slow_at and len(self._held) - slow_at[-1] >= self.min_length:
+            if self.accepts(self._payload(self._held[slow_at[-1] :]), target):
+                return slow_at[-1]
+        return None
 
-    def _emit_scan(self) -> None:
+    def _is_scan(self, now_ns: int) -> bool:
+        return self._scan_start(now_ns) is not None
+
+    def _emit_scan(self, now_ns: int) -> None:
         self._flush_timer.stop()
-        text = self._payload()
-        self._held.clear()
-        self._target = None
-        self.scanned.emit(text)
+        start = self._scan_start(now_ns) or 0
+        typed, scan = self._held[:start], self._held[start:]
+        self._held = typed
+        self.flush()  # what the person typed before the scan goes to their field
+        self.scanned.emit(self._payload(scan))
 
     def _start_timer(self) -> None:
         # A person's key shows up at most this late; a scanner's next key comes sooner
@@ -248,7 +266,7 @@ class ScanDetector(QObject):
             return
         # A scanner configured to send no suffix: a quiet line after a burst ends it.
         if not self.suffix_keys and self._is_scan(self._held[-1].at_ns):
-            self._emit_scan()
+            self._emit_scan(self._held[-1].at_ns)
         else:
             log.debug("scanner: %d keys held, none for a while: typing", len(self._held))
             self.flush()

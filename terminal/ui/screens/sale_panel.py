@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shared.domain.money import parse_amount
+from shared.domain.money import amount_text, parse_amount
 from shared.domain.program import RedeemLimits
 from shared.errors import DomainError
-from terminal.services import MemberView, Receipt
+from terminal.services import CouponView, MemberView, Receipt
 from terminal.ui.base import Retranslating
 from terminal.ui.formatting import format_money, format_points
 from terminal.ui.messages import error_message
@@ -39,6 +39,11 @@ class SalePanel(Retranslating):
         self.session = session
         self.member: MemberView | None = None
         self.coupon_id: str | None = None
+        self.coupon: CouponView | None = None
+        self._coupon_armed = False  # pressed once: the next press uses the coupon
+        # This sale's own reference when the cashier typed no receipt number: the same
+        # for a redemption and the earn that follows it, never written into the field.
+        self._sale_key: str | None = None
         self.limits: RedeemLimits | None = None
         self._limits_generation = 0
         self.preview_points: int | None = None  # what the service says this sale earns
@@ -133,6 +138,7 @@ class SalePanel(Retranslating):
         changed = member is None or self.member is None or member.member_id != self.member.member_id
         self.member = member
         if changed:
+            self._sale_key = None
             self.amount.clear()
             self.sale_ref.clear()
             self.points.clear()
@@ -145,9 +151,15 @@ class SalePanel(Retranslating):
         self.retranslate()
         self._fetch_limits()
 
-    def set_coupon(self, coupon_id: str | None) -> None:
-        self.coupon_id = coupon_id
-        self.coupon_button.setEnabled(self.member is not None and coupon_id is not None)
+    def set_coupon(self, coupon: CouponView | None) -> None:
+        self.coupon = coupon
+        self.coupon_id = coupon.coupon_id if coupon is not None else None
+        self._disarm_coupon()
+        self.coupon_button.setEnabled(self.member is not None and coupon is not None)
+
+    def _disarm_coupon(self) -> None:
+        self._coupon_armed = False
+        self.coupon_button.setText(self.tr("Use selected coupon"))
 
     def amount_cents(self) -> int | None:
         try:
@@ -158,6 +170,8 @@ class SalePanel(Retranslating):
     # --- earn -----------------------------------------------------------------------
 
     def _amount_changed(self) -> None:
+        if self._coupon_armed:
+            self._disarm_coupon()  # the confirmation named another amount
         self._update_preview()
         self._limits_timer.start(150)
 
@@ -293,9 +307,36 @@ class SalePanel(Retranslating):
         )
 
     def redeem_coupon(self) -> None:
-        member, staff = self.member, self.session.staff
-        if member is None or staff is None or self.coupon_id is None:
+        """First press: check the sale and ask; second press: use the coupon on it."""
+        member, staff, coupon = self.member, self.session.staff, self.coupon
+        if member is None or staff is None or coupon is None:
             return
+        cents = self._require_amount()
+        if cents is None:
+            return
+        if cents < coupon.value_cents:
+            self._show_error(
+                self.tr("This coupon is worth %1: the sale must be at least that.").replace(
+                    "%1", format_money(coupon.value_cents, self.session.currency)
+                )
+            )
+            self.amount.setFocus()
+            return
+        if not self._coupon_armed:
+            self._coupon_armed = True
+            value = format_money(coupon.value_cents, self.session.currency)
+            self.coupon_button.setText(self.tr("Confirm: %1 off").replace("%1", value))
+            self.message.setProperty("role", "")
+            self._repolish(self.message)
+            self.message.setText(
+                self.tr("Use “%1” (%2 off) on this %3 sale? Press the button again to confirm.")
+                .replace("%1", coupon.title)
+                .replace("%2", value)
+                .replace("%3", format_money(cents, self.session.currency))
+            )
+            self.coupon_button.setFocus()
+            return
+        self._disarm_coupon()
         self._busy(True)
         self.session.runner.submit(
             self.session.services.sales.redeem_coupon,
@@ -319,9 +360,12 @@ class SalePanel(Retranslating):
             return None
 
     def _sale_ref(self) -> str:
-        if not self.sale_ref.text().strip():
-            self.sale_ref.setText(new_sale_ref())
-        return self.sale_ref.text().strip()
+        typed = self.sale_ref.text().strip()
+        if typed:
+            return typed
+        if self._sale_key is None:
+            self._sale_key = new_sale_ref()
+        return self._sale_key
 
     def _busy(self, busy: bool) -> None:
         for button in (self.earn_button, self.redeem_button, self.coupon_button):
@@ -343,12 +387,21 @@ class SalePanel(Retranslating):
                 .replace("%1", format_points(-receipt.points_delta))
                 .replace("%2", format_money(receipt.value_cents or 0, currency))
             )
+        self.points.clear()
+        if receipt.type == "points.earned":  # the sale is done
+            self._sale_key = None
+            self.amount.clear()
+            self.sale_ref.clear()
+        else:  # the same sale goes on: earn on what the member pays after the discount
+            paid = (self.amount_cents() or 0) - (receipt.value_cents or 0)
+            self.amount.setText(amount_text(max(paid, 0), currency))
+            text += " " + self.tr("The member pays %1: earn points on it with F2.").replace(
+                "%1", format_money(max(paid, 0), currency)
+            )
+            self.amount.setFocus()
         self.message.setProperty("role", "ok")
         self._repolish(self.message)
         self.message.setText(text)
-        self.amount.clear()
-        self.sale_ref.clear()
-        self.points.clear()
         self.receipt.emit(receipt)
         self.session.changed()
 
