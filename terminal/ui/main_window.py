@@ -293,9 +293,12 @@ class MainWindow(QMainWindow):
         self.void.load(member)
         self.stack.setCurrentWidget(self.void)
 
-    def _void_done(self, _receipt: object) -> None:
+    def _void_done(self, receipt: object) -> None:
         self.go("checkout")
         self.checkout.refresh_member()
+        if receipt is not None:
+            self.checkout.sale.show_ok(self.tr("Voided: the transaction is reversed."))
+            self.statusBar().showMessage(self.tr("Voided: the transaction is reversed."), 8000)
 
     def set_language(self, code: str) -> None:
         """Switch now and remember the choice on this terminal for the next start."""

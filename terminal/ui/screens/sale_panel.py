@@ -399,15 +399,18 @@ class SalePanel(Retranslating):
                 "%1", format_money(max(paid, 0), currency)
             )
             self.amount.setFocus()
-        self.message.setProperty("role", "ok")
-        self._repolish(self.message)
-        self.message.setText(text)
+        self.show_ok(text)
         self.receipt.emit(receipt)
         self.session.changed()
 
     def _failed(self, error: BaseException) -> None:
         self._busy(False)
         self._show_error(error_message(error, self.session.currency))
+
+    def show_ok(self, text: str) -> None:
+        self.message.setProperty("role", "ok")
+        self._repolish(self.message)
+        self.message.setText(text)
 
     def _show_error(self, text: str) -> None:
         self.message.setProperty("role", "error")
