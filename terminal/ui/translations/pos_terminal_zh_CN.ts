@@ -40,22 +40,22 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="112"/>
+        <location filename="../screens/checkout.py" line="113"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="113"/>
+        <location filename="../screens/checkout.py" line="114"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="114"/>
+        <location filename="../screens/checkout.py" line="115"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="115"/>
+        <location filename="../screens/checkout.py" line="116"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -63,87 +63,87 @@
 <context>
     <name>DayClosePanel</name>
     <message>
-        <location filename="../screens/day_close.py" line="106"/>
+        <location filename="../screens/day_close.py" line="108"/>
         <source>Close day</source>
         <translation>日结</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="107"/>
+        <location filename="../screens/day_close.py" line="109"/>
         <source>Close day…</source>
         <translation>日结…</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="108"/>
+        <location filename="../screens/day_close.py" line="110"/>
         <source>Send to head office</source>
         <translation>发送给总部</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="109"/>
+        <location filename="../screens/day_close.py" line="111"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="110"/>
+        <location filename="../screens/day_close.py" line="112"/>
         <source>Recently closed days</source>
         <translation>最近已结营业日</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="111"/>
+        <location filename="../screens/day_close.py" line="113"/>
         <source>Business day</source>
         <translation>营业日</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="111"/>
+        <location filename="../screens/day_close.py" line="113"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="118"/>
+        <location filename="../screens/day_close.py" line="120"/>
         <source>Matched</source>
         <translation>已核对一致</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="119"/>
+        <location filename="../screens/day_close.py" line="121"/>
         <source>Pending</source>
         <translation>待核对</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="120"/>
+        <location filename="../screens/day_close.py" line="122"/>
         <source>Mismatch</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="133"/>
+        <location filename="../screens/day_close.py" line="135"/>
         <source>Business day {day}: {events} events (seq {first}–{last}), {earned} points earned, {redeemed} redeemed, sales {amount}.</source>
         <translation>营业日 {day}：{events} 笔事件（序号 {first}–{last}），获得积分 {earned}，兑换积分 {redeemed}，销售额 {amount}。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="151"/>
+        <location filename="../screens/day_close.py" line="153"/>
         <source>Day {day} closed: head office&apos;s figures match.</source>
         <translation>{day} 已日结：与总部数据一致。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="155"/>
+        <location filename="../screens/day_close.py" line="157"/>
         <source>Day {day} is pending: {count} events still on their way (seq {seqs}). Head office will match them once they arrive.</source>
         <translation>{day} 待核对：仍有 {count} 笔事件在传送中（序号 {seqs}）。事件到达后总部将自动核对。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="161"/>
+        <location filename="../screens/day_close.py" line="163"/>
         <source>Day {day} does not match head office&apos;s figures: {reason}. Call head office.</source>
         <translation>{day} 与总部数据不一致：{reason}。请联系总部。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="187"/>
+        <location filename="../screens/day_close.py" line="189"/>
         <source>the totals differ</source>
         <translation>合计不符</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="214"/>
+        <location filename="../screens/day_close.py" line="216"/>
         <source>This till is not paired with head office: pair it in Settings (F9) before closing a day.</source>
         <translation>本收银台尚未与总部配对：请先在设置 (F9) 中配对，再进行日结。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="279"/>
+        <location filename="../screens/day_close.py" line="281"/>
         <source>Closing the day with head office…</source>
         <translation>正在与总部日结…</translation>
     </message>
@@ -151,54 +151,59 @@
 <context>
     <name>EnrollScreen</name>
     <message>
-        <location filename="../screens/enroll.py" line="126"/>
+        <location filename="../screens/enroll.py" line="127"/>
         <source>Enroll a new member</source>
         <translation>注册新会员</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="127"/>
+        <location filename="../screens/enroll.py" line="128"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="128"/>
+        <location filename="../screens/enroll.py" line="129"/>
         <source>Mobile phone</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="129"/>
+        <location filename="../screens/enroll.py" line="130"/>
         <source>E-mail (optional)</source>
         <translation>电子邮箱（选填）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="130"/>
+        <location filename="../screens/enroll.py" line="131"/>
         <source>e.g. 138 1234 5678</source>
         <translation>例如 138 1234 5678</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="131"/>
+        <location filename="../screens/enroll.py" line="132"/>
         <source>The member agrees to receive offers (marketing consent)</source>
         <translation>会员同意接收优惠信息（营销授权）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="132"/>
+        <location filename="../screens/enroll.py" line="133"/>
         <source>Enroll (Enter)</source>
         <translation>注册 (Enter)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="133"/>
+        <location filename="../screens/enroll.py" line="134"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="152"/>
+        <location filename="../screens/enroll.py" line="161"/>
         <source>Enter the member&apos;s name.</source>
         <translation>请输入会员姓名。</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="156"/>
+        <location filename="../screens/enroll.py" line="165"/>
         <source>Enter the member&apos;s mobile number.</source>
         <translation>请输入会员手机号码。</translation>
+    </message>
+    <message>
+        <location filename="../screens/enroll.py" line="169"/>
+        <source>This mobile number is too short: enter all its digits.</source>
+        <translation>手机号码太短：请输入完整号码。</translation>
     </message>
 </context>
 <context>
@@ -215,7 +220,7 @@
     </message>
     <message>
         <location filename="../messages.py" line="44"/>
-        <location filename="../messages.py" line="118"/>
+        <location filename="../messages.py" line="127"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
@@ -240,214 +245,224 @@
         <translation>金额超过积分计划允许的单笔上限（{max}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="73"/>
+        <location filename="../messages.py" line="75"/>
+        <source>That is not a number: type the sale amount in digits, for example 12.50.</source>
+        <translation>这不是数字：请用数字输入消费金额，例如 12.50。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="79"/>
+        <source>Too many decimals: this currency has {decimals} after the point.</source>
+        <translation>小数位太多：该币种小数点后只有 {decimals} 位。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="82"/>
         <source>Enter a sale amount greater than zero, for example 12.50.</source>
         <translation>请输入大于零的消费金额，例如 12.50。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="79"/>
+        <location filename="../messages.py" line="88"/>
         <source>At least {min} points must be redeemed at once.</source>
         <translation>每次至少兑换 {min} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="85"/>
+        <location filename="../messages.py" line="94"/>
         <source>Points may pay at most {percent}% of the sale ({cap}).</source>
         <translation>积分最多抵扣消费金额的 {percent}%（{cap}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="95"/>
+        <location filename="../messages.py" line="104"/>
         <source>The member has only {balance} points.</source>
         <translation>该会员只有 {balance} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="102"/>
+        <location filename="../messages.py" line="111"/>
         <source>While the till is offline a member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="114"/>
+        <location filename="../messages.py" line="123"/>
         <source>A manager must approve this: enter a manager&apos;s code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="116"/>
-        <location filename="../messages.py" line="169"/>
+        <location filename="../messages.py" line="125"/>
+        <location filename="../messages.py" line="178"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="117"/>
+        <location filename="../messages.py" line="126"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="121"/>
+        <location filename="../messages.py" line="130"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="128"/>
+        <location filename="../messages.py" line="137"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="131"/>
+        <location filename="../messages.py" line="140"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="133"/>
+        <location filename="../messages.py" line="142"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="135"/>
+        <location filename="../messages.py" line="144"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="140"/>
+        <location filename="../messages.py" line="149"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="142"/>
+        <location filename="../messages.py" line="151"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="144"/>
+        <location filename="../messages.py" line="153"/>
         <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="147"/>
+        <location filename="../messages.py" line="156"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="150"/>
+        <location filename="../messages.py" line="159"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="153"/>
+        <location filename="../messages.py" line="162"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="156"/>
+        <location filename="../messages.py" line="165"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="159"/>
-        <location filename="../messages.py" line="186"/>
+        <location filename="../messages.py" line="168"/>
+        <location filename="../messages.py" line="195"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="162"/>
+        <location filename="../messages.py" line="171"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="165"/>
+        <location filename="../messages.py" line="174"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="171"/>
+        <location filename="../messages.py" line="180"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="173"/>
+        <location filename="../messages.py" line="182"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="175"/>
+        <location filename="../messages.py" line="184"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="178"/>
+        <location filename="../messages.py" line="187"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="180"/>
+        <location filename="../messages.py" line="189"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="181"/>
+        <location filename="../messages.py" line="190"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="183"/>
+        <location filename="../messages.py" line="192"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189"/>
+        <location filename="../messages.py" line="198"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="192"/>
+        <location filename="../messages.py" line="201"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="195"/>
+        <location filename="../messages.py" line="204"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="198"/>
+        <location filename="../messages.py" line="207"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="200"/>
+        <location filename="../messages.py" line="209"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="202"/>
+        <location filename="../messages.py" line="211"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="205"/>
+        <location filename="../messages.py" line="214"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="209"/>
+        <location filename="../messages.py" line="218"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="210"/>
+        <location filename="../messages.py" line="219"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="211"/>
+        <location filename="../messages.py" line="220"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="224"/>
+        <location filename="../messages.py" line="233"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="228"/>
+        <location filename="../messages.py" line="237"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -513,57 +528,68 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="169"/>
+        <location filename="../main_window.py" line="178"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="171"/>
+        <location filename="../main_window.py" line="180"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172"/>
+        <location filename="../main_window.py" line="181"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173"/>
+        <location filename="../main_window.py" line="182"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174"/>
+        <location filename="../main_window.py" line="183"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175"/>
+        <location filename="../main_window.py" line="184"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="176"/>
+        <location filename="../main_window.py" line="185"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198"/>
+        <location filename="../main_window.py" line="207"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="300"/>
+        <location filename="../main_window.py" line="301"/>
+        <source>Voided: the transaction is reversed.</source>
+        <translation>已撤销：该笔交易已冲回。</translation>
     </message>
 </context>
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="84"/>
+        <location filename="../screens/void.py" line="91"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="85"/>
+        <location filename="../screens/void.py" line="92"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
+    </message>
+    <message>
+        <location filename="../screens/void.py" line="95"/>
+        <source>Approve as %1 (Enter)</source>
+        <translation>以 %1 身份批准（Enter）</translation>
     </message>
 </context>
 <context>
@@ -655,52 +681,52 @@
 <context>
     <name>MemberSearch</name>
     <message>
-        <location filename="../screens/member_search.py" line="114"/>
+        <location filename="../screens/member_search.py" line="116"/>
         <source>Scan a card, or type phone last 4 digits, a name or a member no.</source>
         <translation>扫描会员卡，或输入手机后四位、姓名或会员号</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="116"/>
+        <location filename="../screens/member_search.py" line="118"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="117"/>
+        <location filename="../screens/member_search.py" line="119"/>
         <source>Image…</source>
         <translation>图片…</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="118"/>
+        <location filename="../screens/member_search.py" line="120"/>
         <source>More results</source>
         <translation>更多结果</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="206"/>
+        <location filename="../screens/member_search.py" line="223"/>
         <source>No member found.</source>
         <translation>未找到会员。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="208"/>
+        <location filename="../screens/member_search.py" line="225"/>
         <source>Members shown: %1</source>
         <translation>显示会员：%1</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="247"/>
+        <location filename="../screens/member_search.py" line="264"/>
         <source>No camera found.</source>
         <translation>未找到摄像头。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="252"/>
+        <location filename="../screens/member_search.py" line="269"/>
         <source>Scan from an image</source>
         <translation>从图片扫描</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="252"/>
+        <location filename="../screens/member_search.py" line="269"/>
         <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp)</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="266"/>
+        <location filename="../screens/member_search.py" line="283"/>
         <source>No barcode or QR code found in this image.</source>
         <translation>图片中没有找到条码或二维码。</translation>
     </message>
@@ -828,25 +854,25 @@
     </message>
     <message>
         <location filename="../screens/reports.py" line="115"/>
-        <location filename="../screens/reports.py" line="266"/>
+        <location filename="../screens/reports.py" line="271"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="116"/>
-        <location filename="../screens/reports.py" line="273"/>
+        <location filename="../screens/reports.py" line="278"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="223"/>
+        <location filename="../screens/reports.py" line="228"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="224"/>
+        <location filename="../screens/reports.py" line="229"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -868,7 +894,7 @@
     </message>
     <message>
         <location filename="../screens/reports.py" line="122"/>
-        <location filename="../screens/reports.py" line="222"/>
+        <location filename="../screens/reports.py" line="227"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
@@ -908,22 +934,22 @@
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="210"/>
+        <location filename="../screens/reports.py" line="215"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="211"/>
+        <location filename="../screens/reports.py" line="216"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="212"/>
+        <location filename="../screens/reports.py" line="217"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="213"/>
+        <location filename="../screens/reports.py" line="218"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
@@ -931,109 +957,130 @@
 <context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="110"/>
+        <location filename="../screens/sale_panel.py" line="115"/>
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="111"/>
+        <location filename="../screens/sale_panel.py" line="116"/>
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="112"/>
+        <location filename="../screens/sale_panel.py" line="117"/>
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="113"/>
+        <location filename="../screens/sale_panel.py" line="118"/>
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="114"/>
+        <location filename="../screens/sale_panel.py" line="119"/>
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="116"/>
+        <location filename="../screens/sale_panel.py" line="121"/>
         <source>at least %1</source>
         <translation>至少 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="118"/>
+        <location filename="../screens/sale_panel.py" line="123"/>
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="119"/>
+        <location filename="../screens/sale_panel.py" line="124"/>
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="120"/>
+        <location filename="../screens/sale_panel.py" line="125"/>
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="121"/>
+        <location filename="../screens/sale_panel.py" line="126"/>
+        <location filename="../screens/sale_panel.py" line="162"/>
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="170"/>
+        <location filename="../screens/sale_panel.py" line="184"/>
         <source>Enter the sale amount to see the points.</source>
         <translation>输入消费金额即可查看可得积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="178"/>
+        <location filename="../screens/sale_panel.py" line="192"/>
         <source>%1 earns %2</source>
         <translation>%1 可得 %2</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="246"/>
+        <location filename="../screens/sale_panel.py" line="260"/>
         <source>Enter the sale amount to see what can be redeemed.</source>
         <translation>输入消费金额即可查看可兑换积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="249"/>
+        <location filename="../screens/sale_panel.py" line="263"/>
         <source>the member&apos;s balance</source>
         <translation>会员积分余额</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="250"/>
+        <location filename="../screens/sale_panel.py" line="264"/>
         <source>points pay at most %1% of a sale (%2)</source>
         <translation>积分最多抵扣消费额的 %1%（%2）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="254"/>
+        <location filename="../screens/sale_panel.py" line="268"/>
         <source>the offline limit of %1 points per member a day</source>
         <translation>离线时每位会员每天最多 %1 积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="257"/>
+        <location filename="../screens/sale_panel.py" line="271"/>
         <source>Up to %1 (%2), limited by %3.</source>
         <translation>最多 %1（%2），限制因素：%3。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="279"/>
+        <location filename="../screens/sale_panel.py" line="293"/>
         <source>Enter the points to redeem.</source>
         <translation>请输入要兑换的积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="335"/>
+        <location filename="../screens/sale_panel.py" line="319"/>
+        <source>This coupon is worth %1: the sale must be at least that.</source>
+        <translation>此券面值 %1：消费金额不能低于面值。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="328"/>
+        <source>Confirm: %1 off</source>
+        <translation>确认：减 %1</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="332"/>
+        <source>Use “%1” (%2 off) on this %3 sale? Press the button again to confirm.</source>
+        <translation>在这笔 %3 的消费中使用“%1”（减 %2）？再按一次按钮确认。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="379"/>
         <source>Earned %1.</source>
         <translation>已累积 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="337"/>
+        <location filename="../screens/sale_panel.py" line="381"/>
         <source>Coupon used: %1 off.</source>
         <translation>已使用优惠券：减 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="342"/>
+        <location filename="../screens/sale_panel.py" line="386"/>
         <source>Redeemed %1 = %2 off.</source>
         <translation>已兑换 %1 = 减 %2。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="398"/>
+        <source>The member pays %1: earn points on it with F2.</source>
+        <translation>会员实付 %1：按 F2 按此金额积分。</translation>
     </message>
 </context>
 <context>
@@ -1128,16 +1175,21 @@
     </message>
     <message>
         <location filename="../screens/sign_in.py" line="65"/>
-        <source>e.g. C01</source>
-        <translation>例如 C01</translation>
+        <source>e.g. C001</source>
+        <translation>例如 C001</translation>
     </message>
     <message>
-        <location filename="../screens/sign_in.py" line="94"/>
+        <location filename="../screens/sign_in.py" line="79"/>
+        <source>Card scanned: sign in to see the member.</source>
+        <translation>已扫描会员卡：登录后显示会员。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sign_in.py" line="99"/>
         <source>Enter your staff code first.</source>
         <translation>请先输入员工编号。</translation>
     </message>
     <message>
-        <location filename="../screens/sign_in.py" line="98"/>
+        <location filename="../screens/sign_in.py" line="103"/>
         <source>Checking…</source>
         <translation>正在验证…</translation>
     </message>
@@ -1178,37 +1230,37 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="152"/>
+        <location filename="../screens/void.py" line="174"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="155"/>
+        <location filename="../screens/void.py" line="177"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="157"/>
+        <location filename="../screens/void.py" line="179"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="158"/>
+        <location filename="../screens/void.py" line="180"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="198"/>
+        <location filename="../screens/void.py" line="226"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="203"/>
+        <location filename="../screens/void.py" line="231"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="206"/>
+        <location filename="../screens/void.py" line="234"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>
