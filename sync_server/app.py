@@ -20,6 +20,7 @@ from sync_server.api.limits import BodyLimitMiddleware
 from sync_server.api.routes import router
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.services.alerts import AlertService
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.expiry import MaintenanceService
 from sync_server.services.pull import PullService
@@ -40,6 +41,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         push=PushService(database, pause_before_commit=settings.fault_pause_before_commit_seconds),
         pull=PullService(database, max_limit=settings.pull_max_limit),
         day_close=DayCloseService(database),
+        alerts=AlertService(database),
     )
 
 

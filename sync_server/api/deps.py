@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.services.alerts import AlertService
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
@@ -23,6 +24,7 @@ class Services:
     push: PushService
     pull: PullService
     day_close: DayCloseService
+    alerts: AlertService
 
 
 def services(request: Request) -> Services:

@@ -20,6 +20,8 @@ from shared.protocol import (
     PairResponse,
     Problem,
     PushRequest,
+    StaffAlertRequest,
+    StaffAlertResponse,
 )
 from sync_server import __version__
 from sync_server.api.deps import ServicesDep, TerminalDep
@@ -102,6 +104,12 @@ def changes(
 @router.post("/day-close", response_model=DayCloseResponse)
 def day_close(body: DayCloseRequest, terminal: TerminalDep, svc: ServicesDep) -> DayCloseResponse:
     return svc.day_close.close(terminal.terminal_id, body)
+
+
+@router.post("/alerts", response_model=StaffAlertResponse)
+def alert(body: StaffAlertRequest, terminal: TerminalDep, svc: ServicesDep) -> StaffAlertResponse:
+    """Extension: a staff alert for head office (the audit log); idempotent by alert_id."""
+    return svc.alerts.record(terminal, body)
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from shared.protocol import PushResult
+from shared.protocol import PushResult, StaffAlertRequest
 from terminal.offline.pages import PulledChange
 from terminal.offline.sync_client import (
     AuthRevoked,
@@ -68,6 +68,15 @@ class SyncReport:
     pulled: int = 0
     rebuilt: bool = False
     rejected_codes: list[str] = field(default_factory=list)
+    alerts_sent: int = 0
+
+
+class AlertPort(Protocol):
+    """Staff alerts waiting for head office (``terminal.offline.alerts.AlertStore``)."""
+
+    def unsent(self, limit: int = 50) -> list[StaffAlertRequest]: ...
+
+    def mark_sent(self, alert_id: str) -> None: ...
 
 
 class SyncEngine:
@@ -78,8 +87,10 @@ class SyncEngine:
         *,
         batch_size: int = 500,
         pull_limit: int = 5000,
+        alerts: AlertPort | None = None,
     ) -> None:
         self._port = port
+        self._alerts = alerts
         self._client = client
         self._batch_size = batch_size
         self._pull_limit = pull_limit
@@ -89,12 +100,29 @@ class SyncEngine:
         report = SyncReport()
         try:
             self._push_all(report)
+            self._send_alerts(report)
             self._pull_all(report)
         except SyncError as exc:
             self._port.record_sync(online=False, at=_now(), error=str(exc))
             raise
         self._port.record_sync(online=True, at=_now(), error=None)
         return report
+
+    def _send_alerts(self, report: SyncReport) -> None:
+        """Staff alerts for head office; one the server refuses stays for the next cycle
+        (an older server without ``/v1/alerts`` answers 404: the alerts wait for it)."""
+        if self._alerts is None:
+            return
+        for alert in self._alerts.unsent():
+            try:
+                self._client.alert(alert)
+            except (TransientSyncError, AuthRevoked):
+                raise
+            except SyncError as exc:
+                log.warning("head office did not take staff alert %s: %s", alert.alert_id, exc)
+                return
+            self._alerts.mark_sent(str(alert.alert_id))
+            report.alerts_sent += 1
 
     def _push_all(self, report: SyncReport) -> None:
         while True:

@@ -44,9 +44,13 @@ def _invalid_pin(params: Params, _currency: str) -> str:
     message = QCoreApplication.translate("Errors", "Wrong staff code or PIN.")
     before_pause = params.get("approval_attempts_left")
     if before_pause is not None:
-        return message + " " + QCoreApplication.translate(
-            "Errors", "{count} more wrong PINs pause approvals with this code."
-        ).format(count=before_pause)
+        return (
+            message
+            + " "
+            + QCoreApplication.translate(
+                "Errors", "{count} more wrong PINs pause approvals with this code."
+            ).format(count=before_pause)
+        )
     left = params.get("attempts_left")
     if left is not None:
         message += " " + QCoreApplication.translate(
@@ -80,9 +84,7 @@ def _approval_paused(params: Params, _currency: str) -> str:
     wait = (
         QCoreApplication.translate("Errors", "{seconds} s").format(seconds=seconds)
         if seconds < 120
-        else QCoreApplication.translate("Errors", "{minutes} min").format(
-            minutes=-(-seconds // 60)
-        )
+        else QCoreApplication.translate("Errors", "{minutes} min").format(minutes=-(-seconds // 60))
     )
     return QCoreApplication.translate(
         "Errors",
