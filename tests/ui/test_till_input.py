@@ -190,3 +190,32 @@ def test_kiosk_is_full_screen_and_a_window_fills_the_screen(qtbot: QtBot, till: 
     qtbot.waitUntil(lambda: window.width() >= available.width() - 20)
     show_window(window, kiosk=True)
     qtbot.waitUntil(window.isFullScreen)
+
+
+def test_a_cashier_guessing_the_manager_pin_pauses_approvals_not_the_manager(
+    qtbot: QtBot, till: UiTill
+) -> None:
+    sign_in(qtbot, till)
+    window = till.window
+    show_member(qtbot, till, 0)
+    earn(qtbot, till, "50")
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    approval = window.void.approval
+    qtbot.waitUntil(lambda: window.void.events.count() == 1)
+    qtbot.keyClicks(window.void.reason, "wrong amount", delay=HUMAN_MS)
+    for attempt in range(3):
+        approval.code.clear()
+        qtbot.keyClicks(approval.code, "M01", delay=HUMAN_MS)
+        approval.pin_pad.setFocus()
+        qtbot.keyClicks(approval.pin_pad, "0000", delay=HUMAN_MS)
+        qtbot.keyClick(approval.pin_pad, Qt.Key.Key_Return)
+        if attempt < 2:
+            qtbot.waitUntil(lambda: "pause approvals" in approval.message.text())
+    qtbot.waitUntil(lambda: "Head office has been told" in approval.message.text())
+    message = approval.message.text()
+    assert "can still sign in" in message and "contact the manager" not in message
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.keyClick(window, Qt.Key.Key_F12)
+    window.sign_in.staff_code.clear()  # the lock screen keeps the cashier's code
+    sign_in(qtbot, till, "M01", "9999")  # the manager signs in all the same
+    assert window.session.staff is not None and window.session.staff.is_manager
