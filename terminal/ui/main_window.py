@@ -82,6 +82,10 @@ class MainWindow(QMainWindow):
 
         self._wire()
         self._shortcuts()
+        # Without a mouse: Tab reaches every button and Enter presses the focused one.
+        for button in self.findChildren(QPushButton):
+            if button.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                button.setAutoDefault(True)
         options = scanner or ScannerOptions()
         self.scanner = ScanDetector(
             self,

@@ -37,9 +37,7 @@ def test_an_alert_is_audited_once_and_needs_a_terminal(
     bad = {**_alert(str(uuid.uuid4())), "type": "something.else"}
     assert client.post("/v1/alerts", json=bad, headers=auth).status_code == 422
     entries = [
-        e
-        for e in AccountService(database).audit_log()
-        if e.action == "staff.approval_pins_failed"
+        e for e in AccountService(database).audit_log() if e.action == "staff.approval_pins_failed"
     ]
     assert len(entries) == 1
     assert "M001" in entries[0].target and "S001" in entries[0].target

@@ -219,3 +219,14 @@ def test_a_cashier_guessing_the_manager_pin_pauses_approvals_not_the_manager(
     window.sign_in.staff_code.clear()  # the lock screen keeps the cashier's code
     sign_in(qtbot, till, "M01", "9999")  # the manager signs in all the same
     assert window.session.staff is not None and window.session.staff.is_manager
+
+
+def test_enter_presses_the_focused_button_so_no_mouse_is_needed(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)
+    show_member(qtbot, till, 0)
+    checkout = till.window.checkout
+    checkout.card_button.setFocus()  # reached with Tab
+    qtbot.keyClick(checkout.card_button, Qt.Key.Key_Return)
+    assert till.window.current() is till.window.card
+    qtbot.keyClick(till.window.card.back_button, Qt.Key.Key_Return)
+    assert till.window.current() is checkout and checkout.member is not None
