@@ -214,280 +214,285 @@
         <translation>本笔消费不能兑换积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="34"/>
+        <location filename="../messages.py" line="35"/>
+        <source>At most {points} points can be redeemed now.</source>
+        <translation>目前最多可兑换 {points} 积分。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="40"/>
         <source>At most {points} points ({value}) can be redeemed now.</source>
         <translation>目前最多可兑换 {points} 积分（{value}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="44"/>
-        <location filename="../messages.py" line="157"/>
+        <location filename="../messages.py" line="50"/>
+        <location filename="../messages.py" line="163"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="50"/>
+        <location filename="../messages.py" line="56"/>
         <source>{count} more wrong PINs pause approvals with this code.</source>
         <translation>再输错 {count} 次，此工号的审批将暂停。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="56"/>
+        <location filename="../messages.py" line="62"/>
         <source>{count} attempts left before the account locks.</source>
         <translation>再错 {count} 次账户将被锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="63"/>
+        <location filename="../messages.py" line="69"/>
         <source>Too many wrong PINs: this staff account is locked.</source>
         <translation>密码错误次数过多，该员工账户已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="72"/>
+        <location filename="../messages.py" line="78"/>
         <source>Try again in {minutes} min or call head office.</source>
         <translation>请 {minutes} 分钟后再试，或致电总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="76"/>
+        <location filename="../messages.py" line="82"/>
         <source>Try again in {minutes} min or ask a manager.</source>
         <translation>请 {minutes} 分钟后重试或联系店长。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="85"/>
+        <location filename="../messages.py" line="91"/>
         <source>{seconds} s</source>
         <translation>{seconds} 秒</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="87"/>
+        <location filename="../messages.py" line="93"/>
         <source>{minutes} min</source>
         <translation>{minutes} 分钟</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="89"/>
+        <location filename="../messages.py" line="95"/>
         <source>Too many wrong manager PINs for {code}: approvals with this code pause for {wait}. Head office has been told. The manager can still sign in: ask them to come to the till, or call head office.</source>
         <translation>{code} 的店长密码错误次数过多：此工号的审批暂停 {wait}。已通知总部。店长仍可正常登录：请店长到收银台处理，或致电总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="99"/>
+        <location filename="../messages.py" line="105"/>
         <source>The amount is larger than any sale the program accepts ({max}).</source>
         <translation>金额超过积分计划允许的单笔上限（{max}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="104"/>
+        <location filename="../messages.py" line="110"/>
         <source>That is not a number: type the sale amount in digits, for example 12.50.</source>
         <translation>这不是数字：请用数字输入消费金额，例如 12.50。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="108"/>
+        <location filename="../messages.py" line="114"/>
         <source>Too many decimals: this currency has {decimals} after the point.</source>
         <translation>小数位太多：该币种小数点后只有 {decimals} 位。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="111"/>
+        <location filename="../messages.py" line="117"/>
         <source>Enter a sale amount greater than zero, for example 12.50.</source>
         <translation>请输入大于零的消费金额，例如 12.50。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="117"/>
+        <location filename="../messages.py" line="123"/>
         <source>At least {min} points must be redeemed at once.</source>
         <translation>每次至少兑换 {min} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="123"/>
+        <location filename="../messages.py" line="129"/>
         <source>Points may pay at most {percent}% of the sale ({cap}).</source>
         <translation>积分最多抵扣消费金额的 {percent}%（{cap}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="133"/>
+        <location filename="../messages.py" line="139"/>
         <source>The member has only {balance} points.</source>
         <translation>该会员只有 {balance} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="140"/>
+        <location filename="../messages.py" line="146"/>
         <source>While the till is offline a member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="153"/>
+        <location filename="../messages.py" line="159"/>
         <source>A manager must approve this: enter a manager&apos;s code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="155"/>
-        <location filename="../messages.py" line="208"/>
+        <location filename="../messages.py" line="161"/>
+        <location filename="../messages.py" line="214"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="156"/>
+        <location filename="../messages.py" line="162"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="160"/>
+        <location filename="../messages.py" line="166"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="167"/>
+        <location filename="../messages.py" line="173"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="170"/>
+        <location filename="../messages.py" line="176"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="172"/>
+        <location filename="../messages.py" line="178"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="174"/>
+        <location filename="../messages.py" line="180"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="179"/>
+        <location filename="../messages.py" line="185"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="181"/>
+        <location filename="../messages.py" line="187"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="183"/>
+        <location filename="../messages.py" line="189"/>
         <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="186"/>
+        <location filename="../messages.py" line="192"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189"/>
+        <location filename="../messages.py" line="195"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="192"/>
+        <location filename="../messages.py" line="198"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="195"/>
+        <location filename="../messages.py" line="201"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="198"/>
-        <location filename="../messages.py" line="225"/>
+        <location filename="../messages.py" line="204"/>
+        <location filename="../messages.py" line="231"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="201"/>
+        <location filename="../messages.py" line="207"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="204"/>
+        <location filename="../messages.py" line="210"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="210"/>
+        <location filename="../messages.py" line="216"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="212"/>
+        <location filename="../messages.py" line="218"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="214"/>
+        <location filename="../messages.py" line="220"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="217"/>
+        <location filename="../messages.py" line="223"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="219"/>
+        <location filename="../messages.py" line="225"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="220"/>
+        <location filename="../messages.py" line="226"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="222"/>
+        <location filename="../messages.py" line="228"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="228"/>
+        <location filename="../messages.py" line="234"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="231"/>
+        <location filename="../messages.py" line="237"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="234"/>
+        <location filename="../messages.py" line="240"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="237"/>
+        <location filename="../messages.py" line="243"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="239"/>
+        <location filename="../messages.py" line="245"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="241"/>
+        <location filename="../messages.py" line="247"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="244"/>
+        <location filename="../messages.py" line="250"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="248"/>
+        <location filename="../messages.py" line="254"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="249"/>
+        <location filename="../messages.py" line="255"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="250"/>
+        <location filename="../messages.py" line="256"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="263"/>
+        <location filename="../messages.py" line="269"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="267"/>
+        <location filename="../messages.py" line="273"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -553,48 +558,48 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="178"/>
+        <location filename="../main_window.py" line="182"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="180"/>
+        <location filename="../main_window.py" line="184"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="181"/>
+        <location filename="../main_window.py" line="185"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="182"/>
+        <location filename="../main_window.py" line="186"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="183"/>
+        <location filename="../main_window.py" line="187"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184"/>
+        <location filename="../main_window.py" line="188"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185"/>
+        <location filename="../main_window.py" line="189"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207"/>
+        <location filename="../main_window.py" line="211"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="300"/>
-        <location filename="../main_window.py" line="301"/>
+        <location filename="../main_window.py" line="304"/>
+        <location filename="../main_window.py" line="305"/>
         <source>Voided: the transaction is reversed.</source>
         <translation>已撤销：该笔交易已冲回。</translation>
     </message>
