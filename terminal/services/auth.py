@@ -43,6 +43,16 @@ def approval_pause_seconds(failures: int) -> int:
     return int(min(APPROVAL_FIRST_PAUSE_SECONDS * 2**doublings, APPROVAL_MAX_PAUSE_SECONDS))
 
 
+def _session_of(staff: Staff, now: datetime) -> StaffSession:
+    return StaffSession(
+        staff_id=staff.staff_id,
+        staff_code=staff.staff_code,
+        name=staff.name,
+        role=staff.role,
+        signed_in_at=now,
+    )
+
+
 class StaffService(Service):
     def pin_hasher(self) -> PinHasher:
         params = self.settings.argon2
@@ -73,13 +83,7 @@ class StaffService(Service):
             if locked_error is None and ok:
                 staff_row.failed_attempts = 0
                 staff_row.locked_until = None
-                return StaffSession(
-                    staff_id=staff_row.staff_id,
-                    staff_code=staff_row.staff_code,
-                    name=staff_row.name,
-                    role=staff_row.role,
-                    signed_in_at=now,
-                )
+                return _session_of(staff_row, now)
             if locked_error is None:
                 locked_error = self._count_failure(staff_row, now)
         raise locked_error
@@ -109,13 +113,7 @@ class StaffService(Service):
             if ok:
                 row.approval_failures = 0
                 row.approval_paused_until = None
-                approver = StaffSession(
-                    staff_id=row.staff_id,
-                    staff_code=row.staff_code,
-                    name=row.name,
-                    role=row.role,
-                    signed_in_at=now,
-                )
+                approver = _session_of(row, now)
             else:
                 error = self._count_approval_failure(session, row, now)
         if approver is None:

@@ -22,6 +22,7 @@ from terminal.services import CouponView, MemberView, Receipt
 from terminal.ui.base import Retranslating
 from terminal.ui.formatting import format_money, format_points
 from terminal.ui.messages import error_message
+from terminal.ui.screens.sale_texts import coupon_question, coupon_too_big, receipt_text
 from terminal.ui.session import TillSession
 
 
@@ -41,8 +42,7 @@ class SalePanel(Retranslating):
         self.coupon_id: str | None = None
         self.coupon: CouponView | None = None
         self._coupon_armed = False  # pressed once: the next press uses the coupon
-        # This sale's own reference when the cashier typed no receipt number: the same
-        # for a redemption and the earn that follows it, never written into the field.
+        # The sale's reference if none is typed (redeem + earn share it; never shown).
         self._sale_key: str | None = None
         self.limits: RedeemLimits | None = None
         self._limits_generation = 0
@@ -315,25 +315,16 @@ class SalePanel(Retranslating):
         if cents is None:
             return
         if cents < coupon.value_cents:
-            self._show_error(
-                self.tr("This coupon is worth %1: the sale must be at least that.").replace(
-                    "%1", format_money(coupon.value_cents, self.session.currency)
-                )
-            )
+            self._show_error(coupon_too_big(coupon, self.session.currency))
             self.amount.setFocus()
             return
         if not self._coupon_armed:
             self._coupon_armed = True
-            value = format_money(coupon.value_cents, self.session.currency)
-            self.coupon_button.setText(self.tr("Confirm: %1 off").replace("%1", value))
+            button, question = coupon_question(coupon, cents, self.session.currency)
+            self.coupon_button.setText(button)
             self.message.setProperty("role", "")
             self._repolish(self.message)
-            self.message.setText(
-                self.tr("Use “%1” (%2 off) on this %3 sale? Press the button again to confirm.")
-                .replace("%1", coupon.title)
-                .replace("%2", value)
-                .replace("%3", format_money(cents, self.session.currency))
-            )
+            self.message.setText(question)
             self.coupon_button.setFocus()
             return
         self._disarm_coupon()
@@ -375,31 +366,17 @@ class SalePanel(Retranslating):
     def _done(self, receipt: Receipt) -> None:
         self._busy(False)
         currency = self.session.currency
-        if receipt.type == "points.earned":
-            text = self.tr("Earned %1.").replace("%1", format_points(receipt.points_delta))
-        elif receipt.type == "coupon.redeemed":
-            text = self.tr("Coupon used: %1 off.").replace(
-                "%1", format_money(receipt.value_cents or 0, currency)
-            )
-        else:
-            text = (
-                self.tr("Redeemed %1 = %2 off.")
-                .replace("%1", format_points(-receipt.points_delta))
-                .replace("%2", format_money(receipt.value_cents or 0, currency))
-            )
         self.points.clear()
         if receipt.type == "points.earned":  # the sale is done
             self._sale_key = None
             self.amount.clear()
             self.sale_ref.clear()
+            self.show_ok(receipt_text(receipt, currency))
         else:  # the same sale goes on: earn on what the member pays after the discount
-            paid = (self.amount_cents() or 0) - (receipt.value_cents or 0)
-            self.amount.setText(amount_text(max(paid, 0), currency))
-            text += " " + self.tr("The member pays %1: earn points on it with F2.").replace(
-                "%1", format_money(max(paid, 0), currency)
-            )
+            paid = max((self.amount_cents() or 0) - (receipt.value_cents or 0), 0)
+            self.amount.setText(amount_text(paid, currency))
+            self.show_ok(receipt_text(receipt, currency, paid))
             self.amount.setFocus()
-        self.show_ok(text)
         self.receipt.emit(receipt)
         self.session.changed()
 

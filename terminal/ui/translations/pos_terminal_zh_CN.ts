@@ -1078,37 +1078,37 @@
         <translation>请输入要兑换的积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="319"/>
+        <location filename="../screens/sale_texts.py" line="36"/>
         <source>This coupon is worth %1: the sale must be at least that.</source>
         <translation>此券面值 %1：消费金额不能低于面值。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="328"/>
+        <location filename="../screens/sale_texts.py" line="52"/>
         <source>Confirm: %1 off</source>
         <translation>确认：减 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="332"/>
+        <location filename="../screens/sale_texts.py" line="45"/>
         <source>Use “%1” (%2 off) on this %3 sale? Press the button again to confirm.</source>
         <translation>在这笔 %3 的消费中使用“%1”（减 %2）？再按一次按钮确认。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="379"/>
+        <location filename="../screens/sale_texts.py" line="17"/>
         <source>Earned %1.</source>
         <translation>已累积 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="381"/>
+        <location filename="../screens/sale_texts.py" line="21"/>
         <source>Coupon used: %1 off.</source>
         <translation>已使用优惠券：减 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="386"/>
+        <location filename="../screens/sale_texts.py" line="24"/>
         <source>Redeemed %1 = %2 off.</source>
         <translation>已兑换 %1 = 减 %2。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="398"/>
+        <location filename="../screens/sale_texts.py" line="29"/>
         <source>The member pays %1: earn points on it with F2.</source>
         <translation>会员实付 %1：按 F2 按此金额积分。</translation>
     </message>
