@@ -4,7 +4,7 @@ A USB barcode/QR scanner is a keyboard: it types the code as a fast burst of key
 and ends it with its suffix key (Enter unless configured otherwise; it may also send a
 configured prefix first). :class:`ScanDetector` is an application-wide event filter
 that holds back every printable keystroke for a moment. If the keys keep coming faster
-than ``max_gap_ms`` (one pause of up to twice that is forgiven), the suffix ends a burst of at least ``min_length`` characters and
+than ``max_gap_ms`` (a pause or two of up to twice that is forgiven), the suffix ends a burst of at least ``min_length`` characters and
 ``accepts(text, widget)`` agrees (the main window accepts only what looks like a member
 card), the whole burst is a scan: it is swallowed (it never reaches the field that had
 the focus) and ``scanned(text)`` is emitted without the prefix. Otherwise the held keys
@@ -201,12 +201,14 @@ class ScanDetector(QObject):
 
     def _still_a_burst(self, now_ns: int) -> bool:
         """Whether a key at ``now_ns`` keeps the held keys one burst: every pause within
-        ``max_gap_ms`` but one, and that one within twice it (a scanner's keys can reach
-        the window system unevenly once in a code; a person's pauses are all longer)."""
+        ``max_gap_ms`` but one (two in a code of ten keys or more), and those within twice
+        it (a scanner's keys can reach the window system unevenly now and then; a
+        person's pauses are all longer)."""
         fast, slow = self.max_gap_ms * 1_000_000, self.max_gap_ms * 2_000_000
         stamps = [held.at_ns for held in self._held] + [now_ns]
         gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:], strict=False)]
-        return all(gap <= slow for gap in gaps) and sum(gap > fast for gap in gaps) <= 1
+        uneven = 1 + len(gaps) // 10
+        return all(gap <= slow for gap in gaps) and sum(gap > fast for gap in gaps) <= uneven
 
     def _payload(self, keys: list[_HeldKey]) -> str:
         text = "".join(held.text for held in keys)

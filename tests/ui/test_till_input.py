@@ -230,3 +230,26 @@ def test_enter_presses_the_focused_button_so_no_mouse_is_needed(qtbot: QtBot, ti
     assert till.window.current() is till.window.card
     qtbot.keyClick(till.window.card.back_button, Qt.Key.Key_Return)
     assert till.window.current() is checkout and checkout.member is not None
+
+
+@pytest.mark.parametrize("suffix", ["tab", "none"])
+def test_a_scanner_configured_with_tab_or_no_suffix(qtbot: QtBot, suffix: str) -> None:
+    detector = ScanDetector(accepts=card_burst, suffix=suffix, max_gap_ms=40)
+    app = QApplication.instance()
+    app.installEventFilter(detector)
+    try:
+        scans: list[str] = []
+        detector.scanned.connect(scans.append)
+        widget = _Form()
+        qtbot.addWidget(widget)
+        widget.show()
+        widget.field.setFocus()
+        end = _scanner_types(widget.field, "MBR:" + CODE, start_ms=50_000)
+        if suffix == "tab":
+            _key(widget.field, Qt.Key.Key_Tab, "\t", end)
+            assert scans == [qr_payload(CODE)]
+        else:
+            qtbot.waitUntil(lambda: scans == [qr_payload(CODE)])  # a quiet moment ends it
+        assert widget.field.text() == ""
+    finally:
+        app.removeEventFilter(detector)

@@ -1,4 +1,5 @@
-"""The real till window for the X11 tests: ``python -m tests.ui.xapp DATA_DIR [--kiosk]``.
+"""The real till window for the X11 tests:
+``python -m tests.ui.xapp DATA_DIR [--kiosk] [--scanner-gap=MS]``.
 
 It builds a seeded replica in DATA_DIR (real services, real SQLite), opens the window as
 ``run_gui`` does on the display in ``$DISPLAY`` and answers one-line commands on stdin
@@ -54,6 +55,7 @@ def state(window: Any) -> dict[str, object]:
         "staff": window.session.staff.staff_code if window.session.staff else None,
         "focus": focus.objectName() if focus is not None else None,
         "active": window.isActiveWindow(),
+        "full_screen": window.isFullScreen(),
         "geometry": [window.width(), window.height()],
         "screen_size": [window.screen().size().width(), window.screen().size().height()],
         "fields": _named_texts(window, QLineEdit),
@@ -69,7 +71,9 @@ def main(argv: list[str]) -> int:
     data_dir = Path(argv[0])
     app = make_application()
     till = build_demo_till(data_dir, members=12)
-    window = build_window(till.backend, language="en", auto_lock_seconds=600)
+    gap = next((int(a.split("=", 1)[1]) for a in argv if a.startswith("--scanner-gap=")), 40)
+    settings = till.settings.model_copy(update={"scanner_max_gap_ms": gap})
+    window = build_window(till.backend, language="en", auto_lock_seconds=600, settings=settings)
     show_window(window, kiosk="--kiosk" in argv)
     window.activateWindow()
 
