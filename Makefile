@@ -21,10 +21,17 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-# System libraries: libzbar0 (QR decoding), CJK fonts, Qt's xcb/EGL runtime, PulseAudio's
+# System libraries: libzbar0 (QR decoding), CJK fonts, Qt's EGL runtime, PulseAudio's
 # client library (QtMultimedia, for the camera), Chromium (the console's browser tests).
 SYSTEM_PACKAGES := libzbar0 fonts-noto-cjk libegl1 libxkbcommon0 libgl1 libfontconfig1 \
 	libdbus-1-3 libpulse0 chromium
+# What Qt's xcb platform plugin loads to open a window on X11 (checked with ldd and
+# QT_DEBUG_PLUGINS=1 under Xvfb), then Xvfb and xdotool for the tests in a real X11 window.
+XCB_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+	libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1 \
+	libxcb-util1 libxkbcommon-x11-0 libx11-xcb1
+X11_TEST_PACKAGES := xvfb xdotool
+SYSTEM_PACKAGES += $(XCB_PACKAGES) $(X11_TEST_PACKAGES)
 
 system-deps:
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \

@@ -373,6 +373,26 @@ class DayCloseResponse(_Open):
     details: Any = None
 
 
+# --- staff alerts (extension) -------------------------------------------------------
+
+
+class StaffAlertRequest(_Strict):
+    """Extension: ``POST /v1/alerts``, something head office should know about a staff
+    account at this terminal (today: wrong manager PINs typed to approve an operation)."""
+
+    alert_id: UUID
+    type: Literal["staff.approval_pins_failed"]
+    occurred_at: AwareDatetime
+    staff_id: UUID
+    staff_code: Annotated[str, Field(min_length=1, max_length=32)]
+    attempts: Annotated[StrictInt, Field(ge=1)]
+    pause_seconds: Annotated[StrictInt, Field(ge=0)]
+
+
+class StaffAlertResponse(_Open):
+    status: Literal["accepted", "duplicate"]
+
+
 # --- misc ---------------------------------------------------------------------------
 
 

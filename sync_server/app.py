@@ -22,6 +22,7 @@ from sync_server.api.limits import BodyLimitMiddleware
 from sync_server.api.routes import router
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.services.alerts import AlertService
 from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.expiry import MaintenanceService
@@ -58,6 +59,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         day_close=DayCloseService(database),
         phone_hashes=phone_hashes,
         feed=feed,
+        alerts=AlertService(database),
     )
 
 

@@ -126,16 +126,23 @@ def make_backend(
     )
 
 
-def build_window(backend: Any, *, language: str | None = None, auto_lock_seconds: int = 180) -> Any:
+def build_window(
+    backend: Any,
+    *,
+    language: str | None = None,
+    auto_lock_seconds: int = 180,
+    settings: TerminalSettings | None = None,
+) -> Any:
     """The main window on ``backend``; a QApplication must exist. Store facts load at once.
 
     The language is ``language`` if given, else the one last chosen on this terminal,
-    else the store's, else the system's.
+    else the store's, else the system's. ``settings`` give the scanner's configuration.
     """
     from PySide6.QtWidgets import QApplication
 
     from terminal.ui.i18n import LanguageManager, system_language
     from terminal.ui.main_window import MainWindow
+    from terminal.ui.scanner import ScannerOptions
     from terminal.ui.session import TillSession
     from terminal.ui.worker import Runner
 
@@ -149,7 +156,12 @@ def build_window(backend: Any, *, language: str | None = None, auto_lock_seconds
     session.set_store(store, backend.program())
     chosen = language or backend.services.store.language()
     languages.set_language(chosen or store.language or system_language())
-    window = MainWindow(session, languages, auto_lock_seconds=auto_lock_seconds)
+    scanner = ScannerOptions()
+    if settings is not None:
+        scanner = ScannerOptions(
+            settings.scanner_prefix, settings.scanner_suffix, settings.scanner_max_gap_ms
+        )
+    window = MainWindow(session, languages, auto_lock_seconds=auto_lock_seconds, scanner=scanner)
     session.setParent(window)
     return window
 
@@ -234,7 +246,21 @@ def add_sample_activity(till: DemoTill) -> None:
     )
 
 
-def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
+def show_window(window: Any, *, kiosk: bool = False) -> None:
+    """Show the till at its screen's size: full screen (kiosk, no window manager needed,
+    no title bar) or maximised. The geometry is set first, because without a window
+    manager "maximised" is only a request nobody carries out."""
+    screen = window.screen()
+    window.setGeometry(screen.geometry() if kiosk else screen.availableGeometry())
+    if kiosk:
+        window.showFullScreen()
+    else:
+        window.showMaximized()
+
+
+def run_gui(
+    settings: TerminalSettings, *, language: str | None = None, kiosk: bool | None = None
+) -> int:
     """Open the till window and run until it is closed; returns the exit code."""
     app = make_application()
     replica = Replica(settings.replica_path, busy_timeout_ms=settings.busy_timeout_ms)
@@ -242,8 +268,13 @@ def run_gui(settings: TerminalSettings, *, language: str | None = None) -> int:
     services = build_services(replica, settings, credentials=credentials)
     sync = make_sync_control(settings, replica, credentials)
     backend = make_backend(settings, replica, services, sync=sync)
-    window = build_window(backend, language=language, auto_lock_seconds=settings.auto_lock_seconds)
-    window.showMaximized()
+    window = build_window(
+        backend,
+        language=language,
+        auto_lock_seconds=settings.auto_lock_seconds,
+        settings=settings,
+    )
+    show_window(window, kiosk=settings.kiosk if kiosk is None else kiosk)
     window.session.runner.submit(sync.start)  # off the GUI thread: it imports httpx
     try:
         return int(app.exec())
@@ -259,10 +290,18 @@ def _register_cli() -> None:
     @subcommand(
         "gui",
         help="open the cashier and manager window",
-        args=(arg("--language", choices=("en", "zh_CN"), default=None),),
+        args=(
+            arg("--language", choices=("en", "zh_CN"), default=None),
+            arg(
+                "--kiosk",
+                action="store_true",
+                default=None,
+                help="full screen, for a till without a window manager (setting: kiosk)",
+            ),
+        ),
     )
     def cmd_gui(args: Any, settings: TerminalSettings) -> int:
-        return run_gui(settings, language=args.language)
+        return run_gui(settings, language=args.language, kiosk=args.kiosk)
 
 
 _register_cli()

@@ -14,6 +14,7 @@ import os
 import sys
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import (
@@ -78,6 +79,12 @@ class TerminalSettings(BaseSettings):
     argon2: Argon2Params = Field(default_factory=Argon2Params)
     auto_lock_seconds: int = Field(default=180, ge=15)  # idle seconds before the till locks
     replica_backups_keep: int = Field(default=5, ge=1)
+    # What this till's USB scanner sends around a code (its own configuration): characters
+    # before it, the key after it, and the longest pause between its keys.
+    scanner_prefix: str = Field(default="", max_length=8)
+    scanner_suffix: Literal["enter", "tab", "none"] = "enter"
+    scanner_max_gap_ms: int = Field(default=40, ge=5, le=200)
+    kiosk: bool = False  # full screen without a title bar (a till with no window manager)
 
     @classmethod
     def settings_customise_sources(

@@ -5,6 +5,11 @@ terminal, serve on a free loopback port), then pairs this terminal with the one-
 code and opens the till window with its background sync. Everything lives under
 ``var/demo`` (recreated each run). Without a desktop session the window renders
 offscreen and a screenshot is saved instead.
+
+The sync server never outlives the demo: it is stopped when the window closes, when
+the window cannot open (checked in a child process first, since Qt aborts the process
+when its platform plugin fails), on SIGTERM or Ctrl+C, and on Linux the kernel stops
+it if the demo dies any other way. Its process id is in ``var/demo/server.pid``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -52,6 +58,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# What Qt's xcb platform plugin needs on Debian/Ubuntu (the Makefile's SYSTEM_PACKAGES).
+XCB_PACKAGES = (
+    "libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 "
+    "libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxkbcommon-x11-0"
+)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: the kernel sends the server SIGTERM when the demo process ends, however."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _start_server() -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     log = open(DEMO_DIR / "server.log", "wb")
@@ -59,7 +80,9 @@ def _start_server() -> tuple[subprocess.Popen[bytes], str]:
         [sys.executable, "-m", "sync_server.cli", "serve", "--port", str(port),
          "--data-dir", str(DEMO_DIR / "server")],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )  # fmt: skip
+    (DEMO_DIR / "server.pid").write_text(f"{process.pid}\n")
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         if process.poll() is not None:
@@ -106,6 +129,7 @@ def main() -> int:
         _server("terminal", "add", "--store", "S001", "--name", "Till 1", "--json")
     )
     process, url = _start_server()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         _ensure_keyring()
         settings = TerminalSettings(data_dir=DEMO_DIR / "till", keyring_service="pos-demo-till")
@@ -117,12 +141,61 @@ def main() -> int:
         print("Sign in with staff code M001 (manager, PIN 123456) or C001 (cashier, PIN 1111).")
         if not _has_display() or os.environ.get("POS_DEMO_OFFSCREEN"):
             return _offscreen_preview(settings)
+        problem = _window_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
         from terminal.app import run_gui
 
         return run_gui(settings)
     finally:
-        process.terminate()
+        signal.signal(signal.SIGTERM, previous)
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
         process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    print("The demo's sync server is stopped.")
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    """SIGTERM: close the window if it is open (``run_gui`` returns), else unwind.
+
+    Python runs this between two steps of the GUI thread, within the status bar's poll
+    interval; a window still being built is closed as soon as its event loop starts."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        raise SystemExit(143)
+    app.exit(143)  # the loop is running
+    QTimer.singleShot(0, lambda: app.exit(143))  # the loop is about to start
+
+
+def _window_problem() -> str:
+    """Why the till window cannot open here ("" if it can), found in a child process:
+    Qt aborts a process whose platform plugin fails, which would skip every clean-up."""
+    probe = "from PySide6.QtGui import QGuiApplication; QGuiApplication([])"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+        )
+    except subprocess.TimeoutExpired:
+        return "The till window did not open within 60 s (is the display reachable?)."
+    if done.returncode == 0:
+        return ""
+    details = "\n".join(done.stderr.strip().splitlines()[-6:])
+    return (
+        f"The till window cannot open on this display:\n{details}\n"
+        f"On Debian/Ubuntu install Qt's X11 libraries: apt-get install {XCB_PACKAGES}\n"
+        "(or run `make demo` as root, which installs them), or set POS_DEMO_OFFSCREEN=1."
+    )
 
 
 def _offscreen_preview(settings: TerminalSettings) -> int:

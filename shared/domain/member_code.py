@@ -154,3 +154,21 @@ def parse_scan(raw: str) -> str:
             code="invalid_qr_payload",
         )
     return validate_member_code(text)
+
+
+def looks_like_card(text: str) -> bool:
+    """Whether a scanner burst is a member card: the card's QR payload (``MBR:`` and
+    anything after it, so a damaged code still gets its own error) or a bare member
+    code with a valid check digit (a 1-D barcode). Digits that are not a code (a phone
+    number, a PIN, an amount typed quickly) are typing, not a card."""
+    if not isinstance(text, str):
+        return False
+    body = text.strip()
+    if body[: len(QR_SCHEME)].upper() == QR_SCHEME:
+        return True
+    return bare_member_code(body)
+
+
+def bare_member_code(text: str) -> bool:
+    """A member code as a 1-D barcode carries it: digits only, right length and check digit."""
+    return MIN_CODE_LENGTH <= len(text) <= MAX_CODE_LENGTH and text.isascii() and luhn_valid(text)

@@ -49,6 +49,13 @@ class Money:
         return f"{sign}{body} {self.currency}"
 
 
+def amount_text(amount_cents: int, currency: str) -> str:
+    """Minor units as a cashier types them ("128.50"): what ``parse_amount`` reads back."""
+    exp = currency_exponent(check_currency(currency))
+    units, minor = divmod(amount_cents, 10**exp)
+    return f"{units}" if exp == 0 else f"{units}.{minor:0{exp}d}"
+
+
 def parse_amount(text: str, currency: str) -> int:
     """Parse what a cashier typed ("12.50", "1,200") into minor units.
 
@@ -57,18 +64,27 @@ def parse_amount(text: str, currency: str) -> int:
     exp = currency_exponent(check_currency(currency))
     cleaned = text.strip().replace(",", "").replace(" ", "")
     if not cleaned:
-        raise ValidationFailed("Enter an amount.", code="invalid_amount")
+        raise ValidationFailed("Enter an amount.", code="invalid_amount", reason="empty")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValidationFailed(f"Not an amount: {text!r}", code="invalid_amount") from None
+        raise ValidationFailed(
+            f"Not an amount: {text!r}", code="invalid_amount", reason="not_a_number"
+        ) from None
     if not value.is_finite():
-        raise ValidationFailed(f"Not an amount: {text!r}", code="invalid_amount")
+        raise ValidationFailed(
+            f"Not an amount: {text!r}", code="invalid_amount", reason="not_a_number"
+        )
     scaled = value.scaleb(exp)
     if scaled != scaled.to_integral_value():
         raise ValidationFailed(
-            f"{currency} amounts have at most {exp} decimals: {text!r}", code="invalid_amount"
+            f"{currency} amounts have at most {exp} decimals: {text!r}",
+            code="invalid_amount",
+            reason="too_many_decimals",
+            decimals=exp,
         )
     if scaled < 0:
-        raise ValidationFailed("Amounts cannot be negative.", code="invalid_amount")
+        raise ValidationFailed(
+            "Amounts cannot be negative.", code="invalid_amount", reason="negative"
+        )
     return int(scaled)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.services.alerts import AlertService
 from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.phone_backfill import PhoneHashWorker
@@ -27,6 +28,7 @@ class Services:
     pull: PullService
     day_close: DayCloseService
     feed: ChangeFeed
+    alerts: AlertService
     phone_hashes: PhoneHashWorker | None = None
 
 

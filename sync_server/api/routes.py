@@ -20,6 +20,8 @@ from shared.protocol import (
     PairResponse,
     Problem,
     PushRequest,
+    StaffAlertRequest,
+    StaffAlertResponse,
 )
 from sync_server import __version__
 from sync_server.api.deps import Services, ServicesDep, TerminalDep
@@ -110,9 +112,7 @@ async def push(
     return Response(content=content, media_type="application/json")
 
 
-def _with_pull_page(
-    content: str, svc: Services, cursor: str, limit: int, store_code: str
-) -> str:
+def _with_pull_page(content: str, svc: Services, cursor: str, limit: int, store_code: str) -> str:
     """The push answer with the pull page after ``cursor`` spliced in as ``pull``: push
     and pull in one round trip. The push is committed: a cursor the pull refuses leaves
     the page out (the terminal's own pull then gets the error), never fails the push."""
@@ -157,6 +157,12 @@ async def _page(svc: Services, cursor: str | None, limit: int, store_code: str) 
 @router.post("/day-close", response_model=DayCloseResponse)
 def day_close(body: DayCloseRequest, terminal: TerminalDep, svc: ServicesDep) -> DayCloseResponse:
     return svc.day_close.close(terminal.terminal_id, body)
+
+
+@router.post("/alerts", response_model=StaffAlertResponse)
+def alert(body: StaffAlertRequest, terminal: TerminalDep, svc: ServicesDep) -> StaffAlertResponse:
+    """Extension: a staff alert for head office (the audit log); idempotent by alert_id."""
+    return svc.alerts.record(terminal, body)
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})

@@ -69,6 +69,15 @@ def _name(rng: random.Random) -> str:
     return f"{rng.choice(FIRST)} {rng.choice(LAST)}"
 
 
+# Demo coupons: each title states exactly what the coupon takes off (coupons carry a
+# value, no minimum spend, so no title promises one).
+DEMO_COUPONS: tuple[tuple[str, int], ...] = (
+    ("减10元 ¥10 off", 1000),
+    ("生日礼券减20元 Birthday ¥20 off", 2000),
+    ("咖啡券减5元 Coffee ¥5 off", 500),
+)
+
+
 class SeedService:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -174,14 +183,13 @@ class SeedService:
         coupons = []
         if coupons_every:
             for member in made[::coupons_every]:
+                title, value_cents = rng.choice(DEMO_COUPONS)
                 coupons.append(
                     {
                         "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                         "member_id": member["id"],
-                        "title": rng.choice(
-                            ("满100减10", "生日礼券 Birthday treat", "免费咖啡 Free coffee")
-                        ),
-                        "value_cents": rng.choice((500, 1000, 2000)),
+                        "title": title,
+                        "value_cents": value_cents,
                         "currency": "CNY",
                         "expires_at": now + timedelta(days=rng.randrange(10, 365)),
                         "status": "available",

@@ -97,9 +97,31 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[str | None] = mapped_column(String(40))
+    # Wrong PINs given to approve someone else's operation: counted apart from sign-in,
+    # so a cashier guessing can pause approvals but never lock the manager out.
+    approval_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    approval_paused_until: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (CheckConstraint("role IN ('cashier', 'manager')", name="role"),)
+
+
+class StaffAlert(Base):
+    """Something head office should know about a staff account (wrong approval PINs),
+    kept until the sync loop has delivered it (``POST /v1/alerts``)."""
+
+    __tablename__ = "staff_alerts"
+
+    alert_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    type: Mapped[str] = mapped_column(String(40))
+    staff_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    staff_code: Mapped[str] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer)
+    pause_seconds: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_staff_alerts_unsent", "sent_at"),)
 
 
 class ProgramVersion(Base):

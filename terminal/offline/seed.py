@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from shared.domain.member_code import next_member_code
+from shared.domain.money import Money
 from shared.domain.phone import phone_last4, phone_slow_hash
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
 from shared.ids import uuid7
@@ -119,7 +120,7 @@ def seed_replica(
             coupon_id = str(uuid7())
             result.coupons[coupon_id] = member_id
             changes.append(Change(entity="coupon", op="upsert", id=coupon_id, version=1, data={
-                "coupon_id": coupon_id, "member_id": member_id, "title": "10 off",
+                "coupon_id": coupon_id, "member_id": member_id, "title": f"{Money(1000, store.currency).format()} off",
                 "value_cents": 1000, "currency": store.currency, "status": "available",
             }))  # fmt: skip
     sync.apply_changes(changes)

@@ -24,6 +24,8 @@ from shared.protocol import (
     Health,
     PairRequest,
     PairResponse,
+    StaffAlertRequest,
+    StaffAlertResponse,
 )
 from terminal.offline.pages import PulledPage, PushAnswer
 
@@ -182,6 +184,11 @@ class SyncClient:
     def parse_changes(body: bytes) -> PulledPage:
         """A page of ``GET /v1/changes`` (``ChangesResponse``), its upserts typed."""
         return _parse(PulledPage, body)
+
+    def alert(self, request: StaffAlertRequest) -> StaffAlertResponse:
+        """Extension: report a staff alert to head office (idempotent by alert_id)."""
+        data = self._request("POST", "/v1/alerts", json=request.model_dump(mode="json"))
+        return _parse(StaffAlertResponse, data)
 
     def day_close(self, request: DayCloseRequest) -> DayCloseResponse:
         data = self._request("POST", "/v1/day-close", json=request.model_dump(mode="json"))

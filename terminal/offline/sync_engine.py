@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from shared.protocol import PushResult
+from shared.protocol import PushResult, StaffAlertRequest
 from terminal.offline.change_watch import ChangeWatcher
 from terminal.offline.pages import PulledChange
 from terminal.offline.sync_client import (
@@ -71,6 +71,15 @@ class SyncReport:
     pulled: int = 0
     rebuilt: bool = False
     rejected_codes: list[str] = field(default_factory=list)
+    alerts_sent: int = 0
+
+
+class AlertPort(Protocol):
+    """Staff alerts waiting for head office (``terminal.offline.alerts.AlertStore``)."""
+
+    def unsent(self, limit: int = 50) -> list[StaffAlertRequest]: ...
+
+    def mark_sent(self, alert_id: str) -> None: ...
 
 
 class SyncEngine:
@@ -81,8 +90,10 @@ class SyncEngine:
         *,
         batch_size: int = 500,
         pull_limit: int = 5000,
+        alerts: AlertPort | None = None,
     ) -> None:
         self._port = port
+        self._alerts = alerts
         self._client = client
         self._batch_size = batch_size
         self._pull_limit = pull_limit
@@ -91,7 +102,9 @@ class SyncEngine:
         """Push everything pending, then pull until the server has nothing more."""
         report = SyncReport()
         try:
-            if not self._push_all(report):
+            pulled = self._push_all(report)
+            self._send_alerts(report)
+            if not pulled:
                 self._pull_all(report)
         except SyncError as exc:
             self._port.record_sync(online=False, at=_now(), error=str(exc))
@@ -103,6 +116,22 @@ class SyncEngine:
         """One cheap request (``GET /v1/health``, no replica work): raises ``SyncError``
         while the server cannot be reached or is unwell."""
         self._client.health(timeout=PROBE_TIMEOUT_SECONDS)
+
+    def _send_alerts(self, report: SyncReport) -> None:
+        """Staff alerts for head office; one the server refuses stays for the next cycle
+        (an older server without ``/v1/alerts`` answers 404: the alerts wait for it)."""
+        if self._alerts is None:
+            return
+        for alert in self._alerts.unsent():
+            try:
+                self._client.alert(alert)
+            except (TransientSyncError, AuthRevoked):
+                raise
+            except SyncError as exc:
+                log.warning("head office did not take staff alert %s: %s", alert.alert_id, exc)
+                return
+            self._alerts.mark_sent(str(alert.alert_id))
+            report.alerts_sent += 1
 
     def _push_all(self, report: SyncReport) -> bool:
         """Push everything pending; True if the last push's answer also carried the

@@ -15,6 +15,13 @@ class StaffLocked(AccessDenied):
     status = 423
 
 
+class ApprovalPaused(AccessDenied):
+    """Too many wrong PINs to approve with this manager's code: wait, sign-in unaffected."""
+
+    code = "approval_paused"
+    status = 429
+
+
 class ManagerRequired(AccessDenied):
     code = "manager_required"
 

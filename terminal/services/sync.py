@@ -135,7 +135,10 @@ class SyncService:
         return self.client()
 
     def engine(self, client: SyncClient) -> SyncEngine:
-        return SyncEngine(self.store, client, pull_limit=self.pull_limit)
+        from terminal.offline.alerts import AlertStore
+
+        alerts = AlertStore(self.store.replica)
+        return SyncEngine(self.store, client, pull_limit=self.pull_limit, alerts=alerts)
 
     def sync_once(self) -> SyncReport:
         """Push everything queued, pull everything new; a clear error if it cannot."""

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from terminal.services import MemberView, OutboxSummary, StaffSession
 from terminal.ui.i18n import LanguageManager
-from terminal.ui.scanner import ScanDetector
+from terminal.ui.scanner import ScanDetector, ScannerOptions, card_burst
 from terminal.ui.screens.checkout import CheckoutScreen
 from terminal.ui.screens.enroll import CardScreen, EnrollScreen
 from terminal.ui.screens.rejected import RejectedScreen
@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
         languages: LanguageManager,
         *,
         auto_lock_seconds: int = 180,
+        scanner: ScannerOptions | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         self.languages = languages
         self._locking = False
         self._last_outbox: OutboxSummary | None = None
+        self._pending_scan: str | None = None  # a card scanned before anyone signed in
         self.setObjectName("mainWindow")
         self.sign_in = SignInScreen(session)
         self.checkout = CheckoutScreen(session)
@@ -81,7 +83,18 @@ class MainWindow(QMainWindow):
 
         self._wire()
         self._shortcuts()
-        self.scanner = ScanDetector(self)
+        # Without a mouse: Tab reaches every button and Enter presses the focused one.
+        for button in self.findChildren(QPushButton):
+            if button.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                button.setAutoDefault(True)
+        options = scanner or ScannerOptions()
+        self.scanner = ScanDetector(
+            self,
+            max_gap_ms=options.max_gap_ms,
+            prefix=options.prefix,
+            suffix=options.suffix,
+            accepts=card_burst,
+        )
         self.scanner.scanned.connect(self._scanned)
         app = _application()
         app.installEventFilter(self.scanner)
@@ -205,7 +218,7 @@ class MainWindow(QMainWindow):
         if key == "checkout":
             self.checkout.focus_search()
         elif key == "enroll":
-            self.enroll.reset()
+            self.enroll.open()
         elif key == "reports":
             self.reports.refresh()
         elif key == "rejected":
@@ -219,6 +232,8 @@ class MainWindow(QMainWindow):
             self.checkout.clear()
         elif screen is self.void:
             self._void_done(None)
+        elif screen is self.enroll:
+            self.enroll.cancel()
         elif screen is not self.sign_in:
             self.go("checkout")
 
@@ -233,6 +248,9 @@ class MainWindow(QMainWindow):
         self.lock_timer.start()
         self.checkout.clear()
         self.go("checkout")
+        pending, self._pending_scan = self._pending_scan, None
+        if pending is not None:
+            self.checkout.lookup_scan(pending)
         self.refresh_status()
 
     def _signed_out(self) -> None:
@@ -259,6 +277,9 @@ class MainWindow(QMainWindow):
 
     def _scanned(self, payload: str) -> None:
         if self.session.staff is None:
+            # The customer handed the card while the cashier signs in: show it after.
+            self._pending_scan = payload
+            self.sign_in.card_waiting()
             return
         if self.current() is not self.checkout:
             self.go("checkout")
@@ -277,9 +298,12 @@ class MainWindow(QMainWindow):
         self.void.load(member)
         self.stack.setCurrentWidget(self.void)
 
-    def _void_done(self, _receipt: object) -> None:
+    def _void_done(self, receipt: object) -> None:
         self.go("checkout")
         self.checkout.refresh_member()
+        if receipt is not None:
+            self.checkout.sale.show_ok(self.tr("Voided: the transaction is reversed."))
+            self.statusBar().showMessage(self.tr("Voided: the transaction is reversed."), 8000)
 
     def set_language(self, code: str) -> None:
         """Switch now and remember the choice on this terminal for the next start."""

@@ -49,6 +49,15 @@ def _simple(text: object) -> Callable[[Params, str], str]:
 
 def _invalid_pin(params: Params, _currency: str) -> str:
     message = QCoreApplication.translate("Errors", "Wrong staff code or PIN.")
+    before_pause = params.get("approval_attempts_left")
+    if before_pause is not None:
+        return (
+            message
+            + " "
+            + QCoreApplication.translate(
+                "Errors", "{count} more wrong PINs pause approvals with this code."
+            ).format(count=before_pause)
+        )
     left = params.get("attempts_left")
     if left is not None:
         message += " " + QCoreApplication.translate(
@@ -66,10 +75,30 @@ def _staff_locked(params: Params, _currency: str) -> str:
     if minutes is None and seconds is not None:
         minutes = max(1, -(-int(seconds) // 60))
     if minutes is not None:
-        message += " " + QCoreApplication.translate(
-            "Errors", "Try again in {minutes} min or ask a manager."
-        ).format(minutes=minutes)
+        if params.get("role") == "manager":  # no manager above them at the till
+            message += " " + QCoreApplication.translate(
+                "Errors", "Try again in {minutes} min or call head office."
+            ).format(minutes=minutes)
+        else:
+            message += " " + QCoreApplication.translate(
+                "Errors", "Try again in {minutes} min or ask a manager."
+            ).format(minutes=minutes)
     return message
+
+
+def _approval_paused(params: Params, _currency: str) -> str:
+    seconds = int(params.get("seconds_left", 30))
+    wait = (
+        QCoreApplication.translate("Errors", "{seconds} s").format(seconds=seconds)
+        if seconds < 120
+        else QCoreApplication.translate("Errors", "{minutes} min").format(minutes=-(-seconds // 60))
+    )
+    return QCoreApplication.translate(
+        "Errors",
+        "Too many wrong manager PINs for {code}: approvals with this code pause for {wait}. "
+        "Head office has been told. The manager can still sign in: ask them to come to "
+        "the till, or call head office.",
+    ).format(code=params.get("staff_code", ""), wait=wait)
 
 
 def _invalid_amount(params: Params, currency: str) -> str:
@@ -77,6 +106,15 @@ def _invalid_amount(params: Params, currency: str) -> str:
         return QCoreApplication.translate(
             "Errors", "The amount is larger than any sale the program accepts ({max})."
         ).format(max=format_money(int(params["max_amount_cents"]), currency))
+    reason = params.get("reason")
+    if reason == "not_a_number":
+        return QCoreApplication.translate(
+            "Errors", "That is not a number: type the sale amount in digits, for example 12.50."
+        )
+    if reason == "too_many_decimals":
+        return QCoreApplication.translate(
+            "Errors", "Too many decimals: this currency has {decimals} after the point."
+        ).format(decimals=params.get("decimals", 2))
     return QCoreApplication.translate(
         "Errors", "Enter a sale amount greater than zero, for example 12.50."
     )
@@ -144,6 +182,7 @@ def _redemption_daily(params: Params, currency: str) -> str:
 _MESSAGES: dict[str, Callable[[Params, str], str]] = {
     "invalid_pin": _invalid_pin,
     "staff_locked": _staff_locked,
+    "approval_paused": _approval_paused,
     "manager_required": _simple(
         QT_TRANSLATE_NOOP("Errors", "A manager must approve this: enter a manager's code and PIN.")
     ),

@@ -21,7 +21,6 @@ from tests.ops.server_before_s11c import seed_before_s11c, server_at
 from tests.sync_server.conftest import db_url, postgres_available  # noqa: F401  (fixtures)
 from tests.sync_server.helpers import Pairing, pull_all, push
 
-
 # The head of the last release: this round's migrations (s11b, s11c, ...) all upgrade it.
 PREVIOUS = "0003"
 

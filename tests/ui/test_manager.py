@@ -137,8 +137,16 @@ def test_coupon_is_used_once(qtbot: QtBot, till: UiTill) -> None:
         pos=coupons.visualItemRect(coupons.item(0)).center(),
     )
     assert checkout.sale.coupon_button.isEnabled()
+    # A coupon needs the sale's amount and a confirmation (it used to go at one click).
+    qtbot.mouseClick(checkout.sale.coupon_button, Qt.MouseButton.LeftButton)
+    assert "Enter a sale amount" in checkout.sale.message.text()
+    qtbot.keyClicks(checkout.sale.amount, "128", delay=HUMAN_MS)
+    qtbot.mouseClick(checkout.sale.coupon_button, Qt.MouseButton.LeftButton)
+    assert "(¥10.00 off) on this ¥128.00 sale?" in checkout.sale.message.text()
+    assert coupons.count() == 1  # not used yet
     qtbot.mouseClick(checkout.sale.coupon_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Coupon used: ¥10.00 off." in checkout.sale.message.text())
+    assert checkout.sale.amount.text() == "118.00"  # earn on what the member pays
     qtbot.waitUntil(lambda: coupons.item(0) is not None and coupons.item(0).text() == "No coupons")
 
 

@@ -54,6 +54,7 @@ class CheckoutScreen(Retranslating):
         super().__init__(parent)
         self.session = session
         self.member: MemberView | None = None
+        self._coupons: dict[str, CouponView] = {}  # the member's usable coupons by id
         self.search = MemberSearch(session)
         self.search.member_found.connect(self.show_member)
         self.panel = MemberPanel()
@@ -154,6 +155,7 @@ class CheckoutScreen(Retranslating):
 
     def _with_coupons(self, member: MemberView, coupons: list[CouponView]) -> None:
         if self.member is not None and self.member.member_id == member.member_id:
+            self._coupons = {coupon.coupon_id: coupon for coupon in coupons}
             self.panel.show_member(
                 panel_view(self.member, coupons, self._tier_names(), self.session.timezone)
             )
@@ -175,7 +177,7 @@ class CheckoutScreen(Retranslating):
 
     def _coupon_selected(self, item: QListWidgetItem | None) -> None:
         coupon_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-        self.sale.set_coupon(coupon_id if isinstance(coupon_id, str) else None)
+        self.sale.set_coupon(self._coupons.get(coupon_id) if isinstance(coupon_id, str) else None)
 
     def _card(self) -> None:
         if self.member is not None:

@@ -85,6 +85,7 @@ class EnrollScreen(Retranslating):
         self.phone = QLineEdit()
         self.phone.setObjectName("enrollPhone")
         self.phone.setMaxLength(32)
+        self.phone.setProperty("digitsAreTyping", True)  # a fast phone is not a card scan
         self.email = QLineEdit()
         self.email.setObjectName("enrollEmail")
         self.email.setMaxLength(254)
@@ -104,7 +105,7 @@ class EnrollScreen(Retranslating):
         self.submit_button.clicked.connect(self.submit)
         self.cancel_button = QPushButton()
         self.cancel_button.setObjectName("enrollCancel")
-        self.cancel_button.clicked.connect(self.cancelled)
+        self.cancel_button.clicked.connect(self.cancel)
         for field in (self.name, self.phone, self.email):
             field.returnPressed.connect(self.submit)
 
@@ -137,6 +138,14 @@ class EnrollScreen(Retranslating):
         self.submit_button.setText(self.tr("Enroll (Enter)"))
         self.cancel_button.setText(self.tr("Cancel (Esc)"))
 
+    def open(self) -> None:
+        """Show the form as it was left (a scan or a look at checkout loses nothing),
+        without the errors of an earlier attempt."""
+        self._clear_errors()
+        self.submit_button.setEnabled(True)
+        first_empty = next((f for f in (self.name, self.phone) if not f.text().strip()), None)
+        (first_empty or self.name).setFocus()
+
     def reset(self) -> None:
         for field in (self.name, self.phone, self.email):
             field.clear()
@@ -157,8 +166,13 @@ class EnrollScreen(Retranslating):
             self.errors["name"].setText(self.tr("Enter the member's name."))
             ok = False
         digits = [ch for ch in self.phone.text() if ch.isdigit()]
-        if len(digits) < 6:
+        if not digits:
             self.errors["phone"].setText(self.tr("Enter the member's mobile number."))
+            ok = False
+        elif len(digits) < 6:
+            self.errors["phone"].setText(
+                self.tr("This mobile number is too short: enter all its digits.")
+            )
             ok = False
         if not ok:
             (self.name if self.errors["name"].text() else self.phone).setFocus()
@@ -181,8 +195,13 @@ class EnrollScreen(Retranslating):
             context=self,
         )
 
+    def cancel(self) -> None:
+        """The cashier gives up on this enrolment: the form is emptied."""
+        self.reset()
+        self.cancelled.emit()
+
     def _done(self, receipt: Receipt) -> None:
-        self.submit_button.setEnabled(True)
+        self.reset()
         self.session.changed()
         self.enrolled.emit(receipt.member)
 

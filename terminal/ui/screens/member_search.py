@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -68,6 +69,7 @@ class MemberSearch(Retranslating):
         self.field.setClearButtonEnabled(True)
         self.field.textEdited.connect(self._text_edited)
         self.field.returnPressed.connect(self.search_now)
+        self.field.installEventFilter(self)  # Down: into the results
         self.camera_button = QPushButton()
         self.camera_button.setObjectName("cameraScan")
         self.camera_button.clicked.connect(self.open_camera)
@@ -116,6 +118,21 @@ class MemberSearch(Retranslating):
         self.camera_button.setText(self.tr("Camera"))
         self.image_button.setText(self.tr("Image…"))
         self.more_button.setText(self.tr("More results"))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down (or Page Down) in the field moves into the results; Enter there picks."""
+        if (
+            watched is self.field
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown)
+            and self.results.count()
+        ):
+            self.results.setFocus()
+            if self.results.currentRow() < 0:
+                self.results.setCurrentRow(0)
+            return True
+        return super().eventFilter(watched, event)
 
     def focus(self) -> None:
         self.field.setFocus()

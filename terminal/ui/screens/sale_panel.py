@@ -15,13 +15,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shared.domain.money import parse_amount
+from shared.domain.money import amount_text, parse_amount
 from shared.domain.program import RedeemLimits
 from shared.errors import DomainError
-from terminal.services import MemberView, Receipt
+from terminal.services import CouponView, MemberView, Receipt
 from terminal.ui.base import Retranslating, message_area
 from terminal.ui.formatting import format_money, format_points
 from terminal.ui.messages import error_message
+from terminal.ui.screens.sale_texts import coupon_question, coupon_too_big, receipt_text
 from terminal.ui.session import TillSession
 
 
@@ -39,6 +40,10 @@ class SalePanel(Retranslating):
         self.session = session
         self.member: MemberView | None = None
         self.coupon_id: str | None = None
+        self.coupon: CouponView | None = None
+        self._coupon_armed = False  # pressed once: the next press uses the coupon
+        # The sale's reference if none is typed (redeem + earn share it; never shown).
+        self._sale_key: str | None = None
         self.limits: RedeemLimits | None = None
         self._limits_generation = 0
         self.preview_points: int | None = None  # what the service says this sale earns
@@ -133,6 +138,7 @@ class SalePanel(Retranslating):
         changed = member is None or self.member is None or member.member_id != self.member.member_id
         self.member = member
         if changed:
+            self._sale_key = None
             self.amount.clear()
             self.sale_ref.clear()
             self.points.clear()
@@ -145,9 +151,15 @@ class SalePanel(Retranslating):
         self.retranslate()
         self._fetch_limits()
 
-    def set_coupon(self, coupon_id: str | None) -> None:
-        self.coupon_id = coupon_id
-        self.coupon_button.setEnabled(self.member is not None and coupon_id is not None)
+    def set_coupon(self, coupon: CouponView | None) -> None:
+        self.coupon = coupon
+        self.coupon_id = coupon.coupon_id if coupon is not None else None
+        self._disarm_coupon()
+        self.coupon_button.setEnabled(self.member is not None and coupon is not None)
+
+    def _disarm_coupon(self) -> None:
+        self._coupon_armed = False
+        self.coupon_button.setText(self.tr("Use selected coupon"))
 
     def amount_cents(self) -> int | None:
         try:
@@ -158,6 +170,8 @@ class SalePanel(Retranslating):
     # --- earn -----------------------------------------------------------------------
 
     def _amount_changed(self) -> None:
+        if self._coupon_armed:
+            self._disarm_coupon()  # the confirmation named another amount
         self._update_preview()
         self._limits_timer.start(150)
 
@@ -299,9 +313,27 @@ class SalePanel(Retranslating):
         )
 
     def redeem_coupon(self) -> None:
-        member, staff = self.member, self.session.staff
-        if member is None or staff is None or self.coupon_id is None:
+        """First press: check the sale and ask; second press: use the coupon on it."""
+        member, staff, coupon = self.member, self.session.staff, self.coupon
+        if member is None or staff is None or coupon is None:
             return
+        cents = self._require_amount()
+        if cents is None:
+            return
+        if cents < coupon.value_cents:
+            self._show_error(coupon_too_big(coupon, self.session.currency))
+            self.amount.setFocus()
+            return
+        if not self._coupon_armed:
+            self._coupon_armed = True
+            button, question = coupon_question(coupon, cents, self.session.currency)
+            self.coupon_button.setText(button)
+            self.message.setProperty("role", "")
+            self._repolish(self.message)
+            self.message.setText(question)
+            self.coupon_button.setFocus()
+            return
+        self._disarm_coupon()
         self._busy(True)
         self.session.runner.submit(
             self.session.services.sales.redeem_coupon,
@@ -325,9 +357,12 @@ class SalePanel(Retranslating):
             return None
 
     def _sale_ref(self) -> str:
-        if not self.sale_ref.text().strip():
-            self.sale_ref.setText(new_sale_ref())
-        return self.sale_ref.text().strip()
+        typed = self.sale_ref.text().strip()
+        if typed:
+            return typed
+        if self._sale_key is None:
+            self._sale_key = new_sale_ref()
+        return self._sale_key
 
     def _busy(self, busy: bool) -> None:
         for button in (self.earn_button, self.redeem_button, self.coupon_button):
@@ -337,30 +372,28 @@ class SalePanel(Retranslating):
     def _done(self, receipt: Receipt) -> None:
         self._busy(False)
         currency = self.session.currency
-        if receipt.type == "points.earned":
-            text = self.tr("Earned %1.").replace("%1", format_points(receipt.points_delta))
-        elif receipt.type == "coupon.redeemed":
-            text = self.tr("Coupon used: %1 off.").replace(
-                "%1", format_money(receipt.value_cents or 0, currency)
-            )
-        else:
-            text = (
-                self.tr("Redeemed %1 = %2 off.")
-                .replace("%1", format_points(-receipt.points_delta))
-                .replace("%2", format_money(receipt.value_cents or 0, currency))
-            )
-        self.message.setProperty("role", "ok")
-        self._repolish(self.message)
-        self.message.setText(text)
-        self.amount.clear()
-        self.sale_ref.clear()
         self.points.clear()
+        if receipt.type == "points.earned":  # the sale is done
+            self._sale_key = None
+            self.amount.clear()
+            self.sale_ref.clear()
+            self.show_ok(receipt_text(receipt, currency))
+        else:  # the same sale goes on: earn on what the member pays after the discount
+            paid = max((self.amount_cents() or 0) - (receipt.value_cents or 0), 0)
+            self.amount.setText(amount_text(paid, currency))
+            self.show_ok(receipt_text(receipt, currency, paid))
+            self.amount.setFocus()
         self.receipt.emit(receipt)
         self.session.changed()
 
     def _failed(self, error: BaseException) -> None:
         self._busy(False)
         self._show_error(error_message(error, self.session.currency))
+
+    def show_ok(self, text: str) -> None:
+        self.message.setProperty("role", "ok")
+        self._repolish(self.message)
+        self.message.setText(text)
 
     def _show_error(self, text: str) -> None:
         self.message.setProperty("role", "error")

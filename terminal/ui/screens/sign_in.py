@@ -62,7 +62,7 @@ class SignInScreen(Retranslating):
         self.title.setText(self.tr("Till locked") if self.locked else self.tr("Sign in"))
         self.store_label.setText(self.session.store.name)
         self.code_label.setText(self.tr("Staff code"))
-        self.staff_code.setPlaceholderText(self.tr("e.g. C01"))
+        self.staff_code.setPlaceholderText(self.tr("e.g. C001"))
 
     def reset(self, *, locked: bool = False, message: str = "") -> None:
         """Clear the form; ``locked`` after inactivity keeps the last staff code."""
@@ -72,6 +72,11 @@ class SignInScreen(Retranslating):
         self.pin_pad.clear()
         self.message.setText(message)
         self.retranslate()
+        self.focus_first()
+
+    def card_waiting(self) -> None:
+        """A member card was scanned before anyone signed in: it is shown after sign-in."""
+        self.message.setText(self.tr("Card scanned: sign in to see the member."))
         self.focus_first()
 
     def focus_first(self) -> None:

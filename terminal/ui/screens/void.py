@@ -79,8 +79,15 @@ class ManagerApproval(Retranslating):
         self.message.setObjectName("managerMessage")
         self.message.setProperty("role", "error")
         message_area(self.message, 2)
+        # A manager who is signed in approves with this one button (Enter), no PIN again.
+        self.approve_button = QPushButton()
+        self.approve_button.setObjectName("approveAsSignedIn")
+        self.approve_button.setProperty("role", "primary")
+        self.approve_button.setAutoDefault(True)
+        self.approve_button.clicked.connect(self._approve_as_signed_in)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.approve_button)
         layout.addWidget(self.label)
         layout.addWidget(self.code)
         layout.addWidget(self.pin_pad)
@@ -91,11 +98,25 @@ class ManagerApproval(Retranslating):
     def retranslate(self) -> None:
         self.label.setText(self.tr("Manager approval: manager code, then PIN"))
         self.code.setPlaceholderText(self.tr("Manager code"))
+        staff = self.session.staff
+        if staff is not None and staff.is_manager:
+            self.approve_button.setText(self.tr("Approve as %1 (Enter)").replace("%1", staff.name))
 
     def reset(self) -> None:
         self.code.clear()
         self.pin_pad.clear()
         self.message.clear()
+        staff = self.session.staff
+        signed_in_manager = staff is not None and staff.is_manager
+        self.approve_button.setVisible(signed_in_manager)
+        for widget in (self.label, self.code, self.pin_pad):
+            widget.setVisible(not signed_in_manager)
+        self.retranslate()
+
+    def _approve_as_signed_in(self) -> None:
+        staff = self.session.staff
+        if staff is not None and staff.is_manager:
+            self.approved.emit(staff)
 
     def _submit(self, pin: str) -> None:
         self.pin_pad.setEnabled(False)
@@ -140,6 +161,7 @@ class VoidScreen(Retranslating):
         self.reason = QLineEdit()
         self.reason.setObjectName("voidReason")
         self.reason.setMaxLength(500)
+        self.reason.returnPressed.connect(self._reason_entered)
         self.approval = ManagerApproval(session)
         self.approval.approved.connect(self._void)
         self.approval.cancelled.connect(lambda: self.done.emit(None))
@@ -203,6 +225,12 @@ class VoidScreen(Retranslating):
                 context=self,
             )
         self.events.setFocus()
+
+    def _reason_entered(self) -> None:
+        if self.approval.approve_button.isVisible():
+            self.approval.approve_button.click()
+        else:
+            self.approval.code.setFocus()
 
     def _show(self, events: list[EventView]) -> None:
         self.events.clear()

@@ -40,22 +40,22 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="101"/>
+        <location filename="../screens/checkout.py" line="102"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="102"/>
+        <location filename="../screens/checkout.py" line="103"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="103"/>
+        <location filename="../screens/checkout.py" line="104"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="104"/>
+        <location filename="../screens/checkout.py" line="105"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -151,54 +151,59 @@
 <context>
     <name>EnrollScreen</name>
     <message>
-        <location filename="../screens/enroll.py" line="131"/>
+        <location filename="../screens/enroll.py" line="132"/>
         <source>Enroll a new member</source>
         <translation>注册新会员</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="132"/>
+        <location filename="../screens/enroll.py" line="133"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="133"/>
+        <location filename="../screens/enroll.py" line="134"/>
         <source>Mobile phone</source>
         <translation>手机号码</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="134"/>
+        <location filename="../screens/enroll.py" line="135"/>
         <source>E-mail (optional)</source>
         <translation>电子邮箱（选填）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="135"/>
+        <location filename="../screens/enroll.py" line="136"/>
         <source>e.g. 138 1234 5678</source>
         <translation>例如 138 1234 5678</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="136"/>
+        <location filename="../screens/enroll.py" line="137"/>
         <source>The member agrees to receive offers (marketing consent)</source>
         <translation>会员同意接收优惠信息（营销授权）</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="137"/>
+        <location filename="../screens/enroll.py" line="138"/>
         <source>Enroll (Enter)</source>
         <translation>注册 (Enter)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="138"/>
+        <location filename="../screens/enroll.py" line="139"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="157"/>
+        <location filename="../screens/enroll.py" line="166"/>
         <source>Enter the member&apos;s name.</source>
         <translation>请输入会员姓名。</translation>
     </message>
     <message>
-        <location filename="../screens/enroll.py" line="161"/>
+        <location filename="../screens/enroll.py" line="170"/>
         <source>Enter the member&apos;s mobile number.</source>
         <translation>请输入会员手机号码。</translation>
+    </message>
+    <message>
+        <location filename="../screens/enroll.py" line="174"/>
+        <source>This mobile number is too short: enter all its digits.</source>
+        <translation>手机号码太短：请输入完整号码。</translation>
     </message>
 </context>
 <context>
@@ -220,274 +225,309 @@
     </message>
     <message>
         <location filename="../messages.py" line="51"/>
-        <location filename="../messages.py" line="152"/>
+        <location filename="../messages.py" line="191"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="54"/>
+        <location filename="../messages.py" line="63"/>
         <source>{count} attempts left before the account locks.</source>
         <translation>再错 {count} 次账户将被锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="61"/>
+        <location filename="../messages.py" line="70"/>
         <source>Too many wrong PINs: this staff account is locked.</source>
         <translation>密码错误次数过多，该员工账户已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="69"/>
+        <location filename="../messages.py" line="83"/>
         <source>Try again in {minutes} min or ask a manager.</source>
         <translation>请 {minutes} 分钟后重试或联系店长。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="118"/>
+        <location filename="../messages.py" line="156"/>
         <source>One adjustment may move at most {max} points.</source>
         <translation>单次调整最多 {max} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="124"/>
+        <location filename="../messages.py" line="162"/>
         <source>A member&apos;s points may be adjusted by at most {cap} a day; {left} are left today.</source>
         <translation>每位会员每天最多调整 {cap} 积分；今天还剩 {left}。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="131"/>
+        <location filename="../messages.py" line="169"/>
         <source>One redemption may use at most {max} points.</source>
         <translation>单次最多兑换 {max} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="138"/>
+        <location filename="../messages.py" line="176"/>
         <source>A member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>每位会员每天最多兑换 {cap} 积分；今天还剩 {left}。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="166"/>
+        <location filename="../messages.py" line="205"/>
         <source>Head office refused this: it was not approved by an active store manager.</source>
         <translation>总部拒绝了此操作：未经本店在职店长批准。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="171"/>
+        <location filename="../messages.py" line="210"/>
         <source>Head office refused this: its date is too far from today. Check the till&apos;s clock.</source>
         <translation>总部拒绝了此操作：其日期与今天相差太远。请检查收银机的时钟。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="177"/>
+        <location filename="../messages.py" line="216"/>
         <source>Head office refused the till&apos;s queue as out of order; call head office.</source>
         <translation>总部认为收银机的待上传队列顺序异常而拒收；请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="77"/>
+        <location filename="../messages.py" line="106"/>
         <source>The amount is larger than any sale the program accepts ({max}).</source>
         <translation>金额超过积分计划允许的单笔上限（{max}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="80"/>
+        <location filename="../messages.py" line="57"/>
+        <source>{count} more wrong PINs pause approvals with this code.</source>
+        <translation>再输错 {count} 次，此工号的审批将暂停。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="79"/>
+        <source>Try again in {minutes} min or call head office.</source>
+        <translation>请 {minutes} 分钟后再试，或致电总部。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="92"/>
+        <source>{seconds} s</source>
+        <translation>{seconds} 秒</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="94"/>
+        <source>{minutes} min</source>
+        <translation>{minutes} 分钟</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="96"/>
+        <source>Too many wrong manager PINs for {code}: approvals with this code pause for {wait}. Head office has been told. The manager can still sign in: ask them to come to the till, or call head office.</source>
+        <translation>{code} 的店长密码错误次数过多：此工号的审批暂停 {wait}。已通知总部。店长仍可正常登录：请店长到收银台处理，或致电总部。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="111"/>
+        <source>That is not a number: type the sale amount in digits, for example 12.50.</source>
+        <translation>这不是数字：请用数字输入消费金额，例如 12.50。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="115"/>
+        <source>Too many decimals: this currency has {decimals} after the point.</source>
+        <translation>小数位太多：该币种小数点后只有 {decimals} 位。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="118"/>
         <source>Enter a sale amount greater than zero, for example 12.50.</source>
         <translation>请输入大于零的消费金额，例如 12.50。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="86"/>
+        <location filename="../messages.py" line="124"/>
         <source>At least {min} points must be redeemed at once.</source>
         <translation>每次至少兑换 {min} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="92"/>
+        <location filename="../messages.py" line="130"/>
         <source>Points may pay at most {percent}% of the sale ({cap}).</source>
         <translation>积分最多抵扣消费金额的 {percent}%（{cap}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="102"/>
+        <location filename="../messages.py" line="140"/>
         <source>The member has only {balance} points.</source>
         <translation>该会员只有 {balance} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="109"/>
+        <location filename="../messages.py" line="147"/>
         <source>While the till is offline a member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="148"/>
+        <location filename="../messages.py" line="187"/>
         <source>A manager must approve this: enter a manager&apos;s code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="150"/>
-        <location filename="../messages.py" line="223"/>
+        <location filename="../messages.py" line="189"/>
+        <location filename="../messages.py" line="262"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="151"/>
+        <location filename="../messages.py" line="190"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="155"/>
+        <location filename="../messages.py" line="194"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="182"/>
+        <location filename="../messages.py" line="221"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="185"/>
+        <location filename="../messages.py" line="224"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="187"/>
+        <location filename="../messages.py" line="226"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189"/>
+        <location filename="../messages.py" line="228"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="194"/>
+        <location filename="../messages.py" line="233"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="196"/>
+        <location filename="../messages.py" line="235"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="198"/>
+        <location filename="../messages.py" line="237"/>
         <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="201"/>
+        <location filename="../messages.py" line="240"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="204"/>
+        <location filename="../messages.py" line="243"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="207"/>
+        <location filename="../messages.py" line="246"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="210"/>
+        <location filename="../messages.py" line="249"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="213"/>
-        <location filename="../messages.py" line="240"/>
+        <location filename="../messages.py" line="252"/>
+        <location filename="../messages.py" line="279"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="216"/>
+        <location filename="../messages.py" line="255"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="219"/>
+        <location filename="../messages.py" line="258"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="225"/>
+        <location filename="../messages.py" line="264"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="227"/>
+        <location filename="../messages.py" line="266"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="229"/>
+        <location filename="../messages.py" line="268"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="232"/>
+        <location filename="../messages.py" line="271"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="234"/>
+        <location filename="../messages.py" line="273"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="235"/>
+        <location filename="../messages.py" line="274"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="237"/>
+        <location filename="../messages.py" line="276"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="243"/>
+        <location filename="../messages.py" line="282"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="246"/>
+        <location filename="../messages.py" line="285"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="249"/>
+        <location filename="../messages.py" line="288"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="252"/>
+        <location filename="../messages.py" line="291"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="254"/>
+        <location filename="../messages.py" line="293"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="256"/>
+        <location filename="../messages.py" line="295"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="259"/>
+        <location filename="../messages.py" line="298"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="263"/>
+        <location filename="../messages.py" line="302"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="264"/>
+        <location filename="../messages.py" line="303"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="265"/>
+        <location filename="../messages.py" line="304"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="287"/>
+        <location filename="../messages.py" line="326"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="291"/>
+        <location filename="../messages.py" line="330"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -553,57 +593,68 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="170"/>
+        <location filename="../main_window.py" line="183"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172"/>
+        <location filename="../main_window.py" line="185"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173"/>
+        <location filename="../main_window.py" line="186"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174"/>
+        <location filename="../main_window.py" line="187"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175"/>
+        <location filename="../main_window.py" line="188"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="176"/>
+        <location filename="../main_window.py" line="189"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="177"/>
+        <location filename="../main_window.py" line="190"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199"/>
+        <location filename="../main_window.py" line="212"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="305"/>
+        <location filename="../main_window.py" line="306"/>
+        <source>Voided: the transaction is reversed.</source>
+        <translation>已撤销：该笔交易已冲回。</translation>
     </message>
 </context>
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="92"/>
+        <location filename="../screens/void.py" line="99"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="93"/>
+        <location filename="../screens/void.py" line="100"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
+    </message>
+    <message>
+        <location filename="../screens/void.py" line="103"/>
+        <source>Approve as %1 (Enter)</source>
+        <translation>以 %1 身份批准（Enter）</translation>
     </message>
 </context>
 <context>
@@ -680,52 +731,52 @@
 <context>
     <name>MemberSearch</name>
     <message>
-        <location filename="../screens/member_search.py" line="114"/>
+        <location filename="../screens/member_search.py" line="116"/>
         <source>Scan a card, or type phone last 4 digits, a name or a member no.</source>
         <translation>扫描会员卡，或输入手机后四位、姓名或会员号</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="116"/>
+        <location filename="../screens/member_search.py" line="118"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="117"/>
+        <location filename="../screens/member_search.py" line="119"/>
         <source>Image…</source>
         <translation>图片…</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="118"/>
+        <location filename="../screens/member_search.py" line="120"/>
         <source>More results</source>
         <translation>更多结果</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="206"/>
+        <location filename="../screens/member_search.py" line="223"/>
         <source>No member found.</source>
         <translation>未找到会员。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="208"/>
+        <location filename="../screens/member_search.py" line="225"/>
         <source>Members shown: %1</source>
         <translation>显示会员：%1</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="247"/>
+        <location filename="../screens/member_search.py" line="264"/>
         <source>No camera found.</source>
         <translation>未找到摄像头。</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="252"/>
+        <location filename="../screens/member_search.py" line="269"/>
         <source>Scan from an image</source>
         <translation>从图片扫描</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="251"/>
+        <location filename="../screens/member_search.py" line="268"/>
         <source>Images (*.png *.jpg *.jpeg *.bmp)</source>
         <translation>图片 (*.png *.jpg *.jpeg *.bmp)</translation>
     </message>
     <message>
-        <location filename="../screens/member_search.py" line="265"/>
+        <location filename="../screens/member_search.py" line="282"/>
         <source>No barcode or QR code found in this image.</source>
         <translation>图片中没有找到条码或二维码。</translation>
     </message>
@@ -993,119 +1044,140 @@
 <context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="110"/>
+        <location filename="../screens/sale_panel.py" line="115"/>
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="111"/>
+        <location filename="../screens/sale_panel.py" line="116"/>
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="112"/>
+        <location filename="../screens/sale_panel.py" line="117"/>
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="113"/>
+        <location filename="../screens/sale_panel.py" line="118"/>
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="114"/>
+        <location filename="../screens/sale_panel.py" line="119"/>
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="116"/>
+        <location filename="../screens/sale_panel.py" line="121"/>
         <source>at least %1</source>
         <translation>至少 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="118"/>
+        <location filename="../screens/sale_panel.py" line="123"/>
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="119"/>
+        <location filename="../screens/sale_panel.py" line="124"/>
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="120"/>
+        <location filename="../screens/sale_panel.py" line="125"/>
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="121"/>
+        <location filename="../screens/sale_panel.py" line="126"/>
+        <location filename="../screens/sale_panel.py" line="162"/>
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="170"/>
+        <location filename="../screens/sale_panel.py" line="184"/>
         <source>Enter the sale amount to see the points.</source>
         <translation>输入消费金额即可查看可得积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="178"/>
+        <location filename="../screens/sale_panel.py" line="192"/>
         <source>%1 earns %2</source>
         <translation>%1 可得 %2</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="246"/>
+        <location filename="../screens/sale_panel.py" line="260"/>
         <source>Enter the sale amount to see what can be redeemed.</source>
         <translation>输入消费金额即可查看可兑换积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="249"/>
+        <location filename="../screens/sale_panel.py" line="263"/>
         <source>the member&apos;s balance</source>
         <translation>会员积分余额</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="250"/>
+        <location filename="../screens/sale_panel.py" line="264"/>
         <source>points pay at most %1% of a sale (%2)</source>
         <translation>积分最多抵扣消费额的 %1%（%2）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="254"/>
+        <location filename="../screens/sale_panel.py" line="268"/>
         <source>the offline limit of %1 points per member a day</source>
         <translation>离线时每位会员每天最多 %1 积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="256"/>
+        <location filename="../screens/sale_panel.py" line="270"/>
         <source>the limit of %1 points per redemption</source>
         <translation>单次兑换最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="260"/>
+        <location filename="../screens/sale_panel.py" line="274"/>
         <source>the limit of %1 points per member a day</source>
         <translation>每位会员每天最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="263"/>
+        <location filename="../screens/sale_panel.py" line="277"/>
         <source>Up to %1 (%2), limited by %3.</source>
         <translation>最多 %1（%2），限制因素：%3。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="285"/>
+        <location filename="../screens/sale_panel.py" line="299"/>
         <source>Enter the points to redeem.</source>
         <translation>请输入要兑换的积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="341"/>
+        <location filename="../screens/sale_texts.py" line="17"/>
         <source>Earned %1.</source>
         <translation>已累积 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="343"/>
+        <location filename="../screens/sale_texts.py" line="21"/>
         <source>Coupon used: %1 off.</source>
         <translation>已使用优惠券：减 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="348"/>
+        <location filename="../screens/sale_texts.py" line="24"/>
         <source>Redeemed %1 = %2 off.</source>
         <translation>已兑换 %1 = 减 %2。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_texts.py" line="29"/>
+        <source>The member pays %1: earn points on it with F2.</source>
+        <translation>会员实付 %1：按 F2 按此金额积分。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_texts.py" line="36"/>
+        <source>This coupon is worth %1: the sale must be at least that.</source>
+        <translation>此券面值 %1：消费金额不能低于面值。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_texts.py" line="45"/>
+        <source>Use “%1” (%2 off) on this %3 sale? Press the button again to confirm.</source>
+        <translation>在这笔 %3 的消费中使用“%1”（减 %2）？再按一次按钮确认。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_texts.py" line="52"/>
+        <source>Confirm: %1 off</source>
+        <translation>确认：减 %1</translation>
     </message>
 </context>
 <context>
@@ -1200,16 +1272,21 @@
     </message>
     <message>
         <location filename="../screens/sign_in.py" line="65"/>
-        <source>e.g. C01</source>
-        <translation>例如 C01</translation>
+        <source>e.g. C001</source>
+        <translation>例如 C001</translation>
     </message>
     <message>
-        <location filename="../screens/sign_in.py" line="94"/>
+        <location filename="../screens/sign_in.py" line="79"/>
+        <source>Card scanned: sign in to see the member.</source>
+        <translation>已扫描会员卡：登录后显示会员。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sign_in.py" line="99"/>
         <source>Enter your staff code first.</source>
         <translation>请先输入员工编号。</translation>
     </message>
     <message>
-        <location filename="../screens/sign_in.py" line="98"/>
+        <location filename="../screens/sign_in.py" line="103"/>
         <source>Checking…</source>
         <translation>正在验证…</translation>
     </message>
@@ -1283,42 +1360,42 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="167"/>
+        <location filename="../screens/void.py" line="189"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="170"/>
+        <location filename="../screens/void.py" line="192"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="173"/>
+        <location filename="../screens/void.py" line="195"/>
         <source>Times on the store&apos;s clock (%1)</source>
         <translation>时间为门店当地时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="177"/>
+        <location filename="../screens/void.py" line="199"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="178"/>
+        <location filename="../screens/void.py" line="200"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="220"/>
+        <location filename="../screens/void.py" line="248"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="225"/>
+        <location filename="../screens/void.py" line="253"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="228"/>
+        <location filename="../screens/void.py" line="256"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>

@@ -1,0 +1,52 @@
+"""What the sale panel says after a receipt and before a coupon is used (translated in
+the ``SalePanel`` context, like the panel's own strings)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from terminal.services import CouponView, Receipt
+from terminal.ui.formatting import format_money, format_points
+
+
+def receipt_text(receipt: Receipt, currency: str, paid_cents: int | None = None) -> str:
+    """The outcome of an earn, a redemption or a coupon; ``paid_cents`` (after a
+    discount) is what the member still pays, on which the same sale earns next."""
+    value = format_money(receipt.value_cents or 0, currency)
+    if receipt.type == "points.earned":
+        return QCoreApplication.translate("SalePanel", "Earned %1.").replace(
+            "%1", format_points(receipt.points_delta)
+        )
+    if receipt.type == "coupon.redeemed":
+        text = QCoreApplication.translate("SalePanel", "Coupon used: %1 off.").replace("%1", value)
+    else:
+        text = (
+            QCoreApplication.translate("SalePanel", "Redeemed %1 = %2 off.")
+            .replace("%1", format_points(-receipt.points_delta))
+            .replace("%2", value)
+        )
+    if paid_cents is not None:
+        text += " " + QCoreApplication.translate(
+            "SalePanel", "The member pays %1: earn points on it with F2."
+        ).replace("%1", format_money(paid_cents, currency))
+    return text
+
+
+def coupon_too_big(coupon: CouponView, currency: str) -> str:
+    return QCoreApplication.translate(
+        "SalePanel", "This coupon is worth %1: the sale must be at least that."
+    ).replace("%1", format_money(coupon.value_cents, currency))
+
+
+def coupon_question(coupon: CouponView, sale_cents: int, currency: str) -> tuple[str, str]:
+    """The confirmation asked before a coupon is used: (button text, message)."""
+    value = format_money(coupon.value_cents, currency)
+    question = (
+        QCoreApplication.translate(
+            "SalePanel", "Use “%1” (%2 off) on this %3 sale? Press the button again to confirm."
+        )
+        .replace("%1", coupon.title)
+        .replace("%2", value)
+        .replace("%3", format_money(sale_cents, currency))
+    )
+    return QCoreApplication.translate("SalePanel", "Confirm: %1 off").replace("%1", value), question
