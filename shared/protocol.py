@@ -10,7 +10,6 @@ ints (strict: ``12.0`` or ``"12"`` is refused); times carry an offset; ids are U
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from typing import (
     Annotated,
@@ -31,6 +30,8 @@ from pydantic import (
     model_validator,
 )
 from typing_extensions import TypedDict
+
+from shared.domain.day_totals import event_digest as event_digest  # day close digest, re-exported
 
 PROTOCOL_VERSION = 1
 MAX_EVENTS_PER_PUSH = 500
@@ -332,8 +333,3 @@ class Problem(_Open):
     status: int
     detail: str | None = None
     code: str
-
-
-def event_digest(event_ids: list[str]) -> str:
-    """Hex SHA-256 over the sorted event ids joined by newlines (day close)."""
-    return hashlib.sha256("\n".join(sorted(event_ids)).encode("ascii")).hexdigest()

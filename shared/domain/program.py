@@ -166,6 +166,7 @@ class LoyaltyProgram(BaseModel):
                 code="insufficient_balance",
                 balance=balance,
                 max_points=limits.max_points,
+                max_value_cents=limits.max_value_cents,
             )
         if value > limits.sale_cap_cents:
             raise RuleViolation(
@@ -174,6 +175,7 @@ class LoyaltyProgram(BaseModel):
                 percent=self.redeem_max_sale_percent,
                 cap_cents=limits.sale_cap_cents,
                 max_points=limits.max_points,
+                max_value_cents=limits.max_value_cents,
             )
         if offline_redeemed_today is not None:
             left = self.offline_daily_redeem_cap_points - offline_redeemed_today
@@ -186,6 +188,7 @@ class LoyaltyProgram(BaseModel):
                     cap=self.offline_daily_redeem_cap_points,
                     left=max(left, 0),
                     max_points=limits.max_points,
+                    max_value_cents=limits.max_value_cents,
                 )
         return value
 

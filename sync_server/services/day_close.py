@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
+from shared.domain.day_totals import DayEvent, DayTotals, day_totals
 from shared.errors import ValidationFailed
-from shared.protocol import DayCloseRequest, DayCloseResponse, event_digest
+from shared.protocol import DayCloseRequest, DayCloseResponse
 from sync_server.db import Database
 from sync_server.models import DayClose
 from sync_server.repositories import catalog
@@ -15,7 +15,7 @@ from sync_server.repositories import events as events_repo
 from sync_server.services.common import dumps, utcnow
 
 
-def _compare(
+def compare_day(
     request: DayCloseRequest, held: list[dict[str, Any]]
 ) -> tuple[str, list[int], dict[str, Any]]:
     seqs = {int(row["seq"]) for row in held}
@@ -28,29 +28,16 @@ def _compare(
             missing[:1000],
             {"reason": "events not yet received", "missing": len(missing)},
         )
-    counts = Counter(str(row["type"]) for row in held)
-    earned = redeemed = amount = 0
-    for row in held:
-        data = json.loads(row["payload"])["data"]
-        if row["type"] == "points.earned":
-            earned += int(data["points"])
-            amount += int(data["amount_cents"])
-        elif row["type"] == "points.redeemed":
-            redeemed += int(data["points"])
-    server = {
-        "counts": dict(counts),
-        "points_earned": earned,
-        "points_redeemed": redeemed,
-        "amount_cents": amount,
-        "event_digest": event_digest([str(row["event_id"]) for row in held]),
-    }
-    reported = {
-        "counts": {k: v for k, v in request.counts.items() if v},
-        "points_earned": request.points_earned,
-        "points_redeemed": request.points_redeemed,
-        "amount_cents": request.amount_cents,
-        "event_digest": request.event_digest,
-    }
+    server = day_totals(DayEvent.from_payload(json.loads(row["payload"])) for row in held).figures()
+    reported = DayTotals(
+        first_seq=request.first_seq,
+        last_seq=request.last_seq,
+        counts=request.counts,
+        points_earned=request.points_earned,
+        points_redeemed=request.points_redeemed,
+        amount_cents=request.amount_cents,
+        event_digest=request.event_digest,
+    ).figures()
     differences = [key for key in server if server[key] != reported[key]]
     if differences:
         return "mismatch", [], {"differences": differences, "server": server, "reported": reported}
@@ -72,7 +59,7 @@ class DayCloseService:
             held = events_repo.terminal_range(
                 session, terminal_id, request.first_seq, request.last_seq
             )
-            status, missing, details = _compare(request, held)
+            status, missing, details = compare_day(request, held)
             row = catalog.get_day_close(session, terminal_id, request.business_date)
             if row is None:
                 row = DayClose(terminal_id=terminal_id, business_date=request.business_date)

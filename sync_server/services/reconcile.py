@@ -22,7 +22,7 @@ from sync_server.models import DayClose, Store, Terminal
 from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import reconcile as repo
-from sync_server.services.day_close import _compare
+from sync_server.services.day_close import compare_day
 from sync_server.services.reports import ReportService
 
 STATUSES = ("matched", "pending", "mismatch", "unclosed")
@@ -192,7 +192,7 @@ class ReconcileService:
     def _reconcile(session: Any, terminal: Terminal, store: Store, close: DayClose) -> TerminalDay:
         request = DayCloseRequest.model_validate_json(close.payload)
         held = events_repo.terminal_range(session, terminal.id, request.first_seq, request.last_seq)
-        status, missing, details = _compare(request, held)
+        status, missing, details = compare_day(request, held)
         reasons: list[str] = []
         if status == "pending":
             reasons = [f"missing seqs {', '.join(str(s) for s in missing[:20])}"]

@@ -7,14 +7,14 @@ will get), so the terminal and the server add up the same thing.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
-from shared.protocol import DayCloseRequest, DayCloseResponse, event_digest
+from shared.domain.day_totals import DayEvent, day_totals
+from shared.protocol import DayCloseRequest, DayCloseResponse
 from terminal.offline.db import Replica
 from terminal.offline.models import DayCloseRecord, LocalEvent, OutboxRow
 
@@ -32,25 +32,16 @@ class ClosedDay:
 
 def summarise(business_date: date, payloads: list[dict[str, Any]]) -> DayCloseRequest:
     """PROTOCOL.md's day-close body for the wire events of one business day."""
-    seqs = [int(p["seq"]) for p in payloads]
-    counts = Counter(str(p["type"]) for p in payloads)
-    earned = redeemed = amount = 0
-    for payload in payloads:
-        data = payload.get("data") or {}
-        if payload["type"] == "points.earned":
-            earned += int(data["points"])
-            amount += int(data["amount_cents"])
-        elif payload["type"] == "points.redeemed":
-            redeemed += int(data["points"])
+    totals = day_totals(DayEvent.from_payload(payload) for payload in payloads)
     return DayCloseRequest(
         business_date=business_date,
-        first_seq=min(seqs, default=0),
-        last_seq=max(seqs, default=0),
-        counts=dict(counts),
-        points_earned=earned,
-        points_redeemed=redeemed,
-        amount_cents=amount,
-        event_digest=event_digest([str(p["event_id"]) for p in payloads]),
+        first_seq=totals.first_seq,
+        last_seq=totals.last_seq,
+        counts=totals.counts,
+        points_earned=totals.points_earned,
+        points_redeemed=totals.points_redeemed,
+        amount_cents=totals.amount_cents,
+        event_digest=totals.event_digest,
     )
 
 

@@ -31,9 +31,15 @@ def _max_hint(params: Params, currency: str) -> str:
     points = int(params["max_points"])
     if points <= 0:
         return " " + QCoreApplication.translate("Errors", "Nothing can be redeemed on this sale.")
+    if "max_value_cents" not in params:
+        return " " + QCoreApplication.translate(
+            "Errors", "At most {points} points can be redeemed now."
+        ).format(points=f"{points:,}")
+    # What the points are worth is the program's to say (max_value_cents), never the
+    # number of points read as cents.
     return " " + QCoreApplication.translate(
         "Errors", "At most {points} points ({value}) can be redeemed now."
-    ).format(points=f"{points:,}", value=format_money(points, currency))
+    ).format(points=f"{points:,}", value=format_money(int(params["max_value_cents"]), currency))
 
 
 def _simple(text: object) -> Callable[[Params, str], str]:

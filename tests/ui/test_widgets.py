@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from shared.domain.member_code import mint_member_code, qr_payload
+from shared.domain.program import DEFAULT_PROGRAM
 from shared.errors import RuleViolation
 from terminal.ui.camera import decode_image_file, decode_qimage
 from terminal.ui.formatting import format_money
@@ -182,3 +183,16 @@ def test_scanner_uses_key_timestamps_not_arrival_time(qtbot: QtBot, detector: Sc
     keys.type_keys(till.amount, "7654321\r", start_ms=5_000, gap_ms=8)  # a scanner
     assert scans == ["7654321"]
     assert till.amount.text() == ""
+
+
+def test_the_redeem_hint_values_points_by_the_program_not_as_cents() -> None:
+    # 200 points buy ¥1.00 here: 1,000 points are worth ¥5.00, not ¥10.00.
+    program = DEFAULT_PROGRAM.model_copy(
+        update={"redeem_points_unit": 200, "redeem_value_cents_per_unit": 100}
+    )
+    with pytest.raises(RuleViolation) as refused:
+        program.check_redeem(
+            1_200, balance=1_000, sale_amount_cents=100_000, offline_redeemed_today=None
+        )
+    message = error_message(refused.value, "CNY")
+    assert "1,000" in message and "¥5.00" in message and "¥10.00" not in message

@@ -63,87 +63,87 @@
 <context>
     <name>DayClosePanel</name>
     <message>
-        <location filename="../screens/day_close.py" line="106"/>
+        <location filename="../screens/day_close.py" line="108"/>
         <source>Close day</source>
         <translation>日结</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="107"/>
+        <location filename="../screens/day_close.py" line="109"/>
         <source>Close day…</source>
         <translation>日结…</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="108"/>
+        <location filename="../screens/day_close.py" line="110"/>
         <source>Send to head office</source>
         <translation>发送给总部</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="109"/>
+        <location filename="../screens/day_close.py" line="111"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="110"/>
+        <location filename="../screens/day_close.py" line="112"/>
         <source>Recently closed days</source>
         <translation>最近已结营业日</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="111"/>
+        <location filename="../screens/day_close.py" line="113"/>
         <source>Business day</source>
         <translation>营业日</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="111"/>
+        <location filename="../screens/day_close.py" line="113"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="118"/>
+        <location filename="../screens/day_close.py" line="120"/>
         <source>Matched</source>
         <translation>已核对一致</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="119"/>
+        <location filename="../screens/day_close.py" line="121"/>
         <source>Pending</source>
         <translation>待核对</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="120"/>
+        <location filename="../screens/day_close.py" line="122"/>
         <source>Mismatch</source>
         <translation>不一致</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="133"/>
+        <location filename="../screens/day_close.py" line="135"/>
         <source>Business day {day}: {events} events (seq {first}–{last}), {earned} points earned, {redeemed} redeemed, sales {amount}.</source>
         <translation>营业日 {day}：{events} 笔事件（序号 {first}–{last}），获得积分 {earned}，兑换积分 {redeemed}，销售额 {amount}。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="151"/>
+        <location filename="../screens/day_close.py" line="153"/>
         <source>Day {day} closed: head office&apos;s figures match.</source>
         <translation>{day} 已日结：与总部数据一致。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="155"/>
+        <location filename="../screens/day_close.py" line="157"/>
         <source>Day {day} is pending: {count} events still on their way (seq {seqs}). Head office will match them once they arrive.</source>
         <translation>{day} 待核对：仍有 {count} 笔事件在传送中（序号 {seqs}）。事件到达后总部将自动核对。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="161"/>
+        <location filename="../screens/day_close.py" line="163"/>
         <source>Day {day} does not match head office&apos;s figures: {reason}. Call head office.</source>
         <translation>{day} 与总部数据不一致：{reason}。请联系总部。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="187"/>
+        <location filename="../screens/day_close.py" line="189"/>
         <source>the totals differ</source>
         <translation>合计不符</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="214"/>
+        <location filename="../screens/day_close.py" line="216"/>
         <source>This till is not paired with head office: pair it in Settings (F9) before closing a day.</source>
         <translation>本收银台尚未与总部配对：请先在设置 (F9) 中配对，再进行日结。</translation>
     </message>
     <message>
-        <location filename="../screens/day_close.py" line="279"/>
+        <location filename="../screens/day_close.py" line="281"/>
         <source>Closing the day with head office…</source>
         <translation>正在与总部日结…</translation>
     </message>
@@ -209,245 +209,250 @@
         <translation>本笔消费不能兑换积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="34"/>
+        <location filename="../messages.py" line="35"/>
+        <source>At most {points} points can be redeemed now.</source>
+        <translation>目前最多可兑换 {points} 积分。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="40"/>
         <source>At most {points} points ({value}) can be redeemed now.</source>
         <translation>目前最多可兑换 {points} 积分（{value}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="44"/>
-        <location filename="../messages.py" line="118"/>
+        <location filename="../messages.py" line="50"/>
+        <location filename="../messages.py" line="124"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="47"/>
+        <location filename="../messages.py" line="53"/>
         <source>{count} attempts left before the account locks.</source>
         <translation>再错 {count} 次账户将被锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="54"/>
+        <location filename="../messages.py" line="60"/>
         <source>Too many wrong PINs: this staff account is locked.</source>
         <translation>密码错误次数过多，该员工账户已锁定。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="62"/>
+        <location filename="../messages.py" line="68"/>
         <source>Try again in {minutes} min or ask a manager.</source>
         <translation>请 {minutes} 分钟后重试或联系店长。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="70"/>
+        <location filename="../messages.py" line="76"/>
         <source>The amount is larger than any sale the program accepts ({max}).</source>
         <translation>金额超过积分计划允许的单笔上限（{max}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="73"/>
+        <location filename="../messages.py" line="79"/>
         <source>Enter a sale amount greater than zero, for example 12.50.</source>
         <translation>请输入大于零的消费金额，例如 12.50。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="79"/>
+        <location filename="../messages.py" line="85"/>
         <source>At least {min} points must be redeemed at once.</source>
         <translation>每次至少兑换 {min} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="85"/>
+        <location filename="../messages.py" line="91"/>
         <source>Points may pay at most {percent}% of the sale ({cap}).</source>
         <translation>积分最多抵扣消费金额的 {percent}%（{cap}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="95"/>
+        <location filename="../messages.py" line="101"/>
         <source>The member has only {balance} points.</source>
         <translation>该会员只有 {balance} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="102"/>
+        <location filename="../messages.py" line="108"/>
         <source>While the till is offline a member may redeem at most {cap} points a day; {left} are left today.</source>
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="114"/>
+        <location filename="../messages.py" line="120"/>
         <source>A manager must approve this: enter a manager&apos;s code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="116"/>
-        <location filename="../messages.py" line="169"/>
+        <location filename="../messages.py" line="122"/>
+        <location filename="../messages.py" line="175"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="117"/>
+        <location filename="../messages.py" line="123"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="121"/>
+        <location filename="../messages.py" line="127"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="128"/>
+        <location filename="../messages.py" line="134"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="131"/>
+        <location filename="../messages.py" line="137"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="133"/>
+        <location filename="../messages.py" line="139"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="135"/>
+        <location filename="../messages.py" line="141"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="140"/>
+        <location filename="../messages.py" line="146"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="142"/>
+        <location filename="../messages.py" line="148"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="144"/>
+        <location filename="../messages.py" line="150"/>
         <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="147"/>
+        <location filename="../messages.py" line="153"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="150"/>
+        <location filename="../messages.py" line="156"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="153"/>
+        <location filename="../messages.py" line="159"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="156"/>
+        <location filename="../messages.py" line="162"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="159"/>
-        <location filename="../messages.py" line="186"/>
+        <location filename="../messages.py" line="165"/>
+        <location filename="../messages.py" line="192"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="162"/>
+        <location filename="../messages.py" line="168"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="165"/>
+        <location filename="../messages.py" line="171"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="171"/>
+        <location filename="../messages.py" line="177"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="173"/>
+        <location filename="../messages.py" line="179"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="175"/>
+        <location filename="../messages.py" line="181"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="178"/>
+        <location filename="../messages.py" line="184"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="180"/>
+        <location filename="../messages.py" line="186"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="181"/>
+        <location filename="../messages.py" line="187"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="183"/>
+        <location filename="../messages.py" line="189"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189"/>
+        <location filename="../messages.py" line="195"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="192"/>
+        <location filename="../messages.py" line="198"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="195"/>
+        <location filename="../messages.py" line="201"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="198"/>
+        <location filename="../messages.py" line="204"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="200"/>
+        <location filename="../messages.py" line="206"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="202"/>
+        <location filename="../messages.py" line="208"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="205"/>
+        <location filename="../messages.py" line="211"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="209"/>
+        <location filename="../messages.py" line="215"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="210"/>
+        <location filename="../messages.py" line="216"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="211"/>
+        <location filename="../messages.py" line="217"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="224"/>
+        <location filename="../messages.py" line="230"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="228"/>
+        <location filename="../messages.py" line="234"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -828,25 +833,25 @@
     </message>
     <message>
         <location filename="../screens/reports.py" line="115"/>
-        <location filename="../screens/reports.py" line="266"/>
+        <location filename="../screens/reports.py" line="271"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="116"/>
-        <location filename="../screens/reports.py" line="273"/>
+        <location filename="../screens/reports.py" line="278"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="223"/>
+        <location filename="../screens/reports.py" line="228"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="224"/>
+        <location filename="../screens/reports.py" line="229"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -868,7 +873,7 @@
     </message>
     <message>
         <location filename="../screens/reports.py" line="122"/>
-        <location filename="../screens/reports.py" line="222"/>
+        <location filename="../screens/reports.py" line="227"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
@@ -908,22 +913,22 @@
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="210"/>
+        <location filename="../screens/reports.py" line="215"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="211"/>
+        <location filename="../screens/reports.py" line="216"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="212"/>
+        <location filename="../screens/reports.py" line="217"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="213"/>
+        <location filename="../screens/reports.py" line="218"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
