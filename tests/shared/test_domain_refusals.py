@@ -118,16 +118,16 @@ CASES: list[tuple[str, Callable[[], object], type, str, str, dict[str, Any]]] = 
      "At least 100 points must be redeemed at once.", {"min_points": 100}),
     # offline, 1,800 redeemed today: 200 left, which also bounds the advertised maximum
     ("balance", _redeem(600, 500, BIG_SALE, 1800), R, "insufficient_balance",
-     "The member has 500 points; 600 cannot be redeemed.", {"balance": 500, "max_points": 200}),
+     "The member has 500 points; 600 cannot be redeemed.", {"balance": 500, "max_points": 200, "max_value_cents": 200}),
     ("sale cap", _redeem(600, 5000, 1000, None), R, "exceeds_sale_cap",
      "Points may pay at most 50% of the sale.",
-     {"percent": 50, "cap_cents": 500, "max_points": 500}),
+     {"percent": 50, "cap_cents": 500, "max_points": 500, "max_value_cents": 500}),
     ("daily cap", _redeem(600, 5000, BIG_SALE, 1500), R, "offline_daily_cap",
      "While offline a member may redeem at most 2000 points a day; 500 are left today.",
-     {"cap": 2000, "left": 500, "max_points": 500}),
+     {"cap": 2000, "left": 500, "max_points": 500, "max_value_cents": 500}),
     ("cap used up", _redeem(100, 5000, BIG_SALE, 2500), R, "offline_daily_cap",
      "While offline a member may redeem at most 2000 points a day; 0 are left today.",
-     {"cap": 2000, "left": 0, "max_points": 0}),
+     {"cap": 2000, "left": 0, "max_points": 0, "max_value_cents": 0}),
 ]  # fmt: skip
 
 
