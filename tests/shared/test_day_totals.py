@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.protocol import event_digest
@@ -57,7 +57,6 @@ def _held(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a loaded machine
 @given(_days())
 def test_the_till_and_the_server_agree_on_every_day(events: list[dict[str, Any]]) -> None:
     sent = summarise(_DAY, events)
@@ -74,7 +73,6 @@ def test_the_till_and_the_server_agree_on_every_day(events: list[dict[str, Any]]
     assert (sent.first_seq, sent.last_seq) == ((1, len(events)) if events else (0, 0))
 
 
-@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_days().filter(lambda events: len(events) >= 2), st.data())
 def test_a_day_the_server_holds_differently_never_matches(
     events: list[dict[str, Any]], data: st.DataObject
