@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 # Tests and screenshots render Qt offscreen; `make demo` uses the real display when there is one.
 HEADLESS := QT_QPA_PLATFORM=offscreen
 
-.PHONY: installer install demo demo-console test lint typecheck importlint unit bench screenshots clean system-deps
+.PHONY: installer install demo demo-console test lint typecheck importlint unit bench screenshots clean system-deps \
+	coverage-gate mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,8 +63,36 @@ typecheck: install
 importlint: install
 	$(BIN)/lint-imports
 
+# --- Test gates (tests-integrity): branch coverage per package, mutation testing --------
+# `make unit` measures branch coverage (pytest-cov, with xdist); the gate then needs at
+# least COVERAGE_MIN % in each of COVERAGE_GATES and prints each figure. See docs/TESTING.md.
+COVERAGE_GATES := shared terminal/services terminal/offline sync_server
+COVERAGE_MIN := 85
+
 unit: install
-	$(HEADLESS) $(BIN)/pytest -n 2 --dist loadfile
+	rm -f .coverage .coverage.*
+	$(HEADLESS) $(BIN)/pytest -n 2 --dist loadfile --cov --cov-report=
+	@$(MAKE) --no-print-directory coverage-gate
+
+coverage-gate: install
+	@# Data a child process saved after pytest-cov combined (none is not an error).
+	@$(BIN)/coverage combine --append -q >/dev/null 2>&1 || true
+	@failed=""; for pkg in $(COVERAGE_GATES); do \
+		pct=$$($(BIN)/coverage report --include="$$pkg/*" --format=total); \
+		if $(BIN)/coverage report --include="$$pkg/*" --fail-under=$(COVERAGE_MIN) >/dev/null; \
+		then echo "coverage $$pkg: $$pct % (branch; gate $(COVERAGE_MIN) %)"; \
+		else echo "coverage $$pkg: $$pct % - BELOW the $(COVERAGE_MIN) % gate"; failed="$$failed $$pkg"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "coverage gate failed for:$$failed (coverage report -m --include=PKG/*)"; exit 1; fi
+
+# Mutation testing of shared/domain (mutmut; settings in pyproject.toml). Not part of
+# `make test`: it takes minutes. Fails when more than MUTATION_MAX_SURVIVING % survive.
+MUTATION_MAX_SURVIVING := 5
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2 >/dev/null || true
+	$(BIN)/python tests/mutation_gate.py --max-surviving $(MUTATION_MAX_SURVIVING)
+# --- end of test gates -----------------------------------------------------------------
 
 test: system-deps install lint typecheck importlint unit
 
@@ -81,4 +110,4 @@ installer: system-deps install
 	PYTHON=$(BIN)/python installers/smoke_test.sh build/dist/pos-terminal
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache mutants .coverage .coverage.*

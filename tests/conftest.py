@@ -7,10 +7,16 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
+from hypothesis import HealthCheck, settings
 
 from terminal.offline.credentials import ProcessKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# No wall-clock limits on property tests (docs/TESTING.md): on a loaded 2-core machine a
+# Hypothesis deadline or "too slow" health check fails a test that found nothing wrong.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 # Tests never touch the OS keyring: every test gets a fresh in-process one.
 MemoryKeyring = ProcessKeyring

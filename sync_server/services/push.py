@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from sync_server.services.push_guard import (
     load_guard,
 )
 from sync_server.services.versioning import ChangeBatch
+
+log = logging.getLogger("sync_server")
 
 _MAX_ATTEMPTS = 4
 _MAX_GAPS_REPORTED = 1000
@@ -65,6 +68,10 @@ class _Done:
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# Logged when fault injection holds a written batch before its commit.
+PAUSE_LOG_LINE = "fault injection: %d events written, pausing %.1fs before COMMIT"
 
 
 class PushService:
@@ -105,6 +112,8 @@ class PushService:
                 with self.database.write() as session:
                     done = self._push(session, terminal_id, incoming)
                     if self.pause_before_commit:
+                        # Tests wait for this line before they kill the server mid-batch.
+                        log.warning(PAUSE_LOG_LINE, len(events), self.pause_before_commit)
                         time.sleep(self.pause_before_commit)
                     if self.before_commit is not None:
                         self.before_commit()

@@ -1,6 +1,6 @@
 """Browser tests: Playwright for Python driving Debian's Chromium (``/usr/bin/chromium``,
 installed by apt-get; never ``playwright install``) against a real sync server process
-on loopback. Skipped, with the reason, only when that Chromium is missing."""
+on loopback. When that Chromium is missing: skipped with the reason locally, a failure in CI."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.contract.conftest import head_office, make_till  # noqa: F401  (fixtures)
+from tests.services import require_service
 from tests.sync_server.conftest import db_url, postgres_available  # noqa: F401  (fixtures)
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -27,8 +28,8 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium")
+    missing = None if CHROMIUM.exists() else f"no {CHROMIUM} (apt-get install chromium)"
+    require_service("Chromium", missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import require_service
 from tests.sync_server.conftest import postgres_available  # noqa: F401  (fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -30,8 +31,8 @@ def test_short_load_with_faults_loses_and_doubles_nothing(
     tmp_path: Path,
     postgres_available: str | None,  # noqa: F811
 ) -> None:
-    if db == "postgres" and postgres_available:
-        pytest.skip(postgres_available)
+    if db == "postgres":
+        require_service("PostgreSQL", postgres_available)
     config = Config(
         terminals=20,
         real=2,

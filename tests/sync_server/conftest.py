@@ -3,7 +3,8 @@ in-process (TestClient), and real server processes on loopback.
 
 PostgreSQL: TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
 each test gets its own schema (search_path via connect options), migrated by Alembic and
-dropped afterwards. Postgres cases are skipped, with the reason, only if nothing answers.
+dropped afterwards. If nothing answers, Postgres cases are skipped with the reason on a
+developer's machine and fail in CI (tests.services.require_service).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sync_server.app import create_app
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.migrate import migrate
+from tests.services import require_service
 from tests.sync_server.helpers import Pairing, pair_terminal
 from tests.sync_server.live import ServerProcess
 
@@ -38,7 +40,7 @@ def _libpq(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def postgres_available() -> str | None:
-    """None when PostgreSQL answers, else the reason to skip."""
+    """None when PostgreSQL answers, else why not (for ``require_service``)."""
     try:
         with psycopg.connect(_libpq(_pg_url()), connect_timeout=3):
             return None
@@ -53,8 +55,7 @@ def db_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'sync.db'}"
         return
-    if postgres_available:
-        pytest.skip(postgres_available)
+    require_service("PostgreSQL", postgres_available)
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = _libpq(_pg_url())
     with psycopg.connect(admin, autocommit=True) as conn:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from shared.protocol import Event
 from sync_server.config import Settings
@@ -195,13 +197,72 @@ def _gate() -> tuple[threading.Event, threading.Event, Callable[[], None]]:
     return holding, release, hook
 
 
+class _QueueWatch:
+    """SQLite: the in-process writer queue, telling when a writer had to wait on it."""
+
+    def __init__(self, lock: Any) -> None:
+        self.lock = lock
+        self.contended = threading.Event()
+
+    def __enter__(self) -> None:
+        if not self.lock.acquire(blocking=False):
+            self.contended.set()
+            self.lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.lock.release()
+
+
+class _Watched:
+    """The Database a PushService writes through; on PostgreSQL it notes the backend."""
+
+    def __init__(self, database: Database) -> None:
+        self.inner = database
+        self.pid: int | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        with self.inner.write() as session:
+            if not self.inner.is_sqlite:
+                self.pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            yield session
+
+
+def _wait_until_blocked(database: Database, watched: _Watched, queue: _QueueWatch) -> None:
+    """Until the watched push is seen waiting on a lock (never a fixed sleep)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if database.is_sqlite:
+            if queue.contended.wait(0.05):
+                return
+            continue
+        if watched.pid is not None:
+            with database.read() as session:
+                waits = session.execute(
+                    text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                    {"pid": watched.pid},
+                ).scalar()
+            if waits == "Lock":
+                return
+        time.sleep(0.05)
+    raise AssertionError("the second push never waited for the first")
+
+
 def test_a_later_push_waits_for_the_one_holding_the_counter(
     client: TestClient, database: Database, settings: Settings
 ) -> None:
     first, second = (pair_terminal(client, database, settings, name=n) for n in ("A", "B"))
     holding, release, hook = _gate()
     slow = PushService(database, before_commit=hook)
-    quick = PushService(database)
+    queue = _QueueWatch(database._write_queue)
+    if database.is_sqlite:  # PostgreSQL has no writer queue: its row locks are watched
+        database._write_queue = queue
+    watched = _Watched(database)
+    quick = PushService(watched, before_commit=lambda: reached.append("second"))  # type: ignore[arg-type]
+    reached: list[str] = []
     outcomes: dict[str, PushResponseWithGaps] = {}
     errors: list[BaseException] = []
 
@@ -219,14 +280,16 @@ def test_a_later_push_waits_for_the_one_holding_the_counter(
     assert holding.wait(30), errors
     waiting = threading.Thread(target=run, args=("second", quick, second))
     waiting.start()
-    waiting.join(0.5)
+    _wait_until_blocked(database, watched, queue)
     # The second push cannot commit while the first holds its versions uncommitted...
     assert waiting.is_alive(), "a push committed while an earlier version was uncommitted"
+    assert reached == [] and not errors
     assert not follower.read_once() and follower.cursor == start
     release.set()
     held.join(30)
     waiting.join(30)
     assert not errors, errors
+    assert reached == ["second"]
     # ...and gets the versions after it.
     one = outcomes["first"].results[0].member_version
     two = outcomes["second"].results[0].member_version

@@ -16,6 +16,7 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.models import LedgerEvent
 from sync_server.services.phone_backfill import PhoneHashBackfill
+from sync_server.services.push import PAUSE_LOG_LINE
 from tests.sync_server.helpers import Pairing, pair_terminal, pull_all, push
 from tests.sync_server.live import DroppingProxy, ServerProcess
 
@@ -88,7 +89,12 @@ def test_server_killed_mid_batch_then_retry(
 
     sender = threading.Thread(target=send)
     sender.start()
-    time.sleep(2.0)  # the batch takes well under a second to write
+    paused = PAUSE_LOG_LINE.split("%d")[0]  # the server logs it once the batch is written
+    deadline = time.monotonic() + 60
+    while paused not in server.log.read_text(errors="replace"):
+        assert sender.is_alive() and time.monotonic() < deadline, server.log.read_text()[-2000:]
+        time.sleep(0.05)
+    assert _ledger_count(database) == 0  # written, not committed: nothing visible yet
     server.kill()
     sender.join()
     assert failures, "the server answered before it was killed"

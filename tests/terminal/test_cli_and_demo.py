@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
 
 from terminal import cli, demo
+from terminal.config import TerminalSettings
 from terminal.offline.migrate import head_revision
 
 
@@ -31,17 +33,30 @@ def test_bad_store_settings_are_a_clear_error(
     assert "invalid_setting" in capsys.readouterr().err
 
 
-def test_registry_accepts_new_subcommands(tmp_path: Path) -> None:
-    seen: list[str] = []
+def test_registry_accepts_new_subcommands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A module's @subcommand joins `pos-terminal`: parsed, given the settings with the
+    --data-dir applied, its exit code returned, its DomainError a clear message."""
+    from shared.errors import ValidationFailed
 
-    def hello(args: object, settings: object) -> int:
-        seen.append(args.who)
-        return 0
+    monkeypatch.setattr(cli, "REGISTRY", dict(cli.REGISTRY))
+    seen: list[tuple[str, Path]] = []
 
-    registry = dict(cli.REGISTRY)
-    registry["hello"] = cli.Subcommand("hello", "say hello", hello, (cli.arg("--who"),))
-    args = cli.build_parser(registry).parse_args(["hello", "--who", "sync"])
-    assert args.handler(args, None) == 0 and seen == ["sync"]
+    @cli.subcommand("hello", help="say hello", args=(cli.arg("--who"),))
+    def hello(args: argparse.Namespace, settings: TerminalSettings) -> int:
+        if args.who == "nobody":
+            raise ValidationFailed("Nobody to greet.", code="invalid_input")
+        seen.append((args.who, settings.data_dir))
+        return 7
+
+    assert cli.main(["--data-dir", str(tmp_path), "hello", "--who", "sync"]) == 7
+    assert seen == [("sync", tmp_path)]
+    assert cli.main(["hello", "--who", "nobody"]) == 2
+    assert "error [invalid_input]: Nobody to greet." in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "hello" in capsys.readouterr().out and "init" in cli.REGISTRY
 
 
 def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:

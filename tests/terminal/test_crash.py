@@ -85,11 +85,32 @@ def _check_consistency(path: Path) -> int:
         db.close()
 
 
+def crash_seed() -> int:
+    """TEST_CRASH_SEED replays a run's kill points; else a fresh seed, printed (pytest
+    shows it with a failure). The kernel's scheduling still varies between runs."""
+    given = os.environ.get("TEST_CRASH_SEED", "").strip()
+    seed = int(given) if given else int.from_bytes(os.urandom(4), "big")
+    print(f"crash seed {seed}: replay with TEST_CRASH_SEED={seed}")
+    return seed
+
+
+def test_the_crash_seed_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TEST_CRASH_SEED", "12345")
+    assert crash_seed() == 12345
+    assert "TEST_CRASH_SEED=12345" in capsys.readouterr().out
+    monkeypatch.delenv("TEST_CRASH_SEED")
+    fresh = crash_seed()
+    assert f"TEST_CRASH_SEED={fresh}" in capsys.readouterr().out
+
+
 @pytest.mark.slow
 def test_sigkill_never_leaves_half_an_event(tmp_path: Path) -> None:
     till = make_till(tmp_path, members=3)
     till.replica.close()
-    rng = random.Random(int.from_bytes(os.urandom(4), "big"))
+    seed = crash_seed()
+    rng = random.Random(seed)
     total = 0
     for round_no in range(ROUNDS):
         _run_and_kill(tmp_path, round_no, rng)

@@ -31,7 +31,9 @@ class FakeClient:
         if self.fail:
             raise TransientSyncError("down")
         self.sent.append(request)
-        missing = [request.first_seq] if self.status == "pending" else []
+        # Head office in "pending" has none of the day's events yet: it names them all.
+        span = range(request.first_seq, request.last_seq + 1) if request.last_seq else []
+        missing = list(span) if self.status == "pending" else []
         return DayCloseResponse(status=self.status, missing_seqs=missing)  # type: ignore[arg-type]
 
 
@@ -40,9 +42,22 @@ def _service(till: Till, client: FakeClient) -> DayCloseService:
     return DayCloseService(till.replica, till.settings, factory, clock=till.clock)
 
 
+def _gold_member(till: Till) -> str:
+    """A seeded member that head office says has 6,000 lifetime points (gold, x1.5)."""
+    member = till.seed.members[0]
+    till.sync.apply_changes([{
+        "entity": "member", "op": "upsert", "id": member.member_id, "version": 9,
+        "data": {"member_id": member.member_id, "member_code": member.member_code,
+                 "display_name": member.name, "phone_last4": member.phone[-4:],
+                 "phone_hash": "cd" * 32, "tier": "gold", "balance": 0,
+                 "lifetime_points": 6000, "status": "active"},
+    }])  # fmt: skip
+    return member.member_id
+
+
 def test_manager_close_sends_the_days_figures(till: Till) -> None:
     cashier = till.cashier()
-    member = till.seed.members[0].member_id
+    member = _gold_member(till)
     first = till.services.sales.earn(cashier, member, amount_cents=12_345, sale_ref="A-1")
     second = till.services.sales.earn(cashier, member, amount_cents=1_000, sale_ref="A-2")
     client = FakeClient()
@@ -54,14 +69,18 @@ def test_manager_close_sends_the_days_figures(till: Till) -> None:
     assert sent.business_date == date(2026, 3, 10)
     assert (sent.first_seq, sent.last_seq) == (1, 2)
     assert sent.counts == {"points.earned": 2}
-    assert (
-        sent.amount_cents == 13_345
-        and sent.points_earned == first.points_delta + second.points_delta
-    )
+    # 123.45 and 10.00 at gold: 123 x 1.5 = 184 and 10 x 1.5 = 15
+    assert sent.amount_cents == 13_345 and sent.points_earned == 184 + 15
     assert sent.points_redeemed == 0
     assert sent.event_digest == event_digest([first.event_id, second.event_id])
     assert result.status == "matched" and result.events == 2
-    assert [d.business_date for d in service.history()] == ["2026-03-10"]
+    [closed] = service.history()  # what the manager sees on the day-close screen later
+    assert (closed.business_date, closed.status, closed.automatic) == (
+        "2026-03-10",
+        "matched",
+        False,
+    )
+    assert (closed.first_seq, closed.last_seq, closed.missing_seqs) == (1, 2, [])
 
 
 def test_automatic_close_after_closing_time_retries_pending_days(till: Till) -> None:
@@ -73,7 +92,9 @@ def test_automatic_close_after_closing_time_retries_pending_days(till: Till) -> 
     assert service.close_due() == []  # 12:00 in Shanghai: the day is not over
     till.clock.advance(hours=11, minutes=1)  # 23:01 local: after closing time
     [result] = service.close_due()
-    assert result.status == "pending" and result.missing_seqs == [1]
+    assert result.status == "pending" and result.missing_seqs == [1]  # the day's one event
+    [closed] = service.history()
+    assert (closed.status, closed.missing_seqs, closed.automatic) == ("pending", [1], True)
     client.status = "matched"
     assert service.close_due() == []  # a pending day is sent again only after a while
     till.clock.advance(minutes=11)

@@ -64,12 +64,19 @@ def test_the_chosen_language_is_kept_per_terminal(till: Till) -> None:
 def test_earn_preview_is_what_earn_awards_across_a_tier_change(till: Till) -> None:
     cashier = till.cashier()
     sales = till.services.sales
-    member = till.seed.members[0]
-    # 9 sales of 1,000.00 push lifetime points over the silver (1,000) and gold (5,000) lines
+    member = till.services.enrollment.enroll(
+        cashier, name="New", phone="13812345678", consent_marketing=False
+    ).member  # no lifetime points yet
+    # The default program: 1 point per 1.00; member x1 from 0, silver x1.25 from 1,000,
+    # gold x1.5 from 5,000 lifetime points, the tier being the one before the sale.
+    # 9 sales of 1,000.00: 1000 (0 -> 1000), four at silver (-> 6000), four at gold.
+    expected = [1000, 1250, 1250, 1250, 1250, 1500, 1500, 1500, 1500]
+    # then 123.45 at gold: 123 x 1.5 = 184.5 -> 184; 0.99 earns nothing; 1.00 earns 1
+    expected += [184, 0, 1]
     for index, cents in enumerate([100_000] * 9 + [12_345, 99, 100]):
         preview = sales.earn_preview(member.member_id, cents)
         receipt = sales.earn(cashier, member.member_id, amount_cents=cents, sale_ref=f"P{index}")
-        assert preview == receipt.points_delta
+        assert preview == receipt.points_delta == expected[index], index
     assert till.services.lookup.member(member.member_id).tier == "gold"
     for bad in (0, -5, "12"):
         with pytest.raises(DomainError) as err:

@@ -7,6 +7,7 @@ from pytestqt.qtbot import QtBot
 
 from shared.domain.member_code import qr_payload
 from terminal.services import Receipt
+from tests.ui import keys
 from tests.ui.conftest import UiTill
 
 HUMAN_MS = 45  # slower than the scanner's 30 ms gap: a person typing
@@ -24,9 +25,8 @@ def sign_in(qtbot: QtBot, till: UiTill, code: str = "C01", pin: str = "1234") ->
 
 
 def scan(qtbot: QtBot, widget, payload: str) -> None:
-    """A USB scanner: the whole code in one burst, then Enter."""
-    qtbot.keyClicks(widget, payload)
-    qtbot.keyClick(widget, Qt.Key.Key_Return)
+    """A USB scanner: the whole code in one burst, then Enter (timestamped keys)."""
+    keys.scan(widget, payload)
 
 
 def test_sign_in_with_wrong_then_right_pin(qtbot: QtBot, till: UiTill) -> None:

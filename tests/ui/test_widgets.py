@@ -20,6 +20,7 @@ from terminal.ui.widgets.member_card import CardData, MemberCardView, qr_image
 from terminal.ui.widgets.member_panel import CouponView, MemberPanel, MemberView
 from terminal.ui.widgets.pin_pad import PinPad
 from terminal.ui.worker import Runner
+from tests.ui import keys
 
 
 def test_runner_delivers_result_and_error_on_gui_thread(qtbot: QtBot) -> None:
@@ -89,8 +90,7 @@ def test_scanner_burst_never_lands_in_amount_field(qtbot: QtBot, detector: ScanD
     till.amount.setFocus()
     code = mint_member_code("100001", 42)
     with qtbot.waitSignal(detector.scanned) as blocker:
-        qtbot.keyClicks(till.amount, qr_payload(code))
-        qtbot.keyClick(till.amount, Qt.Key.Key_Return)
+        keys.scan(till.amount, qr_payload(code))
     assert blocker.args == [qr_payload(code)]
     assert till.amount.text() == ""
 
@@ -169,19 +169,6 @@ def test_limit_messages_explain_the_cap() -> None:
     assert format_money(-5, "XYZ") == "-0.05 XYZ"
 
 
-def _send_keys(widget: QWidget, text: str, start_ms: int, gap_ms: int) -> None:
-    """Real keyboard events carry the window system's timestamps; deliver them at once,
-    as Qt does after the GUI thread was busy."""
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtGui import QKeyEvent
-
-    for index, char in enumerate([*text, "\r"]):
-        key = Qt.Key.Key_Return if char == "\r" else Qt.Key(ord(char.upper()))
-        event = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, char.strip())
-        event.setTimestamp(start_ms + index * gap_ms)
-        QCoreApplication.sendEvent(widget, event)
-
-
 def test_scanner_uses_key_timestamps_not_arrival_time(qtbot: QtBot, detector: ScanDetector) -> None:
     till = _Till()
     qtbot.addWidget(till)
@@ -189,11 +176,11 @@ def test_scanner_uses_key_timestamps_not_arrival_time(qtbot: QtBot, detector: Sc
     till.amount.setFocus()
     scans: list[str] = []
     detector.scanned.connect(scans.append)
-    _send_keys(till.amount, "1234567", start_ms=1_000, gap_ms=120)  # a person, delivered late
+    keys.type_keys(till.amount, "1234567\r", start_ms=1_000, gap_ms=120)  # a person, late
     qtbot.waitUntil(lambda: till.amount.text() == "1234567")
     assert scans == []
     till.amount.clear()
-    _send_keys(till.amount, "7654321", start_ms=5_000, gap_ms=8)  # a scanner
+    keys.type_keys(till.amount, "7654321\r", start_ms=5_000, gap_ms=8)  # a scanner
     assert scans == ["7654321"]
     assert till.amount.text() == ""
 
