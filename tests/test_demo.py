@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import require_service
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -76,10 +78,11 @@ def test_sigterm_closes_the_demo_window_and_stops_its_server(tmp_path: Path) -> 
 
     from tests.ui.xwindow import XDisplay, missing_tools
 
-    if missing_tools():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs {missing_tools()}")
-        pytest.skip(f"{', '.join(missing_tools())} not installed (apt-get install xvfb xdotool)")
+    missing = missing_tools()
+    require_service(
+        "Xvfb/xdotool",
+        f"{', '.join(missing)} not installed (apt-get install xvfb xdotool)" if missing else None,
+    )
     display = XDisplay.start()
     try:
         demo = _demo(tmp_path, QT_QPA_PLATFORM="xcb", DISPLAY=display.name)

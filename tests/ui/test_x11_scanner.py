@@ -16,13 +16,13 @@ skipped with the reason, except in CI (``CI`` set), where that is a failure.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.services import require_service
 from tests.ui.xwindow import XDisplay, XTill, missing_tools
 
 SCANNER_DELAYS_MS = (2, 5, 10)
@@ -33,11 +33,10 @@ PERSON_MS = 120
 @pytest.fixture(scope="module")
 def xtill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XTill]:
     missing = missing_tools()
-    if missing:
-        reason = f"{', '.join(missing)} not installed (apt-get install xvfb xdotool)"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs the X11 tests: {reason}")
-        pytest.skip(reason)
+    require_service(
+        "Xvfb/xdotool",
+        f"{', '.join(missing)} not installed (apt-get install xvfb xdotool)" if missing else None,
+    )
     display = XDisplay.start()
     till: XTill | None = None
     try:
