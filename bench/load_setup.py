@@ -66,7 +66,7 @@ class Backend:
         # A head-office manager (no store): the staff id the load tills' adjustments and
         # voids name, as the server accepts them only from an active manager.
         self.manager_id = str(
-            admin.add_staff("HQ-LOAD", "Load manager", "manager", "2468", None)["staff_id"]
+            admin.add_staff("HQ-LOAD", "Load manager", "manager", "246810", None)["staff_id"]
         )
 
     def pairing_code(self, store_code: str, name: str) -> str:

@@ -64,7 +64,7 @@ def ensure_manager(database: Database, store: str = "S001") -> str:
             return str(found)
         try:
             made = AdminService(database).add_staff(
-                f"MGR-{store}", "Wang Fang", "manager", "2468", store
+                f"MGR-{store}", "Wang Fang", "manager", "246810", store
             )
         except (Conflict, IntegrityError):  # another thread made it meanwhile
             continue

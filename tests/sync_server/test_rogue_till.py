@@ -212,8 +212,8 @@ def test_adjustments_need_an_active_manager_of_this_store(
     admin = AdminService(database)
     AdminService(database).add_store("S002", "Uptown")
     cashier = admin.add_staff("C-1", "Li Na", "cashier", "1357", "S001")["staff_id"]
-    elsewhere = admin.add_staff("M-2", "Zhao Lei", "manager", "1357", "S002")["staff_id"]
-    gone = admin.add_staff("M-3", "Sun Li", "manager", "1357", "S001")["staff_id"]
+    elsewhere = admin.add_staff("M-2", "Zhao Lei", "manager", "135790", "S002")["staff_id"]
+    gone = admin.add_staff("M-3", "Sun Li", "manager", "135790", "S001")["staff_id"]
     admin.set_staff_active("M-3", False)
     refused = [None, str(uuid.uuid4()), cashier, elsewhere, gone]
     events = [_adjust(paired, member, 1000, staff) for staff in refused]
@@ -311,6 +311,13 @@ def test_a_queue_depth_header_out_of_range_is_ignored(
     assert response.status_code == 200, response.text
     response = client.get("/v1/changes", headers=dict(paired.headers, **{"X-Queue-Depth": "7"}))
     assert response.status_code == 200
-    with database.read() as session:
-        terminal = session.get(Terminal, paired.terminal_id)
-        assert terminal is not None and terminal.queue_depth == 7
+    # Last-seen and queue depth are written in batches (seen_flush_seconds): wait for it.
+    deadline = time.monotonic() + 10
+    while True:
+        with database.read() as session:
+            terminal = session.get(Terminal, paired.terminal_id)
+            assert terminal is not None
+            if terminal.queue_depth == 7 or time.monotonic() > deadline:
+                break
+        time.sleep(0.05)
+    assert terminal.queue_depth == 7

@@ -32,15 +32,15 @@ def test_wrong_approval_pins_never_lock_the_manager_out_of_signing_in(till: Till
     # Paused: even the right PIN waits, so guessing cannot go on.
     assert _wrong_approval(till).code == "approval_paused"
     with pytest.raises(DomainError) as err:
-        till.services.staff.approve("M01", "9999")
+        till.services.staff.approve("M01", "999999")
     assert err.value.code == "approval_paused"
     # Far more wrong approvals than the sign-in limit (5): the manager still signs in.
     for _ in range(6):
         till.clock.advance(hours=1)
         _wrong_approval(till)
-    assert till.services.staff.sign_in("M01", "9999").is_manager
+    assert till.services.staff.sign_in("M01", "999999").is_manager
     till.clock.advance(hours=2)
-    assert till.services.staff.approve("M01", "9999").is_manager  # and the count restarts
+    assert till.services.staff.approve("M01", "999999").is_manager  # and the count restarts
     assert _wrong_approval(till).code == "invalid_pin"
 
 
@@ -67,4 +67,4 @@ def test_sign_in_failures_still_lock_as_before_and_approvals_do_not_add_to_them(
         with pytest.raises(DomainError) as err:
             till.services.staff.sign_in("M01", "0000")
         assert err.value.code == "invalid_pin"
-    assert till.services.staff.sign_in("M01", "9999").is_manager
+    assert till.services.staff.sign_in("M01", "999999").is_manager

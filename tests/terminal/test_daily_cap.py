@@ -23,7 +23,11 @@ SALE = 1_000_000  # large enough that the 50 % sale cap never binds here
 def _member_with(till: Till, balance: int) -> str:
     member_id = till.seed.members[2].member_id
     have = till.services.lookup.member(member_id).balance
-    till.services.manager.adjust(till.manager(), member_id, points=balance - have, reason="set-up")
+    step = till.services.store.program().max_adjustment_points  # one adjustment's limit
+    while have < balance:
+        points = min(step, balance - have)
+        till.services.manager.adjust(till.manager(), member_id, points=points, reason="set-up")
+        have += points
     return member_id
 
 

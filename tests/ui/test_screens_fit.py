@@ -85,7 +85,7 @@ def test_long_messages_wrap_in_place_at_the_smallest_window(qtbot: QtBot, till) 
     1024x768 and nothing is cut."""
     window = till.window
     window.resize(1024, 768)
-    window.session.sign_in(till.services.staff.sign_in("M01", "9999"))
+    window.session.sign_in(till.services.staff.sign_in("M01", "999999"))
     screens = [
         ("checkout", window.checkout.sale.message),
         ("checkout", window.checkout.sale.limits_label),

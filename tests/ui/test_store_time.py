@@ -64,7 +64,7 @@ def test_void_list_reports_and_status_agree_across_the_store_midnight(
     qtbot: QtBot, clocked
 ) -> None:
     window, services, seed, now = clocked
-    manager = services.staff.sign_in("M01", "9999")
+    manager = services.staff.sign_in("M01", "999999")
     member = seed.members[0]
     for moment, ref in ((BEFORE_MIDNIGHT, "R-LATE"), (AFTER_MIDNIGHT, "R-EARLY")):
         now[0] = moment

@@ -169,7 +169,7 @@ def test_down_and_enter_pick_a_search_result(qtbot: QtBot, till: UiTill) -> None
 
 
 def test_a_signed_in_manager_approves_a_void_in_one_step(qtbot: QtBot, till: UiTill) -> None:
-    sign_in(qtbot, till, "M01", "9999")
+    sign_in(qtbot, till, "M01", "999999")
     window = till.window
     show_member(qtbot, till, 0)
     earn(qtbot, till, "50")
@@ -217,7 +217,7 @@ def test_a_cashier_guessing_the_manager_pin_pauses_approvals_not_the_manager(
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     qtbot.keyClick(window, Qt.Key.Key_F12)
     window.sign_in.staff_code.clear()  # the lock screen keeps the cashier's code
-    sign_in(qtbot, till, "M01", "9999")  # the manager signs in all the same
+    sign_in(qtbot, till, "M01", "999999")  # the manager signs in all the same
     assert window.session.staff is not None and window.session.staff.is_manager
 
 

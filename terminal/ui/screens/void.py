@@ -85,6 +85,7 @@ class ManagerApproval(Retranslating):
         self.approve_button.setProperty("role", "primary")
         self.approve_button.setAutoDefault(True)
         self.approve_button.clicked.connect(self._approve_as_signed_in)
+        self.approve_button.hide()  # shown by reset() when a manager is signed in
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.approve_button)
