@@ -18,7 +18,6 @@ from terminal.offline.db import Replica, make_engine
 from terminal.offline.migrate import alembic_config, current_revision, head_revision
 from terminal.services import build_services
 
-
 # The replica head of the last release: this round's migrations (t11c, t12a) upgrade it.
 PREVIOUS = "0006"
 
