@@ -17,15 +17,20 @@ def locked(session: Session, key: str, now: datetime) -> Throttle:
     transaction ends; on SQLite the writer's ``BEGIN IMMEDIATE`` already serialises."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(table_of(Throttle))
-        .values(key=key, failures=0, last_failure_at=now, blocked_until=None)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    row = session.execute(
-        select(Throttle).where(Throttle.key == key).with_for_update()
-    ).scalar_one()
-    return row
+    # On PostgreSQL a concurrent success may delete the row between our insert (which
+    # found it and did nothing) and our read: insert again until a row is there.
+    for _ in range(10):
+        session.execute(
+            insert(table_of(Throttle))
+            .values(key=key, failures=0, last_failure_at=now, blocked_until=None)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        row = session.execute(
+            select(Throttle).where(Throttle.key == key).with_for_update()
+        ).scalar_one_or_none()
+        if row is not None:
+            return row
+    raise RuntimeError(f"throttle row {key!r} kept vanishing")
 
 
 def forget(session: Session, key: str) -> None:
