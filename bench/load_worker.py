@@ -9,6 +9,7 @@ JSON line on stdout once it is done.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -76,10 +77,8 @@ class Worker:
         planned = loop.time() + sim.rng.uniform(0, interval)
         while planned < deadline:
             await asyncio.sleep(max(0.0, planned - loop.time()))
-            try:
+            with contextlib.suppress(SyncFailed):  # the events stay queued; next cycle retries
                 await sim.sync(self.stats)
-            except SyncFailed:
-                pass  # the events stay queued; the next cycle tries again
             # One sync at a time per till: an overrun starts the next one at once.
             planned = max(planned + interval * sim.rng.uniform(0.8, 1.2), loop.time())
 

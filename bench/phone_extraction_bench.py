@@ -16,6 +16,7 @@ searching a staff PIN hash (argon2, as head office stores them) of 4 and 6 digit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import hmac
 import os
@@ -121,10 +122,8 @@ def main() -> int:
     stored = pins.hash("864209")
 
     def wrong_pin(index: int) -> None:
-        try:
+        with contextlib.suppress(VerificationError):
             pins.verify(stored, f"{index:06d}")
-        except VerificationError:
-            pass
 
     pin = per_call(wrong_pin, 3)
     space, lengths = search_space(args.region, args.last4)

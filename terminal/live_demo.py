@@ -75,7 +75,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
 def _start_server() -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    log = open(DEMO_DIR / "server.log", "wb")
+    log = open(DEMO_DIR / "server.log", "wb")  # noqa: SIM115 (the server process keeps writing)
     process = subprocess.Popen(
         [sys.executable, "-m", "sync_server.cli", "serve", "--port", str(port),
          "--data-dir", str(DEMO_DIR / "server")],

@@ -7,6 +7,7 @@ every console page and form checks.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -177,10 +178,8 @@ class AccountService:
         if self._dummy is None:
             hasher = self.hasher
             if sample is not None:
-                try:
+                with contextlib.suppress(InvalidHashError):
                     hasher = PasswordHasher.from_parameters(extract_parameters(sample))
-                except InvalidHashError:
-                    pass
             self._dummy = hasher.hash(secrets.token_hex(16))
         return self._dummy
 

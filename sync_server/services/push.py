@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,7 @@ _MAX_GAPS_REPORTED = 1000
 class PushResponseWithGaps(PushResponse):
     """Extension: the seqs still missing between the watermark and the highest seq seen."""
 
-    missing_seqs: list[int] = []
+    missing_seqs: list[int] = Field(default_factory=list)
 
 
 @dataclass
@@ -366,10 +367,13 @@ class PushService:
         max_seq = max([stored_max] + [i.event.seq for i in fresh])
         missing: list[int] = []
         fresh_seqs = {i.event.seq for i in fresh}
-        if max_seq > watermark and max_seq - watermark <= len(fresh_seqs):
-            # The usual push: the next seqs, all in this batch. No need to ask.
-            if all(seq in fresh_seqs for seq in range(watermark + 1, max_seq + 1)):
-                watermark = max_seq
+        # The usual push: the next seqs, all in this batch. No need to ask.
+        if (
+            max_seq > watermark
+            and max_seq - watermark <= len(fresh_seqs)
+            and all(seq in fresh_seqs for seq in range(watermark + 1, max_seq + 1))
+        ):
+            watermark = max_seq
         if max_seq > watermark:
             held = events_repo.seqs_between(session, terminal.id, watermark, max_seq)
             while watermark + 1 in held:

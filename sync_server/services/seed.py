@@ -28,20 +28,115 @@ from sync_server.services.phone_backfill import PhoneLookupHash, slow_hash_many
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱覃武戴孔汤庞樊兰殷施陶洪翟安颜倪严牛温芦季俞章鲁葛伍申尤毕聂柴焦向柳邢岳齐梅莫庄辛管祝左涂谷祁时舒耿牟卜路詹关苗凌费纪靳盛童欧甄项曲成游阳裴席卫查屈鲍位覃霍翁隋植甘景薄单包司柏宁柯阮桂闵欧阳解强丰"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英玉兰萍毅浩宇轩然欣怡子涵梓萱一诺雨桐思远嘉怡俊杰晨曦佳琪浩然文博雅婷志强海燕丹丹建华晓明"
-FIRST = (
-    "James Mary John Patricia Robert Jennifer Michael Linda David Elizabeth William Susan "
-    "Richard Jessica Joseph Sarah Thomas Karen Charles Lisa Daniel Nancy Matthew Emily "
-    "Anthony Olivia Kevin Grace Jason Chloe Eric Sophie Alex Hannah Ryan Amy Leo Lucy"
-).split()
-LAST = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Wilson Anderson Taylor Thomas "
-    "Moore Martin Jackson Thompson White Harris Clark Lewis Walker Young Allen King Wright "
-    "Scott Green Baker Adams Nelson Hill Campbell Mitchell Roberts Carter Phillips Evans"
-).split()
-MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 "
-    "180 181 182 183 185 186 187 188 189"
-).split()
+FIRST = [
+    "James",
+    "Mary",
+    "John",
+    "Patricia",
+    "Robert",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Susan",
+    "Richard",
+    "Jessica",
+    "Joseph",
+    "Sarah",
+    "Thomas",
+    "Karen",
+    "Charles",
+    "Lisa",
+    "Daniel",
+    "Nancy",
+    "Matthew",
+    "Emily",
+    "Anthony",
+    "Olivia",
+    "Kevin",
+    "Grace",
+    "Jason",
+    "Chloe",
+    "Eric",
+    "Sophie",
+    "Alex",
+    "Hannah",
+    "Ryan",
+    "Amy",
+    "Leo",
+    "Lucy",
+]
+LAST = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Wilson",
+    "Anderson",
+    "Taylor",
+    "Thomas",
+    "Moore",
+    "Martin",
+    "Jackson",
+    "Thompson",
+    "White",
+    "Harris",
+    "Clark",
+    "Lewis",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Green",
+    "Baker",
+    "Adams",
+    "Nelson",
+    "Hill",
+    "Campbell",
+    "Mitchell",
+    "Roberts",
+    "Carter",
+    "Phillips",
+    "Evans",
+]
+MOBILE_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+]
 
 DEMO_STAFF = (
     ("M001", "王芳", "manager", "123456"),  # names only: the till labels the role

@@ -171,7 +171,8 @@ class TerminalService:
                 throttle.succeeded(session, now, forget=[key])
                 store = catalog.get_store(session, terminal.store_code)
                 deployment = catalog.deployment(session)
-                assert store is not None and deployment is not None
+                assert store is not None
+                assert deployment is not None
                 response = PairResponse(
                     terminal_id=terminal.id,
                     store_code=store.code,

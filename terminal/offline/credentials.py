@@ -11,6 +11,7 @@ ones are used. ``ProcessKeyring`` (memory) is never selected by itself: only
 from __future__ import annotations
 
 import binascii
+import contextlib
 import secrets
 import threading
 from collections.abc import Callable
@@ -147,10 +148,8 @@ class CredentialStore:
 
     def clear(self) -> None:
         for name in (TOKEN, PHONE_HASH_KEY):
-            try:
+            with contextlib.suppress(PasswordDeleteError):
                 _keyring(lambda: secure_backend().delete_password(self.service, name))  # noqa: B023
-            except PasswordDeleteError:
-                pass
 
 
 class ProcessKeyring(KeyringBackend):

@@ -19,6 +19,7 @@ characters arrive within the same millisecond) is held like any other key.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -206,7 +207,7 @@ class ScanDetector(QObject):
         person's pauses are all longer)."""
         fast, slow = self.max_gap_ms * 1_000_000, self.max_gap_ms * 2_000_000
         stamps = [held.at_ns for held in self._held] + [now_ns]
-        gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:], strict=False)]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(stamps)]
         uneven = 1 + len(gaps) // 10
         return all(gap <= slow for gap in gaps) and sum(gap > fast for gap in gaps) <= uneven
 
@@ -235,9 +236,12 @@ class ScanDetector(QObject):
             for index in range(1, len(self._held))
             if self._held[index].at_ns - self._held[index - 1].at_ns > fast
         ]
-        if slow_at and len(self._held) - slow_at[-1] >= self.min_length:
-            if self.accepts(self._payload(self._held[slow_at[-1] :]), target):
-                return slow_at[-1]
+        if (
+            slow_at
+            and len(self._held) - slow_at[-1] >= self.min_length
+            and self.accepts(self._payload(self._held[slow_at[-1] :]), target)
+        ):
+            return slow_at[-1]
         return None
 
     def _is_scan(self, now_ns: int) -> bool:

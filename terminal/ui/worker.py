@@ -16,6 +16,7 @@ outcome is dropped: a closed screen is never redrawn.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import queue
@@ -114,10 +115,8 @@ class Runner(QObject):
             self._outcomes.put((key, True, fn(*args, **kwargs)))
         except Exception as error:  # every error goes back to the UI, none is lost
             self._outcomes.put((key, False, error))
-        try:
+        with contextlib.suppress(OSError):  # buffer full: the GUI thread is already due to drain
             self._wake_write.send(b"\0")
-        except OSError:  # buffer full: the GUI thread is already due to drain
-            pass
 
     def wait_for_done(self, msecs: int = -1) -> bool:
         """Block until idle and deliver the outcomes (shutdown, tests and tools only)."""

@@ -47,7 +47,8 @@ def test_sign_in_mismatch_drill_down_and_erasure_reaches_the_terminal(
 
     page.goto(base + "/console/board")
     cell = page.locator("td.s-mismatch a")
-    assert cell.count() == 1 and cell.inner_text() == "mismatch"
+    assert cell.count() == 1
+    assert cell.inner_text() == "mismatch"
     cell.click()
     page.wait_for_url(f"{base}/console/board/{till.sync.status().terminal_id}/{day}")
     assert page.inner_text("#day-status") == "mismatch"

@@ -63,4 +63,4 @@ def as_role(
         client.cookies.clear()
         return sign_in(client, role)
 
-    yield become
+    return become

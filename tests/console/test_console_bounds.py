@@ -50,4 +50,5 @@ def test_the_exceptions_page_lists_flagged_redemptions(
     page = http.get("/console/exceptions")
     assert page.status_code == 200
     assert "Flagged redemptions (1)" in page.text
-    assert "redemption_over_limit" in page.text and enrol["data"]["member_code"] in page.text
+    assert "redemption_over_limit" in page.text
+    assert enrol["data"]["member_code"] in page.text

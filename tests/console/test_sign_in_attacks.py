@@ -63,7 +63,8 @@ def test_unknown_known_and_throttled_names_answer_alike(
         http = _from(client, f"10.2.1.{n}")
         status_known, _, page_known, elapsed_known = _attempt(http, "hq-admin", "wrong one")
         status_unknown, _, page_unknown, elapsed_unknown = _attempt(http, "hq-nobody", "wrong")
-        assert status_known == status_unknown == 401 and page_known == page_unknown
+        assert status_known == status_unknown == 401
+        assert page_known == page_unknown
         known.append(elapsed_known)
         unknown.append(elapsed_unknown)
     fast, slow = sorted((statistics.median(known), statistics.median(unknown)))
@@ -76,7 +77,9 @@ def test_unknown_known_and_throttled_names_answer_alike(
             assert _attempt(attacker, name, "wrong")[0] == 401
         answers[name] = _attempt(attacker, name, "wrong")
     (s1, wait1, page1, t1), (s2, wait2, page2, t2) = answers.values()
-    assert s1 == s2 == 429 and wait1 == wait2 and page1 == page2
+    assert s1 == s2 == 429
+    assert wait1 == wait2
+    assert page1 == page2
     assert max(t1, t2) < 0.25 * slow + 0.05  # neither checks a hash
 
 

@@ -66,7 +66,9 @@ def test_a_revoked_terminal_stops_syncing_and_keeps_its_queue(
             time.sleep(0.05)
     finally:
         loop.stop()
-    assert states and states[-1].stopped and not states[-1].online
+    assert states
+    assert states[-1].stopped
+    assert not states[-1].online
     assert "head office" in (states[-1].message or "")
     assert till.sync.status().pending == 1  # nothing dropped
 
@@ -93,7 +95,8 @@ def test_an_expired_cursor_rebuilds_the_replica_and_keeps_own_events(
         datetime.now(UTC) + timedelta(days=1)
     )
     report = till.sync.sync_once()
-    assert report.rebuilt and report.accepted == 1
+    assert report.rebuilt
+    assert report.accepted == 1
     with pytest.raises(DomainError):
         till.services.lookup.by_code(erased)
     assert till.services.lookup.by_code(receipt.member.member_code).pending_points == 0
@@ -194,4 +197,5 @@ def test_earns_across_a_tier_boundary_at_two_tills_both_stand(
     for till in (a, b):
         member = till.services.lookup.by_code(code)
         assert (member.balance, member.pending_points) == (1_110, 0)
-        assert member.lifetime_points == 1_110 and member.tier == "silver"
+        assert member.lifetime_points == 1_110
+        assert member.tier == "silver"

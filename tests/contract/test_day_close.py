@@ -18,7 +18,8 @@ def test_day_close_is_pending_until_synced_then_matched(make_till, head_office: 
     service = day_close_for(till.sync)
     manager = till.services.staff.approve(*MANAGER)
     first = service.close_day(manager)
-    assert first.status == "pending" and first.missing_seqs == [1]
+    assert first.status == "pending"
+    assert first.missing_seqs == [1]
     till.sync.sync_once()
     second = service.close_day(manager)
     assert (second.status, second.events, second.amount_cents) == ("matched", 1, 8_800)

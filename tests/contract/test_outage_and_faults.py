@@ -31,14 +31,18 @@ def test_a_long_outage_queues_thousands_then_drains_in_order(
         till.sync.sync_once()
     assert err.value.code == "sync_failed"
     status = till.sync.status()
-    assert status.pending == 1500 and not status.online and status.last_error
+    assert status.pending == 1500
+    assert not status.online
+    assert status.last_error
     assert till.balance(code) == before + total  # pending points are shown meanwhile
 
     till.point_at(head_office.server.url)
     report = till.sync.sync_once()
     assert (report.accepted, report.rejected) == (1500, 0)
     status = till.sync.status()
-    assert status.pending == 0 and status.watermark == 1500 and status.online
+    assert status.pending == 0
+    assert status.watermark == 1500
+    assert status.online
     assert [seq for seq, _ in server_events(head_office, status.terminal_id)] == list(
         range(1, 1501)
     )

@@ -59,7 +59,8 @@ def test_only_errors_the_server_returns_back_off() -> None:
     backoff = Backoff(base=1.0, cap=300.0)
     away = TransientSyncError("cannot be reached")
     busy = TransientSyncError("overloaded (HTTP 503)", status=503)
-    assert unreachable(away) and not unreachable(busy)
+    assert unreachable(away)
+    assert not unreachable(busy)
     for _ in range(20):  # however long the outage, the probe interval stays short
         assert next_delay(away, backoff, interval=5.0, probe_interval=2.0) == 2.0
     ceilings = [next_delay(busy, Backoff(base=1.0, cap=300.0), interval=5, probe_interval=2)]

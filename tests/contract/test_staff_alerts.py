@@ -27,6 +27,9 @@ def test_a_paused_approval_is_told_to_head_office_once(make_till, head_office: H
             select(AuditEntry).where(AuditEntry.action == "staff.approval_pins_failed")
         ).all()
         seen = [(row.actor.startswith("terminal "), code in row.target, row.reason) for row in rows]
-    assert len(seen) == 1 and seen[0][0] and seen[0][1]
-    assert "3 wrong manager PINs" in seen[0][2] and "30 s" in seen[0][2]
+    assert len(seen) == 1
+    assert seen[0][0]
+    assert seen[0][1]
+    assert "3 wrong manager PINs" in seen[0][2]
+    assert "30 s" in seen[0][2]
     assert till.services.staff.sign_in(code, pin).is_manager  # the manager is not locked out

@@ -58,7 +58,8 @@ def test_rebuild_keeps_queued_events_and_restores_pulled_data(
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
     assert report["kept_pending_events"] == 2
-    assert report["pushed"] == 2 and report["pending_after"] == 0
+    assert report["pushed"] == 2
+    assert report["pending_after"] == 0
     assert report["pulled"] >= members_before
     assert Path(report["backup"]).is_file()
     with sqlite3.connect(till.replica.path) as db:

@@ -67,6 +67,8 @@ def test_t11c_drops_first_digits_and_fast_hashes_and_pulls_again(tmp_path: Path)
         payloads = [json.loads(r[0]) for r in db.execute("SELECT payload FROM outbox ORDER BY seq")]
     assert "phone_masked" not in columns
     assert member == ("", 0, 420)  # the balance stays until the pull overwrites it
-    assert staff_versions == [0] and cursor is None
-    assert "phone" not in payloads[0]["data"] and payloads[0]["data"]["name"] == "W"
+    assert staff_versions == [0]
+    assert cursor is None
+    assert "phone" not in payloads[0]["data"]
+    assert payloads[0]["data"]["name"] == "W"
     assert payloads[1]["data"]["phone"] == "+8613812345678"  # not pushed yet: kept

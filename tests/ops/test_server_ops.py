@@ -38,7 +38,7 @@ def sqlite_settings(tmp_path: Path) -> Iterator[Settings]:
     database = Database(settings.resolved_database_url())
     migrate(database)
     database.dispose()
-    yield settings
+    return settings
 
 
 # --- configuration ------------------------------------------------------------------
@@ -145,7 +145,8 @@ def test_metrics_endpoint(sqlite_settings: Settings) -> None:
         response = client.get("/metrics", headers=scraper)
         for refused in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "scrape-secret"}):
             closed = client.get("/metrics", headers=refused)
-            assert closed.status_code == 401 and "sync_http" not in closed.text
+            assert closed.status_code == 401
+            assert "sync_http" not in closed.text
     database.dispose()
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
@@ -183,7 +184,8 @@ def test_json_log_lines(sqlite_settings: Settings, monkeypatch: pytest.MonkeyPat
     records = [json.loads(line) for line in stream.getvalue().splitlines()]
     access = next(r for r in records if r["logger"] == "sync_server.access")
     assert access["route"] == "/v1/health"
-    assert access["status"] == 200 and access["method"] == "GET"
+    assert access["status"] == 200
+    assert access["method"] == "GET"
     assert isinstance(access["duration_ms"], float)
     warning = next(r for r in records if r["logger"] == "sync_server")
     assert (warning["level"], warning["message"], warning["free_mb"]) == ("WARNING", "disk low", 12)
@@ -198,11 +200,13 @@ def test_json_formatter_includes_the_exception() -> None:
             "x", logging.ERROR, __file__, 1, "failed", (), exc_info=__import__("sys").exc_info()
         )
     entry = json.loads(JsonFormatter().format(record))
-    assert entry["message"] == "failed" and "ValueError: boom" in entry["exception"]
+    assert entry["message"] == "failed"
+    assert "ValueError: boom" in entry["exception"]
 
 
 def test_every_setting_is_documented() -> None:
     example = EXAMPLE.read_text(encoding="utf-8")
     guide = (EXAMPLE.parents[2] / "docs" / "CONFIGURATION.md").read_text(encoding="utf-8")
     for name in Settings.model_fields:
-        assert f"{name} =" in example and f"`{name}`" in guide, name
+        assert f"{name} =" in example, name
+        assert f"`{name}`" in guide, name

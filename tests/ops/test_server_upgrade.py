@@ -28,7 +28,8 @@ PREVIOUS = "0003"
 def test_previous_is_an_ancestor_of_head() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     chain = {rev.revision for rev in script.iterate_revisions(script.get_current_head(), "base")}
-    assert PREVIOUS in chain and script.get_current_head() != PREVIOUS
+    assert PREVIOUS in chain
+    assert script.get_current_head() != PREVIOUS
 
 
 def _terminal_of_previous_release(database: Database) -> str:

@@ -55,7 +55,7 @@ def test_a_store_closing_after_midnight_keeps_the_small_hours(
 
 
 def test_noon_is_the_line_between_closing_late_and_closing_early() -> None:
-    assert NOON == time(12, 0)
+    assert time(12, 0) == NOON
     before_noon = _utc(11, 3, 30)  # 11:30 local on the 11th
     assert business_date(before_noon, SHANGHAI, "11:45") == date(2026, 3, 10)
     assert business_date(before_noon, SHANGHAI, "12:00") == date(2026, 3, 11)
@@ -78,12 +78,14 @@ def test_closing_times_and_zones_are_checked() -> None:
     for bad in ("25:00", "late", "", None):
         with pytest.raises(ValidationFailed) as err:
             parse_closing_time(bad)  # type: ignore[arg-type]
-        assert err.value.code == "invalid_setting" and repr(bad) in err.value.message
+        assert err.value.code == "invalid_setting"
+        assert repr(bad) in err.value.message
     assert store_zone(SHANGHAI).key == SHANGHAI
     for bad in ("Mars/Olympus", "", "../etc/passwd"):
         with pytest.raises(ValidationFailed) as err:
             store_zone(bad)
-        assert err.value.code == "invalid_setting" and repr(bad) in err.value.message
+        assert err.value.code == "invalid_setting"
+        assert repr(bad) in err.value.message
 
 
 def test_typed_dates() -> None:

@@ -87,8 +87,10 @@ def test_last4_masks_and_the_keyed_hash() -> None:
 
 def test_luhn_on_the_shortest_codes() -> None:
     assert luhn_check_digit("7992739871") == "3"
-    assert luhn_valid("00") and luhn_valid("18")
-    assert not luhn_valid("0") and not luhn_valid("")
+    assert luhn_valid("00")
+    assert luhn_valid("18")
+    assert not luhn_valid("0")
+    assert not luhn_valid("")
 
 
 def test_a_code_s_prefix_and_forgiving_scans() -> None:
@@ -132,7 +134,8 @@ def test_other_programs_rates_and_units() -> None:
     assert double.points_for_sale(10_000, 0) == 200
     thirds = P.model_copy(update={"redeem_points_unit": 3})
     value = thirds.points_value_cents(100)
-    assert value == 3333 and isinstance(value, int)
+    assert value == 3333
+    assert isinstance(value, int)
 
 
 def test_redeem_limits_at_their_edges() -> None:

@@ -16,8 +16,9 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "HEAD_OFFICE.md"
 
 
 def test_the_parameters_are_the_documented_ones() -> None:
-    assert PHONE_SLOW_HASH_PARAMS == SlowHashParams(
-        time_cost=2, memory_cost_kib=19_456, parallelism=1, hash_len=32
+    assert (
+        SlowHashParams(time_cost=2, memory_cost_kib=19_456, parallelism=1, hash_len=32)
+        == PHONE_SLOW_HASH_PARAMS
     )
     text = DOCS.read_text(encoding="utf-8")
     assert "argon2id, 19,456 KiB (19 MiB), 2 passes, 1 lane" in text

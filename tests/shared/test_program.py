@@ -124,7 +124,7 @@ def test_program_round_trips_as_json_and_rejects_bad_tiers() -> None:
     assert again == P
     data = P.model_dump()
     data["tiers"] = [dict(data["tiers"][1]), dict(data["tiers"][0])]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="tier"):
         LoyaltyProgram.model_validate(data)
 
 

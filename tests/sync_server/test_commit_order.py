@@ -91,7 +91,8 @@ def test_concurrent_pushes_agree_on_versions_and_a_follower_misses_nothing(
     for i in range(8):
         enrol = writers[0].events.enrol(phone=f"1390000{i:04d}")
         result = _push(setup, writers[0], [enrol]).results[0]
-        assert result.status == "accepted" and result.member_version is not None
+        assert result.status == "accepted"
+        assert result.member_version is not None
         member = str(enrol["member_id"])
         acks.append((member, result.member_version))
         shared.append(member)
@@ -152,7 +153,8 @@ def test_concurrent_pushes_agree_on_versions_and_a_follower_misses_nothing(
     follower.to_end()
 
     # The follower saw versions in increasing order and ends with the full state.
-    assert follower.seen == sorted(follower.seen) and len(set(follower.seen)) == len(follower.seen)
+    assert follower.seen == sorted(follower.seen)
+    assert len(set(follower.seen)) == len(follower.seen)
     fresh = Follower(database)
     fresh.to_end()
     assert follower.replica == fresh.replica
@@ -283,8 +285,10 @@ def test_a_later_push_waits_for_the_one_holding_the_counter(
     _wait_until_blocked(database, watched, queue)
     # The second push cannot commit while the first holds its versions uncommitted...
     assert waiting.is_alive(), "a push committed while an earlier version was uncommitted"
-    assert reached == [] and not errors
-    assert not follower.read_once() and follower.cursor == start
+    assert reached == []
+    assert not errors
+    assert not follower.read_once()
+    assert follower.cursor == start
     release.set()
     held.join(30)
     waiting.join(30)
@@ -293,6 +297,8 @@ def test_a_later_push_waits_for_the_one_holding_the_counter(
     # ...and gets the versions after it.
     one = outcomes["first"].results[0].member_version
     two = outcomes["second"].results[0].member_version
-    assert one is not None and two is not None and one < two
+    assert one is not None
+    assert two is not None
+    assert one < two
     follower.to_end()
     assert sorted(v for v, _ in follower.replica.values())[-2:] == [one, two]

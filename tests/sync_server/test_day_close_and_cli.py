@@ -50,7 +50,8 @@ def test_day_close_matched_pending_mismatch(client: TestClient, paired: Pairing)
     events = [enrol, ev.earn(member, 10_000, 100), ev.redeem(member, 100)]
     push(client, paired, [events[0], events[2]])
     pending = _close(client, paired, events)
-    assert pending["status"] == "pending" and pending["missing_seqs"] == [2]
+    assert pending["status"] == "pending"
+    assert pending["missing_seqs"] == [2]
     push(client, paired, [events[1]])
     assert _close(client, paired, events)["status"] == "matched"
     mismatch = _close(client, paired, events, points_earned=99)
@@ -68,21 +69,25 @@ def test_cli(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     db = ("--db", db_url)
     assert run(capsys, "migrate", *db)[0] == 0
     code, out, _ = run(capsys, "store", "add", "S001", "--name", "Downtown", "--json", *db)
-    assert code == 0 and json.loads(out)["store_code"] == "S001"
+    assert code == 0
+    assert json.loads(out)["store_code"] == "S001"
     code, _, err = run(capsys, "store", "add", "S001", "--name", "Again", *db)
-    assert code == 4 and "already exists" in err
+    assert code == 4
+    assert "already exists" in err
     assert run(capsys, "store", "add", "S 1", "--name", "x", *db)[0] == 2
     assert run(capsys, "store", "add", "S2", "--name", "x", "--timezone", "Mars/Base", *db)[0] == 2
     code, out, _ = run(
         capsys, "terminal", "add", "--store", "S001", "--name", "Till 1", "--json", *db
     )
     made = json.loads(out)
-    assert code == 0 and {"terminal_id", "store_code", "pairing_code"} <= made.keys()
+    assert code == 0
+    assert {"terminal_id", "store_code", "pairing_code"} <= made.keys()
     assert run(capsys, "terminal", "add", "--store", "NOPE", "--name", "x", *db)[0] == 3
     assert run(capsys, "terminal", "revoke", made["terminal_id"], *db)[0] == 0
     assert run(capsys, "terminal", "revoke", "no-such-id", *db)[0] == 3
     code, out, _ = run(capsys, "program", "show", *db)
-    assert code == 0 and json.loads(out)["rule_version"] == 1
+    assert code == 0
+    assert json.loads(out)["rule_version"] == 1
     program = tmp_path / "p.json"
     program.write_text(DEFAULT_PROGRAM.model_copy(update={"rule_version": 2}).model_dump_json())
     assert run(capsys, "program", "publish", str(program), *db)[0] == 0
@@ -91,12 +96,15 @@ def test_cli(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert run(capsys, "program", "publish", str(program), *db)[0] == 2
     assert run(capsys, "program", "publish", str(tmp_path / "missing.json"), *db)[0] == 2
     code, out, _ = run(capsys, "seed-demo", "--members", "200", *db)
-    assert code == 0 and "PIN 1234" in out
+    assert code == 0
+    assert "PIN 1234" in out
     code, out, _ = run(capsys, "expire-points", "--json", *db)
-    assert code == 0 and set(json.loads(out)) == {"members", "points", "tombstones_purged"}
+    assert code == 0
+    assert set(json.loads(out)) == {"members", "points", "tombstones_purged"}
     assert run(capsys, "expire-points", "--now", "2026-01-01T00:00:00", *db)[0] == 2
     code, out, _ = run(capsys, "terminal", "list", "--json", *db)
-    assert code == 0 and json.loads(out)[0]["revoked"] is True
+    assert code == 0
+    assert json.loads(out)[0]["revoked"] is True
 
 
 def test_cli_reports_and_staff(
@@ -108,10 +116,12 @@ def test_cli_reports_and_staff(
     events = [member]
     _close(client, paired, events, last_seq=2)  # seq 2 is a redemption: counts differ
     code, out, _ = run(capsys, "day-close", "list", "--json", *db)
-    assert code == 0 and json.loads(out)[0]["status"] == "mismatch"
+    assert code == 0
+    assert json.loads(out)[0]["status"] == "mismatch"
     code, out, _ = run(capsys, "overdraft", "list", "--json", *db)
     rows = json.loads(out)
-    assert code == 0 and rows[0]["member_code"] == member["data"]["member_code"]
+    assert code == 0
+    assert rows[0]["member_code"] == member["data"]["member_code"]
     assert rows[0]["balance_after"] == -100
     assert (
         run(

@@ -26,7 +26,8 @@ def test_api_schema_and_metrics_answers_carry_the_headers(
 ) -> None:
     _, code = new_terminal(database, settings, name="Till 2")
     pair = client.post("/v1/pair", json={"pairing_code": code, "device_name": "t2"})
-    assert pair.status_code == 201 and "token" in pair.json()
+    assert pair.status_code == 201
+    assert "token" in pair.json()
     _hardened(pair, no_store=True)
     _hardened(client.get("/v1/changes", headers=paired.headers), no_store=True)
     _hardened(client.get("/v1/health"), no_store=True)
@@ -47,7 +48,8 @@ def test_docs_are_off_unless_asked_for(client: TestClient, settings: Settings) -
     on = settings.model_copy(update={"docs_enabled": True})
     with TestClient(create_app(on, background=False), base_url="https://testserver") as docs:
         page = docs.get("/docs")
-        assert page.status_code == 200 and "swagger" in page.text.lower()
+        assert page.status_code == 200
+        assert "swagger" in page.text.lower()
         _hardened(page, no_store=False)
         assert (
             "script-src 'unsafe-inline' https://cdn.jsdelivr.net"
@@ -59,11 +61,13 @@ def test_metrics_are_closed_without_the_token(settings: Settings, database: Data
     closed_app = create_app(settings, services=build_services(settings, database), background=False)
     with TestClient(closed_app) as closed:
         answer = closed.get("/metrics")
-        assert answer.status_code == 401 and "metrics_token" in answer.json()["detail"]
+        assert answer.status_code == 401
+        assert "metrics_token" in answer.json()["detail"]
         assert "sync_http_requests_total" not in answer.text
     token = settings.model_copy(update={"metrics_token": "scrape-secret"})
     open_app = create_app(token, services=build_services(token, database), background=False)
     with TestClient(open_app) as scraper:
         assert scraper.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
         good = scraper.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
-        assert good.status_code == 200 and "sync_http_requests_total" in good.text
+        assert good.status_code == 200
+        assert "sync_http_requests_total" in good.text

@@ -85,7 +85,8 @@ def test_contract_over_loopback(
     # Overdraft accepted and flagged; idempotency_conflict.
     earn = ev.earn(member, 10_000, 100)
     results = push(http, paired, [enrol, earn, ev.redeem(member, 300)])["results"]
-    assert results[2]["status"] == "accepted" and results[2]["overdraft"] is True
+    assert results[2]["status"] == "accepted"
+    assert results[2]["overdraft"] is True
     assert results[2]["member_balance"] == -200
     changed = dict(earn, data=dict(earn["data"], amount_cents=20_000, points=200))
     conflict = push(http, paired, [changed])["results"][0]
@@ -99,7 +100,9 @@ def test_contract_over_loopback(
         if seen.queue_depth == 7 or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    assert seen.reported_version == "1.2.3" and seen.queue_depth == 7 and seen.last_seen_at
+    assert seen.reported_version == "1.2.3"
+    assert seen.queue_depth == 7
+    assert seen.last_seen_at
 
     # Cursor expiry after a tombstone is purged.
     old_cursor = http.get("/v1/changes", params={"limit": 1}, headers=h).json()["cursor"]

@@ -48,7 +48,8 @@ def test_response_lost_after_commit(
             httpx.post(
                 proxy.url + "/v1/events", json={"events": batch}, headers=paired.headers, timeout=30
             )
-        assert proxy.responses and b" 200 " in proxy.responses[0].split(b"\r\n")[0]
+        assert proxy.responses
+        assert b" 200 " in proxy.responses[0].split(b"\r\n")[0]
     finally:
         proxy.close()
     retry = push(client, paired, batch)
@@ -92,7 +93,8 @@ def test_server_killed_mid_batch_then_retry(
     paused = PAUSE_LOG_LINE.split("%d")[0]  # the server logs it once the batch is written
     deadline = time.monotonic() + 60
     while paused not in server.log.read_text(errors="replace"):
-        assert sender.is_alive() and time.monotonic() < deadline, server.log.read_text()[-2000:]
+        assert sender.is_alive(), server.log.read_text()[-2000:]
+        assert time.monotonic() < deadline, server.log.read_text()[-2000:]
         time.sleep(0.05)
     assert _ledger_count(database) == 0  # written, not committed: nothing visible yet
     server.kill()
@@ -143,10 +145,8 @@ def test_same_batch_to_two_processes_applies_once(
         t.join()
     for a, b in zip(responses[0]["results"], responses[1]["results"], strict=True):
         assert sorted((a["status"], b["status"])) == ["accepted", "duplicate"]
-        assert (
-            a["member_balance"] == b["member_balance"]
-            and a["member_version"] == b["member_version"]
-        )
+        assert a["member_balance"] == b["member_balance"]
+        assert a["member_version"] == b["member_version"]
     assert _ledger_count(database) == len(enrols) + len(batch)
     state, _ = pull_all(client, paired)
     expected = sum(10 + r for r in range(10))

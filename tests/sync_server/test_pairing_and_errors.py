@@ -17,7 +17,8 @@ def _problem(response: object, status: int, code: str) -> None:
     assert response.status_code == status, response.text  # type: ignore[attr-defined]
     assert response.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
     body = response.json()  # type: ignore[attr-defined]
-    assert body["code"] == code and body["status"] == status
+    assert body["code"] == code
+    assert body["status"] == status
     assert {"type", "title", "detail"} <= body.keys()
 
 
@@ -25,13 +26,13 @@ def test_pairing_answer(
     client: TestClient, paired: Pairing, database: Database, settings: Settings
 ) -> None:
     body = paired.body
-    assert (
-        re.fullmatch(r"\d{6}", body["member_code_prefix"])
-        and body["member_code_prefix"] != "100000"
-    )
+    assert re.fullmatch(r"\d{6}", body["member_code_prefix"])
+    assert body["member_code_prefix"] != "100000"
     assert re.fullmatch(r"[0-9a-f]{64}", body["phone_hash_key"])
-    assert body["store"]["store_code"] == "S001" and body["store"]["currency"] == "CNY"
-    assert body["store"]["timezone"] == "Asia/Shanghai" and "server_time" in body
+    assert body["store"]["store_code"] == "S001"
+    assert body["store"]["currency"] == "CNY"
+    assert body["store"]["timezone"] == "Asia/Shanghai"
+    assert "server_time" in body
     _, code = new_terminal(database, settings, name="Till 2")
     second = client.post("/v1/pair", json={"pairing_code": code, "device_name": "t2"}).json()
     assert second["member_code_prefix"] != body["member_code_prefix"]
@@ -134,7 +135,8 @@ def test_cursor_errors(client: TestClient, paired: Pairing) -> None:
 
 def test_health_and_openapi(client: TestClient) -> None:
     health = client.get("/v1/health").json()
-    assert health["status"] == "ok" and health["database"] == "ok"
+    assert health["status"] == "ok"
+    assert health["database"] == "ok"
     spec = client.get("/openapi.json").json()
     assert {"/v1/pair", "/v1/events", "/v1/changes", "/v1/day-close", "/v1/health"} <= spec[
         "paths"

@@ -113,7 +113,8 @@ def test_a_code_pending_before_the_upgrade_still_pairs(
             update(Terminal).where(Terminal.id == terminal_id).values(pairing_code_hash=legacy)
         )
     answer = client.post("/v1/pair", json={"pairing_code": "abcd-efgh-23", "device_name": "x"})
-    assert answer.status_code == 201 and answer.json()["terminal_id"] == terminal_id
+    assert answer.status_code == 201
+    assert answer.json()["terminal_id"] == terminal_id
 
 
 def test_wrong_codes_purge_only_rows_nothing_still_counts(
@@ -129,4 +130,5 @@ def test_wrong_codes_purge_only_rows_nothing_still_counts(
     assert _outcome(TerminalService(database, settings), "WRONGCODE1") == "invalid_pairing_code"
     with database.read() as session:
         kept = set(session.execute(select(Throttle.key)).scalars())
-    assert "login-from:10.9.0.1" in kept and "pair:old" not in kept
+    assert "login-from:10.9.0.1" in kept
+    assert "pair:old" not in kept

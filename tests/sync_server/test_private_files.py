@@ -27,10 +27,13 @@ def test_database_and_backups_are_private(tmp_path: Path) -> None:
             session.execute(text("SELECT 1"))
         db_file = settings.data_dir / "sync.db"
         for path in (db_file, db_file.with_name("sync.db-wal"), db_file.with_name("sync.db-shm")):
-            assert path.exists() and mode(path) == 0o600, path
-        assert mode(settings.data_dir) == 0o700 and mode(settings.data_dir.parent) == 0o700
+            assert path.exists(), path
+            assert mode(path) == 0o600, path
+        assert mode(settings.data_dir) == 0o700
+        assert mode(settings.data_dir.parent) == 0o700
         copy = operations.backup(settings, tmp_path / "backups" / "sync-copy.sqlite3")
-        assert mode(copy) == 0o600 and mode(copy.parent) == 0o700
+        assert mode(copy) == 0o600
+        assert mode(copy.parent) == 0o700
     finally:
         database.dispose()
     db_file.chmod(0o644)  # as an older release left it

@@ -60,7 +60,7 @@ def test_balance_is_the_sum_of_accepted_events(
         else:
             events.append(ev.void(member, events[value % len(events)]["event_id"]))
     batches, start = [], 0
-    for cut in cuts + [len(events)]:
+    for cut in [*cuts, len(events)]:
         if start < len(events):
             batches.append(events[start : start + cut] if cut < len(events) else events[start:])
             start += len(batches[-1])

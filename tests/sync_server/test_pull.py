@@ -31,7 +31,8 @@ def test_bootstrap_pages_and_compaction(
     assert state[("program", "1")]["data"]["rule_version"] == 1
     # Nothing new: an empty page with the same position.
     body = client.get("/v1/changes", params={"cursor": cursor}, headers=paired.headers).json()
-    assert ChangesResponse.model_validate(body).changes == [] and body["more"] is False
+    assert ChangesResponse.model_validate(body).changes == []
+    assert body["more"] is False
     # Many changes to one member arrive as one (the latest) change.
     member_id = members[0][1]
     events = [paired.events.adjust(member_id, 1) for _ in range(5)]
@@ -55,12 +56,14 @@ def test_erased_member_is_a_tombstone_until_purged(
     AdminService(database).erase_member(enrol["data"]["member_code"])
     state, _ = pull_all(client, paired, cursor=start)
     change = state[("member", enrol["member_id"])]
-    assert change["op"] == "delete" and change["data"] is None
+    assert change["op"] == "delete"
+    assert change["data"] is None
     maintenance = MaintenanceService(database, tombstone_retention_days=90)
     assert maintenance.purge_tombstones(datetime.now(UTC) + timedelta(days=89)) == 0
     assert maintenance.purge_tombstones(datetime.now(UTC) + timedelta(days=91)) == 1
     response = client.get("/v1/changes", params={"cursor": old_cursor}, headers=paired.headers)
-    assert response.status_code == 409 and response.json()["code"] == "cursor_expired"
+    assert response.status_code == 409
+    assert response.json()["code"] == "cursor_expired"
     state, _ = pull_all(client, paired)  # a rebuild from the start works
     assert ("member", enrol["member_id"]) not in state
 

@@ -34,7 +34,8 @@ def test_enrol_earn_redeem_updates_balance_and_versions(
     assert [r["status"] for r in body["results"]] == ["accepted"] * 4
     assert [r["member_balance"] for r in body["results"]] == [0, 123, 23, 20]
     versions = [r["member_version"] for r in body["results"]]
-    assert versions == sorted(versions) and len(set(versions)) == 4
+    assert versions == sorted(versions)
+    assert len(set(versions)) == 4
     assert body["terminal_watermark"] == 4
     state, _ = pull_all(client, paired)
     data = state[("member", member)]["data"]
@@ -45,18 +46,23 @@ def test_enrol_earn_redeem_updates_balance_and_versions(
     state, _ = pull_all(client, paired)
     data = state[("member", member)]["data"]
     assert state[("member", member)]["version"] > versions[-1]
-    assert data["balance"] == 20 and data["lifetime_points"] == 123 and data["tier"] == "member"
+    assert data["balance"] == 20
+    assert data["lifetime_points"] == 123
+    assert data["tier"] == "member"
     # A till gets the slow hash only: no fast HMAC, no first digits (issue 11).
     key = bytes.fromhex(paired.phone_hash_key)
     assert data["phone_slow_hash"] == phone_slow_hash(key, "+8613812345678")
-    assert data["phone_hash"] == "" and "phone_masked" not in data
+    assert data["phone_hash"] == ""
+    assert "phone_masked" not in data
     assert data["phone_last4"] == "5678"
     with database.read() as session:  # the server keeps the HMAC for itself
         row = session.get(Member, member)
         assert row is not None
         expected = hmac.new(key, b"+8613812345678", hashlib.sha256).hexdigest()
         assert (row.phone_hash, row.phone_masked) == (expected, "138****5678")
-    assert "phone" not in data and "email" not in data and "birthday" not in data
+    assert "phone" not in data
+    assert "email" not in data
+    assert "birthday" not in data
 
 
 def test_duplicate_repeats_the_original_outcome(client: TestClient, paired: Pairing) -> None:
@@ -149,7 +155,8 @@ def test_overdraft_is_accepted_and_flagged(client: TestClient, paired: Pairing) 
         [ev.earn(member, 30_000, 300), ev.redeem(member, 200), ev.redeem(member, 200)],
     )["results"]
     assert results[1].get("overdraft") in (None, False)
-    assert results[2]["status"] == "accepted" and results[2]["overdraft"] is True
+    assert results[2]["status"] == "accepted"
+    assert results[2]["overdraft"] is True
     assert results[2]["member_balance"] == -100
 
 
@@ -201,9 +208,11 @@ def test_watermark_and_gaps(client: TestClient, paired: Pairing) -> None:
     member = _enrolled(client, paired)  # seq 1
     two, three, four = ev.adjust(member, 1), ev.adjust(member, 1), ev.adjust(member, 1)
     body = push(client, paired, [two, four])
-    assert body["terminal_watermark"] == 2 and body["missing_seqs"] == [3]
+    assert body["terminal_watermark"] == 2
+    assert body["missing_seqs"] == [3]
     body = push(client, paired, [three])
-    assert body["terminal_watermark"] == 4 and body["missing_seqs"] == []
+    assert body["terminal_watermark"] == 4
+    assert body["missing_seqs"] == []
 
 
 def test_two_terminals_overdraw_offline_both_accepted(
@@ -215,7 +224,8 @@ def test_two_terminals_overdraw_offline_both_accepted(
     first = push(client, paired, [paired.events.redeem(member, 400)])["results"][0]
     second = push(client, other, [other.events.redeem(member, 400)])["results"][0]
     assert first["status"] == second["status"] == "accepted"
-    assert first.get("overdraft") is None and second["overdraft"] is True
+    assert first.get("overdraft") is None
+    assert second["overdraft"] is True
     assert second["member_balance"] == -300
     for terminal in (paired, other):  # both replicas converge on the server's balance
         state, _ = pull_all(client, terminal)
@@ -311,5 +321,6 @@ def test_a_push_with_a_cursor_answers_the_pull_page_too(
         json={"events": [paired.events.earn(mine["member_id"], 1_000, 10)]},
         headers=paired.headers,
     )
-    assert again.status_code == 200 and "pull" not in again.json()
+    assert again.status_code == 200
+    assert "pull" not in again.json()
     assert again.json()["results"][0]["status"] == "accepted"

@@ -47,7 +47,8 @@ def test_missing_event_is_pending_then_mismatch_then_matched(
     assert _close(client, paired, events, business_date=day)["missing_seqs"] == [2]
     service = ReconcileService(database)
     [row] = [d for d in service.day(date(2026, 11, 25)) if d.terminal_id == paired.terminal_id]
-    assert row.status == "pending" and row.missing_seqs == [2]
+    assert row.status == "pending"
+    assert row.missing_seqs == [2]
     assert "missing seqs 2" in row.reasons[0]
 
     # The terminal syncs again and says its queue is empty: the gap is now a mismatch
@@ -59,13 +60,15 @@ def test_missing_event_is_pending_then_mismatch_then_matched(
         if row.status == "mismatch" or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    assert row.status == "mismatch" and row.missing_seqs == [2]
+    assert row.status == "mismatch"
+    assert row.missing_seqs == [2]
 
     push(client, paired, [events[1]])
     [row] = service.day(date(2026, 11, 25))
     assert (row.status, row.missing_seqs, row.reasons) == ("matched", [], [])
     summary, drill = service.terminal_day(paired.terminal_id, date(2026, 11, 25))
-    assert summary is not None and [e["seq"] for e in drill] == [1, 2, 3]
+    assert summary is not None
+    assert [e["seq"] for e in drill] == [1, 2, 3]
 
 
 def test_totals_and_digest_differences_are_named(
@@ -109,8 +112,10 @@ def test_exceptions_and_cli(
     _close(client, paired, [first], last_seq=1)
     code, out, _ = run(capsys, "reconcile", "--date", "2026-11-25", "--json", "--db", db_url)
     body = json.loads(out)
-    assert code == 0 and {d["status"] for d in body["terminal_days"]} >= {"matched"}
-    assert len(body["exceptions"]["rejected"]) == 1 and body["exceptions"]["flagged"] == []
+    assert code == 0
+    assert {d["status"] for d in body["terminal_days"]} >= {"matched"}
+    assert len(body["exceptions"]["rejected"]) == 1
+    assert body["exceptions"]["flagged"] == []
     code, out, _ = run(capsys, "reconcile", "--date", "2026-11-25", "--exceptions", "--db", db_url)
     assert "1 overdrafts, 0 flagged redemptions, 1 rejected events" in out
     assert run(capsys, "reconcile", "--date", "25/11", "--db", db_url)[0] == 2

@@ -59,7 +59,8 @@ def test_a_seq_far_above_the_watermark_is_refused_and_nothing_applied(
         assert response.json()["code"] == "seq_out_of_window"
     with database.read() as session:
         terminal = session.get(Terminal, paired.terminal_id)
-        assert terminal is not None and (terminal.watermark, terminal.max_seq) == (1, 1)
+        assert terminal is not None
+        assert (terminal.watermark, terminal.max_seq) == (1, 1)
     assert _balance(client, paired, member) == 0
     # The till's next seq in order still goes through.
     event["seq"] = 2
@@ -75,7 +76,8 @@ def test_the_window_edge_is_accepted_and_gaps_are_reported(
     body = push(client, paired, [event])
     assert body["results"][0]["status"] == "accepted"
     assert body["terminal_watermark"] == 1
-    assert body["missing_seqs"][:3] == [2, 3, 4] and len(body["missing_seqs"]) == 1000
+    assert body["missing_seqs"][:3] == [2, 3, 4]
+    assert len(body["missing_seqs"]) == 1000
 
 
 def test_a_huge_saved_high_water_mark_does_not_make_later_pushes_slow(
@@ -93,11 +95,14 @@ def test_a_huge_saved_high_water_mark_does_not_make_later_pushes_slow(
     elapsed = time.monotonic() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert body["results"][0]["status"] == "accepted" and body["terminal_watermark"] == 2
-    assert elapsed < 5 and peak < 50 * 2**20
+    assert body["results"][0]["status"] == "accepted"
+    assert body["terminal_watermark"] == 2
+    assert elapsed < 5
+    assert peak < 50 * 2**20
     with database.read() as session:
         terminal = session.get(Terminal, paired.terminal_id)
-        assert terminal is not None and terminal.max_seq <= 2 + 10_000
+        assert terminal is not None
+        assert terminal.max_seq <= 2 + 10_000
 
 
 def test_missing_seqs_are_found_in_bounded_steps() -> None:
@@ -223,7 +228,8 @@ def test_adjustments_need_an_active_manager_of_this_store(
     ] * len(refused)
     manager = ensure_manager(database, "S001")
     ok = push(client, paired, [_adjust(paired, member, 1000, manager)])["results"][0]
-    assert ok["status"] == "accepted" and ok["member_balance"] == 1000
+    assert ok["status"] == "accepted"
+    assert ok["member_balance"] == 1000
 
 
 def test_a_void_needs_a_manager_too(client: TestClient, paired: Pairing) -> None:
@@ -267,8 +273,10 @@ def test_redemptions_beyond_the_limits_are_accepted_and_flagged(
     small = paired.events.redeem(member, 100)
     huge = paired.events.redeem(member, 1_000_000)
     results = push(client, paired, [small, huge])["results"]
-    assert results[0]["status"] == "accepted" and "flag" not in results[0]
-    assert results[1]["status"] == "accepted" and results[1]["overdraft"] is True
+    assert results[0]["status"] == "accepted"
+    assert "flag" not in results[0]
+    assert results[1]["status"] == "accepted"
+    assert results[1]["overdraft"] is True
     assert results[1]["flag"] == "redemption_over_limit"
     again = push(client, paired, [huge])["results"][0]
     assert (again["status"], again["flag"]) == ("duplicate", "redemption_over_limit")

@@ -40,5 +40,6 @@ def test_an_alert_is_audited_once_and_needs_a_terminal(
         e for e in AccountService(database).audit_log() if e.action == "staff.approval_pins_failed"
     ]
     assert len(entries) == 1
-    assert "M001" in entries[0].target and "S001" in entries[0].target
+    assert "M001" in entries[0].target
+    assert "S001" in entries[0].target
     assert entries[0].actor == f"terminal {paired.terminal_id}"

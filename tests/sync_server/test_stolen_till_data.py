@@ -55,7 +55,8 @@ def test_a_till_of_s001_never_receives_s002s_staff(
     s002 = _pair_at(client, database, settings, "S002")
 
     seen = _staff_seen(client, s001)
-    assert ours["staff_id"] in seen and roaming["staff_id"] in seen
+    assert ours["staff_id"] in seen
+    assert roaming["staff_id"] in seen
     assert theirs["staff_id"] not in seen
     assert set(_staff_seen(client, s002)) == {theirs["staff_id"], roaming["staff_id"]}
     # Nor later: deactivating S002's manager reaches S002's tills only.
@@ -115,7 +116,8 @@ def test_the_demo_manager_has_a_six_digit_pin(database: Database) -> None:
     ensure_store(database, "S001")
     report = SeedService(database).seed(2, phone_lookup=None)
     managers = [s for s in report.staff if s["role"] == "manager"]
-    assert managers and all(len(s["pin"]) == 6 for s in managers)
+    assert managers
+    assert all(len(s["pin"]) == 6 for s in managers)
 
 
 def test_members_from_before_s11c_get_their_slow_hash_and_a_new_version(
@@ -145,5 +147,6 @@ def test_members_from_before_s11c_get_their_slow_hash_and_a_new_version(
         phone = phones[member_id]
         assert phone is not None
         assert change["data"]["phone_slow_hash"] == phone_slow_hash(key, phone)
-        assert change["data"]["phone_hash"] == "" and "phone_masked" not in change["data"]
+        assert change["data"]["phone_hash"] == ""
+        assert "phone_masked" not in change["data"]
     assert PhoneHashBackfill(database).run().members == 0

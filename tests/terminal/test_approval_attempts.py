@@ -25,10 +25,12 @@ def test_the_pause_grows_with_each_wrong_pin() -> None:
 
 def test_wrong_approval_pins_never_lock_the_manager_out_of_signing_in(till: Till) -> None:
     first = _wrong_approval(till)
-    assert first.code == "invalid_pin" and first.params["approval_attempts_left"] == 2
+    assert first.code == "invalid_pin"
+    assert first.params["approval_attempts_left"] == 2
     _wrong_approval(till)
     third = _wrong_approval(till)
-    assert third.code == "approval_paused" and third.params["seconds_left"] == 30
+    assert third.code == "approval_paused"
+    assert third.params["seconds_left"] == 30
     # Paused: even the right PIN waits, so guessing cannot go on.
     assert _wrong_approval(till).code == "approval_paused"
     with pytest.raises(DomainError) as err:

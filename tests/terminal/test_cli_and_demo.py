@@ -17,7 +17,8 @@ def test_init_then_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     capsys.readouterr()
     assert cli.main(["--data-dir", str(tmp_path), "status", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["schema_revision"] == head_revision() and report["paired"] is False
+    assert report["schema_revision"] == head_revision()
+    assert report["paired"] is False
     assert report["store"]["store_code"] == "S009"
     assert report["outbox"]["pending"] == 0
 
@@ -56,7 +57,8 @@ def test_registry_accepts_new_subcommands(
     assert "error [invalid_input]: Nobody to greet." in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["--help"])
-    assert "hello" in capsys.readouterr().out and "init" in cli.REGISTRY
+    assert "hello" in capsys.readouterr().out
+    assert "init" in cli.REGISTRY
 
 
 def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:

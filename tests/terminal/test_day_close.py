@@ -70,10 +70,12 @@ def test_manager_close_sends_the_days_figures(till: Till) -> None:
     assert (sent.first_seq, sent.last_seq) == (1, 2)
     assert sent.counts == {"points.earned": 2}
     # 123.45 and 10.00 at gold: 123 x 1.5 = 184 and 10 x 1.5 = 15
-    assert sent.amount_cents == 13_345 and sent.points_earned == 184 + 15
+    assert sent.amount_cents == 13_345
+    assert sent.points_earned == 184 + 15
     assert sent.points_redeemed == 0
     assert sent.event_digest == event_digest([first.event_id, second.event_id])
-    assert result.status == "matched" and result.events == 2
+    assert result.status == "matched"
+    assert result.events == 2
     [closed] = service.history()  # what the manager sees on the day-close screen later
     assert (closed.business_date, closed.status, closed.automatic) == (
         "2026-03-10",
@@ -92,7 +94,8 @@ def test_automatic_close_after_closing_time_retries_pending_days(till: Till) -> 
     assert service.close_due() == []  # 12:00 in Shanghai: the day is not over
     till.clock.advance(hours=11, minutes=1)  # 23:01 local: after closing time
     [result] = service.close_due()
-    assert result.status == "pending" and result.missing_seqs == [1]  # the day's one event
+    assert result.status == "pending"
+    assert result.missing_seqs == [1]
     [closed] = service.history()
     assert (closed.status, closed.missing_seqs, closed.automatic) == ("pending", [1], True)
     client.status = "matched"

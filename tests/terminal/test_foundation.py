@@ -25,7 +25,8 @@ def test_uuid7_is_version_7_time_ordered_and_unique() -> None:
     gen = Uuid7Generator()
     ids = [gen() for _ in range(5000)]
     assert all(i.version == 7 and i.variant == "specified in RFC 4122" for i in ids)
-    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
     assert abs(uuid7_timestamp_ms(uuid7()) - now_ms) < 5_000
 
@@ -65,7 +66,8 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 def test_secrets_live_in_the_keyring_only(till: Till, memory_keyring: MemoryKeyring) -> None:
     key = memory_keyring.get_password(till.settings.keyring_service, "phone_hash_key")
     token = till.credentials.token()
-    assert key and token
+    assert key
+    assert token
     till.services.enrollment.enroll(
         till.cashier(), name="K", phone="13812345678", consent_marketing=True
     )
@@ -73,7 +75,8 @@ def test_secrets_live_in_the_keyring_only(till: Till, memory_keyring: MemoryKeyr
     for path in till.settings.data_dir.rglob("*"):
         if path.is_file():
             blob = path.read_bytes()
-            assert key.encode() not in blob and token.encode() not in blob, path
+            assert key.encode() not in blob, path
+            assert token.encode() not in blob, path
 
 
 def test_bad_phone_keys_are_refused() -> None:

@@ -87,7 +87,8 @@ def test_pair_without_an_os_keyring_refuses_before_spending_the_code(
         timeout=120,
     )
     assert done.returncode != 0, done.stdout
-    assert "keyring_unavailable" in done.stderr and "PlaintextKeyring" in done.stderr
+    assert "keyring_unavailable" in done.stderr
+    assert "PlaintextKeyring" in done.stderr
     _still_pairs(live_server, code)
     # Nothing was written to a keyring file either.
     assert not list(home.rglob("*.cfg"))
@@ -100,8 +101,7 @@ def test_pair_with_a_plaintext_keyring_refuses_in_process(
 ) -> None:
     keyring.set_keyring(PlaintextKeyring())  # the autouse fixture restores the test keyring
     till = TerminalSettings(data_dir=tmp_path / "till", keyring_service="pos-test-plain")
-    with Replica(till.replica_path) as replica:
-        with pytest.raises(DomainError) as refused:
-            SyncService(replica, till).pair(live_server.url, code)
+    with Replica(till.replica_path) as replica, pytest.raises(DomainError) as refused:
+        SyncService(replica, till).pair(live_server.url, code)
     assert refused.value.code == "keyring_unavailable"
     _still_pairs(live_server, code)

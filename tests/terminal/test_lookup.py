@@ -13,7 +13,8 @@ def test_lookup_by_code_and_qr(till: Till) -> None:
     member = till.seed.members[2]
     view = till.services.lookup.by_code(member.member_code)
     assert (view.member_id, view.display_name) == (member.member_id, member.name)
-    assert view.balance == member.balance and view.pending_points == 0
+    assert view.balance == member.balance
+    assert view.pending_points == 0
     assert till.services.lookup.by_scan(f"MBR:{member.member_code}").member_id == member.member_id
     assert (
         till.services.lookup.by_scan(f" mbr:{member.member_code}\n").member_id == member.member_id
@@ -85,10 +86,13 @@ def test_phone_last4_pages_of_twenty(tmp_path: Path) -> None:
             )
         first = till.services.lookup.by_phone_last4("7777")
         second = till.services.lookup.by_phone_last4("7777", page=1)
-        assert len(first.items) == 20 and first.has_more
-        assert len(second.items) == 5 and not second.has_more
+        assert len(first.items) == 20
+        assert first.has_more
+        assert len(second.items) == 5
+        assert not second.has_more
         names = [m.display_name for m in first.items + second.items]
-        assert names == sorted(names) and len(set(names)) == 25
+        assert names == sorted(names)
+        assert len(set(names)) == 25
         assert till.services.lookup.by_phone_last4("0003").items[0].member_code
         for bad in ("777", "abcd", "77777", ""):
             with pytest.raises(DomainError) as err:
@@ -102,7 +106,8 @@ def test_name_prefix_is_case_insensitive_unicode_and_paged(tmp_path: Path) -> No
     till = make_till(tmp_path, members=60)
     try:
         page = till.services.lookup.by_name("zhang")
-        assert page.items and all(m.display_name.startswith("Zhang") for m in page.items)
+        assert page.items
+        assert all(m.display_name.startswith("Zhang") for m in page.items)
         assert till.services.lookup.by_name("王").items[0].display_name.startswith("王芳")
         assert till.services.lookup.by_name("ANNA MÜLLER").items
         all_pages = []
@@ -131,7 +136,8 @@ def test_name_prefix_is_case_insensitive_unicode_and_paged(tmp_path: Path) -> No
 def test_member_coupons_and_unknown_ids(till: Till) -> None:
     member_id = next(iter(till.seed.coupons.values()))
     coupons = till.services.lookup.coupons(member_id)
-    assert coupons and coupons[0].status == "available"
+    assert coupons
+    assert coupons[0].status == "available"
     for bad in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
         with pytest.raises(DomainError) as err:
             till.services.lookup.member(bad)

@@ -13,7 +13,8 @@ def test_void_reverses_an_earn_once(till: Till) -> None:
     start = till.services.lookup.member(member_id).balance
     earn = till.services.sales.earn(cashier, member_id, amount_cents=50_000, sale_ref="S")
     void = till.services.manager.void(manager, earn.event_id, reason="wrong member")
-    assert void.type == "event.voided" and void.points_delta == -earn.points_delta
+    assert void.type == "event.voided"
+    assert void.points_delta == -earn.points_delta
     assert void.member.balance == start
     before = snapshot(till.replica)
     with pytest.raises(DomainError) as err:
@@ -102,7 +103,8 @@ def test_rejected_events_are_listed_and_do_not_count(till: Till) -> None:
         (earn.event_id, "points_mismatch")
     ]
     history = till.services.lookup.history(member_id)
-    assert history[0].status == "rejected" and history[0].rejection_code == "points_mismatch"
+    assert history[0].status == "rejected"
+    assert history[0].rejection_code == "points_mismatch"
     with pytest.raises(DomainError) as err:
         till.services.manager.void(manager, earn.event_id, reason="x")
     assert err.value.code == "not_voidable"

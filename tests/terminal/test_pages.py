@@ -36,12 +36,16 @@ def test_upserts_arrive_typed_and_everything_else_as_changes() -> None:
     gone = {"entity": "member", "op": "delete", "id": str(uuid7()), "version": 9}
     page = SyncClient.parse_changes(_page(member, coupon, gone))
     typed_member, typed_coupon, other = page.changes
-    assert isinstance(typed_member, dict) and typed_member["data"]["balance"] == 10
+    assert isinstance(typed_member, dict)
+    assert typed_member["data"]["balance"] == 10
     assert typed_member["data"]["phone_masked"] == "138****5678"
     assert "added_by_a_newer_server" not in typed_member["data"]
-    assert isinstance(typed_coupon, dict) and typed_coupon["data"].value_cents == 500
-    assert isinstance(other, Change) and other.op == "delete"
-    assert page.cursor == "c9" and page.more is False
+    assert isinstance(typed_coupon, dict)
+    assert typed_coupon["data"].value_cents == 500
+    assert isinstance(other, Change)
+    assert other.op == "delete"
+    assert page.cursor == "c9"
+    assert page.more is False
 
 
 @pytest.mark.parametrize(

@@ -26,10 +26,13 @@ def test_replica_files_and_backups_are_private(tmp_path: Path) -> None:
             data / "replica.sqlite3-shm",
         ]
         for path in files:
-            assert path.exists() and mode(path) == 0o600, path
+            assert path.exists(), path
+            assert mode(path) == 0o600, path
         copy = backup_file(data / "replica.sqlite3", tmp_path / "kept" / "copy.sqlite3")
-    assert mode(copy) == 0o600 and mode(copy.parent) == 0o700
-    assert mode(data) == 0o700 and mode(data.parent) == 0o700
+    assert mode(copy) == 0o600
+    assert mode(copy.parent) == 0o700
+    assert mode(data) == 0o700
+    assert mode(data.parent) == 0o700
 
 
 def test_an_older_world_readable_replica_is_tightened(tmp_path: Path) -> None:

@@ -44,9 +44,11 @@ def test_tier_upgrade_applies_from_the_next_sale(till: Till) -> None:
     )
     member_id = receipt.member.member_id
     first = till.services.sales.earn(cashier, member_id, amount_cents=99_900, sale_ref="A")
-    assert first.points_delta == 999 and first.member.tier == "member"
+    assert first.points_delta == 999
+    assert first.member.tier == "member"
     second = till.services.sales.earn(cashier, member_id, amount_cents=100, sale_ref="B")
-    assert second.points_delta == 1 and second.member.tier == "silver"
+    assert second.points_delta == 1
+    assert second.member.tier == "silver"
     third = till.services.sales.earn(cashier, member_id, amount_cents=10_000, sale_ref="C")
     assert third.points_delta == 125
     # Adjustments do not count towards the tier; voiding an earn does.
@@ -144,7 +146,8 @@ def test_balance_counts_pending_local_events(till: Till) -> None:
     member_id = _rich_member(till, 0)
     till.services.sales.earn(cashier, member_id, amount_cents=30_000, sale_ref="E")
     limits = till.services.sales.redeem_limits(member_id, sale_amount_cents=100_000)
-    assert limits.max_points == 300 and limits.binding_limit == "insufficient_balance"
+    assert limits.max_points == 300
+    assert limits.binding_limit == "insufficient_balance"
     till.services.sales.redeem(
         cashier, member_id, points=300, sale_amount_cents=100_000, sale_ref="R"
     )
@@ -165,7 +168,8 @@ def test_offline_daily_cap_only_while_offline(till: Till) -> None:
     before = snapshot(till.replica)
     with pytest.raises(DomainError) as err:
         sales.redeem(cashier, member_id, points=600, sale_amount_cents=100_000, sale_ref="R2")
-    assert err.value.code == "offline_daily_cap" and err.value.params["left"] == 500
+    assert err.value.code == "offline_daily_cap"
+    assert err.value.params["left"] == 500
     assert snapshot(till.replica) == before
     # The next business day (Asia/Shanghai) the cap starts again.
     till.clock.advance(hours=20)
@@ -193,7 +197,8 @@ def test_coupon_is_redeemed_once(till: Till) -> None:
     receipt = till.services.sales.redeem_coupon(
         cashier, member_id, coupon_id=coupon_id, sale_ref="C1"
     )
-    assert receipt.type == "coupon.redeemed" and receipt.value_cents == 1000
+    assert receipt.type == "coupon.redeemed"
+    assert receipt.value_cents == 1000
     assert till.services.lookup.coupons(member_id)[0].status == "redeemed"
     before = snapshot(till.replica)
     with pytest.raises(DomainError) as err:

@@ -27,7 +27,8 @@ from tests.terminal.conftest import Till
 def test_store_info_and_program_come_from_the_replica(till: Till) -> None:
     info = till.services.store.info()
     assert (info.store_code, info.name, info.currency) == ("S001", "Downtown", "CNY")
-    assert info.language == "zh_CN" and info.terminal_id == till.seed.terminal_id
+    assert info.language == "zh_CN"
+    assert info.terminal_id == till.seed.terminal_id
     assert info.server_url == till.settings.server_url
     till.sync.set_server_url("https://sync.example.com")
     assert till.services.store.info().server_url == "https://sync.example.com"
@@ -113,7 +114,8 @@ def test_a_0004_replica_gains_the_language_column(tmp_path: Path) -> None:
     assert not is_up_to_date(engine)
     engine.dispose()
     with Replica(path) as replica:
-        assert current_revision(replica.engine) == head_revision() and replica.backup is not None
+        assert current_revision(replica.engine) == head_revision()
+        assert replica.backup is not None
         with replica.engine.connect() as conn:
             row = conn.exec_driver_sql("SELECT next_seq, language FROM terminal_state").one()
         assert tuple(row) == (3, None)

@@ -34,7 +34,8 @@ def test_accepted_results_acknowledge_and_take_the_server_balance(till: Till) ->
     ids = _earn(till, 2)
     view = till.services.lookup.member(member.member_id)
     per_sale = view.pending_points // 2
-    assert view.pending_points == 2 * per_sale and view.balance == member.balance + 2 * per_sale
+    assert view.pending_points == 2 * per_sale
+    assert view.balance == member.balance + 2 * per_sale
     till.sync.apply_push_results(
         [
             {"event_id": ids[0], "status": "accepted", "member_balance": member.balance + 10,
@@ -159,7 +160,7 @@ def test_rebuild_keeps_unacknowledged_events(till: Till) -> None:
     till.sync.reset_replica_for_rebuild()
     state = till.sync.state()
     assert state.pull_cursor is None
-    assert [e["event_id"] for e in till.sync.pending_batch()] == ids[1:] + [enrolled.event_id]
+    assert [e["event_id"] for e in till.sync.pending_batch()] == [*ids[1:], enrolled.event_id]
     assert till.services.lookup.member(enrolled.member.member_id).display_name == "Keep"
     with pytest.raises(DomainError):
         till.services.lookup.by_code(till.seed.members[1].member_code)
@@ -172,8 +173,11 @@ def test_state_setters(till: Till) -> None:
     till.sync.set_watermark(3)
     till.sync.mark_synced()
     state = till.sync.state()
-    assert state.online and state.watermark == 5 and state.last_sync_at
-    assert state.terminal_id == till.seed.terminal_id and state.member_code_prefix == "100001"
+    assert state.online
+    assert state.watermark == 5
+    assert state.last_sync_at
+    assert state.terminal_id == till.seed.terminal_id
+    assert state.member_code_prefix == "100001"
 
 
 def test_sync_port_extras(till: Till) -> None:
@@ -194,7 +198,8 @@ def test_sync_port_extras(till: Till) -> None:
         payload = conn.exec_driver_sql(
             "SELECT payload FROM outbox WHERE event_id = ?", (enrolled.event_id,)
         ).scalar_one()
-    assert "13812345678" not in payload and "x@y.cn" not in payload
+    assert "13812345678" not in payload
+    assert "x@y.cn" not in payload
     # A member whose enrolment was refused cannot collect points any more.
     with pytest.raises(DomainError) as err:
         till.services.sales.earn(
@@ -211,7 +216,9 @@ def test_sync_port_extras(till: Till) -> None:
     )
     till.sync.record_sync(online=True, at=when, error=None)
     state = till.sync.state()
-    assert state.online and state.last_sync_error is None and state.last_sync_at
+    assert state.online
+    assert state.last_sync_error is None
+    assert state.last_sync_at
 
 
 def test_pulled_member_takes_over_a_code_held_by_a_stale_row(till: Till) -> None:

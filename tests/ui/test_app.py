@@ -47,7 +47,8 @@ def test_run_gui_opens_the_sign_in_screen_and_exits(qtbot: QtBot, tmp_path: Path
 def test_cli_offers_the_gui_command() -> None:
     parser = cli.build_parser(cli.REGISTRY)
     args = parser.parse_args(["gui", "--language", "zh_CN"])
-    assert args.command == "gui" and args.language == "zh_CN"
+    assert args.command == "gui"
+    assert args.language == "zh_CN"
 
 
 def test_the_window_starts_in_the_language_chosen_on_this_terminal(

@@ -89,7 +89,8 @@ def test_closing_a_day_offline_explains_and_changes_nothing(
     qtbot.waitUntil(lambda: "cannot be reached" in panel.message.text(), timeout=20_000)
     assert "day was not closed" in panel.message.text()
     assert panel.message.property("role") == "error"
-    assert panel.close_button.isVisible() and not panel.confirm_button.isVisible()
+    assert panel.close_button.isVisible()
+    assert not panel.confirm_button.isVisible()
     assert panel.history.rowCount() == 0
     assert till.window.session.backend.day_close is not None
     assert till.window.session.backend.day_close().history() == []
@@ -101,7 +102,8 @@ def test_cancel_leaves_the_day_open(qtbot: QtBot, offline_till: UiTill) -> None:
     qtbot.mouseClick(panel.close_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(panel.confirm_button.isVisible, timeout=10_000)
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
-    assert panel.close_button.isVisible() and panel.summary.text() == ""
+    assert panel.close_button.isVisible()
+    assert panel.summary.text() == ""
 
 
 def test_a_till_without_sync_explains_that_pairing_is_needed(qtbot: QtBot, till: UiTill) -> None:
@@ -142,7 +144,8 @@ def test_manager_closes_the_day_against_a_live_server(
         assert panel.message.property("role") == "ok"
         qtbot.waitUntil(lambda: panel.history.rowCount() == 1, timeout=10_000)
         item = panel.history.item(0, 1)
-        assert item is not None and item.text() == "Matched"
+        assert item is not None
+        assert item.text() == "Matched"
     finally:
         sync.stop()
         till.window.close()

@@ -82,7 +82,8 @@ def test_pair_then_queue_rises_offline_and_falls_to_zero(
             lambda: window.status.queued == 0 and "Online" in window.status.online_label.text(),
             timeout=40_000,
         )
-        assert window.status.status is not None and window.status.status.rejected == 0
+        assert window.status.status is not None
+        assert window.status.status.rejected == 0
     finally:
         sync.stop()
         window.close()

@@ -77,8 +77,10 @@ def test_void_list_reports_and_status_agree_across_the_store_midnight(
     window.stack.setCurrentWidget(void)
     qtbot.waitUntil(lambda: void.events.count() == 2)
     rows = [void.events.item(i).text() for i in range(void.events.count())]
-    assert rows[0].startswith("2026-12-02 00:01") and "R-EARLY" in rows[0]
-    assert rows[1].startswith("2026-12-01 23:59") and "R-LATE" in rows[1]
+    assert rows[0].startswith("2026-12-02 00:01")
+    assert "R-EARLY" in rows[0]
+    assert rows[1].startswith("2026-12-01 23:59")
+    assert "R-LATE" in rows[1]
     assert "UTC+08:00" in void.times_note.text()
 
     # the reports' "today" is the same store date, and the hours are the store's
@@ -88,7 +90,8 @@ def test_void_list_reports_and_status_agree_across_the_store_midnight(
     assert services.reports.today() == date(2026, 12, 2)
     qtbot.waitUntil(lambda: reports.report is not None and reports.report.date_from.day == 2)
     hourly = reports.report.hourly_transactions
-    assert hourly[0] == 1 and sum(hourly) == 1  # only the 00:01 sale is on 2 Dec
+    assert hourly[0] == 1
+    assert sum(hourly) == 1
     assert "UTC+08:00" in reports.chart._axis_title
 
     window.status.show_status(

@@ -106,7 +106,8 @@ def test_redeem_past_the_sale_cap_is_explained(qtbot: QtBot, till: UiTill) -> No
     qtbot.mouseClick(checkout.sale.redeem_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "at most 50% of the sale" in checkout.sale.message.text())
     message = checkout.sale.message.text()
-    assert "¥5.00" in message and "500 points" in message
+    assert "¥5.00" in message
+    assert "500 points" in message
     qtbot.mouseClick(checkout.sale.max_button, Qt.MouseButton.LeftButton)
     assert checkout.sale.points.text() == "500"
     qtbot.mouseClick(checkout.sale.redeem_button, Qt.MouseButton.LeftButton)
@@ -136,7 +137,8 @@ def test_enroll_offline_and_watch_the_queue_rise(qtbot: QtBot, till: UiTill) -> 
     qtbot.keyClick(enroll.phone, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.current() is window.card)
     card = window.card.card.canvas.card
-    assert card is not None and card.name == "Zhao Min"
+    assert card is not None
+    assert card.name == "Zhao Min"
     qtbot.waitUntil(lambda: window.status.queued == queued + 1)
     assert f"Queued: {queued + 1}" in window.status.queued_label.text()
     qtbot.keyClick(window.card.back_button, Qt.Key.Key_Return)

@@ -85,14 +85,17 @@ def test_fast_digits_that_are_not_a_card_are_typing(qtbot: QtBot, form) -> None:
     widget.field.setFocus()
     end = _scanner_types(widget.field, "123456", start_ms=20_000)  # a 6-digit PIN, quickly
     _key(widget.field, Qt.Key.Key_Return, "\r", end)
-    assert scans == [] and widget.field.text() == "123456"
+    assert scans == []
+    assert widget.field.text() == "123456"
     widget.phone.setFocus()  # a phone field: even a valid bare code typed fast is typing
     end = _scanner_types(widget.phone, CODE, start_ms=30_000)
     _key(widget.phone, Qt.Key.Key_Return, "\r", end)
-    assert scans == [] and widget.phone.text() == CODE
+    assert scans == []
+    assert widget.phone.text() == CODE
     end = _scanner_types(widget.phone, "MBR:" + CODE, start_ms=40_000)  # the card's QR: a scan
     _key(widget.phone, Qt.Key.Key_Return, "\r", end)
-    assert scans == [qr_payload(CODE)] and widget.phone.text() == CODE
+    assert scans == [qr_payload(CODE)]
+    assert widget.phone.text() == CODE
 
 
 def test_the_sign_in_placeholder_shows_a_real_code(till: UiTill) -> None:
@@ -112,7 +115,8 @@ def test_enrolment_says_a_short_phone_is_too_short(qtbot: QtBot, till: UiTill) -
     assert enroll.errors["phone"].text() == "Enter the member's mobile number."
     qtbot.keyClick(till.window, Qt.Key.Key_F1)  # away and back: form kept, no stale error
     qtbot.keyClick(till.window, Qt.Key.Key_F4)
-    assert enroll.name.text() == "Zhao Lei" and enroll.errors["phone"].text() == ""
+    assert enroll.name.text() == "Zhao Lei"
+    assert enroll.errors["phone"].text() == ""
     qtbot.keyClick(till.window, Qt.Key.Key_Escape)  # Cancel (Esc) empties it
     qtbot.keyClick(till.window, Qt.Key.Key_F4)
     assert enroll.name.text() == ""
@@ -145,7 +149,8 @@ def test_redeem_then_earn_on_the_same_sale_keeps_the_amount(qtbot: QtBot, till: 
     qtbot.keyClick(till.window, Qt.Key.Key_F3)
     qtbot.waitUntil(lambda: "Redeemed" in sale.message.text())
     assert sale.amount.text() == "77.00"  # 300 points = ¥3.00 off: the member pays ¥77.00
-    assert "¥77.00" in sale.message.text() and sale.sale_ref.text() == ""
+    assert "¥77.00" in sale.message.text()
+    assert sale.sale_ref.text() == ""
     qtbot.keyClick(till.window, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: "Earned" in sale.message.text())
     events = till.services.activity.recent(5)
@@ -162,7 +167,8 @@ def test_down_and_enter_pick_a_search_result(qtbot: QtBot, till: UiTill) -> None
     qtbot.keyClicks(search.field, member.phone[-4:], delay=HUMAN_MS)
     qtbot.waitUntil(lambda: search.results.count() >= 1)
     qtbot.keyClick(search.field, Qt.Key.Key_Down)
-    assert search.results.hasFocus() and search.results.currentRow() == 0
+    assert search.results.hasFocus()
+    assert search.results.currentRow() == 0
     qtbot.keyClick(search.results, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: till.window.checkout.member is not None)
     assert till.window.checkout.member.member_code == member.member_code
@@ -176,7 +182,8 @@ def test_a_signed_in_manager_approves_a_void_in_one_step(qtbot: QtBot, till: UiT
     qtbot.keyClick(window, Qt.Key.Key_F6)
     void = window.void
     qtbot.waitUntil(lambda: void.events.count() == 1)
-    assert void.approval.approve_button.isVisible() and not void.approval.code.isVisible()
+    assert void.approval.approve_button.isVisible()
+    assert not void.approval.code.isVisible()
     qtbot.keyClicks(void.reason, "wrong amount", delay=HUMAN_MS)
     qtbot.keyClick(void.reason, Qt.Key.Key_Return)  # one confirmation: no code, no PIN
     qtbot.waitUntil(lambda: window.current() is window.checkout)
@@ -213,12 +220,14 @@ def test_a_cashier_guessing_the_manager_pin_pauses_approvals_not_the_manager(
             qtbot.waitUntil(lambda: "pause approvals" in approval.message.text())
     qtbot.waitUntil(lambda: "Head office has been told" in approval.message.text())
     message = approval.message.text()
-    assert "can still sign in" in message and "contact the manager" not in message
+    assert "can still sign in" in message
+    assert "contact the manager" not in message
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     qtbot.keyClick(window, Qt.Key.Key_F12)
     window.sign_in.staff_code.clear()  # the lock screen keeps the cashier's code
     sign_in(qtbot, till, "M01", "999999")  # the manager signs in all the same
-    assert window.session.staff is not None and window.session.staff.is_manager
+    assert window.session.staff is not None
+    assert window.session.staff.is_manager
 
 
 def test_enter_presses_the_focused_button_so_no_mouse_is_needed(qtbot: QtBot, till: UiTill) -> None:
@@ -229,7 +238,8 @@ def test_enter_presses_the_focused_button_so_no_mouse_is_needed(qtbot: QtBot, ti
     qtbot.keyClick(checkout.card_button, Qt.Key.Key_Return)
     assert till.window.current() is till.window.card
     qtbot.keyClick(till.window.card.back_button, Qt.Key.Key_Return)
-    assert till.window.current() is checkout and checkout.member is not None
+    assert till.window.current() is checkout
+    assert checkout.member is not None
 
 
 @pytest.mark.parametrize("suffix", ["tab", "none"])

@@ -69,6 +69,7 @@ def test_no_space_after_a_chinese_full_stop(qtbot: QtBot, till: UiTill) -> None:
     till.window.set_language("zh_CN")
     cap = RuleViolation("cap", code="exceeds_sale_cap", percent=50, cap_cents=1800, max_points=1800)
     text = error_message(cap, "CNY")
-    assert "。目前最多可兑换" in text and "。 " not in text
+    assert "。目前最多可兑换" in text
+    assert "。 " not in text
     till.window.set_language("en")
     assert "(¥18.00). At most" in error_message(cap, "CNY")  # English keeps its space

@@ -45,8 +45,10 @@ def test_runner_delivers_result_and_error_on_gui_thread(qtbot: QtBot) -> None:
         runner.submit(fail, on_error=lambda e: seen.append(("err", e, threading.get_ident()))).done
     ):
         pass
-    assert seen[0][:2] == ("ok", 42) and seen[0][2] == gui_thread
-    assert seen[1][0] == "err" and seen[1][2] == gui_thread
+    assert seen[0][:2] == ("ok", 42)
+    assert seen[0][2] == gui_thread
+    assert seen[1][0] == "err"
+    assert seen[1][2] == gui_thread
     assert isinstance(seen[1][1], RuleViolation)
     qtbot.waitUntil(lambda: not runner.busy)
 
@@ -164,7 +166,9 @@ def test_member_panel_shows_masked_phone_and_pending(qtbot: QtBot) -> None:
 def test_limit_messages_explain_the_cap() -> None:
     error = RuleViolation("x", code="exceeds_sale_cap", percent=50, cap_cents=1000, max_points=1000)
     message = error_message(error, "CNY")
-    assert "50%" in message and "¥10.00" in message and "1,000" in message
+    assert "50%" in message
+    assert "¥10.00" in message
+    assert "1,000" in message
     assert format_money(123456, "CNY") == "¥1,234.56"
     assert format_money(-5, "XYZ") == "-0.05 XYZ"
 
@@ -195,4 +199,6 @@ def test_the_redeem_hint_values_points_by_the_program_not_as_cents() -> None:
             1_200, balance=1_000, sale_amount_cents=100_000, offline_redeemed_today=None
         )
     message = error_message(refused.value, "CNY")
-    assert "1,000" in message and "¥5.00" in message and "¥10.00" not in message
+    assert "1,000" in message
+    assert "¥5.00" in message
+    assert "¥10.00" not in message

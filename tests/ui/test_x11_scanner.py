@@ -94,7 +94,8 @@ def test_a_card_scanned_at_sign_in_types_nothing_and_shows_after_sign_in(
     state = xtill.wait_for(lambda s: s["screen"] == "SignInScreen", "the sign-in screen")
     assert state["focus"] == "staffCode"
     # Maximised at the screen's size (minus nothing: Xvfb has no window manager or panel).
-    assert state["geometry"] == state["screen_size"] and not state["full_screen"]
+    assert state["geometry"] == state["screen_size"]
+    assert not state["full_screen"]
     code = codes.take()
     xtill.scan("MBR:" + code, delay_ms=5)
     state = xtill.wait_for(

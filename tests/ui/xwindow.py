@@ -83,7 +83,7 @@ class XTill:
     def __init__(self, display: XDisplay, data_dir: Path, *extra: str) -> None:
         self.display = display
         self.log_path = data_dir / "app.log"
-        self._log = open(self.log_path, "w")  # closed in quit()
+        self._log = open(self.log_path, "w")  # noqa: SIM115 (the app writes to it until quit() closes it)
         env = dict(os.environ, DISPLAY=display.name, QT_QPA_PLATFORM="xcb")
         env.pop("WAYLAND_DISPLAY", None)
         self.process = subprocess.Popen(
@@ -107,7 +107,8 @@ class XTill:
         return self.log_path.read_text(errors="replace")[-2000:]
 
     def state(self) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
         self.process.stdin.write("state\n")
         self.process.stdin.flush()
         line = self.process.stdout.readline()

@@ -89,10 +89,13 @@ class PinPad(Retranslating):
 
     def event(self, event: QEvent) -> bool:
         # Digits, Enter, Esc and Backspace belong to the pad, not to window shortcuts.
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            if event.text().isdigit() or event.key() in _PAD_KEYS:
-                event.accept()
-                return True
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and (event.text().isdigit() or event.key() in _PAD_KEYS)
+        ):
+            event.accept()
+            return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
