@@ -18,6 +18,7 @@ from sync_server.models import (
     Staff,
     Store,
     SyncCounter,
+    Terminal,
     table_of,
 )
 from sync_server.repositories import bulk
@@ -41,6 +42,18 @@ def counter_exists(session: Session) -> bool:
 
 def get_store(session: Session, code: str) -> Store | None:
     return session.get(Store, code)
+
+
+def live_terminal_count(session: Session, store_code: str) -> int:
+    """Terminals of the store that are not revoked."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Terminal)
+            .where(Terminal.store_code == store_code, Terminal.revoked_at.is_(None))
+        )
+        or 0
+    )
 
 
 def list_stores(session: Session) -> list[Store]:
