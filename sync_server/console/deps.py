@@ -4,7 +4,7 @@ errors (its headers: sync_server/api/headers.py)."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,12 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader
 from starlette.datastructures import FormData
 
 from shared.errors import DomainError
 from sync_server.console import i18n
+from sync_server.console.labels import label
 from sync_server.console.messages import error_text
+from sync_server.models import Store
 from sync_server.services.accounts import PERMISSIONS, AccountService, Forbidden, Principal
 from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
@@ -36,7 +38,7 @@ HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 _environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
-    autoescape=select_autoescape(("html",)),
+    autoescape=True,
     extensions=["jinja2.ext.i18n"],
 )
 # newstyle: ``_("%(n)s members", n=x)`` fills in escaped values, and a missing one fails.
@@ -44,6 +46,7 @@ getattr(_environment, "install_gettext_callables")(  # noqa: B009  (added by the
     i18n.gettext, i18n.ngettext, newstyle=True
 )
 templates = Jinja2Templates(env=_environment)
+templates.env.globals["label"] = label
 templates.env.filters.update(number=i18n.number, money=i18n.money, when=i18n.when, day=i18n.day)
 # ``__Host-``: the browser takes these cookies only from this very host over a secure
 # origin (https, or http on localhost/127.0.0.1), with Path=/ and no Domain, so a sibling
@@ -142,6 +145,14 @@ def here(request: Request) -> str:
     """This page's path and query, where the language switch returns to."""
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
+
+
+def store_zones(stores: Sequence[Store]) -> dict[str | None, str]:
+    """Each store's time zone; under None the chain's: the stores' one zone, else UTC."""
+    zones: dict[str | None, str] = {s.code: s.timezone for s in stores}
+    distinct = set(zones.values())
+    zones[None] = distinct.pop() if len(distinct) == 1 else "UTC"
+    return zones
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -23,8 +23,8 @@ from sync_server.console.deps import (
     field,
     flag,
     render,
+    store_zones,
 )
-from sync_server.models import Store
 from sync_server.repositories.console_lists import MEMBER_STATUSES, MemberFilter
 from sync_server.services.accounts import Principal
 from sync_server.services.campaigns import Segment
@@ -98,7 +98,7 @@ def members(
         query=urlencode({**filters, "sort": sort, "dir": dir}),
         tiers=[t.code for t in services.admin.current_program().tiers],
         stores=services.admin.stores(),
-        zones=_store_zones(services.admin.stores()),
+        zones=store_zones(services.admin.stores()),
         statuses=MEMBER_STATUSES,
         erased=request.query_params.get("erased"),
     )
@@ -125,14 +125,6 @@ def members_csv(
     )
 
 
-def _store_zones(stores: list[Store]) -> dict[str | None, str]:
-    """Each store's time zone; None: the chain's (the stores' one zone, else UTC)."""
-    zones: dict[str | None, str] = {s.code: s.timezone for s in stores}
-    distinct = set(zones.values())
-    zones[None] = distinct.pop() if len(distinct) == 1 else "UTC"
-    return zones
-
-
 def _member_page(
     request: Request,
     who: Principal,
@@ -147,7 +139,7 @@ def _member_page(
     history = services.lists.history(who, member_code, after)
     coupons = services.lists.coupons(who, member_code, None)
     stores = services.admin.stores()
-    zones = _store_zones(stores)
+    zones = store_zones(stores)
     currency = next((s.currency for s in stores if s.code == view["store_code"]), None)
     return render(
         request,
@@ -304,7 +296,7 @@ def churn(
         page=page,
         days=days,
         query=urlencode({"days": days}),
-        zones=_store_zones(services.admin.stores()),
+        zones=store_zones(services.admin.stores()),
     )
 
 

@@ -29,6 +29,7 @@ from sync_server.console.deps import (
     render,
     secure_context,
     set_cookie,
+    store_zones,
 )
 from sync_server.repositories import keyset
 from sync_server.services.accounts import SESSION_TTL, Principal, SignInFailed, SignInThrottled
@@ -130,6 +131,7 @@ def audit(
         "audit.html",
         entries=[r[0] for r in page.rows],
         older=older,
+        zone=store_zones(console(request).admin.stores())[None],
         actor=actor,
         action=action,
         target=target,
