@@ -88,7 +88,12 @@ def main(argv: list[str] | None = None) -> int:
                 on_disk = read_po(existing, locale=language)
             mo_path = po_path(language).with_suffix(".mo")
             stale = {m.id for m in catalog if m.id} != {m.id for m in on_disk if m.id}
-            if stale or lacking or not mo_path.exists() or mo_path.read_bytes() != compiled(on_disk):
+            if (
+                stale
+                or lacking
+                or not mo_path.exists()
+                or mo_path.read_bytes() != compiled(on_disk)
+            ):
                 failed = True
                 print(f"{language}: stale={stale} untranslated={lacking[:10]}", file=sys.stderr)
             continue
@@ -97,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         with open(po_path(language), "wb") as out:
             write_po(out, catalog, width=100, omit_header=False, sort_output=True)
         po_path(language).with_suffix(".mo").write_bytes(compiled(catalog))
-        print(f"{language}: {len(catalog)} messages, {len(lacking)} untranslated, "
-              f"{len(obsolete)} dropped")
+        print(
+            f"{language}: {len(catalog)} messages, {len(lacking)} untranslated, "
+            f"{len(obsolete)} dropped"
+        )
     return 1 if failed else 0
 
 

@@ -29,7 +29,7 @@ ERRORS: dict[str, str] = {
     "invalid_phone": N_("The phone number is not valid for the store's region."),
     "invalid_pin": N_("The PIN must be digits only."),
     "invalid_pin_length": N_("A PIN for this role is %(min_length)s to %(max_length)s digits."),
-    "invalid_program": N_("This is not a valid loyalty program."),
+    "invalid_program": N_("This is not a valid loyalty program: %(detail)s"),
     "invalid_region": N_("The phone region is two capital letters, such as CN."),
     "invalid_request": N_("Something in the address is out of range or malformed."),
     "invalid_role": N_("Choose one of the roles offered."),

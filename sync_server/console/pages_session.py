@@ -174,9 +174,11 @@ async def publish_program(
     try:
         program = LoyaltyProgram.model_validate_json(text)
     except ValidationError as error:
+        detail = str(error.errors()[0].get("msg"))
         raise ValidationFailed(
-            f"This is not a loyalty program: {error.errors()[0].get('msg')}",
+            f"This is not a valid loyalty program: {detail}",
             code="invalid_program",
+            detail=detail,
         ) from None
     services = console(request)
     services.admin.publish_program(program)
