@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from shared.errors import DomainError
@@ -47,6 +48,15 @@ getattr(_environment, "install_gettext_callables")(  # noqa: B009  (added by the
 )
 templates = Jinja2Templates(env=_environment)
 templates.env.globals["label"] = label
+
+
+def _data(value: object) -> Markup:
+    """Data inside a translated sentence: kept as it is by translation tools (and by the
+    tests that look for English left on a Chinese page)."""
+    return Markup('<span translate="no">%s</span>') % value
+
+
+templates.env.filters["data"] = _data
 templates.env.filters.update(number=i18n.number, money=i18n.money, when=i18n.when, day=i18n.day)
 # ``__Host-``: the browser takes these cookies only from this very host over a secure
 # origin (https, or http on localhost/127.0.0.1), with Path=/ and no Domain, so a sibling
