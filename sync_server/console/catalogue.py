@@ -29,7 +29,7 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 def extract() -> Catalog:
     with open(Path(__file__).parent / "babel.cfg", encoding="utf-8") as config:
-        method_map, options_map = parse_mapping_cfg(config)
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     catalog = Catalog(project="pos-console", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS

@@ -165,6 +165,12 @@ def store_zones(stores: Sequence[Store]) -> dict[str | None, str]:
     return zones
 
 
+def _tier_names(request: Request, language: str) -> dict[str, str]:
+    """Tier code -> its name in ``language`` (the program's ``names``, else its name)."""
+    program = console(request).admin.current_program()
+    return {t.code: t.names.get(language, t.name) for t in program.tiers}
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     who = getattr(request.state, "principal", None)
     language = page_language(request)
@@ -176,6 +182,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         languages=i18n.LANGUAGES,
         html_lang=language.replace("_", "-"),
         here=here(request),
+        tier_name=_tier_names(request, language).get,
     )
     with i18n.using(language):
         response: HTMLResponse = templates.TemplateResponse(

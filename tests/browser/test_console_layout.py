@@ -204,7 +204,9 @@ SHOTS = {
 def test_every_page_fits_and_speaks_the_language(chromium: Any, site: Site, language: str) -> None:
     shots = os.environ.get("CONSOLE_SCREENSHOTS")
     for device, (width, height) in WIDTHS.items():
-        context = chromium.new_context(viewport={"width": width, "height": height})
+        context = chromium.new_context(  # the browser of someone who reads that language
+            viewport={"width": width, "height": height}, locale=language.replace("_", "-")
+        )
         page = context.new_page()
         _sign_in(page, site, ACCOUNTS[language])
         for path in _pages(site, page):
@@ -217,7 +219,10 @@ def test_every_page_fits_and_speaks_the_language(chromium: Any, site: Site, lang
         if shots:
             for name, path in SHOTS.items():
                 page.goto(site.url + (path or f"/console/members/{site.member_code}"))
-                page.screenshot(path=str(Path(shots) / f"{name}-{language}-{device}.png"))
+                whole = name == "member" and device == "desktop"  # the history too
+                page.screenshot(
+                    path=str(Path(shots) / f"{name}-{language}-{device}.png"), full_page=whole
+                )
         context.close()
 
 
