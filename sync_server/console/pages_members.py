@@ -279,6 +279,7 @@ async def issue_campaign(
 
 
 ChurnDays = Annotated[int, Query(ge=1, le=3650)]
+ChurnSort = Annotated[str, Query(pattern="^(code|absent)$")]
 
 
 @router.get("/churn")
@@ -286,16 +287,18 @@ def churn(
     request: Request,
     who: Annotated[Principal, Depends(allowed("view_churn"))],
     days: ChurnDays = 90,
+    sort: ChurnSort = "code",
     after: Cursor = None,
 ) -> Response:
     services = console(request)
-    page = services.lists.churn(who, days, after)
+    page = services.lists.churn(who, days, sort, after)
     return render(
         request,
         "churn.html",
         page=page,
         days=days,
-        query=urlencode({"days": days}),
+        sort=sort,
+        query=urlencode({"days": days, "sort": sort}),
         zones=store_zones(services.admin.stores()),
     )
 
@@ -305,8 +308,9 @@ def churn_csv(
     request: Request,
     who: Annotated[Principal, Depends(allowed("view_churn"))],
     days: ChurnDays = 90,
+    sort: ChurnSort = "code",
 ) -> Response:
-    rows = console(request).lists.churn_export(who, days)
+    rows = console(request).lists.churn_export(who, days, sort)
     columns = ("member_code", "name", "tier", "balance", "store_code", "enrolled_at", "last_visit")
     return csv_response(
         f"churn-{days}.csv", list(columns), rows, lambda r: [getattr(r, c) for c in columns]

@@ -73,26 +73,52 @@ def members(found: MemberFilter) -> AnySelect:
     ).where(*_member_conditions(found))
 
 
-def churn(not_seen_since: datetime) -> tuple[AnySelect, Order]:
-    """Active members not seen by a till since then (never seen: since enrolment),
-    keyed by that moment: the longest absent first."""
-    visits = last_visits()
-    absent_since = func.coalesce(visits.c.last_visit, Member.enrolled_at)
-    query = (
-        select(
-            Member.member_code,
-            Member.name,
-            Member.tier,
-            Member.balance,
-            Member.store_code,
-            Member.enrolled_at,
-            visits.c.last_visit,
-            absent_since.label("absent_since"),
+def churn(not_seen_since: datetime, sort: str = "code") -> tuple[AnySelect, Order]:
+    """Active members enrolled before ``not_seen_since`` whom no till has seen since.
+
+    ``code``: in member-code order, found by walking the member-code index and asking
+    the (member, time) index of the ledger per member, so a page costs about its own
+    rows when members at risk are common (and a scan when they are rare). ``absent``:
+    the longest absent first, which needs every member's last visit: a scan of the
+    ledger, for small chains (the dashboard's daily roll-ups will keep last visits)."""
+    if sort == "absent":
+        visits = last_visits()
+        absent_since = func.coalesce(visits.c.last_visit, Member.enrolled_at)
+        query = (
+            select(*_CHURN_COLUMNS, visits.c.last_visit, absent_since.label("absent_since"))
+            .outerjoin(visits, visits.c.member_id == Member.id)
+            .where(Member.status == "active", absent_since < not_seen_since)
         )
-        .outerjoin(visits, visits.c.member_id == Member.id)
-        .where(Member.status == "active", absent_since < not_seen_since)
+        return query, Order((absent_since, Member.member_code), (datetime, str))
+    seen = (
+        select(_E.event_id)
+        .where(
+            _E.member_id == Member.id,
+            _E.terminal_id.is_not(None),
+            _E.occurred_at >= not_seen_since,
+        )
+        .exists()
     )
-    return query, Order((absent_since, Member.member_code), (datetime, str))
+    last = (
+        select(func.max(_E.occurred_at))
+        .where(_E.member_id == Member.id, _E.terminal_id.is_not(None))
+        .scalar_subquery()
+    )
+    query = select(*_CHURN_COLUMNS, last.label("last_visit")).where(
+        Member.status == "active", Member.enrolled_at < not_seen_since, ~seen
+    )
+    return query, MEMBER_SORTS["code"]
+
+
+_CHURN_COLUMNS = (
+    Member.member_code,
+    Member.name,
+    Member.tier,
+    Member.balance,
+    Member.store_code,
+    Member.enrolled_at,
+)
+CHURN_SORTS = ("code", "absent")
 
 
 _E = LedgerEvent

@@ -101,16 +101,22 @@ class ConsoleLists:
         self._audit(who, "members.export_csv", found.q or "*", _describe(found))
         return self._all(lists.members(found), order, key_of, descending)
 
-    def churn(self, who: Principal, days: int, cursor: str | None) -> Page[Any]:
-        who.require("view_churn")
-        query, order = lists.churn(utcnow() - timedelta(days=_days(days)))
-        return self._page(query, order, _key("absent_since", "member_code"), cursor)
+    @staticmethod
+    def _churn(days: int, sort: str) -> tuple[AnySelect, Order, Callable[[Any], Sequence[Any]]]:
+        if sort not in lists.CHURN_SORTS:
+            raise ValidationFailed("Unknown sort.", code="invalid_request")
+        query, order = lists.churn(utcnow() - timedelta(days=_days(days)), sort)
+        key = _key("absent_since", "member_code") if sort == "absent" else _key("member_code")
+        return query, order, key
 
-    def churn_export(self, who: Principal, days: int) -> Iterator[Any]:
+    def churn(self, who: Principal, days: int, sort: str, cursor: str | None) -> Page[Any]:
         who.require("view_churn")
-        self._audit(who, "churn.export_csv", f"days={days}")
-        query, order = lists.churn(utcnow() - timedelta(days=_days(days)))
-        return self._all(query, order, _key("absent_since", "member_code"))
+        return self._page(*self._churn(days, sort), cursor)
+
+    def churn_export(self, who: Principal, days: int, sort: str) -> Iterator[Any]:
+        who.require("view_churn")
+        self._audit(who, "churn.export_csv", f"days={days} sort={sort}")
+        return self._all(*self._churn(days, sort))
 
     def _member_id(self, member_code: str) -> str:
         with self.database.read() as session:
