@@ -165,10 +165,18 @@ def store_zones(stores: Sequence[Store]) -> dict[str | None, str]:
     return zones
 
 
-def _tier_names(request: Request, language: str) -> dict[str, str]:
-    """Tier code -> its name in ``language`` (the program's ``names``, else its name)."""
-    program = console(request).admin.current_program()
-    return {t.code: t.names.get(language, t.name) for t in program.tiers}
+def _tier_names(request: Request, language: str) -> Callable[[str, str], str]:
+    """``tier_name(code, default)``: the tier's name in ``language`` (the program's
+    ``names``, else its name); the program is read on the first call only."""
+    names: dict[str, str] = {}
+
+    def tier_name(code: str, default: str) -> str:
+        if not names:
+            program = console(request).admin.current_program()
+            names.update({t.code: t.names.get(language, t.name) for t in program.tiers})
+        return names.get(code, default)
+
+    return tier_name
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -182,7 +190,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         languages=i18n.LANGUAGES,
         html_lang=language.replace("_", "-"),
         here=here(request),
-        tier_name=_tier_names(request, language).get,
+        tier_name=_tier_names(request, language),
     )
     with i18n.using(language):
         response: HTMLResponse = templates.TemplateResponse(
