@@ -210,7 +210,9 @@ def run(backend: str, members: int) -> None:
     try:
         migrate(database)
         took = seed(database, members)
-        print(f"\n== {backend}: {members:,} members, {2 * members:,} events (seeded in {took:.0f} s)")
+        print(
+            f"\n== {backend}: {members:,} members, {2 * members:,} events (seeded in {took:.0f} s)"
+        )
         for name, statement in queries(database).items():
             ms, plan, rows = _measure(database, statement)
             unit = "ms CPU" if backend == "sqlite" else "ms server"
