@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -135,6 +136,10 @@ class Member(Base):
         Index("ix_members_store_code", "store_code", "member_code"),
         Index("ix_members_tier_code", "tier", "member_code"),
         Index("ix_members_phone_last4", "phone_last4"),
+        # PostgreSQL: the name search by prefix, case aside (SQLite uses ix_members_name_code)
+        Index("ix_members_name_lower_prefix", text("lower(name) text_pattern_ops")).ddl_if(
+            dialect="postgresql"
+        ),
     )
 
 

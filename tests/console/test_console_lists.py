@@ -65,6 +65,11 @@ def test_member_pages_follow_the_sort_and_filters(
         (c for c in codes if codes[c].startswith("Qian")), key=lambda c: (codes[c], c)
     )
 
+    # the name search is by prefix, case aside, as on the tills
+    sun = _walk(auditor, "/console/members?q=SUN1&sort=code&dir=asc")
+    assert [c for p in sun for c in p] == sorted(c for c in codes if codes[c].startswith("Sun1"))
+    assert _walk(auditor, "/console/members?q=un1") == [[]]
+
     exported = auditor.get("/console/members.csv", params={"sort": "name", "dir": "desc"})
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))

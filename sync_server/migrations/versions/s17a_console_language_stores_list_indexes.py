@@ -8,6 +8,8 @@ deactivated, and the indexes the console's keyset-paged lists need at a million 
   digits (search). No index on ``balance``: every earn changes it, and an index would
   cost the push path an index update per sale (and PostgreSQL its HOT updates).
 - A member's history is paged on (occurred_at, event_id) within the member.
+- PostgreSQL: ``lower(name) text_pattern_ops`` for the name search (a prefix, case aside;
+  SQLite ranges over the (name, member_code) index instead).
 
 Revision ID: s17a
 Revises: s11c
@@ -43,9 +45,14 @@ def upgrade() -> None:
     for name, columns in _MEMBER_INDEXES.items():
         op.create_index(name, "members", columns)
     op.create_index("ix_events_member_occurred", "events", ["member_id", "occurred_at", "event_id"])
+    if op.get_bind().dialect.name == "postgresql":  # name search by prefix, case aside
+        op.execute(
+            "CREATE INDEX ix_members_name_lower_prefix ON members (lower(name) text_pattern_ops)"
+        )
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_members_name_lower_prefix")
     op.drop_index("ix_events_member_occurred", table_name="events")
     for name in _MEMBER_INDEXES:
         op.drop_index(name, table_name="members")
