@@ -192,7 +192,7 @@ def queries(database: Database) -> dict[str, Any]:
         "members, store S007, by code": keyset.after(lists.members(MemberFilter(store="S007")), by_code, None, False).limit(size),
         "members, search last 4 '4321'": keyset.after(lists.members(MemberFilter(q="4321")), by_code, None, False).limit(size),
         "members, search name '王M12' (common)": keyset.after(lists.members(MemberFilter(q="王M12")), by_code, None, False).limit(size),
-        "members, search name 'nobody' (no match: full scan)": keyset.after(lists.members(MemberFilter(q="nobody")), by_code, None, False).limit(size),
+        "members, search name 'nobody' (no match)": keyset.after(lists.members(MemberFilter(q="nobody")), by_code, None, False).limit(size),
         "member history, page 1": keyset.after(lists.history(str(member_id)), lists.HISTORY_ORDER, None, True).limit(size),
         "churn (90 days), by code, page 1": keyset.after(churn, churn_order, None, False).limit(size),
         "churn (90 days), longest absent first, page 1": keyset.after(absent, absent_order, None, False).limit(size),
