@@ -8,11 +8,12 @@ statement instead of one Bind/Execute per row. SQLite's executemany is already i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Row,
     Table,
     Text,
     bindparam,
@@ -27,6 +28,16 @@ from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableValuedAlias
+
+
+def lock_by_id(session: Session, table: Table, ids: Collection[str]) -> Sequence[Row[Any]]:
+    """The rows of ``table`` with these ``id``s, locked FOR UPDATE in id order (so that
+    two transactions locking overlapping sets never deadlock)."""
+    if not ids:
+        return []
+    return session.execute(
+        select(table).where(table.c.id.in_(sorted(ids))).order_by(table.c.id).with_for_update()
+    ).all()
 
 
 def is_postgres(session: Session) -> bool:

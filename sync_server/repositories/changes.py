@@ -85,7 +85,7 @@ def allocate_versions(session: Session, count: int) -> int:
     return int(new_value) - count + 1
 
 
-def commit_versions(
+def stamp_versions(
     session: Session,
     count: int,
     changes: Sequence[ChangeRow],
@@ -103,7 +103,7 @@ def commit_versions(
     of one statement. On SQLite (writers serialised anyway) it is a few statements.
     """
     if bulk.is_postgres(session):
-        base = _commit_versions_pg(session, count, changes, stamps, now)
+        base = _stamp_versions_pg(session, count, changes, stamps, now)
         _took(session, base + count - 1)
         return base
     base = allocate_versions(session, count)
@@ -192,7 +192,7 @@ def _versions_statement(shape: _Shape) -> Any:
     return select(counter.c.base, notify.label("notified")).add_cte(*writes)
 
 
-def _commit_versions_pg(
+def _stamp_versions_pg(
     session: Session,
     count: int,
     changes: Sequence[ChangeRow],

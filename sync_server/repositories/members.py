@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import Member, table_of
@@ -15,18 +15,14 @@ from sync_server.repositories.changes import Stamp
 MEMBER_COLUMNS = tuple(c.key for c in table_of(Member).columns)
 
 
-def lock_many(session: Session, member_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+def lock_rows(session: Session, member_ids: Collection[str]) -> Sequence[Row[Any]]:
     """Rows of these members, locked FOR UPDATE in id order (no deadlocks between pushes)."""
-    if not member_ids:
-        return {}
-    table = table_of(Member)
-    rows = session.execute(
-        select(table)
-        .where(table.c.id.in_(sorted(member_ids)))
-        .order_by(table.c.id)
-        .with_for_update()
-    ).mappings()
-    return {row["id"]: dict(row) for row in rows}
+    return bulk.lock_by_id(session, table_of(Member), member_ids)
+
+
+def lock_many(session: Session, member_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The same rows as dicts by id."""
+    return {row.id: dict(row._mapping) for row in lock_rows(session, member_ids)}
 
 
 def get_by_code(session: Session, member_code: str) -> Member | None:
@@ -75,7 +71,7 @@ def update_many(
 ) -> None:
     """Bulk UPDATE by primary key. ``profile=False`` writes only the balance columns,
     which is all an earn, redeem, adjust, void or expiry changes. ``version=False``
-    leaves ``version`` alone (set later with the others, see ``changes.commit_versions``)."""
+    leaves ``version`` alone (set later with the others, see ``changes.stamp_versions``)."""
     columns: tuple[str, ...] = _MUTABLE if profile else _BALANCE
     if not version:
         columns = tuple(c for c in columns if c != "version")
@@ -83,7 +79,7 @@ def update_many(
 
 
 def version_stamp(slots: dict[str, int]) -> Stamp:
-    """Members whose ``version`` becomes ``base + slot`` (``changes.commit_versions``)."""
+    """Members whose ``version`` becomes ``base + slot`` (``changes.stamp_versions``)."""
     return Stamp(table_of(Member), slots)
 
 
