@@ -129,6 +129,14 @@ def update_coupons(
     bulk.update_rows(session, table_of(Coupon), "id", columns, rows)
 
 
+def update_coupon_rows(
+    session: Session, rows: Sequence[Sequence[Any]], *, with_version: bool
+) -> None:
+    """(id, status, redeemed_event_id[, version]) of coupons."""
+    columns = ("status", "redeemed_event_id") + (("version",) if with_version else ())
+    bulk.update_tuples(session, table_of(Coupon), "id", columns, rows)
+
+
 def coupon_version_stamp(slots: dict[str, int]) -> Stamp:
     """Coupons whose ``version`` becomes ``base + slot`` (``changes.stamp_versions``)."""
     return Stamp(table_of(Coupon), slots)

@@ -46,9 +46,14 @@ def outcomes_and_targets(session: Session, event_ids: Collection[str]) -> Sequen
     return list(session.execute(statement))
 
 
-def add_batch(session: Session, batch_id: str, now: datetime) -> None:
-    """A push's batch row; its ``base_version`` is set by ``changes.stamp_versions``."""
-    session.execute(insert(table_of(PushBatch)).values(id=batch_id, created_at=now))
+def add_batch(
+    session: Session, batch_id: str, now: datetime, base_version: int | None = None
+) -> None:
+    """A push's batch row; its ``base_version`` is given, or set later by
+    ``changes.stamp_versions``."""
+    session.execute(
+        insert(table_of(PushBatch)).values(id=batch_id, created_at=now, base_version=base_version)
+    )
 
 
 def batch_stamp(batch_id: str) -> Stamp:
@@ -58,6 +63,11 @@ def batch_stamp(batch_id: str) -> Stamp:
 
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     bulk.insert_rows(session, table_of(LedgerEvent), rows)
+
+
+def insert_rows(session: Session, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Ledger rows as tuples in ``columns`` order."""
+    bulk.insert_tuples(session, table_of(LedgerEvent), columns, rows)
 
 
 def mark_voided(session: Session, voided: Sequence[tuple[str, str]]) -> None:

@@ -59,7 +59,7 @@ _MUTABLE = (
     "version",
     "updated_at",
 )
-_BALANCE = ("balance", "lifetime_points", "tier", "version", "updated_at")
+_BALANCE = ("balance", "lifetime_points", "tier", "updated_at", "version")
 
 
 def update_many(
@@ -78,9 +78,36 @@ def update_many(
     bulk.update_rows(session, table_of(Member), "id", columns, rows)
 
 
-def version_stamp(slots: dict[str, int]) -> Stamp:
-    """Members whose ``version`` becomes ``base + slot`` (``changes.stamp_versions``)."""
-    return Stamp(table_of(Member), slots)
+def version_stamp(
+    slots: dict[str, int],
+    columns: tuple[str, ...] = (),
+    values: dict[str, tuple[Any, ...]] | None = None,
+) -> Stamp:
+    """Members whose ``version`` becomes ``base + slot`` (``changes.stamp_versions``),
+    and whose ``columns`` become ``values[id]`` in the same UPDATE."""
+    return Stamp(table_of(Member), slots, columns=columns, values=values or {})
+
+
+def insert_rows(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+    """New members as tuples in ``MEMBER_COLUMNS`` order."""
+    bulk.insert_tuples(session, table_of(Member), MEMBER_COLUMNS, rows)
+
+
+_MUTABLE_AT = tuple(MEMBER_COLUMNS.index(name) for name in _MUTABLE)
+
+
+def update_rows(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+    """Every mutable column (``version`` too) of members given as tuples in
+    ``MEMBER_COLUMNS`` order."""
+    keyed = [(row[0], *[row[i] for i in _MUTABLE_AT]) for row in rows]
+    bulk.update_tuples(session, table_of(Member), "id", _MUTABLE, keyed)
+
+
+def update_balances(session: Session, rows: Sequence[Sequence[Any]], *, with_version: bool) -> None:
+    """(id, balance, lifetime_points, tier, updated_at[, version]) of members: all that
+    an earn, redeem, adjust or void changes."""
+    columns = _BALANCE if with_version else tuple(c for c in _BALANCE if c != "version")
+    bulk.update_tuples(session, table_of(Member), "id", columns, rows)
 
 
 def max_code_counter(session: Session, prefix: str) -> int:

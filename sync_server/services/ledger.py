@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 
 from shared.domain.member_code import validate_member_code
 from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
@@ -46,6 +47,7 @@ from sync_server.services.push_state import (
 )
 
 MAX_GAPS_REPORTED = 1000
+_NO_DAY = date.min  # the day key of events no daily limit counts
 
 
 class Rejected(Exception):
@@ -85,6 +87,12 @@ def needs_voided_lifetime(
     lifetime is never below the member's stored lifetime less every stored earn this
     push voids, and a claim that stands at a lower lifetime stands at a higher one. So a
     claim that stands at that floor never needs them."""
+    taken_back: dict[str, int] = {}
+    for target in targets.values():
+        if target.lifetime_delta > 0:
+            taken_back[target.member_id] = (
+                taken_back.get(target.member_id, 0) + target.lifetime_delta
+            )
     needed: set[str] = set()
     for item in fresh:
         data = item.data
@@ -96,13 +104,11 @@ def needs_voided_lifetime(
         member = members.get(item.member_id)
         floor = 0
         if member is not None:
-            floor = member.lifetime_points - sum(
-                t.lifetime_delta
-                for t in targets.values()
-                if t.member_id == item.member_id and t.lifetime_delta > 0
-            )
+            floor = member.lifetime_points - taken_back.get(item.member_id, 0)
         try:
-            if program.earn_claim_stands(data.amount_cents, data.points, floor):
+            if data.points == program.points_for_sale(
+                data.amount_cents, floor
+            ) or program.earn_claim_stands(data.amount_cents, data.points, floor):
                 continue
         except ValidationFailed:
             continue  # refused before the claim is weighed
@@ -149,11 +155,12 @@ class _Run:
         self.voided: list[tuple[str, str]] = []
         self.slots = 0
         self.latest: dict[tuple[str, str], int] = {}
+        self.applied: dict[str, Applied] = {}
 
     def run(self, incoming: Sequence[Incoming]) -> LedgerResult:
         known = self.loaded.known
         answers: list[Answer] = []
-        applied: dict[str, Applied] = {}
+        applied = self.applied
         for item in incoming:
             stored = known.get(item.event_id)
             if stored is not None:
@@ -168,7 +175,6 @@ class _Run:
                 answers.append(Answer("repeat" if same else "conflict", item, earlier.outcome))
                 continue
             outcome = self.guarded(item)
-            self.remember(item, outcome)
             applied[item.event_id] = Applied(item, outcome)
             answers.append(Answer("new", item, outcome))
         terminal, missing = self.watermark(applied.values())
@@ -194,7 +200,10 @@ class _Run:
 
     def guarded(self, item: Incoming) -> Outcome:
         """The rogue-till checks, then the rules; then count what was moved today."""
-        day = self.loaded.store.business_day(item.occurred_at)
+        tallied = item.type in push_guard.TALLIED
+        # The store's business day (a time-zone conversion) only where a limit counts.
+        day = self.loaded.store.business_day(item.occurred_at) if tallied else _NO_DAY
+        key = (item.member_id, item.type, day)
         refused = push_guard.refusal(
             item,
             now=self.now,
@@ -202,7 +211,7 @@ class _Run:
             staff=self.loaded.staff,
             store_code=self.loaded.store.code,
             program=self.program,
-            adjusted_today=self.moved.get((item.member_id, item.type, day), 0),
+            adjusted_today=self.moved.get(key, 0),
         )
         if refused is not None:
             return Outcome("rejected", item.member_id, code=refused.code, detail=refused.message)
@@ -210,8 +219,7 @@ class _Run:
             outcome = self.decide(item)
         except Rejected as refusal:
             return Outcome("rejected", item.member_id, code=refusal.code, detail=refusal.detail)
-        if item.type in push_guard.TALLIED:
-            key = (item.member_id, item.type, day)
+        if tallied:
             before = self.moved.get(key, 0)
             if isinstance(item.data, PointsRedeemedData):
                 flag = push_guard.redemption_flag(item.data.points, self.program, before)
@@ -219,10 +227,17 @@ class _Run:
             self.moved[key] = before + abs(outcome.points_delta)
         return outcome
 
-    def remember(self, item: Incoming, outcome: Outcome) -> None:
-        """An event of this push, so that a later event of it may void it."""
+    def target(self, event_id: str) -> VoidTarget | None:
+        """The event a void names: a stored one, or one of this push (made on demand)."""
+        found = self.targets.get(event_id)
+        if found is not None:
+            return found
+        earlier = self.applied.get(event_id)
+        if earlier is None:
+            return None
+        item, outcome = earlier.event, earlier.outcome
         coupon = item.data.coupon_id if isinstance(item.data, CouponRedeemedData) else None
-        self.targets[item.event_id] = VoidTarget(
+        return VoidTarget(
             event_id=item.event_id,
             type=item.type,
             member_id=outcome.member_id,
@@ -275,10 +290,12 @@ class _Run:
         # A till that had not heard of this member's newer tier yet, or of a void that
         # took a tier back: the claim stands (see LoyaltyProgram.earn_claim_stands), as
         # an offline overdraft does.
-        stands = program.earn_claim_stands(
-            data.amount_cents, data.points, lifetime
-        ) or program.earn_claim_stands(
-            data.amount_cents, data.points, lifetime, self.voided_lifetime(member.id)
+        stands = (
+            data.points == expected  # the usual claim: at the member's tier
+            or program.earn_claim_stands(data.amount_cents, data.points, lifetime)
+            or program.earn_claim_stands(
+                data.amount_cents, data.points, lifetime, self.voided_lifetime(member.id)
+            )
         )
         if not stands:
             raise Rejected(
@@ -363,7 +380,7 @@ class _Run:
 
     def voided_event(self, item: Incoming, data: EventVoidedData) -> Outcome:
         target_id = str(data.voided_event_id)
-        target = self.targets.get(target_id)
+        target = self.target(target_id)
         if target is None or target.status != "accepted" or target.member_id != item.member_id:
             raise Rejected("unknown_event", f"No accepted event {target_id} of this member.")
         if target.type not in VOIDABLE_TYPES:

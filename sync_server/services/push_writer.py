@@ -78,29 +78,28 @@ def coupon_row(coupon: CouponState) -> dict[str, Any]:
     }
 
 
-def ledger_row(applied: Applied, terminal_id: str, batch_id: str, now: datetime) -> dict[str, Any]:
-    event, outcome = applied.event, applied.outcome
-    return {
-        "event_id": event.event_id,
-        "terminal_id": terminal_id,
-        "seq": event.seq,
-        "type": event.type,
-        "member_id": outcome.member_id,
-        "occurred_at": event.occurred_at,
-        "received_at": now,
-        "content_hash": event.content_hash,
-        "payload": event.text,
-        "status": outcome.status,
-        "code": outcome.code,
-        "member_balance": outcome.balance,
-        "member_version": outcome.version,
-        "batch_id": batch_id,
-        "version_slot": outcome.slot,
-        "overdraft": outcome.overdraft,
-        "points_delta": outcome.points_delta,
-        "lifetime_delta": outcome.lifetime_delta,
-        "voided_by": None,
-    }
+LEDGER_COLUMNS = (
+    "event_id",
+    "terminal_id",
+    "seq",
+    "type",
+    "member_id",
+    "occurred_at",
+    "received_at",
+    "content_hash",
+    "payload",
+    "status",
+    "code",
+    "member_balance",
+    "member_version",
+    "batch_id",
+    "version_slot",
+    "overdraft",
+    "points_delta",
+    "lifetime_delta",
+    "voided_by",
+)
+_BALANCE = ("balance", "lifetime_points", "tier", "updated_at")
 
 
 class PushWriter:
@@ -109,47 +108,122 @@ class PushWriter:
 
     def write(self, session: Session, result: LedgerResult, now: datetime) -> int:
         """Persist ``result``; returns the base version (slot ``k`` is ``base + k``)."""
+        if changes_repo.versions_first(session):
+            return self._write_versions_first(session, result, now)
+        return self._write_versions_last(session, result, now)
+
+    def _write_versions_first(self, session: Session, result: LedgerResult, now: datetime) -> int:
+        """One writer holds the whole database from BEGIN to COMMIT (SQLite): versions
+        are taken first and every row is written once, with its version."""
+        base = (
+            changes_repo.allocate_versions(session, result.slot_count) if result.slot_count else 0
+        )
+        terminal = result.terminal
+        batch_id = str(uuid.uuid4())
+        if result.applied:
+            # Ledger rows keep their slot in a push batch, as on PostgreSQL.
+            events_repo.add_batch(session, batch_id, now, base_version=base)
+            events_repo.insert_rows(
+                session,
+                LEDGER_COLUMNS,
+                [
+                    _ledger_tuple(a, terminal.id, now, a.outcome.version, batch_id, a.outcome.slot)
+                    for a in result.applied
+                ],
+            )
+        self._write_common(session, result, now)
+        slots = {(c.entity, c.entity_id): c.slot for c in result.changes}
+        members = result.members
+        versions = {m: base + slots[("member", m)] for m in members}
+        members_repo.insert_rows(
+            session, [_member_tuple(members[m], versions[m]) for m in result.new_members]
+        )
+        changed = [m for m in members if m not in result.new_members]
+        members_repo.update_rows(
+            session,
+            [
+                _member_tuple(members[m], versions[m])
+                for m in changed
+                if m in result.profile_changed
+            ],
+        )
+        members_repo.update_balances(
+            session,
+            [
+                (m, *_balance(members[m]), versions[m])
+                for m in changed
+                if m not in result.profile_changed
+            ],
+            with_version=True,
+        )
+        catalog.update_coupon_rows(
+            session,
+            [
+                (c.id, c.status, c.redeemed_event_id, base + slots[("coupon", c.id)])
+                for c in result.coupons.values()
+            ],
+            with_version=True,
+        )
+        self._write_extra(session, result.extra)
+        if result.slot_count:
+            changes_repo.write_changes(session, base, _change_rows(result), now)
+        return base
+
+    def _write_versions_last(self, session: Session, result: LedgerResult, now: datetime) -> int:
+        """Writers run side by side (PostgreSQL): every row is written first, versions
+        left as placeholders, then LAST the counter and every version in ONE statement."""
         terminal = result.terminal
         batch_id = str(uuid.uuid4())
         if result.applied:
             events_repo.add_batch(session, batch_id, now)
-            events_repo.insert_many(
-                session, [ledger_row(a, terminal.id, batch_id, now) for a in result.applied]
+            events_repo.insert_rows(
+                session,
+                LEDGER_COLUMNS,
+                [
+                    _ledger_tuple(a, terminal.id, now, a.outcome.version, batch_id, a.outcome.slot)
+                    for a in result.applied
+                ],
             )
-        events_repo.mark_voided(session, result.voided)
-        terminals_repo.advance(session, terminal.id, terminal.watermark, terminal.max_seq, now)
-        self._write_members(session, result)
-        catalog.update_coupons(
+        self._write_common(session, result, now)
+        members = result.members
+        members_repo.insert_rows(
+            session, [_member_tuple(members[m], 0) for m in result.new_members]
+        )
+        members_repo.update_many(
             session,
-            [
-                {"id": c.id, "status": c.status, "redeemed_event_id": c.redeemed_event_id}
-                for c in result.coupons.values()
-            ],
+            [member_row(members[m]) for m in result.profile_changed if m not in result.new_members],
             version=False,
         )
+        catalog.update_coupon_rows(
+            session,
+            [(c.id, c.status, c.redeemed_event_id) for c in result.coupons.values()],
+            with_version=False,
+        )
         self._write_extra(session, result.extra)
-        return self._stamp_versions(session, result, batch_id, now)
+        if not result.slot_count:
+            return 0
+        member_slots: dict[str, int] = {}
+        coupon_slots: dict[str, int] = {}
+        for change in result.changes:
+            found = member_slots if change.entity == "member" else coupon_slots
+            found[change.entity_id] = change.slot
+        stamps = [
+            events_repo.batch_stamp(batch_id),
+            # the balance columns ride in the same UPDATE: each member row changes once
+            members_repo.version_stamp(
+                member_slots, _BALANCE, {m: _balance(members[m]) for m in member_slots}
+            ),
+            catalog.coupon_version_stamp(coupon_slots),
+        ]
+        return changes_repo.stamp_versions(
+            session, result.slot_count, _change_rows(result), stamps, now
+        )
 
     @staticmethod
-    def _write_members(session: Session, result: LedgerResult) -> None:
-        """Members, all but their ``version`` (stamped with the counter)."""
-        members = result.members
-        members_repo.insert_many(session, [member_row(members[m]) for m in result.new_members])
-        old = [m for m in members if m not in result.new_members]
-        profile = [member_row(members[m]) for m in old if m in result.profile_changed]
-        members_repo.update_many(session, profile, version=False)
-        balance = [
-            {
-                "id": m,
-                "balance": members[m].balance,
-                "lifetime_points": members[m].lifetime_points,
-                "tier": members[m].tier,
-                "updated_at": members[m].updated_at,
-            }
-            for m in old
-            if m not in result.profile_changed
-        ]
-        members_repo.update_many(session, balance, profile=False, version=False)
+    def _write_common(session: Session, result: LedgerResult, now: datetime) -> None:
+        terminal = result.terminal
+        events_repo.mark_voided(session, result.voided)
+        terminals_repo.advance(session, terminal.id, terminal.watermark, terminal.max_seq, now)
 
     def _write_extra(self, session: Session, extra: Sequence[object]) -> None:
         groups: dict[type, list[object]] = {}
@@ -161,31 +235,61 @@ class PushWriter:
                 raise LookupError(f"no sink writes {kind.__name__} records")
             sink(session, records)
 
-    @staticmethod
-    def _stamp_versions(
-        session: Session, result: LedgerResult, batch_id: str, now: datetime
-    ) -> int:
-        """LAST: the version counter, with everything that carries a version."""
-        if not result.slot_count:
-            return 0
-        rows = []
-        member_slots: dict[str, int] = {}
-        coupon_slots: dict[str, int] = {}
-        for change in result.changes:
-            if change.entity == "member":
-                data = member_data(member_row(result.members[change.entity_id]))
-                member_slots[change.entity_id] = change.slot
-            else:
-                data = coupon_data(coupon_row(result.coupons[change.entity_id]))
-                coupon_slots[change.entity_id] = change.slot
-            rows.append(
-                changes_repo.ChangeRow(
-                    change.entity, change.entity_id, change.slot, "upsert", dumps(data)
-                )
+
+def _ledger_tuple(
+    applied: Applied,
+    terminal_id: str,
+    now: datetime,
+    member_version: int | None,
+    batch_id: str | None,
+    slot: int | None,
+) -> tuple[Any, ...]:
+    event, outcome = applied.event, applied.outcome
+    return (
+        event.event_id,
+        terminal_id,
+        event.seq,
+        event.type,
+        outcome.member_id,
+        event.occurred_at,
+        now,
+        event.content_hash,
+        event.text,
+        outcome.status,
+        outcome.code,
+        outcome.balance,
+        member_version,
+        batch_id,
+        slot,
+        outcome.overdraft,
+        outcome.points_delta,
+        outcome.lifetime_delta,
+        None,
+    )
+
+
+def _balance(member: MemberState) -> tuple[Any, ...]:
+    return (member.balance, member.lifetime_points, member.tier, member.updated_at)
+
+
+def _member_tuple(member: MemberState, version: int) -> tuple[Any, ...]:
+    """The member's row in ``members_repo.MEMBER_COLUMNS`` order."""
+    row = member_row(member)
+    row["version"] = version
+    return tuple(row[name] for name in members_repo.MEMBER_COLUMNS)
+
+
+def _change_rows(result: LedgerResult) -> list[changes_repo.ChangeRow]:
+    """The change log rows: each entity's pull data (what a terminal receives)."""
+    rows = []
+    for change in result.changes:
+        if change.entity == "member":
+            data = member_data(member_row(result.members[change.entity_id]))
+        else:
+            data = coupon_data(coupon_row(result.coupons[change.entity_id]))
+        rows.append(
+            changes_repo.ChangeRow(
+                change.entity, change.entity_id, change.slot, "upsert", dumps(data)
             )
-        stamps = [
-            events_repo.batch_stamp(batch_id),
-            members_repo.version_stamp(member_slots),
-            catalog.coupon_version_stamp(coupon_slots),
-        ]
-        return changes_repo.stamp_versions(session, result.slot_count, rows, stamps, now)
+        )
+    return rows
