@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import (
@@ -71,13 +72,11 @@ class PushContext:
     latest_program: int
 
 
-def push_context(session: Session, terminal_id: str) -> PushContext | None:
-    """What a push needs besides its rows, in one statement: the terminal's row (locked
-    FOR UPDATE: pushes of one terminal run one at a time), its store's phone region and
-    business day, the deployment's phone hash key and the latest program version."""
+@functools.cache
+def _push_context_statement() -> Any:
     terminals, stores, deployments = table_of(Terminal), table_of(Store), table_of(Deployment)
     latest = select(func.coalesce(func.max(Program.rule_version), 0)).scalar_subquery()
-    row = session.execute(
+    return (
         select(
             terminals.c.store_code,
             terminals.c.revoked_at,
@@ -94,9 +93,16 @@ def push_context(session: Session, terminal_id: str) -> PushContext | None:
                 deployments, deployments.c.id == 1
             )
         )
-        .where(terminals.c.id == terminal_id)
+        .where(terminals.c.id == bindparam("terminal_id"))
         .with_for_update(of=terminals)
-    ).first()
+    )
+
+
+def push_context(session: Session, terminal_id: str) -> PushContext | None:
+    """What a push needs besides its rows, in one statement: the terminal's row (locked
+    FOR UPDATE: pushes of one terminal run one at a time), its store's phone region and
+    business day, the deployment's phone hash key and the latest program version."""
+    row = session.execute(_push_context_statement(), {"terminal_id": terminal_id}).first()
     if row is None:
         return None
     return PushContext(

@@ -97,8 +97,8 @@ def load(
     targets = {row.event_id: _void_target(row) for row in stored if row.event_id in void_ids}
 
     members = {
-        row.id: member_state(row)
-        for row in members_repo.lock_rows(session, {i.member_id for i in fresh})
+        row[0]: member_state(row)
+        for row in members_repo.lock_tuples(session, {i.member_id for i in fresh})
     }
     codes_taken = members_repo.codes_taken(session, _wanted_codes(fresh))
     coupon_ids = {str(i.data.coupon_id) for i in fresh if isinstance(i.data, CouponRedeemedData)}
@@ -175,30 +175,45 @@ def _moved(
 # --- rows to states ----------------------------------------------------------------------
 
 
-def member_state(row: Any) -> MemberState:
+def member_state(row: Sequence[Any]) -> MemberState:
+    """A member's state from its row in ``members_repo.MEMBER_COLUMNS`` order."""
+    (
+        id_,
+        member_code,
+        name,
+        phone_e164,
+        phone_hash,
+        phone_last4,
+        phone_masked,
+        phone_slow_hash,
+        email,
+        birthday,
+        consent_marketing,
+        balance,
+        lifetime_points,
+        tier,
+        status,
+        version,
+        store_code,
+        enrolled_at,
+        updated_at,
+    ) = row
     profile = MemberProfile(
-        member_code=row.member_code,
-        name=row.name,
-        phone_e164=row.phone_e164,
-        phone_hash=row.phone_hash,
-        phone_last4=row.phone_last4,
-        phone_masked=row.phone_masked,
-        phone_slow_hash=row.phone_slow_hash,
-        email=row.email,
-        birthday=row.birthday,
-        consent_marketing=bool(row.consent_marketing),
-        store_code=row.store_code,
-        enrolled_at=row.enrolled_at,
+        member_code,
+        name,
+        phone_e164,
+        phone_hash,
+        phone_last4,
+        phone_masked,
+        phone_slow_hash,
+        email,
+        birthday,
+        bool(consent_marketing),
+        store_code,
+        enrolled_at,
     )
     return MemberState(
-        id=row.id,
-        profile=profile,
-        balance=int(row.balance),
-        lifetime_points=int(row.lifetime_points),
-        tier=row.tier,
-        status=row.status,
-        version=int(row.version),
-        updated_at=row.updated_at,
+        id_, profile, int(balance), int(lifetime_points), tier, status, int(version), updated_at
     )
 
 
