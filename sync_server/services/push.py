@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -36,6 +37,12 @@ class PushResponseWithGaps(PushResponse):
     """Extension: the seqs still missing between the watermark and the highest seq seen."""
 
     missing_seqs: list[int] = Field(default_factory=list)
+
+
+class Pusher(Protocol):
+    """What the API needs of a push service (PushService, or a wrapper around one)."""
+
+    def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps: ...
 
 
 def content_hash(text: str) -> str:
