@@ -118,19 +118,7 @@ class PushWriter:
         base = (
             changes_repo.allocate_versions(session, result.slot_count) if result.slot_count else 0
         )
-        terminal = result.terminal
-        batch_id = str(uuid.uuid4())
-        if result.applied:
-            # Ledger rows keep their slot in a push batch, as on PostgreSQL.
-            events_repo.add_batch(session, batch_id, now, base_version=base)
-            events_repo.insert_rows(
-                session,
-                LEDGER_COLUMNS,
-                [
-                    _ledger_tuple(a, terminal.id, now, a.outcome.version, batch_id, a.outcome.slot)
-                    for a in result.applied
-                ],
-            )
+        _write_ledger(session, result, now, str(uuid.uuid4()), base)
         self._write_common(session, result, now)
         slots = {(c.entity, c.entity_id): c.slot for c in result.changes}
         members = result.members
@@ -172,18 +160,8 @@ class PushWriter:
     def _write_versions_last(self, session: Session, result: LedgerResult, now: datetime) -> int:
         """Writers run side by side (PostgreSQL): every row is written first, versions
         left as placeholders, then LAST the counter and every version in ONE statement."""
-        terminal = result.terminal
         batch_id = str(uuid.uuid4())
-        if result.applied:
-            events_repo.add_batch(session, batch_id, now)
-            events_repo.insert_rows(
-                session,
-                LEDGER_COLUMNS,
-                [
-                    _ledger_tuple(a, terminal.id, now, a.outcome.version, batch_id, a.outcome.slot)
-                    for a in result.applied
-                ],
-            )
+        _write_ledger(session, result, now, batch_id, None)  # base stamped last
         self._write_common(session, result, now)
         members = result.members
         members_repo.insert_rows(
@@ -234,6 +212,24 @@ class PushWriter:
             if sink is None:
                 raise LookupError(f"no sink writes {kind.__name__} records")
             sink(session, records)
+
+
+def _write_ledger(
+    session: Session, result: LedgerResult, now: datetime, batch_id: str, base: int | None
+) -> None:
+    """The push's batch row and its ledger rows (each with its slot in the batch)."""
+    if not result.applied:
+        return
+    events_repo.add_batch(session, batch_id, now, base_version=base)
+    terminal_id = result.terminal.id
+    events_repo.insert_rows(
+        session,
+        LEDGER_COLUMNS,
+        [
+            _ledger_tuple(a, terminal_id, now, a.outcome.version, batch_id, a.outcome.slot)
+            for a in result.applied
+        ],
+    )
 
 
 def _ledger_tuple(
