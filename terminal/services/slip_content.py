@@ -143,8 +143,9 @@ def _fill(template: str, *values: str) -> str:
 
 
 def mask_member_code(code: str) -> str:
-    """The card number as a slip shows it: its last four digits (``•••• 1234``)."""
-    return "•••• " + code[-4:] if len(code) > 4 else code
+    """The card number as a slip shows it: its last four digits (``****1234``), in
+    characters every receipt printer has."""
+    return "****" + code[-4:] if len(code) > 4 else code
 
 
 def tier_name(tier: Tier, wording: SlipWording) -> str:
