@@ -190,7 +190,7 @@ def compose_slip(facts: SlipFacts, wording: SlipWording) -> Slip:
         *_movement(facts, w, pts, money),
         SlipLine(w.balance, pts(facts.balance), "strong"),
     ]
-    if facts.pending_points:
+    if facts.pending_points > 0:  # earned here, not yet confirmed by head office
         lines.append(SlipLine(_fill(w.pending, pts(facts.pending_points)), style="note"))
     progress = tier_progress(facts.program, facts.lifetime_points)
     lines.append(SlipLine(w.tier, tier_name(progress.tier, w)))

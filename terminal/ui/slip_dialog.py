@@ -116,10 +116,22 @@ class SlipDialog(QDialog):
         output.printed.connect(self._printed)
         output.failed.connect(self._failed)
         QShortcut(QKeySequence("Ctrl+P"), self, self.print_slip)
+        self._fit(scroll, parent)
         self.setWindowTitle(self.tr("Member slip"))
         self.print_button.setText(self.tr("Print (Enter)"))
         self.pdf_button.setText(self.tr("Save as PDF"))
         self.close_button.setText(self.tr("Close (Esc)"))
+
+    def _fit(self, scroll: QScrollArea, parent: QWidget | None) -> None:
+        """Tall enough for the whole slip when the till's window allows it."""
+        room = parent.window().height() - 40 if parent is not None else 900
+        wanted = (
+            self.view.sizeHint().height()
+            + 4
+            + self.sizeHint().height()
+            - scroll.sizeHint().height()
+        )
+        self.resize(scroll.minimumWidth() + 48, max(min(wanted, room), 360))
 
     def print_slip(self) -> None:
         self.message.setProperty("role", "muted")

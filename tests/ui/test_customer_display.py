@@ -25,7 +25,9 @@ def shown(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[UiTill, CustomerDispla
     settings, replica, services, seed = make_replica(tmp_path)
     settings = settings.model_copy(update={"customer_display": True})
     apply_theme(QApplication.instance())
-    window = build_window(make_backend(settings, replica, services), language="en", settings=settings)
+    window = build_window(
+        make_backend(settings, replica, services), language="en", settings=settings
+    )
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -57,7 +59,7 @@ def test_the_display_follows_the_checkout_in_the_store_language(
     qtbot.waitUntil(lambda: f"本次累积 +{points:,} 积分" in display.texts())
     name, missing = _next_tier(lifetime)
     assert f"积分余额：{balance:,} 积分" in display.texts()
-    assert f"距{ {'silver': '银卡', 'gold': '金卡'}[name]}还差 {missing:,} 积分" in display.texts()
+    assert f"距{ {'silver': '银卡', 'gold': '金卡'}[name] }还差 {missing:,} 积分" in display.texts()
     assert till.window.checkout.sale.message.text().startswith("Earned")  # the cashier's English
 
     # The balance refreshing on the checkout keeps the transaction on the display.

@@ -106,9 +106,8 @@ class SalePanel(Retranslating):
             (self.points_label, self._row(self.points, self.max_button)),
             (None, self.limits_label),
             (None, self._row(self.redeem_button)),  # full width: long labels in Chinese
-            (None, self._row(self.coupon_button)),
+            (None, self._row(self.coupon_button, self.print_button)),
             (None, self.message),
-            (None, self._row(self.print_button)),
         ]
         for row, (label, field) in enumerate(rows):
             if label is not None:
@@ -140,8 +139,9 @@ class SalePanel(Retranslating):
     @staticmethod
     def _row(*widgets: QWidget) -> QHBoxLayout:
         row = QHBoxLayout()
-        for widget in widgets:
-            row.addWidget(widget, 1 if isinstance(widget, QLineEdit) else 0)
+        buttons_only = all(isinstance(widget, QPushButton) for widget in widgets)
+        for widget in widgets:  # buttons side by side share the width
+            row.addWidget(widget, 1 if isinstance(widget, QLineEdit) or buttons_only else 0)
         return row
 
     def set_member(self, member: MemberView | None) -> None:
