@@ -1,7 +1,7 @@
 """Scanning benchmark: read rate and CPU time per frame of the till's QR pipeline beside
 pyzbar alone and the best open-source decoders, on the same generated pictures.
 
-    python bench/scan_bench.py [--per-class N] [--seed S] [--save DIR]
+    python bench/scan_bench.py [--per-class N] [--seed S] [--save DIR] [--only DECODER ...]
 
 The pictures are ``tests/ui/scan_corpus.py``'s classes (dark-mode phones, rotated,
 small, blurred, noisy, perspective, low contrast, photographed-screen moiré, all at once
@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--save", type=Path, help="write every picture here as PNG")
+    parser.add_argument("--only", nargs="+", metavar="DECODER", help="measure these decoders only")
     args = parser.parse_args()
 
     started = time.process_time()
@@ -132,6 +133,8 @@ def main() -> None:
     print(header + f"{'all':>9}")
     timing: dict[str, tuple[list[float], list[float]]] = {}
     for name, decode in decoders().items():
+        if args.only and name not in args.only:
+            continue
         if isinstance(decode, str):
             print(f"{name:14}  {decode}")
             continue
