@@ -27,6 +27,8 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter, UnidentifiedImageError
 
+from shared.domain.member_code import bare_member_code
+
 log = logging.getLogger(__name__)
 
 Decoder = Callable[[Image.Image], list[str]]
@@ -47,18 +49,24 @@ def _zbar_symbols() -> list[Any]:
         ZBarSymbol.CODE39,
         ZBarSymbol.CODE93,
         ZBarSymbol.EAN13,
-        ZBarSymbol.EAN8,
         ZBarSymbol.UPCA,
         ZBarSymbol.I25,
     ]
 
 
 def zbar(image: Image.Image) -> list[str]:
-    """pyzbar on a grey picture (libzbar is loaded on first use)."""
+    """pyzbar on a grey picture (libzbar is loaded on first use). A 1-D code counts only
+    when it is a member code (length and check digit): grain and stripes in a camera
+    frame make 1-D decoders read short numbers that are not there, QR codes' error
+    correction does not."""
     from pyzbar import pyzbar
 
-    found = pyzbar.decode(image, symbols=_zbar_symbols())
-    return [result.data.decode("utf-8", errors="replace") for result in found]
+    texts = []
+    for result in pyzbar.decode(image, symbols=_zbar_symbols()):
+        text = result.data.decode("utf-8", errors="replace")
+        if result.type == "QRCODE" or bare_member_code(text):
+            texts.append(text)
+    return texts
 
 
 def zxing(image: Image.Image) -> list[str]:

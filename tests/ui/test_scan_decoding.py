@@ -96,3 +96,24 @@ def test_an_image_file_of_a_dark_mode_phone_finds_the_member(
         lambda: checkout.member is not None and checkout.member.member_code == member.member_code
     )
     assert decode_image_file(tmp_path / "missing.png") == []
+
+
+def test_one_dimensional_codes_count_only_as_member_codes() -> None:
+    """A member code printed as a Code 128 barcode is read; other 1-D numbers (what grain
+    makes a 1-D decoder see, a product's barcode) are not taken for a card."""
+    from io import BytesIO
+
+    import barcode
+    from barcode.writer import ImageWriter
+    from PIL import Image
+
+    from shared.domain.member_code import mint_member_code
+
+    def code128(text: str) -> Image.Image:
+        buffer = BytesIO()
+        barcode.get("code128", text, writer=ImageWriter()).write(buffer)
+        return Image.open(BytesIO(buffer.getvalue())).convert("L")
+
+    member = mint_member_code("100001", 457)
+    assert read_picture(code128(member)).texts == (member,)
+    assert read_picture(code128("874499")).texts == ()
