@@ -100,6 +100,7 @@ bench: install
 	$(BIN)/python bench/replica_bench.py
 	$(BIN)/python bench/sync_bench.py
 	$(HEADLESS) $(BIN)/python bench/ui_bench.py
+	$(BIN)/python bench/scan_bench.py
 
 # The terminal as a one-folder PyInstaller bundle (build/dist/pos-terminal), then its smoke
 # test: --version, a replica opened on a temp data dir, the window started offscreen.

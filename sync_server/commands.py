@@ -18,9 +18,9 @@ from sync_server.migrate import migrate
 from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.admin import AdminService
 from sync_server.services.common import dumps
-from sync_server.services.expiry import MaintenanceService
+from sync_server.services.maintenance import MaintenanceService
+from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.phone_backfill import PhoneHashBackfill
-from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reports import ReportService
 from sync_server.services.seed import SeedService
 from sync_server.services.staff import StaffAdminService
@@ -255,7 +255,7 @@ def cmd_overdraft_list(args: argparse.Namespace) -> int:
 
 def cmd_member_erase(args: argparse.Namespace) -> int:
     _, database = open_database(args)
-    # Scrubs the profile events too and writes the audit log (sync_server/services/privacy.py).
+    # Scrubs the profile events too and writes the audit log (sync_server/services/member_admin.py).
     member_id = MemberAdminService(database).erase(
         CLI_PRINCIPAL, args.member_code, "erasure from the command line"
     )

@@ -14,7 +14,7 @@ from shared.domain.business_day import parse_day
 from shared.errors import ValidationFailed
 from sync_server.commands import open_database, output
 from sync_server.services.accounts import CLI_PRINCIPAL, ROLES, AccountService
-from sync_server.services.privacy import MemberAdminService
+from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.reconcile import ReconcileService
 
 AddCommand = Callable[..., argparse.ArgumentParser]

@@ -140,6 +140,7 @@ def build_window(
     """
     from PySide6.QtWidgets import QApplication
 
+    from terminal.ui.after_sale import AfterSale, AfterSaleOptions
     from terminal.ui.i18n import LanguageManager, system_language
     from terminal.ui.main_window import MainWindow
     from terminal.ui.scanner import ScannerOptions
@@ -163,6 +164,7 @@ def build_window(
         )
     window = MainWindow(session, languages, auto_lock_seconds=auto_lock_seconds, scanner=scanner)
     session.setParent(window)
+    window.after_sale = AfterSale(window, AfterSaleOptions.of(settings))  # slips, customer display
     return window
 
 

@@ -28,9 +28,9 @@ from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
 from sync_server.services.console_lists import ConsoleLists
 from sync_server.services.form_tokens import FormTokens
+from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.member_profile import MemberProfileService
 from sync_server.services.pairing_codes import PairingCodeService
-from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reconcile import ReconcileService
 from sync_server.services.staff import StaffAdminService
 from sync_server.services.terminals import TerminalService

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from terminal.app import (
@@ -30,6 +30,8 @@ from terminal.app import (
     make_application,
 )
 from terminal.offline.credentials import ProcessKeyring
+from terminal.services.slip_content import SlipKind
+from terminal.ui.customer_display import CustomerDisplay, DisplayedMember
 from terminal.ui.file_dialog import file_dialog, fit_columns
 from terminal.ui.fit import clipped
 from terminal.ui.main_window import MainWindow
@@ -67,7 +69,9 @@ def settle(window: MainWindow, ms: int = 150) -> None:
 Step = Callable[[], QWidget | None]  # returns the widget to grab when not the window
 
 
-def _shots(window: MainWindow, till: DemoTill, folder: Path) -> list[tuple[str, Step]]:
+def _shots(
+    window: MainWindow, till: DemoTill, folder: Path, language: str
+) -> list[tuple[str, Step]]:
     services, seed = till.services, till.seed
     rich = max(seed.members, key=lambda m: m.balance)
     dialogs: list[QWidget] = []
@@ -133,6 +137,34 @@ def _shots(window: MainWindow, till: DemoTill, folder: Path) -> list[tuple[str, 
         dialogs.clear()
         window.go("reports")
 
+    def slip() -> QWidget | None:
+        """An earn at the checkout, then "Print slip": the slip's preview."""
+        window.go("checkout")
+        window.checkout.show_member(services.lookup.by_code(rich.member_code))
+        settle(window)
+        window.checkout.sale.amount.setText("128.00")
+        window.checkout.sale.earn()
+        settle(window)
+        window.after_sale.print_slip()
+        settle(window)
+        return window.after_sale.dialog
+
+    def customer_display() -> QWidget:
+        """The customer's window after that earn, in the shot's language."""
+        dialog = window.after_sale.dialog
+        if dialog is not None:
+            dialog.close()
+        store, member = window.session.store, window.checkout.member
+        display = CustomerDisplay(store.name, language, window.session.program, store.currency)
+        display.setParent(window, Qt.WindowType.Window)  # goes with the window
+        display.resize(*window.size().toTuple())
+        if member is not None:
+            shown = DisplayedMember(member.display_name, member.balance, member.lifetime_points)
+            display.show_transaction(shown, SlipKind.EARN, 128, None)
+        display.show()
+        dialogs.append(display)
+        return display
+
     return [
         ("sign_in", sign_in),
         ("checkout", checkout),
@@ -147,6 +179,8 @@ def _shots(window: MainWindow, till: DemoTill, folder: Path) -> list[tuple[str, 
         ("day_close", window.reports.day_close.start),
         ("rejected", lambda: window.go("rejected")),
         ("settings", lambda: window.go("settings")),
+        ("slip", slip),
+        ("customer_display", customer_display),
     ]
 
 
@@ -175,7 +209,7 @@ def _walk(languages: tuple[str, ...], sizes: tuple[tuple[int, int], ...]) -> Ite
                 window.show()
                 settle(window)
                 try:
-                    for name, step in _shots(window, till, Path(tmp)):
+                    for name, step in _shots(window, till, Path(tmp), language):
                         shown = step()
                         settle(window)
                         yield Shot(name, language, size, shown or window, window)

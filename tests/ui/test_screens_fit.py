@@ -14,7 +14,8 @@ from terminal.ui.screenshots import LANGUAGES, SIZES, check, walk
 
 SCREENS = {
     "sign_in", "checkout", "redeem_limit", "search", "enroll", "member_card", "void",
-    "void_reason", "file_dialog", "reports", "day_close", "rejected", "settings",
+    "void_reason", "file_dialog", "reports", "day_close", "rejected", "settings", "slip",
+    "customer_display",
 }  # fmt: skip
 
 
