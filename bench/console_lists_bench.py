@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -204,6 +205,7 @@ def run(backend: str, members: int) -> None:
     if backend == "sqlite":
         folder = tempfile.mkdtemp(prefix="console-bench-")
         url = f"sqlite:///{folder}/bench.db"
+        drop = lambda: shutil.rmtree(folder, ignore_errors=True)  # noqa: E731
     else:
         url, drop = _pg_schema(os.environ.get("TEST_POSTGRES_URL", PG_DEFAULT))
     database = Database(url, pool_size=2)
