@@ -45,6 +45,18 @@ def get_store(session: Session, code: str) -> Store | None:
     return session.get(Store, code)
 
 
+def live_terminal_count(session: Session, store_code: str) -> int:
+    """Terminals of the store that are not revoked."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Terminal)
+            .where(Terminal.store_code == store_code, Terminal.revoked_at.is_(None))
+        )
+        or 0
+    )
+
+
 def list_stores(session: Session) -> list[Store]:
     return list(session.execute(select(Store).order_by(Store.code)).scalars())
 
