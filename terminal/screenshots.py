@@ -1,7 +1,7 @@
 """Render every screen offscreen, in English and Chinese, at each supported window size,
 into PNG files named ``<screen>_<language>_<width>x<height>.png``.
 
-    QT_QPA_PLATFORM=offscreen python -m terminal.ui.screenshots docs/screenshots
+    QT_QPA_PLATFORM=offscreen python -m terminal.screenshots docs/screenshots
 
 Runs on a temporary seeded replica with an in-memory keyring: it touches neither a real
 data directory nor the OS keyring. Each screen is also checked for clipped text
@@ -22,13 +22,8 @@ import keyring
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from terminal.app import (
-    DemoTill,
-    add_sample_activity,
-    build_demo_till,
-    build_window,
-    make_application,
-)
+from terminal.app import build_window, make_application
+from terminal.demo_till import DemoTill, add_sample_activity, build_demo_till
 from terminal.offline.credentials import ProcessKeyring
 from terminal.ui.file_dialog import file_dialog, fit_columns
 from terminal.ui.fit import clipped
