@@ -7,9 +7,10 @@ import json
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from shared.domain.program import LoyaltyProgram
+from shared.protocol import CouponFields, MemberFields
 
 
 def utcnow() -> datetime:
@@ -39,36 +40,48 @@ def canonical(data: Any) -> str:
 
 
 def member_data(row: dict[str, Any]) -> dict[str, Any]:
-    """What a terminal may hold of a member (PROTOCOL.md): no full phone, email, birthday.
-
-    Nothing that a stolen till could turn back into the number cheaply: no fast HMAC
-    (``phone_hash`` goes empty, kept for older terminals that require the field), no
-    first digits (no ``phone_masked``), only the slow hash (docs/HEAD_OFFICE.md)."""
-    return {
-        "member_id": row["id"],
-        "member_code": row["member_code"],
-        "display_name": row["name"],
-        "phone_last4": row["phone_last4"],
-        "phone_hash": "",
-        "phone_slow_hash": row["phone_slow_hash"],
-        "tier": row["tier"],
-        "balance": row["balance"],
-        "lifetime_points": row["lifetime_points"],
-        "status": row["status"],
-    }
+    """``member_fields`` as the change log takes it (a plain dict; no copy is made)."""
+    return cast("dict[str, Any]", member_fields(row))
 
 
 def coupon_data(row: dict[str, Any]) -> dict[str, Any]:
+    """``coupon_fields`` as the change log takes it (a plain dict; no copy is made)."""
+    return cast("dict[str, Any]", coupon_fields(row))
+
+
+def member_fields(row: dict[str, Any]) -> MemberFields:
+    """A member as terminals pull it (``shared.protocol.MemberFields``), in its JSON form.
+
+    Nothing that a stolen till could turn back into the number cheaply: no full phone,
+    e-mail or birthday, no fast HMAC (``phone_hash`` goes empty, kept for older terminals
+    that require the field), no first digits (no ``phone_masked``), only the slow hash
+    (docs/HEAD_OFFICE.md)."""
+    return MemberFields(
+        member_id=row["id"],
+        member_code=row["member_code"],
+        display_name=row["name"],
+        phone_last4=row["phone_last4"],
+        phone_hash="",
+        phone_slow_hash=row["phone_slow_hash"],
+        tier=row["tier"],
+        balance=row["balance"],
+        lifetime_points=row["lifetime_points"],
+        status=row["status"],
+    )
+
+
+def coupon_fields(row: dict[str, Any]) -> CouponFields:
+    """A coupon as terminals pull it (``shared.protocol.CouponFields``), in its JSON form."""
     expires = row["expires_at"]
-    return {
-        "coupon_id": row["id"],
-        "member_id": row["member_id"],
-        "title": row["title"],
-        "value_cents": row["value_cents"],
-        "currency": row["currency"],
-        "expires_at": expires.isoformat() if expires is not None else None,
-        "status": row["status"],
-    }
+    return CouponFields(
+        coupon_id=row["id"],
+        member_id=row["member_id"],
+        title=row["title"],
+        value_cents=row["value_cents"],
+        currency=row["currency"],
+        expires_at=expires.isoformat() if expires is not None else None,
+        status=row["status"],
+    )
 
 
 def staff_data(row: dict[str, Any]) -> dict[str, Any]:
