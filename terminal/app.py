@@ -155,9 +155,9 @@ def build_window(
 
     from terminal.ui.i18n import LanguageManager, system_language
     from terminal.ui.main_window import MainWindow
+    from terminal.ui.runner import Runner
     from terminal.ui.scanner import ScannerOptions
     from terminal.ui.session import TillSession
-    from terminal.ui.worker import Runner
 
     app = QApplication.instance()
     assert app is not None, "create the QApplication first"

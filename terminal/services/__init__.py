@@ -9,7 +9,7 @@ from terminal.offline.clock import Clock, utc_now
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.services.activity import ActivityService
-from terminal.services.enroll import EnrollmentService
+from terminal.services.enrollment import EnrollmentService
 from terminal.services.lookup import LookupService
 from terminal.services.manager import ManagerService
 from terminal.services.reports import ReportService

@@ -1,6 +1,6 @@
 """Reading member cards from a camera or an image file with pyzbar.
 
-Decoding runs off the GUI thread through :class:`~terminal.ui.worker.Runner`. The camera
+Decoding runs off the GUI thread through :class:`~terminal.ui.runner.Runner`. The camera
 needs QtMultimedia (PySide6-Addons and, on Linux, libpulse0); when it is missing,
 :func:`camera_available` says so and the screen hides the camera button.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from terminal.ui.worker import Runner
+from terminal.ui.runner import Runner
 
 log = logging.getLogger(__name__)
 
