@@ -9,7 +9,7 @@ rejected ones stay visible to a manager, members enrolled here and still queued 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from terminal.offline.backup import backup_dir, backup_file, prune
@@ -41,7 +41,7 @@ class ReplicaService(Service):
         only the newest ``replica_backups_keep`` copies stay."""
         if target is not None:
             return backup_file(self.replica.path, target)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = self.clock().astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         directory = backup_dir(self.replica.path)
         copy = backup_file(self.replica.path, directory / f"replica-{label}-{stamp}.sqlite3")
         prune(directory, self.settings.replica_backups_keep)
