@@ -56,32 +56,32 @@ def member_fields(row: dict[str, Any]) -> MemberFields:
     e-mail or birthday, no fast HMAC (``phone_hash`` goes empty, kept for older terminals
     that require the field), no first digits (no ``phone_masked``), only the slow hash
     (docs/HEAD_OFFICE.md)."""
-    return MemberFields(
-        member_id=row["id"],
-        member_code=row["member_code"],
-        display_name=row["name"],
-        phone_last4=row["phone_last4"],
-        phone_hash="",
-        phone_slow_hash=row["phone_slow_hash"],
-        tier=row["tier"],
-        balance=row["balance"],
-        lifetime_points=row["lifetime_points"],
-        status=row["status"],
-    )
+    return {
+        "member_id": row["id"],
+        "member_code": row["member_code"],
+        "display_name": row["name"],
+        "phone_last4": row["phone_last4"],
+        "phone_hash": "",
+        "phone_slow_hash": row["phone_slow_hash"],
+        "tier": row["tier"],
+        "balance": row["balance"],
+        "lifetime_points": row["lifetime_points"],
+        "status": row["status"],
+    }
 
 
 def coupon_fields(row: dict[str, Any]) -> CouponFields:
     """A coupon as terminals pull it (``shared.protocol.CouponFields``), in its JSON form."""
     expires = row["expires_at"]
-    return CouponFields(
-        coupon_id=row["id"],
-        member_id=row["member_id"],
-        title=row["title"],
-        value_cents=row["value_cents"],
-        currency=row["currency"],
-        expires_at=expires.isoformat() if expires is not None else None,
-        status=row["status"],
-    )
+    return {
+        "coupon_id": row["id"],
+        "member_id": row["member_id"],
+        "title": row["title"],
+        "value_cents": row["value_cents"],
+        "currency": row["currency"],
+        "expires_at": expires.isoformat() if expires is not None else None,
+        "status": row["status"],
+    }
 
 
 def staff_data(row: dict[str, Any]) -> dict[str, Any]:
