@@ -11,14 +11,14 @@ from typing import Any
 from shared.errors import DomainError
 from sync_server.cli.common import AddCommand, open_database, output
 from sync_server.services.accounts import CLI_PRINCIPAL
-from sync_server.services.expiry import MaintenanceService
+from sync_server.services.maintenance import MaintenanceService
+from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.phone_backfill import PhoneHashBackfill
-from sync_server.services.privacy import MemberAdminService
 
 
 def cmd_member_erase(args: argparse.Namespace) -> int:
     _, database = open_database(args)
-    # Scrubs the profile events too and writes the audit log (sync_server/services/privacy.py).
+    # Scrubs the profile events too and writes the audit log (sync_server/services/member_admin.py).
     member_id = MemberAdminService(database).erase(
         CLI_PRINCIPAL, args.member_code, "erasure from the command line"
     )

@@ -21,8 +21,8 @@ from sync_server.services.accounts import PERMISSIONS, AccountService, Forbidden
 from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
 from sync_server.services.form_tokens import FormTokens
+from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.pairing_codes import PairingCodeService
-from sync_server.services.privacy import MemberAdminService
 from sync_server.services.reconcile import ReconcileService
 from sync_server.services.terminals import TerminalService
 
