@@ -51,14 +51,14 @@ demo-console: install
 	$(BIN)/python -m terminal.demo
 
 screenshots: system-deps install
-	$(HEADLESS) $(BIN)/python -m terminal.ui.screenshots docs/screenshots
+	$(HEADLESS) $(BIN)/python -m terminal.screenshots docs/screenshots
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy shared terminal/offline terminal/services sync_server
+	$(BIN)/mypy shared terminal sync_server
 
 importlint: install
 	$(BIN)/lint-imports

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shared.domain.program import LoyaltyProgram
 from shared.errors import DomainError, RuleViolation
 from shared.protocol import PointsAdjustedData
+
+# PushLimits lives with the states the loader hands the ledger (one import direction:
+# the guard reads the states, the states do not import the guard).
+from sync_server.services.push_state import PushLimits as PushLimits
 
 if TYPE_CHECKING:
     from sync_server.services.push_state import Incoming, StaffState
@@ -39,15 +42,6 @@ TALLIED = frozenset({"points.adjusted", "points.redeemed"})
 class SeqOutOfWindow(DomainError):
     code = "seq_out_of_window"
     status = 409
-
-
-@dataclass(frozen=True)
-class PushLimits:
-    """The server's settings for these checks (see sync_server.config.Settings)."""
-
-    seq_window: int = 10_000
-    max_age: timedelta = timedelta(days=30)
-    max_ahead: timedelta = timedelta(hours=24)
 
 
 def check_seq_window(watermark: int, seqs: Iterable[int], limits: PushLimits) -> None:

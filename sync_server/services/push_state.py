@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from shared.domain.business_day import business_date
@@ -28,7 +28,6 @@ from shared.protocol import (
     PointsEarnedData,
     PointsRedeemedData,
 )
-from sync_server.services.push_guard import PushLimits
 
 EventData = (
     MemberEnrolledData
@@ -39,6 +38,15 @@ EventData = (
     | PointsAdjustedData
     | EventVoidedData
 )
+
+
+@dataclass(frozen=True)
+class PushLimits:
+    """The server's settings for the push guard's checks (see sync_server.config.Settings)."""
+
+    seq_window: int = 10_000
+    max_age: timedelta = timedelta(days=30)
+    max_ahead: timedelta = timedelta(hours=24)
 
 
 DATA_MODELS: dict[str, type[EventData]] = {

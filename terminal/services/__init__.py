@@ -9,13 +9,13 @@ from terminal.offline.clock import Clock, utc_now
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.services.activity import ActivityService
-from terminal.services.auth import StaffService
-from terminal.services.enroll import EnrollmentService
+from terminal.services.enrollment import EnrollmentService
 from terminal.services.lookup import LookupService
 from terminal.services.manager import ManagerService
 from terminal.services.reports import ReportService
 from terminal.services.sales import SalesService
 from terminal.services.slips import SlipService
+from terminal.services.staff import StaffService
 from terminal.services.store import StoreService
 from terminal.services.views import (
     CouponView,

@@ -203,3 +203,10 @@ class AfterSale(QObject):
             elif event.type() == QEvent.Type.Close:
                 self.display.close()
         return False
+
+
+def after_sale_of(window: MainWindow) -> AfterSale:
+    """The window's slip and customer-display controller (a child of the window)."""
+    found = window.findChild(AfterSale)
+    assert isinstance(found, AfterSale), "build_window attaches one AfterSale to its window"
+    return found

@@ -1,6 +1,6 @@
 """Reading member cards from a camera or an image file (``terminal.ui.qr_reader``).
 
-Decoding runs off the GUI thread through :class:`~terminal.ui.worker.Runner`. The camera
+Decoding runs off the GUI thread through :class:`~terminal.ui.runner.Runner`. The camera
 needs QtMultimedia (PySide6-Addons and, on Linux, libpulse0); when it is missing,
 :func:`camera_available` says so and the screen hides the camera button.
 """
@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from terminal.ui.qr_reader import read_grey, read_image_file
-from terminal.ui.worker import Runner
+from terminal.ui.runner import Runner
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Reading member cards from pictures: camera frames and image files.
 
 No Qt here: Pillow, pyzbar (libzbar) and zxing-cpp, so any thread may call it (the
-camera and the image-file path call it through :class:`~terminal.ui.worker.Runner`).
+camera and the image-file path call it through :class:`~terminal.ui.runner.Runner`).
 
 A picture goes through a fixed list of steps, each a way of preparing the picture and a
 decoder, until one reads a code. pyzbar reads the picture as it is first, as the till

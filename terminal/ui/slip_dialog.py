@@ -22,8 +22,8 @@ from terminal.services.slip_content import Slip
 from terminal.ui.base import message_area
 from terminal.ui.file_dialog import ask_file_name
 from terminal.ui.receipt_printer import send_slip
+from terminal.ui.runner import Runner
 from terminal.ui.slip_view import SlipView, render_slip, save_slip_pdf
-from terminal.ui.worker import Runner
 
 
 def _base_font() -> QFont:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from terminal.app import build_window, make_backend
+from terminal.ui.after_sale import after_sale_of
 from terminal.ui.customer_display import CustomerDisplay
 from terminal.ui.theme import apply_theme
 from tests.ui.conftest import UiTill, make_replica
@@ -33,7 +34,7 @@ def shown(qtbot: QtBot, tmp_path: Path) -> Iterator[tuple[UiTill, CustomerDispla
     window.show()
     window.activateWindow()
     qtbot.waitExposed(window)
-    display = window.after_sale.display
+    display = after_sale_of(window).display
     assert display is not None
     qtbot.waitUntil(display.isVisible)
     yield UiTill(window, services, seed, replica), display
@@ -82,5 +83,5 @@ def test_the_display_speaks_the_members_language_when_known(qtbot: QtBot, shown)
 
 
 def test_without_the_setting_there_is_no_display(till: UiTill) -> None:
-    assert till.window.after_sale.display is None
+    assert after_sale_of(till.window).display is None
     assert not any(isinstance(w, CustomerDisplay) for w in QApplication.topLevelWidgets())

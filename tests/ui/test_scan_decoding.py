@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from terminal.ui.camera import decode_gray, decode_image_file, decode_qimage, gray_bytes
 from terminal.ui.qr_reader import read_picture, zbar
-from terminal.ui.worker import Runner
+from terminal.ui.runner import Runner
 from tests.ui.scan_corpus import CLASSES, SEED, Picture, pictures
 from tests.ui.test_till import sign_in
 

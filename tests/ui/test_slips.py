@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from terminal.app import build_window, make_backend
 from terminal.config import ReceiptPrinterSettings
+from terminal.ui.after_sale import after_sale_of
 from terminal.ui.main_window import MainWindow
 from terminal.ui.slip_dialog import SlipDialog
 from terminal.ui.theme import apply_theme
@@ -50,9 +51,11 @@ def _next_tier(lifetime: int) -> tuple[str, int]:
 def _open_preview(qtbot: QtBot, window: MainWindow) -> SlipDialog:
     qtbot.keyClick(window, Qt.Key.Key_F10)
     qtbot.waitUntil(
-        lambda: window.after_sale.dialog is not None and window.after_sale.dialog.isVisible()
+        lambda: (
+            after_sale_of(window).dialog is not None and after_sale_of(window).dialog.isVisible()
+        )
     )
-    dialog = window.after_sale.dialog
+    dialog = after_sale_of(window).dialog
     assert dialog is not None
     return dialog
 
@@ -168,7 +171,7 @@ def test_auto_print_prints_each_transaction_without_asking(
     sign_in(qtbot, till)
     _earn(qtbot, till, 1, "20")
     qtbot.waitUntil(lambda: device.read_bytes().count(b"\x1dV\x00") == 1)
-    assert till.window.after_sale.dialog is None  # no preview was asked for
+    assert after_sale_of(till.window).dialog is None  # no preview was asked for
     qtbot.waitUntil(lambda: till.window.statusBar().currentMessage() == "Member slip printed.")
     # A void is a transaction too: its slip prints as well.
     checkout = till.window.checkout

@@ -1,7 +1,8 @@
 """The replica half of day close: what a business day holds, and which days are closed.
 
 The figures are computed from the outbox payloads (the exact events the server got or
-will get), so the terminal and the server add up the same thing.
+will get) with ``shared.domain.day_totals``, the function the server compares them with.
+Every method of ``DayCloseStore`` is one transaction.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from shared.domain.day_totals import DayEvent, day_totals
 from shared.protocol import DayCloseRequest, DayCloseResponse
 from terminal.offline.db import Replica
-from terminal.offline.models import DayCloseRecord, LocalEvent, OutboxRow
+from terminal.offline.models import DayCloseRecord
+from terminal.offline.repositories.day_close import DayCloseRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,29 +63,16 @@ class DayCloseStore:
 
     def request_for(self, business_date: date) -> DayCloseRequest:
         with self.replica.read() as session:
-            rows = session.scalars(
-                select(OutboxRow.payload)
-                .join(LocalEvent, LocalEvent.event_id == OutboxRow.event_id)
-                .where(LocalEvent.business_date == business_date.isoformat())
-                .order_by(OutboxRow.seq)
-            ).all()
+            rows = DayCloseRepository(session).payloads_of(business_date.isoformat())
         return summarise(business_date, [json.loads(row) for row in rows])
 
     def days_to_close(self, before: date, retry_before: str | None = None) -> list[date]:
         """Business days before ``before`` with events that were never closed, or whose
         close is still pending and was sent before ``retry_before`` (RFC 3339 text)."""
         with self.replica.read() as session:
-            with_events = set(
-                session.scalars(
-                    select(LocalEvent.business_date)
-                    .where(LocalEvent.business_date < before.isoformat())
-                    .distinct()
-                ).all()
-            )
-            recent = DayCloseRecord.status != "pending"
-            if retry_before is not None:
-                recent = recent | (DayCloseRecord.closed_at >= retry_before)
-            settled = set(session.scalars(select(DayCloseRecord.business_date).where(recent)).all())
+            days = DayCloseRepository(session)
+            with_events = days.days_with_events(before.isoformat())
+            settled = days.settled_days(retry_before)
         return [date.fromisoformat(d) for d in sorted(with_events - settled)]
 
     def record(
@@ -96,12 +83,8 @@ class DayCloseStore:
         automatic: bool,
         closed_at: str,
     ) -> ClosedDay:
-        key = request.business_date.isoformat()
         with self.replica.write() as session:
-            row = session.get(DayCloseRecord, key)
-            if row is None:
-                row = DayCloseRecord(business_date=key)
-                session.add(row)
+            row = DayCloseRepository(session).get_or_add(request.business_date.isoformat())
             row.first_seq = request.first_seq
             row.last_seq = request.last_seq
             row.request_json = request.model_dump_json()
@@ -115,7 +98,4 @@ class DayCloseStore:
 
     def closed_days(self, limit: int = 60) -> list[ClosedDay]:
         with self.replica.read() as session:
-            rows = session.scalars(
-                select(DayCloseRecord).order_by(DayCloseRecord.business_date.desc()).limit(limit)
-            ).all()
-            return [_closed(row) for row in rows]
+            return [_closed(row) for row in DayCloseRepository(session).latest(limit)]

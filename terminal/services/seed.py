@@ -20,7 +20,7 @@ from shared.protocol import Change, StoreSettings
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.offline.pins import PinHasher
-from terminal.offline.sync import SyncStore
+from terminal.services.sync_store import SyncStore
 
 HEAD_OFFICE_PREFIX = "800000"  # stands in for head office's own prefix
 DEMO_PHONE_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"

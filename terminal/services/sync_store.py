@@ -1,8 +1,10 @@
-"""The non-HTTP half of sync: what to push, what the server said, what was pulled.
+"""The replica's half of sync: what to push, what the server said, what was pulled.
 
-The sync client only moves JSON: it asks ``pending_batch`` for events, posts them,
-hands the results to ``apply_push_results``; it pulls ``/v1/changes`` pages and hands
-them to ``apply_changes`` with the new cursor. Every method is one transaction.
+The sync engine (``terminal.offline.sync_engine``) only moves JSON: it asks
+``pending_batch`` for events, posts them, hands the results to ``apply_push_results``;
+it pulls ``/v1/changes`` pages and hands them to ``apply_pulled`` with the new cursor.
+``SyncStore`` is the engine's ``ReplicaSyncPort``: every method is one transaction, and
+the queries are the repositories' (``terminal.offline.repositories``).
 """
 
 from __future__ import annotations
@@ -13,31 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
-
-from shared.domain.business_day import parse_closing_time, store_zone
-from shared.domain.money import check_currency
-from shared.errors import ValidationFailed
 from shared.protocol import Change, PushResult, StoreSettings
 from terminal.offline.clock import Clock, to_text, utc_now
 from terminal.offline.db import Replica
-from terminal.offline.models import (
-    Coupon,
-    LocalEvent,
-    Member,
-    OutboxRow,
-    ProgramVersion,
-    Staff,
-    StoreSettingsRow,
-)
 from terminal.offline.pages import PulledChange, pulled_changes
 from terminal.offline.pull import apply_changes, defer_indexes
 from terminal.offline.push import apply_result, reject_event
-from terminal.offline.repositories import (
-    EventRepository,
-    StoreRepository,
-    TerminalStateRepository,
-)
+from terminal.offline.repositories import EventRepository, TerminalStateRepository
+from terminal.offline.repositories.sync import SyncRepository
+from terminal.services.store import read_store_settings, save_store_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,40 +82,13 @@ class SyncStore:
             return EventRepository(session).outbox_counts()
 
     def save_store_settings(self, settings: StoreSettings) -> None:
-        check_currency(settings.currency)
-        store_zone(settings.timezone)
-        parse_closing_time(settings.closing_time)
-        if not (len(settings.phone_region) == 2 and settings.phone_region.isalpha()):
-            raise ValidationFailed(
-                f"Not a region code: {settings.phone_region!r}", code="invalid_setting"
-            )
+        """Store settings from pairing, checked first (``check_store_settings``)."""
         with self.replica.write() as session:
-            StoreRepository(session).save(
-                StoreSettingsRow(
-                    store_code=settings.store_code,
-                    name=settings.name,
-                    currency=settings.currency,
-                    timezone=settings.timezone,
-                    phone_region=settings.phone_region,
-                    language=settings.language,
-                    closing_time=settings.closing_time,
-                )
-            )
+            save_store_settings(session, settings)
 
     def store_settings(self) -> StoreSettings | None:
         with self.replica.read() as session:
-            row = StoreRepository(session).get()
-            if row is None:
-                return None
-            return StoreSettings(
-                store_code=row.store_code,
-                name=row.name,
-                currency=row.currency,
-                timezone=row.timezone,
-                phone_region=row.phone_region,
-                language=row.language,
-                closing_time=row.closing_time,
-            )
+            return read_store_settings(session)
 
     def set_cursor(self, cursor: str | None) -> None:
         with self.replica.write() as session:
@@ -195,11 +154,7 @@ class SyncStore:
         if not ids:
             return
         with self.replica.write() as session:
-            session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.event_id.in_(ids), OutboxRow.status == "pending")
-                .values(attempts=OutboxRow.attempts + 1, last_error=error[:2000])
-            )
+            SyncRepository(session).count_push_failure(ids, error)
 
     # --- pull ---------------------------------------------------------------------
 
@@ -236,8 +191,7 @@ class SyncStore:
         after a rebuild or migration t11c) are not this store's any more; they go, so
         that their PIN hashes do not stay on this till. Returns how many went."""
         with self.replica.write() as session:
-            gone = session.execute(delete(Staff).where(Staff.version == 0))
-            return int(getattr(gone, "rowcount", 0) or 0)
+            return SyncRepository(session).drop_unconfirmed_staff()
 
     def reset_replica_for_rebuild(self) -> None:
         """Forget pulled members and coupons and the cursor; keep every own event.
@@ -247,11 +201,5 @@ class SyncStore:
         terminal enrolled whose enrolment is still pending stay too.
         """
         with self.replica.write() as session:
-            keep = select(LocalEvent.member_id).where(
-                LocalEvent.type == "member.enrolled", LocalEvent.status == "pending"
-            )
-            session.execute(delete(Coupon))
-            session.execute(delete(Member).where(Member.member_id.not_in(keep)))
-            session.execute(update(Staff).values(version=0))
-            session.execute(update(ProgramVersion).values(version=0))
+            SyncRepository(session).forget_pulled()
             TerminalStateRepository(session).get().pull_cursor = None

@@ -1,5 +1,5 @@
-"""Head-office commands of `sync-server` (stores, terminals, programs, coupons, staff,
-members, reports, expiry). Each prints text, or JSON with --json."""
+"""Head-office commands of `sync-server`: stores, terminals, the loyalty program,
+coupons, staff and the demo data. Each prints text, or JSON with --json."""
 
 from __future__ import annotations
 
@@ -12,43 +12,11 @@ from pydantic import ValidationError
 
 from shared.domain.program import LoyaltyProgram
 from shared.errors import DomainError
-from sync_server.config import Settings
-from sync_server.db import Database
-from sync_server.migrate import migrate
-from sync_server.services.accounts import CLI_PRINCIPAL
+from sync_server.cli.common import AddCommand, iso, open_database, output
 from sync_server.services.admin import AdminService
-from sync_server.services.common import dumps
-from sync_server.services.maintenance import MaintenanceService
-from sync_server.services.member_admin import MemberAdminService
-from sync_server.services.phone_backfill import PhoneHashBackfill
-from sync_server.services.reports import ReportService
 from sync_server.services.seed import SeedService
 from sync_server.services.staff import StaffAdminService
 from sync_server.services.terminals import TerminalService
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, Any] = {}
-    if args.db:
-        overrides["database_url"] = args.db
-    if args.data_dir:
-        overrides["data_dir"] = Path(args.data_dir)
-    return Settings(**overrides)
-
-
-def open_database(args: argparse.Namespace) -> tuple[Settings, Database]:
-    settings = settings_from(args)
-    database = Database(settings.resolved_database_url(), pool_size=2)
-    migrate(database)
-    return settings, database
-
-
-def output(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(dumps(data) if args.json else text)
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def cmd_store_add(args: argparse.Namespace) -> int:
@@ -91,14 +59,14 @@ def cmd_terminal_add(args: argparse.Namespace) -> int:
         "store_code": made.store_code,
         "pairing_code": made.pairing_code,
         "name": made.name,
-        "pairing_expires_at": _iso(made.pairing_expires_at),
+        "pairing_expires_at": iso(made.pairing_expires_at),
         "member_code_prefix": made.member_code_prefix,
     }
     output(
         args,
         data,
         f"Terminal {made.terminal_id} ({made.name}) in {made.store_code}.\n"
-        f"Pairing code (single use, until {_iso(made.pairing_expires_at)}): "
+        f"Pairing code (single use, until {iso(made.pairing_expires_at)}): "
         f"{made.pairing_code}",
     )
     return 0
@@ -124,7 +92,7 @@ def cmd_terminal_list(args: argparse.Namespace) -> int:
             "name": t.name,
             "paired": t.paired_at is not None,
             "revoked": t.revoked_at is not None,
-            "last_seen_at": _iso(t.last_seen_at),
+            "last_seen_at": iso(t.last_seen_at),
             "reported_version": t.reported_version,
             "queue_depth": t.queue_depth,
             "watermark": t.watermark,
@@ -200,17 +168,6 @@ def cmd_staff_move(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_phones_backfill(args: argparse.Namespace) -> int:
-    _, database = open_database(args)
-    report = PhoneHashBackfill(database).run(limit=args.limit)
-    output(
-        args,
-        {"members": report.members, "left": report.left},
-        f"Slow phone hashes computed for {report.members} members; {report.left} left.",
-    )
-    return 0
-
-
 def cmd_staff_active(args: argparse.Namespace) -> int:
     _, database = open_database(args)
     active = args.action == "activate"
@@ -220,46 +177,6 @@ def cmd_staff_active(args: argparse.Namespace) -> int:
         {k: v for k, v in staff.items() if k != "pin_hash"},
         f"Staff {args.code} {'activated' if active else 'deactivated'}.",
     )
-    return 0
-
-
-def cmd_day_close_list(args: argparse.Namespace) -> int:
-    _, database = open_database(args)
-    rows = ReportService(database).day_closes(args.status)
-    output(
-        args,
-        rows,
-        "\n".join(
-            f"{r['business_date']}\t{r['terminal_id']}\t{r['status']}\t"
-            f"{r['missing_seqs'] or ''}{r['details'].get('differences', '')}"
-            for r in rows
-        ),
-    )
-    return 0
-
-
-def cmd_overdraft_list(args: argparse.Namespace) -> int:
-    _, database = open_database(args)
-    rows = ReportService(database).overdrafts()
-    output(
-        args,
-        rows,
-        "\n".join(
-            f"{r['occurred_at']}\t{r['member_code']}\t-{r['points']}\tbalance {r['balance_after']}"
-            f"{'  (voided)' if r['voided'] else ''}"
-            for r in rows
-        ),
-    )
-    return 0
-
-
-def cmd_member_erase(args: argparse.Namespace) -> int:
-    _, database = open_database(args)
-    # Scrubs the profile events too and writes the audit log (sync_server/services/member_admin.py).
-    member_id = MemberAdminService(database).erase(
-        CLI_PRINCIPAL, args.member_code, "erasure from the command line"
-    )
-    output(args, {"member_id": member_id, "erased": True}, f"Member {args.member_code} erased.")
     return 0
 
 
@@ -281,22 +198,60 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_expire_points(args: argparse.Namespace) -> int:
-    settings, database = open_database(args)
-    now = datetime.fromisoformat(args.now) if args.now else None
-    if now is not None and now.tzinfo is None:
-        raise DomainError(
-            "--now needs a UTC offset, e.g. 2026-01-01T00:00:00+00:00", code="invalid_time"
-        )
-    maintenance = MaintenanceService(
-        database, tombstone_retention_days=settings.tombstone_retention_days
+def register(sub: Any, add: AddCommand) -> None:
+    """store add|list, terminal add|revoke|list, program show|publish, coupon issue,
+    staff add|move|deactivate|activate, seed-demo."""
+    store = sub.add_parser("store", help="stores").add_subparsers(dest="action", required=True)
+    store_add = add("add", cmd_store_add, store)
+    store_add.add_argument("code")
+    store_add.add_argument("--name", required=True)
+    store_add.add_argument("--currency", default="CNY")
+    store_add.add_argument("--timezone", default="Asia/Shanghai")
+    store_add.add_argument("--phone-region", default="CN")
+    store_add.add_argument("--language", default="zh_CN")
+    store_add.add_argument("--closing-time", default="23:00")
+    add("list", cmd_store_list, store)
+
+    terminal = sub.add_parser("terminal", help="terminals").add_subparsers(
+        dest="action", required=True
     )
-    report = maintenance.expire_points(now)
-    purged = maintenance.purge_tombstones(now)
-    output(
-        args,
-        {"members": report.members, "points": report.points, "tombstones_purged": purged},
-        f"Expired {report.points} points of {report.members} members; "
-        f"purged {purged} old tombstones.",
+    terminal_add = add("add", cmd_terminal_add, terminal)
+    terminal_add.add_argument("--store", required=True)
+    terminal_add.add_argument("--name", required=True)
+    add("revoke", cmd_terminal_revoke, terminal).add_argument("terminal_id")
+    add("list", cmd_terminal_list, terminal)
+
+    program = sub.add_parser("program", help="loyalty program").add_subparsers(
+        dest="action", required=True
     )
-    return 0
+    add("show", cmd_program_show, program)
+    add("publish", cmd_program_publish, program).add_argument("file")
+
+    coupon = sub.add_parser("coupon", help="coupons").add_subparsers(dest="action", required=True)
+    issue = add("issue", cmd_coupon_issue, coupon)
+    issue.add_argument("--member", required=True, help="member code")
+    issue.add_argument("--title", required=True)
+    issue.add_argument("--value-cents", type=int, required=True)
+    issue.add_argument("--currency", default="CNY")
+    issue.add_argument("--expires-at")
+
+    staff = sub.add_parser("staff", help="staff").add_subparsers(dest="action", required=True)
+    staff_add = add("add", cmd_staff_add, staff)
+    staff_add.add_argument("code")
+    staff_add.add_argument("--name", required=True)
+    staff_add.add_argument("--role", choices=("cashier", "manager"), required=True)
+    staff_add.add_argument(
+        "--pin", required=True, help="4-8 digits; managers: the program's manager_pin_length"
+    )
+    staff_add.add_argument("--store", help="only this store's terminals receive them")
+    staff_move = add("move", cmd_staff_move, staff)
+    staff_move.add_argument("code")
+    staff_move.add_argument(
+        "--store", help="the new store (its tills receive them, the old one's delete them)"
+    )
+    add("deactivate", cmd_staff_active, staff).add_argument("code")
+    add("activate", cmd_staff_active, staff).add_argument("code")
+
+    seed = add("seed-demo", cmd_seed_demo, help="demo members, coupons and staff")
+    seed.add_argument("--members", type=int, default=3000)
+    seed.add_argument("--store", default="S001")

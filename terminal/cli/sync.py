@@ -7,43 +7,27 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
-from importlib.metadata import PackageNotFoundError, version
 
-from terminal.cli import arg, subcommand
+from terminal.app import open_replica
+from terminal.cli.base import Subcommand, arg, terminal_version
 from terminal.config import TerminalSettings
-from terminal.offline.db import Replica
-from terminal.offline.sync_engine import LoopState
 from terminal.services.day_close import day_close_for
-from terminal.services.sync import SyncService
+from terminal.services.sync import LoopState, SyncService
 
 
-def terminal_version() -> str:
-    try:
-        return version("pos-member-terminal")
-    except PackageNotFoundError:  # running from a source tree
-        return "0+src"
+@contextmanager
+def sync_service(settings: TerminalSettings) -> Iterator[SyncService]:
+    """The sync service of this till's replica, reporting this release's version."""
+    with open_replica(settings) as replica:
+        yield SyncService(replica, settings, version=terminal_version())
 
 
-def _service(settings: TerminalSettings, replica: Replica) -> SyncService:
-    return SyncService(replica, settings, version=terminal_version())
-
-
-@subcommand(
-    "pair",
-    help="pair this terminal with the sync server using a one-time code from head office",
-    args=(
-        arg("--server", required=True, help="sync server address, e.g. https://sync.example"),
-        arg("--code", required=True, help="the pairing code"),
-        arg("--device-name", default=None, help="name shown at head office"),
-        arg("--json", action="store_true", help="machine-readable output"),
-    ),
-)
 def cmd_pair(args: argparse.Namespace, settings: TerminalSettings) -> int:
-    with Replica(settings.replica_path, busy_timeout_ms=settings.busy_timeout_ms) as replica:
-        paired = _service(settings, replica).pair(
-            args.server, args.code, device_name=args.device_name
-        )
+    with sync_service(settings) as service:
+        paired = service.pair(args.server, args.code, device_name=args.device_name)
     if args.json:
         print(json.dumps(asdict(paired)))
     else:
@@ -54,18 +38,8 @@ def cmd_pair(args: argparse.Namespace, settings: TerminalSettings) -> int:
     return 0
 
 
-@subcommand(
-    "sync",
-    help="push queued events and pull changes (once, or every few seconds until stopped)",
-    args=(
-        arg("--once", action="store_true", help="one cycle, then exit"),
-        arg("--interval", type=float, default=5.0, help="seconds between cycles"),
-        arg("--json", action="store_true", help="machine-readable output"),
-    ),
-)
 def cmd_sync(args: argparse.Namespace, settings: TerminalSettings) -> int:
-    with Replica(settings.replica_path, busy_timeout_ms=settings.busy_timeout_ms) as replica:
-        service = _service(settings, replica)
+    with sync_service(settings) as service:
         if args.once:
             report = service.sync_once()
             status = service.status()
@@ -104,3 +78,28 @@ def _run_forever(service: SyncService, interval: float) -> int:
         print(f"error [terminal_revoked]: {revoked[0]}", file=sys.stderr)
         return 3
     return 0
+
+
+COMMANDS = (
+    Subcommand(
+        "pair",
+        "pair this terminal with the sync server using a one-time code from head office",
+        cmd_pair,
+        (
+            arg("--server", required=True, help="sync server address, e.g. https://sync.example"),
+            arg("--code", required=True, help="the pairing code"),
+            arg("--device-name", default=None, help="name shown at head office"),
+            arg("--json", action="store_true", help="machine-readable output"),
+        ),
+    ),
+    Subcommand(
+        "sync",
+        "push queued events and pull changes (once, or every few seconds until stopped)",
+        cmd_sync,
+        (
+            arg("--once", action="store_true", help="one cycle, then exit"),
+            arg("--interval", type=float, default=5.0, help="seconds between cycles"),
+            arg("--json", action="store_true", help="machine-readable output"),
+        ),
+    ),
+)

@@ -1,17 +1,16 @@
 """Staff alerts waiting for head office (``staff_alerts``): read and settled by the sync
-engine, which sends each with ``POST /v1/alerts`` after pushing events."""
+engine (its ``AlertPort``), which sends each with ``POST /v1/alerts`` after pushing
+events. Each method is one transaction."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from shared.protocol import StaffAlertRequest
 from terminal.offline.clock import from_text, to_text
 from terminal.offline.db import Replica
-from terminal.offline.models import StaffAlert
+from terminal.offline.repositories.alerts import AlertRepository
 
 
 class AlertStore:
@@ -23,12 +22,7 @@ class AlertStore:
 
     def unsent(self, limit: int = 50) -> list[StaffAlertRequest]:
         with self.replica.read() as session:
-            rows = session.scalars(
-                select(StaffAlert)
-                .where(StaffAlert.sent_at.is_(None))
-                .order_by(StaffAlert.occurred_at)
-                .limit(limit)
-            ).all()
+            rows = AlertRepository(session).unsent(limit)
             return [
                 StaffAlertRequest.model_validate(
                     {
@@ -46,6 +40,4 @@ class AlertStore:
 
     def mark_sent(self, alert_id: str) -> None:
         with self.replica.write() as session:
-            row = session.get(StaffAlert, alert_id)
-            if row is not None:
-                row.sent_at = to_text(self.clock())
+            AlertRepository(session).mark_sent(alert_id, to_text(self.clock()))

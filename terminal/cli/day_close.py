@@ -7,28 +7,16 @@ import json
 from dataclasses import asdict
 
 from shared.domain.business_day import parse_day
-from terminal.cli import arg, subcommand
+from terminal.cli.base import Subcommand, arg
+from terminal.cli.sync import sync_service
 from terminal.config import TerminalSettings
-from terminal.offline.db import Replica
-from terminal.services.day_close import DayCloseService
-from terminal.services.sync import SyncService
-from terminal.sync_cli import terminal_version
+from terminal.services.day_close import day_close_for
 
 
-@subcommand(
-    "day-close",
-    help="send the day close of a business day to head office (default: today)",
-    args=(
-        arg("--date", default=None, help="business date YYYY-MM-DD (default: today)"),
-        arg("--due", action="store_true", help="close every past day not closed yet"),
-        arg("--json", action="store_true", help="machine-readable output"),
-    ),
-)
 def cmd_day_close(args: argparse.Namespace, settings: TerminalSettings) -> int:
     day = parse_day(args.date) if args.date else None
-    with Replica(settings.replica_path, busy_timeout_ms=settings.busy_timeout_ms) as replica:
-        sync = SyncService(replica, settings, version=terminal_version())
-        service = DayCloseService(replica, settings, sync.day_close_client)
+    with sync_service(settings) as sync:
+        service = day_close_for(sync)
         results = service.close_due() if args.due else [service.close_day(None, day)]
     if args.json:
         print(json.dumps([asdict(r) for r in results], ensure_ascii=False))
@@ -41,3 +29,17 @@ def cmd_day_close(args: argparse.Namespace, settings: TerminalSettings) -> int:
                 f"{r.amount_cents} cents)"
             )
     return 0
+
+
+COMMANDS = (
+    Subcommand(
+        "day-close",
+        "send the day close of a business day to head office (default: today)",
+        cmd_day_close,
+        (
+            arg("--date", default=None, help="business date YYYY-MM-DD (default: today)"),
+            arg("--due", action="store_true", help="close every past day not closed yet"),
+            arg("--json", action="store_true", help="machine-readable output"),
+        ),
+    ),
+)

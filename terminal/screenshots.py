@@ -1,7 +1,7 @@
 """Render every screen offscreen, in English and Chinese, at each supported window size,
 into PNG files named ``<screen>_<language>_<width>x<height>.png``.
 
-    QT_QPA_PLATFORM=offscreen python -m terminal.ui.screenshots docs/screenshots
+    QT_QPA_PLATFORM=offscreen python -m terminal.screenshots docs/screenshots
 
 Runs on a temporary seeded replica with an in-memory keyring: it touches neither a real
 data directory nor the OS keyring. Each screen is also checked for clipped text
@@ -22,15 +22,11 @@ import keyring
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from terminal.app import (
-    DemoTill,
-    add_sample_activity,
-    build_demo_till,
-    build_window,
-    make_application,
-)
+from terminal.app import build_window, make_application
+from terminal.demo_till import DemoTill, add_sample_activity, build_demo_till
 from terminal.offline.credentials import ProcessKeyring
 from terminal.services.slip_content import SlipKind
+from terminal.ui.after_sale import after_sale_of
 from terminal.ui.customer_display import CustomerDisplay, DisplayedMember
 from terminal.ui.file_dialog import file_dialog, fit_columns
 from terminal.ui.fit import clipped
@@ -145,13 +141,13 @@ def _shots(
         window.checkout.sale.amount.setText("128.00")
         window.checkout.sale.earn()
         settle(window)
-        window.after_sale.print_slip()
+        after_sale_of(window).print_slip()
         settle(window)
-        return window.after_sale.dialog
+        return after_sale_of(window).dialog
 
     def customer_display() -> QWidget:
         """The customer's window after that earn, in the shot's language."""
-        dialog = window.after_sale.dialog
+        dialog = after_sale_of(window).dialog
         if dialog is not None:
             dialog.close()
         store, member = window.session.store, window.checkout.member

@@ -23,6 +23,7 @@ from terminal.offline.clock import from_text, to_text
 from terminal.offline.models import Staff, StaffAlert
 from terminal.offline.pins import PinHasher
 from terminal.offline.repositories import StaffRepository
+from terminal.offline.repositories.alerts import AlertRepository
 from terminal.services.base import Service
 from terminal.services.errors import ApprovalPaused, InvalidPin, ManagerRequired, StaffLocked
 from terminal.services.views import StaffSession
@@ -133,7 +134,7 @@ class StaffService(Service):
             left = APPROVAL_FREE_TRIES - staff.approval_failures
             return InvalidPin(_WRONG, approval_attempts_left=left)
         staff.approval_paused_until = to_text(now + timedelta(seconds=pause))
-        session.add(
+        AlertRepository(session).add(
             StaffAlert(
                 alert_id=str(uuid7()),
                 type=ALERT_APPROVAL_PINS,

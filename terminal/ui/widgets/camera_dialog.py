@@ -7,7 +7,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from terminal.ui.camera import CameraScanner
-from terminal.ui.worker import Runner
+from terminal.ui.runner import Runner
 
 
 class CameraDialog(QDialog):
