@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -50,21 +50,26 @@ def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "pos-terminal"
 
 
-class Argon2Params(BaseSettings):
+# Nested groups are plain models: as settings classes of their own they would read bare
+# environment variables (COLUMNS, PORT, HOST...) that belong to the shell, not to us.
+# They are set through TerminalSettings' prefix: POS_TERMINAL_RECEIPT_PRINTER__HOST.
+
+
+class Argon2Params(BaseModel):
     """Cost of the PIN hashes the terminal creates (verification reads them from the hash)."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
     time_cost: int = Field(default=3, ge=1)
     memory_cost_kib: int = Field(default=65_536, ge=8)
     parallelism: int = Field(default=4, ge=1)
 
 
-class ReceiptPrinterSettings(BaseSettings):
+class ReceiptPrinterSettings(BaseModel):
     """The thermal receipt printer (ESC/POS) member slips go to when ``slip_printer`` is
     ``receipt``: how it is connected, and its paper's width in characters."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
     connection: Literal["usb", "network", "serial", "file"] = "network"
     usb_vendor_id: int = Field(default=0, ge=0, le=0xFFFF)  # e.g. 0x04b8 (Epson)

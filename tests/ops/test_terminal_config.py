@@ -96,3 +96,19 @@ def test_every_setting_is_documented() -> None:
     for name in TerminalSettings.model_fields:
         assert f"{name} =" in example or f"[{name}]" in example, name
         assert f"`{name}" in guide, name
+
+
+def test_the_shells_own_variables_do_not_reach_nested_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A terminal window exports COLUMNS; PORT, HOST and TIME_COST are common too. Only the
+    # POS_TERMINAL_ prefix (with __ for a nested group) sets the till's settings.
+    for name, value in {"COLUMNS": "80", "PORT": "1", "HOST": "x", "TIME_COST": "9"}.items():
+        monkeypatch.setenv(name, value)
+    settings = TerminalSettings()
+    assert settings.receipt_printer.columns == 48
+    assert settings.receipt_printer.port == 9100
+    assert settings.receipt_printer.host == ""
+    assert settings.argon2.time_cost == 3
+    monkeypatch.setenv("POS_TERMINAL_RECEIPT_PRINTER__COLUMNS", "32")
+    assert TerminalSettings().receipt_printer.columns == 32
