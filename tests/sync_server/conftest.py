@@ -10,6 +10,7 @@ developer's machine and fail in CI (tests.services.require_service).
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,8 +65,22 @@ def db_url(
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        _drop_schema(admin, schema)
+
+
+def _drop_schema(admin: str, schema: str) -> None:
+    """Drop a test's schema. A background writer of the test's server (a last-seen flush,
+    a phone hash) may still be finishing: PostgreSQL then breaks the deadlock by failing
+    one side, and the drop is simply tried again."""
+    for attempt in range(5):
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            return
+        except psycopg.errors.DeadlockDetected:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture
