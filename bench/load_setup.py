@@ -94,7 +94,19 @@ METRICS_TOKEN = "bench-load-metrics"
 class Server:
     """`sync-server serve --workers N` on a loopback port (kept across restarts)."""
 
-    def __init__(self, db_url: str, workdir: Path, workers: int) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        workdir: Path,
+        workers: int,
+        *,
+        root: Path = ROOT,
+        python_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.root = root  # the checkout whose server runs (another one: a "before")
+        self.python_args = python_args or []  # e.g. ["-m", "cProfile", "-o", FILE]
+        self.env = env or {}
         self.db_url = db_url
         self.workdir = workdir
         self.workers = workers
@@ -119,14 +131,16 @@ class Server:
         # connection may replay a pairing): the per-address pairing throttle is for
         # guessers, not for a load run.
         env.setdefault("SYNC_PAIR_MAX_FAILURES", "100000")
-        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-        command = [sys.executable, "-m", "sync_server.cli", "serve", "--db", self.db_url]
+        env.update(self.env)
+        env["PYTHONPATH"] = str(self.root) + os.pathsep + env.get("PYTHONPATH", "")
+        command = [sys.executable, *self.python_args, "-m", "sync_server.cli", "serve"]
+        command += ["--db", self.db_url]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--workers", str(self.workers), "--data-dir", str(self.workdir)]
         command += ["--log-level", "warning"]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.root,
                 start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + timeout
