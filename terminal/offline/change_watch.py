@@ -33,7 +33,13 @@ import time
 from collections.abc import Callable
 
 from terminal.offline.sync_client import AuthRevoked, SyncClient, SyncError
-from terminal.offline.timing import probe_delay, return_delay
+from terminal.offline.timing import (
+    LONG_POLL_SECONDS,
+    WAKE_SPREAD_SECONDS,
+    WATCH_MIN_GAP_SECONDS,
+    probe_delay,
+    return_delay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +50,10 @@ class ChangeWatcher:
         client: SyncClient,
         cursor: Callable[[], str | None],
         *,
-        wait: float = 50.0,
+        wait: float = LONG_POLL_SECONDS,
         poll_interval: float = 5.0,
-        min_gap: float = 10.0,
-        wake_spread: float = 2.0,
+        min_gap: float = WATCH_MIN_GAP_SECONDS,
+        wake_spread: float = WAKE_SPREAD_SECONDS,
         rng: random.Random | None = None,
     ) -> None:
         self._client = client

@@ -30,7 +30,12 @@ from terminal.offline.sync_client import (
     SyncError,
     TransientSyncError,
 )
-from terminal.offline.timing import OFFLINE_PROBE_SECONDS, probe_delay, return_delay
+from terminal.offline.timing import (
+    OFFLINE_PROBE_SECONDS,
+    WATCHED_INTERVAL_SECONDS,
+    probe_delay,
+    return_delay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -341,7 +346,7 @@ class SyncLoop:
         on_state: Callable[[LoopState], None] | None = None,
         after_cycle: Callable[[], object] | None = None,
         watcher: ChangeWatcher | None = None,
-        watched_interval: float = 300.0,
+        watched_interval: float = WATCHED_INTERVAL_SECONDS,
         rng: random.Random | None = None,
     ) -> None:
         self._engine = engine

@@ -11,6 +11,14 @@ from __future__ import annotations
 
 import random
 
+# An idle till: the change watcher's long poll (+-10 %), under the 60 s idle timeout of
+# common proxies; the sync loop's own cycle while the watcher works; after a wake, the
+# watcher asks again no sooner than this (+-20 %), and a wake is spread over 0-this.
+LONG_POLL_SECONDS = 50.0
+WATCHED_INTERVAL_SECONDS = 300.0
+WATCH_MIN_GAP_SECONDS = 10.0
+WAKE_SPREAD_SECONDS = 2.0
+
 OFFLINE_PROBE_SECONDS = 2.0
 # A long outage: probes every 5-15 s (the ceiling, +-50 %) instead of every 1-3 s.
 OFFLINE_PROBE_CEILING_SECONDS = 10.0
