@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_net import Monitor
-from load_setup import Backend, Server
+from load_setup import ROOT, Backend, Server
 
 from sync_server.services.admin import AdminService
 from terminal.offline.timing import (
@@ -60,8 +60,10 @@ class Idle:
     the loop also syncs on its own every ``WATCHED_INTERVAL_SECONDS`` (an idle till's
     sync is one pull). ``poll``: the old way, a pull every 5 s +-20 %."""
 
-    def __init__(self, url: str, pairing: dict[str, Any], wait: float, poll: bool) -> None:
-        self.url, self.wait, self.poll = url, wait, poll
+    def __init__(
+        self, url: str, pairing: dict[str, Any], wait: float, poll: bool, loop_every: float
+    ) -> None:
+        self.url, self.wait, self.poll, self.loop_every = url, wait, poll, loop_every
         self.headers = {
             "Authorization": f"Bearer {pairing['token']}",
             "X-Terminal-Version": "idle-bench",
@@ -116,7 +118,7 @@ class Idle:
 
     async def loop_cycles(self, until: float, rng: random.Random) -> None:
         loop = asyncio.get_running_loop()
-        interval = 5.0 if self.poll else WATCHED_INTERVAL_SECONDS
+        interval = 5.0 if self.poll else self.loop_every
         await asyncio.sleep(rng.uniform(0, interval))
         while loop.time() < until:
             await self.sync()
@@ -136,7 +138,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
 
     SeedService(backend.database).seed(args.members, store_code="S001", rng_seed=7)
     codes = [backend.pairing_code("S001", f"Idle {i}") for i in range(args.terminals)]
-    server = Server(backend.url, workdir, args.workers or (2 if args.db == "postgres" else 1))
+    workers = args.workers or (2 if args.db == "postgres" else 1)
+    server = Server(backend.url, workdir, workers, root=Path(args.code) if args.code else ROOT)
     server.start()
     try:
         gate = asyncio.Semaphore(16)
@@ -151,7 +154,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     return found
 
             pairings = await asyncio.gather(*(pair(c, i) for i, c in enumerate(codes)))
-        tills = [Idle(server.url, p, args.wait, args.poll) for p in pairings]
+        tills = [Idle(server.url, p, args.wait, args.poll, args.loop_every) for p in pairings]
 
         async def bootstrap(till: Idle) -> None:
             async with gate:
@@ -189,7 +192,8 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     return {
         "mode": "poll every 5 s"
         if args.poll
-        else f"long poll (wait {args.wait:g} s), loop every {WATCHED_INTERVAL_SECONDS:g} s",
+        else f"long poll (wait {args.wait:g} s), loop every {args.loop_every:g} s",
+        "code": args.code or str(ROOT),
         "db": args.db,
         "terminals": args.terminals,
         "seconds": round(monitor.elapsed, 1),
@@ -238,6 +242,13 @@ def main() -> int:
     parser.add_argument("--wait", type=float, default=LONG_POLL_SECONDS)
     parser.add_argument("--change-every", type=float, default=20.0)
     parser.add_argument("--poll", action="store_true", help="pull every 5 s instead")
+    parser.add_argument(
+        "--loop-every",
+        type=float,
+        default=WATCHED_INTERVAL_SECONDS,
+        help="the sync loop's own pull while watched (the till before: 60)",
+    )
+    parser.add_argument("--code", help="serve this checkout of the server instead")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))

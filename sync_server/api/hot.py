@@ -1,7 +1,8 @@
-"""The two routes every terminal calls all day, as plain ASGI.
+"""The routes every terminal calls all day, as plain ASGI.
 
 ``GET /v1/changes`` (pulls and long polls) and ``POST /v1/events`` (pushes) are most of
-the requests. Through FastAPI each paid for its dependency and parameter solving on
+the requests; ``GET /v1/health`` is what a whole chain's tills probe while the server
+is away and when it returns. Through FastAPI each paid for its dependency and parameter solving on
 every request (about two thirds of an idle pull's CPU, measured: docs/PERFORMANCE.md
 "Request cost and idle tills"). Here the same work is done directly: the query checked
 by a pydantic model with the route's constraints (the same 422 problem), the token
@@ -25,7 +26,7 @@ from shared.errors import DomainError
 from sync_server.api import problems
 from sync_server.api.deps import Services, authenticate
 from sync_server.api.limits import TooLarge
-from sync_server.api.routes import changes_answer, push_answer
+from sync_server.api.routes import changes_answer, health_answer, push_answer
 from sync_server.services.terminals import AuthenticatedTerminal
 
 
@@ -67,6 +68,7 @@ class HotRoutes:
         self._apps: dict[tuple[str, str], ASGIApp] = {
             ("GET", "/v1/changes"): _labelled(self._changes, found.get("/v1/changes")),
             ("POST", "/v1/events"): _labelled(self._push, found.get("/v1/events")),
+            ("GET", "/v1/health"): _labelled(self._health, found.get("/v1/health")),
         }
 
     def lookup(self, method: str, path: str) -> ASGIApp | None:
@@ -78,6 +80,9 @@ class HotRoutes:
         query = _query(scope, ChangesQuery)
         body = await changes_answer(svc, terminal.store_code, query.cursor, query.limit, query.wait)
         await _send_json(send, body.encode())
+
+    async def _health(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _send(send, *await health_answer(self.services))
 
     async def _push(self, scope: Scope, receive: Receive, send: Send) -> None:
         svc = self.services
@@ -94,6 +99,17 @@ def _labelled(handler: Handler, route: BaseRoute | None) -> ASGIApp:
         await _answer(handler, scope, receive, send)
 
     return app
+
+
+async def _send(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [_JSON, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _answer(handler: Handler, scope: Scope, receive: Receive, send: Send) -> None:
@@ -151,11 +167,4 @@ async def _body(receive: Receive) -> bytes:
 
 
 async def _send_json(send: Send, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [_JSON, (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await _send(send, 200, body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -219,14 +220,36 @@ def alert(body: StaffAlertRequest, terminal: TerminalDep, svc: ServicesDep) -> S
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-def health(svc: ServicesDep, response: Response) -> Health:
+async def health(svc: ServicesDep) -> Response:
+    status, body = await health_answer(svc)
+    return Response(content=body, status_code=status, media_type="application/json")
+
+
+# The database check behind /v1/health, per process: at most one `SELECT 1` a second
+# however many tills probe (after an outage a whole chain's tills probe at once).
+_HEALTH_CHECK_SECONDS = 1.0
+_checked: dict[int, tuple[float, bool]] = {}
+
+
+async def health_answer(svc: Services) -> tuple[int, bytes]:
+    """The status and body of ``GET /v1/health``: 200 ok, or 503 degraded when the
+    database did not answer (checked at most once a second per process)."""
+    now = time.monotonic()
+    checked = _checked.get(id(svc.database))
+    if checked is None or now - checked[0] > _HEALTH_CHECK_SECONDS:
+        ok = await run_in_threadpool(_database_answers, svc)
+        checked = _checked[id(svc.database)] = (time.monotonic(), ok)
+    database = "ok" if checked[1] else "unavailable"
+    answer = Health(
+        status="ok" if checked[1] else "degraded", version=__version__, database=database
+    )
+    return (200 if checked[1] else 503), answer.model_dump_json().encode()
+
+
+def _database_answers(svc: Services) -> bool:
     try:
         with svc.database.read() as session:
             session.execute(text("SELECT 1"))
-        database = "ok"
     except Exception:
-        database = "unavailable"
-        response.status_code = 503
-    return Health(
-        status="ok" if database == "ok" else "degraded", version=__version__, database=database
-    )
+        return False
+    return True

@@ -5,7 +5,9 @@ the request metrics, whichever path a request takes."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -15,6 +17,7 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.pull import encode_cursor
 from tests.sync_server.helpers import Pairing, pair_terminal
+from tests.sync_server.test_idle_sync import counting_statements
 
 _HARDENING = (
     "content-security-policy",
@@ -129,3 +132,34 @@ def test_hot_routes_are_counted_by_their_template(settings: Settings, database: 
     assert _count(after, "/v1/changes", "401") - _count(before, "/v1/changes", "401") == 1
     assert _count(after, "/v1/events", "200") - _count(before, "/v1/events", "200") == 1
     assert not re.search(r'route="/v1/changes\?', after)  # templates, never raw paths
+
+
+def test_a_herd_of_health_probes_asks_the_database_once_a_second(
+    settings: Settings, database: Database
+) -> None:
+    with _app(settings, database, hot=True) as client:
+        assert client.get("/v1/health").json()["database"] == "ok"
+        with counting_statements(database) as statements:
+            started = time.monotonic()
+            for _ in range(100):  # a chain's tills probing as the server returns
+                assert client.get("/v1/health").status_code == 200
+            took = time.monotonic() - started
+        # pool_pre_ping may add a statement of its own to each check
+        assert len(statements) <= 2 * (int(took) + 2), (len(statements), took)
+
+
+def test_health_says_when_the_database_is_away(tmp_path: Path) -> None:
+    away = Settings(
+        database_url="postgresql+psycopg://postgres@127.0.0.1:1/nowhere",
+        data_dir=tmp_path,
+        maintenance_interval_seconds=0,
+    )
+    database = Database(away.resolved_database_url())
+    answers = []
+    for hot in (True, False):
+        with _app(away, database, hot=hot) as client:
+            answers.append(client.get("/v1/health"))
+    for answer in answers:
+        assert answer.status_code == 503
+        assert answer.json()["status"] == "degraded"
+        assert answer.json()["database"] == "unavailable"
