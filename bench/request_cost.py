@@ -13,6 +13,8 @@ subtracted. Cases:
 - ``idle_long_poll``: ``GET /v1/changes?cursor=<latest>&wait=0.01&limit=1``, a long
   poll that times out with nothing new (an idle till's change watcher);
 - ``pull_unchanged``: ``GET /v1/changes?cursor=<latest>&limit=1000`` (an idle sync);
+- ``pull_200``: ``GET /v1/changes?limit=200``, a page of 200 member changes read from
+  the database each time (what a page costs per change: the pull fan-out);
 - ``push_1`` / ``push_10``: ``POST /v1/events`` with 1 or 10 ``points.adjusted`` events;
 - ``push_pull_1``: the same with ``?cursor=`` (push and pull in one trip: the page
   carries the push's own change);
@@ -53,7 +55,15 @@ from load_net import cpu_and_rss, tree
 from load_setup import ROOT, Backend, Server
 from sqlalchemy import text
 
-CASES = ("idle_long_poll", "pull_unchanged", "push_1", "push_10", "push_pull_1", "health")
+CASES = (
+    "idle_long_poll",
+    "pull_unchanged",
+    "pull_200",
+    "push_1",
+    "push_10",
+    "push_pull_1",
+    "health",
+)
 
 
 def cpu_model() -> str:
@@ -161,6 +171,9 @@ class Bench:
             answer = self.http.get("/v1/changes", params=params, headers=till.headers)
         elif case == "pull_unchanged":
             params = {"cursor": self.cursor, "limit": 1000}
+            answer = self.http.get("/v1/changes", params=params, headers=till.headers)
+        elif case == "pull_200":  # the first 200 changes, from the database each time
+            params = {"limit": 200}
             answer = self.http.get("/v1/changes", params=params, headers=till.headers)
         elif case == "health":
             answer = self.http.get("/v1/health")
