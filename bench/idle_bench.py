@@ -119,10 +119,11 @@ class Idle:
     async def loop_cycles(self, until: float, rng: random.Random) -> None:
         loop = asyncio.get_running_loop()
         interval = 5.0 if self.poll else self.loop_every
-        await asyncio.sleep(rng.uniform(0, interval))
+        await asyncio.sleep(min(rng.uniform(0, interval), max(0.0, until - loop.time())))
         while loop.time() < until:
             await self.sync()
-            await asyncio.sleep(interval * (rng.uniform(0.8, 1.2) if self.poll else 1.0))
+            pause = interval * (rng.uniform(0.8, 1.2) if self.poll else 1.0)
+            await asyncio.sleep(min(pause, max(0.0, until - loop.time())))
 
     async def idle(self, until: float, rng: random.Random) -> None:
         if self.poll:
@@ -137,7 +138,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from sync_server.services.seed import SeedService
 
     SeedService(backend.database).seed(args.members, store_code="S001", rng_seed=7)
-    codes = [backend.pairing_code("S001", f"Idle {i}") for i in range(args.terminals)]
+    quick = not args.pair_over_http
+    codes = (
+        [] if quick else [backend.pairing_code("S001", f"Idle {i}") for i in range(args.terminals)]
+    )
     workers = args.workers or (2 if args.db == "postgres" else 1)
     server = Server(backend.url, workdir, workers, root=Path(args.code) if args.code else ROOT)
     server.start()
@@ -153,7 +157,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     found: dict[str, Any] = answer.json()
                     return found
 
-            pairings = await asyncio.gather(*(pair(c, i) for i, c in enumerate(codes)))
+            if quick:
+                pairings = backend.paired_in_database(["S001"] * args.terminals)
+            else:
+                pairings = await asyncio.gather(*(pair(c, i) for i, c in enumerate(codes)))
         tills = [Idle(server.url, p, args.wait, args.poll, args.loop_every) for p in pairings]
 
         async def bootstrap(till: Idle) -> None:
@@ -249,6 +256,11 @@ def main() -> int:
         help="the sync loop's own pull while watched (the till before: 60)",
     )
     parser.add_argument("--code", help="serve this checkout of the server instead")
+    parser.add_argument(
+        "--pair-over-http",
+        action="store_true",
+        help="pair every terminal with a code over HTTP (default: paired in the database)",
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
