@@ -42,10 +42,12 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     )
     phone_hashes = PhoneHashWorker(database)
     feed = ChangeFeed(database)
+    terminals = TerminalService(database, settings)
+    terminals.seen.after_flush = feed.refresh  # SQLite: trust the counter again at once
     return Services(
         settings=settings,
         database=database,
-        terminals=TerminalService(database, settings),
+        terminals=terminals,
         push=PushService(
             database,
             pause_before_commit=settings.fault_pause_before_commit_seconds,

@@ -73,10 +73,25 @@ class ChangeFeed:
     def confirm(self, version: int, stamp: _Stamp | None) -> None:
         """The counter read from the database, with the files' stamp taken before it."""
         with self._lock:
+            grew = version > self._version
             self._version = max(self._version, version)
             if stamp is not None:
                 self._trusted_stamp = stamp
-        self._wake()
+        if grew:  # long polls wait for a newer version: nothing else wakes them
+            self._wake()
+
+    def refresh(self) -> None:
+        """After a write of this process that took no version (last-seen): on SQLite the
+        files changed, so unchanged cursors would go to the database until the watcher
+        thread reads the counter again (up to half a second, every second under
+        traffic). Read it now instead (the stamp taken before the read, as always)."""
+        if not self.database.is_sqlite:
+            return
+        try:
+            stamp = self._files_stamp()
+            self.confirm(self._read_counter(), stamp)
+        except Exception:
+            log.warning("change feed: could not read the version counter", exc_info=True)
 
     # --- long polls ----------------------------------------------------------------------
 

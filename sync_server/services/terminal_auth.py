@@ -18,6 +18,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -101,6 +102,8 @@ class SeenRecorder:
         self._flushing = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Called after each write (the change feed's refresh: SQLite's files changed).
+        self.after_flush: Callable[[], None] | None = None
 
     def known(
         self, terminal_id: str, at: datetime | None, version: str | None, depth: int | None
@@ -155,6 +158,8 @@ class SeenRecorder:
                 with self.database.write() as session:
                     for columns, rows in groups.items():
                         bulk.update_rows(session, table_of(Terminal), "id", list(columns), rows)
+                if self.after_flush is not None:
+                    self.after_flush()
             except Exception:
                 log.warning("could not record last-seen of %d terminals", len(due), exc_info=True)
                 with self._lock:  # keep them for the next flush, unless newer came
