@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 
 from sync_server.db import Database
 from sync_server.errors import CursorExpired, InvalidCursor
@@ -19,6 +20,8 @@ from sync_server.repositories import changes as changes_repo
 from sync_server.services.change_feed import ChangeFeed
 
 _CURSOR_TAG = b"pos-sync-cursor-v1:"
+# Text that is its own JSON string body (no quote, backslash, control or non-ASCII).
+_PLAIN_ID = re.compile(r"[A-Za-z0-9@*._:-]*\Z")
 
 
 def encode_cursor(version: int) -> str:
@@ -124,11 +127,14 @@ class PullService:
         # commit (versions commit in order) even if its last change was purged since.
         last = rows[-1][2] if rows else max(after, found.current)
         parts = []
+        plain = _PLAIN_ID.match
         for entity, entity_id, version, op, data in rows:
             if entity == "staff":  # "<staff id>@<store>": a staff member left that store
                 entity_id = staff_id_of(entity_id)
+            # Ids are UUIDs and codes: quoted as they are (json.dumps only for the rest)
+            quoted = f'"{entity_id}"' if plain(entity_id) else json.dumps(entity_id)
             parts.append(
-                f'{{"entity":"{entity}","op":"{op}","id":{json.dumps(entity_id)},'
+                f'{{"entity":"{entity}","op":"{op}","id":{quoted},'
                 f'"version":{version},"data":{data if data is not None else "null"}}}'
             )
         page = (
