@@ -117,7 +117,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = None
         svc.feed.start()
-        svc.terminals.seen.start()
+        svc.terminals.start()
         if background and settings.maintenance_interval_seconds > 0:
             task = asyncio.create_task(_maintenance_loop(svc))
         try:
@@ -128,7 +128,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await run_in_threadpool(svc.feed.stop)
-            await run_in_threadpool(svc.terminals.seen.stop)
+            await run_in_threadpool(svc.terminals.stop)
             svc.database.dispose()
 
     docs = settings.docs_enabled

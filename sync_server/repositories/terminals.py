@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,11 @@ def by_pairing_hash(session: Session, code_hash: str) -> Terminal | None:
     return session.execute(
         select(Terminal).where(Terminal.pairing_code_hash == code_hash).with_for_update()
     ).scalar_one_or_none()
+
+
+def revoked_since(session: Session, since: datetime) -> list[str]:
+    """Ids of the terminals revoked at or after ``since`` (the token caches' sweep)."""
+    return list(session.scalars(select(Terminal.id).where(Terminal.revoked_at >= since)))
 
 
 def add(session: Session, terminal: Terminal) -> None:
