@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -20,6 +20,14 @@ from sync_server.services.terminals import AuthenticatedTerminal, TerminalServic
 
 
 @dataclass
+class HealthCheck:
+    """The last database check behind ``GET /v1/health`` (monotonic time, result)."""
+
+    checked_at: float = float("-inf")
+    ok: bool = False
+
+
+@dataclass
 class Services:
     settings: Settings
     database: Database
@@ -30,6 +38,7 @@ class Services:
     feed: ChangeFeed
     alerts: AlertService
     phone_hashes: PhoneHashWorker | None = None
+    health: HealthCheck = field(default_factory=HealthCheck)
 
 
 async def services(request: Request) -> Services:

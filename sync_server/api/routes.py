@@ -228,22 +228,18 @@ async def health(svc: ServicesDep) -> Response:
 # The database check behind /v1/health, per process: at most one `SELECT 1` a second
 # however many tills probe (after an outage a whole chain's tills probe at once).
 _HEALTH_CHECK_SECONDS = 1.0
-_checked: dict[int, tuple[float, bool]] = {}
 
 
 async def health_answer(svc: Services) -> tuple[int, bytes]:
     """The status and body of ``GET /v1/health``: 200 ok, or 503 degraded when the
     database did not answer (checked at most once a second per process)."""
-    now = time.monotonic()
-    checked = _checked.get(id(svc.database))
-    if checked is None or now - checked[0] > _HEALTH_CHECK_SECONDS:
-        ok = await run_in_threadpool(_database_answers, svc)
-        checked = _checked[id(svc.database)] = (time.monotonic(), ok)
-    database = "ok" if checked[1] else "unavailable"
-    answer = Health(
-        status="ok" if checked[1] else "degraded", version=__version__, database=database
-    )
-    return (200 if checked[1] else 503), answer.model_dump_json().encode()
+    check = svc.health
+    if time.monotonic() - check.checked_at > _HEALTH_CHECK_SECONDS:
+        check.ok = await run_in_threadpool(_database_answers, svc)
+        check.checked_at = time.monotonic()
+    database = "ok" if check.ok else "unavailable"
+    answer = Health(status="ok" if check.ok else "degraded", version=__version__, database=database)
+    return (200 if check.ok else 503), answer.model_dump_json().encode()
 
 
 def _database_answers(svc: Services) -> bool:
