@@ -51,14 +51,14 @@ demo-console: install
 	$(BIN)/python -m terminal.demo
 
 screenshots: system-deps install
-	$(HEADLESS) $(BIN)/python -m terminal.ui.screenshots docs/screenshots
+	$(HEADLESS) $(BIN)/python -m terminal.screenshots docs/screenshots
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: install
-	$(BIN)/mypy shared terminal/offline terminal/services sync_server
+	$(BIN)/mypy shared terminal sync_server
 
 importlint: install
 	$(BIN)/lint-imports
@@ -100,6 +100,7 @@ bench: install
 	$(BIN)/python bench/replica_bench.py
 	$(BIN)/python bench/sync_bench.py
 	$(HEADLESS) $(BIN)/python bench/ui_bench.py
+	$(BIN)/python bench/scan_bench.py
 
 # The terminal as a one-folder PyInstaller bundle (build/dist/pos-terminal), then its smoke
 # test: --version, a replica opened on a temp data dir, the window started offscreen.

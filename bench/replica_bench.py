@@ -47,9 +47,9 @@ from terminal.offline.db import Replica
 from terminal.offline.pins import PinHasher
 from terminal.offline.repositories import name_key
 from terminal.offline.repositories.members import LOOKUP_STATEMENTS
-from terminal.offline.seed import DEMO_PHONE_KEY, seed_replica
-from terminal.offline.sync import SyncStore
 from terminal.services import build_services
+from terminal.services.seed import DEMO_PHONE_KEY, seed_replica
+from terminal.services.sync_store import SyncStore
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰飞鹏辉宇浩然子轩欣怡梓涵雨轩"

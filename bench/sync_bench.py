@@ -123,6 +123,22 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError("server did not start")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of every process of the server (its session: the parent
+        and its uvicorn workers), from /proc; PostgreSQL's own CPU is not included."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == self.process.pid:  # session id (start_new_session)
+                total += int(fields[11]) + int(fields[12])
+        return total / tick
+
     def stop(self) -> None:
         os.killpg(self.process.pid, 15)
         self.process.wait(timeout=30)
@@ -225,16 +241,26 @@ def bench_push(backend: Backend, workdir: Path, events: int, terminals: int) -> 
             threading.Thread(target=push_all, args=(server, t["token"], plan))
             for t, plan in zip(paired, bodies, strict=True)
         ]
+        cpu = server.cpu_seconds()
         start = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - start
+        cpu = server.cpu_seconds() - cpu
+        load = os.getloadavg()[0]
     finally:
         server.stop()
     raw = bench_raw_insert(backend, timed)
-    return {"events": count, "seconds": elapsed, "push_eps": count / elapsed, "raw_eps": raw}
+    return {
+        "events": count,
+        "seconds": elapsed,
+        "push_eps": count / elapsed,
+        "raw_eps": raw,
+        "cpu_us": cpu * 1e6 / count,
+        "load": load,
+    }
 
 
 def raw_copy_of_events(engine: Any) -> Table:
@@ -393,7 +419,8 @@ def main() -> int:
             line = (
                 f"| push, {name}, 2 workers, {args.terminals} terminals, batches of {BATCH} | "
                 f"{r['events']:,} events in {r['seconds']:.1f} s | **{r['push_eps']:,.0f} events/s** | "
-                f"raw bulk insert {r['raw_eps']:,.0f} rows/s (push = {r['push_eps'] / r['raw_eps']:.0%} of raw) |"
+                f"raw bulk insert {r['raw_eps']:,.0f} rows/s (push = {r['push_eps'] / r['raw_eps']:.0%} of raw); "
+                f"server CPU {r['cpu_us']:.0f} us/event; load average {r['load']:.1f} |"
             )
             print(line, flush=True)
             lines.append(line)

@@ -19,6 +19,9 @@ from typing import (
     Any,
     Literal,
     NotRequired,  # pydantic needs these on 3.11
+    get_args,
+    get_origin,
+    get_type_hints,
 )
 from uuid import UUID
 
@@ -30,6 +33,7 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -284,7 +288,19 @@ class PairResponse(_Open):
 Entity = Literal["member", "coupon", "staff", "program"]
 
 
-class MemberData(_Open):
+# The member and coupon data a terminal pulls, described once each as a TypedDict: the
+# server builds it (``sync_server/services/common.py``: ``member_data``, ``coupon_data``
+# return these), the terminal reads it (``terminal/offline/pages.py`` validates pulled
+# upserts straight into these dicts: a bootstrap validates a million members, each once,
+# without building a model). The server builds the JSON form: ids and times as text,
+# which the terminal reads back as ``UUID`` and aware ``datetime``.
+# ``tests/contract/test_pulled_shapes.py`` keeps what the server sends and what the
+# terminal reads in step.
+
+
+class MemberFields(TypedDict):
+    """What a terminal may hold of a member (PROTOCOL.md): no full phone, e-mail or birthday."""
+
     member_id: UUID
     member_code: str
     display_name: str
@@ -296,37 +312,44 @@ class MemberData(_Open):
     balance: int
     lifetime_points: int
     status: str
-    phone_masked: str | None = None  # extension; last 4 only since s11c (****5678)
+    phone_masked: NotRequired[str | None]  # extension; last 4 only since s11c (****5678)
     # extension (s11c): shared.domain.phone.phone_slow_hash of the E.164 number
-    phone_slow_hash: str | None = None
-
-
-class MemberFields(TypedDict):
-    """``MemberData`` as a plain dict: the same fields and types, validated without
-    building a model (a terminal bootstrapping a million members validates each once,
-    straight from the JSON). tests/shared/test_phone_and_protocol.py keeps the two in step."""
-
-    member_id: UUID
-    member_code: str
-    display_name: str
-    phone_last4: str
-    phone_hash: str
-    tier: str
-    balance: int
-    lifetime_points: int
-    status: str
-    phone_masked: NotRequired[str | None]
     phone_slow_hash: NotRequired[str | None]
 
 
-class CouponData(_Open):
+CouponStatus = Literal["available", "redeemed", "expired", "revoked"]
+
+
+class CouponFields(TypedDict):
+    """A member's coupon as a terminal holds it."""
+
     coupon_id: UUID
     member_id: UUID
     title: str
     value_cents: int
     currency: str
-    expires_at: AwareDatetime | None = None
-    status: Literal["available", "redeemed", "expired", "revoked"]
+    expires_at: NotRequired[AwareDatetime | None]
+    status: CouponStatus
+
+
+def _model_of(name: str, fields: Any) -> type[BaseModel]:
+    """The pydantic model of a TypedDict's shape (same fields, types and optional ones;
+    an optional field defaults to None), so that the shape is written only once."""
+    definitions: dict[str, Any] = {}
+    # Read from the hints: with postponed annotations ``__required_keys__`` cannot see
+    # ``NotRequired`` (pydantic reads it from the hints too).
+    for key, hint in get_type_hints(fields, include_extras=True).items():
+        if get_origin(hint) is NotRequired:
+            definitions[key] = (get_args(hint)[0], None)
+        else:
+            definitions[key] = (hint, ...)
+    model: type[BaseModel] = create_model(name, __base__=_Open, **definitions)
+    model.__doc__ = f"``{fields.__name__}`` as a model (for a caller that wants one)."
+    return model
+
+
+MemberData = _model_of("MemberData", MemberFields)
+CouponData = _model_of("CouponData", CouponFields)
 
 
 class StaffData(_Open):

@@ -26,7 +26,7 @@ from sync_server.db import Database
 from sync_server.services.alerts import AlertService
 from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
-from sync_server.services.expiry import MaintenanceService
+from sync_server.services.maintenance import MaintenanceService
 from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService

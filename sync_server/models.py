@@ -20,6 +20,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -80,6 +82,8 @@ class Store(Base):
     language: Mapped[str] = mapped_column(String(16))
     closing_time: Mapped[str] = mapped_column(String(5), default="23:00")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A deactivated store takes no new terminals or staff (migration s17a).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Terminal(Base):
@@ -125,6 +129,19 @@ class Member(Base):
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # The console's keyset-paged lists (migration s17a); none on balance (see there).
+    __table_args__ = (
+        Index("ix_members_name_code", "name", "member_code"),
+        Index("ix_members_enrolled_code", "enrolled_at", "member_code"),
+        Index("ix_members_store_code", "store_code", "member_code"),
+        Index("ix_members_tier_code", "tier", "member_code"),
+        Index("ix_members_phone_last4", "phone_last4"),
+        # PostgreSQL: the name search by prefix, case aside (SQLite uses ix_members_name_code)
+        Index("ix_members_name_lower_prefix", text("lower(name) text_pattern_ops")).ddl_if(
+            dialect="postgresql"
+        ),
+    )
+
 
 class LedgerEvent(Base):
     """Append-only: every event received (accepted or rejected) and its first outcome."""
@@ -157,6 +174,7 @@ class LedgerEvent(Base):
         Index("ix_events_terminal_seq", "terminal_id", "seq"),
         Index("ix_events_member_type", "member_id", "type"),
         Index("ix_events_terminal_occurred", "terminal_id", "occurred_at"),
+        Index("ix_events_member_occurred", "member_id", "occurred_at", "event_id"),
     )
 
 
@@ -262,6 +280,8 @@ class AdminAccount(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The console's pages in this language: "en" or "zh_CN" (migration s17a).
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
 
 
 class AdminSession(Base):

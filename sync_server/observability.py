@@ -46,7 +46,7 @@ from shared.protocol import Event
 from sync_server.api.deps import Services
 from sync_server.api.problems import MEDIA_TYPE, PROBLEM_TYPE
 from sync_server.config import Settings
-from sync_server.services.push import PushResponseWithGaps, PushService
+from sync_server.services.push import Pusher, PushResponseWithGaps
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -108,24 +108,22 @@ def configure_logging(settings: Settings) -> None:
     uvicorn_access.propagate = False
 
 
-class MeteredPushService(PushService):
-    """The push service, counting every event's outcome (accepted/duplicate/rejected)."""
+class MeteredPushService:
+    """Wraps the push service and counts every event's outcome (accepted/duplicate/
+    rejected). Everything else (fault injection hooks, limits, the writer) is the
+    wrapped service's own: nothing is rebuilt, so nothing is dropped."""
 
-    @classmethod
-    def wrap(cls, inner: PushService) -> MeteredPushService:
-        return cls(
-            inner.database,
-            pause_before_commit=inner.pause_before_commit,
-            before_commit=inner.before_commit,
-            limits=inner.limits,
-            phones_changed=inner.phones_changed,
-        )
+    def __init__(self, inner: Pusher) -> None:
+        self.inner = inner
 
     def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:
-        response = super().push(terminal_id, events)
+        response = self.inner.push(terminal_id, events)
         for result in response.results:
             PUSH_EVENTS.labels(result.status).inc()
         return response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def _route_label(scope: Scope) -> str:
@@ -191,7 +189,7 @@ def install(app: FastAPI, services: Services) -> RequestMetrics | None:
     layer records every request with (None: metrics off)."""
     if not services.settings.metrics_enabled:
         return None
-    services.push = MeteredPushService.wrap(services.push)
+    services.push = MeteredPushService(services.push)
 
     token = services.settings.metrics_token
 

@@ -1,4 +1,5 @@
-"""`sync-server backup FILE` / `restore FILE` (SQLite) and what `serve` needs to run safely.
+"""Backup and restore of a SQLite database, and what `serve` needs to run safely
+(the commands are `sync-server backup FILE` / `restore FILE`, ``sync_server/cli/serve.py``).
 
 Backup uses SQLite's online backup API: a consistent copy while the server keeps
 serving. Restore copies a backup over the live database file with the same API, and
@@ -15,15 +16,13 @@ refuse a PostgreSQL URL.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
@@ -182,27 +181,3 @@ def prepare_multiprocess_metrics(settings: Settings, workers: int) -> None:
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
     os.environ[MULTIPROC_ENV] = str(directory)
-
-
-# --- CLI ------------------------------------------------------------------------------
-
-AddCommand = Callable[..., argparse.ArgumentParser]
-
-
-def register(sub: Any, add: AddCommand) -> None:
-    from sync_server.commands import settings_from
-
-    def cmd_backup(args: argparse.Namespace) -> int:
-        target = backup(settings_from(args), Path(args.file))
-        print(f"database copied to {target}")
-        return 0
-
-    def cmd_restore(args: argparse.Namespace) -> int:
-        revision = restore(settings_from(args), Path(args.file))
-        print(f"database restored from {args.file} (schema {revision}, upgraded to the current)")
-        return 0
-
-    add("backup", cmd_backup, help="copy the SQLite database (online)").add_argument("file")
-    add("restore", cmd_restore, help="replace the SQLite database (server stopped)").add_argument(
-        "file"
-    )

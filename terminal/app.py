@@ -1,8 +1,11 @@
 """Composition root: settings -> replica -> services -> window.
 
-``terminal/cli.py`` starts the GUI with ``run_gui(settings)``; tests, screenshots and the
-benchmark use ``build_window`` with a replica of their own. Nothing here holds module
-state: every object is built from the settings passed in.
+The only place that builds the product's objects: the replica (``open_replica``), the
+services, the sync control and the window. ``pos-terminal gui`` (``terminal/cli/gui.py``)
+starts the GUI with ``run_gui(settings)``; the other commands open the replica here and
+then call services only. Tests, screenshots and the demo (``terminal/demo.py``) use
+``build_window`` with a replica of their own. Nothing here holds module state: every
+object is built from the settings passed in.
 """
 
 from __future__ import annotations
@@ -11,9 +14,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shared.errors import DomainError
 from terminal.config import TerminalSettings
@@ -21,12 +22,24 @@ from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.services import Services, build_services
 
-if TYPE_CHECKING:  # imported when first used: they bring httpx
-    from terminal.offline.sync_engine import SyncLoop
+if TYPE_CHECKING:  # imported when first used: they bring httpx, or Qt
+    from PySide6.QtWidgets import QApplication
+
     from terminal.services.day_close import DayCloseService
-    from terminal.services.sync import SyncService
+    from terminal.services.sync import SyncLoop, SyncService
+    from terminal.ui.backend import Backend
+    from terminal.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
+
+
+def open_replica(settings: TerminalSettings) -> Replica:
+    """The replica of ``settings`` (created or migrated on opening), with its settings."""
+    return Replica(
+        settings.replica_path,
+        busy_timeout_ms=settings.busy_timeout_ms,
+        backups_keep=settings.replica_backups_keep,
+    )
 
 
 class SyncControl:
@@ -115,7 +128,7 @@ def make_backend(
     services: Services,
     *,
     sync: SyncControl | None = None,
-) -> Any:
+) -> Backend:
     from terminal.ui.backend import Backend
 
     return Backend(
@@ -127,12 +140,12 @@ def make_backend(
 
 
 def build_window(
-    backend: Any,
+    backend: Backend,
     *,
     language: str | None = None,
     auto_lock_seconds: int = 180,
     settings: TerminalSettings | None = None,
-) -> Any:
+) -> MainWindow:
     """The main window on ``backend``; a QApplication must exist. Store facts load at once.
 
     The language is ``language`` if given, else the one last chosen on this terminal,
@@ -140,11 +153,12 @@ def build_window(
     """
     from PySide6.QtWidgets import QApplication
 
+    from terminal.ui.after_sale import AfterSale, AfterSaleOptions
     from terminal.ui.i18n import LanguageManager, system_language
     from terminal.ui.main_window import MainWindow
+    from terminal.ui.runner import Runner
     from terminal.ui.scanner import ScannerOptions
     from terminal.ui.session import TillSession
-    from terminal.ui.worker import Runner
 
     app = QApplication.instance()
     assert app is not None, "create the QApplication first"
@@ -163,10 +177,11 @@ def build_window(
         )
     window = MainWindow(session, languages, auto_lock_seconds=auto_lock_seconds, scanner=scanner)
     session.setParent(window)
+    AfterSale(window, AfterSaleOptions.of(settings))  # slips, customer display (a child of window)
     return window
 
 
-def make_application(argv: list[str] | None = None) -> Any:
+def make_application(argv: list[str] | None = None) -> QApplication:
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
@@ -186,67 +201,7 @@ def make_application(argv: list[str] | None = None) -> Any:
     return app
 
 
-@dataclass(frozen=True, slots=True)
-class DemoTill:
-    settings: TerminalSettings
-    replica: Replica
-    services: Services
-    seed: Any
-    backend: Any
-
-
-def build_demo_till(data_dir: Path, *, members: int = 12, online: bool = False) -> DemoTill:
-    """A seeded replica in ``data_dir`` (for screenshots, benchmarks and tests).
-
-    The seed stores a phone key in the keyring: install an in-memory keyring first.
-    """
-    from terminal.config import Argon2Params
-    from terminal.offline.pins import PinHasher
-    from terminal.offline.seed import seed_replica
-    from terminal.offline.sync import SyncStore
-
-    cheap = Argon2Params(time_cost=1, memory_cost_kib=8, parallelism=1)
-    settings = TerminalSettings(data_dir=data_dir, argon2=cheap, keyring_service="pos-demo")
-    replica = Replica(settings.replica_path)
-    credentials = CredentialStore(settings.keyring_service)
-    seed = seed_replica(
-        replica, credentials, PinHasher(time_cost=1, memory_cost_kib=8, parallelism=1),
-        members=members,
-    )  # fmt: skip
-    SyncStore(replica).set_online(online)
-    services = build_services(replica, settings, credentials=credentials)
-    sync = make_sync_control(settings, replica, credentials)  # built, never started here
-    return DemoTill(
-        settings, replica, services, seed, make_backend(settings, replica, services, sync=sync)
-    )
-
-
-def add_sample_activity(till: DemoTill) -> None:
-    """A morning of sales, a redemption and one event the server rejected (for screenshots)."""
-    import uuid
-
-    from shared.protocol import PushResult
-    from terminal.offline.sync import SyncStore
-
-    services, seed = till.services, till.seed
-    cashier = services.staff.sign_in("C01", "1234")
-    for index, member in enumerate(seed.members[:8]):
-        services.sales.earn(
-            cashier, member.member_id, amount_cents=2_580 * (index + 1), sale_ref=f"R{index:04d}"
-        )
-    rich = max(seed.members, key=lambda m: m.balance)
-    services.sales.redeem(
-        cashier, rich.member_id, points=300, sale_amount_cents=8_000, sale_ref="R0100"
-    )
-    bad = services.sales.earn(
-        cashier, seed.members[2].member_id, amount_cents=9_900, sale_ref="R0200"
-    )
-    SyncStore(till.replica).apply_push_results(
-        [PushResult(event_id=uuid.UUID(bad.event_id), status="rejected", code="points_mismatch")]
-    )
-
-
-def show_window(window: Any, *, kiosk: bool = False) -> None:
+def show_window(window: MainWindow, *, kiosk: bool = False) -> None:
     """Show the till at its screen's size: full screen (kiosk, no window manager needed,
     no title bar) or maximised. The geometry is set first, because without a window
     manager "maximised" is only a request nobody carries out."""
@@ -263,7 +218,7 @@ def run_gui(
 ) -> int:
     """Open the till window and run until it is closed; returns the exit code."""
     app = make_application()
-    replica = Replica(settings.replica_path, busy_timeout_ms=settings.busy_timeout_ms)
+    replica = open_replica(settings)
     credentials = CredentialStore(settings.keyring_service)
     services = build_services(replica, settings, credentials=credentials)
     sync = make_sync_control(settings, replica, credentials)
@@ -281,27 +236,3 @@ def run_gui(
     finally:
         sync.stop()
         window.session.runner.shutdown()
-
-
-def _register_cli() -> None:
-    """``pos-terminal gui``: the CLI offers it once ``terminal.app`` is in COMMAND_MODULES."""
-    from terminal.cli import arg, subcommand
-
-    @subcommand(
-        "gui",
-        help="open the cashier and manager window",
-        args=(
-            arg("--language", choices=("en", "zh_CN"), default=None),
-            arg(
-                "--kiosk",
-                action="store_true",
-                default=None,
-                help="full screen, for a till without a window manager (setting: kiosk)",
-            ),
-        ),
-    )
-    def cmd_gui(args: Any, settings: TerminalSettings) -> int:
-        return run_gui(settings, language=args.language, kiosk=args.kiosk)
-
-
-_register_cli()

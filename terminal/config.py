@@ -60,6 +60,24 @@ class Argon2Params(BaseSettings):
     parallelism: int = Field(default=4, ge=1)
 
 
+class ReceiptPrinterSettings(BaseSettings):
+    """The thermal receipt printer (ESC/POS) member slips go to when ``slip_printer`` is
+    ``receipt``: how it is connected, and its paper's width in characters."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    connection: Literal["usb", "network", "serial", "file"] = "network"
+    usb_vendor_id: int = Field(default=0, ge=0, le=0xFFFF)  # e.g. 0x04b8 (Epson)
+    usb_product_id: int = Field(default=0, ge=0, le=0xFFFF)
+    host: str = ""  # network: the printer's address (raw TCP, port 9100 on most)
+    port: int = Field(default=9100, ge=1, le=65535)
+    serial_device: str = ""  # serial: /dev/ttyUSB0, COM3
+    baudrate: int = Field(default=9600, ge=1200, le=921_600)
+    device_file: str = ""  # file: a printer device such as /dev/usb/lp0
+    columns: int = Field(default=48, ge=24, le=80)  # 48 on 80 mm paper, 32 on 58 mm
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+
 class TerminalSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="POS_TERMINAL_",
@@ -85,6 +103,14 @@ class TerminalSettings(BaseSettings):
     scanner_suffix: Literal["enter", "tab", "none"] = "enter"
     scanner_max_gap_ms: int = Field(default=40, ge=5, le=200)
     kiosk: bool = False  # full screen without a title bar (a till with no window manager)
+    # Member slips after a transaction: where "Print slip" sends them (Qt's printing,
+    # any installed printer or PDF; or the ESC/POS receipt printer below), and whether
+    # each transaction prints one without being asked.
+    slip_printer: Literal["system", "receipt"] = "system"
+    slip_auto_print: bool = False
+    receipt_printer: ReceiptPrinterSettings = Field(default_factory=ReceiptPrinterSettings)
+    # A second window for the customer (on the second screen when there is one).
+    customer_display: bool = False
 
     @classmethod
     def settings_customise_sources(

@@ -20,9 +20,9 @@ from terminal.config import Argon2Params, TerminalSettings
 from terminal.offline.credentials import CredentialStore, ProcessKeyring
 from terminal.offline.db import Replica
 from terminal.offline.pins import PinHasher
-from terminal.offline.seed import seed_replica
-from terminal.offline.sync import SyncStore
 from terminal.services import MemberView, Services, build_services
+from terminal.services.seed import seed_replica
+from terminal.services.sync_store import SyncStore
 
 T = TypeVar("T")
 

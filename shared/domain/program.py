@@ -245,6 +245,7 @@ class LoyaltyProgram(BaseModel):
         hit = self.redeem_limit_hit(pts, redeemed_today=redeemed_today)
         if hit is not None:
             hit.params["max_points"] = limits.max_points
+            hit.params["max_value_cents"] = limits.max_value_cents
             raise hit
         return value
 

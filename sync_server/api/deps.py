@@ -15,7 +15,7 @@ from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
-from sync_server.services.push import PushService
+from sync_server.services.push import Pusher
 from sync_server.services.terminals import AuthenticatedTerminal, TerminalService
 
 
@@ -32,7 +32,7 @@ class Services:
     settings: Settings
     database: Database
     terminals: TerminalService
-    push: PushService
+    push: Pusher
     pull: PullService
     day_close: DayCloseService
     feed: ChangeFeed

@@ -6,17 +6,29 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, time
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from shared.domain.business_day import parse_day
 from shared.errors import ValidationFailed
-from sync_server.console.deps import ConsoleRoute, allowed, checked_form, console, field, render
+from sync_server.console.csv_export import csv_response
+from sync_server.console.deps import (
+    ConsoleRoute,
+    allowed,
+    checked_form,
+    console,
+    field,
+    flag,
+    render,
+    store_zones,
+)
+from sync_server.repositories.console_lists import MEMBER_STATUSES, MemberFilter
 from sync_server.services.accounts import Principal
 from sync_server.services.campaigns import Segment
+from sync_server.services.member_profile import ProfileChange
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 Viewer = Annotated[Principal, Depends(allowed("view_members"))]
@@ -43,18 +55,130 @@ def _coupon_fields(form: FormData) -> tuple[str, int, str, datetime | None]:
     return field(form, "title"), value, field(form, "currency", "CNY") or "CNY", expires
 
 
+Text = Annotated[str, Query(max_length=100)]
+Cursor = Annotated[str | None, Query(max_length=1000)]
+Sort = Annotated[str, Query(pattern="^(code|name|enrolled)$")]
+Direction = Annotated[str, Query(pattern="^(asc|desc)$")]
+MEMBER_CSV = ("member_code", "name", "phone_masked", "tier", "balance", "store_code", "status")
+
+
+def _filter(q: str, tier: str, store: str, status: str) -> MemberFilter:
+    if status and status not in MEMBER_STATUSES:
+        raise ValidationFailed("Unknown status.", code="invalid_request")
+    return MemberFilter(q=q, tier=tier, store=store, status=status)
+
+
 @router.get("/members")
-def members(request: Request, who: Viewer, q: str = "") -> Response:
-    found = console(request).members.search(who, q)
+def members(
+    request: Request,
+    who: Viewer,
+    q: Text = "",
+    tier: Text = "",
+    store: Text = "",
+    status: Text = "",
+    sort: Sort = "code",
+    dir: Direction = "asc",
+    after: Cursor = None,
+) -> Response:
+    services = console(request)
+    found = _filter(q, tier, store, status)
+    page = services.lists.members(who, found, sort, dir == "desc", after)
+    filters = {"q": q, "tier": tier, "store": store, "status": status}
     return render(
-        request, "members.html", q=q, found=found, erased=request.query_params.get("erased")
+        request,
+        "members.html",
+        q=q,
+        tier=tier,
+        store=store,
+        status=status,
+        sort=sort,
+        dir=dir,
+        page=page,
+        filters=urlencode(filters),
+        query=urlencode({**filters, "sort": sort, "dir": dir}),
+        tiers=[t.code for t in services.admin.current_program().tiers],
+        stores=services.admin.stores(),
+        zones=store_zones(services.admin.stores()),
+        statuses=MEMBER_STATUSES,
+        erased=request.query_params.get("erased"),
+    )
+
+
+@router.get("/members.csv")
+def members_csv(
+    request: Request,
+    who: Viewer,
+    q: Text = "",
+    tier: Text = "",
+    store: Text = "",
+    status: Text = "",
+    sort: Sort = "code",
+    dir: Direction = "asc",
+) -> Response:
+    found = _filter(q, tier, store, status)
+    rows = console(request).lists.members_export(who, found, sort, dir == "desc")
+    return csv_response(
+        "members.csv",
+        [*MEMBER_CSV, "enrolled_at"],
+        rows,
+        lambda r: [*(getattr(r, c) for c in MEMBER_CSV), r.enrolled_at],
+    )
+
+
+def _member_page(
+    request: Request,
+    who: Principal,
+    member_code: str,
+    *,
+    personal: dict[str, object] | None = None,
+    message: str = "",
+    after: str | None = None,
+) -> Response:
+    services = console(request)
+    view = services.members.member(who, member_code)
+    history = services.lists.history(who, member_code, after)
+    coupons = services.lists.coupons(who, member_code, None)
+    stores = services.admin.stores()
+    zones = store_zones(stores)
+    currency = next((s.currency for s in stores if s.code == view["store_code"]), None)
+    return render(
+        request,
+        "member.html",
+        m=view,
+        personal=personal,
+        message=message,
+        history=history,
+        coupons=coupons,
+        zone=zones.get(view["store_code"], zones[None]),
+        currency=currency or next((s.currency for s in stores), "CNY"),
+        saved=request.query_params.get("saved", ""),
     )
 
 
 @router.get("/members/{member_code}")
-def member(request: Request, member_code: str, who: Viewer) -> Response:
-    view = console(request).members.member(who, member_code)
-    return render(request, "member.html", m=view, personal=None, message="")
+def member(request: Request, member_code: str, who: Viewer, after: Cursor = None) -> Response:
+    return _member_page(request, who, member_code, after=after)
+
+
+@router.post("/members/{member_code}/profile")
+async def edit_profile(
+    request: Request,
+    member_code: str,
+    who: Annotated[Principal, Depends(allowed("edit_members"))],
+) -> Response:
+    form = await checked_form(request, who)
+    change = ProfileChange(
+        name=field(form, "name") or None,
+        phone=field(form, "phone") or None,
+        email=field(form, "email") or None,
+        birthday=field(form, "birthday") or None,
+        consent_marketing=flag(field(form, "consent_marketing")),
+    )
+    changed = console(request).profiles.update(who, member_code, change)
+    return RedirectResponse(
+        f"/console/members/{quote(member_code)}?saved={quote(','.join(changed))}",
+        status_code=303,
+    )
 
 
 @router.post("/members/{member_code}/reveal")
@@ -64,10 +188,8 @@ async def reveal(
     who: Annotated[Principal, Depends(allowed("view_personal_data"))],
 ) -> Response:
     form = await checked_form(request, who)
-    services = console(request).members
-    personal = services.reveal(who, member_code, field(form, "reason"))
-    view = services.member(who, member_code)
-    return render(request, "member.html", m=view, personal=personal, message="")
+    personal = console(request).members.reveal(who, member_code, field(form, "reason"))
+    return _member_page(request, who, member_code, personal=personal)
 
 
 @router.post("/members/{member_code}/export")
@@ -108,10 +230,8 @@ async def member_coupon(
 ) -> Response:
     form = await checked_form(request, who)
     title, value, currency, expires = _coupon_fields(form)
-    services = console(request)
-    services.campaigns.issue_to_member(who, member_code, title, value, currency, expires)
-    view = services.members.member(who, member_code)
-    return render(request, "member.html", m=view, personal=None, message="Coupon issued.")
+    console(request).campaigns.issue_to_member(who, member_code, title, value, currency, expires)
+    return _member_page(request, who, member_code, message="coupon_issued")
 
 
 def _segment(tier: str, month: str, days: str) -> Segment:
@@ -158,9 +278,40 @@ async def issue_campaign(
     )
 
 
+ChurnDays = Annotated[int, Query(ge=1, le=3650)]
+ChurnSort = Annotated[str, Query(pattern="^(code|absent)$")]
+
+
 @router.get("/churn")
 def churn(
-    request: Request, who: Annotated[Principal, Depends(allowed("view_churn"))], days: int = 90
+    request: Request,
+    who: Annotated[Principal, Depends(allowed("view_churn"))],
+    days: ChurnDays = 90,
+    sort: ChurnSort = "code",
+    after: Cursor = None,
 ) -> Response:
-    rows = console(request).campaigns.churn_risk(who, max(1, min(days, 3650)))
-    return render(request, "churn.html", rows=rows, days=days)
+    services = console(request)
+    page = services.lists.churn(who, days, sort, after)
+    return render(
+        request,
+        "churn.html",
+        page=page,
+        days=days,
+        sort=sort,
+        query=urlencode({"days": days, "sort": sort}),
+        zones=store_zones(services.admin.stores()),
+    )
+
+
+@router.get("/churn.csv")
+def churn_csv(
+    request: Request,
+    who: Annotated[Principal, Depends(allowed("view_churn"))],
+    days: ChurnDays = 90,
+    sort: ChurnSort = "code",
+) -> Response:
+    rows = console(request).lists.churn_export(who, days, sort)
+    columns = ("member_code", "name", "tier", "balance", "store_code", "enrolled_at", "last_visit")
+    return csv_response(
+        f"churn-{days}.csv", list(columns), rows, lambda r: [getattr(r, c) for c in columns]
+    )

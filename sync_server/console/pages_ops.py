@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -17,23 +18,37 @@ from sync_server.services.terminals import NewTerminal
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 
 
-def _terminals_page(request: Request, *, made: NewTerminal | None) -> Response:
-    """The stores and terminals page, with the pairing code just made (if any)."""
+def _terminals_page(
+    request: Request,
+    who: Principal,
+    *,
+    made: NewTerminal | None,
+    store: str = "",
+    after: str | None = None,
+) -> Response:
+    """The terminals page (a keyset page), with the pairing code just made (if any)."""
     services = console(request)
+    page = services.lists.terminals(who, store, after)
     return render(
         request,
         "terminals.html",
         stores=services.admin.stores(),
-        terminals=services.terminals.list(),
+        terminals=[r[0] for r in page.rows],
+        page=page,
+        store=store,
+        query=urlencode({"store": store}),
         made=made,
     )
 
 
 @router.get("/terminals")
 def terminals(
-    request: Request, who: Annotated[Principal, Depends(allowed("view_terminals"))]
+    request: Request,
+    who: Annotated[Principal, Depends(allowed("view_terminals"))],
+    store: Annotated[str, Query(max_length=32)] = "",
+    after: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> Response:
-    return _terminals_page(request, made=None)
+    return _terminals_page(request, who, made=None, store=store, after=after)
 
 
 @router.post("/terminals/new")
@@ -44,7 +59,7 @@ async def new_terminal(
     services = console(request)
     made = services.terminals.add(field(form, "store_code"), field(form, "name"))
     services.accounts.audit(who.name, "terminal.add", made.terminal_id, detail=made.name)
-    return _terminals_page(request, made=made)
+    return _terminals_page(request, who, made=made)
 
 
 @router.post("/terminals/{terminal_id}/pairing-code")
@@ -57,7 +72,7 @@ async def renew_pairing_code(
     services = console(request)
     made = services.pairing_codes.renew(terminal_id)
     services.accounts.audit(who.name, "terminal.pairing_code", terminal_id, detail=made.name)
-    return _terminals_page(request, made=made)
+    return _terminals_page(request, who, made=made)
 
 
 @router.post("/terminals/{terminal_id}/revoke")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -11,7 +12,10 @@ from pydantic import ValidationError
 
 from shared.domain.program import LoyaltyProgram
 from shared.errors import ValidationFailed
+from sync_server.console import i18n
+from sync_server.console.csv_export import csv_response
 from sync_server.console.deps import (
+    LANGUAGE_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     ConsoleRoute,
@@ -25,7 +29,9 @@ from sync_server.console.deps import (
     render,
     secure_context,
     set_cookie,
+    store_zones,
 )
+from sync_server.repositories import keyset
 from sync_server.services.accounts import SESSION_TTL, Principal, SignInFailed, SignInThrottled
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
@@ -49,7 +55,11 @@ def _login_page(request: Request, error: str = "", status_code: int = 200) -> Re
 
 @router.get("/login")
 def login_form(request: Request) -> Response:
-    return _login_page(request)
+    response = _login_page(request)
+    chosen = i18n.supported(request.query_params.get("lang"))
+    if chosen:  # the language links of the sign-in page
+        set_cookie(response, LANGUAGE_COOKIE, chosen, 365 * 86400)
+    return response
 
 
 @router.post("/login")
@@ -101,14 +111,47 @@ def home(request: Request, who: Who) -> Response:
     return render(request, "home.html", counts=counts)
 
 
+AuditFilter = Annotated[str, Query(max_length=200)]
+
+
 @router.get("/audit")
 def audit(
     request: Request,
     who: Annotated[Principal, Depends(allowed("view_audit"))],
     before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,  # audit_log.id: INTEGER
+    actor: AuditFilter = "",
+    action: AuditFilter = "",
+    target: AuditFilter = "",
 ) -> Response:
-    entries = console(request).accounts.audit_log(limit=200, before_id=before)
-    return render(request, "audit.html", entries=entries)
+    cursor = keyset.encode([before]) if before is not None else None
+    page = console(request).lists.audit(who, actor, action, target, cursor)
+    older = page.rows[-1][0].id if page.next_cursor and page.rows else None
+    return render(
+        request,
+        "audit.html",
+        entries=[r[0] for r in page.rows],
+        older=older,
+        zone=store_zones(console(request).admin.stores())[None],
+        actor=actor,
+        action=action,
+        target=target,
+        query=urlencode({"actor": actor, "action": action, "target": target}),
+    )
+
+
+@router.get("/audit.csv")
+def audit_csv(
+    request: Request,
+    who: Annotated[Principal, Depends(allowed("view_audit"))],
+    actor: AuditFilter = "",
+    action: AuditFilter = "",
+    target: AuditFilter = "",
+) -> Response:
+    rows = console(request).lists.audit_export(who, actor, action, target)
+    columns = ("id", "at", "actor", "action", "target", "reason", "detail")
+    return csv_response(
+        "audit.csv", list(columns), rows, lambda r: [getattr(r[0], c) for c in columns]
+    )
 
 
 @router.get("/program")
@@ -131,9 +174,11 @@ async def publish_program(
     try:
         program = LoyaltyProgram.model_validate_json(text)
     except ValidationError as error:
+        detail = str(error.errors()[0].get("msg"))
         raise ValidationFailed(
-            f"This is not a loyalty program: {error.errors()[0].get('msg')}",
+            f"This is not a valid loyalty program: {detail}",
             code="invalid_program",
+            detail=detail,
         ) from None
     services = console(request)
     services.admin.publish_program(program)

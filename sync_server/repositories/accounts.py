@@ -46,6 +46,10 @@ def delete_session(session: Session, token_hash: str) -> None:
     session.execute(delete(AdminSession).where(AdminSession.token_hash == token_hash))
 
 
+def delete_sessions_of(session: Session, account_id: str) -> None:
+    session.execute(delete(AdminSession).where(AdminSession.account_id == account_id))
+
+
 def delete_expired_sessions(session: Session, now: datetime) -> None:
     session.execute(delete(AdminSession).where(AdminSession.expires_at <= now))
 

@@ -8,11 +8,15 @@ statement instead of one Bind/Execute per row. SQLite's executemany is already i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Row,
     Table,
     Text,
     bindparam,
@@ -28,12 +32,127 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableValuedAlias
 
+from sync_server.models import UTCDateTime
+
+
+def lock_by_id(session: Session, table: Table, ids: Collection[str]) -> Sequence[Row[Any]]:
+    """The rows of ``table`` with these ``id``s, locked FOR UPDATE in id order (so that
+    two transactions locking overlapping sets never deadlock)."""
+    if not ids:
+        return []
+    return session.execute(
+        select(table).where(table.c.id.in_(sorted(ids))).order_by(table.c.id).with_for_update()
+    ).all()
+
+
+def sqlite_time(moment: datetime) -> str:
+    """An aware time as SQLAlchemy stores a naive UTC DATETIME on SQLite (always with
+    microseconds, so that text comparisons order it right)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_converter(column: Column[Any]) -> Callable[[Any], Any] | None:
+    """How a value of this column goes to the DB-API on SQLite (None: as it is)."""
+    if isinstance(column.type, UTCDateTime):
+        return lambda v: None if v is None else sqlite_time(v)
+    if isinstance(column.type, Boolean):
+        return lambda v: None if v is None else int(v)
+    if isinstance(column.type, Date):
+        return lambda v: None if v is None else v.isoformat()
+    return None
+
+
+def _sqlite_rows(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Any]:
+    converters = [(i, _sqlite_converter(table.c[name])) for i, name in enumerate(columns)]
+    todo = [(i, f) for i, f in converters if f is not None]
+    if not todo:
+        return [tuple(row) for row in rows]
+    out = []
+    for row in rows:
+        values = list(row)
+        for index, convert in todo:
+            values[index] = convert(values[index])
+        out.append(tuple(values))
+    return out
+
+
+def insert_tuples(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT rows given as tuples in ``columns`` order: on SQLite straight through the
+    DB-API (executemany; no per-row SQLAlchemy work), on PostgreSQL as ONE statement."""
+    if not rows:
+        return
+    if is_postgres(session):
+        insert_rows(session, table, [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    sql, order = _driver_sql(
+        session,
+        ("insert-tuples", table, tuple(columns)),
+        lambda: insert(table).values({name: bindparam(name) for name in columns}),
+        columns,
+    )
+    values = _sqlite_rows(table, columns, rows)
+    session.connection().exec_driver_sql(sql, _in_order(values, order))
+
+
+def update_tuples(
+    session: Session,
+    table: Table,
+    key: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """UPDATE ``columns`` of the rows whose ``key`` matches; each row is the key, then
+    the values in ``columns`` order (DB-API on SQLite, ONE statement on PostgreSQL)."""
+    if not rows:
+        return
+    names = [key, *columns]
+    if is_postgres(session):
+        dicts = [dict(zip(names, row, strict=True)) for row in rows]
+        update_rows(session, table, key, columns, dicts)
+        return
+    sql, order = _driver_sql(
+        session,
+        ("update-tuples", table, key, tuple(columns)),
+        lambda: (
+            update(table)
+            .where(table.c[key] == bindparam("_k"))
+            .values({name: bindparam(name) for name in columns})
+        ),
+        ["_k", *columns],
+    )
+    values = _sqlite_rows(table, names, rows)
+    session.connection().exec_driver_sql(sql, _in_order(values, order))
+
+
+def _in_order(rows: list[tuple[Any, ...]], order: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    if order == tuple(range(len(order))):
+        return rows
+    return [tuple(row[i] for i in order) for row in rows]
+
+
+_DRIVER_SQL: dict[tuple[Any, ...], tuple[str, tuple[int, ...]]] = {}
+
+
+def _driver_sql(
+    session: Session, key: tuple[Any, ...], build: Callable[[], Any], names: Sequence[str]
+) -> tuple[str, tuple[int, ...]]:
+    """A statement compiled once for the DB-API, and where each of its positional
+    parameters stands in ``names`` (the order the caller's values come in)."""
+    found = _DRIVER_SQL.get(key)
+    if found is None:
+        compiled = build().compile(dialect=session.get_bind().dialect)
+        order = tuple(list(names).index(name) for name in compiled.positiontup or [])
+        found = _DRIVER_SQL[key] = (str(compiled), order)
+    return found
+
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None).isoformat()
     if isinstance(value, date):
@@ -55,7 +174,7 @@ def records(table: Table, columns: Sequence[str]) -> TableValuedAlias:
 def payload(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> dict[str, str]:
     """The ``rows`` parameter of a statement built on :func:`records`."""
     text = json.dumps(
-        [{name: _json_value(row.get(name)) for name in columns} for row in rows],
+        [{name: json_value(row.get(name)) for name in columns} for row in rows],
         ensure_ascii=False,
         separators=(",", ":"),
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import (
@@ -18,6 +19,7 @@ from sync_server.models import (
     Staff,
     Store,
     SyncCounter,
+    Terminal,
     table_of,
 )
 from sync_server.repositories import bulk
@@ -43,6 +45,18 @@ def get_store(session: Session, code: str) -> Store | None:
     return session.get(Store, code)
 
 
+def live_terminal_count(session: Session, store_code: str) -> int:
+    """Terminals of the store that are not revoked."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Terminal)
+            .where(Terminal.store_code == store_code, Terminal.revoked_at.is_(None))
+        )
+        or 0
+    )
+
+
 def list_stores(session: Session) -> list[Store]:
     return list(session.execute(select(Store).order_by(Store.code)).scalars())
 
@@ -59,51 +73,90 @@ def latest_program_version(session: Session) -> int:
 
 @dataclass(frozen=True)
 class PushContext:
+    store_code: str
+    revoked: bool
+    watermark: int
+    max_seq: int
     phone_region: str
+    timezone: str
+    closing_time: str
     phone_hash_key: str
     latest_program: int
 
 
-def push_context(session: Session, store_code: str) -> PushContext | None:
-    """What a push needs besides its rows, in one query: the store's phone region, the
-    deployment's phone hash key and the latest program version."""
-    stores, deployments = table_of(Store), table_of(Deployment)
+@functools.cache
+def _push_context_statement() -> Any:
+    terminals, stores, deployments = table_of(Terminal), table_of(Store), table_of(Deployment)
     latest = select(func.coalesce(func.max(Program.rule_version), 0)).scalar_subquery()
-    row = session.execute(
-        select(stores.c.phone_region, deployments.c.phone_hash_key, latest)
-        .select_from(stores.join(deployments, deployments.c.id == 1))
-        .where(stores.c.code == store_code)
-    ).first()
-    return PushContext(row[0], row[1], int(row[2])) if row is not None else None
+    return (
+        select(
+            terminals.c.store_code,
+            terminals.c.revoked_at,
+            terminals.c.watermark,
+            terminals.c.max_seq,
+            stores.c.phone_region,
+            stores.c.timezone,
+            stores.c.closing_time,
+            deployments.c.phone_hash_key,
+            latest,
+        )
+        .select_from(
+            terminals.join(stores, stores.c.code == terminals.c.store_code).join(
+                deployments, deployments.c.id == 1
+            )
+        )
+        .where(terminals.c.id == bindparam("terminal_id"))
+        .with_for_update(of=terminals)
+    )
+
+
+def push_context(session: Session, terminal_id: str) -> PushContext | None:
+    """What a push needs besides its rows, in one statement: the terminal's row (locked
+    FOR UPDATE: pushes of one terminal run one at a time), its store's phone region and
+    business day, the deployment's phone hash key and the latest program version."""
+    row = session.execute(_push_context_statement(), {"terminal_id": terminal_id}).first()
+    if row is None:
+        return None
+    return PushContext(
+        store_code=row[0],
+        revoked=row[1] is not None,
+        watermark=int(row[2]),
+        max_seq=int(row[3]),
+        phone_region=row[4],
+        timezone=row[5],
+        closing_time=row[6],
+        phone_hash_key=row[7],
+        latest_program=int(row[8]),
+    )
 
 
 def get_program(session: Session, rule_version: int) -> Program | None:
     return session.get(Program, rule_version)
 
 
-def lock_coupons(session: Session, coupon_ids: Collection[str]) -> dict[str, dict[str, Any]]:
-    if not coupon_ids:
-        return {}
-    table = table_of(Coupon)
-    rows = session.execute(
-        select(table)
-        .where(table.c.id.in_(sorted(coupon_ids)))
-        .order_by(table.c.id)
-        .with_for_update()
-    ).mappings()
-    return {row["id"]: dict(row) for row in rows}
+def lock_coupon_rows(session: Session, coupon_ids: Collection[str]) -> Sequence[Row[Any]]:
+    """Rows of these coupons, locked FOR UPDATE in id order."""
+    return bulk.lock_by_id(session, table_of(Coupon), coupon_ids)
 
 
 def update_coupons(
     session: Session, rows: Sequence[dict[str, Any]], *, version: bool = True
 ) -> None:
-    """``version=False``: leave ``version`` to ``changes.commit_versions``."""
+    """``version=False``: leave ``version`` to ``changes.stamp_versions``."""
     columns = ("status", "redeemed_event_id") + (("version",) if version else ())
     bulk.update_rows(session, table_of(Coupon), "id", columns, rows)
 
 
+def update_coupon_rows(
+    session: Session, rows: Sequence[Sequence[Any]], *, with_version: bool
+) -> None:
+    """(id, status, redeemed_event_id[, version]) of coupons."""
+    columns = ("status", "redeemed_event_id") + (("version",) if with_version else ())
+    bulk.update_tuples(session, table_of(Coupon), "id", columns, rows)
+
+
 def coupon_version_stamp(slots: dict[str, int]) -> Stamp:
-    """Coupons whose ``version`` becomes ``base + slot`` (``changes.commit_versions``)."""
+    """Coupons whose ``version`` becomes ``base + slot`` (``changes.stamp_versions``)."""
     return Stamp(table_of(Coupon), slots)
 
 
@@ -131,14 +184,6 @@ def staff_by_ids(session: Session, staff_ids: Collection[str]) -> dict[str, dict
         )
     ).mappings()
     return {str(row["id"]): dict(row) for row in rows}
-
-
-def store_day_settings(session: Session, store_code: str) -> tuple[str, str]:
-    """(timezone, closing_time) of a store: what its business day is."""
-    row = session.execute(
-        select(Store.timezone, Store.closing_time).where(Store.code == store_code)
-    ).one()
-    return str(row[0]), str(row[1])
 
 
 def staff_codes(session: Session) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -60,11 +60,23 @@ class ChangeRow:
 
 @dataclass(frozen=True)
 class Stamp:
-    """Rows of ``table`` (by ``id``) whose ``column`` becomes ``base + slot``."""
+    """Rows of ``table`` (by ``id``) whose ``column`` becomes ``base + slot``; with
+    ``columns``, the same UPDATE also sets those columns to ``values[id]`` (a row then
+    changes once, not once for its values and again for its version)."""
 
     table: Table
     slots: Mapping[str, int]
     column: str = "version"
+    columns: tuple[str, ...] = ()
+    values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+
+def versions_first(session: Session) -> bool:
+    """Whether this database lets one writer at a time hold it from BEGIN to COMMIT
+    (SQLite's BEGIN IMMEDIATE): versions may then be taken anywhere in a transaction and
+    still become visible in commit order. Elsewhere (PostgreSQL) writers run side by
+    side and must take the counter LAST (``stamp_versions``)."""
+    return not bulk.is_postgres(session)
 
 
 def allocate_versions(session: Session, count: int) -> int:
@@ -85,7 +97,7 @@ def allocate_versions(session: Session, count: int) -> int:
     return int(new_value) - count + 1
 
 
-def commit_versions(
+def stamp_versions(
     session: Session,
     count: int,
     changes: Sequence[ChangeRow],
@@ -103,7 +115,7 @@ def commit_versions(
     of one statement. On SQLite (writers serialised anyway) it is a few statements.
     """
     if bulk.is_postgres(session):
-        base = _commit_versions_pg(session, count, changes, stamps, now)
+        base = _stamp_versions_pg(session, count, changes, stamps, now)
         _took(session, base + count - 1)
         return base
     base = allocate_versions(session, count)
@@ -122,9 +134,27 @@ def commit_versions(
         ],
     )
     for stamp in stamps:
-        rows = [{"id": key, stamp.column: base + slot} for key, slot in stamp.slots.items()]
-        bulk.update_rows(session, stamp.table, "id", [stamp.column], rows)
+        rows = [(key, base + slot, *stamp.values.get(key, ())) for key, slot in stamp.slots.items()]
+        bulk.update_tuples(session, stamp.table, "id", [stamp.column, *stamp.columns], rows)
     return base
+
+
+def write_changes(session: Session, base: int, changes: Sequence[ChangeRow], now: datetime) -> None:
+    """The change log rows of a transaction that took its versions first (SQLite, where
+    one writer holds the database from BEGIN IMMEDIATE to COMMIT, so versions are
+    handed out in commit order wherever in the transaction they are taken)."""
+    if bulk.is_postgres(session):
+        raise ValueError("PostgreSQL writers take versions last (stamp_versions)")
+    session.connection().exec_driver_sql(
+        "INSERT INTO changes (entity, entity_id, version, op, data, changed_at, store_code) "
+        "VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (entity, entity_id) DO UPDATE SET "
+        "version = excluded.version, op = excluded.op, data = excluded.data, "
+        "changed_at = excluded.changed_at, store_code = NULL",
+        [
+            (c.entity, c.entity_id, base + c.slot, c.op, c.data, bulk.sqlite_time(now))
+            for c in changes
+        ],
+    )
 
 
 def _json(rows: list[dict[str, Any]]) -> str:
@@ -140,7 +170,7 @@ def _recordset(name: str, **types: Any) -> Any:
 
 # The statement of each shape (change rows or not, which stamps) is built once: building
 # it costs more Python time than PostgreSQL takes to run it.
-_Shape = tuple[bool, tuple[tuple[Table, str], ...]]
+_Shape = tuple[bool, tuple[tuple[Table, str, tuple[str, ...]], ...]]
 _STATEMENTS: dict[_Shape, Any] = {}
 
 
@@ -179,12 +209,13 @@ def _versions_statement(shape: _Shape) -> Any:
             set_={n: upsert.excluded[n] for n in ("version", "op", "data", "changed_at")},
         )
         writes.append(upsert.cte("change_log"))
-    for index, (table, name) in enumerate(stamped):
-        rows = _recordset(f"stamp_{index}", id=Text, slot=BigInteger)
+    for index, (table, name, extra) in enumerate(stamped):
+        types = {c: table.c[c].type for c in extra}
+        rows = _recordset(f"stamp_{index}", id=Text, slot=BigInteger, **types)
         writes.append(
             update(table)
             .where(table.c.id == rows.c.id)
-            .values({name: base + rows.c.slot})
+            .values({name: base + rows.c.slot, **{c: rows.c[c] for c in extra}})
             .cte(f"stamp_{index}_rows")
         )
     # The notification rides in the same statement: no extra round trip under the lock.
@@ -192,7 +223,7 @@ def _versions_statement(shape: _Shape) -> Any:
     return select(counter.c.base, notify.label("notified")).add_cte(*writes)
 
 
-def _commit_versions_pg(
+def _stamp_versions_pg(
     session: Session,
     count: int,
     changes: Sequence[ChangeRow],
@@ -203,7 +234,10 @@ def _commit_versions_pg(
     tables = [Change.__tablename__] + [stamp.table.name for stamp in stamps]
     if len(set(tables)) != len(tables):  # a row must not change twice in one statement
         raise ValueError(f"a table twice in one statement: {tables}")
-    shape: _Shape = (bool(changes), tuple((stamp.table, stamp.column) for stamp in stamps))
+    shape: _Shape = (
+        bool(changes),
+        tuple((stamp.table, stamp.column, stamp.columns) for stamp in stamps),
+    )
     statement = _STATEMENTS.get(shape)
     if statement is None:
         statement = _STATEMENTS[shape] = _versions_statement(shape)
@@ -217,9 +251,13 @@ def _commit_versions_pg(
             ]
         )
     for index, stamp in enumerate(stamps):
-        params[f"stamp_{index}"] = _json(
-            [{"id": key, "slot": slot} for key, slot in stamp.slots.items()]
-        )
+        rows = []
+        for key, slot in stamp.slots.items():
+            row = {"id": key, "slot": slot}
+            for name, value in zip(stamp.columns, stamp.values.get(key, ()), strict=True):
+                row[name] = bulk.json_value(value)
+            rows.append(row)
+        params[f"stamp_{index}"] = _json(rows)
     return int(session.execute(statement, params).one()[0])
 
 

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import LedgerEvent, Member, PushBatch, table_of
@@ -16,28 +16,44 @@ from sync_server.repositories.changes import Stamp
 _E = table_of(LedgerEvent).c
 
 
-def get_many(session: Session, event_ids: Collection[str]) -> dict[str, dict[str, Any]]:
-    """Ledger rows by id, with ``member_version`` resolved from the push batch."""
+def outcomes_and_targets(session: Session, event_ids: Collection[str]) -> Sequence[Row[Any]]:
+    """What a push needs of these ledger rows: their first outcome (``base_version`` of
+    their push batch beside ``version_slot``) and what a void needs of them."""
     if not event_ids:
-        return {}
+        return []
     batches = table_of(PushBatch)
-    rows = session.execute(
-        select(table_of(LedgerEvent), batches.c.base_version)
+    statement = (
+        select(
+            _E.event_id,
+            _E.type,
+            _E.member_id,
+            _E.status,
+            _E.code,
+            _E.content_hash,
+            _E.member_balance,
+            _E.member_version,
+            _E.version_slot,
+            batches.c.base_version,
+            _E.overdraft,
+            _E.points_delta,
+            _E.lifetime_delta,
+            _E.voided_by,
+            _E.payload,
+        )
         .outerjoin(batches, batches.c.id == _E.batch_id)
         .where(_E.event_id.in_(list(event_ids)))
-    ).mappings()
-    found = {}
-    for row in rows:
-        event = dict(row)
-        if event["version_slot"] is not None and event["base_version"] is not None:
-            event["member_version"] = event["base_version"] + event["version_slot"]
-        found[event["event_id"]] = event
-    return found
+    )
+    return list(session.execute(statement))
 
 
-def add_batch(session: Session, batch_id: str, now: datetime) -> None:
-    """A push's batch row; its ``base_version`` is set by ``changes.commit_versions``."""
-    session.execute(insert(table_of(PushBatch)).values(id=batch_id, created_at=now))
+def add_batch(
+    session: Session, batch_id: str, now: datetime, base_version: int | None = None
+) -> None:
+    """A push's batch row; its ``base_version`` is given, or set later by
+    ``changes.stamp_versions``."""
+    session.execute(
+        insert(table_of(PushBatch)).values(id=batch_id, created_at=now, base_version=base_version)
+    )
 
 
 def batch_stamp(batch_id: str) -> Stamp:
@@ -47,6 +63,11 @@ def batch_stamp(batch_id: str) -> Stamp:
 
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     bulk.insert_rows(session, table_of(LedgerEvent), rows)
+
+
+def insert_rows(session: Session, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Ledger rows as tuples in ``columns`` order."""
+    bulk.insert_tuples(session, table_of(LedgerEvent), columns, rows)
 
 
 def mark_voided(session: Session, voided: Sequence[tuple[str, str]]) -> None:
@@ -165,15 +186,17 @@ def total_debited(session: Session, member_id: str) -> int:
     return int(value)
 
 
-def voided_lifetime(session: Session, member_id: str) -> int:
-    """The lifetime points that voids have taken back from this member: the lifetime
-    delta of every accepted earn that was voided since."""
-    value = session.execute(
-        select(func.coalesce(func.sum(_E.lifetime_delta), 0)).where(
-            _E.member_id == member_id,
+def voided_lifetimes(session: Session, member_ids: Collection[str]) -> dict[str, int]:
+    """The lifetime points that voids have taken back from these members: the lifetime
+    delta of every accepted earn that was voided since (members with none are absent)."""
+    rows = session.execute(
+        select(_E.member_id, func.sum(_E.lifetime_delta))
+        .where(
+            _E.member_id.in_(sorted(member_ids)),
             _E.type == "points.earned",
             _E.status == "accepted",
             _E.voided_by.is_not(None),
         )
-    ).scalar_one()
-    return int(value)
+        .group_by(_E.member_id)
+    )
+    return {str(row[0]): int(row[1] or 0) for row in rows}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import Member, table_of
@@ -15,18 +16,47 @@ from sync_server.repositories.changes import Stamp
 MEMBER_COLUMNS = tuple(c.key for c in table_of(Member).columns)
 
 
-def lock_many(session: Session, member_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+def lock_rows(session: Session, member_ids: Collection[str]) -> Sequence[Row[Any]]:
     """Rows of these members, locked FOR UPDATE in id order (no deadlocks between pushes)."""
+    return bulk.lock_by_id(session, table_of(Member), member_ids)
+
+
+def lock_tuples(session: Session, member_ids: Collection[str]) -> Sequence[Sequence[Any]]:
+    """The same rows as plain tuples in ``MEMBER_COLUMNS`` order, with times as aware
+    datetimes and dates as dates: on SQLite read through the DB-API and parsed with
+    ``fromisoformat`` (SQLAlchemy's own parsing costs more than the query)."""
     if not member_ids:
-        return {}
-    table = table_of(Member)
-    rows = session.execute(
-        select(table)
-        .where(table.c.id.in_(sorted(member_ids)))
-        .order_by(table.c.id)
-        .with_for_update()
-    ).mappings()
-    return {row["id"]: dict(row) for row in rows}
+        return []
+    if bulk.is_postgres(session):
+        return [tuple(row) for row in lock_rows(session, member_ids)]
+    ids = sorted(member_ids)
+    rows = session.connection().exec_driver_sql(_locked_select(len(ids)), tuple(ids)).fetchall()
+    return [_parsed(row) for row in rows]
+
+
+_AT = {name: MEMBER_COLUMNS.index(name) for name in ("birthday", "enrolled_at", "updated_at")}
+
+
+def _parsed(row: Sequence[Any]) -> tuple[Any, ...]:
+    values = list(row)
+    birthday = values[_AT["birthday"]]
+    if birthday is not None:
+        values[_AT["birthday"]] = date.fromisoformat(birthday)
+    for name in ("enrolled_at", "updated_at"):
+        values[_AT[name]] = datetime.fromisoformat(values[_AT[name]]).replace(tzinfo=UTC)
+    return tuple(values)
+
+
+def _locked_select(count: int) -> str:
+    """SELECT every column of ``count`` members by id, in id order (SQLite: the write
+    transaction already holds the database, so no FOR UPDATE)."""
+    marks = ", ".join("?" * count)
+    return f"SELECT {', '.join(MEMBER_COLUMNS)} FROM members WHERE id IN ({marks}) ORDER BY id"  # noqa: S608  (column names and ? marks only)
+
+
+def lock_many(session: Session, member_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The same rows as dicts by id."""
+    return {row.id: dict(row._mapping) for row in lock_rows(session, member_ids)}
 
 
 def get_by_code(session: Session, member_code: str) -> Member | None:
@@ -63,7 +93,7 @@ _MUTABLE = (
     "version",
     "updated_at",
 )
-_BALANCE = ("balance", "lifetime_points", "tier", "version", "updated_at")
+_BALANCE = ("balance", "lifetime_points", "tier", "updated_at", "version")
 
 
 def update_many(
@@ -75,16 +105,43 @@ def update_many(
 ) -> None:
     """Bulk UPDATE by primary key. ``profile=False`` writes only the balance columns,
     which is all an earn, redeem, adjust, void or expiry changes. ``version=False``
-    leaves ``version`` alone (set later with the others, see ``changes.commit_versions``)."""
+    leaves ``version`` alone (set later with the others, see ``changes.stamp_versions``)."""
     columns: tuple[str, ...] = _MUTABLE if profile else _BALANCE
     if not version:
         columns = tuple(c for c in columns if c != "version")
     bulk.update_rows(session, table_of(Member), "id", columns, rows)
 
 
-def version_stamp(slots: dict[str, int]) -> Stamp:
-    """Members whose ``version`` becomes ``base + slot`` (``changes.commit_versions``)."""
-    return Stamp(table_of(Member), slots)
+def version_stamp(
+    slots: dict[str, int],
+    columns: tuple[str, ...] = (),
+    values: dict[str, tuple[Any, ...]] | None = None,
+) -> Stamp:
+    """Members whose ``version`` becomes ``base + slot`` (``changes.stamp_versions``),
+    and whose ``columns`` become ``values[id]`` in the same UPDATE."""
+    return Stamp(table_of(Member), slots, columns=columns, values=values or {})
+
+
+def insert_rows(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+    """New members as tuples in ``MEMBER_COLUMNS`` order."""
+    bulk.insert_tuples(session, table_of(Member), MEMBER_COLUMNS, rows)
+
+
+_MUTABLE_AT = tuple(MEMBER_COLUMNS.index(name) for name in _MUTABLE)
+
+
+def update_rows(session: Session, rows: Sequence[Sequence[Any]]) -> None:
+    """Every mutable column (``version`` too) of members given as tuples in
+    ``MEMBER_COLUMNS`` order."""
+    keyed = [(row[0], *[row[i] for i in _MUTABLE_AT]) for row in rows]
+    bulk.update_tuples(session, table_of(Member), "id", _MUTABLE, keyed)
+
+
+def update_balances(session: Session, rows: Sequence[Sequence[Any]], *, with_version: bool) -> None:
+    """(id, balance, lifetime_points, tier, updated_at[, version]) of members: all that
+    an earn, redeem, adjust or void changes."""
+    columns = _BALANCE if with_version else tuple(c for c in _BALANCE if c != "version")
+    bulk.update_tuples(session, table_of(Member), "id", columns, rows)
 
 
 def max_code_counter(session: Session, prefix: str) -> int:

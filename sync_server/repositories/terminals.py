@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sync_server.models import Terminal
@@ -49,3 +49,14 @@ def used_prefixes(session: Session) -> set[str]:
 
 def list_all(session: Session) -> list[Terminal]:
     return list(session.execute(select(Terminal).order_by(Terminal.created_at)).scalars())
+
+
+def advance(
+    session: Session, terminal_id: str, watermark: int, max_seq: int, seen_at: datetime
+) -> None:
+    """A push's new watermark and high-water mark, and when the terminal was last seen."""
+    session.execute(
+        update(Terminal)
+        .where(Terminal.id == terminal_id)
+        .values(watermark=watermark, max_seq=max_seq, last_seen_at=seen_at)
+    )

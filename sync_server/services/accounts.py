@@ -17,7 +17,7 @@ from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from shared.errors import DomainError, ValidationFailed
+from shared.errors import DomainError, NotFound, ValidationFailed
 from sync_server.db import Database
 from sync_server.errors import Conflict
 from sync_server.models import AdminAccount, AdminSession, AuditEntry
@@ -40,7 +40,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_program": frozenset({"admin", "auditor"}),
     "publish_program": frozenset({"admin"}),
     "view_audit": frozenset({"admin", "auditor"}),
+    # issue 17: operations in the console
+    "view_stores": frozenset({"admin", "support", "auditor"}),
+    "manage_stores": frozenset({"admin"}),
+    "view_staff": frozenset({"admin", "support", "auditor"}),
+    "manage_staff": frozenset({"admin"}),
+    "edit_members": frozenset({"admin", "support"}),
+    "manage_accounts": frozenset({"admin"}),
 }
+LANGUAGES = ("en", "zh_CN")
 # Sign-in throttling (no account is ever locked by others' guesses): wrong passwords
 # for one name from one address; from one address for any name; for one name from any
 # address (bounded: many addresses can slow an account to one try per 30 s, not lock it).
@@ -76,6 +84,7 @@ class Principal:
     role: str
     csrf_token: str
     session_hash: str
+    language: str = "en"
 
     def can(self, permission: str) -> bool:
         return self.role in PERMISSIONS[permission]
@@ -96,15 +105,17 @@ class AccountService:
         # Verified against when the name is unknown, so that timing does not tell.
         self._dummy: str | None = None
 
-    def add(self, name: str, role: str, password: str) -> AdminAccount:
+    def add(
+        self, name: str, role: str, password: str, *, actor: str = "cli", language: str = "en"
+    ) -> AdminAccount:
         if not _NAME.match(name):
             raise ValidationFailed(
                 "An account name is 2-64 letters, digits or . _ @ -.", code="invalid_name"
             )
         if role not in ROLES:
             raise ValidationFailed("Role is admin, support or auditor.", code="invalid_role")
-        if len(password) < 12:
-            raise ValidationFailed("A password has at least 12 characters.", code="weak_password")
+        _check_password(password)
+        _check_language(language)
         account = AdminAccount(
             id=new_id(),
             name=name,
@@ -113,13 +124,68 @@ class AccountService:
             failed_attempts=0,
             disabled=False,
             created_at=utcnow(),
+            language=language,
         )
         with self.database.write() as session:
             if repo.by_name(session, name) is not None:
                 raise Conflict(f"Account {name} exists.", code="account_exists")
             session.add(account)
-            repo.add_audit(session, utcnow(), "cli", "account.add", name, "", f"role={role}")
+            repo.add_audit(session, utcnow(), actor, "account.add", name, "", f"role={role}")
         return account
+
+    def set_language(self, principal: Principal, language: str) -> None:
+        """The console speaks ``language`` to this account from its next page on."""
+        _check_language(language)
+        with self.database.write() as session:
+            account = repo.lock_by_name(session, principal.name)
+            if account is None:
+                raise NotFound("No such account.", code="unknown_account")
+            account.language = language
+
+    def change(
+        self,
+        principal: Principal,
+        name: str,
+        *,
+        role: str | None = None,
+        disabled: bool | None = None,
+        password: str | None = None,
+    ) -> AdminAccount:
+        """An admin changes another account's role, enables or disables it, or sets a
+        new password; disabling or a new password ends its sessions. Audited."""
+        principal.require("manage_accounts")
+        if name == principal.name and (role is not None or disabled is not None):
+            raise ValidationFailed(
+                "You cannot disable your own account or change its role.",
+                code="cannot_change_self",
+            )
+        if role is not None and role not in ROLES:
+            raise ValidationFailed("Role is admin, support or auditor.", code="invalid_role")
+        if password is not None:
+            _check_password(password)
+        hashed = self.hasher.hash(password) if password is not None else None
+        with self.database.write() as session:
+            account = repo.lock_by_name(session, name)
+            if account is None:
+                raise NotFound(f"No account {name}.", code="unknown_account")
+            details = []
+            if role is not None and role != account.role:
+                account.role = role
+                details.append(f"role={role}")
+            if disabled is not None and disabled != account.disabled:
+                account.disabled = disabled
+                details.append("disabled" if disabled else "enabled")
+            if hashed is not None:
+                account.password_hash = hashed
+                details.append("password")
+            if not details:
+                raise ValidationFailed("Nothing was changed.", code="nothing_changed")
+            if disabled or hashed is not None:
+                repo.delete_sessions_of(session, account.id)
+            repo.add_audit(
+                session, utcnow(), principal.name, "account.change", name, "", ",".join(details)
+            )
+            return account
 
     def accounts(self) -> list[AdminAccount]:
         with self.database.read() as session:
@@ -200,7 +266,9 @@ class AccountService:
         )
         repo.delete_expired_sessions(session, now)
         repo.add_audit(session, now, account.name, "sign_in", account.name, "", client)
-        return token, Principal(account.id, account.name, account.role, csrf, sha256_hex(token))
+        return token, Principal(
+            account.id, account.name, account.role, csrf, sha256_hex(token), account.language
+        )
 
     def _verify(self, hashed: str, password: str) -> bool:
         try:
@@ -216,7 +284,14 @@ class AccountService:
             if found is None or found[1].disabled:
                 return None
             row, account = found
-            return Principal(account.id, account.name, account.role, row.csrf_token, row.token_hash)
+            return Principal(
+                account.id,
+                account.name,
+                account.role,
+                row.csrf_token,
+                row.token_hash,
+                account.language,
+            )
 
     def sign_out(self, principal: Principal) -> None:
         with self.database.write() as session:
@@ -234,3 +309,13 @@ class AccountService:
     def audit_log(self, limit: int = 200, before_id: int | None = None) -> list[AuditEntry]:
         with self.database.read() as session:
             return repo.audit_entries(session, limit, before_id)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 12:
+        raise ValidationFailed("A password has at least 12 characters.", code="weak_password")
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValidationFailed("Language is en or zh_CN.", code="invalid_language")

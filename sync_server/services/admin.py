@@ -25,6 +25,29 @@ from sync_server.services.staff import StaffAdminService
 from sync_server.services.versioning import ChangeBatch
 
 _STORE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+STORE_LANGUAGES = ("zh_CN", "en")  # the tills' UI languages
+
+
+def _check_store_settings(
+    name: str, currency: str, timezone: str, phone_region: str, language: str, closing_time: str
+) -> None:
+    if not name.strip() or len(name.strip()) > 200:
+        raise ValidationFailed(
+            "A store needs a name (at most 200 characters).", code="invalid_name"
+        )
+    check_currency(currency)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(
+            f"Unknown time zone {timezone!r}.", code="invalid_timezone"
+        ) from None
+    if not re.match(r"^[A-Z]{2}$", phone_region):
+        raise ValidationFailed("The phone region is two capital letters.", code="invalid_region")
+    if language not in STORE_LANGUAGES:
+        raise ValidationFailed("Language is zh_CN or en.", code="invalid_language")
+    if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", closing_time):
+        raise ValidationFailed("Closing time is HH:MM.", code="invalid_closing_time")
 
 
 class AdminService:
@@ -48,21 +71,7 @@ class AdminService:
             raise ValidationFailed(
                 "A store code is 1-32 letters, digits, '-' or '_'.", code="invalid_store_code"
             )
-        if not name.strip():
-            raise ValidationFailed("A store needs a name.", code="invalid_name")
-        check_currency(currency)
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationFailed(
-                f"Unknown time zone {timezone!r}.", code="invalid_timezone"
-            ) from None
-        if not re.match(r"^[A-Z]{2}$", phone_region):
-            raise ValidationFailed(
-                "The phone region is two capital letters.", code="invalid_region"
-            )
-        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", closing_time):
-            raise ValidationFailed("Closing time is HH:MM.", code="invalid_closing_time")
+        _check_store_settings(name, currency, timezone, phone_region, language, closing_time)
         with self.database.write() as session:
             if catalog.get_store(session, code) is not None:
                 raise Conflict(f"Store {code} already exists.", code="store_exists")
@@ -82,6 +91,48 @@ class AdminService:
     def stores(self) -> list[Store]:
         with self.database.read() as session:
             return catalog.list_stores(session)
+
+    def update_store(
+        self,
+        code: str,
+        *,
+        name: str,
+        currency: str,
+        timezone: str,
+        phone_region: str,
+        language: str,
+        closing_time: str,
+    ) -> Store:
+        """New settings of a store, checked as ``add_store`` checks them. The server uses
+        them at once (business days, phone numbers of its pushes); a till receives its
+        store's settings when it pairs."""
+        _check_store_settings(name, currency, timezone, phone_region, language, closing_time)
+        with self.database.write() as session:
+            store = catalog.get_store(session, code)
+            if store is None:
+                raise NotFound(f"No store {code!r}.", code="unknown_store")
+            store.name = name.strip()
+            store.currency = currency
+            store.timezone = timezone
+            store.phone_region = phone_region
+            store.language = language
+            store.closing_time = closing_time
+            return store
+
+    def set_store_active(self, code: str, active: bool) -> Store:
+        """Deactivate (no new terminals or staff; refused while a terminal of the store
+        is not revoked) or reactivate a store."""
+        with self.database.write() as session:
+            store = catalog.get_store(session, code)
+            if store is None:
+                raise NotFound(f"No store {code!r}.", code="unknown_store")
+            if not active and catalog.live_terminal_count(session, code):
+                raise Conflict(
+                    "Revoke this store's terminals before you deactivate it.",
+                    code="store_has_terminals",
+                )
+            store.active = active
+            return store
 
     # --- programs -----------------------------------------------------------------
 

@@ -7,9 +7,10 @@ import json
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from shared.domain.program import LoyaltyProgram
+from shared.protocol import CouponFields, MemberFields
 
 
 def utcnow() -> datetime:
@@ -39,11 +40,22 @@ def canonical(data: Any) -> str:
 
 
 def member_data(row: dict[str, Any]) -> dict[str, Any]:
-    """What a terminal may hold of a member (PROTOCOL.md): no full phone, email, birthday.
+    """``member_fields`` as the change log takes it (a plain dict; no copy is made)."""
+    return cast("dict[str, Any]", member_fields(row))
 
-    Nothing that a stolen till could turn back into the number cheaply: no fast HMAC
-    (``phone_hash`` goes empty, kept for older terminals that require the field), no
-    first digits (no ``phone_masked``), only the slow hash (docs/HEAD_OFFICE.md)."""
+
+def coupon_data(row: dict[str, Any]) -> dict[str, Any]:
+    """``coupon_fields`` as the change log takes it (a plain dict; no copy is made)."""
+    return cast("dict[str, Any]", coupon_fields(row))
+
+
+def member_fields(row: dict[str, Any]) -> MemberFields:
+    """A member as terminals pull it (``shared.protocol.MemberFields``), in its JSON form.
+
+    Nothing that a stolen till could turn back into the number cheaply: no full phone,
+    e-mail or birthday, no fast HMAC (``phone_hash`` goes empty, kept for older terminals
+    that require the field), no first digits (no ``phone_masked``), only the slow hash
+    (docs/HEAD_OFFICE.md)."""
     return {
         "member_id": row["id"],
         "member_code": row["member_code"],
@@ -58,7 +70,8 @@ def member_data(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def coupon_data(row: dict[str, Any]) -> dict[str, Any]:
+def coupon_fields(row: dict[str, Any]) -> CouponFields:
+    """A coupon as terminals pull it (``shared.protocol.CouponFields``), in its JSON form."""
     expires = row["expires_at"]
     return {
         "coupon_id": row["id"],

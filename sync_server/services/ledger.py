@@ -1,30 +1,27 @@
-"""The ledger rules: how one event changes a member, in memory, within a push.
+"""The ledger: what a push's events do to members and coupons, decided in memory.
 
-The push service loads and locks what a batch touches, runs every event through
-:meth:`LedgerBatch.apply` in order, then writes the result in one transaction.
-Points are recomputed with the shared program rules; nothing is trusted blindly.
+Pure: no session, no SQL, no clock. :func:`apply_batch` takes the frozen states the
+loader read (``push_state.Loaded``) and the decoded events, and returns every event's
+outcome and the new states (``push_state.LedgerResult``) for the writer. Points are
+recomputed with the shared program rules; nothing a till claims is trusted blindly.
+
+A new event type is a case in :meth:`_Run.decide` (and, when it needs more rows, a read
+in the loader): never a query from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import date
 
 from shared.domain.member_code import validate_member_code
-from shared.domain.phone import (
-    mask_phone,
-    normalize_phone,
-    phone_hash,
-    phone_last4,
-)
+from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
 from shared.domain.program import LoyaltyProgram
 from shared.errors import ValidationFailed
 from shared.protocol import (
     VOIDABLE_TYPES,
     CouponRedeemedData,
-    Event,
     EventVoidedData,
     MemberEnrolledData,
     MemberUpdatedData,
@@ -32,7 +29,25 @@ from shared.protocol import (
     PointsEarnedData,
     PointsRedeemedData,
 )
-from sync_server.services.versioning import ChangeBatch
+from sync_server.services import push_guard
+from sync_server.services.push_state import (
+    Answer,
+    Applied,
+    CouponState,
+    DayKey,
+    Incoming,
+    LedgerResult,
+    Loaded,
+    MemberProfile,
+    MemberState,
+    Outcome,
+    TerminalState,
+    VersionedChange,
+    VoidTarget,
+)
+
+MAX_GAPS_REPORTED = 1000
+_NO_DAY = date.min  # the day key of events no daily limit counts
 
 
 class Rejected(Exception):
@@ -42,207 +57,245 @@ class Rejected(Exception):
         self.detail = detail
 
 
-@dataclass
-class Outcome:
-    status: str
-    member_id: str
-    code: str | None = None
-    detail: str | None = None
-    balance: int | None = None
-    version: int | None = None  # an absolute version, or
-    slot: int | None = None  # a slot of this transaction's ChangeBatch
-    overdraft: bool = False
-    points_delta: int = 0
-    lifetime_delta: int = 0
-    lifetime_points: int | None = None
+class MissingFact(AssertionError):
+    """The ledger needed a fact the loader did not read (a loader bug, never input)."""
 
 
-@dataclass
-class Context:
-    """What the rules need besides the rows: programs, the store, the deployment key."""
-
-    programs: dict[int, LoyaltyProgram]
-    current_program: LoyaltyProgram
-    phone_key: bytes
-    phone_region: str
-    store_code: str
-    now: datetime
-    # The lifetime points voids took back from a member before this batch (a ledger
-    # query; asked only when an earn's claim does not stand at the current tier).
-    voided_lifetime: Callable[[str], int] = lambda _member_id: 0
+def apply_batch(loaded: Loaded, incoming: Sequence[Incoming]) -> LedgerResult:
+    """Every event's answer, in order, and the states the push leaves behind."""
+    return _Run(loaded).run(incoming)
 
 
-class LedgerBatch:
-    def __init__(
-        self,
-        ctx: Context,
-        members: dict[str, dict[str, Any]],
-        taken_codes: set[str],
-        targets: dict[str, dict[str, Any]],
-        coupons: dict[str, dict[str, Any]],
-        changes: ChangeBatch,
-    ) -> None:
-        self.ctx = ctx
-        self.members = members
-        self.taken_codes = taken_codes
-        self.targets = targets  # ledger rows of events that may be voided
-        self.coupons = coupons
-        self.changes = changes
+# --- what the loader must read (pure, so that the loader and the tests agree) --------
+
+
+def fresh_events(known: Iterable[str], incoming: Sequence[Incoming]) -> list[Incoming]:
+    """The events of this push not yet in the ledger (a second copy included)."""
+    stored = set(known)
+    return [item for item in incoming if item.event_id not in stored]
+
+
+def needs_voided_lifetime(
+    members: Mapping[str, MemberState],
+    targets: Mapping[str, VoidTarget],
+    programs: Mapping[int, LoyaltyProgram],
+    fresh: Sequence[Incoming],
+) -> set[str]:
+    """Members whose earn claims may need the lifetime points voids took back before
+    this push (``LoyaltyProgram.earn_claim_stands``). An earn is asked about them only
+    when its claim does not stand at the member's lifetime points at that moment; that
+    lifetime is never below the member's stored lifetime less every stored earn this
+    push voids, and a claim that stands at a lower lifetime stands at a higher one. So a
+    claim that stands at that floor never needs them."""
+    taken_back: dict[str, int] = {}
+    for target in targets.values():
+        if target.lifetime_delta > 0:
+            taken_back[target.member_id] = (
+                taken_back.get(target.member_id, 0) + target.lifetime_delta
+            )
+    needed: set[str] = set()
+    for item in fresh:
+        data = item.data
+        if not isinstance(data, PointsEarnedData) or item.member_id in needed:
+            continue
+        program = programs.get(data.rule_version)
+        if program is None:
+            continue
+        member = members.get(item.member_id)
+        floor = 0
+        if member is not None:
+            floor = member.lifetime_points - taken_back.get(item.member_id, 0)
+        try:
+            if data.points == program.points_for_sale(
+                data.amount_cents, floor
+            ) or program.earn_claim_stands(data.amount_cents, data.points, floor):
+                continue
+        except ValidationFailed:
+            continue  # refused before the claim is weighed
+        needed.add(item.member_id)
+    return needed
+
+
+def watermark_gap(terminal: TerminalState, fresh_seqs: set[int], window: int) -> range | None:
+    """The seqs (low, high] whose stored rows decide the new watermark, or None when
+    this push's own seqs do (the usual push: the next seqs, all in this batch)."""
+    watermark = terminal.watermark
+    # A high-water mark saved before seqs had a window is cut back to it: what lies
+    # above is no terminal's real next seq, and must not make every push slow.
+    max_seq = max([min(terminal.max_seq, watermark + window), *fresh_seqs])
+    if max_seq <= watermark:
+        return None
+    if max_seq - watermark <= len(fresh_seqs) and all(
+        seq in fresh_seqs for seq in range(watermark + 1, max_seq + 1)
+    ):
+        return None
+    return range(watermark + 1, max_seq + 1)
+
+
+# --- one run -----------------------------------------------------------------------------
+
+
+class _Run:
+    """The working copies of one ledger run. Inputs stay untouched (they are frozen);
+    each change makes a new state object."""
+
+    def __init__(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.now = loaded.now
+        self.program = loaded.current_program
+        self.members: dict[str, MemberState] = dict(loaded.members)
+        self.coupons: dict[str, CouponState] = dict(loaded.coupons)
+        self.targets: dict[str, VoidTarget] = dict(loaded.targets)
+        self.taken: set[str] = set(loaded.codes_taken)
+        self.moved: dict[DayKey, int] = dict(loaded.moved)
         self.new_members: set[str] = set()
         self.dirty_members: set[str] = set()
         self.profile_changed: set[str] = set()
         self.dirty_coupons: set[str] = set()
         self.voided: list[tuple[str, str]] = []
+        self.slots = 0
+        self.latest: dict[tuple[str, str], int] = {}
+        self.applied: dict[str, Applied] = {}
 
-    # --- entry point --------------------------------------------------------------
+    def run(self, incoming: Sequence[Incoming]) -> LedgerResult:
+        known = self.loaded.known
+        answers: list[Answer] = []
+        applied = self.applied
+        for item in incoming:
+            stored = known.get(item.event_id)
+            if stored is not None:
+                if stored.content_hash == item.content_hash:
+                    answers.append(Answer("stored", item, stored=stored))
+                else:
+                    answers.append(Answer("conflict", item))
+                continue
+            earlier = applied.get(item.event_id)
+            if earlier is not None:
+                same = earlier.event.content_hash == item.content_hash
+                answers.append(Answer("repeat" if same else "conflict", item, earlier.outcome))
+                continue
+            outcome = self.guarded(item)
+            applied[item.event_id] = Applied(item, outcome)
+            answers.append(Answer("new", item, outcome))
+        terminal, missing = self.watermark(applied.values())
+        changed = self.dirty_members | self.new_members
+        return LedgerResult(
+            answers=tuple(answers),
+            applied=tuple(applied.values()),
+            members={m: self.members[m] for m in changed},
+            new_members=frozenset(self.new_members),
+            profile_changed=frozenset(self.profile_changed & self.dirty_members),
+            coupons={c: self.coupons[c] for c in self.dirty_coupons},
+            voided=tuple(self.voided),
+            changes=tuple(
+                VersionedChange("member" if entity == "member" else "coupon", key, slot)
+                for (entity, key), slot in self.latest.items()
+            ),
+            slot_count=self.slots,
+            terminal=terminal,
+            missing_seqs=tuple(missing),
+        )
 
-    def apply(self, event: Event) -> Outcome:
-        member_id = str(event.member_id)
+    # --- the guard around the rules -----------------------------------------------
+
+    def guarded(self, item: Incoming) -> Outcome:
+        """The rogue-till checks, then the rules; then count what was moved today."""
+        tallied = item.type in push_guard.TALLIED
+        # The store's business day (a time-zone conversion) only where a limit counts.
+        day = self.loaded.store.business_day(item.occurred_at) if tallied else _NO_DAY
+        key = (item.member_id, item.type, day)
+        refused = push_guard.refusal(
+            item,
+            now=self.now,
+            limits=self.loaded.limits,
+            staff=self.loaded.staff,
+            store_code=self.loaded.store.code,
+            program=self.program,
+            adjusted_today=self.moved.get(key, 0),
+        )
+        if refused is not None:
+            return Outcome("rejected", item.member_id, code=refused.code, detail=refused.message)
         try:
-            handler = getattr(self, "_" + event.type.replace(".", "_"))
-            outcome: Outcome = handler(event, member_id)
+            outcome = self.decide(item)
         except Rejected as refusal:
-            return Outcome("rejected", member_id, code=refusal.code, detail=refusal.detail)
+            return Outcome("rejected", item.member_id, code=refusal.code, detail=refusal.detail)
+        if tallied:
+            before = self.moved.get(key, 0)
+            if isinstance(item.data, PointsRedeemedData):
+                flag = push_guard.redemption_flag(item.data.points, self.program, before)
+                outcome = replace(outcome, code=flag)
+            self.moved[key] = before + abs(outcome.points_delta)
         return outcome
 
-    def record(self, event: Event, outcome: Outcome, payload: dict[str, Any]) -> None:
-        """Remember an event of this batch so that a later event may void it."""
-        self.targets[str(event.event_id)] = {
-            "event_id": str(event.event_id),
-            "type": event.type,
-            "member_id": outcome.member_id,
-            "status": outcome.status,
-            "points_delta": outcome.points_delta,
-            "lifetime_delta": outcome.lifetime_delta,
-            "voided_by": None,
-            "data": payload["data"],
-        }
-
-    # --- helpers ------------------------------------------------------------------
-
-    def _member(self, member_id: str) -> dict[str, Any]:
-        member = self.members.get(member_id)
-        if member is None or member["status"] != "active":
-            raise Rejected("unknown_member", f"No member with id {member_id}.")
-        return member
-
-    def _changed(self, member: dict[str, Any], **extra: Any) -> Outcome:
-        member["tier"] = self.ctx.current_program.tier_for(member["lifetime_points"]).code
-        member["updated_at"] = self.ctx.now
-        if member["id"] not in self.new_members:
-            self.dirty_members.add(member["id"])
-        slot = self.changes.touch("member", member["id"])
-        return Outcome(
-            "accepted",
-            member["id"],
-            balance=member["balance"],
-            slot=slot,
-            lifetime_points=member["lifetime_points"],
-            **extra,
+    def target(self, event_id: str) -> VoidTarget | None:
+        """The event a void names: a stored one, or one of this push (made on demand)."""
+        found = self.targets.get(event_id)
+        if found is not None:
+            return found
+        earlier = self.applied.get(event_id)
+        if earlier is None:
+            return None
+        item, outcome = earlier.event, earlier.outcome
+        coupon = item.data.coupon_id if isinstance(item.data, CouponRedeemedData) else None
+        return VoidTarget(
+            event_id=item.event_id,
+            type=item.type,
+            member_id=outcome.member_id,
+            status=outcome.status,
+            points_delta=outcome.points_delta,
+            lifetime_delta=outcome.lifetime_delta,
+            voided_by=None,
+            coupon_id=str(coupon) if coupon is not None else None,
         )
 
-    def _unchanged(self, member: dict[str, Any]) -> Outcome:
-        slot = self.changes.latest_slot("member", member["id"])
-        version = None if slot is not None else member["version"]
-        return Outcome(
-            "accepted",
-            member["id"],
-            balance=member["balance"],
-            slot=slot,
-            version=version,
-            lifetime_points=member["lifetime_points"],
-        )
+    # --- one case per event type --------------------------------------------------
 
-    def _voided_lifetime(self, member_id: str) -> int:
-        """Lifetime points taken back by voids: before this batch, and in it."""
-        in_batch = sum(
-            int(self.targets[target]["lifetime_delta"])
-            for target, _by in self.voided
-            if self.targets[target]["member_id"] == member_id
-        )
-        return self.ctx.voided_lifetime(member_id) + in_batch
+    def decide(self, item: Incoming) -> Outcome:
+        data = item.data
+        if isinstance(data, PointsEarnedData):
+            return self.earned(item, data)
+        if isinstance(data, PointsRedeemedData):
+            member = self.member(item.member_id)
+            return self.changed(
+                member,
+                balance=member.balance - data.points,
+                points_delta=-data.points,
+                overdraft=member.balance - data.points < 0,
+            )
+        if isinstance(data, PointsAdjustedData):
+            member = self.member(item.member_id)
+            return self.changed(
+                member, balance=member.balance + data.points, points_delta=data.points
+            )
+        if isinstance(data, MemberEnrolledData):
+            return self.enrolled(item, data)
+        if isinstance(data, MemberUpdatedData):
+            return self.updated(item, data)
+        if isinstance(data, CouponRedeemedData):
+            return self.coupon_redeemed(item, data)
+        if isinstance(data, EventVoidedData):
+            return self.voided_event(item, data)
+        raise AssertionError(f"no ledger case for {item.type}")  # pragma: no cover
 
-    def _phone(self, raw: str) -> dict[str, str]:
-        """The member's phone columns for this number."""
-        try:
-            e164 = normalize_phone(raw, self.ctx.phone_region)
-        except ValidationFailed as error:
-            raise Rejected("invalid_phone", error.message) from None
-        return {
-            "phone_e164": e164,
-            "phone_hash": phone_hash(self.ctx.phone_key, e164),
-            "phone_last4": phone_last4(e164),
-            "phone_masked": mask_phone(e164),
-            # argon2id costs tens of ms: computed after the commit, off the request
-            # (services.phone_backfill.PhoneHashWorker), then published as a new version
-            "phone_slow_hash": "",
-        }
-
-    # --- one method per event type -------------------------------------------------
-
-    def _member_enrolled(self, event: Event, member_id: str) -> Outcome:
-        data = MemberEnrolledData.model_validate(event.data)
-        if member_id in self.members:
-            raise Rejected("member_exists", f"Member {member_id} already exists.")
-        try:
-            code = validate_member_code(data.member_code)
-        except ValidationFailed as error:
-            raise Rejected("invalid_member_code", error.message) from None
-        if code in self.taken_codes:
-            raise Rejected("duplicate_member_code", f"Member code {code} is already in use.")
-        phone = self._phone(data.phone)
-        self.taken_codes.add(code)
-        member = {
-            "id": member_id,
-            "member_code": code,
-            "name": data.name,
-            **phone,
-            "email": data.email,
-            "birthday": data.birthday,
-            "consent_marketing": data.consent_marketing,
-            "balance": 0,
-            "lifetime_points": 0,
-            "tier": "",
-            "status": "active",
-            "version": 0,
-            "store_code": self.ctx.store_code,
-            "enrolled_at": event.occurred_at,
-            "updated_at": self.ctx.now,
-        }
-        self.members[member_id] = member
-        self.new_members.add(member_id)
-        return self._changed(member)
-
-    def _member_updated(self, event: Event, member_id: str) -> Outcome:
-        data = MemberUpdatedData.model_validate(event.data)
-        member = self._member(member_id)
-        if data.phone is not None:
-            member.update(self._phone(data.phone))
-        for field in ("name", "email", "birthday", "consent_marketing"):
-            value = getattr(data, field)
-            if value is not None:
-                member[field] = value
-        self.profile_changed.add(member_id)
-        return self._changed(member)
-
-    def _points_earned(self, event: Event, member_id: str) -> Outcome:
-        data = PointsEarnedData.model_validate(event.data)
-        member = self._member(member_id)
-        program = self.ctx.programs.get(data.rule_version)
+    def earned(self, item: Incoming, data: PointsEarnedData) -> Outcome:
+        member = self.member(item.member_id)
+        program = self.loaded.programs.get(data.rule_version)
         if program is None:
             raise Rejected("unknown_rule_version", f"No program rule_version {data.rule_version}.")
-        lifetime = member["lifetime_points"]
+        lifetime = member.lifetime_points
         try:
             expected = program.points_for_sale(data.amount_cents, lifetime)
         except ValidationFailed as error:
             raise Rejected("points_mismatch", error.message) from None
         # A till that had not heard of this member's newer tier yet, or of a void that
         # took a tier back: the claim stands (see LoyaltyProgram.earn_claim_stands), as
-        # an offline overdraft does. The ledger is asked for voids only when needed.
-        stands = program.earn_claim_stands(
-            data.amount_cents, data.points, lifetime
-        ) or program.earn_claim_stands(
-            data.amount_cents, data.points, lifetime, self._voided_lifetime(member_id)
+        # an offline overdraft does.
+        stands = (
+            data.points == expected  # the usual claim: at the member's tier
+            or program.earn_claim_stands(data.amount_cents, data.points, lifetime)
+            or program.earn_claim_stands(
+                data.amount_cents, data.points, lifetime, self.voided_lifetime(member.id)
+            )
         )
         if not stands:
             raise Rejected(
@@ -250,65 +303,206 @@ class LedgerBatch:
                 f"The program at rule_version {data.rule_version} gives {expected} points, "
                 f"not {data.points}.",
             )
-        member["balance"] += data.points
-        member["lifetime_points"] += data.points
-        return self._changed(member, points_delta=data.points, lifetime_delta=data.points)
+        return self.changed(
+            member,
+            balance=member.balance + data.points,
+            lifetime_points=lifetime + data.points,
+            points_delta=data.points,
+            lifetime_delta=data.points,
+        )
 
-    def _points_redeemed(self, event: Event, member_id: str) -> Outcome:
-        data = PointsRedeemedData.model_validate(event.data)
-        member = self._member(member_id)
-        member["balance"] -= data.points
-        overdraft = member["balance"] < 0
-        return self._changed(member, points_delta=-data.points, overdraft=overdraft)
+    def enrolled(self, item: Incoming, data: MemberEnrolledData) -> Outcome:
+        member_id = item.member_id
+        if member_id in self.members:
+            raise Rejected("member_exists", f"Member {member_id} already exists.")
+        try:
+            code = validate_member_code(data.member_code)
+        except ValidationFailed as error:
+            raise Rejected("invalid_member_code", error.message) from None
+        if code in self.taken:
+            raise Rejected("duplicate_member_code", f"Member code {code} is already in use.")
+        e164 = self.phone(data.phone)
+        self.taken.add(code)
+        profile = MemberProfile(
+            member_code=code,
+            name=data.name,
+            phone_e164=e164,
+            phone_hash=phone_hash(self.loaded.store.phone_key, e164),
+            phone_last4=phone_last4(e164),
+            phone_masked=mask_phone(e164),
+            # argon2id costs tens of ms: computed after the commit, off the request
+            # (services.phone_backfill.PhoneHashWorker), then published as a new version
+            phone_slow_hash="",
+            email=data.email,
+            birthday=data.birthday,
+            consent_marketing=data.consent_marketing,
+            store_code=self.loaded.store.code,
+            enrolled_at=item.occurred_at,
+        )
+        member = MemberState(member_id, profile, 0, 0, "", "active", 0, self.now)
+        self.new_members.add(member_id)
+        return self.changed(member)
 
-    def _points_adjusted(self, event: Event, member_id: str) -> Outcome:
-        data = PointsAdjustedData.model_validate(event.data)
-        member = self._member(member_id)
-        member["balance"] += data.points
-        return self._changed(member, points_delta=data.points)
+    def updated(self, item: Incoming, data: MemberUpdatedData) -> Outcome:
+        member = self.member(item.member_id)
+        profile = member.profile
+        if data.phone is not None:
+            e164 = self.phone(data.phone)
+            profile = replace(
+                profile,
+                phone_e164=e164,
+                phone_hash=phone_hash(self.loaded.store.phone_key, e164),
+                phone_last4=phone_last4(e164),
+                phone_masked=mask_phone(e164),
+                phone_slow_hash="",
+            )
+        given = {
+            name: getattr(data, name)
+            for name in ("name", "email", "birthday", "consent_marketing")
+            if getattr(data, name) is not None
+        }
+        self.profile_changed.add(member.id)
+        return self.changed(replace(member, profile=replace(profile, **given)))
 
-    def _coupon_redeemed(self, event: Event, member_id: str) -> Outcome:
-        data = CouponRedeemedData.model_validate(event.data)
-        member = self._member(member_id)
+    def coupon_redeemed(self, item: Incoming, data: CouponRedeemedData) -> Outcome:
+        member = self.member(item.member_id)
         coupon_id = str(data.coupon_id)
         coupon = self.coupons.get(coupon_id)
-        expires = coupon["expires_at"] if coupon else None
         if (
             coupon is None
-            or coupon["member_id"] != member_id
-            or coupon["status"] != "available"
-            or (expires is not None and expires <= event.occurred_at)
+            or coupon.member_id != member.id
+            or coupon.status != "available"
+            or (coupon.expires_at is not None and coupon.expires_at <= item.occurred_at)
         ):
             raise Rejected("coupon_unavailable", f"Coupon {coupon_id} cannot be redeemed.")
-        coupon["status"] = "redeemed"
-        coupon["redeemed_event_id"] = str(event.event_id)
-        self.dirty_coupons.add(coupon_id)
-        self.changes.touch("coupon", coupon_id)
-        return self._unchanged(member)
+        self.coupon_changed(replace(coupon, status="redeemed", redeemed_event_id=item.event_id))
+        return self.unchanged(member)
 
-    def _event_voided(self, event: Event, member_id: str) -> Outcome:
-        data = EventVoidedData.model_validate(event.data)
+    def voided_event(self, item: Incoming, data: EventVoidedData) -> Outcome:
         target_id = str(data.voided_event_id)
-        target = self.targets.get(target_id)
-        if target is None or target["status"] != "accepted" or target["member_id"] != member_id:
+        target = self.target(target_id)
+        if target is None or target.status != "accepted" or target.member_id != item.member_id:
             raise Rejected("unknown_event", f"No accepted event {target_id} of this member.")
-        if target["type"] not in VOIDABLE_TYPES:
-            raise Rejected("not_voidable", f"A {target['type']} event cannot be voided.")
-        if target["voided_by"] is not None:
+        if target.type not in VOIDABLE_TYPES:
+            raise Rejected("not_voidable", f"A {target.type} event cannot be voided.")
+        if target.voided_by is not None:
             raise Rejected("already_voided", f"Event {target_id} is already voided.")
-        member = self._member(member_id)
-        if target["type"] == "coupon.redeemed":
-            coupon_id = str(target["data"]["coupon_id"])
-            coupon = self.coupons.get(coupon_id)
+        member = self.member(item.member_id)
+        if target.coupon_id is not None:
+            coupon = self.coupons.get(target.coupon_id)
             if coupon is not None:
-                coupon["status"] = "available"
-                coupon["redeemed_event_id"] = None
-                self.dirty_coupons.add(coupon_id)
-                self.changes.touch("coupon", coupon_id)
-        target["voided_by"] = str(event.event_id)
-        self.voided.append((target_id, str(event.event_id)))
-        member["balance"] -= target["points_delta"]
-        member["lifetime_points"] -= target["lifetime_delta"]
-        return self._changed(
-            member, points_delta=-target["points_delta"], lifetime_delta=-target["lifetime_delta"]
+                self.coupon_changed(replace(coupon, status="available", redeemed_event_id=None))
+        self.targets[target_id] = replace(target, voided_by=item.event_id)
+        self.voided.append((target_id, item.event_id))
+        return self.changed(
+            member,
+            balance=member.balance - target.points_delta,
+            lifetime_points=member.lifetime_points - target.lifetime_delta,
+            points_delta=-target.points_delta,
+            lifetime_delta=-target.lifetime_delta,
         )
+
+    # --- helpers ------------------------------------------------------------------
+
+    def member(self, member_id: str) -> MemberState:
+        member = self.members.get(member_id)
+        if member is None or member.status != "active":
+            raise Rejected("unknown_member", f"No member with id {member_id}.")
+        return member
+
+    def touch(self, entity: str, entity_id: str) -> int:
+        slot = self.slots
+        self.slots += 1
+        self.latest[(entity, entity_id)] = slot
+        return slot
+
+    def changed(
+        self,
+        member: MemberState,
+        *,
+        balance: int | None = None,
+        lifetime_points: int | None = None,
+        points_delta: int = 0,
+        lifetime_delta: int = 0,
+        overdraft: bool = False,
+    ) -> Outcome:
+        """The member after an accepted event that changed it: a new state and slot."""
+        balance = member.balance if balance is None else balance
+        lifetime = member.lifetime_points if lifetime_points is None else lifetime_points
+        tier = self.program.tier_for(lifetime).code
+        new = MemberState(
+            member.id,
+            member.profile,
+            balance,
+            lifetime,
+            tier,
+            member.status,
+            member.version,
+            self.now,
+        )
+        self.members[member.id] = new
+        if member.id not in self.new_members:
+            self.dirty_members.add(member.id)
+        return Outcome(
+            "accepted",
+            member.id,
+            balance=balance,
+            slot=self.touch("member", member.id),
+            overdraft=overdraft,
+            points_delta=points_delta,
+            lifetime_delta=lifetime_delta,
+            lifetime_points=lifetime,
+        )
+
+    def unchanged(self, member: MemberState) -> Outcome:
+        slot = self.latest.get(("member", member.id))
+        return Outcome(
+            "accepted",
+            member.id,
+            balance=member.balance,
+            slot=slot,
+            version=None if slot is not None else member.version,
+            lifetime_points=member.lifetime_points,
+        )
+
+    def coupon_changed(self, coupon: CouponState) -> None:
+        self.coupons[coupon.id] = coupon
+        self.dirty_coupons.add(coupon.id)
+        self.touch("coupon", coupon.id)
+
+    def voided_lifetime(self, member_id: str) -> int:
+        """Lifetime points taken back by voids: before this push, and in it."""
+        before = self.loaded.voided_lifetime.get(member_id)
+        if before is None:
+            raise MissingFact(f"voided lifetime of {member_id} was not loaded")
+        in_push = sum(
+            self.targets[target].lifetime_delta
+            for target, _by in self.voided
+            if self.targets[target].member_id == member_id
+        )
+        return before + in_push
+
+    def phone(self, raw: str) -> str:
+        try:
+            return normalize_phone(raw, self.loaded.store.phone_region)
+        except ValidationFailed as error:
+            raise Rejected("invalid_phone", error.message) from None
+
+    # --- the watermark --------------------------------------------------------------
+
+    def watermark(self, applied: Iterable[Applied]) -> tuple[TerminalState, list[int]]:
+        terminal = self.loaded.terminal
+        fresh = {a.event.seq for a in applied}
+        window = self.loaded.limits.seq_window
+        max_seq = max([min(terminal.max_seq, terminal.watermark + window), *fresh])
+        watermark = terminal.watermark
+        missing: list[int] = []
+        gap = watermark_gap(terminal, fresh, window)
+        if gap is None:
+            watermark = max(watermark, max_seq)
+        else:
+            held = self.loaded.held_seqs | fresh
+            while watermark + 1 in held:
+                watermark += 1
+            missing = push_guard.first_missing(watermark, max_seq, held, MAX_GAPS_REPORTED)
+        return replace(terminal, watermark=watermark, max_seq=max_seq), missing

@@ -1,5 +1,7 @@
 """What a paired till may push, beyond the schema: the checks a rogue till meets.
 
+Pure rules (no session): the loader reads what they need, the ledger asks them.
+
 A terminal's token lets it push events; these rules make sure that nothing it sends
 costs the server unbounded work, and that no points move without what the program
 allows (docs/SECURITY.md, "Rogue till"):
@@ -17,37 +19,29 @@ allows (docs/SECURITY.md, "Rogue till"):
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from shared.domain.business_day import business_date
+from shared.domain.program import LoyaltyProgram
 from shared.errors import DomainError, RuleViolation
-from shared.protocol import Event, PointsAdjustedData, PointsRedeemedData
-from sync_server.repositories import catalog
-from sync_server.repositories import events as events_repo
-from sync_server.services.ledger import Context, Outcome
+from shared.protocol import PointsAdjustedData
+
+# PushLimits lives with the states the loader hands the ledger (one import direction:
+# the guard reads the states, the states do not import the guard).
+from sync_server.services.push_state import PushLimits as PushLimits
+
+if TYPE_CHECKING:
+    from sync_server.services.push_state import Incoming, StaffState
 
 MANAGER_TYPES = frozenset({"points.adjusted", "event.voided"})
-_TALLIED = frozenset({"points.adjusted", "points.redeemed"})
+TALLIED = frozenset({"points.adjusted", "points.redeemed"})
 
 
 class SeqOutOfWindow(DomainError):
     code = "seq_out_of_window"
     status = 409
-
-
-@dataclass(frozen=True)
-class PushLimits:
-    """The server's settings for these checks (see sync_server.config.Settings)."""
-
-    seq_window: int = 10_000
-    max_age: timedelta = timedelta(days=30)
-    max_ahead: timedelta = timedelta(hours=24)
 
 
 def check_seq_window(watermark: int, seqs: Iterable[int], limits: PushLimits) -> None:
@@ -62,7 +56,7 @@ def check_seq_window(watermark: int, seqs: Iterable[int], limits: PushLimits) ->
         )
 
 
-def first_missing(watermark: int, max_seq: int, held: set[int], limit: int) -> list[int]:
+def first_missing(watermark: int, max_seq: int, held: AbstractSet[int], limit: int) -> list[int]:
     """The first ``limit`` seqs in (watermark, max_seq] not in ``held``; the loop stops
     after ``len(held) + limit`` steps, whatever the distance to ``max_seq``."""
     missing: list[int] = []
@@ -74,94 +68,68 @@ def first_missing(watermark: int, max_seq: int, held: set[int], limit: int) -> l
     return missing
 
 
-@dataclass
-class PushGuard:
-    """Loaded once per push, then asked about each fresh event in order."""
-
-    ctx: Context
-    limits: PushLimits
-    staff: dict[str, dict[str, Any]]
-    day_of: Any  # (aware datetime) -> the store's business date
-    moved: dict[tuple[str, str, date], int] = field(default_factory=lambda: defaultdict(int))
-
-    def refusal(self, event: Event) -> Outcome | None:
-        """A rejected outcome for an event these rules refuse, or None."""
-        member_id = str(event.member_id)
-        try:
-            self._check(event)
-        except DomainError as error:
-            return Outcome("rejected", member_id, code=error.code, detail=error.message)
-        return None
-
-    def settle(self, event: Event, outcome: Outcome) -> None:
-        """After the ledger's outcome: flag a redemption beyond the limits, and count
-        what an accepted redemption or adjustment moved today."""
-        if outcome.status != "accepted" or event.type not in _TALLIED:
-            return
-        key = (str(event.member_id), event.type, self.day_of(event.occurred_at))
-        if event.type == "points.redeemed":
-            data = PointsRedeemedData.model_validate(event.data)
-            hit = self.ctx.current_program.redeem_limit_hit(
-                data.points, redeemed_today=self.moved[key]
-            )
-            outcome.code = hit.code if hit is not None else None
-        self.moved[key] += abs(outcome.points_delta)
-
-    def _check(self, event: Event) -> None:
-        now = self.ctx.now
-        if not now - self.limits.max_age <= event.occurred_at <= now + self.limits.max_ahead:
-            raise RuleViolation(
-                f"occurred_at {event.occurred_at.isoformat()} is outside the window the "
-                f"server accepts ({self.limits.max_age.days} days back, "
-                f"{int(self.limits.max_ahead.total_seconds() // 3600)} hours ahead).",
-                code="occurred_at_out_of_window",
-            )
-        if event.type in MANAGER_TYPES:
-            self._check_manager(event)
-        if event.type == "points.adjusted":
-            data = PointsAdjustedData.model_validate(event.data)
-            key = (str(event.member_id), event.type, self.day_of(event.occurred_at))
-            self.ctx.current_program.check_adjustment(data.points, adjusted_today=self.moved[key])
-
-    def _check_manager(self, event: Event) -> None:
-        staff = self.staff.get(str(event.staff_id)) if event.staff_id else None
-        if staff is None:
-            reason = "names no staff" if event.staff_id is None else "names unknown staff"
-        elif staff["role"] != "manager" or not staff["active"]:
-            reason = "names staff who is not an active manager"
-        elif staff["store_code"] not in (None, self.ctx.store_code):
-            reason = f"names a manager of another store than {self.ctx.store_code}"
-        else:
-            return
-        raise RuleViolation(
-            f"A {event.type} event needs an active manager of this store; this one {reason}.",
-            code="staff_not_authorised",
+def refusal(
+    event: Incoming,
+    *,
+    now: datetime,
+    limits: PushLimits,
+    staff: Mapping[str, StaffState],
+    store_code: str,
+    program: LoyaltyProgram,
+    adjusted_today: int,
+) -> DomainError | None:
+    """Why these rules refuse a fresh event (``adjusted_today``: the points the member's
+    accepted adjustments moved on the event's business day so far), or None."""
+    if not now - limits.max_age <= event.occurred_at <= now + limits.max_ahead:
+        return RuleViolation(
+            f"occurred_at {event.occurred_at.isoformat()} is outside the window the "
+            f"server accepts ({limits.max_age.days} days back, "
+            f"{int(limits.max_ahead.total_seconds() // 3600)} hours ahead).",
+            code="occurred_at_out_of_window",
         )
+    if event.type in MANAGER_TYPES:
+        reason = _not_a_manager(event.staff_id, staff, store_code)
+        if reason is not None:
+            return RuleViolation(
+                f"A {event.type} event needs an active manager of this store; this one {reason}.",
+                code="staff_not_authorised",
+            )
+    if isinstance(event.data, PointsAdjustedData):
+        try:
+            program.check_adjustment(event.data.points, adjusted_today=adjusted_today)
+        except DomainError as error:
+            return error
+    return None
 
 
-def load_guard(session: Session, ctx: Context, limits: PushLimits, fresh: list[Event]) -> PushGuard:
-    """Read what the checks need, only for the events that need it: the staff named by
-    adjustments and voids, and what redemptions and adjustments moved around them."""
-    staff_ids = {str(e.staff_id) for e in fresh if e.type in MANAGER_TYPES and e.staff_id}
-    staff = catalog.staff_by_ids(session, staff_ids)
-    tallied = [e for e in fresh if e.type in _TALLIED]
-    if not tallied:
-        return PushGuard(ctx, limits, staff, lambda _moment: None)
-    timezone, closing = catalog.store_day_settings(session, ctx.store_code)
+def redemption_flag(points: int, program: LoyaltyProgram, redeemed_today: int) -> str | None:
+    """The flag an accepted redemption beyond the program's limits carries for head
+    office (it is accepted: the goods have left the store), or None."""
+    hit = program.redeem_limit_hit(points, redeemed_today=redeemed_today)
+    return hit.code if hit is not None else None
 
-    def day_of(moment: datetime) -> date:
-        return business_date(moment, timezone, closing)
 
-    guard = PushGuard(ctx, limits, staff, day_of)
-    # A business day spans at most 24 h (plus a shifted closing time): two days either
-    # side of the batch's events hold every event of their days.
-    # Clamped to the accepted window, so that no event a till sends widens the read.
-    since = max(min(e.occurred_at for e in tallied), ctx.now - limits.max_age)
-    until = min(max(e.occurred_at for e in tallied), ctx.now + limits.max_ahead)
-    since, until = since - timedelta(days=2), until + timedelta(days=2)
-    members = {str(e.member_id) for e in tallied}
-    for member_id, type_, occurred_at, delta in events_repo.points_moved(
-        session, members, since, until
-    ):
-        guard.moved[(member_id, type_, day_of(occurred_at))] += abs(delta)
-    return guard
+def _not_a_manager(
+    staff_id: str | None, staff: Mapping[str, StaffState], store_code: str
+) -> str | None:
+    found = staff.get(staff_id) if staff_id else None
+    if found is None:
+        return "names no staff" if staff_id is None else "names unknown staff"
+    if found.role != "manager" or not found.active:
+        return "names staff who is not an active manager"
+    if found.store_code not in (None, store_code):
+        return f"names a manager of another store than {store_code}"
+    return None
+
+
+def moved_window(
+    occurred: Iterable[datetime], now: datetime, limits: PushLimits
+) -> tuple[datetime, datetime]:
+    """The span of ledger rows whose moved points count against the daily limits of
+    events that occurred at ``occurred``: a business day spans at most 24 h (plus a
+    shifted closing time), so two days either side hold every event of their days.
+    Clamped to the accepted window, so that no event a till sends widens the read."""
+    moments = list(occurred)
+    since = max(min(moments), now - limits.max_age)
+    until = min(max(moments), now + limits.max_ahead)
+    return since - timedelta(days=2), until + timedelta(days=2)

@@ -8,6 +8,7 @@ that only the old store's terminals receive (``pull.staff_left_id``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -25,6 +26,8 @@ from sync_server.services.common import new_id, staff_data, utcnow
 from sync_server.services.pull import staff_left_id
 from sync_server.services.versioning import ChangeBatch
 
+ROLES = ("cashier", "manager")
+_STAFF_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _COLUMNS = ("id", "staff_code", "name", "role", "pin_hash", "active", "store_code")
 
 
@@ -35,12 +38,18 @@ class StaffAdminService:
     def add(
         self, staff_code: str, name: str, role: str, pin: str, store_code: str | None
     ) -> dict[str, Any]:
-        if role not in ("cashier", "manager"):
+        if role not in ROLES:
             raise ValidationFailed("Role is cashier or manager.", code="invalid_role")
+        if not _STAFF_CODE.match(staff_code):
+            raise ValidationFailed(
+                "A staff code is 1-32 letters, digits, '-' or '_'.", code="invalid_staff_code"
+            )
+        if not name.strip() or len(name.strip()) > 100:
+            raise ValidationFailed("A staff member needs a name.", code="invalid_name")
+        name = name.strip()
         with self.database.read() as session:
             program = _current_program(session)
-            if store_code is not None and catalog.get_store(session, store_code) is None:
-                raise NotFound(f"No store {store_code!r}; add it first.", code="unknown_store")
+            _open_store(session, store_code)
         check_staff_pin(pin, role, program)
         row: dict[str, Any] = {
             "id": new_id(),
@@ -63,6 +72,19 @@ class StaffAdminService:
             catalog.insert_staff(session, [row])
         return staff_data(row)
 
+    def reset_pin(self, staff_code: str, pin: str) -> dict[str, Any]:
+        """A new PIN (the program's length rules for the staff member's role); the
+        store's tills receive the new hash at their next pull."""
+        with self.database.read() as session:
+            program = _current_program(session)
+            role = _staff(session, staff_code).role
+        check_staff_pin(pin, role, program)
+        hashed = PasswordHasher().hash(pin)  # outside the write transaction: it is slow
+        with self.database.write() as session:
+            staff = _staff(session, staff_code)
+            staff.pin_hash = hashed
+            return self._publish(session, staff, left=None)
+
     def set_active(self, staff_code: str, active: bool) -> dict[str, Any]:
         with self.database.write() as session:
             staff = _staff(session, staff_code)
@@ -74,8 +96,7 @@ class StaffAdminService:
         old store's terminals delete them, the new store's receive them."""
         with self.database.write() as session:
             staff = _staff(session, staff_code)
-            if store_code is not None and catalog.get_store(session, store_code) is None:
-                raise NotFound(f"No store {store_code!r}; add it first.", code="unknown_store")
+            _open_store(session, store_code)
             old = staff.store_code
             if old == store_code:
                 return staff_data({c: getattr(staff, c) for c in _COLUMNS})
@@ -101,6 +122,17 @@ def _staff(session: Session, staff_code: str) -> Staff:
     if staff is None:
         raise NotFound(f"No staff {staff_code}.", code="unknown_staff")
     return staff
+
+
+def _open_store(session: Session, store_code: str | None) -> None:
+    """Refuse a store that does not exist or is deactivated (None: chain-wide)."""
+    if store_code is None:
+        return
+    store = catalog.get_store(session, store_code)
+    if store is None:
+        raise NotFound(f"No store {store_code!r}; add it first.", code="unknown_store")
+    if not store.active:
+        raise Conflict(f"Store {store_code} is deactivated.", code="store_inactive")
 
 
 def _current_program(session: Session) -> LoyaltyProgram:

@@ -10,7 +10,7 @@ from shared.errors import NotFound, ValidationFailed
 from shared.protocol import PairResponse, StoreSettings
 from sync_server.config import Settings
 from sync_server.db import Database
-from sync_server.errors import InvalidPairingCode, TooManyAttempts, Unauthorized
+from sync_server.errors import Conflict, InvalidPairingCode, TooManyAttempts, Unauthorized
 from sync_server.models import Store, Terminal
 from sync_server.repositories import catalog
 from sync_server.repositories import terminals as terminals_repo
@@ -89,8 +89,11 @@ class TerminalService:
         code = new_code()
         now = utcnow()
         with self.database.write() as session:
-            if catalog.get_store(session, store_code) is None:
+            store = catalog.get_store(session, store_code)
+            if store is None:
                 raise NotFound(f"No store {store_code!r}; add it first.", code="unknown_store")
+            if not store.active:
+                raise Conflict(f"Store {store_code} is deactivated.", code="store_inactive")
             used = terminals_repo.used_prefixes(session) | {HEAD_OFFICE_PREFIX}
             prefix = next(
                 f"{n:06d}"

@@ -62,4 +62,4 @@ class ChangeBatch:
             data = data_of(entity, entity_id) if op == "upsert" else None
             text = dumps(data) if data is not None else None
             rows.append(changes_repo.ChangeRow(entity, entity_id, slot, op, text))
-        return changes_repo.commit_versions(session, self._count, rows, stamps, now)
+        return changes_repo.stamp_versions(session, self._count, rows, stamps, now)

@@ -1,9 +1,9 @@
 """Pages of pulled changes as the terminal reads them.
 
 Member and coupon upserts, nearly all of a bootstrap, are typed in the same pass that
-parses the JSON (``PulledPage.model_validate_json``): each member is validated once,
-into a plain dict, instead of into a generic ``Change`` and then again into
-``MemberData``. Everything else (deletes, staff, programs, entities this release does
+parses the JSON (``PulledPage.model_validate_json``): each is validated once, into a
+plain dict of the protocol's one description (``MemberFields``, ``CouponFields``),
+instead of into a generic ``Change`` and then again into a model. Everything else (deletes, staff, programs, entities this release does
 not know) stays a generic ``Change``.
 """
 
@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from typing_extensions import TypedDict  # pydantic needs this one on Python 3.11
 
-from shared.protocol import Change, CouponData, MemberFields, PushResponse
+from shared.protocol import Change, CouponFields, MemberFields, PushResponse
 
 
 class MemberUpsert(TypedDict):
@@ -31,7 +31,7 @@ class CouponUpsert(TypedDict):
     op: Literal["upsert"]
     id: str
     version: int
-    data: CouponData
+    data: CouponFields
 
 
 # Tried in order: a member or coupon upsert whose data does not validate would fall

@@ -178,14 +178,15 @@ def _drop_code_holders(session: Session, by_code: dict[str, str]) -> None:
 
 def _coupon_row(change: CouponUpsert) -> tuple[Any, ...]:
     data = change["data"]
+    expires_at = data.get("expires_at")
     return (
         change["id"],
-        str(data.member_id),
-        data.title,
-        data.value_cents,
-        data.currency,
-        to_text(data.expires_at) if data.expires_at else None,
-        data.status,
+        str(data["member_id"]),
+        data["title"],
+        data["value_cents"],
+        data["currency"],
+        to_text(expires_at) if expires_at else None,
+        data["status"],
         change["version"],
     )
 

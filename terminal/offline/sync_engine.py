@@ -82,7 +82,7 @@ class SyncReport:
 
 
 class AlertPort(Protocol):
-    """Staff alerts waiting for head office (``terminal.offline.alerts.AlertStore``)."""
+    """Staff alerts waiting for head office (``terminal.services.alert_store.AlertStore``)."""
 
     def unsent(self, limit: int = 50) -> list[StaffAlertRequest]: ...
 

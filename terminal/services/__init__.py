@@ -9,12 +9,13 @@ from terminal.offline.clock import Clock, utc_now
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.services.activity import ActivityService
-from terminal.services.auth import StaffService
-from terminal.services.enroll import EnrollmentService
+from terminal.services.enrollment import EnrollmentService
 from terminal.services.lookup import LookupService
 from terminal.services.manager import ManagerService
 from terminal.services.reports import ReportService
 from terminal.services.sales import SalesService
+from terminal.services.slips import SlipService
+from terminal.services.staff import StaffService
 from terminal.services.store import StoreService
 from terminal.services.views import (
     CouponView,
@@ -40,6 +41,7 @@ class Services:
     activity: ActivityService
     reports: ReportService
     store: StoreService
+    slips: SlipService
 
 
 def build_services(
@@ -59,6 +61,7 @@ def build_services(
         activity=ActivityService(replica, settings, clock=clock, credentials=creds),
         reports=ReportService(replica, settings, clock=clock, credentials=creds),
         store=StoreService(replica, settings, clock=clock, credentials=creds),
+        slips=SlipService(replica, settings, clock=clock, credentials=creds),
     )
 
 
@@ -77,6 +80,7 @@ __all__ = [
     "ReportView",
     "SalesService",
     "Services",
+    "SlipService",
     "StaffService",
     "StaffSession",
     "StoreInfo",

@@ -17,12 +17,12 @@ from shared.errors import DomainError, ValidationFailed
 from shared.protocol import DayCloseRequest, DayCloseResponse, StoreSettings
 from terminal.config import TerminalSettings
 from terminal.offline.clock import Clock, to_text, utc_now
-from terminal.offline.day_close import ClosedDay, DayCloseStore
 from terminal.offline.db import Replica
-from terminal.offline.sync import SyncStore
 from terminal.offline.sync_client import SyncClient, SyncError
 from terminal.services.base import require_manager
+from terminal.services.day_close_store import ClosedDay, DayCloseStore
 from terminal.services.sync import SyncService
+from terminal.services.sync_store import SyncStore
 from terminal.services.views import StaffSession
 
 ClientFactory = Callable[[], SyncClient]

@@ -1,10 +1,18 @@
-"""What the till shows about its store and itself, and this terminal's preferences."""
+"""What the till shows about its store and itself, this terminal's preferences, and the
+store settings it keeps (from pairing or ``pos-terminal init``)."""
 
 from __future__ import annotations
 
 import re
 
+from sqlalchemy.orm import Session
+
+from shared.domain.business_day import parse_closing_time, store_zone
+from shared.domain.money import check_currency
 from shared.domain.program import LoyaltyProgram
+from shared.errors import ValidationFailed
+from shared.protocol import StoreSettings
+from terminal.offline.models import StoreSettingsRow
 from terminal.offline.repositories import (
     ProgramRepository,
     StoreRepository,
@@ -17,7 +25,61 @@ from terminal.services.views import StoreInfo
 _LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
 
+def check_store_settings(settings: StoreSettings) -> None:
+    """Currency, time zone, closing time and phone region a till can work with, or
+    ``ValidationFailed`` naming the one it cannot."""
+    check_currency(settings.currency)
+    store_zone(settings.timezone)
+    parse_closing_time(settings.closing_time)
+    if not (len(settings.phone_region) == 2 and settings.phone_region.isalpha()):
+        raise ValidationFailed(
+            f"Not a region code: {settings.phone_region!r}", code="invalid_setting"
+        )
+
+
+def save_store_settings(session: Session, settings: StoreSettings) -> None:
+    """Check ``settings`` and keep them (inside the caller's write transaction)."""
+    check_store_settings(settings)
+    StoreRepository(session).save(
+        StoreSettingsRow(
+            store_code=settings.store_code,
+            name=settings.name,
+            currency=settings.currency,
+            timezone=settings.timezone,
+            phone_region=settings.phone_region,
+            language=settings.language,
+            closing_time=settings.closing_time,
+        )
+    )
+
+
+def read_store_settings(session: Session) -> StoreSettings | None:
+    row = StoreRepository(session).get()
+    if row is None:
+        return None
+    return StoreSettings(
+        store_code=row.store_code,
+        name=row.name,
+        currency=row.currency,
+        timezone=row.timezone,
+        phone_region=row.phone_region,
+        language=row.language,
+        closing_time=row.closing_time,
+    )
+
+
 class StoreService(Service):
+    def save_settings(self, settings: StoreSettings) -> None:
+        """Record the store's settings (``pos-terminal init``); refused if a till could not
+        work with them (``invalid_setting``, ``invalid_currency``)."""
+        with self.replica.write() as session:
+            save_store_settings(session, settings)
+
+    def store_settings(self) -> StoreSettings | None:
+        """The store's settings as recorded; None before pairing or ``init``."""
+        with self.replica.read() as session:
+            return read_store_settings(session)
+
     def info(self) -> StoreInfo:
         """Store code, name, currency, language and time zone; this terminal's id and sync server."""
         with self.replica.read() as session:

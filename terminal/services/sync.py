@@ -3,7 +3,10 @@ UI's status bar and settings screen call.
 
 Pairing stores the token and phone-hash key in the OS keyring and the terminal's
 identity, server address and store settings in the replica. Syncing runs the engine in
-``terminal.offline.sync_engine``; nothing here talks SQL or HTTP directly.
+``terminal.offline.sync_engine`` on the replica's half of sync
+(``terminal.services.sync_store.SyncStore``); nothing here talks SQL or HTTP directly.
+The loop's types (``LoopState``, ``SyncLoop``, ``SyncReport``) are re-exported for the
+layers above, which import services only.
 """
 
 from __future__ import annotations
@@ -17,11 +20,23 @@ from terminal.config import TerminalSettings
 from terminal.offline.change_watch import ChangeWatcher
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
-from terminal.offline.sync import SyncStore
 from terminal.offline.sync_client import AuthRevoked, SyncClient, SyncError
 from terminal.offline.sync_engine import LoopState, SyncEngine, SyncLoop, SyncReport
+from terminal.services.sync_store import SyncStore
 
 OnState = Callable[[LoopState], None]
+
+__all__ = [
+    "AlreadyPaired",
+    "LoopState",
+    "Pairing",
+    "PairingFailed",
+    "SyncFailed",
+    "SyncLoop",
+    "SyncReport",
+    "SyncService",
+    "SyncStatus",
+]
 
 
 class PairingFailed(DomainError):
@@ -135,7 +150,7 @@ class SyncService:
         return self.client()
 
     def engine(self, client: SyncClient) -> SyncEngine:
-        from terminal.offline.alerts import AlertStore
+        from terminal.services.alert_store import AlertStore
 
         alerts = AlertStore(self.store.replica)
         return SyncEngine(self.store, client, pull_limit=self.pull_limit, alerts=alerts)

@@ -1,7 +1,7 @@
 """What the screens call: the services, plus the sync control of the composition root.
 
 Qt-free. ``Backend`` is built by the composition root (``terminal/app.py``) and handed to
-the main window; screens call it only through :class:`~terminal.ui.worker.Runner`.
+the main window; screens call it only through :class:`~terminal.ui.runner.Runner`.
 Store facts, the program, reports and the terminal's language all come from the
 services (``services.store``, ``services.reports``).
 """

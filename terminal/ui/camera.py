@@ -1,6 +1,6 @@
-"""Reading member cards from a camera or an image file with pyzbar.
+"""Reading member cards from a camera or an image file (``terminal.ui.qr_reader``).
 
-Decoding runs off the GUI thread through :class:`~terminal.ui.worker.Runner`. The camera
+Decoding runs off the GUI thread through :class:`~terminal.ui.runner.Runner`. The camera
 needs QtMultimedia (PySide6-Addons and, on Linux, libpulse0); when it is missing,
 :func:`camera_available` says so and the screen hides the camera button.
 """
@@ -17,7 +17,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from terminal.ui.worker import Runner
+from terminal.ui.qr_reader import read_grey, read_image_file
+from terminal.ui.runner import Runner
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +34,9 @@ def gray_bytes(image: QImage) -> tuple[bytes, int, int]:
 
 
 def decode_gray(raw: bytes, width: int, height: int) -> list[str]:
-    """Every barcode/QR text in 8-bit grayscale pixels (pure Python + libzbar: any thread)."""
-    from pyzbar import pyzbar  # imported lazily: it loads libzbar
-
-    if not raw or width <= 0 or height <= 0:
-        return []
-    results = pyzbar.decode((raw, width, height))
-    return [result.data.decode("utf-8", errors="replace") for result in results]
+    """Every barcode/QR text in 8-bit grayscale pixels (no Qt: any thread). Dark-mode
+    phones, rotated, small, blurred and noisy codes too (``terminal.ui.qr_reader``)."""
+    return read_grey(raw, width, height)
 
 
 def decode_qimage(image: QImage) -> list[str]:
@@ -51,14 +48,7 @@ def decode_qimage(image: QImage) -> list[str]:
 
 def decode_image_file(path: str | Path) -> list[str]:
     """Every barcode/QR text in the image file at ``path`` (Pillow, no Qt: any thread)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as opened:
-            gray = opened.convert("L")
-    except (OSError, UnidentifiedImageError):
-        return []
-    return decode_gray(gray.tobytes(), gray.width, gray.height)
+    return read_image_file(path)
 
 
 def _multimedia() -> Any | None:

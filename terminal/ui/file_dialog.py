@@ -28,7 +28,9 @@ def fit_columns(dialog: QFileDialog) -> None:
     places = dialog.findChild(QSplitter, "splitter")
     if places is not None:  # the places list ("Computer", home) keeps its names whole
         places.setChildrenCollapsible(False)
-        places.widget(0).setMinimumWidth(details.fontMetrics().horizontalAdvance("M" * 9))
+        sidebar = places.widget(0)
+        if sidebar is not None:
+            sidebar.setMinimumWidth(details.fontMetrics().horizontalAdvance("M" * 9))
     header = details.header()
     header.setStretchLastSection(False)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -3,11 +3,14 @@ table headers and cells, list rows and spin-box texts.
 
 ``clipped(window)`` walks the visible widgets of a window and returns one line per text
 that Qt would cut off or elide, with the width it needs and the width it has. The
-screenshots (``terminal.ui.screenshots``) and their test call it on every screen, in
+screenshots (``terminal.screenshots``) and their test call it on every screen, in
 both languages and at every supported window size.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
@@ -172,7 +175,8 @@ def _list(view: QListWidget) -> list[str]:
     return problems
 
 
-_CHECKS = {
+# Each check takes the widget of its key's type (a dict cannot say that per key).
+_CHECKS: dict[type[QWidget], Callable[[Any], list[str]]] = {
     QLabel: _label,
     QPushButton: _button,
     QLineEdit: _line_edit,

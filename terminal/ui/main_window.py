@@ -28,7 +28,7 @@ from terminal.ui.screens.settings import SettingsScreen
 from terminal.ui.screens.sign_in import SignInScreen
 from terminal.ui.screens.void import VoidScreen
 from terminal.ui.session import TillSession
-from terminal.ui.widgets.status_bar import SyncStatusView, SyncStatusWidget
+from terminal.ui.widgets.sync_status import SyncStatusView, SyncStatusWidget
 
 STATUS_POLL_MS = 2_000
 

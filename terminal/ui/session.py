@@ -7,7 +7,7 @@ from PySide6.QtCore import QObject, Signal
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
 from terminal.services import Services, StaffSession
 from terminal.ui.backend import Backend, StoreInfo
-from terminal.ui.worker import Runner
+from terminal.ui.runner import Runner
 
 
 class TillSession(QObject):

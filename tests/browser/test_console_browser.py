@@ -54,7 +54,7 @@ def test_sign_in_mismatch_drill_down_and_erasure_reaches_the_terminal(
     assert page.inner_text("#day-status") == "mismatch"
     assert "totals differ: points earned" in page.inner_text("ul.reasons")
     assert page.locator("table tbody tr").count() == 1
-    assert "points.earned" in page.inner_text("table tbody")
+    assert "points earned" in page.inner_text("table tbody")
 
     page.click(f"text={code}")
     page.wait_for_url(f"{base}/console/members/{code}")

@@ -79,7 +79,7 @@ def test_an_expired_cursor_rebuilds_the_replica_and_keeps_own_events(
     from datetime import UTC, datetime, timedelta
 
     from sync_server.services.admin import AdminService
-    from sync_server.services.expiry import MaintenanceService
+    from sync_server.services.maintenance import MaintenanceService
 
     till = make_till("Till 1")
     erased = a_member(till)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from shared.protocol import event_digest
 from sync_server.services.day_close import compare_day
-from terminal.offline.day_close import summarise
+from terminal.services.day_close_store import summarise
 
 _DAY = date(2026, 12, 1)
 

@@ -3,7 +3,7 @@
 In-process, on SQLite and PostgreSQL: several threads push through their own
 PushService to ONE Database while a reader follows cursors with small pages. On
 PostgreSQL the counter, the change log, the batch base and the member and coupon
-versions are written by one statement (repositories.changes.commit_versions); these
+versions are written by one statement (repositories.changes.stamp_versions); these
 tests check what that statement must keep true.
 """
 

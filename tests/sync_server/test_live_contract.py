@@ -14,7 +14,7 @@ import pytest
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.admin import AdminService
-from sync_server.services.expiry import MaintenanceService
+from sync_server.services.maintenance import MaintenanceService
 from sync_server.services.terminals import TerminalService
 from tests.sync_server.helpers import new_terminal, pair_terminal, pull_all, push
 from tests.sync_server.live import ServerProcess

@@ -11,7 +11,7 @@ from shared.domain.program import DEFAULT_PROGRAM
 from shared.protocol import ChangesResponse
 from sync_server.db import Database
 from sync_server.services.admin import AdminService
-from sync_server.services.expiry import MaintenanceService
+from sync_server.services.maintenance import MaintenanceService
 from sync_server.services.seed import SeedService
 from tests.sync_server.helpers import Pairing, pull_all, push
 

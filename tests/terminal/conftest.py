@@ -13,9 +13,9 @@ from terminal.config import Argon2Params, TerminalSettings
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.offline.pins import PinHasher
-from terminal.offline.seed import SeedResult, seed_replica
-from terminal.offline.sync import SyncStore
 from terminal.services import Services, StaffSession, build_services
+from terminal.services.seed import SeedResult, seed_replica
+from terminal.services.sync_store import SyncStore
 
 CHEAP_ARGON2 = Argon2Params(time_cost=1, memory_cost_kib=8, parallelism=1)
 

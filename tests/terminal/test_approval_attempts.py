@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from shared.errors import DomainError
 from terminal.offline.models import StaffAlert
-from terminal.services.auth import approval_pause_seconds
+from terminal.services.staff import approval_pause_seconds
 from tests.terminal.conftest import Till
 
 

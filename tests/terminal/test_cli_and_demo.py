@@ -37,19 +37,20 @@ def test_bad_store_settings_are_a_clear_error(
 def test_registry_accepts_new_subcommands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A module's @subcommand joins `pos-terminal`: parsed, given the settings with the
-    --data-dir applied, its exit code returned, its DomainError a clear message."""
+    """A command listed in the registry joins `pos-terminal`: parsed, given the settings
+    with the --data-dir applied, its exit code returned, its DomainError a clear message."""
     from shared.errors import ValidationFailed
 
-    monkeypatch.setattr(cli, "REGISTRY", dict(cli.REGISTRY))
     seen: list[tuple[str, Path]] = []
 
-    @cli.subcommand("hello", help="say hello", args=(cli.arg("--who"),))
     def hello(args: argparse.Namespace, settings: TerminalSettings) -> int:
         if args.who == "nobody":
             raise ValidationFailed("Nobody to greet.", code="invalid_input")
         seen.append((args.who, settings.data_dir))
         return 7
+
+    listed = cli.Subcommand("hello", "say hello", hello, (cli.arg("--who"),))
+    monkeypatch.setattr(cli, "REGISTRY", cli.registry(cli.REGISTRY.values(), [listed]))
 
     assert cli.main(["--data-dir", str(tmp_path), "hello", "--who", "sync"]) == 7
     assert seen == [("sync", tmp_path)]
@@ -59,6 +60,24 @@ def test_registry_accepts_new_subcommands(
         cli.main(["--help"])
     assert "hello" in capsys.readouterr().out
     assert "init" in cli.REGISTRY
+
+
+def test_every_command_is_listed_once_and_importing_registers_nothing() -> None:
+    """The registry is the explicit list of the command modules' tables: importing a
+    command module adds nothing to it, and a name listed twice is refused."""
+    import importlib
+
+    from terminal.cli import day_close, gui, local, ops, sync
+
+    names = sorted(cli.REGISTRY)
+    assert names == sorted(
+        {"init", "status", "pair", "sync", "day-close", "rebuild-replica", "backup", "gui"}
+    )
+    for module in (day_close, gui, local, ops, sync):
+        importlib.reload(module)
+    assert sorted(cli.REGISTRY) == names
+    with pytest.raises(ValueError, match="listed twice"):
+        cli.registry(local.COMMANDS, local.COMMANDS)
 
 
 def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:

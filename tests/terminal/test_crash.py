@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from terminal.offline.seed import DEMO_PHONE_KEY
+from terminal.services.seed import DEMO_PHONE_KEY
 from tests.terminal.conftest import make_till
 
 ROOT = Path(__file__).resolve().parents[2]

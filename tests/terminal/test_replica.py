@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from terminal.offline.db import Replica, make_engine
 from terminal.offline.migrate import current_revision, head_revision
 from terminal.offline.models import Base
-from terminal.offline.sync import SyncStore
+from terminal.services.sync_store import SyncStore
 from tests.schema import schema_of
 from tests.terminal.conftest import Till
 

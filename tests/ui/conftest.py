@@ -15,9 +15,9 @@ from terminal.config import Argon2Params, TerminalSettings
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.offline.pins import PinHasher
-from terminal.offline.seed import SeedResult, seed_replica
-from terminal.offline.sync import SyncStore
 from terminal.services import Services, build_services
+from terminal.services.seed import SeedResult, seed_replica
+from terminal.services.sync_store import SyncStore
 from terminal.ui.main_window import MainWindow
 from terminal.ui.theme import apply_theme
 

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from terminal.app import SyncControl, build_window, make_backend, make_sync_control
 from terminal.offline.credentials import CredentialStore
-from terminal.offline.sync import SyncStore
+from terminal.services.sync_store import SyncStore
 from terminal.ui.screens.day_close import DayClosePanel
 from terminal.ui.theme import apply_theme
 from tests.sync_server.live import ServerProcess

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from shared.domain.member_code import qr_payload
 from shared.protocol import PushResult
-from terminal.offline.sync import SyncStore
+from terminal.services.sync_store import SyncStore
 from terminal.ui.widgets.member_card import qr_image
 from tests.ui.conftest import UiTill
 from tests.ui.test_till import HUMAN_MS, scan, sign_in

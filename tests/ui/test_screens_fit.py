@@ -8,13 +8,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from terminal.screenshots import LANGUAGES, SIZES, check, walk
 from terminal.ui.base import message_area
 from terminal.ui.fit import clipped
-from terminal.ui.screenshots import LANGUAGES, SIZES, check, walk
 
 SCREENS = {
     "sign_in", "checkout", "redeem_limit", "search", "enroll", "member_card", "void",
-    "void_reason", "file_dialog", "reports", "day_close", "rejected", "settings",
+    "void_reason", "file_dialog", "reports", "day_close", "rejected", "settings", "slip",
+    "customer_display",
 }  # fmt: skip
 
 

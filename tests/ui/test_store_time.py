@@ -16,7 +16,7 @@ from terminal.offline.credentials import CredentialStore
 from terminal.services import build_services
 from terminal.ui.formatting import format_datetime, format_time, stored_time, zone_label
 from terminal.ui.theme import apply_theme
-from terminal.ui.widgets.status_bar import SyncStatusView
+from terminal.ui.widgets.sync_status import SyncStatusView
 from tests.ui.conftest import make_replica
 
 SHANGHAI = "Asia/Shanghai"

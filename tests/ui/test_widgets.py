@@ -15,11 +15,13 @@ from shared.errors import RuleViolation
 from terminal.ui.camera import decode_image_file, decode_qimage
 from terminal.ui.formatting import format_money
 from terminal.ui.messages import error_message
+from terminal.ui.runner import Runner
 from terminal.ui.scanner import ScanDetector
 from terminal.ui.widgets.member_card import CardData, MemberCardView, qr_image
-from terminal.ui.widgets.member_panel import CouponView, MemberPanel, MemberView
+from terminal.ui.widgets.member_panel import MemberPanel
+from terminal.ui.widgets.member_panel import PanelCoupon as CouponView
+from terminal.ui.widgets.member_panel import PanelMember as MemberView
 from terminal.ui.widgets.pin_pad import PinPad
-from terminal.ui.worker import Runner
 from tests.ui import keys
 
 

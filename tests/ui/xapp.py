@@ -25,9 +25,10 @@ import keyring
 from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
 
-from terminal.app import build_demo_till, build_window, make_application, show_window
+from terminal.app import build_window, make_application, show_window
+from terminal.demo_till import build_demo_till
 from terminal.offline.credentials import ProcessKeyring
-from terminal.offline.seed import DEFAULT_STAFF
+from terminal.services.seed import DEFAULT_STAFF
 
 
 def _named_texts(window: QWidget, kind: type[QLineEdit] | type[QLabel]) -> dict[str, str]:

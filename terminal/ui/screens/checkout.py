@@ -20,15 +20,14 @@ from terminal.ui.formatting import stored_time, tier_label
 from terminal.ui.screens.member_search import MemberSearch
 from terminal.ui.screens.sale_panel import SalePanel
 from terminal.ui.session import TillSession
-from terminal.ui.widgets import member_panel as panel_model
-from terminal.ui.widgets.member_panel import MemberPanel
+from terminal.ui.widgets.member_panel import MemberPanel, PanelCoupon, PanelMember
 
 
 def panel_view(
     member: MemberView, coupons: list[CouponView], tier_names: dict[str, str], zone: str
-) -> panel_model.MemberView:
+) -> PanelMember:
     """The member panel's view of a service ``MemberView`` and its usable coupons."""
-    return panel_model.MemberView(
+    return PanelMember(
         member_id=member.member_id,
         member_code=member.member_code,
         name=member.display_name,
@@ -38,7 +37,7 @@ def panel_view(
         balance=member.balance,
         pending_points=member.pending_points,
         coupons=tuple(
-            panel_model.CouponView(c.coupon_id, c.title, stored_time(c.expires_at, zone))
+            PanelCoupon(c.coupon_id, c.title, stored_time(c.expires_at, zone))
             for c in coupons
             if c.status == "available"
         ),

@@ -254,7 +254,7 @@ class MemberSearch(Retranslating):
         self.failed.emit(message)
 
     def open_camera(self) -> None:
-        from terminal.ui.widgets.camera_view import CameraDialog
+        from terminal.ui.widgets.camera_dialog import CameraDialog
 
         dialog = CameraDialog(self.session.runner, self)
         dialog.scanned.connect(self.lookup_scan)

@@ -31,9 +31,13 @@ def new_sale_ref() -> str:
 
 
 class SalePanel(Retranslating):
-    """``receipt(Receipt)`` after every recorded earn, redemption or coupon."""
+    """``receipt(Receipt)`` after every recorded earn, redemption or coupon;
+    ``member_changed(MemberView | None)`` whenever a member is set (the same one again on
+    a refresh); ``print_requested`` when the cashier asks for the member slip."""
 
     receipt = Signal(object)
+    member_changed = Signal(object)
+    print_requested = Signal()
 
     def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +84,10 @@ class SalePanel(Retranslating):
         self.coupon_button.clicked.connect(self.redeem_coupon)
         self.message = QLabel()
         self.message.setObjectName("saleMessage")
+        self.print_button = QPushButton()
+        self.print_button.setObjectName("printSlipButton")
+        self.print_button.setEnabled(False)  # until a transaction of this member
+        self.print_button.clicked.connect(self.print_requested)
         message_area(self.limits_label, 2)
         message_area(self.message, 3)
         self._limits_timer = QTimer(self)
@@ -98,7 +106,7 @@ class SalePanel(Retranslating):
             (self.points_label, self._row(self.points, self.max_button)),
             (None, self.limits_label),
             (None, self._row(self.redeem_button)),  # full width: long labels in Chinese
-            (None, self._row(self.coupon_button)),
+            (None, self._row(self.coupon_button, self.print_button)),
             (None, self.message),
         ]
         for row, (label, field) in enumerate(rows):
@@ -124,14 +132,16 @@ class SalePanel(Retranslating):
         self.max_button.setText(self.tr("Max"))
         self.redeem_button.setText(self.tr("Redeem (F3)"))
         self.coupon_button.setText(self.tr("Use selected coupon"))
+        self.print_button.setText(self.tr("Print slip (F10)"))
         self._update_preview()
         self._show_limits()
 
     @staticmethod
     def _row(*widgets: QWidget) -> QHBoxLayout:
         row = QHBoxLayout()
-        for widget in widgets:
-            row.addWidget(widget, 1 if isinstance(widget, QLineEdit) else 0)
+        buttons_only = all(isinstance(widget, QPushButton) for widget in widgets)
+        for widget in widgets:  # buttons side by side share the width
+            row.addWidget(widget, 1 if isinstance(widget, QLineEdit) or buttons_only else 0)
         return row
 
     def set_member(self, member: MemberView | None) -> None:
@@ -150,6 +160,11 @@ class SalePanel(Retranslating):
         self.set_coupon(None)
         self.retranslate()
         self._fetch_limits()
+        self.member_changed.emit(member)
+
+    def set_slip_ready(self, ready: bool) -> None:
+        """Whether "Print slip" has a transaction to print."""
+        self.print_button.setEnabled(ready)
 
     def set_coupon(self, coupon: CouponView | None) -> None:
         self.coupon = coupon

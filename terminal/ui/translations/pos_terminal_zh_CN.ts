@@ -2,6 +2,14 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AfterSale</name>
+    <message>
+        <location filename="../after_sale.py" line="186"/>
+        <source>Member slip printed.</source>
+        <translation>会员小票已打印。</translation>
+    </message>
+</context>
+<context>
     <name>CameraDialog</name>
     <message>
         <location filename="../widgets/camera_view.py" line="34"/>
@@ -642,17 +650,17 @@
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="99"/>
+        <location filename="../screens/void.py" line="100"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="100"/>
+        <location filename="../screens/void.py" line="101"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="103"/>
+        <location filename="../screens/void.py" line="104"/>
         <source>Approve as %1 (Enter)</source>
         <translation>以 %1 身份批准（Enter）</translation>
     </message>
@@ -1044,103 +1052,108 @@
 <context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="115"/>
+        <location filename="../screens/sale_panel.py" line="124"/>
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="116"/>
+        <location filename="../screens/sale_panel.py" line="125"/>
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="117"/>
+        <location filename="../screens/sale_panel.py" line="126"/>
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="118"/>
+        <location filename="../screens/sale_panel.py" line="127"/>
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="119"/>
+        <location filename="../screens/sale_panel.py" line="128"/>
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="121"/>
+        <location filename="../screens/sale_panel.py" line="130"/>
         <source>at least %1</source>
         <translation>至少 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="123"/>
+        <location filename="../screens/sale_panel.py" line="132"/>
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="124"/>
+        <location filename="../screens/sale_panel.py" line="133"/>
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="125"/>
+        <location filename="../screens/sale_panel.py" line="134"/>
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="126"/>
-        <location filename="../screens/sale_panel.py" line="162"/>
+        <location filename="../screens/sale_panel.py" line="135"/>
+        <location filename="../screens/sale_panel.py" line="177"/>
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="184"/>
+        <location filename="../screens/sale_panel.py" line="136"/>
+        <source>Print slip (F10)</source>
+        <translation>打印会员小票 (F10)</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="199"/>
         <source>Enter the sale amount to see the points.</source>
         <translation>输入消费金额即可查看可得积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="192"/>
+        <location filename="../screens/sale_panel.py" line="207"/>
         <source>%1 earns %2</source>
         <translation>%1 可得 %2</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="260"/>
+        <location filename="../screens/sale_panel.py" line="275"/>
         <source>Enter the sale amount to see what can be redeemed.</source>
         <translation>输入消费金额即可查看可兑换积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="263"/>
+        <location filename="../screens/sale_panel.py" line="278"/>
         <source>the member&apos;s balance</source>
         <translation>会员积分余额</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="264"/>
+        <location filename="../screens/sale_panel.py" line="279"/>
         <source>points pay at most %1% of a sale (%2)</source>
         <translation>积分最多抵扣消费额的 %1%（%2）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="268"/>
+        <location filename="../screens/sale_panel.py" line="283"/>
         <source>the offline limit of %1 points per member a day</source>
         <translation>离线时每位会员每天最多 %1 积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="270"/>
+        <location filename="../screens/sale_panel.py" line="285"/>
         <source>the limit of %1 points per redemption</source>
         <translation>单次兑换最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="274"/>
+        <location filename="../screens/sale_panel.py" line="289"/>
         <source>the limit of %1 points per member a day</source>
         <translation>每位会员每天最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="277"/>
+        <location filename="../screens/sale_panel.py" line="292"/>
         <source>Up to %1 (%2), limited by %3.</source>
         <translation>最多 %1（%2），限制因素：%3。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="299"/>
+        <location filename="../screens/sale_panel.py" line="314"/>
         <source>Enter the points to redeem.</source>
         <translation>请输入要兑换的积分。</translation>
     </message>
@@ -1292,6 +1305,256 @@
     </message>
 </context>
 <context>
+    <name>Slip</name>
+    <message>
+        <location filename="../slip_wording.py" line="23"/>
+        <source>Points earned</source>
+        <translation>积分已累积</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="24"/>
+        <source>Points redeemed</source>
+        <translation>积分已兑换</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="25"/>
+        <source>Coupon used</source>
+        <translation>优惠券已使用</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="26"/>
+        <source>Transaction voided</source>
+        <translation>交易已撤销</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="27"/>
+        <source>Welcome to our loyalty program</source>
+        <translation>欢迎加入会员计划</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="28"/>
+        <source>Points adjusted</source>
+        <translation>积分已调整</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="29"/>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="30"/>
+        <source>Receipt no.</source>
+        <translation>小票号</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="31"/>
+        <source>Till</source>
+        <translation>收银台</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="32"/>
+        <location filename="../slip_wording.py" line="52"/>
+        <source>Member</source>
+        <translation>会员</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="33"/>
+        <source>Card no.</source>
+        <translation>卡号</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="34"/>
+        <source>Sale amount</source>
+        <translation>消费金额</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="35"/>
+        <source>Earned</source>
+        <translation>本次累积</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="36"/>
+        <source>Redeemed</source>
+        <translation>本次兑换</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="37"/>
+        <source>Discount</source>
+        <translation>抵扣金额</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="38"/>
+        <source>Coupon</source>
+        <translation>优惠券</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="39"/>
+        <source>Reversed</source>
+        <translation>冲回</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="40"/>
+        <source>Adjusted</source>
+        <translation>调整</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="41"/>
+        <source>Balance</source>
+        <translation>积分余额</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="42"/>
+        <source>%1 of it not yet confirmed</source>
+        <translation>其中 %1 待总部确认</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="43"/>
+        <source>Tier</source>
+        <translation>会员等级</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="44"/>
+        <source>%1 to %2</source>
+        <translation>距%2还差 %1</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="45"/>
+        <source>Highest tier reached</source>
+        <translation>已是最高等级</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="46"/>
+        <source>%1 expire on %2</source>
+        <translation>%1 将于 %2 过期</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="47"/>
+        <source>Thank you!</source>
+        <translation>谢谢惠顾！</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="48"/>
+        <source>%1 pts</source>
+        <translation>%1 积分</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="53"/>
+        <source>Silver</source>
+        <translation>银卡</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="54"/>
+        <source>Gold</source>
+        <translation>金卡</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="58"/>
+        <source>Welcome</source>
+        <translation>欢迎光临</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="59"/>
+        <source>Hello, %1</source>
+        <translation>您好，%1</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="60"/>
+        <source>You earned %1</source>
+        <translation>本次累积 %1</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="61"/>
+        <source>You redeemed %1</source>
+        <translation>本次兑换 %1</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="62"/>
+        <source>Coupon used: %1 off</source>
+        <translation>已使用优惠券：减 %1</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="63"/>
+        <source>Transaction reversed: %1</source>
+        <translation>交易已撤销：%1</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="64"/>
+        <source>Welcome to our loyalty program!</source>
+        <translation>欢迎加入会员计划！</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="65"/>
+        <source>Balance: %1</source>
+        <translation>积分余额：%1</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="66"/>
+        <source>Ask about our loyalty program</source>
+        <translation>欢迎咨询我们的会员计划</translation>
+    </message>
+</context>
+<context>
+    <name>SlipDialog</name>
+    <message>
+        <location filename="../slip_dialog.py" line="119"/>
+        <source>Member slip</source>
+        <translation>会员小票</translation>
+    </message>
+    <message>
+        <location filename="../slip_dialog.py" line="120"/>
+        <source>Print (Enter)</source>
+        <translation>打印 (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../slip_dialog.py" line="121"/>
+        <source>Save as PDF</source>
+        <translation>保存为 PDF</translation>
+    </message>
+    <message>
+        <location filename="../slip_dialog.py" line="122"/>
+        <source>Close (Esc)</source>
+        <translation>关闭 (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../slip_dialog.py" line="126"/>
+        <source>Printing…</source>
+        <translation>正在打印…</translation>
+    </message>
+    <message>
+        <location filename="../slip_dialog.py" line="135"/>
+        <source>Save member slip</source>
+        <translation>保存会员小票</translation>
+    </message>
+    <message>
+        <location filename="../slip_dialog.py" line="137"/>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <location filename="../slip_dialog.py" line="142"/>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+    <message>
+        <location filename="../slip_dialog.py" line="145"/>
+        <source>Printed.</source>
+        <translation>已打印。</translation>
+    </message>
+</context>
+<context>
+    <name>SlipOutput</name>
+    <message>
+        <location filename="../slip_dialog.py" line="72"/>
+        <source>No printer is installed on this computer.</source>
+        <translation>这台电脑没有安装打印机。</translation>
+    </message>
+    <message>
+        <location filename="../slip_dialog.py" line="78"/>
+        <source>The receipt printer did not print: %1</source>
+        <translation>小票打印机未能打印：%1</translation>
+    </message>
+</context>
+<context>
     <name>SyncStatusWidget</name>
     <message>
         <location filename="../widgets/status_bar.py" line="78"/>
@@ -1360,42 +1623,42 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="189"/>
+        <location filename="../screens/void.py" line="190"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="192"/>
+        <location filename="../screens/void.py" line="193"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="195"/>
+        <location filename="../screens/void.py" line="196"/>
         <source>Times on the store&apos;s clock (%1)</source>
         <translation>时间为门店当地时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="199"/>
+        <location filename="../screens/void.py" line="200"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="200"/>
+        <location filename="../screens/void.py" line="201"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="248"/>
+        <location filename="../screens/void.py" line="249"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="253"/>
+        <location filename="../screens/void.py" line="254"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="256"/>
+        <location filename="../screens/void.py" line="257"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>

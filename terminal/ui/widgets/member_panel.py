@@ -21,14 +21,14 @@ from terminal.ui.formatting import format_date, format_points, format_signed_poi
 
 
 @dataclass(frozen=True, slots=True)
-class CouponView:
+class PanelCoupon:
     coupon_id: str
     title: str
     expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class MemberView:
+class PanelMember:
     """What the panel shows; built from a service result by the screen."""
 
     member_id: str
@@ -39,7 +39,7 @@ class MemberView:
     tier_name: str
     balance: int
     pending_points: int = 0
-    coupons: tuple[CouponView, ...] = field(default_factory=tuple)
+    coupons: tuple[PanelCoupon, ...] = field(default_factory=tuple)
 
     @property
     def confirmed_balance(self) -> int:
@@ -49,7 +49,7 @@ class MemberView:
 class MemberPanel(Retranslating):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.member: MemberView | None = None
+        self.member: PanelMember | None = None
         frame = QFrame()
         frame.setProperty("role", "card")
         self.name_label = QLabel()
@@ -110,7 +110,7 @@ class MemberPanel(Retranslating):
         layout.addWidget(frame)
         self.show_member(None)
 
-    def show_member(self, member: MemberView | None) -> None:
+    def show_member(self, member: PanelMember | None) -> None:
         self.member = member
         for widget in self._details:
             widget.setVisible(member is not None)

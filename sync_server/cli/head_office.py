@@ -1,0 +1,257 @@
+"""Head-office commands of `sync-server`: stores, terminals, the loyalty program,
+coupons, staff and the demo data. Each prints text, or JSON with --json."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.domain.program import LoyaltyProgram
+from shared.errors import DomainError
+from sync_server.cli.common import AddCommand, iso, open_database, output
+from sync_server.services.admin import AdminService
+from sync_server.services.seed import SeedService
+from sync_server.services.staff import StaffAdminService
+from sync_server.services.terminals import TerminalService
+
+
+def cmd_store_add(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    store = AdminService(database).add_store(
+        args.code,
+        args.name,
+        currency=args.currency,
+        timezone=args.timezone,
+        phone_region=args.phone_region,
+        language=args.language,
+        closing_time=args.closing_time,
+    )
+    data = {
+        "store_code": store.code,
+        "name": store.name,
+        "currency": store.currency,
+        "timezone": store.timezone,
+        "phone_region": store.phone_region,
+        "language": store.language,
+        "closing_time": store.closing_time,
+    }
+    output(args, data, f"Store {store.code} ({store.name}) added.")
+    return 0
+
+
+def cmd_store_list(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    stores = AdminService(database).stores()
+    data = [{"store_code": s.code, "name": s.name, "currency": s.currency} for s in stores]
+    output(args, data, "\n".join(f"{s.code}\t{s.name}\t{s.currency}" for s in stores))
+    return 0
+
+
+def cmd_terminal_add(args: argparse.Namespace) -> int:
+    settings, database = open_database(args)
+    made = TerminalService(database, settings).add(args.store, args.name)
+    data = {
+        "terminal_id": made.terminal_id,
+        "store_code": made.store_code,
+        "pairing_code": made.pairing_code,
+        "name": made.name,
+        "pairing_expires_at": iso(made.pairing_expires_at),
+        "member_code_prefix": made.member_code_prefix,
+    }
+    output(
+        args,
+        data,
+        f"Terminal {made.terminal_id} ({made.name}) in {made.store_code}.\n"
+        f"Pairing code (single use, until {iso(made.pairing_expires_at)}): "
+        f"{made.pairing_code}",
+    )
+    return 0
+
+
+def cmd_terminal_revoke(args: argparse.Namespace) -> int:
+    settings, database = open_database(args)
+    TerminalService(database, settings).revoke(args.terminal_id)
+    output(
+        args,
+        {"terminal_id": args.terminal_id, "revoked": True},
+        f"Terminal {args.terminal_id} revoked: its token is refused from now on.",
+    )
+    return 0
+
+
+def cmd_terminal_list(args: argparse.Namespace) -> int:
+    settings, database = open_database(args)
+    rows = [
+        {
+            "terminal_id": t.id,
+            "store_code": t.store_code,
+            "name": t.name,
+            "paired": t.paired_at is not None,
+            "revoked": t.revoked_at is not None,
+            "last_seen_at": iso(t.last_seen_at),
+            "reported_version": t.reported_version,
+            "queue_depth": t.queue_depth,
+            "watermark": t.watermark,
+        }
+        for t in TerminalService(database, settings).list()
+    ]
+    output(
+        args,
+        rows,
+        "\n".join(
+            f"{r['terminal_id']}\t{r['store_code']}\t{r['name']}\tlast seen {r['last_seen_at']}"
+            for r in rows
+        ),
+    )
+    return 0
+
+
+def cmd_program_show(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    print(AdminService(database).current_program().model_dump_json(indent=2))
+    return 0
+
+
+def cmd_program_publish(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    try:
+        program = LoyaltyProgram.model_validate_json(Path(args.file).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise DomainError(
+            f"Cannot read {args.file}: {error.strerror}", code="unreadable_file"
+        ) from None
+    except ValidationError as error:
+        raise DomainError(
+            f"{args.file} is not a loyalty program: {error}", code="invalid_program"
+        ) from None
+    AdminService(database).publish_program(program)
+    output(
+        args,
+        {"rule_version": program.rule_version, "published": True},
+        f"Program rule_version {program.rule_version} published.",
+    )
+    return 0
+
+
+def cmd_coupon_issue(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    expires = datetime.fromisoformat(args.expires_at) if args.expires_at else None
+    coupon = AdminService(database).issue_coupon(
+        args.member, args.title, args.value_cents, args.currency, expires
+    )
+    output(args, coupon, f"Coupon {coupon['coupon_id']} issued to {args.member}.")
+    return 0
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    staff = AdminService(database).add_staff(args.code, args.name, args.role, args.pin, args.store)
+    output(
+        args,
+        {k: v for k, v in staff.items() if k != "pin_hash"},
+        f"Staff {args.code} ({args.role}) added.",
+    )
+    return 0
+
+
+def cmd_staff_move(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    staff = StaffAdminService(database).move(args.code, args.store)
+    where = args.store or "every store"
+    output(
+        args, {k: v for k, v in staff.items() if k != "pin_hash"}, f"Staff {args.code}: {where}."
+    )
+    return 0
+
+
+def cmd_staff_active(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    active = args.action == "activate"
+    staff = AdminService(database).set_staff_active(args.code, active)
+    output(
+        args,
+        {k: v for k, v in staff.items() if k != "pin_hash"},
+        f"Staff {args.code} {'activated' if active else 'deactivated'}.",
+    )
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    admin = AdminService(database)
+    if args.store not in {s.code for s in admin.stores()}:
+        admin.add_store(args.store, "Downtown 市中心店")
+    report = SeedService(database).seed(args.members, store_code=args.store)
+    data = {"members": report.members, "coupons": report.coupons, "staff": report.staff}
+    lines = [
+        f"Seeded {report.members} members and {report.coupons} coupons in {args.store}.",
+        "Demo staff (code, role, PIN):",
+    ]
+    lines += [
+        f"  {s['staff_code']}\t{s['role']}\tPIN {s['pin']}\t{s['name']}" for s in report.staff
+    ]
+    output(args, data, "\n".join(lines))
+    return 0
+
+
+def register(sub: Any, add: AddCommand) -> None:
+    """store add|list, terminal add|revoke|list, program show|publish, coupon issue,
+    staff add|move|deactivate|activate, seed-demo."""
+    store = sub.add_parser("store", help="stores").add_subparsers(dest="action", required=True)
+    store_add = add("add", cmd_store_add, store)
+    store_add.add_argument("code")
+    store_add.add_argument("--name", required=True)
+    store_add.add_argument("--currency", default="CNY")
+    store_add.add_argument("--timezone", default="Asia/Shanghai")
+    store_add.add_argument("--phone-region", default="CN")
+    store_add.add_argument("--language", default="zh_CN")
+    store_add.add_argument("--closing-time", default="23:00")
+    add("list", cmd_store_list, store)
+
+    terminal = sub.add_parser("terminal", help="terminals").add_subparsers(
+        dest="action", required=True
+    )
+    terminal_add = add("add", cmd_terminal_add, terminal)
+    terminal_add.add_argument("--store", required=True)
+    terminal_add.add_argument("--name", required=True)
+    add("revoke", cmd_terminal_revoke, terminal).add_argument("terminal_id")
+    add("list", cmd_terminal_list, terminal)
+
+    program = sub.add_parser("program", help="loyalty program").add_subparsers(
+        dest="action", required=True
+    )
+    add("show", cmd_program_show, program)
+    add("publish", cmd_program_publish, program).add_argument("file")
+
+    coupon = sub.add_parser("coupon", help="coupons").add_subparsers(dest="action", required=True)
+    issue = add("issue", cmd_coupon_issue, coupon)
+    issue.add_argument("--member", required=True, help="member code")
+    issue.add_argument("--title", required=True)
+    issue.add_argument("--value-cents", type=int, required=True)
+    issue.add_argument("--currency", default="CNY")
+    issue.add_argument("--expires-at")
+
+    staff = sub.add_parser("staff", help="staff").add_subparsers(dest="action", required=True)
+    staff_add = add("add", cmd_staff_add, staff)
+    staff_add.add_argument("code")
+    staff_add.add_argument("--name", required=True)
+    staff_add.add_argument("--role", choices=("cashier", "manager"), required=True)
+    staff_add.add_argument(
+        "--pin", required=True, help="4-8 digits; managers: the program's manager_pin_length"
+    )
+    staff_add.add_argument("--store", help="only this store's terminals receive them")
+    staff_move = add("move", cmd_staff_move, staff)
+    staff_move.add_argument("code")
+    staff_move.add_argument(
+        "--store", help="the new store (its tills receive them, the old one's delete them)"
+    )
+    add("deactivate", cmd_staff_active, staff).add_argument("code")
+    add("activate", cmd_staff_active, staff).add_argument("code")
+
+    seed = add("seed-demo", cmd_seed_demo, help="demo members, coupons and staff")
+    seed.add_argument("--members", type=int, default=3000)
+    seed.add_argument("--store", default="S001")

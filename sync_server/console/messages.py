@@ -1,0 +1,72 @@
+"""What the console says when something is refused: one translated sentence per error
+code (the services' English ``message`` is the fallback for a code not listed here).
+``%(name)s`` placeholders are filled from the error's ``params``."""
+
+from __future__ import annotations
+
+from shared.errors import DomainError
+from sync_server.console.i18n import N_, gettext
+
+ERRORS: dict[str, str] = {
+    "account_exists": N_("An account with this name exists."),
+    "cannot_change_self": N_("You cannot disable your own account or change its role."),
+    "confirmation_required": N_("Type the member code to confirm the erasure."),
+    "csrf_refused": N_(
+        "The form is missing its security token or came from another site; reload the page and try again."
+    ),
+    "forbidden": N_("Your role may not do this."),
+    "invalid_amount": N_("The amount must be more than zero."),
+    "invalid_birthday": N_("The birthday is a date (YYYY-MM-DD) in the past."),
+    "invalid_closing_time": N_("The closing time is HH:MM (00:00 to 23:59)."),
+    "invalid_currency": N_("The currency is a three-letter ISO code such as CNY."),
+    "invalid_cursor": N_("This page link is out of date; start from the first page."),
+    "invalid_days": N_("The number of days is out of range."),
+    "invalid_email": N_("The e-mail address is not valid."),
+    "invalid_language": N_("Choose English or Simplified Chinese."),
+    "invalid_month": N_("The month is 1 to 12."),
+    "invalid_name": N_("The name is missing or not valid."),
+    "invalid_number": N_("Enter a whole number."),
+    "invalid_phone": N_("The phone number is not valid for the store's region."),
+    "invalid_pin": N_("The PIN must be digits only."),
+    "invalid_pin_length": N_("A PIN for this role is %(min_length)s to %(max_length)s digits."),
+    "invalid_program": N_("This is not a valid loyalty program: %(detail)s"),
+    "invalid_region": N_("The phone region is two capital letters, such as CN."),
+    "invalid_request": N_("Something in the address is out of range or malformed."),
+    "invalid_role": N_("Choose one of the roles offered."),
+    "invalid_staff_code": N_("A staff code is 1 to 32 letters, digits, '-' or '_'."),
+    "invalid_store_code": N_("A store code is 1 to 32 letters, digits, '-' or '_'."),
+    "invalid_timezone": N_("Unknown time zone; use a name such as Asia/Shanghai."),
+    "invalid_title": N_("The coupon needs a title."),
+    "not_found": N_("Nothing was found here."),
+    "nothing_changed": N_("Nothing was changed."),
+    "passwords_differ": N_("The two passwords differ."),
+    "program_version_exists": N_("The rule version must be newer than the current %(current)s."),
+    "reason_required": N_("Say why you need this (at least 4 characters)."),
+    "sign_in_failed": N_("Wrong name or password."),
+    "sign_in_throttled": N_("Too many failed sign-ins; try again in %(retry_after)s seconds."),
+    "staff_exists": N_("A staff member with this code exists."),
+    "store_exists": N_("A store with this code exists."),
+    "store_has_terminals": N_("Revoke this store's terminals before you deactivate it."),
+    "store_inactive": N_("This store is deactivated."),
+    "terminal_already_paired": N_("This terminal is paired already."),
+    "unknown_account": N_("There is no such account."),
+    "unknown_member": N_("There is no such member."),
+    "unknown_staff": N_("There is no such staff member."),
+    "unknown_store": N_("There is no such store."),
+    "unknown_terminal": N_("There is no such terminal."),
+    "weak_password": N_("A password has at least 12 characters."),
+}
+
+
+def error_text(error: DomainError) -> str:
+    """The error in the page's language."""
+    key = error.code
+    if key == "invalid_pin" and "min_length" in error.params:
+        key = "invalid_pin_length"
+    template = ERRORS.get(key)
+    if template is None:
+        return error.message
+    try:
+        return gettext(template) % error.params if "%(" in template else gettext(template)
+    except (KeyError, ValueError, TypeError):
+        return error.message

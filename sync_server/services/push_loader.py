@@ -1,0 +1,261 @@
+"""The loader: lock and read everything one push needs, into frozen typed states.
+
+Statements, in lock order (terminal, members by id, coupons by id: no deadlock between
+two pushes), each skipped when the batch does not need it:
+
+1. the terminal (locked: one push of a terminal at a time), its store, the deployment's
+   phone key and the latest program version;
+2. the ledger rows of this push's event ids and of the events its voids name;
+3. the members the fresh events name (locked), 4. the member codes enrolments want,
+5. the coupons redeemed or un-redeemed (locked), 6. the staff adjustments and voids
+   name, 7. what redemptions and adjustments moved around the batch's days,
+8. lifetime points voids took back (only for earn claims that may need it),
+9. stored seqs above the watermark (only when the batch leaves a gap).
+
+Nothing here decides an outcome: that is the ledger's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shared.domain.member_code import validate_member_code
+from shared.domain.program import LoyaltyProgram
+from shared.errors import ValidationFailed
+from shared.protocol import CouponRedeemedData, EventVoidedData, MemberEnrolledData
+from sync_server.errors import Unauthorized
+from sync_server.repositories import catalog
+from sync_server.repositories import events as events_repo
+from sync_server.repositories import members as members_repo
+from sync_server.services import ledger, push_guard
+from sync_server.services.push_guard import PushLimits
+from sync_server.services.push_state import (
+    CouponState,
+    DayKey,
+    Incoming,
+    Loaded,
+    MemberProfile,
+    MemberState,
+    StaffState,
+    StoredOutcome,
+    StoreState,
+    TerminalState,
+    VoidTarget,
+)
+
+
+class ProgramCache:
+    """Published programs by rule_version (a version's rules never change)."""
+
+    def __init__(self) -> None:
+        self._programs: dict[int, LoyaltyProgram] = {}
+
+    def get(self, session: Session, latest: int) -> dict[int, LoyaltyProgram]:
+        if latest not in self._programs:
+            for row in catalog.programs(session):
+                self._programs[row.rule_version] = LoyaltyProgram.model_validate_json(row.body)
+        return self._programs
+
+
+def load(
+    session: Session,
+    terminal_id: str,
+    incoming: Sequence[Incoming],
+    *,
+    limits: PushLimits,
+    programs: ProgramCache,
+    now: datetime,
+) -> Loaded:
+    context = catalog.push_context(session, terminal_id)
+    if context is None or context.revoked:
+        raise Unauthorized("This terminal is unknown or revoked.")
+    terminal = TerminalState(terminal_id, context.store_code, context.watermark, context.max_seq)
+    store = StoreState(
+        code=context.store_code,
+        phone_region=context.phone_region,
+        phone_key=bytes.fromhex(context.phone_hash_key),
+        timezone=context.timezone,
+        closing_time=context.closing_time,
+        latest_program=context.latest_program,
+    )
+    all_programs = programs.get(session, context.latest_program)
+
+    void_ids = {
+        str(i.data.voided_event_id) for i in incoming if isinstance(i.data, EventVoidedData)
+    }
+    ids = {i.event_id for i in incoming}
+    stored = events_repo.outcomes_and_targets(session, ids | void_ids)
+    known = {row.event_id: _stored_outcome(row) for row in stored if row.event_id in ids}
+    fresh = ledger.fresh_events(known, incoming)
+    push_guard.check_seq_window(terminal.watermark, (i.seq for i in fresh), limits)
+    targets = {row.event_id: _void_target(row) for row in stored if row.event_id in void_ids}
+
+    members = {
+        row[0]: member_state(row)
+        for row in members_repo.lock_tuples(session, {i.member_id for i in fresh})
+    }
+    codes_taken = members_repo.codes_taken(session, _wanted_codes(fresh))
+    coupon_ids = {str(i.data.coupon_id) for i in fresh if isinstance(i.data, CouponRedeemedData)}
+    coupon_ids |= {t.coupon_id for t in targets.values() if t.coupon_id is not None}
+    coupons = {row.id: coupon_state(row) for row in catalog.lock_coupon_rows(session, coupon_ids)}
+
+    staff_ids = {
+        i.staff_id for i in fresh if i.type in push_guard.MANAGER_TYPES and i.staff_id is not None
+    }
+    staff = {
+        key: StaffState(key, row["role"], bool(row["active"]), row["store_code"])
+        for key, row in catalog.staff_by_ids(session, staff_ids).items()
+    }
+    moved = _moved(session, store, fresh, now, limits)
+    needy = ledger.needs_voided_lifetime(members, targets, all_programs, fresh)
+    voided = events_repo.voided_lifetimes(session, needy) if needy else {}
+    gap = ledger.watermark_gap(terminal, {i.seq for i in fresh}, limits.seq_window)
+    held = (
+        events_repo.seqs_between(session, terminal_id, gap.start - 1, gap.stop - 1)
+        if gap is not None
+        else set()
+    )
+    return Loaded(
+        terminal=terminal,
+        store=store,
+        programs=all_programs,
+        now=now,
+        limits=limits,
+        known=known,
+        members=members,
+        codes_taken=frozenset(codes_taken),
+        targets=targets,
+        coupons=coupons,
+        staff=staff,
+        moved=moved,
+        voided_lifetime={m: voided.get(m, 0) for m in needy},
+        held_seqs=frozenset(held),
+    )
+
+
+def _wanted_codes(fresh: Sequence[Incoming]) -> set[str]:
+    """The member codes enrolments ask for, as sent (stripped) and as validated."""
+    codes: set[str] = set()
+    for item in fresh:
+        if isinstance(item.data, MemberEnrolledData):
+            codes.add(item.data.member_code.strip())
+            with contextlib.suppress(ValidationFailed):
+                codes.add(validate_member_code(item.data.member_code))
+    return codes
+
+
+def _moved(
+    session: Session,
+    store: StoreState,
+    fresh: Sequence[Incoming],
+    now: datetime,
+    limits: PushLimits,
+) -> dict[DayKey, int]:
+    """What accepted, un-voided redemptions and adjustments moved per member, type and
+    business day, around the days of this batch's redemptions and adjustments."""
+    tallied = [i for i in fresh if i.type in push_guard.TALLIED]
+    if not tallied:
+        return {}
+    since, until = push_guard.moved_window((i.occurred_at for i in tallied), now, limits)
+    moved: dict[DayKey, int] = {}
+    for member_id, type_, occurred_at, delta in events_repo.points_moved(
+        session, {i.member_id for i in tallied}, since, until
+    ):
+        key = (member_id, type_, store.business_day(occurred_at))
+        moved[key] = moved.get(key, 0) + abs(delta)
+    return moved
+
+
+# --- rows to states ----------------------------------------------------------------------
+
+
+def member_state(row: Sequence[Any]) -> MemberState:
+    """A member's state from its row in ``members_repo.MEMBER_COLUMNS`` order."""
+    (
+        id_,
+        member_code,
+        name,
+        phone_e164,
+        phone_hash,
+        phone_last4,
+        phone_masked,
+        phone_slow_hash,
+        email,
+        birthday,
+        consent_marketing,
+        balance,
+        lifetime_points,
+        tier,
+        status,
+        version,
+        store_code,
+        enrolled_at,
+        updated_at,
+    ) = row
+    profile = MemberProfile(
+        member_code,
+        name,
+        phone_e164,
+        phone_hash,
+        phone_last4,
+        phone_masked,
+        phone_slow_hash,
+        email,
+        birthday,
+        bool(consent_marketing),
+        store_code,
+        enrolled_at,
+    )
+    return MemberState(
+        id_, profile, int(balance), int(lifetime_points), tier, status, int(version), updated_at
+    )
+
+
+def coupon_state(row: Any) -> CouponState:
+    return CouponState(
+        id=row.id,
+        member_id=row.member_id,
+        title=row.title,
+        value_cents=int(row.value_cents),
+        currency=row.currency,
+        expires_at=row.expires_at,
+        status=row.status,
+        redeemed_event_id=row.redeemed_event_id,
+        version=int(row.version),
+    )
+
+
+def _stored_outcome(row: Any) -> StoredOutcome:
+    version = row.member_version
+    if row.version_slot is not None and row.base_version is not None:
+        version = row.base_version + row.version_slot
+    return StoredOutcome(
+        content_hash=row.content_hash,
+        status=row.status,
+        code=row.code,
+        member_balance=row.member_balance,
+        member_version=version,
+        overdraft=bool(row.overdraft),
+    )
+
+
+def _void_target(row: Any) -> VoidTarget:
+    coupon_id = None
+    if row.type == "coupon.redeemed":
+        coupon_id = str(json.loads(row.payload)["data"]["coupon_id"])
+    return VoidTarget(
+        event_id=row.event_id,
+        type=row.type,
+        member_id=row.member_id,
+        status=row.status,
+        points_delta=int(row.points_delta),
+        lifetime_delta=int(row.lifetime_delta),
+        voided_by=row.voided_by,
+        coupon_id=coupon_id,
+    )

@@ -1,0 +1,3 @@
+from terminal.cli import main
+
+raise SystemExit(main())
