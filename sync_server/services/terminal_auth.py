@@ -129,11 +129,15 @@ class RevocationSweep:
             self._thread = None
 
     def _run(self) -> None:
+        failing = False
         while True:
             try:
                 self.sweep()
+                failing = False
             except Exception:
-                log.warning("could not look for revoked terminals", exc_info=True)
+                if not failing:  # once per outage, not every few seconds
+                    log.warning("could not look for revoked terminals", exc_info=True)
+                failing = True
             if self._stop.wait(self.every):
                 return
 
