@@ -4,9 +4,11 @@
                                          [--db sqlite|postgres] [--workers N] [--poll]
 
 A real `sync-server serve`; N terminals pair and pull the whole member list, then stay
-idle for the measured window as the terminal's change watcher does: `GET /v1/changes`
-with their cursor and `wait` (a long poll, 25 s). `--poll` is the old way, beside it:
-a pull every 5 s +-20 %. Every `--change-every` seconds head office issues a coupon
+idle for the measured window timed as the real till is (``Idle``, after
+terminal.offline.timing): the change watcher's long poll (`GET /v1/changes` with the
+cursor and `wait`, 50 s +-10 %), the pull a change wakes, and the sync loop's own pull
+every 300 s, measured after a warm-up of one long poll (they start in step). `--poll` is
+the old way, beside it: a pull every 5 s +-20 %. Every `--change-every` seconds head office issues a coupon
 (a coupon: all terminals are woken and pull it). Prints the server's CPU (share of one core) over
 the window, requests per second and CPU per request, with the machine's CPU model and
 load average. Server and clients share the machine: the client's own CPU is printed too.
@@ -22,6 +24,7 @@ import random
 import resource
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +34,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_net import Monitor
-from load_setup import Backend, Server
+from load_setup import ROOT, Backend, Server
 
 from sync_server.services.admin import AdminService
+from terminal.offline.timing import (
+    LONG_POLL_SECONDS,
+    WAKE_SPREAD_SECONDS,
+    WATCH_MIN_GAP_SECONDS,
+    WATCHED_INTERVAL_SECONDS,
+)
 
 
 def cpu_model() -> str:
@@ -44,53 +53,83 @@ def cpu_model() -> str:
 
 
 class Idle:
-    def __init__(self, url: str, pairing: dict[str, Any], wait: float, poll: bool) -> None:
-        self.url, self.wait, self.poll = url, wait, poll
+    """An idle paired till, timed as the real one (terminal.offline.timing): its change
+    watcher long-polls (``LONG_POLL_SECONDS`` +-10 %, ``limit=1``); a change wakes its
+    sync loop after 0-``WAKE_SPREAD_SECONDS``, the loop pulls (``limit=5000``), and the
+    watcher asks again ``WATCH_MIN_GAP_SECONDS`` (+-20 %) after the wake at the soonest;
+    the loop also syncs on its own every ``WATCHED_INTERVAL_SECONDS`` (an idle till's
+    sync is one pull). ``poll``: the old way, a pull every 5 s +-20 %."""
+
+    def __init__(
+        self, url: str, pairing: dict[str, Any], wait: float, poll: bool, loop_every: float
+    ) -> None:
+        self.url, self.wait, self.poll, self.loop_every = url, wait, poll, loop_every
         self.headers = {
             "Authorization": f"Bearer {pairing['token']}",
             "X-Terminal-Version": "idle-bench",
             "X-Queue-Depth": "0",
         }
-        self.client = httpx.AsyncClient(timeout=wait + 30, limits=httpx.Limits(max_connections=1))
+        # Two connections, as the till has: the loop's and the watcher's.
+        self.client = httpx.AsyncClient(timeout=wait + 30, limits=httpx.Limits(max_connections=2))
         self.cursor: str | None = None
-        self.requests = 0
+        self.requests: Counter[str] = Counter()
         self.changes = 0
         self.errors = 0
 
-    async def pull(self, wait: float = 0) -> None:
-        params: dict[str, Any] = {"limit": 5000}
+    async def get(self, kind: str, params: dict[str, Any]) -> dict[str, Any] | None:
         if self.cursor:
             params["cursor"] = self.cursor
-        if wait:
-            params |= {"wait": wait, "limit": 1}
-        response = await self.client.get(
-            self.url + "/v1/changes", params=params, headers=self.headers
-        )
-        self.requests += 1
+        self.requests[kind] += 1
+        try:
+            response = await self.client.get(
+                self.url + "/v1/changes", params=params, headers=self.headers
+            )
+        except httpx.HTTPError:
+            self.errors += 1
+            await asyncio.sleep(1)
+            return None
         if response.status_code != 200:
             self.errors += 1
             await asyncio.sleep(1)
-            return
-        page = response.json()
-        self.cursor = page["cursor"]
-        self.changes += len(page["changes"])
-        if page["more"]:
-            await self.pull()
+            return None
+        page: dict[str, Any] = response.json()
+        return page
+
+    async def sync(self) -> None:
+        """The loop's pull: pages until nothing more."""
+        while (page := await self.get("pull", {"limit": 5000})) is not None:
+            self.cursor = page["cursor"]
+            self.changes += len(page["changes"])
+            if not page["more"]:
+                return
+
+    async def watch(self, until: float, rng: random.Random) -> None:
+        loop = asyncio.get_running_loop()
+        while (left := until - loop.time()) > 1.0:
+            wait = min(left, self.wait * rng.uniform(0.9, 1.1))
+            page = await self.get("long_poll", {"limit": 1, "wait": round(wait, 2)})
+            if page is None or not page["changes"]:
+                continue
+            woken = loop.time()
+            await asyncio.sleep(rng.uniform(0, WAKE_SPREAD_SECONDS))
+            await self.sync()
+            gap = WATCH_MIN_GAP_SECONDS * rng.uniform(0.8, 1.2)
+            await asyncio.sleep(max(0.0, min(woken + gap, until) - loop.time()))
+
+    async def loop_cycles(self, until: float, rng: random.Random) -> None:
+        loop = asyncio.get_running_loop()
+        interval = 5.0 if self.poll else self.loop_every
+        await asyncio.sleep(min(rng.uniform(0, interval), max(0.0, until - loop.time())))
+        while loop.time() < until:
+            await self.sync()
+            pause = interval * (rng.uniform(0.8, 1.2) if self.poll else 1.0)
+            await asyncio.sleep(min(pause, max(0.0, until - loop.time())))
 
     async def idle(self, until: float, rng: random.Random) -> None:
-        loop = asyncio.get_running_loop()
         if self.poll:
-            await asyncio.sleep(rng.uniform(0, 5))
-        while loop.time() < until:
-            try:
-                if self.poll:
-                    await self.pull()
-                    await asyncio.sleep(5 * rng.uniform(0.8, 1.2))
-                else:  # the last ask ends with the window
-                    await self.pull(max(1.0, min(self.wait, until - loop.time())))
-            except httpx.HTTPError:
-                self.errors += 1
-                await asyncio.sleep(1)
+            await self.loop_cycles(until, rng)
+        else:
+            await asyncio.gather(self.watch(until, rng), self.loop_cycles(until, rng))
 
 
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
@@ -99,8 +138,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from sync_server.services.seed import SeedService
 
     SeedService(backend.database).seed(args.members, store_code="S001", rng_seed=7)
-    codes = [backend.pairing_code("S001", f"Idle {i}") for i in range(args.terminals)]
-    server = Server(backend.url, workdir, args.workers or (2 if args.db == "postgres" else 1))
+    quick = not args.pair_over_http
+    codes = (
+        [] if quick else [backend.pairing_code("S001", f"Idle {i}") for i in range(args.terminals)]
+    )
+    workers = args.workers or (2 if args.db == "postgres" else 1)
+    server = Server(backend.url, workdir, workers, root=Path(args.code) if args.code else ROOT)
     server.start()
     try:
         gate = asyncio.Semaphore(16)
@@ -114,24 +157,32 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                     found: dict[str, Any] = answer.json()
                     return found
 
-            pairings = await asyncio.gather(*(pair(c, i) for i, c in enumerate(codes)))
-        tills = [Idle(server.url, p, args.wait, args.poll) for p in pairings]
+            if quick:
+                pairings = backend.paired_in_database(["S001"] * args.terminals)
+            else:
+                pairings = await asyncio.gather(*(pair(c, i) for i, c in enumerate(codes)))
+        tills = [Idle(server.url, p, args.wait, args.poll, args.loop_every) for p in pairings]
 
         async def bootstrap(till: Idle) -> None:
             async with gate:
-                await till.pull()
+                await till.sync()
 
         await asyncio.gather(*(bootstrap(t) for t in tills))
-        for till in tills:
-            till.requests = till.changes = 0
         loop = asyncio.get_running_loop()
-        until = loop.time() + args.seconds
+        # Warm-up: the tills start in step; measured from when their long polls have
+        # come round once and spread out (the steady state of a chain's idle tills).
+        warmup = 0.0 if args.poll else args.wait * 1.1 + 2
+        until = loop.time() + warmup + args.seconds
         rng = random.Random(5)
+        idling = asyncio.gather(*(t.idle(until, rng) for t in tills))
+        await asyncio.sleep(warmup)
+        for till in tills:
+            till.requests, till.changes = Counter(), 0
         monitor = Monitor(server)
         cpu = sum(os.times()[:2])
         monitor.start()
         changes = asyncio.create_task(change_now_and_then(backend, args.change_every, until))
-        await asyncio.gather(*(t.idle(until, rng) for t in tills))
+        await idling
         monitor.stop()
         changed = await changes
         client_cpu = sum(os.times()[:2]) - cpu
@@ -140,16 +191,24 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     finally:
         server.stop()
         backend.close()
-    requests = sum(t.requests for t in tills)
+    kinds: Counter[str] = Counter()
+    for till in tills:
+        kinds.update(till.requests)
+    requests = sum(kinds.values())
     cores = monitor.server.cpu_seconds() / monitor.elapsed
     return {
-        "mode": "poll every 5 s" if args.poll else f"long poll (wait {args.wait:g} s)",
+        "mode": "poll every 5 s"
+        if args.poll
+        else f"long poll (wait {args.wait:g} s), loop every {args.loop_every:g} s",
+        "code": args.code or str(ROOT),
         "db": args.db,
         "terminals": args.terminals,
         "seconds": round(monitor.elapsed, 1),
         "server_cpu_share_of_a_core": round(cores, 3),
         "requests_per_s": round(requests / monitor.elapsed, 1),
+        "requests_by_kind": dict(kinds),
         "server_cpu_ms_per_request": round(cores * 1000 / max(requests / monitor.elapsed, 1e-9), 2),
+        "server_cpu_share_per_1000_terminals": round(cores * 1000 / args.terminals, 3),
         "head_office_changes": changed,
         "changes_received": sum(t.changes for t in tills),
         "errors": sum(t.errors for t in tills),
@@ -187,9 +246,21 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--members", type=int, default=200)
-    parser.add_argument("--wait", type=float, default=25.0)
+    parser.add_argument("--wait", type=float, default=LONG_POLL_SECONDS)
     parser.add_argument("--change-every", type=float, default=20.0)
     parser.add_argument("--poll", action="store_true", help="pull every 5 s instead")
+    parser.add_argument(
+        "--loop-every",
+        type=float,
+        default=WATCHED_INTERVAL_SECONDS,
+        help="the sync loop's own pull while watched (the till before: 60)",
+    )
+    parser.add_argument("--code", help="serve this checkout of the server instead")
+    parser.add_argument(
+        "--pair-over-http",
+        action="store_true",
+        help="pair every terminal with a code over HTTP (default: paired in the database)",
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))

@@ -73,6 +73,53 @@ class Backend:
         made = TerminalService(self.database, self.settings).add(store_code, name)
         return str(made.pairing_code)
 
+    def paired_in_database(self, store_codes: list[str]) -> list[dict[str, str]]:
+        """Terminals already paired, one per store code, written straight into the
+        database (what a pairing leaves: a token hash, no pending code), for benches
+        that measure something else than pairing: each pairing costs two argon2 hashes
+        (the code minted, then checked), minutes for thousands of tills on 2 cores.
+        Prefixes as `terminal add` hands them out (transposition-safe, unused)."""
+        from shared.domain.member_code import transposition_safe
+        from sync_server.models import Terminal
+        from sync_server.repositories import terminals as terminals_repo
+        from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
+        from sync_server.services.common import new_id, new_token, sha256_hex, utcnow
+
+        now = utcnow()
+        made = []
+        with self.database.write() as session:
+            used = terminals_repo.used_prefixes(session) | {HEAD_OFFICE_PREFIX}
+            free = (
+                f"{n:06d}"
+                for n in range(int(HEAD_OFFICE_PREFIX) + 1, 1_000_000)
+                if f"{n:06d}" not in used and transposition_safe(f"{n:06d}")
+            )
+            for index, store_code in enumerate(store_codes):
+                token, prefix = new_token(), next(free)
+                terminal = Terminal(
+                    id=new_id(),
+                    store_code=store_code,
+                    name=f"Bench {index}",
+                    member_code_prefix=prefix,
+                    token_hash=sha256_hex(token),
+                    device_name=f"bench-{index}",
+                    created_at=now,
+                    paired_at=now,
+                    last_seen_at=now,
+                    watermark=0,
+                    max_seq=0,
+                )
+                session.add(terminal)
+                made.append(
+                    {
+                        "terminal_id": terminal.id,
+                        "token": token,
+                        "member_code_prefix": prefix,
+                        "store_code": store_code,
+                    }
+                )
+        return made
+
     def close(self) -> None:
         self.database.dispose()
         if self.schema:
@@ -94,7 +141,19 @@ METRICS_TOKEN = "bench-load-metrics"
 class Server:
     """`sync-server serve --workers N` on a loopback port (kept across restarts)."""
 
-    def __init__(self, db_url: str, workdir: Path, workers: int) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        workdir: Path,
+        workers: int,
+        *,
+        root: Path = ROOT,
+        python_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.root = root  # the checkout whose server runs (another one: a "before")
+        self.python_args = python_args or []  # e.g. ["-m", "cProfile", "-o", FILE]
+        self.env = env or {}
         self.db_url = db_url
         self.workdir = workdir
         self.workers = workers
@@ -119,14 +178,16 @@ class Server:
         # connection may replay a pairing): the per-address pairing throttle is for
         # guessers, not for a load run.
         env.setdefault("SYNC_PAIR_MAX_FAILURES", "100000")
-        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-        command = [sys.executable, "-m", "sync_server.cli", "serve", "--db", self.db_url]
+        env.update(self.env)
+        env["PYTHONPATH"] = str(self.root) + os.pathsep + env.get("PYTHONPATH", "")
+        command = [sys.executable, *self.python_args, "-m", "sync_server.cli", "serve"]
+        command += ["--db", self.db_url]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--workers", str(self.workers), "--data-dir", str(self.workdir)]
         command += ["--log-level", "warning"]
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.root,
                 start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + timeout

@@ -62,6 +62,8 @@ class Stats:
     ops: Counter[str] = field(default_factory=Counter)
     pushed_events: int = 0
     pulled_changes: int = 0
+    probes: int = 0  # health probes while the server was away (the till's reconnect)
+    probe_ms: list[float] = field(default_factory=list)
 
     def error(self, kind: str) -> None:
         self.errors[kind] += 1
@@ -78,11 +80,15 @@ class Stats:
             "ops": dict(self.ops),
             "pushed_events": self.pushed_events,
             "pulled_changes": self.pulled_changes,
+            "probes": self.probes,
+            "probe_ms": self.probe_ms,
         }
 
 
 class SyncFailed(Exception):
-    pass
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable  # no HTTP answer at all: probe, as the till does
 
 
 def _now() -> str:
@@ -258,8 +264,20 @@ class SimTerminal:
         except httpx.HTTPError as exc:
             stats.error(f"transport:{type(exc).__name__}")
             self.online = False
-            raise SyncFailed(str(exc)) from exc
+            raise SyncFailed(str(exc), unreachable=True) from exc
         self.online = True
+
+    async def probe(self, stats: Stats) -> bool:
+        """``GET /v1/health`` as the till's loop probes while the server is away."""
+        started = time.perf_counter()
+        try:
+            response = await self.client.get(self.url + "/v1/health", timeout=3.0)
+        except httpx.HTTPError:
+            return False
+        finally:
+            stats.probes += 1
+            stats.probe_ms.append((time.perf_counter() - started) * 1000)
+        return response.status_code == 200
 
     async def _push(self, stats: Stats) -> bool:
         """Push a batch; the last one carries the cursor, as the real till does, and its
@@ -420,4 +438,6 @@ def merge_stats(parts: list[dict[str, Any]]) -> Stats:
         total.ops.update(part["ops"])
         total.pushed_events += part["pushed_events"]
         total.pulled_changes += part["pulled_changes"]
+        total.probes += part.get("probes", 0)
+        total.probe_ms += part.get("probe_ms", [])
     return total

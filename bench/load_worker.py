@@ -9,7 +9,6 @@ JSON line on stdout once it is done.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import random
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from load_sim import SimTerminal, Stats, SyncFailed, make_client
 
 from shared.domain.program import DEFAULT_PROGRAM
+from terminal.offline.timing import OFFLINE_PROBE_SECONDS, probe_delay, return_delay
 
 
 class Worker:
@@ -77,10 +77,28 @@ class Worker:
         planned = loop.time() + sim.rng.uniform(0, interval)
         while planned < deadline:
             await asyncio.sleep(max(0.0, planned - loop.time()))
-            with contextlib.suppress(SyncFailed):  # the events stay queued; next cycle retries
+            try:
                 await sim.sync(self.stats)
+            except SyncFailed as failed:  # the events stay queued
+                if failed.unreachable:
+                    await self._reconnect(sim, deadline)
+                    planned = loop.time()  # back: sync now
+                    continue
             # One sync at a time per till: an overrun starts the next one at once.
             planned = max(planned + interval * sim.rng.uniform(0.8, 1.2), loop.time())
+
+    async def _reconnect(self, sim: SimTerminal, deadline: float) -> None:
+        """As the till's loop (terminal.offline.timing): probe the health endpoint at
+        jittered intervals that grow with the outage; once it answers, wait a random
+        share of the outage before the first sync (the chain does not return as one)."""
+        loop = asyncio.get_running_loop()
+        away_since = loop.time()
+        while loop.time() < deadline:
+            away = loop.time() - away_since
+            await asyncio.sleep(probe_delay(OFFLINE_PROBE_SECONDS, away, sim.rng))
+            if await sim.probe(self.stats):
+                await asyncio.sleep(return_delay(loop.time() - away_since, sim.rng))
+                return
 
     async def lag(self, deadline: float) -> None:
         loop = asyncio.get_running_loop()

@@ -12,13 +12,14 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from shared.protocol import MAX_BODY_BYTES, PushRequest
 from sync_server import __version__, console, observability
 from sync_server.api import problems
 from sync_server.api.deps import Services
-from sync_server.api.headers import SecurityHeaders
-from sync_server.api.limits import BodyLimitMiddleware
+from sync_server.api.edge import Edge
+from sync_server.api.hot import HotRoutes
 from sync_server.api.routes import router
 from sync_server.config import Settings
 from sync_server.db import Database
@@ -41,10 +42,12 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     )
     phone_hashes = PhoneHashWorker(database)
     feed = ChangeFeed(database)
+    terminals = TerminalService(database, settings)
+    terminals.seen.after_flush = feed.refresh  # SQLite: trust the counter again at once
     return Services(
         settings=settings,
         database=database,
-        terminals=TerminalService(database, settings),
+        terminals=terminals,
         push=PushService(
             database,
             pause_before_commit=settings.fault_pause_before_commit_seconds,
@@ -87,6 +90,24 @@ async def _maintenance_loop(services: Services) -> None:
             log.exception("maintenance run failed; retrying next interval")
 
 
+class SyncServerApp(FastAPI):
+    """FastAPI with one ASGI layer in front of everything (``sync_server/api/edge.py``):
+    security headers, body limit and metrics in one pass, and the hot routes answered
+    before FastAPI's own middleware stack and router."""
+
+    edge: Edge | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        edge = self.edge
+        if edge is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await edge(scope, receive, send)
+
+    async def behind_edge(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     settings: Settings, *, services: Services | None = None, background: bool = True
 ) -> FastAPI:
@@ -96,7 +117,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = None
         svc.feed.start()
-        svc.terminals.seen.start()
+        svc.terminals.start()
         if background and settings.maintenance_interval_seconds > 0:
             task = asyncio.create_task(_maintenance_loop(svc))
         try:
@@ -107,11 +128,11 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await run_in_threadpool(svc.feed.stop)
-            await run_in_threadpool(svc.terminals.seen.stop)
+            await run_in_threadpool(svc.terminals.stop)
             svc.database.dispose()
 
     docs = settings.docs_enabled
-    app = FastAPI(
+    app = SyncServerApp(
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         title="POS member sync server",
@@ -123,9 +144,14 @@ def create_app(
     app.include_router(router)
     console.mount(app, svc)
     problems.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(SecurityHeaders)  # outside the body limit: its 413 gets them too
-    observability.install(app, svc)  # outermost: /metrics, access log, push counts
+    metrics = observability.install(app, svc)  # /metrics, push counts
+    hot = HotRoutes(svc, router.routes) if settings.hot_routes else None
+    app.edge = Edge(
+        app.behind_edge,
+        max_bytes=MAX_BODY_BYTES,
+        metrics=metrics,
+        hot=hot.lookup if hot is not None else None,
+    )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

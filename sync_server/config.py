@@ -57,8 +57,9 @@ class Settings(BaseSettings):
     pull_default_limit: int = 1000
     pull_max_limit: int = 5000
     # Long poll: GET /v1/changes?wait=S holds an up-to-date cursor this long at most
-    # (larger asks get this), answering as soon as something changes.
-    pull_max_wait_seconds: float = 30.0
+    # (larger asks get this), answering as soon as something changes. Tills ask about
+    # 45-55 s: under the 60 s idle timeout of common proxies, few requests per idle till.
+    pull_max_wait_seconds: float = 60.0
     # Bearer tokens are checked against the database at most this often per token and
     # worker (a revocation made elsewhere takes effect within it), for this many tokens.
     auth_cache_seconds: float = 5.0
@@ -87,6 +88,9 @@ class Settings(BaseSettings):
     docs_enabled: bool = False
     # One access-log line per request (off: only 5xx answers are logged).
     access_log: bool = False
+    # GET /v1/changes and POST /v1/events answered as plain ASGI (sync_server/api/hot.py)
+    # instead of through FastAPI's routing; off: FastAPI answers them (same answers).
+    hot_routes: bool = True
     # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are trusted (comma list, "*").
     forwarded_allow_ips: str = "127.0.0.1"
 

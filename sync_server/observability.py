@@ -2,8 +2,8 @@
 
 - ``configure_logging(settings)``: one handler on the root logger, plain text or one
   JSON object per line (``log_format = "json"``); uvicorn's loggers go through it too.
-- ``install(app, services)``: an ASGI middleware that counts requests and their latency
-  by route template (``/v1/events``, never a raw path: no unbounded label values) and
+- ``install(app, services)``: request metrics (``RequestMetrics``, recorded by the edge
+  layer, sync_server/api/edge.py) that count requests and their latency by route template (``/v1/events``, never a raw path: no unbounded label values) and
   writes an access-log record per request when ``access_log`` is on (off by default: a
   line per idle terminal's poll costs more than the poll; 5xx answers are always logged);
   a push service that counts events by status; and ``GET /metrics`` in the Prometheus
@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import sys
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,7 +40,7 @@ from prometheus_client import (
 from prometheus_client import multiprocess as prometheus_multiprocess
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from shared.protocol import Event
 from sync_server.api.deps import Services
@@ -138,49 +137,43 @@ def _client(scope: Scope) -> str | None:
     return str(client[0]) if client else None  # the real client behind a trusted proxy
 
 
-class MetricsMiddleware:
-    """Counts and times every HTTP request; writes an access-log record for every request
-    when ``access_log`` is on, else only for server errors (5xx)."""
+class RequestMetrics:
+    """Counts and times every HTTP request (called by the edge layer,
+    ``sync_server/api/edge.py``, once its answer is sent); writes an access-log record
+    for every request when ``access_log`` is on, else only for server errors (5xx).
+    The labelled children are kept: prometheus_client's ``labels()`` looks them up
+    under a lock on every call."""
 
-    def __init__(self, app: ASGIApp, access_log: bool = False) -> None:
-        self.app = app
+    def __init__(self, access_log: bool = False) -> None:
         self.log_every_request = access_log
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_watch)
-        finally:
-            elapsed = time.perf_counter() - started
-            method, route = scope["method"], _route_label(scope)
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_LATENCY.labels(method, route).observe(elapsed)
-            if (self.log_every_request or status >= 500) and access_log.isEnabledFor(logging.INFO):
-                access_log.info(
-                    "%s %s %d",
-                    method,
-                    scope["path"],
-                    status,
-                    extra={
-                        "method": method,
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                        "client": _client(scope),
-                    },
-                )
+    def record(self, scope: Scope, status: int, elapsed: float) -> None:
+        method, route = scope["method"], _route_label(scope)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                HTTP_REQUESTS.labels(method, route, str(status)),
+                HTTP_LATENCY.labels(method, route),
+            )
+        children[0].inc()
+        children[1].observe(elapsed)
+        if (self.log_every_request or status >= 500) and access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "%s %s %d",
+                method,
+                scope["path"],
+                status,
+                extra={
+                    "method": method,
+                    "path": scope["path"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "client": _client(scope),
+                },
+            )
 
 
 def metrics_payload() -> bytes:
@@ -191,12 +184,12 @@ def metrics_payload() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def install(app: FastAPI, services: Services) -> None:
-    """Metrics middleware, metered push service and ``GET /metrics`` (when enabled)."""
+def install(app: FastAPI, services: Services) -> RequestMetrics | None:
+    """Metered push service and ``GET /metrics`` (when enabled); returns what the edge
+    layer records every request with (None: metrics off)."""
     if not services.settings.metrics_enabled:
-        return
+        return None
     services.push = MeteredPushService(services.push)
-    app.add_middleware(MetricsMiddleware, access_log=services.settings.access_log)
 
     token = services.settings.metrics_token
 
@@ -206,6 +199,8 @@ def install(app: FastAPI, services: Services) -> None:
         if not token or not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
             return _metrics_refused(bool(token))
         return Response(metrics_payload(), media_type=CONTENT_TYPE_LATEST)
+
+    return RequestMetrics(access_log=services.settings.access_log)
 
 
 def _metrics_refused(configured: bool) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -20,6 +20,14 @@ from sync_server.services.terminals import AuthenticatedTerminal, TerminalServic
 
 
 @dataclass
+class HealthCheck:
+    """The last database check behind ``GET /v1/health`` (monotonic time, result)."""
+
+    checked_at: float = float("-inf")
+    ok: bool = False
+
+
+@dataclass
 class Services:
     settings: Settings
     database: Database
@@ -30,6 +38,7 @@ class Services:
     feed: ChangeFeed
     alerts: AlertService
     phone_hashes: PhoneHashWorker | None = None
+    health: HealthCheck = field(default_factory=HealthCheck)
 
 
 async def services(request: Request) -> Services:
@@ -39,28 +48,40 @@ async def services(request: Request) -> Services:
     return found
 
 
-async def current_terminal(
-    svc: Annotated[Services, Depends(services)],
-    authorization: Annotated[str | None, Header()] = None,
-    x_terminal_version: Annotated[str | None, Header()] = None,
-    x_queue_depth: Annotated[str | None, Header()] = None,
+async def authenticate(
+    svc: Services,
+    authorization: str | None,
+    version: str | None,
+    queue_depth: str | None,
 ) -> AuthenticatedTerminal:
+    """The terminal of a request's bearer token (``Unauthorized`` if none), recording its
+    reported version and queue depth. FastAPI's dependency and the hot routes
+    (``sync_server/api/hot.py``) both come here."""
     token = None
     if authorization and authorization[:7].lower() == "bearer ":
         token = authorization[7:].strip()
     # ASCII digits that fit the 32-bit column; anything else is ignored ("²" is a digit
     # to str.isdigit, and 10^20 overflows the column).
     depth = None
-    if x_queue_depth and x_queue_depth.isascii() and x_queue_depth.isdigit():
-        depth = int(x_queue_depth) if len(x_queue_depth) <= 9 else None
+    if queue_depth and queue_depth.isascii() and queue_depth.isdigit():
+        depth = int(queue_depth) if len(queue_depth) <= 9 else None
     # A token seen within the cache's TTL is answered here, on the event loop; otherwise
     # the database is asked on a worker thread.
-    found = svc.terminals.authenticate_cached(token, version=x_terminal_version, queue_depth=depth)
+    found = svc.terminals.authenticate_cached(token, version=version, queue_depth=depth)
     if found is not None:
         return found
     return await run_in_threadpool(
-        svc.terminals.authenticate, token, version=x_terminal_version, queue_depth=depth
+        svc.terminals.authenticate, token, version=version, queue_depth=depth
     )
+
+
+async def current_terminal(
+    svc: Annotated[Services, Depends(services)],
+    authorization: Annotated[str | None, Header()] = None,
+    x_terminal_version: Annotated[str | None, Header()] = None,
+    x_queue_depth: Annotated[str | None, Header()] = None,
+) -> AuthenticatedTerminal:
+    return await authenticate(svc, authorization, x_terminal_version, x_queue_depth)
 
 
 ServicesDep = Annotated[Services, Depends(services)]

@@ -1,13 +1,10 @@
-"""Security headers on every response (pure ASGI: the API's streaming and body limits are
-not wrapped). Everything gets ``nosniff``, no framing, no referrer and HSTS over https;
+"""Security headers on every response (set by the one ASGI layer, sync_server/api/edge.py).
+Everything gets ``nosniff``, no framing, no referrer and HSTS over https;
 the console its page policy and ``no-store``; the API ``no-store`` (tokens, keys, member
 data) and a policy that allows nothing to run; ``/docs`` (off unless ``docs_enabled``)
 the scripts of its documentation page."""
 
 from __future__ import annotations
-
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONSOLE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -24,7 +21,7 @@ DOCS_CSP = (
 DOCS_PATHS = ("/docs", "/redoc")
 
 
-def _policy(path: str) -> tuple[str, bool]:
+def policy(path: str) -> tuple[str, bool]:
     """The CSP of ``path`` and whether its answers must never be stored."""
     if path.startswith("/console"):
         return CONSOLE_CSP, True
@@ -33,28 +30,28 @@ def _policy(path: str) -> tuple[str, bool]:
     return NOTHING_CSP, path.startswith("/v1/") or path == "/metrics"
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+SET_HERE = frozenset(
+    {
+        b"content-security-policy",
+        b"x-frame-options",
+        b"x-content-type-options",
+        b"referrer-policy",
+        b"cache-control",
+        b"strict-transport-security",
+    }
+)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        csp, no_store = _policy(str(scope.get("path", "")))
-        https = scope.get("scheme") == "https"
 
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = csp
-                headers["X-Frame-Options"] = "DENY"
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
-                if no_store:
-                    headers["Cache-Control"] = "no-store"
-                if https:
-                    headers["Strict-Transport-Security"] = "max-age=31536000"
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+def security_headers(csp: str, no_store: bool, https: bool) -> list[tuple[bytes, bytes]]:
+    """The headers every answer of such a path gets (they replace any of the same name)."""
+    headers = [
+        (b"content-security-policy", csp.encode()),
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+    ]
+    if no_store:
+        headers.append((b"cache-control", b"no-store"))
+    if https:
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    return headers

@@ -40,25 +40,41 @@ def _title(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
+def for_domain_error(exc: DomainError) -> JSONResponse:
+    params = {k: v for k, v in exc.params.items() if isinstance(v, str | int | float | bool)}
+    return problem_response(exc.status, exc.code, _title(exc.code), exc.message, **params)
+
+
+def invalid_request(errors: list[dict[str, Any]]) -> JSONResponse:
+    """422 for a request that does not match the schema (at most 50 errors listed)."""
+    listed = [
+        {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+        for e in errors[:50]
+    ]
+    return problem_response(
+        422,
+        "invalid_request",
+        "Invalid request",
+        "The request does not match the schema.",
+        errors=listed,
+    )
+
+
+def internal_error(exc: BaseException) -> JSONResponse:
+    log.error("unhandled error", exc_info=exc)
+    return problem_response(
+        500, "internal_error", "Internal error", "The server failed; nothing was committed."
+    )
+
+
 def install(app: FastAPI) -> None:
     async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        params = {k: v for k, v in exc.params.items() if isinstance(v, str | int | float | bool)}
-        return problem_response(exc.status, exc.code, _title(exc.code), exc.message, **params)
+        return for_domain_error(exc)
 
     async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [
-            {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", ""))}
-            for e in exc.errors()[:50]
-        ]
-        return problem_response(
-            422,
-            "invalid_request",
-            "Invalid request",
-            "The request does not match the schema.",
-            errors=errors,
-        )
+        return invalid_request(list(exc.errors()))
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -66,10 +82,7 @@ def install(app: FastAPI) -> None:
         return problem_response(exc.status_code, code, _title(code), str(exc.detail))
 
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        return problem_response(
-            500, "internal_error", "Internal error", "The server failed; nothing was committed."
-        )
+        return internal_error(exc)
 
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(Exception, unexpected)

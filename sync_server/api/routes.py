@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -28,6 +30,7 @@ from sync_server.api.deps import Services, ServicesDep, TerminalDep
 from sync_server.errors import CursorExpired, InvalidCursor, PayloadTooLarge
 from sync_server.services.pull import decode_cursor
 from sync_server.services.push import PushResponseWithGaps
+from sync_server.services.terminals import AuthenticatedTerminal
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {"application/problem+json": {}}}
@@ -98,7 +101,18 @@ async def push(
     ] = None,
     limit: Annotated[int, Query(ge=1)] = 1000,
 ) -> Response:
-    raw = await request.body()
+    return _json(await push_answer(svc, terminal, await request.body(), cursor, limit))
+
+
+def _json(content: bytes | str) -> Response:
+    return Response(content=content, media_type="application/json")
+
+
+async def push_answer(
+    svc: Services, terminal: AuthenticatedTerminal, raw: bytes, cursor: str | None, limit: int
+) -> bytes:
+    """The push's answer (with ``cursor``: and the pull page after it), as JSON bytes.
+    FastAPI's route and the hot route (``sync_server/api/hot.py``) both come here."""
 
     def parse_and_push() -> bytes:
         body = _parse_push(raw)
@@ -108,8 +122,7 @@ async def push(
             content = _with_pull_page(content, svc, cursor, limit, terminal.store_code)
         return content.encode()
 
-    content = await run_in_threadpool(parse_and_push)
-    return Response(content=content, media_type="application/json")
+    return await run_in_threadpool(parse_and_push)
 
 
 def _with_pull_page(content: str, svc: Services, cursor: str, limit: int, store_code: str) -> str:
@@ -134,24 +147,65 @@ async def changes(
         Query(
             ge=0,
             description="long poll: with an up-to-date cursor, answer when something "
-            "changes or after this many seconds (at most 30; larger asks get 30)",
+            "changes or after this many seconds (at most the server's "
+            "pull_max_wait_seconds, 60 by default; larger asks get that)",
         ),
     ] = 0,
 ) -> Response:
-    store = terminal.store_code
+    return _json(await changes_answer(svc, terminal.store_code, cursor, limit, wait))
+
+
+async def changes_answer(
+    svc: Services, store: str, cursor: str | None, limit: int, wait: float
+) -> str:
+    """The pull page (a long poll with ``wait``), as JSON text: for FastAPI's route and
+    the hot route alike."""
     body = await _page(svc, cursor, limit, store)
     if wait > 0 and cursor and svc.pull.is_empty(body):
         await svc.feed.wait_beyond(
             decode_cursor(cursor), min(wait, svc.settings.pull_max_wait_seconds)
         )
         body = await _page(svc, cursor, limit, store)
-    return Response(content=body, media_type="application/json")
+    return body
+
+
+# Pages being read from the database, by (pull service, cursor, limit, store): a herd of
+# long polls that one change wakes at once waits for one read instead of each its own.
+_READING: dict[tuple[int, str, int, str], asyncio.Future[str]] = {}
 
 
 async def _page(svc: Services, cursor: str | None, limit: int, store_code: str) -> str:
-    if svc.pull.at_latest(cursor) is not None:  # nothing new: answered without the database
-        return svc.pull.changes_json(cursor, limit, store_code)
-    return await run_in_threadpool(svc.pull.changes_json, cursor, limit, store_code)
+    pull = svc.pull
+    known = pull.known_page(cursor, limit, store_code)
+    if known is not None:  # nothing new, or a page just built: no database, no thread
+        return known
+    if not cursor:
+        return await run_in_threadpool(pull.changes_json, cursor, limit, store_code)
+    key = (id(pull), cursor, limit, store_code)
+    loop = asyncio.get_running_loop()
+    reading = _READING.get(key)
+    if reading is not None and reading.get_loop() is loop:
+        try:
+            return await asyncio.shield(reading)
+        except asyncio.CancelledError:
+            if not reading.cancelled():
+                raise  # this request was cancelled, not the read it waited for
+    reading = _READING[key] = loop.create_future()
+    try:
+        page = await run_in_threadpool(pull.changes_json, cursor, limit, store_code)
+    except BaseException as error:
+        if isinstance(error, Exception):
+            reading.set_exception(error)
+            reading.exception()  # retrieved: no "never retrieved" warning without waiters
+        else:
+            reading.cancel()
+        raise
+    else:
+        reading.set_result(page)
+        return page
+    finally:
+        if _READING.get(key) is reading:
+            del _READING[key]
 
 
 @router.post("/day-close", response_model=DayCloseResponse)
@@ -166,14 +220,32 @@ def alert(body: StaffAlertRequest, terminal: TerminalDep, svc: ServicesDep) -> S
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-def health(svc: ServicesDep, response: Response) -> Health:
+async def health(svc: ServicesDep) -> Response:
+    status, body = await health_answer(svc)
+    return Response(content=body, status_code=status, media_type="application/json")
+
+
+# The database check behind /v1/health, per process: at most one `SELECT 1` a second
+# however many tills probe (after an outage a whole chain's tills probe at once).
+_HEALTH_CHECK_SECONDS = 1.0
+
+
+async def health_answer(svc: Services) -> tuple[int, bytes]:
+    """The status and body of ``GET /v1/health``: 200 ok, or 503 degraded when the
+    database did not answer (checked at most once a second per process)."""
+    check = svc.health
+    if time.monotonic() - check.checked_at > _HEALTH_CHECK_SECONDS:
+        check.ok = await run_in_threadpool(_database_answers, svc)
+        check.checked_at = time.monotonic()
+    database = "ok" if check.ok else "unavailable"
+    answer = Health(status="ok" if check.ok else "degraded", version=__version__, database=database)
+    return (200 if check.ok else 503), answer.model_dump_json().encode()
+
+
+def _database_answers(svc: Services) -> bool:
     try:
         with svc.database.read() as session:
             session.execute(text("SELECT 1"))
-        database = "ok"
     except Exception:
-        database = "unavailable"
-        response.status_code = 503
-    return Health(
-        status="ok" if database == "ok" else "degraded", version=__version__, database=database
-    )
+        return False
+    return True

@@ -33,6 +33,11 @@ def by_pairing_hash(session: Session, code_hash: str) -> Terminal | None:
     ).scalar_one_or_none()
 
 
+def revoked_since(session: Session, since: datetime) -> list[str]:
+    """Ids of the terminals revoked at or after ``since`` (the token caches' sweep)."""
+    return list(session.scalars(select(Terminal.id).where(Terminal.revoked_at >= since)))
+
+
 def add(session: Session, terminal: Terminal) -> None:
     session.add(terminal)
     session.flush()

@@ -49,7 +49,7 @@ class ChangeFeed:
         self._trusted_stamp: _Stamp | None = None  # SQLite: files as they were at a read
         self._listening = False  # PostgreSQL: the listener has read the counter after LISTEN
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._event: asyncio.Event | None = None
+        self._waiters: set[asyncio.Future[None]] = set()  # long polls, on that loop
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         event.listen(database.writer_sessions, "after_commit", self._after_commit)
@@ -73,19 +73,35 @@ class ChangeFeed:
     def confirm(self, version: int, stamp: _Stamp | None) -> None:
         """The counter read from the database, with the files' stamp taken before it."""
         with self._lock:
+            grew = version > self._version
             self._version = max(self._version, version)
             if stamp is not None:
                 self._trusted_stamp = stamp
-        self._wake()
+        if grew:  # long polls wait for a newer version: nothing else wakes them
+            self._wake()
+
+    def refresh(self) -> None:
+        """After a write of this process that took no version (last-seen): on SQLite the
+        files changed, so unchanged cursors would go to the database until the watcher
+        thread reads the counter again (up to half a second, every second under
+        traffic). Read it now instead (the stamp taken before the read, as always)."""
+        if not self.database.is_sqlite:
+            return
+        try:
+            stamp = self._files_stamp()
+            self.confirm(self._read_counter(), stamp)
+        except Exception:
+            log.warning("change feed: could not read the version counter", exc_info=True)
 
     # --- long polls ----------------------------------------------------------------------
 
     async def wait_beyond(self, after: int, timeout: float) -> None:
         """Return when a version above ``after`` is known, when the PostgreSQL listener
-        is lost, or at the timeout, whichever comes first."""
+        is lost, or at the timeout, whichever comes first. A waiter is a bare future and
+        a timer on the event loop: no task, no thread, nothing polled while it waits."""
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._event is None:
-            self._loop, self._event = loop, asyncio.Event()
+        if self._loop is not loop:
+            self._loop, self._waiters = loop, set()
         deadline = loop.time() + timeout
         # On SQLite any write (not only versions) changes the files: the watcher thread
         # reads the counter again within a poll and wakes the waiters; they do not all
@@ -96,11 +112,14 @@ class ChangeFeed:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
-            waiting = self._event
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._waiters.add(waiter)
+            timer = loop.call_later(remaining, _resolve, waiter)
             try:
-                await asyncio.wait_for(waiting.wait(), remaining)
-            except TimeoutError:
-                return
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiters.discard(waiter)
 
     def _publish(self, version: int) -> None:
         with self._lock:
@@ -115,9 +134,9 @@ class ChangeFeed:
             loop.call_soon_threadsafe(self._fire)
 
     def _fire(self) -> None:
-        if self._event is not None:
-            self._event.set()
-            self._event = asyncio.Event()
+        waiters, self._waiters = self._waiters, set()
+        for waiter in waiters:
+            _resolve(waiter)
 
     # --- hooks and the watcher thread -------------------------------------------------
 
@@ -209,3 +228,8 @@ class ChangeFeed:
             self._publish(int(payload))
         except (TypeError, ValueError):
             log.warning("change feed: ignored notification %r", payload)
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 
 from sync_server.db import Database
 from sync_server.errors import CursorExpired, InvalidCursor
@@ -19,6 +20,8 @@ from sync_server.repositories import changes as changes_repo
 from sync_server.services.change_feed import ChangeFeed
 
 _CURSOR_TAG = b"pos-sync-cursor-v1:"
+# Text that is its own JSON string body (no quote, backslash, control or non-ASCII).
+_PLAIN_ID = re.compile(r"[A-Za-z0-9@*._:-]*\Z")
 
 
 def encode_cursor(version: int) -> str:
@@ -52,6 +55,13 @@ def staff_id_of(entity_id: str) -> str:
     return entity_id.partition("@")[0]
 
 
+# Pages kept for the herd: when a change wakes every long-polling till at once they all
+# ask for the page after the same cursor; it is read once per process, while no newer
+# version is known. Small pages only (the herd's are one or a few changes).
+_KEPT_PAGES = 64
+_KEPT_PAGE_BYTES = 64 * 1024
+
+
 class PullService:
     def __init__(
         self, database: Database, *, max_limit: int, feed: ChangeFeed | None = None
@@ -59,6 +69,8 @@ class PullService:
         self.database = database
         self.max_limit = max_limit
         self.feed = feed
+        # (after, limit, store) -> (the latest version when built, the page)
+        self._kept: dict[tuple[int, int, str | None], tuple[int, str]] = {}
 
     def at_latest(self, cursor: str | None) -> int | None:
         """The cursor's version if it is the latest one (known without the database)."""
@@ -67,6 +79,21 @@ class PullService:
         after = decode_cursor(cursor)
         return after if self.feed.latest() == after else None
 
+    def known_page(self, cursor: str | None, limit: int, store_code: str | None) -> str | None:
+        """The page after ``cursor`` if it is known without the database: empty when the
+        cursor is the latest version (an idle till), or one built since that version
+        (the herd a change wakes); else None (ask ``changes_json``)."""
+        if not cursor or self.feed is None:
+            return None
+        after = decode_cursor(cursor)
+        latest = self.feed.latest()
+        if latest is None:
+            return None
+        if latest == after:
+            return f'{{"changes":[],"cursor":"{encode_cursor(after)}","more":false}}'
+        kept = self._kept.get((after, max(1, min(limit, self.max_limit)), store_code))
+        return kept[1] if kept is not None and kept[0] == latest else None
+
     @staticmethod
     def is_empty(body: str) -> bool:
         return body.startswith('{"changes":[],')
@@ -74,10 +101,10 @@ class PullService:
     def changes_json(self, cursor: str | None, limit: int, store_code: str | None = None) -> str:
         """The ChangesResponse as JSON text, as a terminal of ``store_code`` sees it: the
         changes for every terminal and its own store's staff (None: no store's staff)."""
+        known = self.known_page(cursor, limit, store_code)
+        if known is not None:  # nothing committed since this cursor: no database needed
+            return known
         after = decode_cursor(cursor) if cursor else 0
-        if self.at_latest(cursor) is not None:
-            # Nothing was committed since this cursor: no database needed (an idle till).
-            return f'{{"changes":[],"cursor":"{encode_cursor(after)}","more":false}}'
         limit = max(1, min(limit, self.max_limit))
         stamp = self.feed.stamp() if self.feed is not None else None
         with self.database.read() as session:
@@ -100,14 +127,29 @@ class PullService:
         # commit (versions commit in order) even if its last change was purged since.
         last = rows[-1][2] if rows else max(after, found.current)
         parts = []
+        plain = _PLAIN_ID.match
         for entity, entity_id, version, op, data in rows:
             if entity == "staff":  # "<staff id>@<store>": a staff member left that store
                 entity_id = staff_id_of(entity_id)
+            # Ids are UUIDs and codes: quoted as they are (json.dumps only for the rest)
+            quoted = f'"{entity_id}"' if plain(entity_id) else json.dumps(entity_id)
             parts.append(
-                f'{{"entity":"{entity}","op":"{op}","id":{json.dumps(entity_id)},'
+                f'{{"entity":"{entity}","op":"{op}","id":{quoted},'
                 f'"version":{version},"data":{data if data is not None else "null"}}}'
             )
-        return (
+        page = (
             f'{{"changes":[{",".join(parts)}],"cursor":"{encode_cursor(last)}",'
             f'"more":{"true" if more else "false"}}}'
         )
+        if cursor and len(page) <= _KEPT_PAGE_BYTES:
+            self._keep((after, limit, store_code), found.current, page)
+        return page
+
+    def _keep(self, key: tuple[int, int, str | None], version: int, page: str) -> None:
+        kept = self._kept
+        if len(kept) >= _KEPT_PAGES:
+            # Whole-dict swap: other threads may read it meanwhile (no lock needed).
+            kept = self._kept = {k: v for k, v in kept.items() if v[0] >= version}
+            if len(kept) >= _KEPT_PAGES:
+                kept = self._kept = {}
+        kept[key] = (version, page)

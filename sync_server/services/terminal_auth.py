@@ -1,8 +1,11 @@
 """Bearer tokens without a database transaction per request, and last-seen in batches.
 
-- ``TokenCache``: token hash -> terminal, for ``ttl`` seconds, at most ``size`` entries
-  (the least recently used go first). A token revoked in this process is dropped at
-  once; one revoked elsewhere (another worker, the CLI) stops working within ``ttl``.
+- ``TokenCache``: token hash -> terminal, at most ``size`` entries (the least recently
+  used go first). A token revoked in this process is dropped at once; one revoked
+  elsewhere (another worker, the CLI) stops working within ``ttl``: entries live that
+  long, or, while a ``RevocationSweep`` runs (every ``ttl / 2`` seconds it asks the
+  database for the terminals revoked lately and drops them), up to ten minutes, so an
+  idle till's token, used a minute apart, is not read again each time.
   Pushes lock and re-read their terminal row anyway, so a revoked terminal's push is
   refused at once everywhere; only pulls and day closes rely on the bound.
 - ``SeenRecorder``: what a request tells about its terminal (when it was seen, its
@@ -18,12 +21,14 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sync_server.db import Database
 from sync_server.models import Terminal, table_of
 from sync_server.repositories import bulk
+from sync_server.repositories import terminals as terminals_repo
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,10 @@ class CachedTerminal:
 
 
 class TokenCache:
+    """Token hash -> terminal. ``get`` takes the age an entry may have: the short bound
+    (``auth_cache_seconds``) when nothing else watches for revocations, a long one while
+    a ``RevocationSweep`` drops revoked terminals within that bound anyway."""
+
     def __init__(self, *, ttl: float, size: int) -> None:
         self.ttl = ttl
         self.size = max(1, size)
@@ -42,15 +51,15 @@ class TokenCache:
         self._lock = threading.Lock()
         _CACHES.add(self)
 
-    def get(self, token_hash: str) -> CachedTerminal | None:
+    def get(self, token_hash: str, max_age: float | None = None) -> CachedTerminal | None:
         if self.ttl <= 0:
             return None
-        now = time.monotonic()
+        oldest = time.monotonic() - (self.ttl if max_age is None else max_age)
         with self._lock:
             found = self._entries.get(token_hash)
             if found is None:
                 return None
-            if found[0] <= now:
+            if found[0] < oldest:
                 del self._entries[token_hash]
                 return None
             self._entries.move_to_end(token_hash)
@@ -60,7 +69,7 @@ class TokenCache:
         if self.ttl <= 0:
             return
         with self._lock:
-            self._entries[token_hash] = (time.monotonic() + self.ttl, terminal)
+            self._entries[token_hash] = (time.monotonic(), terminal)
             self._entries.move_to_end(token_hash)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
@@ -69,6 +78,68 @@ class TokenCache:
         with self._lock:
             for key in [k for k, (_, t) in self._entries.items() if t.terminal_id == terminal_id]:
                 del self._entries[key]
+
+
+# How long a cached token may live while revocations are swept (a sweep that failed for
+# this long, the database away, falls back to asking it again).
+SWEPT_MAX_AGE_SECONDS = 600.0
+# Revocations looked for: those of the last minute (clocks of other hosts may differ).
+_SWEEP_LOOKBACK = timedelta(seconds=60)
+
+
+class RevocationSweep:
+    """Every ``every`` seconds, one small query for the terminals revoked lately (by
+    another worker or the CLI); their tokens are dropped from every cache of this
+    process. With it, an idle till's token stays cached (its requests come a minute
+    apart: with only a 5 s lifetime each would read the database), and a revocation
+    made anywhere still takes effect within ``every`` seconds plus a query."""
+
+    def __init__(self, database: Database, *, every: float) -> None:
+        self.database = database
+        self.every = every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_swept = 0.0  # monotonic
+
+    @property
+    def running(self) -> bool:
+        """Sweeping, and the last sweep is recent: long-lived cache entries are safe."""
+        return self._thread is not None and time.monotonic() - self.last_swept < max(
+            10.0, 3 * self.every
+        )
+
+    def sweep(self) -> None:
+        since = datetime.now(UTC) - _SWEEP_LOOKBACK - timedelta(seconds=self.every)
+        with self.database.read() as session:
+            revoked = terminals_repo.revoked_since(session, since)
+        for terminal_id in revoked:
+            forget_terminal_everywhere(terminal_id)
+        self.last_swept = time.monotonic()
+
+    def start(self) -> None:
+        if self._thread is None and self.every > 0:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="revocations", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        failing = False
+        while True:
+            try:
+                self.sweep()
+                failing = False
+            except Exception:
+                if not failing:  # once per outage, not every few seconds
+                    log.warning("could not look for revoked terminals", exc_info=True)
+                failing = True
+            if self._stop.wait(self.every):
+                return
 
 
 # Every cache of this process: a revocation made here (the console, a test) drops the
@@ -101,6 +172,8 @@ class SeenRecorder:
         self._flushing = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Called after each write (the change feed's refresh: SQLite's files changed).
+        self.after_flush: Callable[[], None] | None = None
 
     def known(
         self, terminal_id: str, at: datetime | None, version: str | None, depth: int | None
@@ -155,6 +228,8 @@ class SeenRecorder:
                 with self.database.write() as session:
                     for columns, rows in groups.items():
                         bulk.update_rows(session, table_of(Terminal), "id", list(columns), rows)
+                if self.after_flush is not None:
+                    self.after_flush()
             except Exception:
                 log.warning("could not record last-seen of %d terminals", len(due), exc_info=True)
                 with self._lock:  # keep them for the next flush, unless newer came

@@ -19,7 +19,9 @@ from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
 from sync_server.services.common import new_id, new_token, sha256_hex, utcnow
 from sync_server.services.pairing_hash import code_hash, new_code
 from sync_server.services.terminal_auth import (
+    SWEPT_MAX_AGE_SECONDS,
     CachedTerminal,
+    RevocationSweep,
     SeenRecorder,
     TokenCache,
     forget_terminal_everywhere,
@@ -64,6 +66,20 @@ class TerminalService:
         self.seen = SeenRecorder(
             database, interval=_SEEN_WRITE_INTERVAL, flush_every=settings.seen_flush_seconds
         )
+        self.revocations = RevocationSweep(database, every=settings.auth_cache_seconds / 2)
+
+    def start(self) -> None:
+        """The background work of a serving process: last-seen flushes, revocation sweeps."""
+        self.seen.start()
+        self.revocations.start()
+
+    def stop(self) -> None:
+        self.revocations.stop()
+        self.seen.stop()
+
+    def _cache_age(self) -> float | None:
+        """How old a cached token may be: long while revocations are swept."""
+        return SWEPT_MAX_AGE_SECONDS if self.revocations.running else None
 
     # --- head office --------------------------------------------------------------
 
@@ -196,7 +212,7 @@ class TerminalService:
         within the cache's TTL, last-seen flushed in the background); else None."""
         if not token or not self.seen.background:
             return None
-        cached = self.tokens.get(sha256_hex(token))
+        cached = self.tokens.get(sha256_hex(token), self._cache_age())
         if cached is None:
             return None
         self.seen.saw(cached.terminal_id, utcnow(), version, queue_depth)
@@ -209,7 +225,7 @@ class TerminalService:
             raise Unauthorized("Missing bearer token.")
         token_hash = sha256_hex(token)
         now = utcnow()
-        cached = self.tokens.get(token_hash)
+        cached = self.tokens.get(token_hash, self._cache_age())
         if cached is None:
             with self.database.read() as session:
                 terminal = terminals_repo.by_token_hash(session, token_hash)

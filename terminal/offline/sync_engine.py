@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,12 @@ from terminal.offline.sync_client import (
     SyncClient,
     SyncError,
     TransientSyncError,
+)
+from terminal.offline.timing import (
+    OFFLINE_PROBE_SECONDS,
+    WATCHED_INTERVAL_SECONDS,
+    probe_delay,
+    return_delay,
 )
 
 log = logging.getLogger(__name__)
@@ -272,12 +279,14 @@ class Backoff:
 
 
 # --- offline probe and backoff: when the loop runs next ---------------------------------
-# While the server cannot be reached at all the loop probes its health endpoint on a short
-# interval (no replica work, no exponential growth), so a queue starts to drain within a
-# few seconds of the server's return. Backoff with jitter is kept for errors the server
-# itself returns (429, 5xx, an unwell health check): they mean "answering, but slow down".
+# While the server cannot be reached at all the loop probes its health endpoint (no
+# replica work, no exponential growth): every 1-3 s at first, so a queue starts to drain
+# within seconds of a short outage; every 5-15 s in a long one (terminal.offline.timing),
+# and after a long one it waits a random part of it (at most 30 s) before its first
+# sync, so a chain's tills do not all push their backlogs at the same moment. Backoff
+# with jitter is kept for errors the server itself returns (429, 5xx, an unwell health
+# check): they mean "answering, but slow down".
 
-OFFLINE_PROBE_SECONDS = 2.0
 PROBE_TIMEOUT_SECONDS = 3.0
 
 
@@ -287,14 +296,21 @@ def unreachable(error: BaseException) -> bool:
 
 
 def next_delay(
-    error: BaseException | None, backoff: Backoff, *, interval: float, probe_interval: float
+    error: BaseException | None,
+    backoff: Backoff,
+    *,
+    interval: float,
+    probe_interval: float,
+    away_for: float = 0.0,
+    rng: random.Random | None = None,
 ) -> float:
-    """Seconds until the next attempt after a cycle or probe that ended with ``error``."""
+    """Seconds until the next attempt after a cycle or probe that ended with ``error``
+    (``away_for``: how long the server has not answered)."""
     if error is None:
         backoff.reset()
         return interval
     if unreachable(error):
-        return probe_interval
+        return probe_delay(probe_interval, away_for, rng or random.Random())
     return backoff.next_delay()
 
 
@@ -315,8 +331,9 @@ class SyncLoop:
     token stops the loop with a clear message. ``after_cycle`` runs after every
     successful cycle (the automatic day close). With a ``watcher``
     (``terminal.offline.change_watch``), the server's change notification wakes the loop,
-    which then runs on its own only every ``watched_interval`` while the watcher is
-    healthy.
+    which then runs on its own only every ``watched_interval`` (300 s) while the watcher
+    is healthy (an idle till then costs the server a long poll a minute and a pull
+    every five).
     """
 
     def __init__(
@@ -329,7 +346,8 @@ class SyncLoop:
         on_state: Callable[[LoopState], None] | None = None,
         after_cycle: Callable[[], object] | None = None,
         watcher: ChangeWatcher | None = None,
-        watched_interval: float = 60.0,
+        watched_interval: float = WATCHED_INTERVAL_SECONDS,
+        rng: random.Random | None = None,
     ) -> None:
         self._engine = engine
         self._after_cycle = after_cycle
@@ -340,6 +358,8 @@ class SyncLoop:
             watcher.wake = self.trigger
         self._probe_interval = probe_interval
         self._offline = False  # the server did not answer last time: probe before a cycle
+        self._away_since = 0.0  # monotonic: when it stopped answering
+        self._rng = rng or random.Random()
         self._backoff = backoff or Backoff()
         self._on_state = on_state or (lambda state: None)
         self._wake = threading.Event()
@@ -384,9 +404,17 @@ class SyncLoop:
             self._wake.clear()
 
     def _delay(self, error: BaseException | None) -> float:
-        self._offline = error is not None and unreachable(error)
+        away = error is not None and unreachable(error)
+        if away and not self._offline:
+            self._away_since = time.monotonic()
+        self._offline = away
         return next_delay(
-            error, self._backoff, interval=self._interval, probe_interval=self._probe_interval
+            error,
+            self._backoff,
+            interval=self._interval,
+            probe_interval=self._probe_interval,
+            away_for=time.monotonic() - self._away_since,
+            rng=self._rng,
         )
 
     def _cycle(self) -> float | None:
@@ -395,6 +423,10 @@ class SyncLoop:
                 self._engine.probe()
             except SyncError as exc:
                 return self._delay(exc)  # still away: no replica work, probe again soon
+            self._offline = False  # back: sync after a share of the outage (the herd)
+            spread = return_delay(time.monotonic() - self._away_since, self._rng)
+            if spread > 0.05:
+                return spread
         try:
             report = self._engine.run_once()
         except AuthRevoked as exc:

@@ -172,7 +172,7 @@ class SyncService:
         interval: float = 5.0,
         on_state: OnState | None = None,
         after_cycle: Callable[[], object] | None = None,
-        long_poll: float = 25.0,
+        long_poll: float = 50.0,
     ) -> SyncLoop:
         """A background loop (the caller starts and stops it) on its own client.
 

@@ -6,28 +6,37 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from shared.protocol import PushRequest
+from sync_server.app import build_services, create_app
 from sync_server.config import Settings
 from sync_server.db import Database
+from sync_server.models import Terminal
 from sync_server.services.terminals import TerminalService
 from tests.sync_server.helpers import Pairing, pair_terminal, pull_all, push
 from tests.sync_server.live import ServerProcess
 
+# Background work of a serving process that runs whatever the tills do: one small query
+# for lately revoked terminals every auth_cache_seconds / 2 (not per request or per till).
+HOUSEKEEPING_THREADS = ("revocations",)
+
 
 @contextmanager
 def counting_statements(database: Database) -> Iterator[list[str]]:
-    """Every SQL statement either engine of ``database`` runs meanwhile."""
+    """Every SQL statement either engine of ``database`` runs meanwhile, but the
+    housekeeping threads'."""
     seen: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
+        if threading.current_thread().name not in HOUSEKEEPING_THREADS:
+            seen.append(statement)
 
     engines = {database.write_engine, database.read_engine}
     for engine in engines:
@@ -118,6 +127,35 @@ def test_a_long_poll_answers_when_something_changes(
     body = client.get("/v1/changes", params=params, headers=paired.headers).json()
     assert body["changes"]
     assert time.monotonic() - started < 5
+
+
+def test_an_idle_tills_token_stays_cached_past_the_revocation_bound(
+    settings: Settings, database: Database
+) -> None:
+    """Its requests come a minute apart; with revocations swept every bound / 2 the
+    token is not read from the database again each time."""
+    quick = settings.model_copy(update={"auth_cache_seconds": 0.4})
+    app = create_app(quick, services=build_services(quick, database), background=False)
+    with TestClient(app) as client:
+        paired = pair_terminal(client, database, quick)
+        headers = _idle_headers(paired)
+        assert client.get("/v1/changes", headers=headers).status_code == 200
+        time.sleep(1.0)  # well past the 0.4 s bound
+        with counting_statements(database) as statements:
+            assert client.get("/v1/changes", params={"limit": 1}, headers=headers).is_success
+        assert not [s for s in statements if "token_hash" in s], statements
+        # Revoked by another process: this one's caches are not told (no
+        # forget_terminal_everywhere), only the database changes.
+        with database.write() as session:
+            session.execute(
+                update(Terminal)
+                .where(Terminal.id == paired.terminal_id)
+                .values(revoked_at=datetime.now(UTC), token_hash=None)
+            )
+        revoked = time.monotonic()
+        while client.get("/v1/changes", headers=headers).status_code == 200:
+            assert time.monotonic() - revoked < 0.4 + 1.0, "a revoked token outlived the bound"
+            time.sleep(0.05)
 
 
 @pytest.mark.slow
