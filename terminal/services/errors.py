@@ -49,6 +49,10 @@ class MemberExists(RuleViolation):
     code = "member_exists"
 
 
+class PhoneInUse(RuleViolation):
+    code = "phone_in_use"
+
+
 class DuplicateSale(RuleViolation):
     code = "duplicate_sale"
 

@@ -48,6 +48,7 @@ class CheckoutScreen(Retranslating):
     enroll_requested = Signal()
     card_requested = Signal(object)  # MemberView
     void_requested = Signal(object)  # MemberView | None
+    account_requested = Signal(object)  # MemberView
 
     def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +67,9 @@ class CheckoutScreen(Retranslating):
         self.void_button = QPushButton()
         self.void_button.setObjectName("voidButton")
         self.void_button.clicked.connect(lambda: self.void_requested.emit(self.member))
+        self.account_button = QPushButton()
+        self.account_button.setObjectName("accountButton")
+        self.account_button.clicked.connect(self._account)
         self.enroll_button = QPushButton()
         self.enroll_button.setObjectName("enrollButton")
         self.enroll_button.clicked.connect(self.enroll_requested)
@@ -74,7 +78,13 @@ class CheckoutScreen(Retranslating):
         self.clear_button.clicked.connect(self.clear)
 
         buttons = QHBoxLayout()  # one row under both columns: they fit a 1024 px screen
-        for button in (self.card_button, self.void_button, self.enroll_button, self.clear_button):
+        for button in (
+            self.card_button,
+            self.account_button,
+            self.void_button,
+            self.enroll_button,
+            self.clear_button,
+        ):
             buttons.addWidget(button)
         right = QVBoxLayout()
         right.addWidget(self.sale)
@@ -100,6 +110,7 @@ class CheckoutScreen(Retranslating):
     def retranslate(self) -> None:
         self.card_button.setText(self.tr("Member card (F5)"))
         self.void_button.setText(self.tr("Void (F6)"))
+        self.account_button.setText(self.tr("Account (F11)"))
         self.enroll_button.setText(self.tr("Enroll (F4)"))
         self.clear_button.setText(self.tr("Next customer (Esc)"))
         shown = self.panel.member
@@ -122,6 +133,7 @@ class CheckoutScreen(Retranslating):
     def show_member(self, member: MemberView | None) -> None:
         self.member = member
         self.card_button.setEnabled(member is not None)
+        self.account_button.setEnabled(member is not None)
         self.sale.set_member(member)
         if member is None:
             self.panel.show_member(None)
@@ -181,6 +193,10 @@ class CheckoutScreen(Retranslating):
     def _card(self) -> None:
         if self.member is not None:
             self.card_requested.emit(self.member)
+
+    def _account(self) -> None:
+        if self.member is not None:
+            self.account_requested.emit(self.member)
 
     def _tier_names(self) -> dict[str, str]:
         program = self.session.program

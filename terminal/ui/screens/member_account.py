@@ -1,0 +1,386 @@
+"""One member's account: history, a manager's points adjustment, profile changes.
+
+Reached from checkout with the member on screen (F11). Every change goes through the
+services (a ``points.adjusted`` or ``member.updated`` event), never straight to the
+replica; ``done`` goes back to checkout with the member as it now is.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtGui import QIntValidator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shared.domain.adjustment import ADJUSTMENT_REASONS
+from shared.errors import ValidationFailed
+from terminal.services import EventView, MemberView, Receipt, StaffSession
+from terminal.services.profile import ProfileEdit
+from terminal.ui.base import Retranslating, message_area
+from terminal.ui.formatting import format_points, format_signed_points, zone_label
+from terminal.ui.messages import error_message
+from terminal.ui.screens.void import ManagerApproval, event_row_text
+from terminal.ui.session import TillSession
+
+MAX_ADJUST_DIGITS = 9
+
+
+def reason_label(code: str) -> str:
+    labels = {
+        "missed_scan": QCoreApplication.translate("Adjust", "Card not scanned at a sale"),
+        "wrong_amount": QCoreApplication.translate("Adjust", "Sale entered with a wrong amount"),
+        "goodwill": QCoreApplication.translate("Adjust", "Goodwill gesture"),
+        "complaint": QCoreApplication.translate("Adjust", "Complaint settled"),
+        "other": QCoreApplication.translate("Adjust", "Other (explain)"),
+    }
+    return labels.get(code, code)
+
+
+class AdjustTab(Retranslating):
+    """Points (signed), a reason from the list plus free text, then a manager's PIN."""
+
+    adjusted = Signal(object)  # Receipt
+
+    def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.member: MemberView | None = None
+        self.points = QLineEdit()
+        self.points.setObjectName("adjustPoints")
+        self.points.setValidator(QIntValidator(-(10**MAX_ADJUST_DIGITS), 10**MAX_ADJUST_DIGITS))
+        self.reason = QComboBox()
+        self.reason.setObjectName("adjustReason")
+        for code in ADJUSTMENT_REASONS:
+            self.reason.addItem(code, code)
+        self.note = QLineEdit()
+        self.note.setObjectName("adjustNote")
+        self.note.setMaxLength(400)
+        self.limit = QLabel()
+        self.limit.setObjectName("adjustLimit")
+        self.limit.setProperty("role", "hint")
+        self.limit.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setObjectName("adjustMessage")
+        message_area(self.message, 2)
+        self.approval = ManagerApproval(session)
+        self.approval.approved.connect(self._adjust)
+        self.points.returnPressed.connect(self.reason.setFocus)
+        self.note.returnPressed.connect(self._note_entered)
+        self.form = QFormLayout()
+        self.points_label = QLabel()
+        self.reason_label = QLabel()
+        self.note_label = QLabel()
+        self.form.addRow(self.points_label, self.points)
+        self.form.addRow(self.reason_label, self.reason)
+        self.form.addRow(self.note_label, self.note)
+        left = QVBoxLayout()
+        left.addLayout(self.form)
+        left.addWidget(self.limit)
+        left.addWidget(self.message)
+        left.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addWidget(self.approval, 2)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.points_label.setText(self.tr("Points (+ or -)"))
+        self.reason_label.setText(self.tr("Reason"))
+        self.note_label.setText(self.tr("Details"))
+        self.points.setPlaceholderText(self.tr("e.g. 200 or -150"))
+        self.note.setPlaceholderText(self.tr("What happened (required for Other)"))
+        for index in range(self.reason.count()):
+            self.reason.setItemText(index, reason_label(str(self.reason.itemData(index))))
+        program = self.session.program
+        self.limit.setText(
+            self.tr("At most %1 per adjustment; %2 per member a day.")
+            .replace("%1", format_points(program.max_adjustment_points))
+            .replace("%2", format_points(program.max_member_daily_adjustment_points))
+        )
+
+    def load(self, member: MemberView) -> None:
+        self.member = member
+        self.points.clear()
+        self.note.clear()
+        self.reason.setCurrentIndex(0)
+        self.message.clear()
+        self.message.setProperty("role", "")
+        self.approval.reset()
+        self.retranslate()
+
+    def _note_entered(self) -> None:
+        if self.approval.approve_button.isVisible():
+            self.approval.approve_button.click()
+        else:
+            self.approval.code.setFocus()
+
+    def _adjust(self, manager: StaffSession) -> None:
+        if self.member is None:
+            return
+        try:
+            points = int(self.points.text().strip())
+        except ValueError:
+            self._show_error(ValidationFailed("Points", code="invalid_points"))
+            self.points.setFocus()
+            return
+        self.session.runner.submit(
+            self.session.services.manager.adjust_for,
+            manager,
+            self.member.member_id,
+            points=points,
+            reason=str(self.reason.currentData()),
+            note=self.note.text(),
+            on_result=self._done,
+            on_error=self._show_error,
+            context=self,
+        )
+
+    def _done(self, receipt: Receipt) -> None:
+        self.member = receipt.member
+        self.points.clear()
+        self.note.clear()
+        self.approval.reset()
+        self._set_message(
+            self.tr("Adjusted %1; the balance is now %2.")
+            .replace("%1", format_signed_points(receipt.points_delta))
+            .replace("%2", format_points(receipt.member.balance)),
+            "ok",
+        )
+        self.session.changed()
+        self.adjusted.emit(receipt)
+
+    def _show_error(self, error: BaseException) -> None:
+        self.approval.reset()
+        self._set_message(error_message(error, self.session.currency), "error")
+
+    def _set_message(self, text: str, role: str) -> None:
+        self.message.setProperty("role", role)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setText(text)
+
+
+CONSENT_KEEP, CONSENT_YES, CONSENT_NO = 0, 1, 2
+
+
+class ProfileTab(Retranslating):
+    """Name, phone, birthday and marketing consent; empty fields stay as they are."""
+
+    updated = Signal(object)  # Receipt
+
+    def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.member: MemberView | None = None
+        self.name = QLineEdit()
+        self.name.setObjectName("profileName")
+        self.name.setMaxLength(100)
+        self.phone = QLineEdit()
+        self.phone.setObjectName("profilePhone")
+        self.phone.setMaxLength(32)
+        self.birthday = QLineEdit()
+        self.birthday.setObjectName("profileBirthday")
+        self.birthday.setMaxLength(10)
+        self.consent = QComboBox()
+        self.consent.setObjectName("profileConsent")
+        for _ in range(3):
+            self.consent.addItem("")
+        self.hint = QLabel()
+        self.hint.setProperty("role", "hint")
+        self.hint.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setObjectName("profileMessage")
+        message_area(self.message, 2)
+        self.save_button = QPushButton()
+        self.save_button.setObjectName("profileSave")
+        self.save_button.setProperty("role", "primary")
+        self.save_button.clicked.connect(self.save)
+        for field in (self.name, self.phone, self.birthday):
+            field.returnPressed.connect(self.save)
+        self.labels = [QLabel() for _ in range(4)]
+        form = QFormLayout()
+        widgets: tuple[QWidget, ...] = (self.name, self.phone, self.birthday, self.consent)
+        for label, widget in zip(self.labels, widgets, strict=True):
+            form.addRow(label, widget)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.hint)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.save_button)
+        layout.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        for label, text in zip(
+            self.labels,
+            (self.tr("Name"), self.tr("New phone"), self.tr("Birthday"), self.tr("Marketing")),
+            strict=True,
+        ):
+            label.setText(text)
+        self.hint.setText(
+            self.tr("Fill in only what changes. The till keeps the last 4 digits of a phone.")
+        )
+        self.phone.setPlaceholderText(self.tr("Full mobile number"))
+        self.birthday.setPlaceholderText(self.tr("YYYY-MM-DD"))
+        self.consent.setItemText(CONSENT_KEEP, self.tr("No change"))
+        self.consent.setItemText(CONSENT_YES, self.tr("Agrees to marketing messages"))
+        self.consent.setItemText(CONSENT_NO, self.tr("Does not agree to marketing messages"))
+        self.save_button.setText(self.tr("Save changes"))
+        if self.member is not None:
+            self.name.setPlaceholderText(self.member.display_name)
+
+    def load(self, member: MemberView) -> None:
+        self.member = member
+        for field in (self.name, self.phone, self.birthday):
+            field.clear()
+        self.consent.setCurrentIndex(CONSENT_KEEP)
+        self.message.clear()
+        self.retranslate()
+
+    def save(self) -> None:
+        if self.member is None or self.session.staff is None:
+            return
+        consent = {CONSENT_YES: True, CONSENT_NO: False}.get(self.consent.currentIndex())
+        edit = ProfileEdit(
+            name=self.name.text() or None,
+            phone=self.phone.text() or None,
+            birthday=self.birthday.text().strip() or None,
+            consent_marketing=consent,
+        )
+        self.save_button.setEnabled(False)
+        self.session.runner.submit(
+            self.session.services.profile.update,
+            self.session.staff,
+            self.member.member_id,
+            edit,
+            on_result=self._saved,
+            on_error=self._failed,
+            context=self,
+        )
+
+    def _saved(self, receipt: Receipt) -> None:
+        self.save_button.setEnabled(True)
+        self.load(receipt.member)
+        self._set_message(self.tr("Saved; head office gets the change at the next sync."), "ok")
+        self.session.changed()
+        self.updated.emit(receipt)
+
+    def _failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self._set_message(error_message(error, self.session.currency), "error")
+
+    def _set_message(self, text: str, role: str) -> None:
+        self.message.setProperty("role", role)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setText(text)
+
+
+class HistoryTab(Retranslating):
+    """The member's transactions this till knows, newest first."""
+
+    def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.member: MemberView | None = None
+        self.note = QLabel()
+        self.note.setObjectName("historyNote")
+        self.note.setProperty("role", "hint")
+        self.note.setWordWrap(True)
+        self.events = QListWidget()
+        self.events.setObjectName("historyEvents")
+        self.events.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.note)
+        layout.addWidget(self.events, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.note.setText(
+            self.tr("Transactions made at this till. Times on the store's clock (%1).").replace(
+                "%1", zone_label(self.session.timezone)
+            )
+        )
+
+    def load(self, member: MemberView) -> None:
+        self.member = member
+        self.events.clear()
+        self.session.runner.submit(
+            self.session.services.lookup.history,
+            member.member_id,
+            on_result=self._show,
+            on_error=lambda _error: None,
+            context=self,
+        )
+
+    def _show(self, events: list[EventView]) -> None:
+        self.events.clear()
+        for event in events:
+            self.events.addItem(event_row_text(event, self.session.currency, self.session.timezone))
+        if not events:
+            self.events.addItem(self.tr("No transactions yet."))
+
+
+class MemberAccountScreen(Retranslating):
+    done = Signal(object)  # MemberView | None
+
+    def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.member: MemberView | None = None
+        self.title = QLabel()
+        self.title.setObjectName("accountTitle")
+        self.title.setProperty("role", "title")
+        self.title.setWordWrap(True)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("accountTabs")
+        self.history = HistoryTab(session)
+        self.adjust = AdjustTab(session)
+        self.profile = ProfileTab(session)
+        self.tabs.addTab(self.history, "")
+        self.tabs.addTab(self.adjust, "")
+        self.tabs.addTab(self.profile, "")
+        self.adjust.adjusted.connect(self._changed)
+        self.profile.updated.connect(self._changed)
+        self.back_button = QPushButton()
+        self.back_button.setObjectName("accountBack")
+        self.back_button.clicked.connect(lambda: self.done.emit(self.member))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.back_button)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.tabs.setTabText(0, self.tr("History"))
+        self.tabs.setTabText(1, self.tr("Adjust points"))
+        self.tabs.setTabText(2, self.tr("Profile"))
+        self.back_button.setText(self.tr("Back to checkout (Esc)"))
+        member = self.member
+        if member is None:
+            self.title.setText(self.tr("Member account"))
+        else:
+            self.title.setText(f"{member.display_name} — {format_points(member.balance)}")
+
+    def load(self, member: MemberView, tab: int = 0) -> None:
+        self.member = member
+        self.history.load(member)
+        self.adjust.load(member)
+        self.profile.load(member)
+        self.tabs.setCurrentIndex(tab)
+        self.retranslate()
+
+    def _changed(self, receipt: Receipt) -> None:
+        self.member = receipt.member
+        self.history.load(receipt.member)
+        self.retranslate()

@@ -1,0 +1,155 @@
+"""A member's account at the till, driven as staff would: a manager's points adjustment
+(reason from the list, PIN, the program's limit) and profile changes (phone in use,
+name, consent), each seen in the history, the reports and the outbox."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from terminal.offline.models import Member, OutboxRow
+from tests.ui.conftest import UiTill
+from tests.ui.test_manager import show_member
+from tests.ui.test_till import HUMAN_MS, sign_in
+
+
+def _outbox(till: UiTill) -> list[dict]:
+    with till.replica.read() as session:
+        rows = session.scalars(select(OutboxRow).order_by(OutboxRow.seq)).all()
+        return [json.loads(row.payload) for row in rows]
+
+
+def _open_account(qtbot: QtBot, till: UiTill, tab: int) -> None:
+    window = till.window
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    assert window.current() is window.account
+    account = window.account
+    account.tabs.setFocus()
+    for _ in range(tab):
+        qtbot.keyClick(account.tabs, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert account.tabs.currentIndex() == tab
+
+
+def _approve(qtbot: QtBot, till: UiTill, code: str, pin: str) -> None:
+    approval = till.window.account.adjust.approval
+    qtbot.keyClicks(approval.code, code, delay=HUMAN_MS)
+    qtbot.keyClick(approval.code, Qt.Key.Key_Return)
+    qtbot.keyClicks(approval.pin_pad, pin, delay=HUMAN_MS)
+    qtbot.keyClick(approval.pin_pad, Qt.Key.Key_Return)
+
+
+def test_manager_adjusts_points_with_a_reason_and_the_limit(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)  # a cashier: the manager approves with code and PIN
+    window = till.window
+    show_member(qtbot, till, 0)
+    before = window.checkout.member.balance
+    queued = len(_outbox(till))
+    _open_account(qtbot, till, 1)
+    adjust = window.account.adjust
+    assert "5,000" in adjust.limit.text()
+
+    # over the program's limit for one adjustment: refused, nothing queued
+    qtbot.keyClicks(adjust.points, "6000", delay=HUMAN_MS)
+    qtbot.keyClick(adjust.points, Qt.Key.Key_Return)
+    assert adjust.reason.hasFocus()
+    qtbot.keyClick(adjust.reason, Qt.Key.Key_Down)  # "Sale entered with a wrong amount"
+    assert adjust.reason.currentData() == "wrong_amount"
+    qtbot.keyClicks(adjust.note, "receipt R-88", delay=HUMAN_MS)
+    qtbot.keyClick(adjust.note, Qt.Key.Key_Return)
+    assert adjust.approval.code.hasFocus()
+    _approve(qtbot, till, "M01", "999999")
+    qtbot.waitUntil(lambda: "at most 5,000" in adjust.message.text())
+    assert len(_outbox(till)) == queued
+
+    # "Other" needs the manager's words
+    adjust.points.clear()
+    qtbot.keyClicks(adjust.points, "250", delay=HUMAN_MS)
+    adjust.reason.setFocus()
+    qtbot.keyClick(adjust.reason, Qt.Key.Key_End)
+    assert adjust.reason.currentData() == "other"
+    adjust.note.clear()
+    qtbot.keyClick(adjust.note, Qt.Key.Key_Return)
+    _approve(qtbot, till, "M01", "999999")
+    qtbot.waitUntil(lambda: "reason" in adjust.message.text().lower())
+    assert len(_outbox(till)) == queued
+
+    # a cashier's PIN does not approve
+    qtbot.keyClicks(adjust.note, "promised at the service desk", delay=HUMAN_MS)
+    qtbot.keyClick(adjust.note, Qt.Key.Key_Return)
+    _approve(qtbot, till, "C01", "1234")
+    qtbot.waitUntil(lambda: "manager" in adjust.approval.message.text().lower())
+    assert len(_outbox(till)) == queued
+    adjust.approval.code.clear()
+    _approve(qtbot, till, "M01", "999999")
+    qtbot.waitUntil(lambda: "Adjusted +250" in adjust.message.text())
+
+    wire = _outbox(till)[-1]
+    assert wire["type"] == "points.adjusted"
+    assert wire["data"] == {"points": 250, "reason": "other: promised at the service desk"}
+    assert wire["staff_id"] == till.seed.staff["M01"]
+
+    # the member's history shows it, the checkout shows the new balance
+    history = window.account.history.events
+    qtbot.waitUntil(
+        lambda: any("Adjustment" in history.item(i).text() for i in range(history.count()))
+    )
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.current() is window.checkout)
+    qtbot.waitUntil(lambda: window.checkout.member.balance == before + 250)
+
+    # and the reports count it
+    manager = till.services.staff.sign_in("M01", "999999")
+    today = till.services.reports.today()
+    report = till.services.reports.summary(manager, today, today)
+    assert report.adjustments == 1
+    assert report.points_adjusted == 250
+
+
+def test_profile_change_at_the_till(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)
+    window = till.window
+    show_member(qtbot, till, 0)
+    member_id = till.seed.members[0].member_id
+    queued = len(_outbox(till))
+    _open_account(qtbot, till, 2)
+    profile = window.account.profile
+
+    # another member's phone: a clear message, nothing queued, nothing changed
+    qtbot.keyClicks(profile.phone, till.seed.members[1].phone, delay=HUMAN_MS)
+    qtbot.keyClick(profile.phone, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Another member" in profile.message.text())
+    assert len(_outbox(till)) == queued
+
+    # nothing filled in: nothing queued
+    profile.phone.clear()
+    qtbot.keyClick(profile.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Nothing" in profile.message.text())
+    assert len(_outbox(till)) == queued
+
+    # a new name, phone and consent: one member.updated, the till keeps 4 digits
+    qtbot.keyClicks(profile.name, "Li Wei-Ming", delay=HUMAN_MS)
+    qtbot.keyClicks(profile.phone, "13800001234", delay=HUMAN_MS)
+    profile.consent.setFocus()
+    qtbot.keyClick(profile.consent, Qt.Key.Key_Down)
+    assert profile.consent.currentIndex() == 1
+    qtbot.mouseClick(profile.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Saved" in profile.message.text())
+    wire = _outbox(till)[-1]
+    assert wire["type"] == "member.updated"
+    assert wire["data"] == {
+        "name": "Li Wei-Ming",
+        "phone": "+8613800001234",
+        "consent_marketing": True,
+    }
+    with till.replica.read() as session:
+        row = session.get(Member, member_id)
+        assert row is not None
+        assert row.display_name == "Li Wei-Ming"
+        assert row.phone_last4 == "1234"
+        assert "13800001234" not in (row.phone_hash or "")
+    found = till.services.lookup.by_phone("13800001234")
+    assert found.member_id == member_id
+    assert window.account.title.text().startswith("Li Wei-Ming")
