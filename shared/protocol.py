@@ -54,6 +54,7 @@ EventType = Literal[
     "coupon.redeemed",
     "points.adjusted",
     "event.voided",
+    "member.card_replaced",
 ]
 VOIDABLE_TYPES: frozenset[str] = frozenset(
     {"points.earned", "points.redeemed", "points.adjusted", "coupon.redeemed"}
@@ -170,6 +171,13 @@ class EventVoidedData(_Strict):
     reason: Reason
 
 
+class MemberCardReplacedData(_Strict):
+    """Extension: a lost card's replacement; ``member_code`` is the new card's code
+    (minted by the till like an enrolment's), the old code stops working everywhere."""
+
+    member_code: Annotated[str, Field(min_length=1, max_length=16)]
+
+
 EVENT_DATA_MODELS: dict[str, type[BaseModel]] = {
     "member.enrolled": MemberEnrolledData,
     "member.updated": MemberUpdatedData,
@@ -178,6 +186,7 @@ EVENT_DATA_MODELS: dict[str, type[BaseModel]] = {
     "coupon.redeemed": CouponRedeemedData,
     "points.adjusted": PointsAdjustedData,
     "event.voided": EventVoidedData,
+    "member.card_replaced": MemberCardReplacedData,
 }
 
 
@@ -315,6 +324,9 @@ class MemberFields(TypedDict):
     phone_masked: NotRequired[str | None]  # extension; last 4 only since s11c (****5678)
     # extension (s11c): shared.domain.phone.phone_slow_hash of the E.164 number
     phone_slow_hash: NotRequired[str | None]
+    # extension (s19b): codes of the member's replaced cards, newest first; sent only
+    # when there are some. A till answers a scan of one with "this card was replaced".
+    previous_codes: NotRequired[list[str]]
 
 
 CouponStatus = Literal["available", "redeemed", "expired", "revoked"]
