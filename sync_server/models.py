@@ -131,7 +131,8 @@ class Member(Base):
     # s19b: when the member last gave or withdrew marketing consent (its event's time)
     consent_marketing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # s19b: the member's earlier card codes, newest first, space-separated (lost cards)
-    previous_codes: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # (NULL, as from a bulk insert that does not name it, is none)
+    previous_codes: Mapped[str | None] = mapped_column(String(200), default="")
 
     # The console's keyset-paged lists (migration s17a); none on balance (see there).
     __table_args__ = (

@@ -34,9 +34,10 @@ def lock_tuples(session: Session, member_ids: Collection[str]) -> Sequence[Seque
     return [_parsed(row) for row in rows]
 
 
-_AT = {name: MEMBER_COLUMNS.index(name) for name in (
-    "birthday", "enrolled_at", "updated_at", "consent_marketing_at"
-)}
+_AT = {
+    name: MEMBER_COLUMNS.index(name)
+    for name in ("birthday", "enrolled_at", "updated_at", "consent_marketing_at")
+}
 
 
 def _parsed(row: Sequence[Any]) -> tuple[Any, ...]:

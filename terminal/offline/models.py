@@ -71,6 +71,16 @@ class Member(Base):
     )
 
 
+class RetiredCode(Base):
+    """The code of a member's replaced (lost) card (migration t19b): a scan of it says
+    the card was replaced instead of "no such member"."""
+
+    __tablename__ = "retired_codes"
+
+    member_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+
+
 class Coupon(Base):
     __tablename__ = "coupons"
 

@@ -151,7 +151,24 @@ def _member_row(change: MemberUpsert) -> tuple[Any, ...]:
     )
 
 
+_RETIRE = (
+    "INSERT INTO retired_codes (member_code, member_id) VALUES (?, ?) "
+    "ON CONFLICT (member_code) DO UPDATE SET member_id = excluded.member_id"
+)
+
+
 def _member_upserts(session: Session, changes: Sequence[MemberUpsert]) -> int:
+    retired = [
+        (code, change["id"])
+        for change in changes
+        for code in change["data"].get("previous_codes") or ()
+    ]
+    if retired:  # a replaced card (extension s19b): rare, so only then
+        _driver(session).executemany(_RETIRE, retired)
+    return _upsert_members(session, changes)
+
+
+def _upsert_members(session: Session, changes: Sequence[MemberUpsert]) -> int:
     rows = [_member_row(change) for change in changes]
     try:
         with session.begin_nested():

@@ -53,6 +53,10 @@ class PhoneInUse(RuleViolation):
     code = "phone_in_use"
 
 
+class CardReplaced(NotFound):
+    code = "card_replaced"
+
+
 class DuplicateSale(RuleViolation):
     code = "duplicate_sale"
 

@@ -20,7 +20,7 @@ from terminal.offline.repositories import (
     name_key,
 )
 from terminal.services.base import Service, require_member, view_after
-from terminal.services.errors import UnknownMember
+from terminal.services.errors import CardReplaced, UnknownMember
 from terminal.services.inputs import member_key
 from terminal.services.views import CouponView, EventView, MemberPage, MemberView
 
@@ -31,8 +31,11 @@ class LookupService(Service):
     def by_code(self, member_code: str) -> MemberView:
         code = validate_member_code(member_code)
         with self.replica.read() as session:
-            hit = MemberRepository(session).by_code(code)
+            members = MemberRepository(session)
+            hit = members.by_code(code)
             if hit is None:
+                if members.replaced_card(code) is not None:
+                    raise CardReplaced("This card was replaced by a new one.", member_code=code)
                 raise UnknownMember(f"No member with code {code}.", member_code=code)
             return MemberView.build(*hit, ProgramRepository(session).current())
 

@@ -16,7 +16,12 @@ from typing import Any
 from shared.domain.phone import normalize_phone, phone_last4, phone_slow_hash
 from shared.errors import ValidationFailed
 from terminal.offline.outbox import NewEvent, record_event
-from terminal.offline.repositories import MemberRepository, ProgramRepository, StoreRepository
+from terminal.offline.repositories import (
+    MemberRepository,
+    ProgramRepository,
+    StoreRepository,
+    TerminalStateRepository,
+)
 from terminal.offline.repositories import name_key as make_name_key
 from terminal.services.base import Service, require_member, require_staff, view_after
 from terminal.services.errors import PhoneInUse
@@ -73,6 +78,36 @@ class ProfileService(Service):
             event = record_event(
                 session,
                 NewEvent(type="member.updated", member_id=mid, staff_id=staff.staff_id, data=data),
+                occurred_at=now,
+            )
+            view = view_after(hit, ProgramRepository(session).current())
+            return Receipt(event.event_id, event.seq, event.type, 0, None, view)
+
+    def replace_card(self, staff: StaffSession, member_id: str) -> Receipt:
+        """A lost card: the member gets a new code minted here (like an enrolment's);
+        the old code is retired at once here, and on every till once synced."""
+        mid = member_key(member_id)
+        now = self.clock()
+        with self.replica.write() as session:
+            require_staff(session, staff)
+            hit = require_member(session, mid, active=True)
+            member = hit[0]
+            members = MemberRepository(session)
+            state = TerminalStateRepository(session)
+            code = state.allocate_member_code()
+            while members.by_code(code) is not None or members.replaced_card(code) is not None:
+                code = state.allocate_member_code()
+            old = member.member_code
+            members.retire_code(old, mid)
+            member.member_code = code
+            event = record_event(
+                session,
+                NewEvent(
+                    type="member.card_replaced",
+                    member_id=mid,
+                    staff_id=staff.staff_id,
+                    data={"member_code": code},
+                ),
                 occurred_at=now,
             )
             view = view_after(hit, ProgramRepository(session).current())

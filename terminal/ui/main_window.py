@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.void.done.connect(self._void_done)
         self.checkout.account_requested.connect(self._show_account)
         self.account.done.connect(self._back_with_member)
+        self.account.card_replaced.connect(self._show_card)
         self.settings.language_chosen.connect(self.set_language)
 
     def _shortcuts(self) -> None:

@@ -70,7 +70,8 @@ def test_a_phone_change_reaches_every_till_as_a_new_hash(
     assert (refused["status"], refused["code"]) == ("rejected", "invalid_phone")
     with database.read() as session:
         row = session.get(Member, member)
-        assert row is not None and row.phone_e164 == "+8613900001111"
+        assert row is not None
+        assert row.phone_e164 == "+8613900001111"
 
 
 def test_enrolment_records_when_consent_was_asked(
@@ -101,7 +102,8 @@ def test_a_lost_card_is_replaced_everywhere(
     data = state[("member", member)]["data"]
     assert data["member_code"] == new_code
     old_code = data["previous_codes"][0]
-    assert old_code != new_code and len(data["previous_codes"]) == 1
+    assert old_code != new_code
+    assert len(data["previous_codes"]) == 1
     assert first_code == 1
 
     # a second replacement keeps both old codes, newest first

@@ -10,10 +10,12 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from shared.domain.member_code import mint_member_code, qr_payload
 from terminal.offline.models import Member, OutboxRow
+from terminal.services.sync_store import SyncStore
 from tests.ui.conftest import UiTill
 from tests.ui.test_manager import show_member
-from tests.ui.test_till import HUMAN_MS, sign_in
+from tests.ui.test_till import HUMAN_MS, scan, sign_in
 
 
 def _outbox(till: UiTill) -> list[dict]:
@@ -153,3 +155,74 @@ def test_profile_change_at_the_till(qtbot: QtBot, till: UiTill) -> None:
     found = till.services.lookup.by_phone("13800001234")
     assert found.member_id == member_id
     assert window.account.title.text().startswith("Li Wei-Ming")
+
+
+def test_a_lost_card_is_replaced_and_the_old_one_says_so(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till)
+    window = till.window
+    show_member(qtbot, till, 2)
+    seeded = till.seed.members[2]
+    _open_account(qtbot, till, 2)
+    profile = window.account.profile
+    qtbot.mouseClick(profile.replace_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.current() is window.card)
+    new_code = window.card.member.member_code
+    assert new_code != seeded.member_code
+    wire = _outbox(till)[-1]
+    assert (wire["type"], wire["data"]) == ("member.card_replaced", {"member_code": new_code})
+
+    qtbot.keyClick(window.card.back_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.current() is window.checkout)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)  # next customer
+    search = window.checkout.search
+    scan(qtbot, search.field, qr_payload(seeded.member_code))
+    qtbot.waitUntil(lambda: "replaced" in search.hint.text())
+    assert window.checkout.member is None
+    scan(qtbot, search.field, qr_payload(new_code))
+    qtbot.waitUntil(
+        lambda: (
+            window.checkout.member is not None
+            and window.checkout.member.member_id == seeded.member_id
+        )
+    )
+
+
+def test_a_card_replaced_at_another_till_stops_working_here_after_sync(
+    qtbot: QtBot, till: UiTill
+) -> None:
+    seeded = till.seed.members[3]
+    new_code = mint_member_code("987654", 1)
+    SyncStore(till.replica).apply_changes(
+        [
+            {
+                "entity": "member",
+                "op": "upsert",
+                "id": seeded.member_id,
+                "version": 10_000,
+                "data": {
+                    "member_id": seeded.member_id,
+                    "member_code": new_code,
+                    "display_name": seeded.name,
+                    "phone_last4": seeded.phone[-4:],
+                    "phone_hash": "",
+                    "phone_slow_hash": "",
+                    "tier": "member",
+                    "balance": seeded.balance,
+                    "lifetime_points": seeded.balance,
+                    "status": "active",
+                    "previous_codes": [seeded.member_code],
+                },
+            }
+        ]
+    )
+    sign_in(qtbot, till)
+    search = till.window.checkout.search
+    scan(qtbot, search.field, seeded.member_code)
+    qtbot.waitUntil(lambda: "replaced" in search.hint.text())
+    scan(qtbot, search.field, new_code)
+    qtbot.waitUntil(
+        lambda: (
+            till.window.checkout.member is not None
+            and till.window.checkout.member.member_code == new_code
+        )
+    )

@@ -25,7 +25,7 @@ def upgrade() -> None:
     op.add_column("members", sa.Column("consent_marketing_at", sa.DateTime(), nullable=True))
     op.add_column(
         "members",
-        sa.Column("previous_codes", sa.String(200), nullable=False, server_default=""),
+        sa.Column("previous_codes", sa.String(200), nullable=True),
     )
 
 

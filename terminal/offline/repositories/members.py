@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from terminal.offline.models import Coupon, LocalEvent, Member
+from terminal.offline.models import Coupon, LocalEvent, Member, RetiredCode
 from terminal.offline.repositories.events import PendingTotals
 
 # Sorts after every character SQLite can hold, so [prefix, prefix + HIGH) is a prefix range.
@@ -77,6 +77,14 @@ class MemberRepository:
     def by_code(self, member_code: str) -> MemberHit | None:
         hits = self._hits(_BY_CODE, {"code": member_code})
         return hits[0] if hits else None
+
+    def replaced_card(self, member_code: str) -> str | None:
+        """The member whose card ``member_code`` was replaced, or None."""
+        row = self.session.get(RetiredCode, member_code)
+        return row.member_id if row is not None else None
+
+    def retire_code(self, member_code: str, member_id: str) -> None:
+        self.session.merge(RetiredCode(member_code=member_code, member_id=member_id))
 
     def by_phone_hash(self, phone_hash: str) -> list[MemberHit]:
         return self._hits(_BY_PHONE_HASH, {"digest": phone_hash})

@@ -177,6 +177,7 @@ class ProfileTab(Retranslating):
     """Name, phone, birthday and marketing consent; empty fields stay as they are."""
 
     updated = Signal(object)  # Receipt
+    card_replaced = Signal(object)  # Receipt
 
     def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -207,6 +208,12 @@ class ProfileTab(Retranslating):
         self.save_button.clicked.connect(self.save)
         for field in (self.name, self.phone, self.birthday):
             field.returnPressed.connect(self.save)
+        self.card_hint = QLabel()
+        self.card_hint.setProperty("role", "hint")
+        self.card_hint.setWordWrap(True)
+        self.replace_button = QPushButton()
+        self.replace_button.setObjectName("replaceCard")
+        self.replace_button.clicked.connect(self.replace_card)
         self.labels = [QLabel() for _ in range(4)]
         form = QFormLayout()
         widgets: tuple[QWidget, ...] = (self.name, self.phone, self.birthday, self.consent)
@@ -218,9 +225,15 @@ class ProfileTab(Retranslating):
         layout.addWidget(self.message)
         layout.addWidget(self.save_button)
         layout.addStretch(1)
+        layout.addWidget(self.card_hint)
+        layout.addWidget(self.replace_button)
         self.retranslate()
 
     def retranslate(self) -> None:
+        self.card_hint.setText(
+            self.tr("Card lost? A new card number replaces it; the old card stops working.")
+        )
+        self.replace_button.setText(self.tr("Replace lost card"))
         for label, text in zip(
             self.labels,
             (self.tr("Name"), self.tr("New phone"), self.tr("Birthday"), self.tr("Marketing")),
@@ -268,6 +281,25 @@ class ProfileTab(Retranslating):
             context=self,
         )
 
+    def replace_card(self) -> None:
+        if self.member is None or self.session.staff is None:
+            return
+        self.replace_button.setEnabled(False)
+        self.session.runner.submit(
+            self.session.services.profile.replace_card,
+            self.session.staff,
+            self.member.member_id,
+            on_result=self._replaced,
+            on_error=self._failed,
+            context=self,
+        )
+
+    def _replaced(self, receipt: Receipt) -> None:
+        self.replace_button.setEnabled(True)
+        self.load(receipt.member)
+        self.session.changed()
+        self.card_replaced.emit(receipt)
+
     def _saved(self, receipt: Receipt) -> None:
         self.save_button.setEnabled(True)
         self.load(receipt.member)
@@ -277,6 +309,7 @@ class ProfileTab(Retranslating):
 
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
+        self.replace_button.setEnabled(True)
         self._set_message(error_message(error, self.session.currency), "error")
 
     def _set_message(self, text: str, role: str) -> None:
@@ -333,6 +366,7 @@ class HistoryTab(Retranslating):
 
 class MemberAccountScreen(Retranslating):
     done = Signal(object)  # MemberView | None
+    card_replaced = Signal(object)  # MemberView: show the new card
 
     def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -352,6 +386,7 @@ class MemberAccountScreen(Retranslating):
         self.tabs.addTab(self.profile, "")
         self.adjust.adjusted.connect(self._changed)
         self.profile.updated.connect(self._changed)
+        self.profile.card_replaced.connect(self._new_card)
         self.back_button = QPushButton()
         self.back_button.setObjectName("accountBack")
         self.back_button.clicked.connect(lambda: self.done.emit(self.member))
@@ -379,6 +414,10 @@ class MemberAccountScreen(Retranslating):
         self.profile.load(member)
         self.tabs.setCurrentIndex(tab)
         self.retranslate()
+
+    def _new_card(self, receipt: Receipt) -> None:
+        self._changed(receipt)
+        self.card_replaced.emit(receipt.member)
 
     def _changed(self, receipt: Receipt) -> None:
         self.member = receipt.member

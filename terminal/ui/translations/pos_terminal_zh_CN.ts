@@ -430,7 +430,7 @@
     </message>
     <message>
         <location filename="../messages.py" line="189"/>
-        <location filename="../messages.py" line="268"/>
+        <location filename="../messages.py" line="275"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
@@ -496,127 +496,132 @@
     </message>
     <message>
         <location filename="../messages.py" line="249"/>
+        <source>This card was replaced by a new one and no longer works. Ask for the new card, or search by phone.</source>
+        <translation>此卡已换发新卡，不能再使用。请出示新卡，或按手机号查找。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="256"/>
         <source>Another member already has this phone number.</source>
         <translation>该手机号已被其他会员使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="252"/>
+        <location filename="../messages.py" line="259"/>
         <source>Nothing was changed: fill in what is new.</source>
         <translation>没有任何更改：请填写需要修改的内容。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="255"/>
+        <location filename="../messages.py" line="262"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="258"/>
-        <location filename="../messages.py" line="285"/>
+        <location filename="../messages.py" line="265"/>
+        <location filename="../messages.py" line="292"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="261"/>
+        <location filename="../messages.py" line="268"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="264"/>
+        <location filename="../messages.py" line="271"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="270"/>
+        <location filename="../messages.py" line="277"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="272"/>
+        <location filename="../messages.py" line="279"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="274"/>
+        <location filename="../messages.py" line="281"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="277"/>
+        <location filename="../messages.py" line="284"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="279"/>
+        <location filename="../messages.py" line="286"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="280"/>
+        <location filename="../messages.py" line="287"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="282"/>
+        <location filename="../messages.py" line="289"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="288"/>
+        <location filename="../messages.py" line="295"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="291"/>
+        <location filename="../messages.py" line="298"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="294"/>
+        <location filename="../messages.py" line="301"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="297"/>
+        <location filename="../messages.py" line="304"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="299"/>
+        <location filename="../messages.py" line="306"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="301"/>
+        <location filename="../messages.py" line="308"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="304"/>
+        <location filename="../messages.py" line="311"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="308"/>
+        <location filename="../messages.py" line="315"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="309"/>
+        <location filename="../messages.py" line="316"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="310"/>
+        <location filename="../messages.py" line="317"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="332"/>
+        <location filename="../messages.py" line="339"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="336"/>
+        <location filename="../messages.py" line="343"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -658,6 +663,11 @@
         <source>Profile change</source>
         <translation>资料修改</translation>
     </message>
+    <message>
+        <location filename="../screens/void.py" line="43"/>
+        <source>Card replaced</source>
+        <translation>补发会员卡</translation>
+    </message>
 </context>
 <context>
     <name>Format</name>
@@ -682,12 +692,12 @@
 <context>
     <name>HistoryTab</name>
     <message>
-        <location filename="../screens/member_account.py" line="311"/>
+        <location filename="../screens/member_account.py" line="343"/>
         <source>Transactions made at this till. Times on the store&apos;s clock (%1).</source>
         <translation>本收银台的交易记录。时间为门店时间（%1）。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="334"/>
+        <location filename="../screens/member_account.py" line="364"/>
         <source>No transactions yet.</source>
         <translation>暂无交易。</translation>
     </message>
@@ -695,48 +705,48 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="189"/>
+        <location filename="../main_window.py" line="190"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="191"/>
+        <location filename="../main_window.py" line="192"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192"/>
+        <location filename="../main_window.py" line="193"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193"/>
+        <location filename="../main_window.py" line="194"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194"/>
+        <location filename="../main_window.py" line="195"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195"/>
+        <location filename="../main_window.py" line="196"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196"/>
+        <location filename="../main_window.py" line="197"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218"/>
+        <location filename="../main_window.py" line="219"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="317"/>
         <location filename="../main_window.py" line="318"/>
+        <location filename="../main_window.py" line="319"/>
         <source>Voided: the transaction is reversed.</source>
         <translation>已撤销：该笔交易已冲回。</translation>
     </message>
@@ -744,17 +754,17 @@
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="100"/>
+        <location filename="../screens/void.py" line="101"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="101"/>
+        <location filename="../screens/void.py" line="102"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="104"/>
+        <location filename="../screens/void.py" line="105"/>
         <source>Approve as %1 (Enter)</source>
         <translation>以 %1 身份批准（Enter）</translation>
     </message>
@@ -762,27 +772,27 @@
 <context>
     <name>MemberAccountScreen</name>
     <message>
-        <location filename="../screens/member_account.py" line="368"/>
+        <location filename="../screens/member_account.py" line="400"/>
         <source>History</source>
         <translation>交易记录</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="369"/>
+        <location filename="../screens/member_account.py" line="401"/>
         <source>Adjust points</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="370"/>
+        <location filename="../screens/member_account.py" line="402"/>
         <source>Profile</source>
         <translation>会员资料</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="371"/>
+        <location filename="../screens/member_account.py" line="403"/>
         <source>Back to checkout (Esc)</source>
         <translation>返回收银 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="374"/>
+        <location filename="../screens/member_account.py" line="406"/>
         <source>Member account</source>
         <translation>会员账户</translation>
     </message>
@@ -932,62 +942,72 @@
 <context>
     <name>ProfileTab</name>
     <message>
-        <location filename="../screens/member_account.py" line="227"/>
+        <location filename="../screens/member_account.py" line="234"/>
+        <source>Card lost? A new card number replaces it; the old card stops working.</source>
+        <translation>会员卡丢失？补发新卡号后，旧卡即失效。</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="236"/>
+        <source>Replace lost card</source>
+        <translation>补发会员卡</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="239"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="227"/>
+        <location filename="../screens/member_account.py" line="239"/>
         <source>New phone</source>
         <translation>新手机号</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="227"/>
+        <location filename="../screens/member_account.py" line="239"/>
         <source>Birthday</source>
         <translation>生日</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="227"/>
+        <location filename="../screens/member_account.py" line="239"/>
         <source>Marketing</source>
         <translation>营销信息</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="232"/>
+        <location filename="../screens/member_account.py" line="244"/>
         <source>Fill in only what changes. The till keeps the last 4 digits of a phone.</source>
         <translation>只填写需要修改的内容。收银台只保存手机号后 4 位。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="234"/>
+        <location filename="../screens/member_account.py" line="246"/>
         <source>Full mobile number</source>
         <translation>完整手机号</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="235"/>
+        <location filename="../screens/member_account.py" line="247"/>
         <source>YYYY-MM-DD</source>
         <translation>YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="236"/>
+        <location filename="../screens/member_account.py" line="248"/>
         <source>No change</source>
         <translation>不变</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="237"/>
+        <location filename="../screens/member_account.py" line="249"/>
         <source>Agrees to marketing messages</source>
         <translation>同意接收营销信息</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="238"/>
+        <location filename="../screens/member_account.py" line="250"/>
         <source>Does not agree to marketing messages</source>
         <translation>不同意接收营销信息</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="239"/>
+        <location filename="../screens/member_account.py" line="251"/>
         <source>Save changes</source>
         <translation>保存修改</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="275"/>
+        <location filename="../screens/member_account.py" line="306"/>
         <source>Saved; head office gets the change at the next sync.</source>
         <translation>已保存；下次同步时总部会收到此修改。</translation>
     </message>
@@ -1808,42 +1828,42 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="190"/>
+        <location filename="../screens/void.py" line="191"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="193"/>
+        <location filename="../screens/void.py" line="194"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="196"/>
+        <location filename="../screens/void.py" line="197"/>
         <source>Times on the store&apos;s clock (%1)</source>
         <translation>时间为门店当地时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="200"/>
+        <location filename="../screens/void.py" line="201"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="201"/>
+        <location filename="../screens/void.py" line="202"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="249"/>
+        <location filename="../screens/void.py" line="250"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="254"/>
+        <location filename="../screens/void.py" line="255"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="257"/>
+        <location filename="../screens/void.py" line="258"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>
