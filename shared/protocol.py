@@ -428,6 +428,43 @@ class StaffAlertResponse(_Open):
     status: Literal["accepted", "duplicate"]
 
 
+# --- a member's history and expiring points (extension) ------------------------------
+
+MAX_HISTORY = 50  # the most a member summary lists
+
+
+class HistoryItem(_Open):
+    """One accepted transaction of the member, at any till of any store."""
+
+    event_id: str
+    type: str
+    occurred_at: AwareDatetime
+    points_delta: int
+    store_code: str | None = None
+    amount_cents: int | None = None
+    sale_ref: str | None = None
+    voided: bool = False
+
+
+class ExpiringPoints(_Open):
+    """Points of the balance that expire at ``expires_at`` unless spent before."""
+
+    points: int
+    expires_at: AwareDatetime
+
+
+class MemberSummary(_Open):
+    """Extension: ``GET /v1/members/{member_id}/summary``: the member's latest
+    transactions everywhere (newest first) and what of the balance expires when (soonest
+    first), as head office knows them at ``as_of``."""
+
+    member_id: str
+    as_of: AwareDatetime
+    balance: int
+    history: list[HistoryItem] = Field(default_factory=list)
+    expiring: list[ExpiringPoints] = Field(default_factory=list)
+
+
 # --- misc ---------------------------------------------------------------------------
 
 

@@ -129,3 +129,46 @@ def test_a_lost_card_is_replaced_everywhere(
         assert row is not None
         assert row.member_code == newer
         assert row.previous_codes == f"{new_code} {old_code}"
+
+
+def test_the_member_summary_lists_every_tills_transactions_and_what_expires(
+    client: TestClient, paired: Pairing, database: Database, settings: Settings
+) -> None:
+    other = pair_terminal(client, database, settings, name="Till 2")
+    member = _enrolled(client, paired)
+    ev = paired.events
+    earn = ev.earn(member, 50_000, 500)
+    redeem = ev.redeem(member, 200)
+    push(client, paired, [earn, redeem])
+    theirs = other.events.earn(member, 30_000, 300)
+    push(client, other, [theirs])
+
+    response = client.get(f"/v1/members/{member}/summary", headers=other.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["balance"] == 600
+    kinds = [item["type"] for item in body["history"]]
+    assert kinds[0] == "points.earned"  # newest first
+    assert sorted(kinds) == sorted(
+        ["member.enrolled", "points.earned", "points.redeemed", "points.earned"]
+    )
+    by_id = {item["event_id"]: item for item in body["history"]}
+    assert by_id[theirs["event_id"]]["points_delta"] == 300
+    assert by_id[theirs["event_id"]]["amount_cents"] == 30_000
+    assert by_id[redeem["event_id"]]["points_delta"] == -200
+    assert {item["store_code"] for item in body["history"]} == {"S001"}
+    # the redemption took the oldest points first: 300 of the first earn are left, then
+    # the second earn's 300; each expires 24 months after it was earned
+    expiring = body["expiring"]
+    assert sum(e["points"] for e in expiring) == 600
+    first = datetime.fromisoformat(expiring[0]["expires_at"])
+    earned = datetime.fromisoformat(earn["occurred_at"])
+    assert first.date() == earned.date().replace(year=earned.year + 2)
+
+    limited = client.get(f"/v1/members/{member}/summary?limit=1", headers=other.headers)
+    assert len(limited.json()["history"]) == 1
+    unknown = client.get(
+        "/v1/members/00000000-0000-0000-0000-000000000000/summary", headers=other.headers
+    )
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_member")
+    assert client.get(f"/v1/members/{member}/summary").status_code == 401
