@@ -22,6 +22,7 @@ from terminal.offline.repositories import (
 from terminal.services.base import Service, require_member, view_after
 from terminal.services.errors import CardReplaced, UnknownMember
 from terminal.services.inputs import member_key
+from terminal.services.member_history import AccountView, account_view
 from terminal.services.views import CouponView, EventView, MemberPage, MemberView
 
 MAX_NAME_QUERY = 100
@@ -98,6 +99,14 @@ class LookupService(Service):
                 EventView.build(e, _rejection(events, e.event_id, e.status))
                 for e in events.for_member(mid, limit=limit)
             ]
+
+    def account(self, member_id: str) -> AccountView:
+        """The member's transactions at every till as head office last listed them,
+        with this till's own not listed yet, and the points that will expire."""
+        mid = member_key(member_id)
+        with self.replica.read() as session:
+            require_member(session, mid)
+            return account_view(session, mid)
 
     def _page(self, page: object) -> int:
         number = check_int(page, what="Page", code="invalid_page")

@@ -5,16 +5,19 @@ name, consent), each seen in the history, the reports and the outbox."""
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from shared.domain.member_code import mint_member_code, qr_payload
+from shared.protocol import ExpiringPoints, HistoryItem, MemberSummary
 from terminal.offline.models import Member, OutboxRow
 from terminal.services.sync_store import SyncStore
 from tests.ui.conftest import UiTill
-from tests.ui.test_manager import show_member
+from tests.ui.test_manager import earn, show_member
 from tests.ui.test_till import HUMAN_MS, scan, sign_in
 
 
@@ -226,3 +229,49 @@ def test_a_card_replaced_at_another_till_stops_working_here_after_sync(
             and till.window.checkout.member.member_code == new_code
         )
     )
+
+
+def test_history_and_expiring_points_offline(qtbot: QtBot, till: UiTill) -> None:
+    """Offline, the till shows head office's last list and its own events since, says
+    so, and the member panel shows the soonest expiry."""
+    member = till.seed.members[4]
+    as_of = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    SyncStore(till.replica).save_member_summary(
+        MemberSummary(
+            member_id=member.member_id,
+            as_of=as_of,
+            balance=member.balance,
+            history=[
+                HistoryItem(
+                    event_id=str(uuid.uuid4()),
+                    type="points.earned",
+                    occurred_at=as_of - timedelta(days=3),
+                    points_delta=600,
+                    store_code="S777",
+                    amount_cents=60_000,
+                )
+            ],
+            expiring=[
+                ExpiringPoints(points=600, expires_at=datetime(2027, 1, 31, 4, tzinfo=UTC)),
+                ExpiringPoints(points=90, expires_at=datetime(2027, 6, 1, 4, tzinfo=UTC)),
+            ],
+        )
+    )
+    sign_in(qtbot, till)
+    window = till.window
+    show_member(qtbot, till, 4)
+    panel = window.checkout.panel
+    qtbot.waitUntil(lambda: panel.expiring_label.text() == "600 pts expire on 2027-01-31")
+    assert panel.expiring_label.isVisible()
+    earn(qtbot, till, "20")
+    _open_account(qtbot, till, 0)
+    history = window.account.history
+    qtbot.waitUntil(lambda: history.events.count() == 2)
+    assert "Offline" in history.note.text()
+    assert "2026-11-30" in history.note.text()
+    newest, older = history.events.item(0).text(), history.events.item(1).text()
+    assert "this till" in newest
+    assert "not synced" in newest
+    assert "S777" in older
+    assert "+600 pts" in older
+    assert history.expiring.text() == "600 pts expire on 2027-01-31"

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.services import CouponView, MemberView, Receipt
+from terminal.services.member_history import AccountView
 from terminal.ui.base import Retranslating
 from terminal.ui.formatting import stored_time, tier_label
+from terminal.ui.screens.member_account import expiry_text
 from terminal.ui.screens.member_search import MemberSearch
 from terminal.ui.screens.sale_panel import SalePanel
 from terminal.ui.session import TillSession
@@ -146,7 +148,32 @@ class CheckoutScreen(Retranslating):
             on_error=lambda _error: None,
             context=self,
         )
+        self._load_expiry(member.member_id)
         self.sale.amount.setFocus()
+
+    def _load_expiry(self, member_id: str) -> None:
+        """Points that will expire: head office's figure, asked for when online (kept
+        on the replica), else the one the till last had."""
+        runner = self.session.runner
+        fetch = self.session.backend.member_summary
+
+        def read(_fetched: object = None) -> None:
+            runner.submit(
+                self.session.services.lookup.account,
+                member_id,
+                on_result=self._with_account,
+                on_error=lambda _error: None,
+                context=self,
+            )
+
+        if fetch is None:
+            read()
+        else:
+            runner.submit(fetch, member_id, on_result=read, on_error=read, context=self)
+
+    def _with_account(self, view: AccountView) -> None:
+        if self.member is not None and self.member.member_id == view.member_id:
+            self.panel.set_expiring(expiry_text(view, self.session.timezone))
 
     def refresh_member(self) -> None:
         if self.member is not None:

@@ -24,12 +24,22 @@ from PySide6.QtWidgets import (
 
 from shared.domain.adjustment import ADJUSTMENT_REASONS
 from shared.errors import ValidationFailed
-from terminal.services import EventView, MemberView, Receipt, StaffSession
+from terminal.services import MemberView, Receipt, StaffSession
+from terminal.services.member_history import AccountView, HistoryLine
 from terminal.services.profile import ProfileEdit
 from terminal.ui.base import Retranslating, message_area
-from terminal.ui.formatting import format_points, format_signed_points, zone_label
+from terminal.ui.formatting import (
+    format_date,
+    format_datetime,
+    format_money,
+    format_points,
+    format_signed_points,
+    store_time,
+    stored_time,
+    zone_label,
+)
 from terminal.ui.messages import error_message
-from terminal.ui.screens.void import ManagerApproval, event_row_text
+from terminal.ui.screens.void import ManagerApproval, event_type_name
 from terminal.ui.session import TillSession
 
 MAX_ADJUST_DIGITS = 9
@@ -319,49 +329,119 @@ class ProfileTab(Retranslating):
         self.message.setText(text)
 
 
+def expiry_text(view: AccountView, zone: str) -> str:
+    """'600 pts expire on 2027-01-31' for the soonest expiry (the store's date), or ''
+    when none is known."""
+    if not view.expiring:
+        return ""
+    when, points = view.expiring[0]
+    return (
+        QCoreApplication.translate("History", "%1 expire on %2")
+        .replace("%1", format_points(points))
+        .replace("%2", format_date(store_time(when, zone)))
+    )
+
+
+def history_line_text(line: HistoryLine, currency: str, zone: str) -> str:
+    parts = [format_datetime(stored_time(line.occurred_at, zone), zone)]
+    parts.append(event_type_name(line.type))
+    if line.points_delta:
+        parts.append(format_signed_points(line.points_delta))
+    if line.amount_cents:
+        parts.append(format_money(line.amount_cents, currency))
+    if line.store_code is None:
+        parts.append(QCoreApplication.translate("History", "this till"))
+    else:
+        parts.append(line.store_code)
+    if line.voided:
+        parts.append(QCoreApplication.translate("History", "(voided)"))
+    elif line.pending:
+        parts.append(QCoreApplication.translate("History", "(not synced yet)"))
+    return "   ".join(parts)
+
+
 class HistoryTab(Retranslating):
-    """The member's transactions this till knows, newest first."""
+    """The member's latest transactions at every till (head office's list, fetched when
+    online) with this till's own; offline it shows what the till has and says so."""
 
     def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.member: MemberView | None = None
+        self.view: AccountView | None = None
+        self.fetched = False
         self.note = QLabel()
         self.note.setObjectName("historyNote")
         self.note.setProperty("role", "hint")
         self.note.setWordWrap(True)
+        self.expiring = QLabel()
+        self.expiring.setObjectName("historyExpiring")
+        self.expiring.setWordWrap(True)
         self.events = QListWidget()
         self.events.setObjectName("historyEvents")
         self.events.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
+        layout.addWidget(self.expiring)
         layout.addWidget(self.events, 1)
         self.retranslate()
 
     def retranslate(self) -> None:
+        zone = self.session.timezone
+        view = self.view
+        if self.fetched:
+            text = self.tr("Every store's latest transactions, from head office now.")
+        elif view is not None and view.as_of is not None:
+            text = self.tr(
+                "Offline: head office's list as of %1, with this till's own since."
+            ).replace("%1", format_datetime(store_time(view.as_of, zone), zone))
+        else:
+            text = self.tr("Offline: only this till's transactions are shown.")
         self.note.setText(
-            self.tr("Transactions made at this till. Times on the store's clock (%1).").replace(
-                "%1", zone_label(self.session.timezone)
-            )
+            text + " " + self.tr("Times on the store's clock (%1).").replace("%1", zone_label(zone))
         )
+        self.expiring.setText(expiry_text(view, zone) if view is not None else "")
+        self.expiring.setVisible(bool(self.expiring.text()))
+        self.events.clear()
+        if view is None:
+            return
+        for line in view.lines:
+            self.events.addItem(history_line_text(line, self.session.currency, zone))
+        if not view.lines:
+            self.events.addItem(self.tr("No transactions yet."))
 
     def load(self, member: MemberView) -> None:
         self.member = member
-        self.events.clear()
+        self.view = None
+        self.fetched = False
+        self.retranslate()
+        fetch = self.session.backend.member_summary
+        if fetch is None:
+            self._read(member.member_id, False)
+            return
         self.session.runner.submit(
-            self.session.services.lookup.history,
+            fetch,
             member.member_id,
-            on_result=self._show,
+            on_result=lambda ok: self._read(member.member_id, bool(ok)),
+            on_error=lambda _error: self._read(member.member_id, False),
+            context=self,
+        )
+
+    def _read(self, member_id: str, fetched: bool) -> None:
+        self.session.runner.submit(
+            self.session.services.lookup.account,
+            member_id,
+            on_result=lambda view: self._show(view, fetched),
             on_error=lambda _error: None,
             context=self,
         )
 
-    def _show(self, events: list[EventView]) -> None:
-        self.events.clear()
-        for event in events:
-            self.events.addItem(event_row_text(event, self.session.currency, self.session.timezone))
-        if not events:
-            self.events.addItem(self.tr("No transactions yet."))
+    def _show(self, view: AccountView, fetched: bool) -> None:
+        if self.member is None or view.member_id != self.member.member_id:
+            return
+        self.view = view
+        self.fetched = fetched
+        self.retranslate()
 
 
 class MemberAccountScreen(Retranslating):
