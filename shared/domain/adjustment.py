@@ -12,9 +12,9 @@ from shared.errors import ValidationFailed
 
 # code -> English label (the till translates its own labels)
 ADJUSTMENT_REASONS: dict[str, str] = {
-    "missed_scan": "Card not scanned at a sale",
-    "wrong_amount": "Sale entered with a wrong amount",
-    "goodwill": "Goodwill gesture",
+    "missed_scan": "Card not scanned",
+    "wrong_amount": "Wrong sale amount",
+    "goodwill": "Goodwill",
     "complaint": "Complaint settled",
     "other": "Other (explain)",
 }

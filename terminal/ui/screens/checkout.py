@@ -80,13 +80,7 @@ class CheckoutScreen(Retranslating):
         self.clear_button.clicked.connect(self.clear)
 
         buttons = QHBoxLayout()  # one row under both columns: they fit a 1024 px screen
-        for button in (
-            self.card_button,
-            self.account_button,
-            self.void_button,
-            self.enroll_button,
-            self.clear_button,
-        ):
+        for button in (self.card_button, self.void_button, self.enroll_button, self.clear_button):
             buttons.addWidget(button)
         right = QVBoxLayout()
         right.addWidget(self.sale)
@@ -100,7 +94,10 @@ class CheckoutScreen(Retranslating):
                 self.search.results_area if shown else self.panel
             )
         )
-        columns.addWidget(self.left, 2)
+        left = QVBoxLayout()  # the member's account opens under the member it is about
+        left.addWidget(self.left, 1)
+        left.addWidget(self.account_button)
+        columns.addLayout(left, 2)
         columns.addLayout(right, 3)  # the sale's fields and messages need the width
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)

@@ -38,7 +38,7 @@ from terminal.ui.formatting import (
     stored_time,
     zone_label,
 )
-from terminal.ui.messages import error_message
+from terminal.ui.messages import error_message, tidy_spacing
 from terminal.ui.screens.void import ManagerApproval, event_type_name
 from terminal.ui.session import TillSession
 
@@ -47,9 +47,9 @@ MAX_ADJUST_DIGITS = 9
 
 def reason_label(code: str) -> str:
     labels = {
-        "missed_scan": QCoreApplication.translate("Adjust", "Card not scanned at a sale"),
-        "wrong_amount": QCoreApplication.translate("Adjust", "Sale entered with a wrong amount"),
-        "goodwill": QCoreApplication.translate("Adjust", "Goodwill gesture"),
+        "missed_scan": QCoreApplication.translate("Adjust", "Card not scanned"),
+        "wrong_amount": QCoreApplication.translate("Adjust", "Wrong sale amount"),
+        "goodwill": QCoreApplication.translate("Adjust", "Goodwill"),
         "complaint": QCoreApplication.translate("Adjust", "Complaint settled"),
         "other": QCoreApplication.translate("Adjust", "Other (explain)"),
     }
@@ -70,6 +70,11 @@ class AdjustTab(Retranslating):
         self.points.setValidator(QIntValidator(-(10**MAX_ADJUST_DIGITS), 10**MAX_ADJUST_DIGITS))
         self.reason = QComboBox()
         self.reason.setObjectName("adjustReason")
+        # sized by a short label, not the longest (the list opens as wide as it needs)
+        self.reason.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.reason.setMinimumContentsLength(14)
         for code in ADJUSTMENT_REASONS:
             self.reason.addItem(code, code)
         self.note = QLineEdit()
@@ -397,9 +402,8 @@ class HistoryTab(Retranslating):
             ).replace("%1", format_datetime(store_time(view.as_of, zone), zone))
         else:
             text = self.tr("Offline: only this till's transactions are shown.")
-        self.note.setText(
-            text + " " + self.tr("Times on the store's clock (%1).").replace("%1", zone_label(zone))
-        )
+        times = self.tr("Times on the store's clock (%1).").replace("%1", zone_label(zone))
+        self.note.setText(tidy_spacing(f"{text} {times}"))
         self.expiring.setText(expiry_text(view, zone) if view is not None else "")
         self.expiring.setVisible(bool(self.expiring.text()))
         self.events.clear()

@@ -5,17 +5,17 @@
     <name>Adjust</name>
     <message>
         <location filename="../screens/member_account.py" line="50"/>
-        <source>Card not scanned at a sale</source>
+        <source>Card not scanned</source>
         <translation>消费时未扫会员卡</translation>
     </message>
     <message>
         <location filename="../screens/member_account.py" line="51"/>
-        <source>Sale entered with a wrong amount</source>
+        <source>Wrong sale amount</source>
         <translation>消费金额录入错误</translation>
     </message>
     <message>
         <location filename="../screens/member_account.py" line="52"/>
-        <source>Goodwill gesture</source>
+        <source>Goodwill</source>
         <translation>客户关怀赠送</translation>
     </message>
     <message>
@@ -32,37 +32,37 @@
 <context>
     <name>AdjustTab</name>
     <message>
-        <location filename="../screens/member_account.py" line="107"/>
+        <location filename="../screens/member_account.py" line="112"/>
         <source>Points (+ or -)</source>
         <translation>积分（+ 或 -）</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="108"/>
+        <location filename="../screens/member_account.py" line="113"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="109"/>
+        <location filename="../screens/member_account.py" line="114"/>
         <source>Details</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="110"/>
+        <location filename="../screens/member_account.py" line="115"/>
         <source>e.g. 200 or -150</source>
         <translation>例如 200 或 -150</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="111"/>
+        <location filename="../screens/member_account.py" line="116"/>
         <source>What happened (required for Other)</source>
         <translation>具体情况（选“其他”时必填）</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="116"/>
+        <location filename="../screens/member_account.py" line="121"/>
         <source>At most %1 per adjustment; %2 per member a day.</source>
         <translation>每次调整最多 %1；每位会员每天最多 %2。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="164"/>
+        <location filename="../screens/member_account.py" line="169"/>
         <source>Adjusted %1; the balance is now %2.</source>
         <translation>已调整 %1；当前余额 %2。</translation>
     </message>
@@ -114,27 +114,27 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="113"/>
+        <location filename="../screens/checkout.py" line="110"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="114"/>
+        <location filename="../screens/checkout.py" line="111"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="115"/>
+        <location filename="../screens/checkout.py" line="112"/>
         <source>Account (F11)</source>
         <translation>会员账户 (F11)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="116"/>
+        <location filename="../screens/checkout.py" line="113"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="117"/>
+        <location filename="../screens/checkout.py" line="114"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -692,22 +692,22 @@
 <context>
     <name>History</name>
     <message>
-        <location filename="../screens/member_account.py" line="339"/>
+        <location filename="../screens/member_account.py" line="344"/>
         <source>%1 expire on %2</source>
         <translation>%1 将于 %2 过期</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="353"/>
+        <location filename="../screens/member_account.py" line="358"/>
         <source>this till</source>
         <translation>本收银台</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="357"/>
+        <location filename="../screens/member_account.py" line="362"/>
         <source>(voided)</source>
         <translation>（已撤销）</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="359"/>
+        <location filename="../screens/member_account.py" line="364"/>
         <source>(not synced yet)</source>
         <translation>（尚未同步）</translation>
     </message>
@@ -715,27 +715,27 @@
 <context>
     <name>HistoryTab</name>
     <message>
-        <location filename="../screens/member_account.py" line="393"/>
+        <location filename="../screens/member_account.py" line="398"/>
         <source>Every store&apos;s latest transactions, from head office now.</source>
         <translation>所有门店的最近交易，刚从总部获取。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="396"/>
+        <location filename="../screens/member_account.py" line="401"/>
         <source>Offline: head office&apos;s list as of %1, with this till&apos;s own since.</source>
         <translation>离线：显示总部截至 %1 的记录，以及本收银台此后的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="399"/>
+        <location filename="../screens/member_account.py" line="404"/>
         <source>Offline: only this till&apos;s transactions are shown.</source>
         <translation>离线：只显示本收银台的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="403"/>
+        <location filename="../screens/member_account.py" line="406"/>
         <source>Times on the store&apos;s clock (%1).</source>
         <translation>时间为门店当地时间（%1）。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="413"/>
+        <location filename="../screens/member_account.py" line="416"/>
         <source>No transactions yet.</source>
         <translation>暂无交易。</translation>
     </message>
@@ -810,27 +810,27 @@
 <context>
     <name>MemberAccountScreen</name>
     <message>
-        <location filename="../screens/member_account.py" line="482"/>
+        <location filename="../screens/member_account.py" line="485"/>
         <source>History</source>
         <translation>交易记录</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="483"/>
+        <location filename="../screens/member_account.py" line="486"/>
         <source>Adjust points</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="484"/>
+        <location filename="../screens/member_account.py" line="487"/>
         <source>Profile</source>
         <translation>会员资料</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="485"/>
+        <location filename="../screens/member_account.py" line="488"/>
         <source>Back to checkout (Esc)</source>
         <translation>返回收银 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="488"/>
+        <location filename="../screens/member_account.py" line="491"/>
         <source>Member account</source>
         <translation>会员账户</translation>
     </message>
@@ -980,72 +980,72 @@
 <context>
     <name>ProfileTab</name>
     <message>
-        <location filename="../screens/member_account.py" line="244"/>
+        <location filename="../screens/member_account.py" line="249"/>
         <source>Card lost? A new card number replaces it; the old card stops working.</source>
         <translation>会员卡丢失？补发新卡号后，旧卡即失效。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="246"/>
+        <location filename="../screens/member_account.py" line="251"/>
         <source>Replace lost card</source>
         <translation>补发会员卡</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="249"/>
+        <location filename="../screens/member_account.py" line="254"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="249"/>
+        <location filename="../screens/member_account.py" line="254"/>
         <source>New phone</source>
         <translation>新手机号</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="249"/>
+        <location filename="../screens/member_account.py" line="254"/>
         <source>Birthday</source>
         <translation>生日</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="249"/>
+        <location filename="../screens/member_account.py" line="254"/>
         <source>Marketing</source>
         <translation>营销信息</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="254"/>
+        <location filename="../screens/member_account.py" line="259"/>
         <source>Fill in only what changes. The till keeps the last 4 digits of a phone.</source>
         <translation>只填写需要修改的内容。收银台只保存手机号后 4 位。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="256"/>
+        <location filename="../screens/member_account.py" line="261"/>
         <source>Full mobile number</source>
         <translation>完整手机号</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="257"/>
+        <location filename="../screens/member_account.py" line="262"/>
         <source>YYYY-MM-DD</source>
         <translation>YYYY-MM-DD</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="258"/>
+        <location filename="../screens/member_account.py" line="263"/>
         <source>No change</source>
         <translation>不变</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="259"/>
+        <location filename="../screens/member_account.py" line="264"/>
         <source>Agrees to marketing messages</source>
         <translation>同意接收营销信息</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="260"/>
+        <location filename="../screens/member_account.py" line="265"/>
         <source>Does not agree to marketing messages</source>
         <translation>不同意接收营销信息</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="261"/>
+        <location filename="../screens/member_account.py" line="266"/>
         <source>Save changes</source>
         <translation>保存修改</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="316"/>
+        <location filename="../screens/member_account.py" line="321"/>
         <source>Saved; head office gets the change at the next sync.</source>
         <translation>已保存；下次同步时总部会收到此修改。</translation>
     </message>
