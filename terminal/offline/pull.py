@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from shared.domain.program import LoyaltyProgram
 from shared.protocol import Change, StaffData
 from terminal.offline.clock import to_text
-from terminal.offline.models import Coupon, DeferredIndex, Member, Staff
+from terminal.offline.models import (
+    Coupon,
+    DeferredIndex,
+    HistoryRow,
+    Member,
+    RetiredCode,
+    Staff,
+    SummaryRow,
+)
 from terminal.offline.pages import CouponUpsert, MemberUpsert, PulledChange
 from terminal.offline.repositories import (
     ProgramRepository,
@@ -228,8 +236,10 @@ def apply_change(session: Session, change: Change) -> int:
     )
     if row is None or row.version >= change.version:
         return 0
-    if change.entity == "member":  # an erased member's coupons go with it
+    if change.entity == "member":  # an erased member's coupons, history, cards go with it
         session.execute(delete(Coupon).where(Coupon.member_id == change.id))
+        for table in (HistoryRow, SummaryRow, RetiredCode):
+            session.execute(delete(table).where(table.member_id == change.id))
     session.delete(row)
     session.flush()
     return 1

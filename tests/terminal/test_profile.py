@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from shared.domain.adjustment import adjustment_reason, reason_code
 from shared.errors import DomainError
+from shared.protocol import ExpiringPoints, HistoryItem, MemberSummary
 from terminal.services.profile import ProfileEdit
 from tests.terminal.conftest import Till, snapshot
 
@@ -133,3 +136,38 @@ def test_adjust_for_uses_the_programs_limit(till: Till) -> None:
         "points": -10,
         "reason": "wrong_amount: R-1",
     }
+
+
+def test_an_erased_member_leaves_no_history_or_old_cards(till: Till) -> None:
+    member = till.seed.members[2]
+    till.services.profile.replace_card(till.cashier(), member.member_id)
+    till.sync.save_member_summary(
+        MemberSummary(
+            member_id=member.member_id,
+            as_of=datetime(2026, 3, 1, tzinfo=UTC),
+            balance=member.balance,
+            history=[
+                HistoryItem(
+                    event_id=str(uuid.uuid4()),
+                    type="points.earned",
+                    occurred_at=datetime(2026, 2, 1, tzinfo=UTC),
+                    points_delta=10,
+                    store_code="S009",
+                )
+            ],
+            expiring=[ExpiringPoints(points=10, expires_at=datetime(2028, 2, 1, tzinfo=UTC))],
+        )
+    )
+    view = till.services.lookup.account(member.member_id)
+    assert [line.store_code for line in view.lines if line.store_code] == ["S009"]
+    assert view.expiring == ((datetime(2028, 2, 1, tzinfo=UTC), 10),)
+    till.sync.apply_changes(
+        [{"entity": "member", "op": "delete", "id": member.member_id, "version": 10**6}]
+    )
+    with till.replica.engine.connect() as conn:
+        for table in ("member_history", "member_summaries", "retired_codes"):
+            count = conn.exec_driver_sql(
+                f"SELECT count(*) FROM {table} WHERE member_id = ?",
+                (member.member_id,),
+            ).scalar_one()
+            assert count == 0, table
