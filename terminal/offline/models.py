@@ -79,6 +79,9 @@ class RetiredCode(Base):
 
     member_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     member_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+    # The local ``member.card_replaced`` that retired it (None: pulled): if head office
+    # rejects that event, the old code comes back (``terminal.offline.push``).
+    event_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
 
 
 class HistoryRow(Base):

@@ -98,7 +98,6 @@ class ProfileService(Service):
             while members.by_code(code) is not None or members.replaced_card(code) is not None:
                 code = state.allocate_member_code()
             old = member.member_code
-            members.retire_code(old, mid)
             member.member_code = code
             event = record_event(
                 session,
@@ -110,5 +109,6 @@ class ProfileService(Service):
                 ),
                 occurred_at=now,
             )
+            members.retire_code(old, mid, event.event_id)
             view = view_after(hit, ProgramRepository(session).current())
             return Receipt(event.event_id, event.seq, event.type, 0, None, view)

@@ -171,3 +171,15 @@ def test_an_erased_member_leaves_no_history_or_old_cards(till: Till) -> None:
                 (member.member_id,),
             ).scalar_one()
             assert count == 0, table
+
+
+def test_a_replacement_head_office_rejects_gives_the_old_card_back(till: Till) -> None:
+    member = till.seed.members[3]
+    receipt = till.services.profile.replace_card(till.cashier(), member.member_id)
+    till.sync.apply_push_results(
+        [{"event_id": receipt.event_id, "status": "rejected", "code": "duplicate_member_code"}]
+    )
+    assert till.services.lookup.by_code(member.member_code).member_id == member.member_id
+    with pytest.raises(DomainError) as error:
+        till.services.lookup.by_code(receipt.member.member_code)
+    assert error.value.code == "unknown_member"

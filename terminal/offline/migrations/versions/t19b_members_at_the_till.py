@@ -26,6 +26,7 @@ def upgrade() -> None:
         "retired_codes",
         sa.Column("member_code", sa.String(16), nullable=False),
         sa.Column("member_id", sa.String(36), nullable=False),
+        sa.Column("event_id", sa.String(36), nullable=True),
         sa.PrimaryKeyConstraint("member_code", name="pk_retired_codes"),
     )
     op.create_index("ix_retired_codes_member_id", "retired_codes", ["member_id"])
