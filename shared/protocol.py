@@ -54,6 +54,7 @@ EventType = Literal[
     "coupon.redeemed",
     "points.adjusted",
     "event.voided",
+    "member.card_replaced",
 ]
 VOIDABLE_TYPES: frozenset[str] = frozenset(
     {"points.earned", "points.redeemed", "points.adjusted", "coupon.redeemed"}
@@ -170,6 +171,13 @@ class EventVoidedData(_Strict):
     reason: Reason
 
 
+class MemberCardReplacedData(_Strict):
+    """Extension: a lost card's replacement; ``member_code`` is the new card's code
+    (minted by the till like an enrolment's), the old code stops working everywhere."""
+
+    member_code: Annotated[str, Field(min_length=1, max_length=16)]
+
+
 EVENT_DATA_MODELS: dict[str, type[BaseModel]] = {
     "member.enrolled": MemberEnrolledData,
     "member.updated": MemberUpdatedData,
@@ -178,6 +186,7 @@ EVENT_DATA_MODELS: dict[str, type[BaseModel]] = {
     "coupon.redeemed": CouponRedeemedData,
     "points.adjusted": PointsAdjustedData,
     "event.voided": EventVoidedData,
+    "member.card_replaced": MemberCardReplacedData,
 }
 
 
@@ -315,6 +324,9 @@ class MemberFields(TypedDict):
     phone_masked: NotRequired[str | None]  # extension; last 4 only since s11c (****5678)
     # extension (s11c): shared.domain.phone.phone_slow_hash of the E.164 number
     phone_slow_hash: NotRequired[str | None]
+    # extension (s19b): codes of the member's replaced cards, newest first; sent only
+    # when there are some. A till answers a scan of one with "this card was replaced".
+    previous_codes: NotRequired[list[str]]
 
 
 CouponStatus = Literal["available", "redeemed", "expired", "revoked"]
@@ -414,6 +426,43 @@ class StaffAlertRequest(_Strict):
 
 class StaffAlertResponse(_Open):
     status: Literal["accepted", "duplicate"]
+
+
+# --- a member's history and expiring points (extension) ------------------------------
+
+MAX_HISTORY = 50  # the most a member summary lists
+
+
+class HistoryItem(_Open):
+    """One accepted transaction of the member, at any till of any store."""
+
+    event_id: str
+    type: str
+    occurred_at: AwareDatetime
+    points_delta: int
+    store_code: str | None = None
+    amount_cents: int | None = None
+    sale_ref: str | None = None
+    voided: bool = False
+
+
+class ExpiringPoints(_Open):
+    """Points of the balance that expire at ``expires_at`` unless spent before."""
+
+    points: int
+    expires_at: AwareDatetime
+
+
+class MemberSummary(_Open):
+    """Extension: ``GET /v1/members/{member_id}/summary``: the member's latest
+    transactions everywhere (newest first) and what of the balance expires when (soonest
+    first), as head office knows them at ``as_of``."""
+
+    member_id: str
+    as_of: AwareDatetime
+    balance: int
+    history: list[HistoryItem] = Field(default_factory=list)
+    expiring: list[ExpiringPoints] = Field(default_factory=list)
 
 
 # --- misc ---------------------------------------------------------------------------

@@ -128,6 +128,11 @@ class Member(Base):
     store_code: Mapped[str | None] = mapped_column(String(32))
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # s19b: when the member last gave or withdrew marketing consent (its event's time)
+    consent_marketing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # s19b: the member's earlier card codes, newest first, space-separated (lost cards)
+    # (NULL, as from a bulk insert that does not name it, is none)
+    previous_codes: Mapped[str | None] = mapped_column(String(200), default="")
 
     # The console's keyset-paged lists (migration s17a); none on balance (see there).
     __table_args__ = (

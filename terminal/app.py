@@ -92,6 +92,10 @@ class SyncControl:
 
         return day_close_for(self.sync)
 
+    def member_summary(self, member_id: str) -> bool:
+        """A member's history and expiring points from head office (off the GUI thread)."""
+        return self.sync.member_summary(member_id)
+
     def pair(self, server_url: str, pairing_code: str) -> object:
         """Pair (off the GUI thread), then start syncing at once."""
         paired = self.sync.pair(server_url, pairing_code)
@@ -136,6 +140,7 @@ def make_backend(
         sync_now=sync.trigger if sync is not None else (lambda: None),
         pair=sync.pair if sync is not None else None,
         day_close=sync.day_close if sync is not None else None,
+        member_summary=sync.member_summary if sync is not None else None,
     )
 
 

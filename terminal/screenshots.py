@@ -113,6 +113,25 @@ def _shots(
     def void_reason() -> None:
         window.void.reason.setText("wrong amount")
 
+    def account_history() -> None:
+        """A member's account (F11): history with what expires, then adjust and profile."""
+        window.go("checkout")
+        window.checkout.show_member(services.lookup.by_code(rich.member_code))
+        settle(window)
+        window.checkout.account_button.click()
+        settle(window)
+
+    def account_adjust() -> None:
+        window.account.tabs.setCurrentIndex(1)
+        window.account.adjust.points.setText("-150")
+        window.account.adjust.reason.setCurrentIndex(1)
+        window.account.adjust.note.setText("R-0088")
+
+    def account_profile() -> None:
+        window.account.tabs.setCurrentIndex(2)
+        window.account.profile.phone.setText("139 0000 4321")
+        window.account.profile.consent.setCurrentIndex(1)
+
     def save_dialog() -> QWidget:
         """Qt's own dialog (the card's "Save as PDF"), as a till without a desktop shows it."""
         window.go("checkout")
@@ -170,6 +189,9 @@ def _shots(
         ("member_card", card),
         ("void", void),
         ("void_reason", void_reason),
+        ("account_history", account_history),
+        ("account_adjust", account_adjust),
+        ("account_profile", account_profile),
         ("file_dialog", save_dialog),
         ("reports", close_dialogs),
         ("day_close", window.reports.day_close.start),

@@ -345,6 +345,33 @@ def points_to_expire(
     return expiring
 
 
+def expiry_schedule(
+    lots: Iterable[tuple[datetime, int]],
+    debited: int,
+    balance: int,
+    now: datetime,
+    program: LoyaltyProgram,
+) -> list[tuple[datetime, int]]:
+    """What of the balance expires when, soonest first: (expires_at, points).
+
+    Lots are consumed oldest first by ``debited`` (as in :func:`points_to_expire`); what
+    is left of each lot that has not expired by ``now`` expires at its own time. Never
+    more than ``balance`` in all (a balance an overdraft took below its lots)."""
+    remaining_debit = max(debited, 0)
+    left_in_balance = max(balance, 0)
+    schedule: dict[datetime, int] = {}
+    for earned_at, points in sorted(lots, key=lambda lot: lot[0]):
+        used = min(points, remaining_debit)
+        remaining_debit -= used
+        left = min(points - used, left_in_balance)
+        expires = program.expires_at(earned_at)
+        if left <= 0 or expires <= now:
+            continue
+        left_in_balance -= left
+        schedule[expires] = schedule.get(expires, 0) + left
+    return sorted(schedule.items())
+
+
 DEFAULT_PROGRAM = LoyaltyProgram(
     rule_version=1,
     tiers=tuple(

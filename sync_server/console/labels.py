@@ -43,6 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
         "points.expired": N_("points expired"),
         "coupon.redeemed": N_("coupon redeemed"),
         "event.voided": N_("void"),
+        "member.card_replaced": N_("card replaced"),
     },
     "language": {
         "en": N_("English"),

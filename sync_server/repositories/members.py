@@ -34,7 +34,10 @@ def lock_tuples(session: Session, member_ids: Collection[str]) -> Sequence[Seque
     return [_parsed(row) for row in rows]
 
 
-_AT = {name: MEMBER_COLUMNS.index(name) for name in ("birthday", "enrolled_at", "updated_at")}
+_AT = {
+    name: MEMBER_COLUMNS.index(name)
+    for name in ("birthday", "enrolled_at", "updated_at", "consent_marketing_at")
+}
 
 
 def _parsed(row: Sequence[Any]) -> tuple[Any, ...]:
@@ -44,6 +47,9 @@ def _parsed(row: Sequence[Any]) -> tuple[Any, ...]:
         values[_AT["birthday"]] = date.fromisoformat(birthday)
     for name in ("enrolled_at", "updated_at"):
         values[_AT[name]] = datetime.fromisoformat(values[_AT[name]]).replace(tzinfo=UTC)
+    consent_at = values[_AT["consent_marketing_at"]]
+    if consent_at is not None:
+        values[_AT["consent_marketing_at"]] = datetime.fromisoformat(consent_at).replace(tzinfo=UTC)
     return tuple(values)
 
 
@@ -77,6 +83,7 @@ def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 _MUTABLE = (
+    "member_code",
     "name",
     "phone_e164",
     "phone_hash",
@@ -92,6 +99,8 @@ _MUTABLE = (
     "status",
     "version",
     "updated_at",
+    "consent_marketing_at",
+    "previous_codes",
 )
 _BALANCE = ("balance", "lifetime_points", "tier", "updated_at", "version")
 

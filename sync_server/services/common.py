@@ -56,7 +56,7 @@ def member_fields(row: dict[str, Any]) -> MemberFields:
     e-mail or birthday, no fast HMAC (``phone_hash`` goes empty, kept for older terminals
     that require the field), no first digits (no ``phone_masked``), only the slow hash
     (docs/HEAD_OFFICE.md)."""
-    return {
+    fields: MemberFields = {
         "member_id": row["id"],
         "member_code": row["member_code"],
         "display_name": row["name"],
@@ -68,6 +68,11 @@ def member_fields(row: dict[str, Any]) -> MemberFields:
         "lifetime_points": row["lifetime_points"],
         "status": row["status"],
     }
+    # extension (s19b): only for a member whose card was replaced
+    codes = (row.get("previous_codes") or "").split()
+    if codes:
+        fields["previous_codes"] = codes
+    return fields
 
 
 def coupon_fields(row: dict[str, Any]) -> CouponFields:

@@ -23,6 +23,7 @@ from shared.protocol import (
     VOIDABLE_TYPES,
     CouponRedeemedData,
     EventVoidedData,
+    MemberCardReplacedData,
     MemberEnrolledData,
     MemberUpdatedData,
     PointsAdjustedData,
@@ -130,6 +131,16 @@ def watermark_gap(terminal: TerminalState, fresh_seqs: set[int], window: int) ->
     ):
         return None
     return range(watermark + 1, max_seq + 1)
+
+
+MAX_PREVIOUS_CODES = 10  # the newest replaced codes a member row keeps (200 characters)
+
+
+def previous_codes(replaced: str, earlier: str) -> str:
+    """The ``previous_codes`` text once the card ``replaced`` is replaced: newest first,
+    at most ``MAX_PREVIOUS_CODES`` codes."""
+    codes = [replaced, *(c for c in earlier.split() if c != replaced)]
+    return " ".join(codes[:MAX_PREVIOUS_CODES])
 
 
 # --- one run -----------------------------------------------------------------------------
@@ -275,6 +286,8 @@ class _Run:
             return self.coupon_redeemed(item, data)
         if isinstance(data, EventVoidedData):
             return self.voided_event(item, data)
+        if isinstance(data, MemberCardReplacedData):
+            return self.card_replaced(item, data)
         raise AssertionError(f"no ledger case for {item.type}")  # pragma: no cover
 
     def earned(self, item: Incoming, data: PointsEarnedData) -> Outcome:
@@ -338,6 +351,7 @@ class _Run:
             consent_marketing=data.consent_marketing,
             store_code=self.loaded.store.code,
             enrolled_at=item.occurred_at,
+            consent_marketing_at=item.occurred_at,
         )
         member = MemberState(member_id, profile, 0, 0, "", "active", 0, self.now)
         self.new_members.add(member_id)
@@ -361,8 +375,28 @@ class _Run:
             for name in ("name", "email", "birthday", "consent_marketing")
             if getattr(data, name) is not None
         }
+        if data.consent_marketing is not None:
+            # asked again and answered: the answer's time, even when it did not change
+            profile = replace(profile, consent_marketing_at=item.occurred_at)
         self.profile_changed.add(member.id)
         return self.changed(replace(member, profile=replace(profile, **given)))
+
+    def card_replaced(self, item: Incoming, data: MemberCardReplacedData) -> Outcome:
+        """A lost card: the member keeps everything under a new code; the old one is
+        remembered (``previous_codes``) so that every till can say it was replaced."""
+        member = self.member(item.member_id)
+        try:
+            code = validate_member_code(data.member_code)
+        except ValidationFailed as error:
+            raise Rejected("invalid_member_code", error.message) from None
+        if code in self.taken:
+            raise Rejected("duplicate_member_code", f"Member code {code} is already in use.")
+        profile = member.profile
+        self.taken.add(code)
+        self.profile_changed.add(member.id)
+        history = previous_codes(profile.member_code, profile.previous_codes)
+        new_profile = replace(profile, member_code=code, previous_codes=history)
+        return self.changed(replace(member, profile=new_profile))
 
     def coupon_redeemed(self, item: Incoming, data: CouponRedeemedData) -> Outcome:
         member = self.member(item.member_id)

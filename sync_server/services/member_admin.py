@@ -108,6 +108,7 @@ class MemberAdminService:
                 "email": member.email,
                 "birthday": member.birthday.isoformat() if member.birthday else None,
                 "consent_marketing": member.consent_marketing,
+                "consent_marketing_at": _iso(member.consent_marketing_at),
             }
 
     def export(self, principal: Principal, member_code: str, reason: str) -> dict[str, Any]:
@@ -123,6 +124,7 @@ class MemberAdminService:
                     "email": member.email,
                     "birthday": member.birthday.isoformat() if member.birthday else None,
                     "consent_marketing": member.consent_marketing,
+                    "consent_marketing_at": _iso(member.consent_marketing_at),
                 },
                 "ledger": [
                     {**row, "occurred_at": _iso(row["occurred_at"])}

@@ -128,6 +128,8 @@ class MemberProfileService:
             if value is not None and value != row[field]:
                 row[field] = value
                 changed.append(field)
+        if data.consent_marketing is not None:
+            row["consent_marketing_at"] = utcnow()  # asked and answered, changed or not
         if data.email == "" and row["email"] is not None:
             row["email"] = None
             changed.append("email")

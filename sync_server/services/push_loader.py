@@ -28,7 +28,12 @@ from sqlalchemy.orm import Session
 from shared.domain.member_code import validate_member_code
 from shared.domain.program import LoyaltyProgram
 from shared.errors import ValidationFailed
-from shared.protocol import CouponRedeemedData, EventVoidedData, MemberEnrolledData
+from shared.protocol import (
+    CouponRedeemedData,
+    EventVoidedData,
+    MemberCardReplacedData,
+    MemberEnrolledData,
+)
 from sync_server.errors import Unauthorized
 from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
@@ -143,7 +148,7 @@ def _wanted_codes(fresh: Sequence[Incoming]) -> set[str]:
     """The member codes enrolments ask for, as sent (stripped) and as validated."""
     codes: set[str] = set()
     for item in fresh:
-        if isinstance(item.data, MemberEnrolledData):
+        if isinstance(item.data, MemberEnrolledData | MemberCardReplacedData):
             codes.add(item.data.member_code.strip())
             with contextlib.suppress(ValidationFailed):
                 codes.add(validate_member_code(item.data.member_code))
@@ -197,6 +202,8 @@ def member_state(row: Sequence[Any]) -> MemberState:
         store_code,
         enrolled_at,
         updated_at,
+        consent_marketing_at,
+        previous_codes,
     ) = row
     profile = MemberProfile(
         member_code,
@@ -211,6 +218,8 @@ def member_state(row: Sequence[Any]) -> MemberState:
         bool(consent_marketing),
         store_code,
         enrolled_at,
+        consent_marketing_at,
+        previous_codes or "",
     )
     return MemberState(
         id_, profile, int(balance), int(lifetime_points), tier, status, int(version), updated_at

@@ -22,6 +22,7 @@ from shared.domain.program import LoyaltyProgram
 from shared.protocol import (
     CouponRedeemedData,
     EventVoidedData,
+    MemberCardReplacedData,
     MemberEnrolledData,
     MemberUpdatedData,
     PointsAdjustedData,
@@ -37,6 +38,7 @@ EventData = (
     | CouponRedeemedData
     | PointsAdjustedData
     | EventVoidedData
+    | MemberCardReplacedData
 )
 
 
@@ -57,6 +59,7 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "coupon.redeemed": CouponRedeemedData,
     "points.adjusted": PointsAdjustedData,
     "event.voided": EventVoidedData,
+    "member.card_replaced": MemberCardReplacedData,
 }
 
 
@@ -144,6 +147,8 @@ class MemberProfile:
     consent_marketing: bool
     store_code: str | None
     enrolled_at: datetime
+    consent_marketing_at: datetime | None = None  # s19b
+    previous_codes: str = ""  # s19b: replaced card codes, newest first, space-separated
 
 
 @dataclass(frozen=True, slots=True)

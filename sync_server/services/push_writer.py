@@ -61,6 +61,8 @@ def member_row(member: MemberState) -> dict[str, Any]:
         "store_code": p.store_code,
         "enrolled_at": p.enrolled_at,
         "updated_at": member.updated_at,
+        "consent_marketing_at": p.consent_marketing_at,
+        "previous_codes": p.previous_codes,
     }
 
 

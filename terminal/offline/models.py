@@ -71,6 +71,47 @@ class Member(Base):
     )
 
 
+class RetiredCode(Base):
+    """The code of a member's replaced (lost) card (migration t19b): a scan of it says
+    the card was replaced instead of "no such member"."""
+
+    __tablename__ = "retired_codes"
+
+    member_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+    # The local ``member.card_replaced`` that retired it (None: pulled): if head office
+    # rejects that event, the old code comes back (``terminal.offline.push``).
+    event_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+
+
+class HistoryRow(Base):
+    """A member's transaction at any till, as head office last listed it (migration
+    t19b). Bounded: a member's latest few, for the members last looked up."""
+
+    __tablename__ = "member_history"
+
+    event_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(UUID_LEN), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[str] = mapped_column(String(40))
+    points_delta: Mapped[int] = mapped_column(Integer, default=0)
+    amount_cents: Mapped[int | None] = mapped_column(Integer)
+    sale_ref: Mapped[str | None] = mapped_column(String(200))
+    store_code: Mapped[str | None] = mapped_column(String(32))
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SummaryRow(Base):
+    """When head office last listed a member's history, and what of the balance expires
+    when (JSON list of [expires_at, points]), as of then (migration t19b)."""
+
+    __tablename__ = "member_summaries"
+
+    member_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    as_of: Mapped[str] = mapped_column(String(40), index=True)
+    expiring_json: Mapped[str] = mapped_column(Text, default="[]")
+
+
 class Coupon(Base):
     __tablename__ = "coupons"
 

@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from shared.domain.program import LoyaltyProgram
 from shared.protocol import Change, StaffData
 from terminal.offline.clock import to_text
-from terminal.offline.models import Coupon, DeferredIndex, Member, Staff
+from terminal.offline.models import (
+    Coupon,
+    DeferredIndex,
+    HistoryRow,
+    Member,
+    RetiredCode,
+    Staff,
+    SummaryRow,
+)
 from terminal.offline.pages import CouponUpsert, MemberUpsert, PulledChange
 from terminal.offline.repositories import (
     ProgramRepository,
@@ -151,7 +159,24 @@ def _member_row(change: MemberUpsert) -> tuple[Any, ...]:
     )
 
 
+_RETIRE = (
+    "INSERT INTO retired_codes (member_code, member_id) VALUES (?, ?) "
+    "ON CONFLICT (member_code) DO UPDATE SET member_id = excluded.member_id"
+)
+
+
 def _member_upserts(session: Session, changes: Sequence[MemberUpsert]) -> int:
+    retired = [
+        (code, change["id"])
+        for change in changes
+        for code in change["data"].get("previous_codes") or ()
+    ]
+    if retired:  # a replaced card (extension s19b): rare, so only then
+        _driver(session).executemany(_RETIRE, retired)
+    return _upsert_members(session, changes)
+
+
+def _upsert_members(session: Session, changes: Sequence[MemberUpsert]) -> int:
     rows = [_member_row(change) for change in changes]
     try:
         with session.begin_nested():
@@ -211,8 +236,10 @@ def apply_change(session: Session, change: Change) -> int:
     )
     if row is None or row.version >= change.version:
         return 0
-    if change.entity == "member":  # an erased member's coupons go with it
+    if change.entity == "member":  # an erased member's coupons, history, cards go with it
         session.execute(delete(Coupon).where(Coupon.member_id == change.id))
+        for table in (HistoryRow, SummaryRow, RetiredCode):
+            session.execute(delete(table).where(table.member_id == change.id))
     session.delete(row)
     session.flush()
     return 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.orm import Session
 
 from shared.protocol import PushResult
@@ -68,6 +70,9 @@ def _reject(
     outbox.rejection_detail = detail
     outbox.settled_at = now
     purge_profile_pii(outbox)
+    if event.type == "member.card_replaced":  # the old card works again
+        new_code = json.loads(outbox.payload)["data"]["member_code"]
+        MemberRepository(session).undo_replacement(event.event_id, new_code)
     if event.type == "member.enrolled":
         member = MemberRepository(session).get(event.member_id)
         if member is not None and member.version == 0:

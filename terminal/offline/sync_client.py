@@ -22,6 +22,7 @@ from shared.protocol import (
     DayCloseRequest,
     DayCloseResponse,
     Health,
+    MemberSummary,
     PairRequest,
     PairResponse,
     StaffAlertRequest,
@@ -189,6 +190,15 @@ class SyncClient:
         """Extension: report a staff alert to head office (idempotent by alert_id)."""
         data = self._request("POST", "/v1/alerts", json=request.model_dump(mode="json"))
         return _parse(StaffAlertResponse, data)
+
+    def member_summary(
+        self, member_id: str, *, limit: int = 20, timeout: float | None = None
+    ) -> MemberSummary:
+        """Extension: the member's latest transactions everywhere and expiring points."""
+        data = self._request(
+            "GET", f"/v1/members/{member_id}/summary", params={"limit": limit}, timeout=timeout
+        )
+        return _parse(MemberSummary, data)
 
     def day_close(self, request: DayCloseRequest) -> DayCloseResponse:
         data = self._request("POST", "/v1/day-close", json=request.model_dump(mode="json"))

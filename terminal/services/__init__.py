@@ -12,6 +12,7 @@ from terminal.services.activity import ActivityService
 from terminal.services.enrollment import EnrollmentService
 from terminal.services.lookup import LookupService
 from terminal.services.manager import ManagerService
+from terminal.services.profile import ProfileService
 from terminal.services.reports import ReportService
 from terminal.services.sales import SalesService
 from terminal.services.slips import SlipService
@@ -42,6 +43,7 @@ class Services:
     reports: ReportService
     store: StoreService
     slips: SlipService
+    profile: ProfileService
 
 
 def build_services(
@@ -62,6 +64,7 @@ def build_services(
         reports=ReportService(replica, settings, clock=clock, credentials=creds),
         store=StoreService(replica, settings, clock=clock, credentials=creds),
         slips=SlipService(replica, settings, clock=clock, credentials=creds),
+        profile=ProfileService(replica, settings, clock=clock, credentials=creds),
     )
 
 

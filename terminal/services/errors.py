@@ -49,6 +49,14 @@ class MemberExists(RuleViolation):
     code = "member_exists"
 
 
+class PhoneInUse(RuleViolation):
+    code = "phone_in_use"
+
+
+class CardReplaced(NotFound):
+    code = "card_replaced"
+
+
 class DuplicateSale(RuleViolation):
     code = "duplicate_sale"
 

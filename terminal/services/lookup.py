@@ -20,8 +20,9 @@ from terminal.offline.repositories import (
     name_key,
 )
 from terminal.services.base import Service, require_member, view_after
-from terminal.services.errors import UnknownMember
+from terminal.services.errors import CardReplaced, UnknownMember
 from terminal.services.inputs import member_key
+from terminal.services.member_history import AccountView, account_view
 from terminal.services.views import CouponView, EventView, MemberPage, MemberView
 
 MAX_NAME_QUERY = 100
@@ -31,8 +32,11 @@ class LookupService(Service):
     def by_code(self, member_code: str) -> MemberView:
         code = validate_member_code(member_code)
         with self.replica.read() as session:
-            hit = MemberRepository(session).by_code(code)
+            members = MemberRepository(session)
+            hit = members.by_code(code)
             if hit is None:
+                if members.replaced_card(code) is not None:
+                    raise CardReplaced("This card was replaced by a new one.", member_code=code)
                 raise UnknownMember(f"No member with code {code}.", member_code=code)
             return MemberView.build(*hit, ProgramRepository(session).current())
 
@@ -95,6 +99,14 @@ class LookupService(Service):
                 EventView.build(e, _rejection(events, e.event_id, e.status))
                 for e in events.for_member(mid, limit=limit)
             ]
+
+    def account(self, member_id: str) -> AccountView:
+        """The member's transactions at every till as head office last listed them,
+        with this till's own not listed yet, and the points that will expire."""
+        mid = member_key(member_id)
+        with self.replica.read() as session:
+            require_member(session, mid)
+            return account_view(session, mid)
 
     def _page(self, page: object) -> int:
         number = check_int(page, what="Page", code="invalid_page")

@@ -3,6 +3,7 @@ and seeing what the server rejected."""
 
 from __future__ import annotations
 
+from shared.domain.adjustment import adjustment_reason
 from shared.errors import RuleViolation
 from shared.protocol import VOIDABLE_TYPES
 from terminal.offline.outbox import NewEvent, record_event
@@ -98,6 +99,15 @@ class ManagerService(Service):
             )
             view = view_after(hit, program, points=delta)
             return Receipt(event.event_id, event.seq, event.type, delta, None, view)
+
+    def adjust_for(
+        self, manager: StaffSession, member_id: str, *, points: int, reason: str, note: str = ""
+    ) -> Receipt:
+        """An adjustment with a reason from the list (``shared.domain.adjustment``) and
+        the manager's own words; ``other`` needs those words."""
+        return self.adjust(
+            manager, member_id, points=points, reason=adjustment_reason(reason, note)
+        )
 
     def rejected_events(self, manager: StaffSession, limit: int = 500) -> list[EventView]:
         """Events the server refused, with its code; they never count in a balance."""

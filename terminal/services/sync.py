@@ -195,6 +195,20 @@ class SyncService:
             watcher=watcher,
         )
 
+    def member_summary(self, member_id: str, *, timeout: float = 3.0) -> bool:
+        """Ask head office for a member's history and expiring points and keep them on
+        the replica; False (and nothing changed) when offline, unpaired or refused."""
+        state = self.store.state()
+        if not (state.online and state.terminal_id and self.credentials.token()):
+            return False
+        try:
+            with self.client() as client:
+                summary = client.member_summary(str(member_id), timeout=timeout)
+        except SyncError:
+            return False
+        self.store.save_member_summary(summary)
+        return True
+
     def status(self) -> SyncStatus:
         state = self.store.state()
         counts = self.store.outbox_counts()

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from shared.protocol import Change, PushResult, StoreSettings
+from shared.protocol import Change, MemberSummary, PushResult, StoreSettings
 from terminal.offline.clock import Clock, to_text, utc_now
 from terminal.offline.db import Replica
 from terminal.offline.pages import PulledChange, pulled_changes
 from terminal.offline.pull import apply_changes, defer_indexes
 from terminal.offline.push import apply_result, reject_event
 from terminal.offline.repositories import EventRepository, TerminalStateRepository
+from terminal.offline.repositories.history import HistoryRepository
 from terminal.offline.repositories.sync import SyncRepository
 from terminal.services.store import read_store_settings, save_store_settings
 
@@ -161,6 +162,11 @@ class SyncStore:
     def pull_cursor(self) -> str | None:
         with self.replica.read() as session:
             return TerminalStateRepository(session).get().pull_cursor
+
+    def save_member_summary(self, summary: MemberSummary) -> None:
+        """Head office's listing of a member's history and expiring points (bounded)."""
+        with self.replica.write(durable=False) as session:
+            HistoryRepository(session).save(summary)
 
     def apply_changes(
         self, changes: Iterable[Change | Mapping[str, Any]], cursor: str | None = None

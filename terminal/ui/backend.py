@@ -24,6 +24,9 @@ class Backend:
     # Builds the DayCloseService of the sync service (call it off the GUI thread: it may
     # import httpx); None when the till has no sync (cannot close a day).
     day_close: Callable[[], Any] | None = None
+    # Asks head office for a member's history and expiring points and keeps them on the
+    # replica (off the GUI thread); False when it cannot. None: a till without sync.
+    member_summary: Callable[[str], bool] | None = None
 
     def store_info(self) -> StoreInfo:
         return self.services.store.info()

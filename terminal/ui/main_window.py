@@ -22,6 +22,7 @@ from terminal.ui.i18n import LanguageManager
 from terminal.ui.scanner import ScanDetector, ScannerOptions, card_burst
 from terminal.ui.screens.checkout import CheckoutScreen
 from terminal.ui.screens.enroll import CardScreen, EnrollScreen
+from terminal.ui.screens.member_account import MemberAccountScreen
 from terminal.ui.screens.rejected import RejectedScreen
 from terminal.ui.screens.reports import ReportsScreen
 from terminal.ui.screens.settings import SettingsScreen
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.enroll = EnrollScreen(session)
         self.card = CardScreen(session)
         self.void = VoidScreen(session)
+        self.account = MemberAccountScreen(session)
         self.reports = ReportsScreen(session)
         self.rejected = RejectedScreen(session)
         self.settings = SettingsScreen(session)
@@ -117,6 +119,7 @@ class MainWindow(QMainWindow):
             self.enroll,
             self.card,
             self.void,
+            self.account,
             self.reports,
             self.rejected,
             self.settings,
@@ -154,6 +157,9 @@ class MainWindow(QMainWindow):
         self.enroll.cancelled.connect(lambda: self.go("checkout"))
         self.card.done.connect(self._back_with_member)
         self.void.done.connect(self._void_done)
+        self.checkout.account_requested.connect(self._show_account)
+        self.account.done.connect(self._back_with_member)
+        self.account.card_replaced.connect(self._show_card)
         self.settings.language_chosen.connect(self.set_language)
 
     def _shortcuts(self) -> None:
@@ -167,6 +173,7 @@ class MainWindow(QMainWindow):
             "F7": lambda: self.go("reports"),
             "F8": lambda: self.go("rejected"),
             "F9": lambda: self.go("settings"),
+            "F11": lambda: self._on_checkout(self.checkout.account_button.click),
             "F12": self.lock,
             "Esc": self.escape,
         }
@@ -234,6 +241,8 @@ class MainWindow(QMainWindow):
             self._void_done(None)
         elif screen is self.enroll:
             self.enroll.cancel()
+        elif screen is self.account:
+            self._back_with_member(self.account.member)
         elif screen is not self.sign_in:
             self.go("checkout")
 
@@ -293,6 +302,10 @@ class MainWindow(QMainWindow):
         self.go("checkout")
         if member is not None:
             self.checkout.show_member(member)
+
+    def _show_account(self, member: MemberView) -> None:
+        self.account.load(member)
+        self.stack.setCurrentWidget(self.account)
 
     def _start_void(self, member: MemberView | None) -> None:
         self.void.load(member)

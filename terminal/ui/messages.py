@@ -245,6 +245,19 @@ _MESSAGES: dict[str, Callable[[Params, str], str]] = {
     "member_exists": _simple(
         QT_TRANSLATE_NOOP("Errors", "A member with this phone number already exists.")
     ),
+    "card_replaced": _simple(
+        QT_TRANSLATE_NOOP(
+            "Errors",
+            "This card was replaced by a new one and no longer works. "
+            "Ask for the new card, or search by phone.",
+        )
+    ),
+    "phone_in_use": _simple(
+        QT_TRANSLATE_NOOP("Errors", "Another member already has this phone number.")
+    ),
+    "nothing_changed": _simple(
+        QT_TRANSLATE_NOOP("Errors", "Nothing was changed: fill in what is new.")
+    ),
     "invalid_currency": _simple(
         QT_TRANSLATE_NOOP("Errors", "The store currency is not set up correctly.")
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from fastapi.testclient import TestClient
 
@@ -65,6 +65,9 @@ def test_admin_walks_every_page(
     )
     assert exported.status_code == 200
     assert exported.json()["personal_data"]["email"] == "li@example.com"
+    # when consent was answered: the enrolment's time (issue 15)
+    consent_at = exported.json()["personal_data"]["consent_marketing_at"]
+    assert datetime.fromisoformat(consent_at) == datetime.fromisoformat(enrol["occurred_at"])
 
     # A coupon for a segment reaches the terminal through the pull.
     issued = admin.post(

@@ -87,6 +87,7 @@ TABLES = (
     "terminal_state",
     "local_events",
     "outbox",
+    "retired_codes",
 )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from terminal.offline.models import Coupon, LocalEvent, Member
+from terminal.offline.models import Coupon, LocalEvent, Member, RetiredCode
 from terminal.offline.repositories.events import PendingTotals
 
 # Sorts after every character SQLite can hold, so [prefix, prefix + HIGH) is a prefix range.
@@ -77,6 +77,31 @@ class MemberRepository:
     def by_code(self, member_code: str) -> MemberHit | None:
         hits = self._hits(_BY_CODE, {"code": member_code})
         return hits[0] if hits else None
+
+    def replaced_card(self, member_code: str) -> str | None:
+        """The member whose card ``member_code`` was replaced, or None."""
+        row = self.session.get(RetiredCode, member_code)
+        return row.member_id if row is not None else None
+
+    def retire_code(self, member_code: str, member_id: str, event_id: str | None = None) -> None:
+        self.session.merge(
+            RetiredCode(member_code=member_code, member_id=member_id, event_id=event_id)
+        )
+
+    def undo_replacement(self, event_id: str, new_code: str) -> None:
+        """Head office rejected the card replacement ``event_id``: the member gets its old
+        code back (unless its code changed since) and the old code works again."""
+        retired = self.session.scalars(
+            select(RetiredCode).where(RetiredCode.event_id == event_id)
+        ).first()
+        if retired is None:
+            return
+        member = self.get(retired.member_id)
+        if member is not None and member.member_code == new_code:
+            old_code = retired.member_code
+            self.session.delete(retired)
+            self.session.flush()
+            member.member_code = old_code
 
     def by_phone_hash(self, phone_hash: str) -> list[MemberHit]:
         return self._hits(_BY_PHONE_HASH, {"digest": phone_hash})

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from terminal.services import CouponView, MemberView, Receipt
+from terminal.services.member_history import AccountView
 from terminal.ui.base import Retranslating
 from terminal.ui.formatting import stored_time, tier_label
+from terminal.ui.screens.member_account import expiry_text
 from terminal.ui.screens.member_search import MemberSearch
 from terminal.ui.screens.sale_panel import SalePanel
 from terminal.ui.session import TillSession
@@ -48,6 +50,7 @@ class CheckoutScreen(Retranslating):
     enroll_requested = Signal()
     card_requested = Signal(object)  # MemberView
     void_requested = Signal(object)  # MemberView | None
+    account_requested = Signal(object)  # MemberView
 
     def __init__(self, session: TillSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +69,9 @@ class CheckoutScreen(Retranslating):
         self.void_button = QPushButton()
         self.void_button.setObjectName("voidButton")
         self.void_button.clicked.connect(lambda: self.void_requested.emit(self.member))
+        self.account_button = QPushButton()
+        self.account_button.setObjectName("accountButton")
+        self.account_button.clicked.connect(self._account)
         self.enroll_button = QPushButton()
         self.enroll_button.setObjectName("enrollButton")
         self.enroll_button.clicked.connect(self.enroll_requested)
@@ -88,7 +94,10 @@ class CheckoutScreen(Retranslating):
                 self.search.results_area if shown else self.panel
             )
         )
-        columns.addWidget(self.left, 2)
+        left = QVBoxLayout()  # the member's account opens under the member it is about
+        left.addWidget(self.left, 1)
+        left.addWidget(self.account_button)
+        columns.addLayout(left, 2)
         columns.addLayout(right, 3)  # the sale's fields and messages need the width
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
@@ -100,6 +109,7 @@ class CheckoutScreen(Retranslating):
     def retranslate(self) -> None:
         self.card_button.setText(self.tr("Member card (F5)"))
         self.void_button.setText(self.tr("Void (F6)"))
+        self.account_button.setText(self.tr("Account (F11)"))
         self.enroll_button.setText(self.tr("Enroll (F4)"))
         self.clear_button.setText(self.tr("Next customer (Esc)"))
         shown = self.panel.member
@@ -122,6 +132,7 @@ class CheckoutScreen(Retranslating):
     def show_member(self, member: MemberView | None) -> None:
         self.member = member
         self.card_button.setEnabled(member is not None)
+        self.account_button.setEnabled(member is not None)
         self.sale.set_member(member)
         if member is None:
             self.panel.show_member(None)
@@ -134,7 +145,32 @@ class CheckoutScreen(Retranslating):
             on_error=lambda _error: None,
             context=self,
         )
+        self._load_expiry(member.member_id)
         self.sale.amount.setFocus()
+
+    def _load_expiry(self, member_id: str) -> None:
+        """Points that will expire: head office's figure, asked for when online (kept
+        on the replica), else the one the till last had."""
+        runner = self.session.runner
+        fetch = self.session.backend.member_summary
+
+        def read(_fetched: object = None) -> None:
+            runner.submit(
+                self.session.services.lookup.account,
+                member_id,
+                on_result=self._with_account,
+                on_error=lambda _error: None,
+                context=self,
+            )
+
+        if fetch is None:
+            read()
+        else:
+            runner.submit(fetch, member_id, on_result=read, on_error=read, context=self)
+
+    def _with_account(self, view: AccountView) -> None:
+        if self.member is not None and self.member.member_id == view.member_id:
+            self.panel.set_expiring(expiry_text(view, self.session.timezone))
 
     def refresh_member(self) -> None:
         if self.member is not None:
@@ -181,6 +217,10 @@ class CheckoutScreen(Retranslating):
     def _card(self) -> None:
         if self.member is not None:
             self.card_requested.emit(self.member)
+
+    def _account(self) -> None:
+        if self.member is not None:
+            self.account_requested.emit(self.member)
 
     def _tier_names(self) -> dict[str, str]:
         program = self.session.program

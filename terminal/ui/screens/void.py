@@ -40,6 +40,7 @@ def event_type_name(kind: str) -> str:
         "event.voided": QCoreApplication.translate("Events", "Void"),
         "member.enrolled": QCoreApplication.translate("Events", "Enrollment"),
         "member.updated": QCoreApplication.translate("Events", "Profile change"),
+        "member.card_replaced": QCoreApplication.translate("Events", "Card replaced"),
     }
     return names.get(kind, kind)
 

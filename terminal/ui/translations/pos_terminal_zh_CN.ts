@@ -2,6 +2,72 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>Adjust</name>
+    <message>
+        <location filename="../screens/member_account.py" line="50"/>
+        <source>Card not scanned</source>
+        <translation>消费时未扫会员卡</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="51"/>
+        <source>Wrong sale amount</source>
+        <translation>消费金额录入错误</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="52"/>
+        <source>Goodwill</source>
+        <translation>客户关怀赠送</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="53"/>
+        <source>Complaint settled</source>
+        <translation>投诉处理补偿</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="54"/>
+        <source>Other (explain)</source>
+        <translation>其他（请说明）</translation>
+    </message>
+</context>
+<context>
+    <name>AdjustTab</name>
+    <message>
+        <location filename="../screens/member_account.py" line="112"/>
+        <source>Points (+ or -)</source>
+        <translation>积分（+ 或 -）</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="113"/>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="114"/>
+        <source>Details</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="115"/>
+        <source>e.g. 200 or -150</source>
+        <translation>例如 200 或 -150</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="116"/>
+        <source>What happened (required for Other)</source>
+        <translation>具体情况（选“其他”时必填）</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="121"/>
+        <source>At most %1 per adjustment; %2 per member a day.</source>
+        <translation>每次调整最多 %1；每位会员每天最多 %2。</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="169"/>
+        <source>Adjusted %1; the balance is now %2.</source>
+        <translation>已调整 %1；当前余额 %2。</translation>
+    </message>
+</context>
+<context>
     <name>AfterSale</name>
     <message>
         <location filename="../after_sale.py" line="186"/>
@@ -12,22 +78,22 @@
 <context>
     <name>CameraDialog</name>
     <message>
-        <location filename="../widgets/camera_view.py" line="34"/>
+        <location filename="../widgets/camera_dialog.py" line="34"/>
         <source>Scan with the camera</source>
         <translation>用摄像头扫描</translation>
     </message>
     <message>
-        <location filename="../widgets/camera_view.py" line="35"/>
+        <location filename="../widgets/camera_dialog.py" line="35"/>
         <source>Hold the member card in front of the camera.</source>
         <translation>请将会员卡对准摄像头。</translation>
     </message>
     <message>
-        <location filename="../widgets/camera_view.py" line="36"/>
+        <location filename="../widgets/camera_dialog.py" line="36"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../widgets/camera_view.py" line="54"/>
+        <location filename="../widgets/camera_dialog.py" line="54"/>
         <source>The camera could not be started.</source>
         <translation>无法启动摄像头。</translation>
     </message>
@@ -48,22 +114,27 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="102"/>
+        <location filename="../screens/checkout.py" line="110"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="103"/>
+        <location filename="../screens/checkout.py" line="111"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="104"/>
+        <location filename="../screens/checkout.py" line="112"/>
+        <source>Account (F11)</source>
+        <translation>会员账户 (F11)</translation>
+    </message>
+    <message>
+        <location filename="../screens/checkout.py" line="113"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="105"/>
+        <location filename="../screens/checkout.py" line="114"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -359,7 +430,7 @@
     </message>
     <message>
         <location filename="../messages.py" line="189"/>
-        <location filename="../messages.py" line="262"/>
+        <location filename="../messages.py" line="275"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
@@ -425,117 +496,132 @@
     </message>
     <message>
         <location filename="../messages.py" line="249"/>
+        <source>This card was replaced by a new one and no longer works. Ask for the new card, or search by phone.</source>
+        <translation>此卡已换发新卡，不能再使用。请出示新卡，或按手机号查找。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="256"/>
+        <source>Another member already has this phone number.</source>
+        <translation>该手机号已被其他会员使用。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="259"/>
+        <source>Nothing was changed: fill in what is new.</source>
+        <translation>没有任何更改：请填写需要修改的内容。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="262"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="252"/>
-        <location filename="../messages.py" line="279"/>
+        <location filename="../messages.py" line="265"/>
+        <location filename="../messages.py" line="292"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="255"/>
+        <location filename="../messages.py" line="268"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="258"/>
+        <location filename="../messages.py" line="271"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="264"/>
+        <location filename="../messages.py" line="277"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="266"/>
+        <location filename="../messages.py" line="279"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="268"/>
+        <location filename="../messages.py" line="281"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="271"/>
+        <location filename="../messages.py" line="284"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="273"/>
+        <location filename="../messages.py" line="286"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="274"/>
+        <location filename="../messages.py" line="287"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="276"/>
+        <location filename="../messages.py" line="289"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="282"/>
+        <location filename="../messages.py" line="295"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="285"/>
+        <location filename="../messages.py" line="298"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="288"/>
+        <location filename="../messages.py" line="301"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="291"/>
+        <location filename="../messages.py" line="304"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="293"/>
+        <location filename="../messages.py" line="306"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="295"/>
+        <location filename="../messages.py" line="308"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="298"/>
+        <location filename="../messages.py" line="311"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="302"/>
+        <location filename="../messages.py" line="315"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="303"/>
+        <location filename="../messages.py" line="316"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="304"/>
+        <location filename="../messages.py" line="317"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="326"/>
+        <location filename="../messages.py" line="339"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="330"/>
+        <location filename="../messages.py" line="343"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -577,6 +663,11 @@
         <source>Profile change</source>
         <translation>资料修改</translation>
     </message>
+    <message>
+        <location filename="../screens/void.py" line="43"/>
+        <source>Card replaced</source>
+        <translation>补发会员卡</translation>
+    </message>
 </context>
 <context>
     <name>Format</name>
@@ -599,50 +690,101 @@
     </message>
 </context>
 <context>
+    <name>History</name>
+    <message>
+        <location filename="../screens/member_account.py" line="344"/>
+        <source>%1 expire on %2</source>
+        <translation>%1 将于 %2 过期</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="358"/>
+        <source>this till</source>
+        <translation>本收银台</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="362"/>
+        <source>(voided)</source>
+        <translation>（已撤销）</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="364"/>
+        <source>(not synced yet)</source>
+        <translation>（尚未同步）</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryTab</name>
+    <message>
+        <location filename="../screens/member_account.py" line="398"/>
+        <source>Every store&apos;s latest transactions, from head office now.</source>
+        <translation>所有门店的最近交易，刚从总部获取。</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="401"/>
+        <source>Offline: head office&apos;s list as of %1, with this till&apos;s own since.</source>
+        <translation>离线：显示总部截至 %1 的记录，以及本收银台此后的交易。</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="404"/>
+        <source>Offline: only this till&apos;s transactions are shown.</source>
+        <translation>离线：只显示本收银台的交易。</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="406"/>
+        <source>Times on the store&apos;s clock (%1).</source>
+        <translation>时间为门店当地时间（%1）。</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="416"/>
+        <source>No transactions yet.</source>
+        <translation>暂无交易。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="183"/>
+        <location filename="../main_window.py" line="190"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185"/>
+        <location filename="../main_window.py" line="192"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186"/>
+        <location filename="../main_window.py" line="193"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="187"/>
+        <location filename="../main_window.py" line="194"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188"/>
+        <location filename="../main_window.py" line="195"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189"/>
+        <location filename="../main_window.py" line="196"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="190"/>
+        <location filename="../main_window.py" line="197"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212"/>
+        <location filename="../main_window.py" line="219"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="305"/>
-        <location filename="../main_window.py" line="306"/>
+        <location filename="../main_window.py" line="318"/>
+        <location filename="../main_window.py" line="319"/>
         <source>Voided: the transaction is reversed.</source>
         <translation>已撤销：该笔交易已冲回。</translation>
     </message>
@@ -650,19 +792,47 @@
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="100"/>
+        <location filename="../screens/void.py" line="101"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="101"/>
+        <location filename="../screens/void.py" line="102"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="104"/>
+        <location filename="../screens/void.py" line="105"/>
         <source>Approve as %1 (Enter)</source>
         <translation>以 %1 身份批准（Enter）</translation>
+    </message>
+</context>
+<context>
+    <name>MemberAccountScreen</name>
+    <message>
+        <location filename="../screens/member_account.py" line="485"/>
+        <source>History</source>
+        <translation>交易记录</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="486"/>
+        <source>Adjust points</source>
+        <translation>调整积分</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="487"/>
+        <source>Profile</source>
+        <translation>会员资料</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="488"/>
+        <source>Back to checkout (Esc)</source>
+        <translation>返回收银 (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="491"/>
+        <source>Member account</source>
+        <translation>会员账户</translation>
     </message>
 </context>
 <context>
@@ -691,47 +861,47 @@
 <context>
     <name>MemberPanel</name>
     <message>
-        <location filename="../widgets/member_panel.py" line="121"/>
+        <location filename="../widgets/member_panel.py" line="134"/>
         <source>Scan a member card or search by phone or name.</source>
         <translation>请扫描会员卡，或按手机号、姓名搜索。</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="122"/>
+        <location filename="../widgets/member_panel.py" line="135"/>
         <source>Coupons</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="131"/>
+        <location filename="../widgets/member_panel.py" line="144"/>
         <source>Phone: %1</source>
         <translation>手机：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="132"/>
+        <location filename="../widgets/member_panel.py" line="145"/>
         <source>Member no. %1</source>
         <translation>会员号 %1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="136"/>
+        <location filename="../widgets/member_panel.py" line="149"/>
         <source>%1 pending sync (confirmed: %2)</source>
         <translation>%1 待同步（已确认：%2）</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="141"/>
+        <location filename="../widgets/member_panel.py" line="154"/>
         <source>all points confirmed by head office</source>
         <translation>所有积分均已由总部确认</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="145"/>
+        <location filename="../widgets/member_panel.py" line="158"/>
         <source>%1 — no expiry</source>
         <translation>%1 — 无期限</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="147"/>
+        <location filename="../widgets/member_panel.py" line="160"/>
         <source>%1 — expires %2</source>
         <translation>%1 — %2 到期</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="153"/>
+        <location filename="../widgets/member_panel.py" line="166"/>
         <source>No coupons</source>
         <translation>没有优惠券</translation>
     </message>
@@ -805,6 +975,79 @@
         <location filename="../widgets/pin_pad.py" line="54"/>
         <source>OK</source>
         <translation>确定</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileTab</name>
+    <message>
+        <location filename="../screens/member_account.py" line="249"/>
+        <source>Card lost? A new card number replaces it; the old card stops working.</source>
+        <translation>会员卡丢失？补发新卡号后，旧卡即失效。</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="251"/>
+        <source>Replace lost card</source>
+        <translation>补发会员卡</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="254"/>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="254"/>
+        <source>New phone</source>
+        <translation>新手机号</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="254"/>
+        <source>Birthday</source>
+        <translation>生日</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="254"/>
+        <source>Marketing</source>
+        <translation>营销信息</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="259"/>
+        <source>Fill in only what changes. The till keeps the last 4 digits of a phone.</source>
+        <translation>只填写需要修改的内容。收银台只保存手机号后 4 位。</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="261"/>
+        <source>Full mobile number</source>
+        <translation>完整手机号</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="262"/>
+        <source>YYYY-MM-DD</source>
+        <translation>YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="263"/>
+        <source>No change</source>
+        <translation>不变</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="264"/>
+        <source>Agrees to marketing messages</source>
+        <translation>同意接收营销信息</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="265"/>
+        <source>Does not agree to marketing messages</source>
+        <translation>不同意接收营销信息</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="266"/>
+        <source>Save changes</source>
+        <translation>保存修改</translation>
+    </message>
+    <message>
+        <location filename="../screens/member_account.py" line="321"/>
+        <source>Saved; head office gets the change at the next sync.</source>
+        <translation>已保存；下次同步时总部会收到此修改。</translation>
     </message>
 </context>
 <context>
@@ -1052,58 +1295,58 @@
 <context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="124"/>
+        <location filename="../screens/sale_panel.py" line="123"/>
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="125"/>
+        <location filename="../screens/sale_panel.py" line="124"/>
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="126"/>
+        <location filename="../screens/sale_panel.py" line="125"/>
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="127"/>
+        <location filename="../screens/sale_panel.py" line="126"/>
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="128"/>
+        <location filename="../screens/sale_panel.py" line="127"/>
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="130"/>
+        <location filename="../screens/sale_panel.py" line="129"/>
         <source>at least %1</source>
         <translation>至少 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="132"/>
+        <location filename="../screens/sale_panel.py" line="131"/>
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="133"/>
+        <location filename="../screens/sale_panel.py" line="132"/>
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="134"/>
+        <location filename="../screens/sale_panel.py" line="133"/>
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="135"/>
+        <location filename="../screens/sale_panel.py" line="134"/>
         <location filename="../screens/sale_panel.py" line="177"/>
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="136"/>
+        <location filename="../screens/sale_panel.py" line="135"/>
         <source>Print slip (F10)</source>
         <translation>打印会员小票 (F10)</translation>
     </message>
@@ -1496,47 +1739,47 @@
 <context>
     <name>SlipDialog</name>
     <message>
-        <location filename="../slip_dialog.py" line="119"/>
+        <location filename="../slip_dialog.py" line="120"/>
         <source>Member slip</source>
         <translation>会员小票</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="120"/>
+        <location filename="../slip_dialog.py" line="121"/>
         <source>Print (Enter)</source>
         <translation>打印 (Enter)</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="121"/>
+        <location filename="../slip_dialog.py" line="122"/>
         <source>Save as PDF</source>
         <translation>保存为 PDF</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="122"/>
+        <location filename="../slip_dialog.py" line="123"/>
         <source>Close (Esc)</source>
         <translation>关闭 (Esc)</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="126"/>
+        <location filename="../slip_dialog.py" line="138"/>
         <source>Printing…</source>
         <translation>正在打印…</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="135"/>
+        <location filename="../slip_dialog.py" line="147"/>
         <source>Save member slip</source>
         <translation>保存会员小票</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="137"/>
+        <location filename="../slip_dialog.py" line="149"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="142"/>
+        <location filename="../slip_dialog.py" line="154"/>
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="145"/>
+        <location filename="../slip_dialog.py" line="157"/>
         <source>Printed.</source>
         <translation>已打印。</translation>
     </message>
@@ -1557,47 +1800,47 @@
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../widgets/status_bar.py" line="78"/>
+        <location filename="../widgets/sync_status.py" line="78"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="84"/>
+        <location filename="../widgets/sync_status.py" line="84"/>
         <source>Manager</source>
         <translation>店长</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="84"/>
+        <location filename="../widgets/sync_status.py" line="84"/>
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="90"/>
+        <location filename="../widgets/sync_status.py" line="90"/>
         <source>Syncing…</source>
         <translation>同步中…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="92"/>
+        <location filename="../widgets/sync_status.py" line="92"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="94"/>
+        <location filename="../widgets/sync_status.py" line="94"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="97"/>
+        <location filename="../widgets/sync_status.py" line="97"/>
         <source>Queued: %1</source>
         <translation>已排队：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="99"/>
+        <location filename="../widgets/sync_status.py" line="99"/>
         <source>Last sync: %1</source>
         <translation>上次同步：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="101"/>
+        <location filename="../widgets/sync_status.py" line="101"/>
         <source>Rejected: %1</source>
         <translation>被拒：%1</translation>
     </message>
@@ -1623,42 +1866,42 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="190"/>
+        <location filename="../screens/void.py" line="191"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="193"/>
+        <location filename="../screens/void.py" line="194"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="196"/>
+        <location filename="../screens/void.py" line="197"/>
         <source>Times on the store&apos;s clock (%1)</source>
         <translation>时间为门店当地时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="200"/>
+        <location filename="../screens/void.py" line="201"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="201"/>
+        <location filename="../screens/void.py" line="202"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="249"/>
+        <location filename="../screens/void.py" line="250"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="254"/>
+        <location filename="../screens/void.py" line="255"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="257"/>
+        <location filename="../screens/void.py" line="258"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>

@@ -70,6 +70,10 @@ class MemberPanel(Retranslating):
         self.pending_label.setObjectName("memberPending")
         self.pending_label.setProperty("role", "muted")
         self.pending_label.setWordWrap(True)
+        self.expiring_label = QLabel()
+        self.expiring_label.setObjectName("memberExpiring")
+        self.expiring_label.setProperty("role", "muted")
+        self.expiring_label.setWordWrap(True)
         self.coupons_title = QLabel()
         self.coupons = QListWidget()
         self.coupons.setObjectName("memberCoupons")
@@ -90,6 +94,7 @@ class MemberPanel(Retranslating):
         inner.addSpacing(8)
         inner.addWidget(self.balance_label)
         inner.addWidget(self.pending_label)
+        inner.addWidget(self.expiring_label)
         inner.addWidget(self.coupons_title)
         inner.addWidget(self.coupons)
         inner.addStretch(1)
@@ -110,8 +115,16 @@ class MemberPanel(Retranslating):
         layout.addWidget(frame)
         self.show_member(None)
 
+    def set_expiring(self, text: str) -> None:
+        """The member's soonest points expiry ("600 pts expire on 2027-01-31"), or ''."""
+        self.expiring_label.setText(text)
+        self.expiring_label.setVisible(self.member is not None and bool(text))
+
     def show_member(self, member: PanelMember | None) -> None:
+        if member is None or self.member is None or member.member_id != self.member.member_id:
+            self.expiring_label.clear()
         self.member = member
+        self.expiring_label.setVisible(member is not None and bool(self.expiring_label.text()))
         for widget in self._details:
             widget.setVisible(member is not None)
         self.empty_label.setVisible(member is None)
