@@ -93,7 +93,7 @@ coverage-gate: install
 MUTATION_MAX_SURVIVING := 5
 mutation: install
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 2 >/dev/null || true
+	$(BIN)/mutmut run --max-children 2 > mutation.log 2>&1 || { tail -n 30 mutation.log; true; }
 	$(BIN)/python tests/mutation_gate.py --max-surviving $(MUTATION_MAX_SURVIVING)
 # --- end of test gates -----------------------------------------------------------------
 
