@@ -15,6 +15,16 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.money import check_int
+from shared.domain.promotions import (
+    NO_MEMBER_FACTS,
+    EarnBreakdown,
+    MemberFacts,
+    Promotion,
+    SaleFacts,
+    best_breakdown,
+    check_promotions,
+    claim_could_be,
+)
 from shared.errors import RuleViolation, ValidationFailed
 
 LANGUAGE_CODE = r"^[a-z]{2,3}(_[A-Z]{2})?$"  # "en", "zh_CN": the till's UI languages
@@ -74,6 +84,8 @@ class LoyaltyProgram(BaseModel):
     max_member_daily_redeem_points: int = Field(default=200_000, ge=1)
     # Managers approve voids and adjustments: their PINs are longer (shared.domain.staff_pin)
     manager_pin_length: int = Field(default=6, ge=4, le=8)
+    # Points on top of the base earn (shared.domain.promotions, docs/PROGRAM.md)
+    promotions: tuple[Promotion, ...] = ()
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> LoyaltyProgram:
@@ -84,6 +96,7 @@ class LoyaltyProgram(BaseModel):
             raise ValueError("tier thresholds must be strictly increasing")
         if len({t.code for t in self.tiers}) != len(self.tiers):
             raise ValueError("tier codes must be unique")
+        check_promotions(self.promotions, {t.code for t in self.tiers})
         return self
 
     # --- tiers and earning -------------------------------------------------------
@@ -113,6 +126,70 @@ class LoyaltyProgram(BaseModel):
         tier = self.tier_for(lifetime_points_before)
         base = (amount // self.earn_unit_cents) * self.points_per_unit
         return base * tier.multiplier_percent // 100
+
+    def earn_breakdown(
+        self,
+        amount_cents: int,
+        lifetime_points_before: int,
+        *,
+        local_time: datetime,
+        store_code: str,
+        member: MemberFacts = NO_MEMBER_FACTS,
+        exhausted: Iterable[str] = (),
+        language: str = "",
+    ) -> EarnBreakdown:
+        """The points of a sale and why: the base at the member's tier, then each
+        promotion that applies (``shared.domain.promotions.best_breakdown``).
+        ``local_time`` is the sale's wall-clock time in the store's time zone."""
+        base = self.points_for_sale(amount_cents, lifetime_points_before)
+        if not self.promotions:
+            return EarnBreakdown(base, ())
+        facts = self._facts(
+            amount_cents, self.tier_for(lifetime_points_before).code, local_time, store_code, member
+        )
+        return best_breakdown(
+            self.promotions, base, facts, language=language, exhausted=frozenset(exhausted)
+        )
+
+    def promoted_claim_stands(
+        self,
+        amount_cents: int,
+        points: int,
+        claimed: tuple[str, ...],
+        lifetime_points: int,
+        voided_lifetime: int = 0,
+        *,
+        local_time: datetime,
+        store_code: str,
+        member: MemberFacts = NO_MEMBER_FACTS,
+    ) -> bool:
+        """Whether a till that names the promotions it applied (``claimed``) could have
+        awarded ``points``: at some tier the member reached (as ``earn_claim_stands``),
+        with those promotions holding for the sale. Member facts the server does not
+        know pass; a promotion the sale does not meet (time, store, amount) fails."""
+        reached = lifetime_points + max(voided_lifetime, 0)
+        for tier in self.tiers:
+            if tier.min_lifetime_points > reached:
+                continue
+            base = self.points_for_sale(amount_cents, tier.min_lifetime_points)
+            facts = self._facts(amount_cents, tier.code, local_time, store_code, member)
+            if claim_could_be(self.promotions, claimed, base, points, facts):
+                return True
+        return False
+
+    @staticmethod
+    def _facts(
+        amount: int, tier_code: str, local_time: datetime, store_code: str, member: MemberFacts
+    ) -> SaleFacts:
+        return SaleFacts(
+            local_time=local_time,
+            store_code=store_code,
+            amount_cents=amount,
+            tier_code=tier_code,
+            birthday_month=member.birthday_month,
+            first_purchase=member.first_purchase,
+            days_since_seen=member.days_since_seen,
+        )
 
     def earn_claim_stands(
         self, amount_cents: int, points: int, lifetime_points: int, voided_lifetime: int = 0
