@@ -138,6 +138,15 @@ class PointsEarnedData(_Strict):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     points: Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)]
     rule_version: RuleVersion
+    # Extension (docs/PROGRAM.md): the codes of the promotions the till applied, in the
+    # program's order; absent when none did (the server then weighs the base earn).
+    promotions: (
+        Annotated[
+            tuple[Annotated[str, Field(min_length=1, max_length=32)], ...],
+            Field(min_length=1, max_length=50),
+        ]
+        | None
+    ) = None
 
 
 class PointsRedeemedData(_Strict):

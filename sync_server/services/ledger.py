@@ -18,6 +18,7 @@ from datetime import date
 from shared.domain.member_code import validate_member_code
 from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
 from shared.domain.program import LoyaltyProgram
+from shared.domain.promotions import MemberFacts, local_wall_time
 from shared.errors import ValidationFailed
 from shared.protocol import (
     VOIDABLE_TYPES,
@@ -100,6 +101,9 @@ def needs_voided_lifetime(
             continue
         program = programs.get(data.rule_version)
         if program is None:
+            continue
+        if data.promotions:  # weighed with the store's facts: read the sum (one query)
+            needed.add(item.member_id)
             continue
         member = members.get(item.member_id)
         floor = 0
@@ -287,6 +291,8 @@ class _Run:
             expected = program.points_for_sale(data.amount_cents, lifetime)
         except ValidationFailed as error:
             raise Rejected("points_mismatch", error.message) from None
+        if data.promotions:
+            return self.promoted_earn(item, data, program, member, expected)
         # A till that had not heard of this member's newer tier yet, or of a void that
         # took a tier back: the claim stands (see LoyaltyProgram.earn_claim_stands), as
         # an offline overdraft does.
@@ -302,6 +308,53 @@ class _Run:
                 "points_mismatch",
                 f"The program at rule_version {data.rule_version} gives {expected} points, "
                 f"not {data.points}.",
+            )
+        return self.changed(
+            member,
+            balance=member.balance + data.points,
+            lifetime_points=lifetime + data.points,
+            points_delta=data.points,
+            lifetime_delta=data.points,
+        )
+
+    def promoted_earn(
+        self,
+        item: Incoming,
+        data: PointsEarnedData,
+        program: LoyaltyProgram,
+        member: MemberState,
+        base: int,
+    ) -> Outcome:
+        """An earn that names the promotions the till applied: it stands when the till's
+        program version could have produced it (``promoted_claim_stands``: at a tier
+        the member reached, with those promotions holding for the sale)."""
+        claimed = data.promotions or ()
+        lifetime = member.lifetime_points
+        birthday = member.profile.birthday
+        local_time = local_wall_time(item.occurred_at, self.loaded.store.timezone)
+        # The server holds the birthday: none on record is no birthday month (0), not an
+        # unknown one. The till's other member facts (a first purchase, the days since
+        # the member was last seen) may rest on earns the server has not heard of: unknown.
+        facts = MemberFacts(birthday_month=birthday.month if birthday else 0)
+
+        def stands_at(voided: int) -> bool:
+            return program.promoted_claim_stands(
+                data.amount_cents,
+                data.points,
+                claimed,
+                lifetime,
+                voided,
+                local_time=local_time,
+                store_code=self.loaded.store.code,
+                member=facts,
+            )
+
+        stands = stands_at(0) or stands_at(self.voided_lifetime(member.id))
+        if not stands:
+            raise Rejected(
+                "points_mismatch",
+                f"The program at rule_version {data.rule_version} gives {base} points before "
+                f"promotions; {data.points} with {', '.join(claimed)} cannot be right.",
             )
         return self.changed(
             member,

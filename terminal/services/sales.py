@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shared.domain.money import check_int
 from shared.domain.program import LoyaltyProgram, RedeemLimits
+from shared.domain.promotions import EarnBreakdown
 from terminal.offline.clock import from_text
 from terminal.offline.outbox import NewEvent, record_event
 from terminal.offline.repositories import (
@@ -30,6 +31,7 @@ from terminal.services.base import (
     store_day,
     view_after,
 )
+from terminal.services.earn_rules import sale_breakdown
 from terminal.services.errors import CouponUnavailable, DuplicateSale
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
 from terminal.services.views import Receipt, StaffSession
@@ -57,21 +59,25 @@ class SalesService(Service):
             events = EventRepository(session)
             if events.find_sale(mid, "points.earned", ref) is not None:
                 raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
-            points = earn_points(program, hit, amount)
+            earned = sale_breakdown(session, program, hit, amount, now)
+            points = earned.total
             currency = StoreRepository(session).require().currency
+            data: dict[str, object] = {
+                "sale_ref": ref,
+                "amount_cents": amount,
+                "currency": currency,
+                "points": points,
+                "rule_version": program.rule_version,
+            }
+            if earned.parts:  # which promotions applied (the server weighs the claim)
+                data["promotions"] = list(earned.codes)
             event = record_event(
                 session,
                 NewEvent(
                     type="points.earned",
                     member_id=mid,
                     staff_id=staff.staff_id,
-                    data={
-                        "sale_ref": ref,
-                        "amount_cents": amount,
-                        "currency": currency,
-                        "points": points,
-                        "rule_version": program.rule_version,
-                    },
+                    data=data,
                     points_delta=points,
                     lifetime_delta=points,
                     amount_cents=amount,
@@ -84,11 +90,19 @@ class SalesService(Service):
 
     def earn_preview(self, member_id: str, amount_cents: int) -> int:
         """The points ``earn`` would award for this amount now (same rule, same tier)."""
+        return self.earn_breakdown(member_id, amount_cents).total
+
+    def earn_breakdown(
+        self, member_id: str, amount_cents: int, *, language: str = ""
+    ) -> EarnBreakdown:
+        """What ``earn`` would award now and why: the base and each promotion, named in
+        ``language`` ("zh_CN") where the program gives a name in it."""
         mid = member_key(member_id)
         with self.replica.read() as session:
             program = ProgramRepository(session).current()
             amount = program.check_sale_amount(amount_cents)
-            return earn_points(program, require_member(session, mid, active=True), amount)
+            hit = require_member(session, mid, active=True)
+            return sale_breakdown(session, program, hit, amount, self.clock(), language=language)
 
     def redeem_limits(self, member_id: str, *, sale_amount_cents: int) -> RedeemLimits:
         """The most this member may redeem on this sale now, and which limit binds."""

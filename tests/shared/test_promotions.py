@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
-from shared.domain.promotions import MemberFacts, Promotion, TriggerLimit, local_wall_time
+from shared.domain.promotions import (
+    NO_MEMBER_FACTS,
+    MemberFacts,
+    Promotion,
+    TriggerLimit,
+    local_wall_time,
+)
 
 TUESDAY_5PM = datetime(2026, 12, 8, 17, 0)  # a Tuesday in December
 
@@ -134,7 +140,7 @@ def test_the_server_accepts_what_a_till_could_produce_and_nothing_else() -> None
     p = program(TUESDAY, BIRTHDAY)
 
     def stands(points: int, claimed: tuple[str, ...], moment: datetime = TUESDAY_5PM,
-               member: MemberFacts = MemberFacts()) -> bool:  # fmt: skip
+               member: MemberFacts = NO_MEMBER_FACTS) -> bool:  # fmt: skip
         return p.promoted_claim_stands(
             12_800, points, claimed, 0, local_time=moment, store_code="S1", member=member
         )

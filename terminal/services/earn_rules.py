@@ -1,0 +1,55 @@
+"""The points of a sale at this till, promotions included, and why.
+
+``SalesService.earn`` and its preview both call :func:`sale_breakdown`, which calls the
+program's own ``earn_breakdown`` (``shared.domain.promotions``), the function the server
+recomputes a claim with. The till passes what it knows of the member: a first purchase
+(no lifetime points and no earn recorded here), the days since its last earn here. It
+does not hold birthdays (PROTOCOL.md: none reach a till), so a birthday promotion
+applies only at the server's word (docs/PROGRAM.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from shared.domain.program import LoyaltyProgram
+from shared.domain.promotions import EarnBreakdown, MemberFacts, local_wall_time
+from terminal.offline.repositories import MemberHit, StoreRepository
+from terminal.offline.repositories.earn_history import earn_history
+
+
+def sale_breakdown(
+    session: Session,
+    program: LoyaltyProgram,
+    hit: MemberHit,
+    amount_cents: int,
+    now: datetime,
+    *,
+    language: str = "",
+) -> EarnBreakdown:
+    """The earn of ``amount_cents`` for this member now, at its tier before the sale
+    (the server's lifetime points plus this till's pending earns)."""
+    member, pending = hit
+    lifetime = member.lifetime_points + pending.lifetime
+    if not program.promotions:
+        return EarnBreakdown(program.points_for_sale(amount_cents, lifetime), ())
+    store = StoreRepository(session).require()
+    history = earn_history(session, member.member_id)
+    seen = None
+    if history.last_at is not None:
+        seen = max((now - history.last_at).days, 0)
+    facts = MemberFacts(
+        birthday_month=None,
+        first_purchase=lifetime == 0 and history.count == 0,
+        days_since_seen=seen,
+    )
+    return program.earn_breakdown(
+        amount_cents,
+        lifetime,
+        local_time=local_wall_time(now, store.timezone),
+        store_code=store.store_code,
+        member=facts,
+        language=language,
+    )

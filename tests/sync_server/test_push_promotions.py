@@ -1,0 +1,102 @@
+"""The server weighs an earn that names promotions with the till's own function."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi.testclient import TestClient
+
+from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
+from sync_server.db import Database
+from sync_server.services.admin import AdminService
+from tests.sync_server.helpers import Pairing, pull_all, push
+
+
+def publish(database: Database, *promotions: dict[str, Any]) -> LoyaltyProgram:
+    body = {**DEFAULT_PROGRAM.model_dump(mode="json"), "rule_version": 2}
+    program = LoyaltyProgram.model_validate({**body, "promotions": list(promotions)})
+    return AdminService(database).publish_program(program)
+
+
+def today_in_shanghai() -> int:
+    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).isoweekday()
+
+
+def test_claims_a_till_could_make_stand_and_others_are_mismatches(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    other_day = today_in_shanghai() % 7 + 1
+    publish(
+        database,
+        {"code": "x2", "name": "Double", "kind": "multiplier", "multiplier": "2"},
+        {"code": "bday", "name": "Birthday", "kind": "bonus", "bonus_points": 50,
+         "birthday_month": True, "stacks": True},
+        {"code": "far", "name": "Elsewhere", "kind": "bonus", "bonus_points": 30,
+         "stores": ["S999"], "stacks": True},
+        {"code": "other", "name": "Another day", "kind": "bonus", "bonus_points": 30,
+         "days_of_week": [other_day], "stacks": True},
+        {"code": "hi", "name": "Welcome", "kind": "bonus", "bonus_points": 100,
+         "welcome": True, "stacks": True},
+    )  # fmt: skip
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    month = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).month
+    born = ev.enrol(phone="13812340000", birthday=f"1990-{month:02d}-01")
+    wrong_month = ev.enrol(phone="13812340001", birthday=f"1990-{month % 12 + 1:02d}-01")
+
+    def earn(who: str, points: int, *codes: str) -> dict[str, Any]:
+        event = ev.earn(who, 10_000, points, rule_version=2)
+        if codes:
+            event["data"]["promotions"] = list(codes)
+        return event
+
+    batch = [
+        enrol,
+        born,
+        wrong_month,
+        earn(member, 300, "x2", "hi"),  # base 100, x2 +100, welcome +100
+        earn(member, 200, "x2"),  # a till that used the welcome up
+        earn(member, 100),  # an old till: base only
+        earn(member, 150, "far"),  # not this store
+        earn(member, 130, "other"),  # not today
+        earn(member, 250, "x2"),  # the sum is wrong
+        earn(member, 150, "bday"),  # no birthday on record
+        earn(born["member_id"], 150, "bday"),  # born this month
+        earn(wrong_month["member_id"], 150, "bday"),
+        earn(member, 200, "x2", "x2"),  # named twice
+    ]
+    results = push(client, paired, batch)["results"]
+    answers = [r.get("code") or r["status"] for r in results]
+    assert answers == [
+        "accepted",
+        "accepted",
+        "accepted",
+        "accepted",
+        "accepted",
+        "accepted",
+        "points_mismatch",
+        "points_mismatch",
+        "points_mismatch",
+        "points_mismatch",
+        "accepted",
+        "points_mismatch",
+        "points_mismatch",
+    ]
+    state, _ = pull_all(client, paired)
+    assert state[("member", member)]["data"]["balance"] == 600
+    assert state[("member", born["member_id"])]["data"]["balance"] == 150
+
+
+def test_a_program_with_promotions_reaches_the_till_whole(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    published = publish(
+        database, {"code": "x2", "name": "Double", "kind": "multiplier", "multiplier": "2.5"}
+    )
+    state, _ = pull_all(client, paired)
+    pulled = LoyaltyProgram.model_validate(state[("program", "2")]["data"])
+    assert pulled == published
+    assert pulled.promotions[0].multiplier_percent == 250
