@@ -42,7 +42,7 @@ def test_the_preview_names_each_promotion_and_earn_awards_it(qtbot: QtBot, till:
     qtbot.waitUntil(lambda: "¥128.00 earns" in checkout.sale.preview.text())
     shown = checkout.sale.preview.text()
     base = till.services.sales.earn_breakdown(checkout.member.member_id, 12_800).base
-    assert f"base {base:,} pts, Double days ×2 +{base:,} pts, Gift +50 pts" in shown
+    assert f"base {base:,} pts, Double days x2 +{base:,} pts, Gift +50 pts" in shown
     assert checkout.sale.preview_points == 2 * base + 50
     received: list[Receipt] = []
     checkout.sale.receipt.connect(received.append)
@@ -62,7 +62,7 @@ def test_the_parts_are_named_in_chinese(qtbot: QtBot, till: UiTill) -> None:
     qtbot.waitUntil(lambda: "¥100.00" in checkout.sale.preview.text())
     shown = checkout.sale.preview.text()
     assert "基础 " in shown
-    assert "双倍积分日 ×2 +" in shown
+    assert "双倍积分日 x2 +" in shown
     assert "，礼遇 +50" in shown
     assert "Gift" not in shown
 

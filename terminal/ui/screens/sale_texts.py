@@ -54,26 +54,24 @@ def coupon_question(coupon: CouponView, sale_cents: int, currency: str) -> tuple
 
 
 def earn_parts_text(earned: EarnBreakdown) -> str:
-    """Why a sale earns what it earns: "base 128, Tuesday ×2 +128, Birthday +50"."""
-
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("SalePanel", text)
-
-    lines = [tr("base %1").replace("%1", format_points(earned.base))]
+    """Why a sale earns what it earns: "base 128, Tuesday x2 +128, Birthday +50"."""
+    translate = QCoreApplication.translate
+    text = translate("SalePanel", "base %1").replace("%1", format_points(earned.base))
     for part in earned.parts:
         if part.kind == "multiplier":
             whole, cents = divmod(part.multiplier_percent, 100)
             times = str(whole) if cents == 0 else f"{whole}.{cents:02d}".rstrip("0")
             line = (
-                tr("%1 ×%2 +%3")
+                translate("SalePanel", "%1 x%2 +%3")
                 .replace("%1", part.name)
                 .replace("%2", times)
                 .replace("%3", format_points(part.points))
             )
         else:
-            line = tr("%1 +%2").replace("%1", part.name).replace("%2", format_points(part.points))
-        lines.append(line)
-    text = lines[0]
-    for line in lines[1:]:
-        text = tr("%1, %2").replace("%1", text, 1).replace("%2", line, 1)
+            line = (
+                translate("SalePanel", "%1 +%2")
+                .replace("%1", part.name)
+                .replace("%2", format_points(part.points))
+            )
+        text = translate("SalePanel", "%1, %2").replace("%1", text, 1).replace("%2", line, 1)
     return text

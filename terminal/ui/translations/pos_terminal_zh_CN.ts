@@ -1199,8 +1199,8 @@
     </message>
     <message>
         <location filename="../screens/sale_texts.py" line="80"/>
-        <source>%1 ×%2 +%3</source>
-        <translation>%1 ×%2 +%3</translation>
+        <source>%1 x%2 +%3</source>
+        <translation>%1 x%2 +%3</translation>
     </message>
     <message>
         <location filename="../screens/sale_texts.py" line="87"/>
