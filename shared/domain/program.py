@@ -23,7 +23,7 @@ from shared.domain.promotions import (
     SaleFacts,
     best_breakdown,
     check_promotions,
-    claim_could_be,
+    claimed_breakdown,
 )
 from shared.errors import RuleViolation, ValidationFailed
 
@@ -167,15 +167,42 @@ class LoyaltyProgram(BaseModel):
         awarded ``points``: at some tier the member reached (as ``earn_claim_stands``),
         with those promotions holding for the sale. Member facts the server does not
         know pass; a promotion the sale does not meet (time, store, amount) fails."""
+        found = self.claimed_breakdown(
+            amount_cents,
+            points,
+            claimed,
+            lifetime_points,
+            voided_lifetime,
+            local_time=local_time,
+            store_code=store_code,
+            member=member,
+        )
+        return found is not None
+
+    def claimed_breakdown(
+        self,
+        amount_cents: int,
+        points: int,
+        claimed: tuple[str, ...],
+        lifetime_points: int,
+        voided_lifetime: int = 0,
+        *,
+        local_time: datetime,
+        store_code: str,
+        member: MemberFacts = NO_MEMBER_FACTS,
+    ) -> EarnBreakdown | None:
+        """The breakdown behind a claim that stands (see ``promoted_claim_stands``), at
+        the highest tier the member reached that gives it; None if none does."""
         reached = lifetime_points + max(voided_lifetime, 0)
-        for tier in self.tiers:
+        for tier in reversed(self.tiers):
             if tier.min_lifetime_points > reached:
                 continue
             base = self.points_for_sale(amount_cents, tier.min_lifetime_points)
             facts = self._facts(amount_cents, tier.code, local_time, store_code, member)
-            if claim_could_be(self.promotions, claimed, base, points, facts):
-                return True
-        return False
+            found = claimed_breakdown(self.promotions, claimed, base, points, facts)
+            if found is not None:
+                return found
+        return None
 
     @staticmethod
     def _facts(

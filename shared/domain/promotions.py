@@ -15,7 +15,7 @@ an unknown fact lets a condition pass. All arithmetic is on integers.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -194,6 +194,10 @@ class EarnBreakdown:
     def codes(self) -> tuple[str, ...]:
         return tuple(part.code for part in self.parts)
 
+    def without(self, codes: Collection[str]) -> EarnBreakdown:
+        """The same earn with these promotions taken off (over their trigger limit)."""
+        return EarnBreakdown(self.base, tuple(p for p in self.parts if p.code not in codes))
+
     def describe(self) -> str:
         """``base 128, tuesday x2 +128, birthday +50`` (logs and the CLI)."""
         lines = [f"base {self.base}"]
@@ -290,6 +294,33 @@ def breakdown_of(chosen: Iterable[Promotion], base: int, *, language: str = "") 
     )
 
 
+def claimed_breakdown(
+    promotions: Sequence[Promotion],
+    claimed: Sequence[str],
+    base: int,
+    points: int,
+    facts: SaleFacts,
+) -> EarnBreakdown | None:
+    """The breakdown a till made if it could have awarded ``points`` at this ``base``
+    with the promotions it names, else None: each exists, is named once, holds for the
+    sale (member facts the server does not know pass), at most one of them does not
+    stack, and the points add up. A till may have applied fewer than the best (a
+    trigger limit it knew was used up)."""
+    by_code = {p.code: p for p in promotions}
+    if len(set(claimed)) != len(claimed):
+        return None
+    chosen: list[Promotion] = []
+    for code in claimed:
+        promotion = by_code.get(code)
+        if promotion is None or not eligible(promotion, facts, unknown_passes=True):
+            return None
+        chosen.append(promotion)
+    if sum(1 for p in chosen if not p.stacks) > 1:
+        return None
+    made = breakdown_of(chosen, base)
+    return made if made.total == points else None
+
+
 def claim_could_be(
     promotions: Sequence[Promotion],
     claimed: Sequence[str],
@@ -297,22 +328,42 @@ def claim_could_be(
     points: int,
     facts: SaleFacts,
 ) -> bool:
-    """Whether a till could have awarded ``points`` at this ``base`` with the promotions
-    it names: each exists, is named once, holds for the sale (member facts the server
-    does not know pass), at most one of them does not stack, and the points add up.
-    A till may have applied fewer than the best (a trigger limit it knew was used up)."""
-    by_code = {p.code: p for p in promotions}
-    if len(set(claimed)) != len(claimed):
-        return False
-    chosen: list[Promotion] = []
-    for code in claimed:
-        promotion = by_code.get(code)
-        if promotion is None or not eligible(promotion, facts, unknown_passes=True):
-            return False
-        chosen.append(promotion)
-    if sum(1 for p in chosen if not p.stacks) > 1:
-        return False
-    return breakdown_of(chosen, base).total == points
+    """Whether :func:`claimed_breakdown` finds the till's breakdown."""
+    return claimed_breakdown(promotions, claimed, base, points, facts) is not None
+
+
+# --- trigger limits ------------------------------------------------------------------
+
+
+def period_key(per: LimitPeriod, day: date) -> date:
+    """The first business day of the period ``day`` falls in (weeks start on Monday);
+    every day of a program-long limit shares one key."""
+    if per == "day":
+        return day
+    if per == "week":
+        return day - timedelta(days=day.weekday())
+    if per == "month":
+        return day.replace(day=1)
+    return date.min
+
+
+def times_used(limit: TriggerLimit, day: date, used_on: Iterable[date]) -> int:
+    """How many of the business days a member received the promotion on (one entry per
+    earn) fall in the same period as ``day``."""
+    key = period_key(limit.per, day)
+    return sum(1 for used in used_on if period_key(limit.per, used) == key)
+
+
+def used_up(
+    promotions: Sequence[Promotion], day: date, used_on: Callable[[str], Iterable[date]]
+) -> frozenset[str]:
+    """The codes of the promotions whose trigger limit this member has reached in the
+    period of ``day``; ``used_on(code)`` gives the business days of its earlier earns."""
+    return frozenset(
+        p.code
+        for p in promotions
+        if p.limit is not None and times_used(p.limit, day, used_on(p.code)) >= p.limit.times
+    )
 
 
 def check_promotions(promotions: Sequence[Promotion], tier_codes: Collection[str]) -> None:

@@ -33,7 +33,7 @@ from sync_server.errors import Unauthorized
 from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import members as members_repo
-from sync_server.services import ledger, push_guard
+from sync_server.services import ledger, promotion_triggers, push_guard
 from sync_server.services.push_guard import PushLimits
 from sync_server.services.push_state import (
     CouponState,
@@ -136,6 +136,8 @@ def load(
         moved=moved,
         voided_lifetime={m: voided.get(m, 0) for m in needy},
         held_seqs=frozenset(held),
+        # after the members' locks: pushes for one member count one after the other
+        triggers=promotion_triggers.load_triggers(session, all_programs, fresh),
     )
 
 

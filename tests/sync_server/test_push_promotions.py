@@ -7,11 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
+from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.admin import AdminService
-from tests.sync_server.helpers import Pairing, pull_all, push
+from sync_server.services.reconcile import ReconcileService
+from tests.sync_server.helpers import Pairing, pair_terminal, pull_all, push
 
 
 def publish(database: Database, *promotions: dict[str, Any]) -> LoyaltyProgram:
@@ -100,3 +103,66 @@ def test_a_program_with_promotions_reaches_the_till_whole(
     pulled = LoyaltyProgram.model_validate(state[("program", "2")]["data"])
     assert pulled == published
     assert pulled.promotions[0].multiplier_percent == 250
+
+
+# --- trigger limits, counted across terminals --------------------------------------------
+
+
+def test_a_trigger_limit_holds_across_three_terminals_and_is_flagged_never_refused(
+    client: TestClient, paired: Pairing, database: Database, settings: Settings
+) -> None:
+    publish(
+        database,
+        {"code": "gift", "name": "Gift", "kind": "bonus", "bonus_points": 40, "stacks": True,
+         "limit": {"times": 2, "per": "day"}},
+        {"code": "x2", "name": "Double", "kind": "multiplier", "multiplier": "2",
+         "limit": {"times": 1, "per": "program"}},
+    )  # fmt: skip
+    tills = [paired, *(pair_terminal(client, database, settings, name=f"T{n}") for n in (2, 3))]
+    enrol = paired.events.enrol()
+    member = enrol["member_id"]
+    assert push(client, paired, [enrol])["results"][0]["status"] == "accepted"
+    # each till, offline, saw no earlier earn: each applied both promotions
+    answers = []
+    for till in tills:
+        event = till.events.earn(member, 10_000, 240, rule_version=2)  # 100 + 100 + 40
+        event["data"]["promotions"] = ["gift", "x2"]
+        answers.append(push(client, till, [event])["results"][0])
+    assert [a["status"] for a in answers] == ["accepted"] * 3
+    assert [a.get("flag") for a in answers] == [None, "promotion_limit", "promotion_limit"]
+    # the first: all of it; the second: gift only (x2 once per program); the third: base
+    assert [a["member_balance"] for a in answers] == [240, 240 + 140, 240 + 140 + 100]
+    flagged = ReconcileService(database).exceptions()["flagged"]
+    assert sorted(f["code"] for f in flagged) == ["promotion_limit", "promotion_limit"]
+    assert {f["points_delta"] for f in flagged} == {140, 100}
+
+
+def test_a_void_gives_the_trigger_back(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    publish(
+        database,
+        {"code": "once", "name": "Once", "kind": "bonus", "bonus_points": 50,
+         "limit": {"times": 1, "per": "month"}},
+    )  # fmt: skip
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+
+    def earn() -> dict[str, Any]:
+        event = ev.earn(member, 1_000, 60, rule_version=2)
+        event["data"]["promotions"] = ["once"]
+        return event
+
+    first = earn()
+    results = push(client, paired, [enrol, first, earn()])["results"]
+    assert [r.get("flag") for r in results] == [None, None, "promotion_limit"]
+    assert results[-1]["member_balance"] == 70  # 60, then 10 without the bonus
+    void = ev.void(member, first["event_id"])
+    again = push(client, paired, [void, earn()])["results"]
+    assert [r.get("flag") for r in again] == [None, None]
+    assert again[-1]["member_balance"] == 70
+    with database.read() as session:
+        rows = session.execute(text("SELECT event_id FROM promotion_triggers")).all()
+    assert first["event_id"] not in {r[0] for r in rows}
+    assert len(rows) == 1
