@@ -5,7 +5,8 @@ program's own ``earn_breakdown`` (``shared.domain.promotions``), the function th
 recomputes a claim with. The till passes what it knows of the member: a first purchase
 (no lifetime points and no earn recorded here), the days since its last earn here. It
 does not hold birthdays (PROTOCOL.md: none reach a till), so a birthday promotion
-applies only at the server's word (docs/PROGRAM.md).
+applies only at the server's word (docs/PROGRAM.md). A promotion whose trigger limit
+this member reached by the earns this till knows of does not apply.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from shared.domain.business_day import business_date
 from shared.domain.program import LoyaltyProgram
-from shared.domain.promotions import EarnBreakdown, MemberFacts, local_wall_time
+from shared.domain.promotions import EarnBreakdown, MemberFacts, local_wall_time, used_up
 from terminal.offline.repositories import MemberHit, StoreRepository
-from terminal.offline.repositories.earn_history import earn_history
+from terminal.offline.repositories.earn_history import earn_history, promotion_days
 
 
 def sale_breakdown(
@@ -51,5 +53,20 @@ def sale_breakdown(
         local_time=local_wall_time(now, store.timezone),
         store_code=store.store_code,
         member=facts,
+        exhausted=used_here(session, program, member.member_id, now),
         language=language,
     )
+
+
+def used_here(
+    session: Session, program: LoyaltyProgram, member_id: str, now: datetime
+) -> frozenset[str]:
+    """The promotions whose trigger limit this member reached by the earns this till
+    knows of (the server counts every till's, and settles the rest)."""
+    limited = [p for p in program.promotions if p.limit is not None]
+    if not limited:
+        return frozenset()
+    store = StoreRepository(session).require()
+    today = business_date(now, store.timezone, store.closing_time)
+    days = promotion_days(session, member_id, [p.code for p in limited])
+    return used_up(limited, today, lambda code: days.get(code, ()))

@@ -24,6 +24,7 @@ from terminal.offline.repositories import (
     StoreRepository,
     TerminalStateRepository,
 )
+from terminal.offline.repositories.earn_history import record_promotions
 from terminal.services.base import (
     Service,
     require_member,
@@ -85,6 +86,8 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
+            if earned.parts:
+                record_promotions(session, event, earned.codes)
             view = view_after(hit, program, points=points, lifetime=points)
             return Receipt(event.event_id, event.seq, event.type, points, None, view)
 

@@ -85,3 +85,25 @@ def test_without_promotions_the_earn_event_is_as_before(till: Till) -> None:
         "points",
         "rule_version",
     }
+
+
+def test_the_till_counts_a_trigger_limit_by_the_earns_it_knows(till: Till) -> None:
+    install(
+        till,
+        [{"code": "gift", "name": "Gift", "kind": "bonus", "bonus_points": 40,
+          "limit": {"times": 1, "per": "day"}}],
+    )  # fmt: skip
+    cashier = till.cashier()
+    member = till.seed.members[0].member_id
+    assert till.services.sales.earn_breakdown(member, 1_000).codes == ("gift",)
+    first = till.services.sales.earn(cashier, member, amount_cents=1_000, sale_ref="L-1")
+    assert till.services.sales.earn_breakdown(member, 1_000).codes == ()
+    second = till.services.sales.earn(cashier, member, amount_cents=1_000, sale_ref="L-2")
+    assert first.points_delta - second.points_delta == 40
+    assert "promotions" not in last_earn(till)
+    till.services.manager.void(till.manager(), first.event_id, reason="wrong member")
+    assert till.services.sales.earn_breakdown(member, 1_000).codes == ("gift",)  # given back
+    till.services.sales.earn(cashier, member, amount_cents=1_000, sale_ref="L-3")
+    assert till.services.sales.earn_breakdown(member, 1_000).codes == ()
+    till.clock.advance(days=1)  # a new business day: the limit starts again
+    assert till.services.sales.earn_breakdown(member, 1_000).codes == ("gift",)

@@ -1,15 +1,17 @@
-"""What this till knows of a member's past purchases (for promotions' member facts)."""
+"""What this till knows of a member's past purchases: for promotions' member facts
+and their trigger limits (never commits)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from terminal.offline.clock import from_text
-from terminal.offline.models import LocalEvent
+from terminal.offline.models import EarnPromotion, LocalEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,3 +33,39 @@ _HISTORY = select(func.count(), func.max(LocalEvent.occurred_at)).where(
 def earn_history(session: Session, member_id: str) -> EarnHistory:
     count, last = session.execute(_HISTORY, {"member_id": member_id}).one()
     return EarnHistory(int(count), from_text(last) if last else None)
+
+
+def promotion_days(
+    session: Session, member_id: str, codes: Collection[str]
+) -> dict[str, list[date]]:
+    """Promotion code -> the business days this member's earns here received it (earns
+    not voided, not rejected)."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(EarnPromotion.code, EarnPromotion.business_date)
+        .join(LocalEvent, LocalEvent.event_id == EarnPromotion.event_id)
+        .where(
+            EarnPromotion.member_id == member_id,
+            EarnPromotion.code.in_(sorted(codes)),
+            LocalEvent.status != "rejected",
+            LocalEvent.voided_by.is_(None),
+        )
+    )
+    found: dict[str, list[date]] = {}
+    for code, day in rows:
+        found.setdefault(code, []).append(date.fromisoformat(day))
+    return found
+
+
+def record_promotions(session: Session, event: LocalEvent, codes: Sequence[str]) -> None:
+    """The promotions this earn received, beside its event (same transaction)."""
+    session.add_all(
+        EarnPromotion(
+            event_id=event.event_id,
+            code=code,
+            member_id=event.member_id,
+            business_date=event.business_date,
+        )
+        for code in codes
+    )
