@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
+from shared.domain.promotions import TriggerLimit, times_used
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.admin import AdminService
@@ -166,3 +170,76 @@ def test_a_void_gives_the_trigger_back(
         rows = session.execute(text("SELECT event_id FROM promotion_triggers")).all()
     assert first["event_id"] not in {r[0] for r in rows}
     assert len(rows) == 1
+
+
+VERSIONS = iter(range(10, 10_000))
+
+
+@settings_(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    times=st.integers(1, 3),
+    per=st.sampled_from(["day", "week", "month", "program"]),
+    sales=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 20)), min_size=1, max_size=12),
+    order=st.randoms(use_true_random=False),
+)
+def test_three_offline_tills_never_award_a_limited_promotion_more_than_its_limit(
+    client: TestClient,
+    paired: Pairing,
+    database: Database,
+    settings: Settings,
+    times: int,
+    per: str,
+    sales: list[tuple[int, int]],
+    order: Any,
+) -> None:
+    version = next(VERSIONS)
+    body = {**DEFAULT_PROGRAM.model_dump(mode="json"), "rule_version": version}
+    gift = {"code": "gift", "name": "Gift", "kind": "bonus", "bonus_points": 1_000,
+            "limit": {"times": times, "per": per}}  # fmt: skip
+    AdminService(database).publish_program(
+        LoyaltyProgram.model_validate({**body, "promotions": [gift]})
+    )
+    tills = [paired, *(pair_terminal(client, database, settings, name=f"P{n}") for n in (2, 3))]
+    enrol = paired.events.enrol()
+    member = enrol["member_id"]
+    assert push(client, paired, [enrol])["results"][0]["status"] == "accepted"
+    limit = TriggerLimit(times=times, per=per)
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    known: list[list[date]] = [[], [], []]  # what each offline till knows: its own earns
+    queued: list[tuple[int, dict[str, Any], date]] = []
+    for till_index, days_back in sales:
+        day = today - timedelta(days=days_back)
+        at = datetime.combine(day, time(12), ZoneInfo("Asia/Shanghai"))
+        claims = times_used(limit, day, known[till_index]) < times
+        event = tills[till_index].events.earn(
+            member, 1_000, 1_010 if claims else 10, rule_version=version, occurred_at=at.isoformat()
+        )
+        if claims:
+            event["data"]["promotions"] = ["gift"]
+            known[till_index].append(day)
+        queued.append((till_index, event, day))
+    # each till pushes its own events in order; the tills take turns at random
+    awarded: list[date] = []
+    cursors = [0, 0, 0]
+    per_till = [[q for q in queued if q[0] == i] for i in range(3)]
+    while any(cursors[i] < len(per_till[i]) for i in range(3)):
+        i = order.choice([i for i in range(3) if cursors[i] < len(per_till[i])])
+        _, event, day = per_till[i][cursors[i]]
+        cursors[i] += 1
+        result = push(client, tills[i], [event])["results"][0]
+        assert result["status"] == "accepted"  # never refused: the goods have left
+        if result.get("flag") is None and "promotions" in event["data"]:
+            awarded.append(day)
+        else:
+            assert result.get("flag") in (None, "promotion_limit")
+    for day in awarded:
+        assert times_used(limit, day, awarded) <= times
+    with database.read() as session:
+        total = session.execute(
+            text("SELECT SUM(points_delta) FROM events WHERE member_id = :m"), {"m": member}
+        ).scalar_one()
+    assert total == 10 * len(sales) + 1_000 * len(awarded)
