@@ -155,6 +155,9 @@ class PointsRedeemedData(_Strict):
     value_cents: Cents
     # Extension: the sale amount lets the server check the 50 % cap.
     sale_amount_cents: PositiveCents | None = None
+    # Extension (issue 16): true when the till was offline (the server re-checks the
+    # offline daily cap over that till's redemptions); absent when online.
+    offline: StrictBool | None = None
 
 
 class CouponRedeemedData(_Strict):

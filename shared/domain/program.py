@@ -365,6 +365,34 @@ class LoyaltyProgram(BaseModel):
             per_day=self.max_member_daily_redeem_points,
         )
 
+    def redemption_flag(
+        self,
+        points: int,
+        *,
+        sale_amount_cents: int | None,
+        offline: bool,
+        redeemed_today: int,
+        redeemed_here_today: int,
+    ) -> str | None:
+        """The limit an accepted redemption broke, as the server re-checks it (it is
+        accepted: the goods have left; head office sees the flag), or None. The codes
+        are those the till refuses with: the per-event and daily limits, then
+        ``below_minimum_redeem``, ``exceeds_sale_cap`` (when the event gives the sale)
+        and ``offline_daily_cap`` (when the till says it was offline; counted over what
+        that till redeemed for the member that business day, ``redeemed_here_today``)."""
+        hit = self.redeem_limit_hit(points, redeemed_today=redeemed_today)
+        if hit is not None:
+            return hit.code
+        if points < self.redeem_min_points:
+            return "below_minimum_redeem"
+        if sale_amount_cents is not None:
+            cap_cents = sale_amount_cents * self.redeem_max_sale_percent // 100
+            if self.points_value_cents(points) > cap_cents:
+                return "exceeds_sale_cap"
+        if offline and redeemed_here_today + points > self.offline_daily_redeem_cap_points:
+            return "offline_daily_cap"
+        return None
+
     def check_adjustment(self, points: object, *, adjusted_today: int) -> int:
         """Validate a manager's signed adjustment against the program's limits, after
         ``adjusted_today`` points (in absolute value) this member was adjusted by this

@@ -233,9 +233,17 @@ class _Run:
             return Outcome("rejected", item.member_id, code=refusal.code, detail=refusal.detail)
         if tallied:
             before = self.moved.get(key, 0)
-            if isinstance(item.data, PointsRedeemedData):
-                flag = push_guard.redemption_flag(item.data.points, self.program, before)
+            if isinstance(item.data, PointsRedeemedData) and outcome.status == "accepted":
+                here = push_guard.here_key(item.member_id, self.loaded.terminal.id, day)
+                flag = self.program.redemption_flag(
+                    item.data.points,
+                    sale_amount_cents=item.data.sale_amount_cents,
+                    offline=bool(item.data.offline),
+                    redeemed_today=before,
+                    redeemed_here_today=self.moved.get(here, 0),
+                )
                 outcome = replace(outcome, code=flag)
+                self.moved[here] = self.moved.get(here, 0) + abs(outcome.points_delta)
             self.moved[key] = before + abs(outcome.points_delta)
         return outcome
 

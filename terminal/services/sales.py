@@ -146,25 +146,29 @@ class SalesService(Service):
                 raise DuplicateSale(f"Sale {ref} already redeemed points.", sale_ref=ref)
             balance = member.balance + pending.points
             today = redeemed_today(session, mid, now)
+            offline_today = self._offline(session, today)
             value = program.check_redeem(
                 pts,
                 balance=balance,
                 sale_amount_cents=amount,
-                offline_redeemed_today=self._offline(session, today),
+                offline_redeemed_today=offline_today,
                 redeemed_today=today,
             )
+            data: dict[str, object] = {
+                "sale_ref": ref,
+                "points": pts,
+                "value_cents": value,
+                "sale_amount_cents": amount,
+            }
+            if offline_today is not None:  # the server re-checks the offline daily cap
+                data["offline"] = True
             event = record_event(
                 session,
                 NewEvent(
                     type="points.redeemed",
                     member_id=mid,
                     staff_id=staff.staff_id,
-                    data={
-                        "sale_ref": ref,
-                        "points": pts,
-                        "value_cents": value,
-                        "sale_amount_cents": amount,
-                    },
+                    data=data,
                     points_delta=-pts,
                     amount_cents=amount,
                     sale_ref=ref,
