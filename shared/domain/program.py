@@ -7,10 +7,10 @@ recompute what a terminal claims. All arithmetic is on integers.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -448,6 +448,19 @@ def _limit_breach(
             left=left,
         )
     return None
+
+
+def describe_program_errors(errors: Iterable[Mapping[str, Any]]) -> str:
+    """A refused program's errors (pydantic's ``errors()``), each naming its field:
+    "promotions[0].multiplier: Input should be less than or equal to 10"."""
+    lines = []
+    for error in errors:
+        path = ""
+        for part in error.get("loc", ()):
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        lines.append(f"{path}: {message}" if path else message)
+    return "; ".join(lines)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
