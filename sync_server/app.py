@@ -20,6 +20,7 @@ from sync_server.api import problems
 from sync_server.api.deps import Services
 from sync_server.api.edge import Edge
 from sync_server.api.hot import HotRoutes
+from sync_server.api import program_schema
 from sync_server.api.routes import router
 from sync_server.config import Settings
 from sync_server.db import Database
@@ -142,6 +143,7 @@ def create_app(
     )
     app.state.services = svc
     app.include_router(router)
+    app.include_router(program_schema.router)
     console.mount(app, svc)
     problems.install(app)
     metrics = observability.install(app, svc)  # /metrics, push counts

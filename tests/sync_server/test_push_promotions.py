@@ -243,3 +243,20 @@ def test_three_offline_tills_never_award_a_limited_promotion_more_than_its_limit
             text("SELECT SUM(points_delta) FROM events WHERE member_id = :m"), {"m": member}
         ).scalar_one()
     assert total == 10 * len(sales) + 1_000 * len(awarded)
+
+
+def test_the_server_publishes_the_program_schema(client: TestClient) -> None:
+    response = client.get("/v1/program/schema")
+    assert response.status_code == 200
+    schema = response.json()
+    promotion = schema["$defs"]["Promotion"]["properties"]
+    assert promotion["kind"]["enum"] == ["multiplier", "bonus"]
+    number = {"exclusiveMinimum": 1.0, "maximum": 10.0, "type": "number"}
+    assert number in promotion["multiplier"]["anyOf"]
+    assert "promotions" in schema["properties"]
+    assert schema["$defs"]["TriggerLimit"]["properties"]["per"]["enum"] == [
+        "day",
+        "week",
+        "month",
+        "program",
+    ]
