@@ -16,11 +16,10 @@ from starlette.types import Receive, Scope, Send
 
 from shared.protocol import MAX_BODY_BYTES, PushRequest
 from sync_server import __version__, console, observability
-from sync_server.api import problems
+from sync_server.api import problems, program_schema
 from sync_server.api.deps import Services
 from sync_server.api.edge import Edge
 from sync_server.api.hot import HotRoutes
-from sync_server.api import program_schema
 from sync_server.api.routes import router
 from sync_server.config import Settings
 from sync_server.db import Database
