@@ -24,7 +24,7 @@ from terminal.offline.repositories import (
     StoreRepository,
     TerminalStateRepository,
 )
-from terminal.offline.repositories.earn_history import record_promotions
+from terminal.offline.repositories.earn_history import StorePlace, record_promotions
 from terminal.services.base import (
     Service,
     require_member,
@@ -60,9 +60,11 @@ class SalesService(Service):
             events = EventRepository(session)
             if events.find_sale(mid, "points.earned", ref) is not None:
                 raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
-            earned = sale_breakdown(session, program, hit, amount, now)
+            store = StoreRepository(session).require()
+            currency = store.currency
+            place = StorePlace(store.store_code, store.timezone, store.closing_time)
+            earned = sale_breakdown(session, program, hit, amount, now, place=place)
             points = earned.total
-            currency = StoreRepository(session).require().currency
             data: dict[str, object] = {
                 "sale_ref": ref,
                 "amount_cents": amount,
@@ -86,8 +88,9 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
-            if earned.parts:
-                record_promotions(session, event, earned.codes)
+            limited = [p.code for p in program.promotions if p.limit and p.code in earned.codes]
+            if limited:  # what this till counts against trigger limits while offline
+                record_promotions(session, event, limited)
             view = view_after(hit, program, points=points, lifetime=points)
             return Receipt(event.event_id, event.seq, event.type, points, None, view)
 
