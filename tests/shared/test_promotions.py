@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -386,3 +388,20 @@ def test_the_server_refuses_points_no_choice_could_give(
         assert claimed in possible
     if off == 0:
         assert stands
+
+
+def test_the_readme_worked_example_holds() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The loyalty program", 1)[1]
+    block = section.split("```json", 1)[1].split("```", 1)[0]
+    p = LoyaltyProgram.model_validate(
+        {**DEFAULT_PROGRAM.model_dump(mode="json"), **json.loads("{" + block + "}")}
+    )
+    first = MemberFacts(first_purchase=True)
+    got = p.earn_breakdown(12_800, 0, local_time=TUESDAY_5PM, store_code="S1", member=first)
+    assert got.describe() == "base 128, Tuesday x2 +128, Welcome +100"
+    assert (got.total, got.codes) == (356, ("tue2x", "hi"))
+    later = p.earn_breakdown(
+        12_800, 0, local_time=TUESDAY_5PM.replace(hour=18), store_code="S1", member=first
+    )
+    assert later.total == 228  # the welcome still applies; Tuesday's hours are over
