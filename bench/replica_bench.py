@@ -1,6 +1,7 @@
 """Replica benchmark: a large member table, the look-ups a cashier makes, durable earns.
 
     python bench/replica_bench.py [--members N] [--path FILE] [--samples K] [--rebuild]
+    python bench/replica_bench.py --promotions [--members N] [--earn-samples K]
 
 Builds (or reuses) a replica with N members through a bulk ``executemany`` in big
 transactions, then times each operation through the real service and the same query
@@ -9,6 +10,11 @@ Earns go to members spread over the table and are acknowledged after each round 
 the real settle path, so a kept file does not slow down from run to run; the raw earn
 does the same reads and writes as ``SalesService.earn`` (staff, program, member with
 pending sums, duplicate-sale check, next seq, event and outbox row).
+
+``--promotions`` times the earn preview and the durable earn with the base program and,
+side by side, with a program of 10 active promotions (all conditions set, two with
+trigger limits) and 20 tiers (issue 16: at most 0.5 ms more), plus the CPU time of the
+earn rule alone (``time.process_time``, independent of the machine's load).
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ if __package__ in (None, ""):  # run as a script from a checkout that is not pip
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.domain.member_code import mint_member_code
+from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
+from shared.domain.promotions import MemberFacts
 from shared.protocol import PushResult
 from terminal.config import Argon2Params, TerminalSettings
 from terminal.offline.credentials import CredentialStore
@@ -163,6 +171,100 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def promoted_program(rule_version: int) -> LoyaltyProgram:
+    """10 active promotions with every condition set, and 20 tiers."""
+    tiers = [
+        {"code": f"t{i}", "name": f"Tier {i}", "min_lifetime_points": i * 500,
+         "multiplier_percent": 100 + i * 5}
+        for i in range(20)
+    ]  # fmt: skip
+    every_day = list(range(1, 8))
+    promotions: list[dict[str, Any]] = []
+    for i in range(10):
+        promotions.append({
+            "code": f"p{i}", "name": f"Promotion {i}",
+            "kind": "multiplier" if i % 2 else "bonus",
+            **({"multiplier": f"1.{i + 1}"} if i % 2 else {"bonus_points": 10 + i}),
+            "min_sale_cents": 100, "starts_on": "2020-01-01", "ends_on": "2099-12-31",
+            "days_of_week": every_day, "from_time": "00:00", "until_time": "23:59:59",
+            "stores": ["S001", "S002"], "tiers": [t["code"] for t in tiers],
+            "stacks": i != 9,
+            **({"limit": {"times": 10_000, "per": "month"}} if i in (3, 4) else {}),
+        })  # fmt: skip
+    body = DEFAULT_PROGRAM.model_dump(mode="json")
+    body.update(rule_version=rule_version, tiers=tiers, promotions=promotions)
+    return LoyaltyProgram.model_validate(body)
+
+
+def rule_cpu_ms(program: LoyaltyProgram, calls: int = 20_000) -> float:
+    """CPU milliseconds per earn breakdown (the pure rule, no database)."""
+    moment = datetime(2026, 12, 8, 12, 0)
+    facts = MemberFacts(birthday_month=None, first_purchase=False, days_since_seen=3)
+    start = time.process_time()
+    for i in range(calls):
+        program.earn_breakdown(10_000 + i, i % 12_000, local_time=moment, store_code="S001",
+                               member=facts)  # fmt: skip
+    return (time.process_time() - start) * 1000 / calls
+
+
+def bench_promotions(
+    replica: Replica, raw: sqlite3.Connection, services: Any, earners: list[str], args: Any
+) -> None:
+    """Preview and durable earn, base program vs 10 promotions + 20 tiers."""
+    cashier = services.staff.sign_in("C01", "1234")
+    store = SyncStore(replica)
+    run_id = uuid.uuid4().hex[:8]
+    refs = itertools.count()
+    promoted = promoted_program(10_000)
+
+    def install(program: LoyaltyProgram | None) -> None:
+        """The promoted program as pulled, or gone (a till never deletes a program: the
+        bench removes its row itself, so the base program is current again)."""
+        if program is None:
+            raw.execute("DELETE FROM program_versions WHERE rule_version = 10000")
+            return
+        store.apply_changes([{"entity": "program", "op": "upsert", "id": "10000",
+                              "version": next(refs) + 10**9,
+                              "data": program.model_dump(mode="json")}])  # fmt: skip
+
+    def preview(i: int) -> None:
+        services.sales.earn_breakdown(earners[i % len(earners)], 1000 + i)
+
+    def earn(i: int) -> None:
+        n = next(refs)
+        services.sales.earn(cashier, earners[i % len(earners)], amount_cents=1000 + n,
+                            sale_ref=f"p-{run_id}-{n}")  # fmt: skip
+
+    def acknowledge() -> None:
+        while batch := store.pending_batch(500):
+            store.apply_push_results(
+                [PushResult(event_id=e["event_id"], status="accepted") for e in batch]
+            )
+
+    samples = args.earn_samples
+    print("| operation | base p50 | base p99 | 10 promotions + 20 tiers p50 | p99 | added p50 |")
+    print("|---|---|---|---|---|---|")
+    for name, fn in (("earn preview", preview), ("durable earn commit", earn)):
+        rounds = []
+        for _ in range(args.rounds):  # interleaved: both programs see the same load
+            install(None)
+            base = timed(fn, samples)
+            acknowledge()
+            install(promoted)
+            with_promotions = timed(fn, samples)
+            acknowledge()
+            rounds.append((pct(base, 50), pct(base, 99), pct(with_promotions, 50),
+                           pct(with_promotions, 99)))  # fmt: skip
+        b50, b99, p50, p99 = (statistics.median(r[k] for r in rounds) for k in range(4))
+        print(f"| {name} | {b50:.3f} ms | {b99:.3f} ms | {p50:.3f} ms | {p99:.3f} ms | "
+              f"{p50 - b50:+.3f} ms |")  # fmt: skip
+    install(None)
+    base_cpu, promoted_cpu = rule_cpu_ms(DEFAULT_PROGRAM), rule_cpu_ms(promoted)
+    print(f"\nearn rule alone (CPU per call): base {base_cpu * 1000:.1f} us, "
+          f"10 promotions + 20 tiers {promoted_cpu * 1000:.1f} us "
+          f"(+{(promoted_cpu - base_cpu) * 1000:.1f} us)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1_000_000)
@@ -171,6 +273,7 @@ def main() -> None:
     parser.add_argument("--earn-samples", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3, help="report the median round")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--promotions", action="store_true", help="base vs promoted program")
     args = parser.parse_args()
 
     keyring.set_keyring(_BenchKeyring())
@@ -228,6 +331,11 @@ def main() -> None:
     earners = [raw.execute("SELECT member_id FROM members WHERE rowid = ?", r).fetchone()[0]
                for r in rowids[: args.earn_samples]]  # fmt: skip
     earn_refs = itertools.count()
+    if args.promotions:
+        bench_promotions(replica, raw, services, earners, args)
+        raw.close()
+        replica.close()
+        return
     store_currency = raw.execute("SELECT currency FROM store_settings").fetchone()[0]
 
     def raw_earn(i: int) -> None:

@@ -139,6 +139,15 @@ class PointsEarnedData(_Strict):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     points: Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)]
     rule_version: RuleVersion
+    # Extension (docs/PROGRAM.md): the codes of the promotions the till applied, in the
+    # program's order; absent when none did (the server then weighs the base earn).
+    promotions: (
+        Annotated[
+            tuple[Annotated[str, Field(min_length=1, max_length=32)], ...],
+            Field(min_length=1, max_length=50),
+        ]
+        | None
+    ) = None
 
 
 class PointsRedeemedData(_Strict):
@@ -147,6 +156,9 @@ class PointsRedeemedData(_Strict):
     value_cents: Cents
     # Extension: the sale amount lets the server check the 50 % cap.
     sale_amount_cents: PositiveCents | None = None
+    # Extension (issue 16): true when the till was offline (the server re-checks the
+    # offline daily cap over that till's redemptions); absent when online.
+    offline: StrictBool | None = None
 
 
 class CouponRedeemedData(_Strict):

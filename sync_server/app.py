@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from shared.protocol import MAX_BODY_BYTES, PushRequest
 from sync_server import __version__, console, observability
-from sync_server.api import problems
+from sync_server.api import problems, program_schema
 from sync_server.api.deps import Services
 from sync_server.api.edge import Edge
 from sync_server.api.hot import HotRoutes
@@ -144,6 +144,7 @@ def create_app(
     app.state.services = svc
     app.include_router(router)
     app.include_router(members_router)
+    app.include_router(program_schema.router)
     console.mount(app, svc)
     problems.install(app)
     metrics = observability.install(app, svc)  # /metrics, push counts

@@ -313,6 +313,19 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text)
 
 
+class PromotionTrigger(Base):
+    """A promotion an accepted earn received (docs/PROGRAM.md, "Trigger limits"): what
+    a member's trigger limits count. A void of the earn deletes its rows."""
+
+    __tablename__ = "promotion_triggers"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    promotion_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36))
+    business_date: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_promotion_triggers_member", "member_id", "promotion_code"),)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model (typed), for bulk statements."""
     table = model.__table__

@@ -7,14 +7,24 @@ recompute what a terminal claims. All arithmetic is on integers.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.money import check_int
+from shared.domain.promotions import (
+    NO_MEMBER_FACTS,
+    EarnBreakdown,
+    MemberFacts,
+    Promotion,
+    SaleFacts,
+    best_breakdown,
+    check_promotions,
+    claimed_breakdown,
+)
 from shared.errors import RuleViolation, ValidationFailed
 
 LANGUAGE_CODE = r"^[a-z]{2,3}(_[A-Z]{2})?$"  # "en", "zh_CN": the till's UI languages
@@ -74,6 +84,8 @@ class LoyaltyProgram(BaseModel):
     max_member_daily_redeem_points: int = Field(default=200_000, ge=1)
     # Managers approve voids and adjustments: their PINs are longer (shared.domain.staff_pin)
     manager_pin_length: int = Field(default=6, ge=4, le=8)
+    # Points on top of the base earn (shared.domain.promotions, docs/PROGRAM.md)
+    promotions: tuple[Promotion, ...] = ()
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> LoyaltyProgram:
@@ -84,6 +96,7 @@ class LoyaltyProgram(BaseModel):
             raise ValueError("tier thresholds must be strictly increasing")
         if len({t.code for t in self.tiers}) != len(self.tiers):
             raise ValueError("tier codes must be unique")
+        check_promotions(self.promotions, {t.code for t in self.tiers})
         return self
 
     # --- tiers and earning -------------------------------------------------------
@@ -113,6 +126,97 @@ class LoyaltyProgram(BaseModel):
         tier = self.tier_for(lifetime_points_before)
         base = (amount // self.earn_unit_cents) * self.points_per_unit
         return base * tier.multiplier_percent // 100
+
+    def earn_breakdown(
+        self,
+        amount_cents: int,
+        lifetime_points_before: int,
+        *,
+        local_time: datetime,
+        store_code: str,
+        member: MemberFacts = NO_MEMBER_FACTS,
+        exhausted: Iterable[str] = (),
+        language: str = "",
+    ) -> EarnBreakdown:
+        """The points of a sale and why: the base at the member's tier, then each
+        promotion that applies (``shared.domain.promotions.best_breakdown``).
+        ``local_time`` is the sale's wall-clock time in the store's time zone."""
+        base = self.points_for_sale(amount_cents, lifetime_points_before)
+        if not self.promotions:
+            return EarnBreakdown(base, ())
+        facts = self._facts(
+            amount_cents, self.tier_for(lifetime_points_before).code, local_time, store_code, member
+        )
+        return best_breakdown(
+            self.promotions, base, facts, language=language, exhausted=frozenset(exhausted)
+        )
+
+    def promoted_claim_stands(
+        self,
+        amount_cents: int,
+        points: int,
+        claimed: tuple[str, ...],
+        lifetime_points: int,
+        voided_lifetime: int = 0,
+        *,
+        local_time: datetime,
+        store_code: str,
+        member: MemberFacts = NO_MEMBER_FACTS,
+    ) -> bool:
+        """Whether a till that names the promotions it applied (``claimed``) could have
+        awarded ``points``: at some tier the member reached (as ``earn_claim_stands``),
+        with those promotions holding for the sale. Member facts the server does not
+        know pass; a promotion the sale does not meet (time, store, amount) fails."""
+        found = self.claimed_breakdown(
+            amount_cents,
+            points,
+            claimed,
+            lifetime_points,
+            voided_lifetime,
+            local_time=local_time,
+            store_code=store_code,
+            member=member,
+        )
+        return found is not None
+
+    def claimed_breakdown(
+        self,
+        amount_cents: int,
+        points: int,
+        claimed: tuple[str, ...],
+        lifetime_points: int,
+        voided_lifetime: int = 0,
+        *,
+        local_time: datetime,
+        store_code: str,
+        member: MemberFacts = NO_MEMBER_FACTS,
+    ) -> EarnBreakdown | None:
+        """The breakdown behind a claim that stands (see ``promoted_claim_stands``), at
+        the highest tier the member reached that gives it; None if none does."""
+        reached = lifetime_points + max(voided_lifetime, 0)
+        for tier in reversed(self.tiers):
+            if tier.min_lifetime_points > reached:
+                continue
+            base = self.points_for_sale(amount_cents, tier.min_lifetime_points)
+            facts = self._facts(amount_cents, tier.code, local_time, store_code, member)
+            found = claimed_breakdown(self.promotions, claimed, base, points, facts)
+            if found is not None:
+                return found
+        return None
+
+    @staticmethod
+    def _facts(
+        amount: int, tier_code: str, local_time: datetime, store_code: str, member: MemberFacts
+    ) -> SaleFacts:
+        return SaleFacts(
+            local_time=local_time,
+            store_code=store_code,
+            amount_cents=amount,
+            tier_code=tier_code,
+            birthday_month=member.birthday_month,
+            first_purchase=member.first_purchase,
+            days_since_seen=member.days_since_seen,
+        )
 
     def earn_claim_stands(
         self, amount_cents: int, points: int, lifetime_points: int, voided_lifetime: int = 0
@@ -261,6 +365,34 @@ class LoyaltyProgram(BaseModel):
             per_day=self.max_member_daily_redeem_points,
         )
 
+    def redemption_flag(
+        self,
+        points: int,
+        *,
+        sale_amount_cents: int | None,
+        offline: bool,
+        redeemed_today: int,
+        redeemed_here_today: int,
+    ) -> str | None:
+        """The limit an accepted redemption broke, as the server re-checks it (it is
+        accepted: the goods have left; head office sees the flag), or None. The codes
+        are those the till refuses with: the per-event and daily limits, then
+        ``below_minimum_redeem``, ``exceeds_sale_cap`` (when the event gives the sale)
+        and ``offline_daily_cap`` (when the till says it was offline; counted over what
+        that till redeemed for the member that business day, ``redeemed_here_today``)."""
+        hit = self.redeem_limit_hit(points, redeemed_today=redeemed_today)
+        if hit is not None:
+            return hit.code
+        if points < self.redeem_min_points:
+            return "below_minimum_redeem"
+        if sale_amount_cents is not None:
+            cap_cents = sale_amount_cents * self.redeem_max_sale_percent // 100
+            if self.points_value_cents(points) > cap_cents:
+                return "exceeds_sale_cap"
+        if offline and redeemed_here_today + points > self.offline_daily_redeem_cap_points:
+            return "offline_daily_cap"
+        return None
+
     def check_adjustment(self, points: object, *, adjusted_today: int) -> int:
         """Validate a manager's signed adjustment against the program's limits, after
         ``adjusted_today`` points (in absolute value) this member was adjusted by this
@@ -316,6 +448,19 @@ def _limit_breach(
             left=left,
         )
     return None
+
+
+def describe_program_errors(errors: Iterable[Mapping[str, Any]]) -> str:
+    """A refused program's errors (pydantic's ``errors()``), each naming its field:
+    "promotions[0].multiplier: Input should be less than or equal to 10"."""
+    lines = []
+    for error in errors:
+        path = ""
+        for part in error.get("loc", ()):
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        lines.append(f"{path}: {message}" if path else message)
+    return "; ".join(lines)
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.domain.program import LoyaltyProgram
+from shared.domain.program import LoyaltyProgram, describe_program_errors
 from shared.errors import DomainError
 from sync_server.cli.common import AddCommand, iso, open_database, output
 from sync_server.services.admin import AdminService
@@ -126,7 +126,8 @@ def cmd_program_publish(args: argparse.Namespace) -> int:
         ) from None
     except ValidationError as error:
         raise DomainError(
-            f"{args.file} is not a loyalty program: {error}", code="invalid_program"
+            f"{args.file} is not a loyalty program: {describe_program_errors(error.errors())}",
+            code="invalid_program",
         ) from None
     AdminService(database).publish_program(program)
     output(

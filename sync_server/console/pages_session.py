@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from shared.domain.program import LoyaltyProgram
+from shared.domain.program import LoyaltyProgram, describe_program_errors
 from shared.errors import ValidationFailed
 from sync_server.console import i18n
 from sync_server.console.csv_export import csv_response
@@ -174,7 +174,7 @@ async def publish_program(
     try:
         program = LoyaltyProgram.model_validate_json(text)
     except ValidationError as error:
-        detail = str(error.errors()[0].get("msg"))
+        detail = describe_program_errors(error.errors())  # each names its field
         raise ValidationFailed(
             f"This is not a valid loyalty program: {detail}",
             code="invalid_program",

@@ -86,13 +86,13 @@ def seqs_between(session: Session, terminal_id: str, low: int, high: int) -> set
 
 def points_moved(
     session: Session, member_ids: Collection[str], since: datetime, until: datetime
-) -> list[tuple[str, str, datetime, int]]:
-    """(member_id, type, occurred_at, points_delta) of the accepted, un-voided
-    redemptions and adjustments of these members that occurred in [since, until)."""
+) -> list[tuple[str, str, datetime, int, str | None]]:
+    """(member_id, type, occurred_at, points_delta, terminal_id) of the accepted,
+    un-voided redemptions and adjustments of these members in [since, until)."""
     if not member_ids:
         return []
     rows = session.execute(
-        select(_E.member_id, _E.type, _E.occurred_at, _E.points_delta).where(
+        select(_E.member_id, _E.type, _E.occurred_at, _E.points_delta, _E.terminal_id).where(
             _E.member_id.in_(sorted(member_ids)),
             _E.type.in_(("points.redeemed", "points.adjusted")),
             _E.status == "accepted",
@@ -101,7 +101,7 @@ def points_moved(
             _E.occurred_at < until,
         )
     )
-    return [(str(r[0]), str(r[1]), r[2], int(r[3])) for r in rows]
+    return [(str(r[0]), str(r[1]), r[2], int(r[3]), r[4]) for r in rows]
 
 
 def flagged(session: Session, limit: int = 500) -> list[dict[str, Any]]:

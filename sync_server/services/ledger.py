@@ -18,6 +18,7 @@ from datetime import date
 from shared.domain.member_code import validate_member_code
 from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
 from shared.domain.program import LoyaltyProgram
+from shared.domain.promotions import EarnBreakdown, MemberFacts, local_wall_time, used_up
 from shared.errors import ValidationFailed
 from shared.protocol import (
     VOIDABLE_TYPES,
@@ -31,6 +32,7 @@ from shared.protocol import (
     PointsRedeemedData,
 )
 from sync_server.services import push_guard
+from sync_server.services.promotion_triggers import TriggerRecorded, TriggersVoided
 from sync_server.services.push_state import (
     Answer,
     Applied,
@@ -102,6 +104,9 @@ def needs_voided_lifetime(
         program = programs.get(data.rule_version)
         if program is None:
             continue
+        if data.promotions:  # weighed with the store's facts: read the sum (one query)
+            needed.add(item.member_id)
+            continue
         member = members.get(item.member_id)
         floor = 0
         if member is not None:
@@ -167,6 +172,12 @@ class _Run:
         self.slots = 0
         self.latest: dict[tuple[str, str], int] = {}
         self.applied: dict[str, Applied] = {}
+        # trigger limits: (member, promotion) -> (earn, business day), this push included
+        self.triggers: dict[tuple[str, str], list[tuple[str, date]]] = {
+            key: list(days) for key, days in loaded.triggers.items()
+        }
+        self.trigger_records: dict[str, TriggerRecorded] = {}
+        self.triggers_voided: list[TriggersVoided] = []
 
     def run(self, incoming: Sequence[Incoming]) -> LedgerResult:
         known = self.loaded.known
@@ -205,6 +216,7 @@ class _Run:
             slot_count=self.slots,
             terminal=terminal,
             missing_seqs=tuple(missing),
+            extra=(*self.trigger_records.values(), *self.triggers_voided),
         )
 
     # --- the guard around the rules -----------------------------------------------
@@ -232,9 +244,17 @@ class _Run:
             return Outcome("rejected", item.member_id, code=refusal.code, detail=refusal.detail)
         if tallied:
             before = self.moved.get(key, 0)
-            if isinstance(item.data, PointsRedeemedData):
-                flag = push_guard.redemption_flag(item.data.points, self.program, before)
+            if isinstance(item.data, PointsRedeemedData) and outcome.status == "accepted":
+                here = push_guard.here_key(item.member_id, self.loaded.terminal.id, day)
+                flag = self.program.redemption_flag(
+                    item.data.points,
+                    sale_amount_cents=item.data.sale_amount_cents,
+                    offline=bool(item.data.offline),
+                    redeemed_today=before,
+                    redeemed_here_today=self.moved.get(here, 0),
+                )
                 outcome = replace(outcome, code=flag)
+                self.moved[here] = self.moved.get(here, 0) + abs(outcome.points_delta)
             self.moved[key] = before + abs(outcome.points_delta)
         return outcome
 
@@ -300,6 +320,8 @@ class _Run:
             expected = program.points_for_sale(data.amount_cents, lifetime)
         except ValidationFailed as error:
             raise Rejected("points_mismatch", error.message) from None
+        if data.promotions:
+            return self.promoted_earn(item, data, program, member, expected)
         # A till that had not heard of this member's newer tier yet, or of a void that
         # took a tier back: the claim stands (see LoyaltyProgram.earn_claim_stands), as
         # an offline overdraft does.
@@ -323,6 +345,97 @@ class _Run:
             points_delta=data.points,
             lifetime_delta=data.points,
         )
+
+    def promoted_earn(
+        self,
+        item: Incoming,
+        data: PointsEarnedData,
+        program: LoyaltyProgram,
+        member: MemberState,
+        base: int,
+    ) -> Outcome:
+        """An earn that names the promotions the till applied: it stands when the till's
+        program version could have produced it (``promoted_claim_stands``: at a tier
+        the member reached, with those promotions holding for the sale)."""
+        claimed = data.promotions or ()
+        lifetime = member.lifetime_points
+        birthday = member.profile.birthday
+        local_time = local_wall_time(item.occurred_at, self.loaded.store.timezone)
+        # The server holds the birthday: none on record is no birthday month (0), not an
+        # unknown one. The till's other member facts (a first purchase, the days since
+        # the member was last seen) may rest on earns the server has not heard of: unknown.
+        facts = MemberFacts(birthday_month=birthday.month if birthday else 0)
+
+        def stands_at(voided: int) -> EarnBreakdown | None:
+            return program.claimed_breakdown(
+                data.amount_cents,
+                data.points,
+                claimed,
+                lifetime,
+                voided,
+                local_time=local_time,
+                store_code=self.loaded.store.code,
+                member=facts,
+            )
+
+        made = stands_at(0) or stands_at(self.voided_lifetime(member.id))
+        if made is None:
+            raise Rejected(
+                "points_mismatch",
+                f"The program at rule_version {data.rule_version} gives {base} points before "
+                f"promotions; {data.points} with {', '.join(claimed)} cannot be right.",
+            )
+        over = self.count_triggers(item, program, made)
+        points = made.without(over).total
+        outcome = self.changed(
+            member,
+            balance=member.balance + points,
+            lifetime_points=lifetime + points,
+            points_delta=points,
+            lifetime_delta=points,
+        )
+        if not over:
+            return outcome
+        # Over a trigger limit: accepted (the goods have left) without those promotions'
+        # points, and flagged for head office.
+        return replace(
+            outcome,
+            code="promotion_limit",
+            detail=f"Over the trigger limit of {', '.join(sorted(over))}: "
+            f"{points} points awarded, not {data.points}.",
+        )
+
+    def count_triggers(
+        self, item: Incoming, program: LoyaltyProgram, made: EarnBreakdown
+    ) -> frozenset[str]:
+        """The promotions of this earn over their trigger limit (counted across every
+        terminal's accepted earns); the others are recorded as received."""
+        day = self.loaded.store.business_day(item.occurred_at)
+        member_id = item.member_id
+        applied = [p for p in program.promotions if p.code in made.codes]
+        over = used_up(
+            [p for p in applied if p.limit is not None],
+            day,
+            lambda code: (d for _e, d in self.triggers.get((member_id, code), ())),
+        )
+        kept = tuple(p.code for p in applied if p.code not in over)
+        if kept:
+            self.trigger_records[item.event_id] = TriggerRecorded(
+                item.event_id, member_id, kept, day
+            )
+            for code in kept:
+                self.triggers.setdefault((member_id, code), []).append((item.event_id, day))
+        return over
+
+    def uncount_triggers(self, target: VoidTarget) -> None:
+        """A void of an earn: its promotions stop counting (now and in the database)."""
+        if target.type != "points.earned":
+            return
+        for key, used in self.triggers.items():
+            if key[0] == target.member_id:
+                used[:] = [(e, d) for e, d in used if e != target.event_id]
+        if self.trigger_records.pop(target.event_id, None) is None:
+            self.triggers_voided.append(TriggersVoided(target.event_id))
 
     def enrolled(self, item: Incoming, data: MemberEnrolledData) -> Outcome:
         member_id = item.member_id
@@ -427,6 +540,7 @@ class _Run:
             if coupon is not None:
                 self.coupon_changed(replace(coupon, status="available", redeemed_event_id=None))
         self.targets[target_id] = replace(target, voided_by=item.event_id)
+        self.uncount_triggers(target)
         self.voided.append((target_id, item.event_id))
         return self.changed(
             member,

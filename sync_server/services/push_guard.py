@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shared.domain.program import LoyaltyProgram
@@ -107,6 +107,12 @@ def redemption_flag(points: int, program: LoyaltyProgram, redeemed_today: int) -
     office (it is accepted: the goods have left the store), or None."""
     hit = program.redeem_limit_hit(points, redeemed_today=redeemed_today)
     return hit.code if hit is not None else None
+
+
+def here_key(member_id: str, terminal_id: str, day: date) -> tuple[str, str, date]:
+    """The counter of what one terminal redeemed for a member on a business day (the
+    offline daily cap is that till's)."""
+    return (member_id, f"points.redeemed@{terminal_id}", day)
 
 
 def _not_a_manager(

@@ -38,7 +38,7 @@ from sync_server.errors import Unauthorized
 from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import members as members_repo
-from sync_server.services import ledger, push_guard
+from sync_server.services import ledger, promotion_triggers, push_guard
 from sync_server.services.push_guard import PushLimits
 from sync_server.services.push_state import (
     CouponState,
@@ -117,7 +117,7 @@ def load(
         key: StaffState(key, row["role"], bool(row["active"]), row["store_code"])
         for key, row in catalog.staff_by_ids(session, staff_ids).items()
     }
-    moved = _moved(session, store, fresh, now, limits)
+    moved = _moved(session, terminal, store, fresh, now, limits)
     needy = ledger.needs_voided_lifetime(members, targets, all_programs, fresh)
     voided = events_repo.voided_lifetimes(session, needy) if needy else {}
     gap = ledger.watermark_gap(terminal, {i.seq for i in fresh}, limits.seq_window)
@@ -141,6 +141,8 @@ def load(
         moved=moved,
         voided_lifetime={m: voided.get(m, 0) for m in needy},
         held_seqs=frozenset(held),
+        # after the members' locks: pushes for one member count one after the other
+        triggers=promotion_triggers.load_triggers(session, all_programs, fresh),
     )
 
 
@@ -157,6 +159,7 @@ def _wanted_codes(fresh: Sequence[Incoming]) -> set[str]:
 
 def _moved(
     session: Session,
+    terminal: TerminalState,
     store: StoreState,
     fresh: Sequence[Incoming],
     now: datetime,
@@ -169,11 +172,16 @@ def _moved(
         return {}
     since, until = push_guard.moved_window((i.occurred_at for i in tallied), now, limits)
     moved: dict[DayKey, int] = {}
-    for member_id, type_, occurred_at, delta in events_repo.points_moved(
+    terminal_id = terminal.id
+    for member_id, type_, occurred_at, delta, by in events_repo.points_moved(
         session, {i.member_id for i in tallied}, since, until
     ):
-        key = (member_id, type_, store.business_day(occurred_at))
+        day = store.business_day(occurred_at)
+        key = (member_id, type_, day)
         moved[key] = moved.get(key, 0) + abs(delta)
+        if by == terminal_id and type_ == "points.redeemed":  # this till's own day
+            here = push_guard.here_key(member_id, terminal_id, day)
+            moved[here] = moved.get(here, 0) + abs(delta)
     return moved
 
 

@@ -209,6 +209,9 @@ class Loaded:
     # claims may need it (ledger.needs_voided_lifetime); absent members are not needed.
     voided_lifetime: Mapping[str, int]
     held_seqs: frozenset[int]  # stored seqs above the watermark (only when there is a gap)
+    # (member, promotion) -> (earn, business day) of its earlier earns that received
+    # it, for the limited promotions this push's earns name (promotion_triggers)
+    triggers: Mapping[tuple[str, str], tuple[tuple[str, date], ...]] = field(default_factory=dict)
 
     @property
     def current_program(self) -> LoyaltyProgram:

@@ -245,6 +245,20 @@ class LocalEvent(Base):
     )
 
 
+class EarnPromotion(Base):
+    """A promotion one of this till's earns received (docs/PROGRAM.md): what the till
+    counts against a trigger limit while offline; the server counts every till's."""
+
+    __tablename__ = "earn_promotions"
+
+    event_id: Mapped[str] = mapped_column(String(UUID_LEN), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(UUID_LEN))
+    business_date: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = (Index("ix_earn_promotions_member", "member_id", "code"),)
+
+
 class OutboxRow(Base):
     """The wire payload (protocol ``Event``) of each local event, until the server has it."""
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shared.domain.money import check_int
 from shared.domain.program import LoyaltyProgram, RedeemLimits
+from shared.domain.promotions import EarnBreakdown
 from terminal.offline.clock import from_text
 from terminal.offline.outbox import NewEvent, record_event
 from terminal.offline.repositories import (
@@ -23,6 +24,7 @@ from terminal.offline.repositories import (
     StoreRepository,
     TerminalStateRepository,
 )
+from terminal.offline.repositories.earn_history import StorePlace, record_promotions
 from terminal.services.base import (
     Service,
     require_member,
@@ -30,6 +32,7 @@ from terminal.services.base import (
     store_day,
     view_after,
 )
+from terminal.services.earn_rules import sale_breakdown
 from terminal.services.errors import CouponUnavailable, DuplicateSale
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
 from terminal.services.views import Receipt, StaffSession
@@ -57,21 +60,27 @@ class SalesService(Service):
             events = EventRepository(session)
             if events.find_sale(mid, "points.earned", ref) is not None:
                 raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
-            points = earn_points(program, hit, amount)
-            currency = StoreRepository(session).require().currency
+            store = StoreRepository(session).require()
+            currency = store.currency
+            place = StorePlace(store.store_code, store.timezone, store.closing_time)
+            earned = sale_breakdown(session, program, hit, amount, now, place=place)
+            points = earned.total
+            data: dict[str, object] = {
+                "sale_ref": ref,
+                "amount_cents": amount,
+                "currency": currency,
+                "points": points,
+                "rule_version": program.rule_version,
+            }
+            if earned.parts:  # which promotions applied (the server weighs the claim)
+                data["promotions"] = list(earned.codes)
             event = record_event(
                 session,
                 NewEvent(
                     type="points.earned",
                     member_id=mid,
                     staff_id=staff.staff_id,
-                    data={
-                        "sale_ref": ref,
-                        "amount_cents": amount,
-                        "currency": currency,
-                        "points": points,
-                        "rule_version": program.rule_version,
-                    },
+                    data=data,
                     points_delta=points,
                     lifetime_delta=points,
                     amount_cents=amount,
@@ -79,16 +88,27 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
+            limited = [p.code for p in program.promotions if p.limit and p.code in earned.codes]
+            if limited:  # what this till counts against trigger limits while offline
+                record_promotions(session, event, limited)
             view = view_after(hit, program, points=points, lifetime=points)
             return Receipt(event.event_id, event.seq, event.type, points, None, view)
 
     def earn_preview(self, member_id: str, amount_cents: int) -> int:
         """The points ``earn`` would award for this amount now (same rule, same tier)."""
+        return self.earn_breakdown(member_id, amount_cents).total
+
+    def earn_breakdown(
+        self, member_id: str, amount_cents: int, *, language: str = ""
+    ) -> EarnBreakdown:
+        """What ``earn`` would award now and why: the base and each promotion, named in
+        ``language`` ("zh_CN") where the program gives a name in it."""
         mid = member_key(member_id)
         with self.replica.read() as session:
             program = ProgramRepository(session).current()
             amount = program.check_sale_amount(amount_cents)
-            return earn_points(program, require_member(session, mid, active=True), amount)
+            hit = require_member(session, mid, active=True)
+            return sale_breakdown(session, program, hit, amount, self.clock(), language=language)
 
     def redeem_limits(self, member_id: str, *, sale_amount_cents: int) -> RedeemLimits:
         """The most this member may redeem on this sale now, and which limit binds."""
@@ -129,25 +149,29 @@ class SalesService(Service):
                 raise DuplicateSale(f"Sale {ref} already redeemed points.", sale_ref=ref)
             balance = member.balance + pending.points
             today = redeemed_today(session, mid, now)
+            offline_today = self._offline(session, today)
             value = program.check_redeem(
                 pts,
                 balance=balance,
                 sale_amount_cents=amount,
-                offline_redeemed_today=self._offline(session, today),
+                offline_redeemed_today=offline_today,
                 redeemed_today=today,
             )
+            data: dict[str, object] = {
+                "sale_ref": ref,
+                "points": pts,
+                "value_cents": value,
+                "sale_amount_cents": amount,
+            }
+            if offline_today is not None:  # the server re-checks the offline daily cap
+                data["offline"] = True
             event = record_event(
                 session,
                 NewEvent(
                     type="points.redeemed",
                     member_id=mid,
                     staff_id=staff.staff_id,
-                    data={
-                        "sale_ref": ref,
-                        "points": pts,
-                        "value_cents": value,
-                        "sale_amount_cents": amount,
-                    },
+                    data=data,
                     points_delta=-pts,
                     amount_cents=amount,
                     sale_ref=ref,

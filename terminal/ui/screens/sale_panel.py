@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QLocale, QTimer, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -17,12 +17,18 @@ from PySide6.QtWidgets import (
 
 from shared.domain.money import amount_text, parse_amount
 from shared.domain.program import RedeemLimits
+from shared.domain.promotions import EarnBreakdown
 from shared.errors import DomainError
 from terminal.services import CouponView, MemberView, Receipt
 from terminal.ui.base import Retranslating, message_area
 from terminal.ui.formatting import format_money, format_points
 from terminal.ui.messages import error_message
-from terminal.ui.screens.sale_texts import coupon_question, coupon_too_big, receipt_text
+from terminal.ui.screens.sale_texts import (
+    coupon_question,
+    coupon_too_big,
+    earn_parts_text,
+    receipt_text,
+)
 from terminal.ui.session import TillSession
 
 
@@ -200,14 +206,17 @@ class SalePanel(Retranslating):
             return
         generation = self._preview_generation
 
-        def show(points: int) -> None:
+        def show(earned: EarnBreakdown) -> None:
             if generation == self._preview_generation:
-                self.preview_points = points
-                self.preview.setText(
+                self.preview_points = earned.total
+                text = (
                     self.tr("%1 earns %2")
                     .replace("%1", format_money(cents, self.session.currency))
-                    .replace("%2", format_points(points))
+                    .replace("%2", format_points(earned.total))
                 )
+                if earned.parts:  # the promotions that apply, each with its points
+                    text += "\n" + earn_parts_text(earned)
+                self.preview.setText(text)
 
         def failed(error: BaseException) -> None:
             if generation == self._preview_generation:
@@ -215,9 +224,10 @@ class SalePanel(Retranslating):
                 self.preview.setText(error_message(error, self.session.currency))
 
         self.session.runner.submit(
-            self.session.services.sales.earn_preview,
+            self.session.services.sales.earn_breakdown,
             member.member_id,
             cents,
+            language=QLocale().name(),
             on_result=show,
             on_error=failed,
             context=self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from shared.domain.promotions import EarnBreakdown
 from terminal.services import CouponView, Receipt
 from terminal.ui.formatting import format_money, format_points
 
@@ -50,3 +51,27 @@ def coupon_question(coupon: CouponView, sale_cents: int, currency: str) -> tuple
         .replace("%3", format_money(sale_cents, currency))
     )
     return QCoreApplication.translate("SalePanel", "Confirm: %1 off").replace("%1", value), question
+
+
+def earn_parts_text(earned: EarnBreakdown) -> str:
+    """Why a sale earns what it earns: "base 128, Tuesday x2 +128, Birthday +50"."""
+    translate = QCoreApplication.translate
+    text = translate("SalePanel", "base %1").replace("%1", format_points(earned.base))
+    for part in earned.parts:
+        if part.kind == "multiplier":
+            whole, cents = divmod(part.multiplier_percent, 100)
+            times = str(whole) if cents == 0 else f"{whole}.{cents:02d}".rstrip("0")
+            line = (
+                translate("SalePanel", "%1 x%2 +%3")
+                .replace("%1", part.name)
+                .replace("%2", times)
+                .replace("%3", format_points(part.points))
+            )
+        else:
+            line = (
+                translate("SalePanel", "%1 +%2")
+                .replace("%1", part.name)
+                .replace("%2", format_points(part.points))
+            )
+        text = translate("SalePanel", "%1, %2").replace("%1", text, 1).replace("%2", line, 1)
+    return text

@@ -1435,6 +1435,26 @@
         <source>Confirm: %1 off</source>
         <translation>确认：减 %1</translation>
     </message>
+    <message>
+        <location filename="../screens/sale_texts.py" line="74"/>
+        <source>base %1</source>
+        <translation>基础 %1</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_texts.py" line="80"/>
+        <source>%1 x%2 +%3</source>
+        <translation>%1 x%2 +%3</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_texts.py" line="87"/>
+        <source>%1 +%2</source>
+        <translation>%1 +%2</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_texts.py" line="92"/>
+        <source>%1, %2</source>
+        <translation>%1，%2</translation>
+    </message>
 </context>
 <context>
     <name>SettingsScreen</name>
