@@ -54,6 +54,7 @@ EventType = Literal[
     "coupon.redeemed",
     "points.adjusted",
     "event.voided",
+    "sale.returned",  # extension (docs/SYNC_SERVER.md, "Returns")
 ]
 VOIDABLE_TYPES: frozenset[str] = frozenset(
     {"points.earned", "points.redeemed", "points.adjusted", "coupon.redeemed"}
@@ -170,6 +171,22 @@ class EventVoidedData(_Strict):
     reason: Reason
 
 
+class SaleReturnedData(_Strict):
+    """Extension: all or part of a sale brought back (docs/SYNC_SERVER.md, "Returns").
+    ``sale_event_id`` names the sale's ``points.earned`` event (or its
+    ``points.redeemed`` event when it earned nothing): the key of every return of that
+    sale, from any terminal. The points are what the till computed; the server decides
+    them again from every return of the sale it holds."""
+
+    sale_ref: ShortText
+    sale_event_id: UUID
+    redeemed_event_id: UUID | None = None
+    coupon_event_id: UUID | None = None
+    amount_cents: PositiveCents
+    points_taken: Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)] = 0
+    points_given: Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)] = 0
+
+
 EVENT_DATA_MODELS: dict[str, type[BaseModel]] = {
     "member.enrolled": MemberEnrolledData,
     "member.updated": MemberUpdatedData,
@@ -178,6 +195,7 @@ EVENT_DATA_MODELS: dict[str, type[BaseModel]] = {
     "coupon.redeemed": CouponRedeemedData,
     "points.adjusted": PointsAdjustedData,
     "event.voided": EventVoidedData,
+    "sale.returned": SaleReturnedData,
 }
 
 
@@ -224,6 +242,9 @@ REJECTION_CODES: frozenset[str] = frozenset(
         "staff_not_authorised",
         "adjustment_over_limit",
         "adjustment_daily_limit",
+        # Extensions of returns (docs/SYNC_SERVER.md, "Returns").
+        "unknown_sale",
+        "sale_voided",
     }
 )
 
@@ -377,6 +398,33 @@ class ChangesResponse(_Open):
 
 
 # --- day close ----------------------------------------------------------------------
+
+
+class SaleFound(_Open):
+    """Extension: a sale a till may return (``GET /v1/sales?sale_ref=``, docs/SYNC_SERVER.md,
+    "Returns"). ``sale_event_id`` is what a ``sale.returned`` event names; the amounts
+    and points are the sale's, ``returned_cents`` what every return so far took back."""
+
+    sale_ref: str
+    sale_event_id: UUID
+    member_id: UUID
+    member_code: str
+    member_name: str
+    store_code: str | None = None
+    terminal_id: UUID | None = None
+    occurred_at: datetime
+    amount_cents: int
+    points_earned: int = 0
+    redeemed_event_id: UUID | None = None
+    points_redeemed: int = 0
+    coupon_event_id: UUID | None = None
+    coupon_id: UUID | None = None
+    returned_cents: int = 0
+    voided: bool = False
+
+
+class SalesResponse(_Open):
+    sales: list[SaleFound]
 
 
 class DayCloseRequest(_Strict):

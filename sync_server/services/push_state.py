@@ -19,6 +19,7 @@ from typing import Literal
 
 from shared.domain.business_day import business_date
 from shared.domain.program import LoyaltyProgram
+from sync_server.services.sale_returns import SaleEvent
 from shared.protocol import (
     CouponRedeemedData,
     EventVoidedData,
@@ -27,6 +28,7 @@ from shared.protocol import (
     PointsAdjustedData,
     PointsEarnedData,
     PointsRedeemedData,
+    SaleReturnedData,
 )
 
 EventData = (
@@ -37,6 +39,7 @@ EventData = (
     | CouponRedeemedData
     | PointsAdjustedData
     | EventVoidedData
+    | SaleReturnedData
 )
 
 
@@ -57,6 +60,7 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "coupon.redeemed": CouponRedeemedData,
     "points.adjusted": PointsAdjustedData,
     "event.voided": EventVoidedData,
+    "sale.returned": SaleReturnedData,
 }
 
 
@@ -204,6 +208,10 @@ class Loaded:
     # claims may need it (ledger.needs_voided_lifetime); absent members are not needed.
     voided_lifetime: Mapping[str, int]
     held_seqs: frozenset[int]  # stored seqs above the watermark (only when there is a gap)
+    # Returns (sale_returns.py): stored events of the sales this push's returns name,
+    # and how much of each sale (by its sale_event_id) was returned before this push.
+    sales: Mapping[str, SaleEvent] = field(default_factory=dict)
+    returned: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def current_program(self) -> LoyaltyProgram:
