@@ -50,7 +50,7 @@ def events_of_receipt(session: Session, sale_ref: str, limit: int) -> Sequence[R
     store), with their member's code and name and their terminal's store."""
     member_table, terminal_table = table_of(Member), table_of(Terminal)
     members, terminals = member_table.c, terminal_table.c
-    return session.execute(
+    statement = (
         select(
             _E.event_id,
             _E.type,
@@ -69,4 +69,5 @@ def events_of_receipt(session: Session, sale_ref: str, limit: int) -> Sequence[R
         .where(_E.sale_ref == sale_ref, _E.type.in_(SALE_TYPES), _E.status == "accepted")
         .order_by(_E.occurred_at, _E.event_id)
         .limit(limit)
-    ).all()
+    )
+    return list(session.execute(statement))

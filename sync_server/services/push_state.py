@@ -19,7 +19,6 @@ from typing import Literal
 
 from shared.domain.business_day import business_date
 from shared.domain.program import LoyaltyProgram
-from sync_server.services.sale_returns import SaleEvent
 from shared.protocol import (
     CouponRedeemedData,
     EventVoidedData,
@@ -30,6 +29,7 @@ from shared.protocol import (
     PointsRedeemedData,
     SaleReturnedData,
 )
+from sync_server.services.sale_returns import SaleEvent
 
 EventData = (
     MemberEnrolledData

@@ -18,7 +18,7 @@ second sees what the first returned.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -134,4 +134,4 @@ def write_returns(session: Session, records: Sequence[Any]) -> None:
     )
 
 
-SINKS = {SaleReturnRecord: write_returns}
+SINKS: dict[type, Callable[[Session, Sequence[Any]], None]] = {SaleReturnRecord: write_returns}

@@ -69,7 +69,9 @@ def test_a_coupon_comes_back_on_a_full_return_only_if_it_has_not_expired() -> No
     sale = SaleFigures(10_000, 100, 0, 4_000)
     later = NOW + timedelta(days=1)
     earlier = NOW - timedelta(days=1)
-    assert return_effect(sale, 6_000, has_coupon=True, coupon_expires_at=later, at=NOW).restore_coupon
+    assert return_effect(
+        sale, 6_000, has_coupon=True, coupon_expires_at=later, at=NOW
+    ).restore_coupon
     assert not return_effect(
         sale, 6_000, has_coupon=True, coupon_expires_at=earlier, at=NOW
     ).restore_coupon

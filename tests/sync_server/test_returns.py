@@ -156,10 +156,17 @@ def test_returns_in_one_push_with_the_sale_and_a_full_return_gives_the_coupon_ba
     earn = till.events.make(
         "points.earned",
         member_id,
-        {"sale_ref": "C-1", "amount_cents": 5_000, "currency": "CNY", "points": 50,
-         "rule_version": 1},
+        {
+            "sale_ref": "C-1",
+            "amount_cents": 5_000,
+            "currency": "CNY",
+            "points": 50,
+            "rule_version": 1,
+        },
     )
-    used = till.events.make("coupon.redeemed", member_id, {"coupon_id": coupon_id, "sale_ref": "C-1"})
+    used = till.events.make(
+        "coupon.redeemed", member_id, {"coupon_id": coupon_id, "sale_ref": "C-1"}
+    )
     sale = {"earn": earn["event_id"]}
     half = _return(till, member_id, sale, 2_500, sale_ref="C-1", coupon_event_id=used["event_id"])
     rest = _return(till, member_id, sale, 2_500, sale_ref="C-1", coupon_event_id=used["event_id"])

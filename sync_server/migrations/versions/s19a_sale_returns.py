@@ -22,21 +22,17 @@ down_revision = "s17a"
 branch_labels = None
 depends_on = None
 
-_SALE_TYPES = "('points.earned', 'points.redeemed', 'coupon.redeemed')"
+_BACKFILL = {
+    "postgresql": "UPDATE events SET sale_ref = (payload::jsonb #>> '{data,sale_ref}') "
+    "WHERE type IN ('points.earned', 'points.redeemed', 'coupon.redeemed')",
+    "sqlite": "UPDATE events SET sale_ref = json_extract(payload, '$.data.sale_ref') "
+    "WHERE type IN ('points.earned', 'points.redeemed', 'coupon.redeemed')",
+}
 
 
 def upgrade() -> None:
     op.add_column("events", sa.Column("sale_ref", sa.String(200), nullable=True))
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "UPDATE events SET sale_ref = (payload::jsonb #>> '{data,sale_ref}') "
-            f"WHERE type IN {_SALE_TYPES}"
-        )
-    else:
-        op.execute(
-            "UPDATE events SET sale_ref = json_extract(payload, '$.data.sale_ref') "
-            f"WHERE type IN {_SALE_TYPES}"
-        )
+    op.execute(_BACKFILL[op.get_bind().dialect.name])
     op.create_index("ix_events_sale_ref", "events", ["sale_ref"])
     op.create_table(
         "sale_returns",
