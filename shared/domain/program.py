@@ -74,6 +74,8 @@ class LoyaltyProgram(BaseModel):
     max_member_daily_redeem_points: int = Field(default=200_000, ge=1)
     # Managers approve voids and adjustments: their PINs are longer (shared.domain.staff_pin)
     manager_pin_length: int = Field(default=6, ge=4, le=8)
+    # A return of more than this amount needs a manager's PIN (shared.domain.returns).
+    return_approval_cents: int = Field(default=50_000, ge=0)
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> LoyaltyProgram:

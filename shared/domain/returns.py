@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.domain.money import check_int
+from shared.domain.program import LoyaltyProgram
 from shared.errors import ValidationFailed
 
 
@@ -105,3 +106,8 @@ def return_effect(
         full=full,
         restore_coupon=coupon_back,
     )
+
+
+def needs_manager(program: LoyaltyProgram, amount_cents: int) -> bool:
+    """A return of more than the program's ``return_approval_cents`` needs a manager."""
+    return amount_cents > program.return_approval_cents

@@ -24,6 +24,7 @@ from shared.protocol import (
     Health,
     PairRequest,
     PairResponse,
+    SalesResponse,
     StaffAlertRequest,
     StaffAlertResponse,
 )
@@ -195,6 +196,11 @@ class SyncClient:
         return _parse(DayCloseResponse, data)
 
     # --- plumbing --------------------------------------------------------------------
+
+    def find_sales(self, sale_ref: str, *, timeout: float | None = 5.0) -> SalesResponse:
+        """Extension: the sales with this receipt number at any store (returns)."""
+        data = self._request("GET", "/v1/sales", params={"sale_ref": sale_ref}, timeout=timeout)
+        return _parse(SalesResponse, data)
 
     def _request(
         self,

@@ -13,6 +13,7 @@ from terminal.services.enrollment import EnrollmentService
 from terminal.services.lookup import LookupService
 from terminal.services.manager import ManagerService
 from terminal.services.reports import ReportService
+from terminal.services.returns import ReturnService
 from terminal.services.sales import SalesService
 from terminal.services.slips import SlipService
 from terminal.services.staff import StaffService
@@ -42,6 +43,7 @@ class Services:
     reports: ReportService
     store: StoreService
     slips: SlipService
+    returns: ReturnService
 
 
 def build_services(
@@ -62,6 +64,7 @@ def build_services(
         reports=ReportService(replica, settings, clock=clock, credentials=creds),
         store=StoreService(replica, settings, clock=clock, credentials=creds),
         slips=SlipService(replica, settings, clock=clock, credentials=creds),
+        returns=ReturnService(replica, settings, clock=clock, credentials=creds),
     )
 
 
@@ -78,6 +81,7 @@ __all__ = [
     "Receipt",
     "ReportService",
     "ReportView",
+    "ReturnService",
     "SalesService",
     "Services",
     "SlipService",
