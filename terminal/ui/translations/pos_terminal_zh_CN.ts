@@ -12,22 +12,22 @@
 <context>
     <name>CameraDialog</name>
     <message>
-        <location filename="../widgets/camera_view.py" line="34"/>
+        <location filename="../widgets/camera_dialog.py" line="34"/>
         <source>Scan with the camera</source>
         <translation>用摄像头扫描</translation>
     </message>
     <message>
-        <location filename="../widgets/camera_view.py" line="35"/>
+        <location filename="../widgets/camera_dialog.py" line="35"/>
         <source>Hold the member card in front of the camera.</source>
         <translation>请将会员卡对准摄像头。</translation>
     </message>
     <message>
-        <location filename="../widgets/camera_view.py" line="36"/>
+        <location filename="../widgets/camera_dialog.py" line="36"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../widgets/camera_view.py" line="54"/>
+        <location filename="../widgets/camera_dialog.py" line="54"/>
         <source>The camera could not be started.</source>
         <translation>无法启动摄像头。</translation>
     </message>
@@ -48,22 +48,22 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="102"/>
+        <location filename="../screens/checkout.py" line="101"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="103"/>
+        <location filename="../screens/checkout.py" line="102"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="104"/>
+        <location filename="../screens/checkout.py" line="103"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="105"/>
+        <location filename="../screens/checkout.py" line="104"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -233,7 +233,7 @@
     </message>
     <message>
         <location filename="../messages.py" line="51"/>
-        <location filename="../messages.py" line="191"/>
+        <location filename="../messages.py" line="215"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
@@ -273,17 +273,17 @@
         <translation>每位会员每天最多兑换 {cap} 积分；今天还剩 {left}。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="205"/>
+        <location filename="../messages.py" line="229"/>
         <source>Head office refused this: it was not approved by an active store manager.</source>
         <translation>总部拒绝了此操作：未经本店在职店长批准。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="210"/>
+        <location filename="../messages.py" line="234"/>
         <source>Head office refused this: its date is too far from today. Check the till&apos;s clock.</source>
         <translation>总部拒绝了此操作：其日期与今天相差太远。请检查收银机的时钟。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="216"/>
+        <location filename="../messages.py" line="240"/>
         <source>Head office refused the till&apos;s queue as out of order; call head office.</source>
         <translation>总部认为收银机的待上传队列顺序异常而拒收；请联系总部。</translation>
     </message>
@@ -353,189 +353,214 @@
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="187"/>
+        <location filename="../messages.py" line="185"/>
+        <source>This sale has been returned in full already.</source>
+        <translation>这笔销售已全部退货。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="186"/>
+        <source>The return is larger than what is left of the sale: at most {left}.</source>
+        <translation>退货金额超过这笔销售的剩余金额：最多 {left}。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="193"/>
         <source>A manager must approve this: enter a manager&apos;s code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189"/>
-        <location filename="../messages.py" line="262"/>
+        <location filename="../messages.py" line="196"/>
+        <source>A return above {limit} needs a manager&apos;s approval (manager PIN).</source>
+        <translation>超过 {limit} 的退货需要店长批准（店长 PIN）。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="203"/>
+        <source>No sale has this receipt number. Check it and try again.</source>
+        <translation>没有这个小票号的销售。请核对后重试。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="206"/>
+        <source>This sale was voided: there is nothing to return.</source>
+        <translation>这笔销售已作废，无可退货。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="213"/>
+        <location filename="../messages.py" line="286"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="190"/>
+        <location filename="../messages.py" line="214"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="194"/>
+        <location filename="../messages.py" line="218"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="221"/>
+        <location filename="../messages.py" line="245"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="224"/>
+        <location filename="../messages.py" line="248"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="226"/>
+        <location filename="../messages.py" line="250"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="228"/>
+        <location filename="../messages.py" line="252"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="233"/>
+        <location filename="../messages.py" line="257"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="235"/>
+        <location filename="../messages.py" line="259"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="237"/>
+        <location filename="../messages.py" line="261"/>
         <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="240"/>
+        <location filename="../messages.py" line="264"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="243"/>
+        <location filename="../messages.py" line="267"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="246"/>
+        <location filename="../messages.py" line="270"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="249"/>
+        <location filename="../messages.py" line="273"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="252"/>
-        <location filename="../messages.py" line="279"/>
+        <location filename="../messages.py" line="276"/>
+        <location filename="../messages.py" line="303"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="255"/>
+        <location filename="../messages.py" line="279"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="258"/>
+        <location filename="../messages.py" line="282"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="264"/>
+        <location filename="../messages.py" line="288"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="266"/>
+        <location filename="../messages.py" line="290"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="268"/>
+        <location filename="../messages.py" line="292"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="271"/>
+        <location filename="../messages.py" line="295"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="273"/>
+        <location filename="../messages.py" line="297"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="274"/>
+        <location filename="../messages.py" line="298"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="276"/>
+        <location filename="../messages.py" line="300"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="282"/>
+        <location filename="../messages.py" line="306"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="285"/>
+        <location filename="../messages.py" line="309"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="288"/>
+        <location filename="../messages.py" line="312"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="291"/>
+        <location filename="../messages.py" line="315"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="293"/>
+        <location filename="../messages.py" line="317"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="295"/>
+        <location filename="../messages.py" line="319"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="298"/>
+        <location filename="../messages.py" line="322"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="302"/>
+        <location filename="../messages.py" line="326"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="303"/>
+        <location filename="../messages.py" line="327"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="304"/>
+        <location filename="../messages.py" line="328"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="326"/>
+        <location filename="../messages.py" line="350"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="330"/>
+        <location filename="../messages.py" line="354"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -601,50 +626,60 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="183"/>
+        <location filename="../main_window.py" line="188"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185"/>
+        <location filename="../main_window.py" line="190"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186"/>
+        <location filename="../main_window.py" line="191"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="187"/>
+        <location filename="../main_window.py" line="192"/>
+        <source>Return (F11)</source>
+        <translation>退货 (F11)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="193"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188"/>
+        <location filename="../main_window.py" line="194"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189"/>
+        <location filename="../main_window.py" line="195"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="190"/>
+        <location filename="../main_window.py" line="196"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212"/>
+        <location filename="../main_window.py" line="218"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="305"/>
-        <location filename="../main_window.py" line="306"/>
+        <location filename="../main_window.py" line="318"/>
+        <location filename="../main_window.py" line="319"/>
         <source>Voided: the transaction is reversed.</source>
         <translation>已撤销：该笔交易已冲回。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="325"/>
+        <source>Return recorded.</source>
+        <translation>退货已记录。</translation>
     </message>
 </context>
 <context>
@@ -1050,60 +1085,134 @@
     </message>
 </context>
 <context>
+    <name>ReturnScreen</name>
+    <message>
+        <location filename="../screens/returns.py" line="112"/>
+        <source>Return a sale</source>
+        <translation>销售退货</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="113"/>
+        <source>Receipt number: scan or type, then Enter</source>
+        <translation>小票号：扫描或输入后按回车</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="114"/>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="115"/>
+        <source>Amount returned (empty: all that is left)</source>
+        <translation>退货金额（留空：退回全部剩余）</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="116"/>
+        <source>Return (Enter)</source>
+        <translation>退货 (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="117"/>
+        <source>Back (Esc)</source>
+        <translation>返回 (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="125"/>
+        <source>Sales of every store (from head office).</source>
+        <translation>所有门店的销售（来自总部）。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="127"/>
+        <location filename="../screens/returns.py" line="202"/>
+        <source>Offline: only the sales of this till can be found.</source>
+        <translation>离线：只能找到本收银台的销售。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="131"/>
+        <source>Receipt %1 · %2 · sale %3 · returned %4 · left %5</source>
+        <translation>小票 %1 · %2 · 销售 %3 · 已退 %4 · 剩余 %5</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="148"/>
+        <source>voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="176"/>
+        <source>Scan or type the receipt number.</source>
+        <translation>请扫描或输入小票号。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="250"/>
+        <source>Returns %1: takes back %2 pts earned, gives back %3 pts redeemed.</source>
+        <translation>退货 %1：扣回所得积分 %2，退还已兑换积分 %3。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="264"/>
+        <source>Find the sale first: scan or type its receipt number.</source>
+        <translation>请先查找销售：扫描或输入小票号。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="307"/>
+        <source>Returned %1 of receipt %2. %3 now has %4 pts.</source>
+        <translation>已退货 %1（小票 %2）。%3 现有 %4 积分。</translation>
+    </message>
+</context>
+<context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="124"/>
+        <location filename="../screens/sale_panel.py" line="123"/>
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="125"/>
+        <location filename="../screens/sale_panel.py" line="124"/>
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="126"/>
+        <location filename="../screens/sale_panel.py" line="125"/>
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="127"/>
+        <location filename="../screens/sale_panel.py" line="126"/>
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="128"/>
+        <location filename="../screens/sale_panel.py" line="127"/>
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="130"/>
+        <location filename="../screens/sale_panel.py" line="129"/>
         <source>at least %1</source>
         <translation>至少 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="132"/>
+        <location filename="../screens/sale_panel.py" line="131"/>
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="133"/>
+        <location filename="../screens/sale_panel.py" line="132"/>
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="134"/>
+        <location filename="../screens/sale_panel.py" line="133"/>
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="135"/>
+        <location filename="../screens/sale_panel.py" line="134"/>
         <location filename="../screens/sale_panel.py" line="177"/>
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="136"/>
+        <location filename="../screens/sale_panel.py" line="135"/>
         <source>Print slip (F10)</source>
         <translation>打印会员小票 (F10)</translation>
     </message>
@@ -1496,47 +1605,47 @@
 <context>
     <name>SlipDialog</name>
     <message>
-        <location filename="../slip_dialog.py" line="119"/>
+        <location filename="../slip_dialog.py" line="120"/>
         <source>Member slip</source>
         <translation>会员小票</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="120"/>
+        <location filename="../slip_dialog.py" line="121"/>
         <source>Print (Enter)</source>
         <translation>打印 (Enter)</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="121"/>
+        <location filename="../slip_dialog.py" line="122"/>
         <source>Save as PDF</source>
         <translation>保存为 PDF</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="122"/>
+        <location filename="../slip_dialog.py" line="123"/>
         <source>Close (Esc)</source>
         <translation>关闭 (Esc)</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="126"/>
+        <location filename="../slip_dialog.py" line="138"/>
         <source>Printing…</source>
         <translation>正在打印…</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="135"/>
+        <location filename="../slip_dialog.py" line="147"/>
         <source>Save member slip</source>
         <translation>保存会员小票</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="137"/>
+        <location filename="../slip_dialog.py" line="149"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="142"/>
+        <location filename="../slip_dialog.py" line="154"/>
         <source>Saved.</source>
         <translation>已保存。</translation>
     </message>
     <message>
-        <location filename="../slip_dialog.py" line="145"/>
+        <location filename="../slip_dialog.py" line="157"/>
         <source>Printed.</source>
         <translation>已打印。</translation>
     </message>
@@ -1557,47 +1666,47 @@
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../widgets/status_bar.py" line="78"/>
+        <location filename="../widgets/sync_status.py" line="78"/>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="84"/>
+        <location filename="../widgets/sync_status.py" line="84"/>
         <source>Manager</source>
         <translation>店长</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="84"/>
+        <location filename="../widgets/sync_status.py" line="84"/>
         <source>Cashier</source>
         <translation>收银员</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="90"/>
+        <location filename="../widgets/sync_status.py" line="90"/>
         <source>Syncing…</source>
         <translation>同步中…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="92"/>
+        <location filename="../widgets/sync_status.py" line="92"/>
         <source>Online</source>
         <translation>在线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="94"/>
+        <location filename="../widgets/sync_status.py" line="94"/>
         <source>Offline</source>
         <translation>离线</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="97"/>
+        <location filename="../widgets/sync_status.py" line="97"/>
         <source>Queued: %1</source>
         <translation>已排队：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="99"/>
+        <location filename="../widgets/sync_status.py" line="99"/>
         <source>Last sync: %1</source>
         <translation>上次同步：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar.py" line="101"/>
+        <location filename="../widgets/sync_status.py" line="101"/>
         <source>Rejected: %1</source>
         <translation>被拒：%1</translation>
     </message>
