@@ -247,7 +247,7 @@ class ReturnScreen(Retranslating):
         )
         effect = return_effect(figures, amount)
         self.effect.setText(
-            self.tr("Returns %1: takes back %2 pts earned, gives back %3 pts redeemed.")
+            self.tr("Returns %1: takes back %2 earned, gives back %3 redeemed.")
             .replace("%1", format_money(amount, self.session.currency))
             .replace("%2", format_points(effect.points_taken))
             .replace("%3", format_points(effect.points_given))
@@ -304,7 +304,7 @@ class ReturnScreen(Retranslating):
         self.effect.clear()
         member = done.receipt.member
         self.ok.setText(
-            self.tr("Returned %1 of receipt %2. %3 now has %4 pts.")
+            self.tr("Returned %1 of receipt %2. %3 now has %4.")
             .replace("%1", format_money(done.effect.accepted_cents, self.session.currency))
             .replace("%2", done.sale.sale_ref)
             .replace("%3", member.display_name)

@@ -1144,8 +1144,8 @@
     </message>
     <message>
         <location filename="../screens/returns.py" line="250"/>
-        <source>Returns %1: takes back %2 pts earned, gives back %3 pts redeemed.</source>
-        <translation>退货 %1：扣回所得积分 %2，退还已兑换积分 %3。</translation>
+        <source>Returns %1: takes back %2 earned, gives back %3 redeemed.</source>
+        <translation>退货 %1：扣回所得 %2，退还已兑换 %3。</translation>
     </message>
     <message>
         <location filename="../screens/returns.py" line="264"/>
@@ -1154,8 +1154,8 @@
     </message>
     <message>
         <location filename="../screens/returns.py" line="307"/>
-        <source>Returned %1 of receipt %2. %3 now has %4 pts.</source>
-        <translation>已退货 %1（小票 %2）。%3 现有 %4 积分。</translation>
+        <source>Returned %1 of receipt %2. %3 now has %4.</source>
+        <translation>已退货 %1（小票 %2）。%3 现有 %4。</translation>
     </message>
 </context>
 <context>
