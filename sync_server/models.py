@@ -189,6 +189,7 @@ class SaleReturn(Base):
     __tablename__ = "sale_returns"
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     sale_event_id: Mapped[str] = mapped_column(String(36), index=True)
+    redeemed_event_id: Mapped[str | None] = mapped_column(String(36), index=True)
     member_id: Mapped[str] = mapped_column(String(36))
     terminal_id: Mapped[str] = mapped_column(String(36))
     accepted_cents: Mapped[int] = mapped_column(BigInteger)

@@ -18,6 +18,7 @@ SALE_TYPES = ("points.earned", "points.redeemed", "coupon.redeemed")
 RETURN_COLUMNS = (
     "event_id",
     "sale_event_id",
+    "redeemed_event_id",
     "member_id",
     "terminal_id",
     "accepted_cents",
@@ -29,16 +30,26 @@ RETURN_COLUMNS = (
 )
 
 
-def returned_cents(session: Session, sale_event_ids: Collection[str]) -> dict[str, int]:
-    """How much of each of these sales accepted returns have taken back so far."""
-    if not sale_event_ids:
+def returned_cents(session: Session, event_ids: Collection[str]) -> dict[str, int]:
+    """How much of the sale of each of these events (its key event, or its redemption
+    when that is another event) accepted returns have taken back so far."""
+    if not event_ids:
         return {}
-    rows = session.execute(
-        select(_R.sale_event_id, func.sum(_R.accepted_cents))
-        .where(_R.sale_event_id.in_(sorted(sale_event_ids)))
+    ids = sorted(event_ids)
+    by_sale = (
+        select(_R.sale_event_id.label("key"), func.sum(_R.accepted_cents).label("cents"))
+        .where(_R.sale_event_id.in_(ids))
         .group_by(_R.sale_event_id)
     )
-    return {str(key): int(total or 0) for key, total in rows}
+    by_redemption = (
+        select(_R.redeemed_event_id.label("key"), func.sum(_R.accepted_cents).label("cents"))
+        .where(_R.redeemed_event_id.in_(ids))
+        .group_by(_R.redeemed_event_id)
+    )
+    found: dict[str, int] = {}
+    for key, total in session.execute(by_sale.union_all(by_redemption)):
+        found[str(key)] = found.get(str(key), 0) + int(total or 0)
+    return found
 
 
 def insert_returns(session: Session, rows: Sequence[Sequence[Any]]) -> None:

@@ -394,6 +394,8 @@ class _Run:
             raise Rejected("not_voidable", f"A {target.type} event cannot be voided.")
         if target.voided_by is not None:
             raise Rejected("already_voided", f"Event {target_id} is already voided.")
+        if self.returned.get(target_id, 0) > 0:  # its sale came back in part: returns rule
+            raise Rejected("not_voidable", f"Part of the sale of {target_id} was returned.")
         member = self.member(item.member_id)
         if target.coupon_id is not None:
             coupon = self.coupons.get(target.coupon_id)
@@ -445,12 +447,17 @@ class _Run:
             at=item.occurred_at,
         )
         self.returned[key] = before + effect.accepted_cents
+        redeemed_key = None
+        if redeemed_part is not None and redeemed_part.event_id != key:
+            redeemed_key = redeemed_part.event_id
+            self.returned[redeemed_key] = self.returned.get(redeemed_key, 0) + effect.accepted_cents
         if effect.restore_coupon and coupon is not None:
             self.coupon_changed(replace(coupon, status="available", redeemed_event_id=None))
         self.extra.append(
             sale_returns.SaleReturnRecord(
                 event_id=item.event_id,
                 sale_event_id=key,
+                redeemed_event_id=redeemed_key,
                 member_id=member.id,
                 terminal_id=self.loaded.terminal.id,
                 accepted_cents=effect.accepted_cents,

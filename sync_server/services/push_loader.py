@@ -144,7 +144,9 @@ def load(
         held_seqs=frozenset(held),
         sales=sales,
         # read after the members are locked: every return of a sale is its member's
-        returned=sales_repo.returned_cents(session, sale_ids) if sale_ids else {},
+        returned=(
+            sales_repo.returned_cents(session, sale_ids | void_ids) if sale_ids or void_ids else {}
+        ),
     )
 
 

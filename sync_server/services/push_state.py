@@ -209,7 +209,8 @@ class Loaded:
     voided_lifetime: Mapping[str, int]
     held_seqs: frozenset[int]  # stored seqs above the watermark (only when there is a gap)
     # Returns (sale_returns.py): stored events of the sales this push's returns name,
-    # and how much of each sale (by its sale_event_id) was returned before this push.
+    # and how much of the sale of each of those events (and of the events this push's
+    # voids name) was returned before this push.
     sales: Mapping[str, SaleEvent] = field(default_factory=dict)
     returned: Mapping[str, int] = field(default_factory=dict)
 

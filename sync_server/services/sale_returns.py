@@ -56,6 +56,7 @@ class SaleReturnRecord:
 
     event_id: str
     sale_event_id: str
+    redeemed_event_id: str | None
     member_id: str
     terminal_id: str
     accepted_cents: int
@@ -120,6 +121,7 @@ def write_returns(session: Session, records: Sequence[Any]) -> None:
             (
                 r.event_id,
                 r.sale_event_id,
+                r.redeemed_event_id,
                 r.member_id,
                 r.terminal_id,
                 r.accepted_cents,

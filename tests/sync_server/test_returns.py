@@ -207,3 +207,24 @@ def test_a_return_of_a_voided_or_unknown_sale_is_rejected_and_changes_nothing(
         "sales": []
     }
     assert client.get("/v1/sales", params={"sale_ref": "R-1"}).status_code == 401
+
+
+def test_a_sale_partly_returned_can_no_longer_be_voided(
+    client: TestClient, database: Database, settings: Settings
+) -> None:
+    seller = _pair(client, database, settings, "S001")
+    other = _pair(client, database, settings, "S001")
+    member_id, sale = _member_after_sale(client, seller)
+    # the other till's return reaches the server first; the seller's voids come after
+    (back,) = push(client, other, [_return(other, member_id, sale, 2_000)])["results"]
+    assert back["member_balance"] == 800 - 20 + 30
+    voids = [
+        seller.events.void(member_id, sale["earn"]),
+        seller.events.void(member_id, sale["redeem"]),
+    ]
+    body = push(client, seller, voids)
+    assert [(r["status"], r.get("code")) for r in body["results"]] == [
+        ("rejected", "not_voidable"),
+        ("rejected", "not_voidable"),
+    ]
+    assert _member(client, seller, member_id)["balance"] == 810

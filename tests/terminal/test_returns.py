@@ -162,3 +162,17 @@ def test_an_expired_coupon_does_not_come_back(till: Till) -> None:
     assert done.effect.full
     assert not done.effect.restore_coupon
     assert till.services.lookup.coupons(member_id)[0].status == "redeemed"
+
+
+def test_a_sale_partly_returned_can_no_longer_be_voided(till: Till) -> None:
+    member_id = till.seed.members[3].member_id
+    _sale(till, member_id, ref="VR")
+    cashier = till.cashier()
+    (sale,) = till.services.returns.find("VR").sales
+    till.services.returns.return_sale(cashier, sale, amount_cents=1_000)
+    before = snapshot(till.replica)
+    for event_id in (sale.sale_event_id, sale.redeemed_event_id):
+        with pytest.raises(DomainError) as err:
+            till.services.manager.void(till.manager(), str(event_id), reason="mistake")
+        assert err.value.code == "not_voidable"
+    assert snapshot(till.replica) == before

@@ -5,7 +5,8 @@ each sale.
   return events, so that any till can find a sale by it (``GET /v1/sales``). Existing
   rows get it from their payload.
 - ``sale_returns``: one row per accepted ``sale.returned`` event, keyed by the sale's
-  first event (``sale_event_id``): the amount it returned, the amount beyond what was
+  first event (``sale_event_id``; its redemption, when that is another event, in
+  ``redeemed_event_id``: a void of either is refused once part of the sale is back): the amount it returned, the amount beyond what was
   left (flagged for head office), the points it took back and gave back.
 
 Revision ID: s19a
@@ -38,6 +39,7 @@ def upgrade() -> None:
         "sale_returns",
         sa.Column("event_id", sa.String(36), primary_key=True),
         sa.Column("sale_event_id", sa.String(36), nullable=False),
+        sa.Column("redeemed_event_id", sa.String(36), nullable=True),
         sa.Column("member_id", sa.String(36), nullable=False),
         sa.Column("terminal_id", sa.String(36), nullable=False),
         sa.Column("accepted_cents", sa.BigInteger(), nullable=False),
@@ -48,9 +50,11 @@ def upgrade() -> None:
         sa.Column("occurred_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_sale_returns_sale_event_id", "sale_returns", ["sale_event_id"])
+    op.create_index("ix_sale_returns_redeemed_event_id", "sale_returns", ["redeemed_event_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sale_returns_redeemed_event_id", table_name="sale_returns")
     op.drop_index("ix_sale_returns_sale_event_id", table_name="sale_returns")
     op.drop_table("sale_returns")
     op.drop_index("ix_events_sale_ref", table_name="events")

@@ -45,6 +45,21 @@ class ReturnRepository:
         ref = json.loads(payload).get("data", {}).get("sale_ref")
         return str(ref) if ref is not None else None
 
+    def sale_returned_here(self, event: LocalEvent) -> bool:
+        """Whether part of the sale of this earn or redemption was returned here."""
+        if self.returned_here(event.event_id) > 0:
+            return True
+        if event.type != "points.redeemed" or not event.sale_ref:
+            return False
+        earn = self.session.scalars(
+            select(LocalEvent).where(
+                LocalEvent.member_id == event.member_id,
+                LocalEvent.type == "points.earned",
+                LocalEvent.sale_ref == event.sale_ref,
+            )
+        ).first()
+        return earn is not None and self.returned_here(earn.event_id) > 0
+
     def returned_here(self, sale_event_id: str, *, pending_only: bool = False) -> int:
         """Cents of the sale returned at this till (not rejected; or only unsent ones)."""
         statuses = ("pending",) if pending_only else ("pending", "acknowledged")
