@@ -427,6 +427,33 @@ class SalesResponse(_Open):
     sales: list[SaleFound]
 
 
+class StoreFigures(_Open):
+    """Extension: a store's figures across all its tills (``GET /v1/store-report``):
+    one business date, or the whole range (``business_date`` null). Events that stand
+    count: accepted and not voided; a transaction is an earn, redemption or coupon use."""
+
+    business_date: date | None = None
+    transactions: int = 0
+    points_earned: int = 0
+    points_redeemed: int = 0
+    member_sales_cents: int = 0
+    enrollments: int = 0
+    voids: int = 0
+    adjustments: int = 0
+    points_adjusted: int = 0
+    returns: int = 0
+    returned_cents: int = 0
+
+
+class StoreReport(_Open):
+    store_code: str
+    date_from: date
+    date_to: date
+    terminals: int  # tills of the store with events in the range
+    total: StoreFigures
+    days: list[StoreFigures]
+
+
 class DayCloseRequest(_Strict):
     business_date: Day
     first_seq: SeqOrZero

@@ -4,6 +4,7 @@ each sale (table ``sale_returns``)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select
@@ -80,5 +81,33 @@ def events_of_receipt(session: Session, sale_ref: str, limit: int) -> Sequence[R
         .where(_E.sale_ref == sale_ref, _E.type.in_(SALE_TYPES), _E.status == "accepted")
         .order_by(_E.occurred_at, _E.event_id)
         .limit(limit)
+    )
+    return list(session.execute(statement))
+
+
+def store_events(
+    session: Session, store_code: str, since: datetime, until: datetime
+) -> Sequence[Row[Any]]:
+    """The accepted events of a store's tills that occurred in [since, until)."""
+    terminals = table_of(Terminal)
+    returns = table_of(SaleReturn)
+    statement = (
+        select(
+            _E.type,
+            _E.terminal_id,
+            _E.occurred_at,
+            _E.points_delta,
+            _E.voided_by,
+            _E.payload,
+            returns.c.accepted_cents,
+        )
+        .join(terminals, terminals.c.id == _E.terminal_id)
+        .outerjoin(returns, returns.c.event_id == _E.event_id)
+        .where(
+            terminals.c.store_code == store_code,
+            _E.status == "accepted",
+            _E.occurred_at >= since,
+            _E.occurred_at < until,
+        )
     )
     return list(session.execute(statement))
