@@ -13,6 +13,7 @@ failure becomes one of a few exceptions whose type tells the sync loop what to d
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import httpx
@@ -27,6 +28,7 @@ from shared.protocol import (
     SalesResponse,
     StaffAlertRequest,
     StaffAlertResponse,
+    StoreReport,
 )
 from terminal.offline.pages import PulledPage, PushAnswer
 
@@ -201,6 +203,17 @@ class SyncClient:
         """Extension: the sales with this receipt number at any store (returns)."""
         data = self._request("GET", "/v1/sales", params={"sale_ref": sale_ref}, timeout=timeout)
         return _parse(SalesResponse, data)
+
+    def store_report(
+        self, date_from: date, date_to: date, *, timeout: float | None = 5.0
+    ) -> StoreReport:
+        """Extension: this till's store's figures across all its tills."""
+        params: dict[str, str | int | float] = {
+            "date_from": date_from.isoformat(),
+            "date_to": date_to.isoformat(),
+        }
+        data = self._request("GET", "/v1/store-report", params=params, timeout=timeout)
+        return _parse(StoreReport, data)
 
     def _request(
         self,

@@ -18,6 +18,7 @@ from terminal.services.sales import SalesService
 from terminal.services.slips import SlipService
 from terminal.services.staff import StaffService
 from terminal.services.store import StoreService
+from terminal.services.store_report import StoreReportService
 from terminal.services.views import (
     CouponView,
     EventView,
@@ -44,6 +45,7 @@ class Services:
     store: StoreService
     slips: SlipService
     returns: ReturnService
+    store_report: StoreReportService
 
 
 def build_services(
@@ -65,6 +67,7 @@ def build_services(
         store=StoreService(replica, settings, clock=clock, credentials=creds),
         slips=SlipService(replica, settings, clock=clock, credentials=creds),
         returns=ReturnService(replica, settings, clock=clock, credentials=creds),
+        store_report=StoreReportService(replica, settings, clock=clock, credentials=creds),
     )
 
 

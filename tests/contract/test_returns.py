@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from shared.errors import DomainError
-from tests.contract.conftest import DEAD_URL, HeadOffice
-from tests.contract.support import server_balance
+from tests.contract.conftest import DEAD_URL, MANAGER, HeadOffice
+from tests.contract.support import a_member, server_balance
 
 pytestmark = pytest.mark.slow
 
@@ -58,3 +58,24 @@ def test_returns_of_one_sale_from_two_tills_never_exceed_it(
     with pytest.raises(DomainError) as err:
         b.services.returns.return_sale(b.cashier, after, amount_cents=1)
     assert err.value.code == "return_too_large"
+
+
+def test_the_store_report_of_a_till_adds_up_every_till_of_its_store(
+    make_till, head_office: HeadOffice
+) -> None:
+    a, b = make_till("Till A"), make_till("Till B")
+    for till, amount in ((a, 10_000), (b, 25_000)):
+        member_id = till.services.lookup.by_code(a_member(till)).member_id
+        till.services.sales.earn(till.cashier, member_id, amount_cents=amount, sale_ref="S-1")
+        till.sync.sync_once()
+    manager = a.services.staff.approve(*MANAGER)
+    today = a.services.reports.today()
+    report = a.services.store_report.store_figures(manager, today, today)
+    assert report is not None
+    assert report.total.member_sales_cents >= 35_000  # both tills (and the seed's, if today)
+    own = a.services.reports.summary(manager, today, today)
+    assert own.member_sales_cents == 10_000  # the till's own report stays its own
+    a.point_at(DEAD_URL)
+    with pytest.raises(DomainError):
+        a.sync.sync_once()
+    assert a.services.store_report.store_figures(manager, today, today) is None

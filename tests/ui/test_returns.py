@@ -97,3 +97,12 @@ def test_a_large_return_waits_for_a_managers_pin(qtbot: QtBot, till: UiTill) -> 
     qtbot.waitUntil(lambda: "Returned" in screen.ok.text())
     assert not screen.approval.isVisible()
     assert _queued(till) == queued + 1
+
+
+def test_the_report_says_it_shows_this_till_only_when_offline(qtbot: QtBot, till: UiTill) -> None:
+    sign_in(qtbot, till, "M01", "999999")
+    window = till.window
+    qtbot.keyClick(window, Qt.Key.Key_F7)
+    assert window.current() is window.reports
+    line = window.reports.store_figures.label
+    qtbot.waitUntil(lambda: "this till's only" in line.text())

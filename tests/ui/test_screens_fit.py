@@ -15,7 +15,7 @@ from terminal.ui.fit import clipped
 SCREENS = {
     "sign_in", "checkout", "redeem_limit", "search", "enroll", "member_card", "void",
     "void_reason", "file_dialog", "reports", "day_close", "rejected", "settings", "slip",
-    "customer_display",
+    "customer_display", "return", "return_done",
 }  # fmt: skip
 
 

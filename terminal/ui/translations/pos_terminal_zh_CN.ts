@@ -964,122 +964,122 @@
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../screens/reports.py" line="117"/>
+        <location filename="../screens/reports.py" line="120"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="118"/>
+        <location filename="../screens/reports.py" line="121"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="119"/>
+        <location filename="../screens/reports.py" line="122"/>
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="281"/>
+        <location filename="../screens/reports.py" line="123"/>
+        <location filename="../screens/reports.py" line="285"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="121"/>
-        <location filename="../screens/reports.py" line="286"/>
+        <location filename="../screens/reports.py" line="124"/>
+        <location filename="../screens/reports.py" line="290"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125"/>
-        <location filename="../screens/reports.py" line="239"/>
+        <location filename="../screens/reports.py" line="128"/>
+        <location filename="../screens/reports.py" line="243"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125"/>
-        <location filename="../screens/reports.py" line="240"/>
+        <location filename="../screens/reports.py" line="128"/>
+        <location filename="../screens/reports.py" line="244"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125"/>
-        <location filename="../screens/reports.py" line="136"/>
+        <location filename="../screens/reports.py" line="128"/>
+        <location filename="../screens/reports.py" line="139"/>
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125"/>
+        <location filename="../screens/reports.py" line="128"/>
         <source>Sales</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="128"/>
+        <location filename="../screens/reports.py" line="131"/>
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="129"/>
+        <location filename="../screens/reports.py" line="132"/>
         <source>Hour (%1)</source>
         <translation>小时（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="238"/>
+        <location filename="../screens/reports.py" line="242"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="135"/>
+        <location filename="../screens/reports.py" line="138"/>
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="137"/>
+        <location filename="../screens/reports.py" line="140"/>
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="138"/>
+        <location filename="../screens/reports.py" line="141"/>
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="139"/>
+        <location filename="../screens/reports.py" line="142"/>
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="140"/>
+        <location filename="../screens/reports.py" line="143"/>
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="141"/>
+        <location filename="../screens/reports.py" line="144"/>
         <source>Adjustments</source>
         <translation>积分调整</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="142"/>
+        <location filename="../screens/reports.py" line="145"/>
         <source>Points adjusted</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="226"/>
+        <location filename="../screens/reports.py" line="230"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="227"/>
+        <location filename="../screens/reports.py" line="231"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="228"/>
+        <location filename="../screens/reports.py" line="232"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="229"/>
+        <location filename="../screens/reports.py" line="233"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
@@ -1661,6 +1661,19 @@
         <location filename="../slip_dialog.py" line="78"/>
         <source>The receipt printer did not print: %1</source>
         <translation>小票打印机未能打印：%1</translation>
+    </message>
+</context>
+<context>
+    <name>StoreFiguresLine</name>
+    <message>
+        <location filename="../widgets/store_figures.py" line="59"/>
+        <source>Offline: these figures are this till&apos;s only (the store&apos;s need head office).</source>
+        <translation>离线：以下数字仅为本收银台的（全店数字需连接总部）。</translation>
+    </message>
+    <message>
+        <location filename="../widgets/store_figures.py" line="74"/>
+        <source>Whole store, %1 tills: %2 transactions, %3 earned, %4 redeemed, sales %5, %6 returns (%7). The figures below are this till&apos;s.</source>
+        <translation>全店 %1 台收银台：%2 笔交易，获得 %3，兑换 %4，销售额 %5，退货 %6 笔（%7）。以下数字为本收银台的。</translation>
     </message>
 </context>
 <context>
