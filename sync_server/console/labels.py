@@ -43,6 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
         "points.expired": N_("points expired"),
         "coupon.redeemed": N_("coupon redeemed"),
         "event.voided": N_("void"),
+        "sale.returned": N_("sale returned"),
     },
     "language": {
         "en": N_("English"),
