@@ -40,6 +40,7 @@ def event_type_name(kind: str) -> str:
         "event.voided": QCoreApplication.translate("Events", "Void"),
         "member.enrolled": QCoreApplication.translate("Events", "Enrollment"),
         "member.updated": QCoreApplication.translate("Events", "Profile change"),
+        "sale.returned": QCoreApplication.translate("Events", "Return"),
     }
     return names.get(kind, kind)
 

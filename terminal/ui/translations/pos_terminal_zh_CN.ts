@@ -602,6 +602,11 @@
         <source>Profile change</source>
         <translation>资料修改</translation>
     </message>
+    <message>
+        <location filename="../screens/void.py" line="43"/>
+        <source>Return</source>
+        <translation>退货</translation>
+    </message>
 </context>
 <context>
     <name>Format</name>
@@ -685,17 +690,17 @@
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="100"/>
+        <location filename="../screens/void.py" line="101"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="101"/>
+        <location filename="../screens/void.py" line="102"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="104"/>
+        <location filename="../screens/void.py" line="105"/>
         <source>Approve as %1 (Enter)</source>
         <translation>以 %1 身份批准（Enter）</translation>
     </message>
@@ -878,42 +883,42 @@
 <context>
     <name>RejectedScreen</name>
     <message>
-        <location filename="../screens/rejected.py" line="81"/>
+        <location filename="../screens/rejected.py" line="86"/>
         <source>Rejected events</source>
         <translation>被拒事件</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="84"/>
+        <location filename="../screens/rejected.py" line="89"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="85"/>
+        <location filename="../screens/rejected.py" line="90"/>
         <source>Time (%1)</source>
         <translation>时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="86"/>
+        <location filename="../screens/rejected.py" line="91"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="87"/>
+        <location filename="../screens/rejected.py" line="92"/>
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="88"/>
+        <location filename="../screens/rejected.py" line="93"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="135"/>
+        <location filename="../screens/rejected.py" line="140"/>
         <source>No rejected events.</source>
         <translation>没有被拒事件。</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="138"/>
+        <location filename="../screens/rejected.py" line="143"/>
         <source>Rejected events never count in a balance; head office reconciles them.</source>
         <translation>被拒事件不计入余额；由总部负责对账。</translation>
     </message>
@@ -959,6 +964,21 @@
         <location filename="../screens/rejected.py" line="44"/>
         <source>Same event id sent with different content</source>
         <translation>同一事件编号的内容不一致</translation>
+    </message>
+    <message>
+        <location filename="../screens/rejected.py" line="47"/>
+        <source>Returned sale unknown</source>
+        <translation>退货的销售在总部不存在</translation>
+    </message>
+    <message>
+        <location filename="../screens/rejected.py" line="48"/>
+        <source>Returned sale was voided</source>
+        <translation>退货的销售已作废</translation>
+    </message>
+    <message>
+        <location filename="../screens/rejected.py" line="49"/>
+        <source>Cannot be voided (e.g. part of the sale was returned)</source>
+        <translation>无法作废（例如该销售已部分退货）</translation>
     </message>
 </context>
 <context>
@@ -1745,42 +1765,42 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="190"/>
+        <location filename="../screens/void.py" line="191"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="193"/>
+        <location filename="../screens/void.py" line="194"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="196"/>
+        <location filename="../screens/void.py" line="197"/>
         <source>Times on the store&apos;s clock (%1)</source>
         <translation>时间为门店当地时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="200"/>
+        <location filename="../screens/void.py" line="201"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="201"/>
+        <location filename="../screens/void.py" line="202"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="249"/>
+        <location filename="../screens/void.py" line="250"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="254"/>
+        <location filename="../screens/void.py" line="255"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="257"/>
+        <location filename="../screens/void.py" line="258"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>
