@@ -144,10 +144,13 @@ def load(
         held_seqs=frozenset(held),
         sales=sales,
         # read after the members are locked: every return of a sale is its member's
-        returned=(
-            sales_repo.returned_cents(session, sale_ids | void_ids) if sale_ids or void_ids else {}
-        ),
+        returned=sales_repo.returned_cents(session, sale_ids | _sale_targets(targets)),
     )
+
+
+def _sale_targets(targets: dict[str, VoidTarget]) -> set[str]:
+    """Voided earns and redemptions: a void of one whose sale came back in part is refused."""
+    return {key for key, t in targets.items() if t.type in ("points.earned", "points.redeemed")}
 
 
 def _wanted_codes(fresh: Sequence[Incoming]) -> set[str]:
