@@ -106,11 +106,13 @@ class ReportsScreen(Retranslating):
         lower = QHBoxLayout()
         lower.addWidget(self.chart, 1)
         lower.addWidget(self.top, 2)  # names need the room more than the bars
+        heading = QHBoxLayout()  # the store's line beside the title: no height taken
+        heading.addWidget(self.title)
+        heading.addWidget(self.store_figures, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        layout.addLayout(heading)
         layout.addLayout(controls)
         layout.addWidget(self.message)
-        layout.addWidget(self.store_figures)
         layout.addLayout(figures)
         layout.addLayout(lower, 1)
         layout.addWidget(self.day_close)

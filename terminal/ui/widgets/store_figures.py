@@ -20,7 +20,7 @@ class StoreFiguresLine(Retranslating):
         self.report: StoreReport | None = None
         self.asked: tuple[date, date] | None = None
         self.loaded = False
-        self.label = message_area(QLabel(), 2)
+        self.label = message_area(QLabel(), 1)  # beside the title: as tall as it
         self.label.setObjectName("storeFigures")
         self.label.setProperty("role", "hint")
         layout = QVBoxLayout(self)
