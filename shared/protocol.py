@@ -55,6 +55,7 @@ EventType = Literal[
     "points.adjusted",
     "event.voided",
     "member.card_replaced",
+    "sale.returned",  # extension (docs/SYNC_SERVER.md, "Returns")
 ]
 VOIDABLE_TYPES: frozenset[str] = frozenset(
     {"points.earned", "points.redeemed", "points.adjusted", "coupon.redeemed"}
@@ -188,6 +189,20 @@ class MemberCardReplacedData(_Strict):
     (minted by the till like an enrolment's), the old code stops working everywhere."""
 
     member_code: Annotated[str, Field(min_length=1, max_length=16)]
+class SaleReturnedData(_Strict):
+    """Extension: all or part of a sale brought back (docs/SYNC_SERVER.md, "Returns").
+    ``sale_event_id`` names the sale's ``points.earned`` event (or its
+    ``points.redeemed`` event when it earned nothing): the key of every return of that
+    sale, from any terminal. The points are what the till computed; the server decides
+    them again from every return of the sale it holds."""
+
+    sale_ref: ShortText
+    sale_event_id: UUID
+    redeemed_event_id: UUID | None = None
+    coupon_event_id: UUID | None = None
+    amount_cents: PositiveCents
+    points_taken: Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)] = 0
+    points_given: Annotated[StrictInt, Field(ge=0, le=MAX_POINTS)] = 0
 
 
 EVENT_DATA_MODELS: dict[str, type[BaseModel]] = {
@@ -199,6 +214,7 @@ EVENT_DATA_MODELS: dict[str, type[BaseModel]] = {
     "points.adjusted": PointsAdjustedData,
     "event.voided": EventVoidedData,
     "member.card_replaced": MemberCardReplacedData,
+    "sale.returned": SaleReturnedData,
 }
 
 
@@ -245,6 +261,9 @@ REJECTION_CODES: frozenset[str] = frozenset(
         "staff_not_authorised",
         "adjustment_over_limit",
         "adjustment_daily_limit",
+        # Extensions of returns (docs/SYNC_SERVER.md, "Returns").
+        "unknown_sale",
+        "sale_voided",
     }
 )
 
@@ -401,6 +420,60 @@ class ChangesResponse(_Open):
 
 
 # --- day close ----------------------------------------------------------------------
+
+
+class SaleFound(_Open):
+    """Extension: a sale a till may return (``GET /v1/sales?sale_ref=``, docs/SYNC_SERVER.md,
+    "Returns"). ``sale_event_id`` is what a ``sale.returned`` event names; the amounts
+    and points are the sale's, ``returned_cents`` what every return so far took back."""
+
+    sale_ref: str
+    sale_event_id: UUID
+    member_id: UUID
+    member_code: str
+    member_name: str
+    store_code: str | None = None
+    terminal_id: UUID | None = None
+    occurred_at: datetime
+    amount_cents: int
+    points_earned: int = 0
+    redeemed_event_id: UUID | None = None
+    points_redeemed: int = 0
+    coupon_event_id: UUID | None = None
+    coupon_id: UUID | None = None
+    returned_cents: int = 0
+    voided: bool = False
+
+
+class SalesResponse(_Open):
+    sales: list[SaleFound]
+
+
+class StoreFigures(_Open):
+    """Extension: a store's figures across all its tills (``GET /v1/store-report``):
+    one business date, or the whole range (``business_date`` null). Events that stand
+    count: accepted and not voided; a transaction is an earn, redemption or coupon use."""
+
+    business_date: date | None = None
+    transactions: int = 0
+    points_earned: int = 0
+    points_redeemed: int = 0
+    member_sales_cents: int = 0
+    enrollments: int = 0
+    voids: int = 0
+    adjustments: int = 0
+    points_adjusted: int = 0
+    returns: int = 0
+    returned_cents: int = 0
+
+
+class StoreReport(_Open):
+    store_code: str
+    date_from: date
+    date_to: date
+    terminals: int  # tills of the store with events in the range
+    total: StoreFigures
+    days: list[StoreFigures]
 
 
 class DayCloseRequest(_Strict):

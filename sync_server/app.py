@@ -22,6 +22,7 @@ from sync_server.api.edge import Edge
 from sync_server.api.hot import HotRoutes
 from sync_server.api.members import router as members_router
 from sync_server.api.routes import router
+from sync_server.api.sales import router as sales_router
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.alerts import AlertService
@@ -145,6 +146,7 @@ def create_app(
     app.include_router(router)
     app.include_router(members_router)
     app.include_router(program_schema.router)
+    app.include_router(sales_router)  # returns, store reports (extensions)
     console.mount(app, svc)
     problems.install(app)
     metrics = observability.install(app, svc)  # /metrics, push counts

@@ -174,13 +174,35 @@ class LedgerEvent(Base):
     points_delta: Mapped[int] = mapped_column(BigInteger, default=0)
     lifetime_delta: Mapped[int] = mapped_column(BigInteger, default=0)
     voided_by: Mapped[str | None] = mapped_column(String(36))
+    # The receipt number of a sale's events (migration s19a): returns find a sale by it.
+    sale_ref: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
+        Index("ix_events_sale_ref", "sale_ref"),
         Index("ix_events_terminal_seq", "terminal_id", "seq"),
         Index("ix_events_member_type", "member_id", "type"),
         Index("ix_events_terminal_occurred", "terminal_id", "occurred_at"),
         Index("ix_events_member_occurred", "member_id", "occurred_at", "event_id"),
     )
+
+
+class SaleReturn(Base):
+    """One accepted ``sale.returned`` event (migration s19a): what it returned of the
+    sale named by ``sale_event_id``, so that the returns of one sale from every terminal
+    never add up to more than the sale."""
+
+    __tablename__ = "sale_returns"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sale_event_id: Mapped[str] = mapped_column(String(36), index=True)
+    redeemed_event_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    member_id: Mapped[str] = mapped_column(String(36))
+    terminal_id: Mapped[str] = mapped_column(String(36))
+    accepted_cents: Mapped[int] = mapped_column(BigInteger)
+    excess_cents: Mapped[int] = mapped_column(BigInteger)
+    points_taken: Mapped[int] = mapped_column(BigInteger)
+    points_given: Mapped[int] = mapped_column(BigInteger)
+    coupon_restored: Mapped[bool] = mapped_column(Boolean)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PushBatch(Base):

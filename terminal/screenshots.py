@@ -180,6 +180,16 @@ def _shots(
         dialogs.append(display)
         return display
 
+    def return_sale() -> None:
+        """The Return screen: a receipt found, part of it about to go back."""
+        for dialog in dialogs:
+            dialog.close()
+        window.go("returns")
+        window.returns.receipt.setText("R0100")
+        window.returns.find_sale()
+        settle(window)
+        window.returns.amount.setText("40.00")
+
     return [
         ("sign_in", sign_in),
         ("checkout", checkout),
@@ -199,6 +209,8 @@ def _shots(
         ("settings", lambda: window.go("settings")),
         ("slip", slip),
         ("customer_display", customer_display),
+        ("return", return_sale),
+        ("return_done", window.returns.submit),
     ]
 
 

@@ -86,6 +86,8 @@ class LoyaltyProgram(BaseModel):
     manager_pin_length: int = Field(default=6, ge=4, le=8)
     # Points on top of the base earn (shared.domain.promotions, docs/PROGRAM.md)
     promotions: tuple[Promotion, ...] = ()
+    # A return of more than this amount needs a manager's PIN (shared.domain.returns).
+    return_approval_cents: int = Field(default=50_000, ge=0)
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> LoyaltyProgram:

@@ -44,6 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
         "coupon.redeemed": N_("coupon redeemed"),
         "event.voided": N_("void"),
         "member.card_replaced": N_("card replaced"),
+        "sale.returned": N_("sale returned"),
     },
     "language": {
         "en": N_("English"),

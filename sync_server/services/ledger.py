@@ -19,6 +19,7 @@ from shared.domain.member_code import validate_member_code
 from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
 from shared.domain.program import LoyaltyProgram
 from shared.domain.promotions import EarnBreakdown, MemberFacts, local_wall_time, used_up
+from shared.domain.returns import SaleFigures, return_effect
 from shared.errors import ValidationFailed
 from shared.protocol import (
     VOIDABLE_TYPES,
@@ -30,8 +31,9 @@ from shared.protocol import (
     PointsAdjustedData,
     PointsEarnedData,
     PointsRedeemedData,
+    SaleReturnedData,
 )
-from sync_server.services import push_guard
+from sync_server.services import push_guard, sale_returns
 from sync_server.services.promotion_triggers import TriggerRecorded, TriggersVoided
 from sync_server.services.push_state import (
     Answer,
@@ -178,6 +180,8 @@ class _Run:
         }
         self.trigger_records: dict[str, TriggerRecorded] = {}
         self.triggers_voided: list[TriggersVoided] = []
+        self.returned: dict[str, int] = dict(loaded.returned)
+        self.extra: list[object] = []
 
     def run(self, incoming: Sequence[Incoming]) -> LedgerResult:
         known = self.loaded.known
@@ -216,7 +220,7 @@ class _Run:
             slot_count=self.slots,
             terminal=terminal,
             missing_seqs=tuple(missing),
-            extra=(*self.trigger_records.values(), *self.triggers_voided),
+            extra=(*self.trigger_records.values(), *self.triggers_voided, *self.extra),
         )
 
     # --- the guard around the rules -----------------------------------------------
@@ -308,6 +312,8 @@ class _Run:
             return self.voided_event(item, data)
         if isinstance(data, MemberCardReplacedData):
             return self.card_replaced(item, data)
+        if isinstance(data, SaleReturnedData):
+            return self.sale_returned(item, data)
         raise AssertionError(f"no ledger case for {item.type}")  # pragma: no cover
 
     def earned(self, item: Incoming, data: PointsEarnedData) -> Outcome:
@@ -534,6 +540,8 @@ class _Run:
             raise Rejected("not_voidable", f"A {target.type} event cannot be voided.")
         if target.voided_by is not None:
             raise Rejected("already_voided", f"Event {target_id} is already voided.")
+        if self.returned.get(target_id, 0) > 0:  # its sale came back in part: returns rule
+            raise Rejected("not_voidable", f"Part of the sale of {target_id} was returned.")
         member = self.member(item.member_id)
         if target.coupon_id is not None:
             coupon = self.coupons.get(target.coupon_id)
@@ -549,6 +557,107 @@ class _Run:
             points_delta=-target.points_delta,
             lifetime_delta=-target.lifetime_delta,
         )
+
+    def sale_returned(self, item: Incoming, data: SaleReturnedData) -> Outcome:
+        """All or part of a sale back (shared.domain.returns), whichever terminal sold
+        it: never more than what is left of it after every return the server holds; the
+        rest is accepted as nothing and flagged ``return_over_sale`` for head office."""
+        member = self.member(item.member_id)
+        key = str(data.sale_event_id)
+        sale = self.sale_part(key, member.id, ("points.earned", "points.redeemed"))
+        if self.is_voided(sale):
+            raise Rejected("sale_voided", f"Sale {data.sale_ref} was voided.")
+        redeemed_part = sale if sale.type == "points.redeemed" else None
+        if data.redeemed_event_id is not None and redeemed_part is None:
+            redeemed_part = self.sale_part(
+                str(data.redeemed_event_id), member.id, ("points.redeemed",)
+            )
+        coupon = None
+        if data.coupon_event_id is not None:
+            part = self.sale_part(str(data.coupon_event_id), member.id, ("coupon.redeemed",))
+            found = self.coupons.get(part.coupon_id or "")
+            if found is not None and found.redeemed_event_id == part.event_id:
+                coupon = found
+        amount = sale.amount_cents or (redeemed_part.amount_cents if redeemed_part else 0)
+        if amount <= 0:
+            raise Rejected("unknown_sale", f"The amount of sale {data.sale_ref} is unknown.")
+        redeemed = 0
+        if redeemed_part is not None and not self.is_voided(redeemed_part):
+            redeemed = redeemed_part.points
+        earned = sale.points if sale.type == "points.earned" else 0
+        before = self.returned.get(key, 0)
+        effect = return_effect(
+            SaleFigures(amount, earned, redeemed, before),
+            data.amount_cents,
+            has_coupon=coupon is not None and coupon.status == "redeemed",
+            coupon_expires_at=coupon.expires_at if coupon is not None else None,
+            at=item.occurred_at,
+        )
+        self.returned[key] = before + effect.accepted_cents
+        redeemed_key = None
+        if redeemed_part is not None and redeemed_part.event_id != key:
+            redeemed_key = redeemed_part.event_id
+            self.returned[redeemed_key] = self.returned.get(redeemed_key, 0) + effect.accepted_cents
+        if effect.restore_coupon and coupon is not None:
+            self.coupon_changed(replace(coupon, status="available", redeemed_event_id=None))
+        self.extra.append(
+            sale_returns.SaleReturnRecord(
+                event_id=item.event_id,
+                sale_event_id=key,
+                redeemed_event_id=redeemed_key,
+                member_id=member.id,
+                terminal_id=self.loaded.terminal.id,
+                accepted_cents=effect.accepted_cents,
+                excess_cents=effect.excess_cents,
+                points_taken=effect.points_taken,
+                points_given=effect.points_given,
+                coupon_restored=effect.restore_coupon,
+                occurred_at=item.occurred_at,
+            )
+        )
+        balance = member.balance + effect.balance_delta
+        outcome = self.changed(
+            member,
+            balance=balance,
+            lifetime_points=member.lifetime_points + effect.lifetime_delta,
+            points_delta=effect.balance_delta,
+            lifetime_delta=effect.lifetime_delta,
+            overdraft=balance < 0 and effect.balance_delta < 0,
+        )
+        return replace(outcome, code="return_over_sale") if effect.excess_cents else outcome
+
+    def sale_part(
+        self, event_id: str, member_id: str, types: tuple[str, ...]
+    ) -> sale_returns.SaleEvent:
+        """An accepted event of this member's sale: a stored one, or one of this push."""
+        found = self.loaded.sales.get(event_id)
+        if found is None:
+            earlier = self.applied.get(event_id)
+            if earlier is not None:
+                amount, points, coupon = sale_returns.figures(earlier.event.data)
+                found = sale_returns.SaleEvent(
+                    event_id=event_id,
+                    type=earlier.event.type,
+                    member_id=earlier.outcome.member_id,
+                    status=earlier.outcome.status,
+                    voided_by=None,
+                    amount_cents=amount,
+                    points=points,
+                    coupon_id=coupon,
+                )
+        if (
+            found is None
+            or found.status != "accepted"
+            or found.member_id != member_id
+            or found.type not in types
+        ):
+            raise Rejected("unknown_sale", f"No accepted sale event {event_id} of this member.")
+        return found
+
+    def is_voided(self, part: sale_returns.SaleEvent) -> bool:
+        """Voided before this push, or by a void earlier in it."""
+        target = self.targets.get(part.event_id)
+        return part.voided_by is not None or (target is not None and target.voided_by is not None)
 
     # --- helpers ------------------------------------------------------------------
 

@@ -38,7 +38,8 @@ from sync_server.errors import Unauthorized
 from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import members as members_repo
-from sync_server.services import ledger, promotion_triggers, push_guard
+from sync_server.repositories import sales as sales_repo
+from sync_server.services import ledger, promotion_triggers, push_guard, sale_returns
 from sync_server.services.push_guard import PushLimits
 from sync_server.services.push_state import (
     CouponState,
@@ -94,12 +95,16 @@ def load(
     void_ids = {
         str(i.data.voided_event_id) for i in incoming if isinstance(i.data, EventVoidedData)
     }
+    sale_ids = sale_returns.sale_ids(i.data for i in incoming)
     ids = {i.event_id for i in incoming}
-    stored = events_repo.outcomes_and_targets(session, ids | void_ids)
+    stored = events_repo.outcomes_and_targets(session, ids | void_ids | sale_ids)
     known = {row.event_id: _stored_outcome(row) for row in stored if row.event_id in ids}
     fresh = ledger.fresh_events(known, incoming)
     push_guard.check_seq_window(terminal.watermark, (i.seq for i in fresh), limits)
     targets = {row.event_id: _void_target(row) for row in stored if row.event_id in void_ids}
+    sales = {
+        row.event_id: sale_returns.sale_event(row) for row in stored if row.event_id in sale_ids
+    }
 
     members = {
         row[0]: member_state(row)
@@ -108,6 +113,7 @@ def load(
     codes_taken = members_repo.codes_taken(session, _wanted_codes(fresh))
     coupon_ids = {str(i.data.coupon_id) for i in fresh if isinstance(i.data, CouponRedeemedData)}
     coupon_ids |= {t.coupon_id for t in targets.values() if t.coupon_id is not None}
+    coupon_ids |= {s.coupon_id for s in sales.values() if s.coupon_id is not None}
     coupons = {row.id: coupon_state(row) for row in catalog.lock_coupon_rows(session, coupon_ids)}
 
     staff_ids = {
@@ -143,7 +149,15 @@ def load(
         held_seqs=frozenset(held),
         # after the members' locks: pushes for one member count one after the other
         triggers=promotion_triggers.load_triggers(session, all_programs, fresh),
+        sales=sales,
+        # read after the members are locked: every return of a sale is its member's
+        returned=sales_repo.returned_cents(session, sale_ids | _sale_targets(targets)),
     )
+
+
+def _sale_targets(targets: dict[str, VoidTarget]) -> set[str]:
+    """Voided earns and redemptions: a void of one whose sale came back in part is refused."""
+    return {key for key, t in targets.items() if t.type in ("points.earned", "points.redeemed")}
 
 
 def _wanted_codes(fresh: Sequence[Incoming]) -> set[str]:

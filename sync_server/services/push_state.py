@@ -28,7 +28,9 @@ from shared.protocol import (
     PointsAdjustedData,
     PointsEarnedData,
     PointsRedeemedData,
+    SaleReturnedData,
 )
+from sync_server.services.sale_returns import SaleEvent
 
 EventData = (
     MemberEnrolledData
@@ -39,6 +41,7 @@ EventData = (
     | PointsAdjustedData
     | EventVoidedData
     | MemberCardReplacedData
+    | SaleReturnedData
 )
 
 
@@ -60,6 +63,7 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "points.adjusted": PointsAdjustedData,
     "event.voided": EventVoidedData,
     "member.card_replaced": MemberCardReplacedData,
+    "sale.returned": SaleReturnedData,
 }
 
 
@@ -212,6 +216,11 @@ class Loaded:
     # (member, promotion) -> (earn, business day) of its earlier earns that received
     # it, for the limited promotions this push's earns name (promotion_triggers)
     triggers: Mapping[tuple[str, str], tuple[tuple[str, date], ...]] = field(default_factory=dict)
+    # Returns (sale_returns.py): stored events of the sales this push's returns name,
+    # and how much of the sale of each of those events (and of the events this push's
+    # voids name) was returned before this push.
+    sales: Mapping[str, SaleEvent] = field(default_factory=dict)
+    returned: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def current_program(self) -> LoyaltyProgram:

@@ -100,6 +100,7 @@ LEDGER_COLUMNS = (
     "points_delta",
     "lifetime_delta",
     "voided_by",
+    "sale_ref",
 )
 _BALANCE = ("balance", "lifetime_points", "tier", "updated_at")
 
@@ -263,6 +264,7 @@ def _ledger_tuple(
         outcome.points_delta,
         outcome.lifetime_delta,
         None,
+        getattr(event.data, "sale_ref", None),  # a sale's receipt number (returns find it)
     )
 
 

@@ -234,6 +234,8 @@ class LocalEvent(Base):
     voided_event_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
     voided_by: Mapped[str | None] = mapped_column(String(UUID_LEN))
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # A sale.returned event's sale (its points.earned or points.redeemed event; t19a)
+    returned_event_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
 
     __table_args__ = (
         UniqueConstraint("member_id", "type", "sale_ref", name="uq_local_events_sale"),
@@ -241,6 +243,7 @@ class LocalEvent(Base):
         Index("ix_local_events_business_date", "business_date", "member_id"),
         Index("ix_local_events_report", *REPORT_COLUMNS),
         Index("ix_local_events_coupon", "coupon_id"),
+        Index("ix_local_events_returned", "returned_event_id"),
         CheckConstraint("status IN ('pending', 'acknowledged', 'rejected')", name="status"),
     )
 

@@ -38,6 +38,7 @@ class NewEvent:
     sale_ref: str | None = None
     coupon_id: str | None = None
     voided_event_id: str | None = None
+    returned_event_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,6 +78,7 @@ def record_event(session: Session, new: NewEvent, *, occurred_at: datetime) -> L
         sale_ref=new.sale_ref,
         coupon_id=new.coupon_id,
         voided_event_id=new.voided_event_id,
+        returned_event_id=new.returned_event_id,
         status="pending",
     )
     outbox = OutboxRow(

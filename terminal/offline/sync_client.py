@@ -13,6 +13,7 @@ failure becomes one of a few exceptions whose type tells the sync loop what to d
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import httpx
@@ -25,8 +26,10 @@ from shared.protocol import (
     MemberSummary,
     PairRequest,
     PairResponse,
+    SalesResponse,
     StaffAlertRequest,
     StaffAlertResponse,
+    StoreReport,
 )
 from terminal.offline.pages import PulledPage, PushAnswer
 
@@ -205,6 +208,22 @@ class SyncClient:
         return _parse(DayCloseResponse, data)
 
     # --- plumbing --------------------------------------------------------------------
+
+    def find_sales(self, sale_ref: str, *, timeout: float | None = 5.0) -> SalesResponse:
+        """Extension: the sales with this receipt number at any store (returns)."""
+        data = self._request("GET", "/v1/sales", params={"sale_ref": sale_ref}, timeout=timeout)
+        return _parse(SalesResponse, data)
+
+    def store_report(
+        self, date_from: date, date_to: date, *, timeout: float | None = 5.0
+    ) -> StoreReport:
+        """Extension: this till's store's figures across all its tills."""
+        params: dict[str, str | int | float] = {
+            "date_from": date_from.isoformat(),
+            "date_to": date_to.isoformat(),
+        }
+        data = self._request("GET", "/v1/store-report", params=params, timeout=timeout)
+        return _parse(StoreReport, data)
 
     def _request(
         self,

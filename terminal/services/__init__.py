@@ -14,10 +14,12 @@ from terminal.services.lookup import LookupService
 from terminal.services.manager import ManagerService
 from terminal.services.profile import ProfileService
 from terminal.services.reports import ReportService
+from terminal.services.returns import ReturnService
 from terminal.services.sales import SalesService
 from terminal.services.slips import SlipService
 from terminal.services.staff import StaffService
 from terminal.services.store import StoreService
+from terminal.services.store_report import StoreReportService
 from terminal.services.views import (
     CouponView,
     EventView,
@@ -44,6 +46,8 @@ class Services:
     store: StoreService
     slips: SlipService
     profile: ProfileService
+    returns: ReturnService
+    store_report: StoreReportService
 
 
 def build_services(
@@ -65,6 +69,8 @@ def build_services(
         store=StoreService(replica, settings, clock=clock, credentials=creds),
         slips=SlipService(replica, settings, clock=clock, credentials=creds),
         profile=ProfileService(replica, settings, clock=clock, credentials=creds),
+        returns=ReturnService(replica, settings, clock=clock, credentials=creds),
+        store_report=StoreReportService(replica, settings, clock=clock, credentials=creds),
     )
 
 
@@ -81,6 +87,7 @@ __all__ = [
     "Receipt",
     "ReportService",
     "ReportView",
+    "ReturnService",
     "SalesService",
     "Services",
     "SlipService",

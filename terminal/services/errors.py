@@ -79,3 +79,19 @@ class InvalidName(ValidationFailed):
 
 class InvalidInput(ValidationFailed):
     code = "invalid_input"
+
+
+class UnknownSale(NotFound):
+    """No sale with this receipt number here (or, online, anywhere)."""
+
+    code = "unknown_sale"
+
+
+class SaleVoided(RuleViolation):
+    code = "sale_voided"
+
+
+class ReturnTooLarge(RuleViolation):
+    """More than is left of the sale (``left_cents``) after the returns known here."""
+
+    code = "return_too_large"

@@ -12,6 +12,7 @@ from terminal.offline.repositories import (
     EventRepository,
     ProgramRepository,
 )
+from terminal.offline.repositories.returns import ReturnRepository
 from terminal.services.base import (
     Service,
     require_manager,
@@ -42,6 +43,8 @@ class ManagerService(Service):
                 raise NotVoidable("The server rejected this event; there is nothing to void.")
             if target.voided_by is not None:
                 raise AlreadyVoided("This event was already voided.", voided_by=target.voided_by)
+            if ReturnRepository(session).sale_returned_here(target):
+                raise NotVoidable("Part of this sale was returned; it cannot be voided now.")
             event = record_event(
                 session,
                 NewEvent(

@@ -25,6 +25,7 @@ from terminal.ui.screens.enroll import CardScreen, EnrollScreen
 from terminal.ui.screens.member_account import MemberAccountScreen
 from terminal.ui.screens.rejected import RejectedScreen
 from terminal.ui.screens.reports import ReportsScreen
+from terminal.ui.screens.returns import ReturnScreen
 from terminal.ui.screens.settings import SettingsScreen
 from terminal.ui.screens.sign_in import SignInScreen
 from terminal.ui.screens.void import VoidScreen
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.reports = ReportsScreen(session)
         self.rejected = RejectedScreen(session)
         self.settings = SettingsScreen(session)
+        self.returns = ReturnScreen(session)
         self.stack = QStackedWidget()
         for screen in self.screens():
             self.stack.addWidget(screen)
@@ -123,6 +125,7 @@ class MainWindow(QMainWindow):
             self.reports,
             self.rejected,
             self.settings,
+            self.returns,
         ]
 
     # --- building -----------------------------------------------------------------
@@ -131,7 +134,7 @@ class MainWindow(QMainWindow):
         bar = QWidget()
         bar.setObjectName("navBar")
         column = QVBoxLayout(bar)
-        for key in ("checkout", "enroll", "reports", "rejected", "settings", "lock"):
+        for key in ("checkout", "enroll", "returns", "reports", "rejected", "settings", "lock"):
             button = QPushButton()
             button.setObjectName(f"nav_{key}")
             button.setProperty("role", "nav")
@@ -160,6 +163,7 @@ class MainWindow(QMainWindow):
         self.checkout.account_requested.connect(self._show_account)
         self.account.done.connect(self._back_with_member)
         self.account.card_replaced.connect(self._show_card)
+        self.returns.done.connect(self._return_done)
         self.settings.language_chosen.connect(self.set_language)
 
     def _shortcuts(self) -> None:
@@ -173,7 +177,8 @@ class MainWindow(QMainWindow):
             "F7": lambda: self.go("reports"),
             "F8": lambda: self.go("rejected"),
             "F9": lambda: self.go("settings"),
-            "F11": lambda: self._on_checkout(self.checkout.account_button.click),
+            "F11": lambda: self.go("returns"),
+            "Shift+F11": lambda: self._on_checkout(self.checkout.account_button.click),
             "F12": self.lock,
             "Esc": self.escape,
         }
@@ -191,6 +196,7 @@ class MainWindow(QMainWindow):
         texts = {
             "checkout": self.tr("Checkout (F1)"),
             "enroll": self.tr("Enroll (F4)"),
+            "returns": self.tr("Return (F11)"),
             "reports": self.tr("Reports (F7)"),
             "rejected": self.tr("Rejected (F8)"),
             "settings": self.tr("Settings (F9)"),
@@ -232,6 +238,8 @@ class MainWindow(QMainWindow):
             self.rejected.open()
         elif key == "settings":
             self.settings.show_language(self.languages.language)
+        elif key == "returns":
+            self.returns.open()
 
     def escape(self) -> None:
         screen = self.current()
@@ -243,6 +251,8 @@ class MainWindow(QMainWindow):
             self.enroll.cancel()
         elif screen is self.account:
             self._back_with_member(self.account.member)
+        elif screen is self.returns:
+            self._return_done(self.returns.last)
         elif screen is not self.sign_in:
             self.go("checkout")
 
@@ -290,6 +300,9 @@ class MainWindow(QMainWindow):
             self._pending_scan = payload
             self.sign_in.card_waiting()
             return
+        if self.current() is self.returns:
+            self.returns.scanned(payload)  # a receipt's barcode
+            return
         if self.current() is not self.checkout:
             self.go("checkout")
         self.checkout.lookup_scan(payload)
@@ -317,6 +330,12 @@ class MainWindow(QMainWindow):
         if receipt is not None:
             self.checkout.sale.show_ok(self.tr("Voided: the transaction is reversed."))
             self.statusBar().showMessage(self.tr("Voided: the transaction is reversed."), 8000)
+
+    def _return_done(self, done: object) -> None:
+        self.go("checkout")
+        self.checkout.refresh_member()
+        if done is not None:
+            self.statusBar().showMessage(self.tr("Return recorded."), 8000)
 
     def set_language(self, code: str) -> None:
         """Switch now and remember the choice on this terminal for the next start."""

@@ -179,13 +179,37 @@ def _redemption_daily(params: Params, currency: str) -> str:
     return message + _max_hint(params, currency)
 
 
+def _return_too_large(params: Params, currency: str) -> str:
+    left = int(params.get("left_cents", 0))
+    if left <= 0:
+        return QCoreApplication.translate("Errors", "This sale has been returned in full already.")
+    return QCoreApplication.translate(
+        "Errors", "The return is larger than what is left of the sale: at most {left}."
+    ).format(left=format_money(left, currency))
+
+
+def _manager_required(params: Params, currency: str) -> str:
+    if "limit_cents" not in params:
+        return QCoreApplication.translate(
+            "Errors", "A manager must approve this: enter a manager's code and PIN."
+        )
+    return QCoreApplication.translate(
+        "Errors", "A return above {limit} needs a manager's approval (manager PIN)."
+    ).format(limit=format_money(int(params["limit_cents"]), currency))
+
+
 _MESSAGES: dict[str, Callable[[Params, str], str]] = {
+    "unknown_sale": _simple(
+        QT_TRANSLATE_NOOP("Errors", "No sale has this receipt number. Check it and try again.")
+    ),
+    "sale_voided": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This sale was voided: there is nothing to return.")
+    ),
+    "return_too_large": _return_too_large,
     "invalid_pin": _invalid_pin,
     "staff_locked": _staff_locked,
     "approval_paused": _approval_paused,
-    "manager_required": _simple(
-        QT_TRANSLATE_NOOP("Errors", "A manager must approve this: enter a manager's code and PIN.")
-    ),
+    "manager_required": _manager_required,
     "not_signed_in": _simple(QT_TRANSLATE_NOOP("Errors", "Sign in first.")),
     "unknown_member": _simple(QT_TRANSLATE_NOOP("Errors", "No member found with this code.")),
     "unknown_staff": _simple(QT_TRANSLATE_NOOP("Errors", "Wrong staff code or PIN.")),

@@ -29,7 +29,7 @@ def _outbox(till: UiTill) -> list[dict]:
 
 def _open_account(qtbot: QtBot, till: UiTill, tab: int) -> None:
     window = till.window
-    qtbot.keyClick(window, Qt.Key.Key_F11)
+    qtbot.keyClick(window, Qt.Key.Key_F11, Qt.KeyboardModifier.ShiftModifier)
     assert window.current() is window.account
     account = window.account
     account.tabs.setFocus()

@@ -109,7 +109,7 @@ class CheckoutScreen(Retranslating):
     def retranslate(self) -> None:
         self.card_button.setText(self.tr("Member card (F5)"))
         self.void_button.setText(self.tr("Void (F6)"))
-        self.account_button.setText(self.tr("Account (F11)"))
+        self.account_button.setText(self.tr("Account (Shift+F11)"))
         self.enroll_button.setText(self.tr("Enroll (F4)"))
         self.clear_button.setText(self.tr("Next customer (Esc)"))
         shown = self.panel.member

@@ -1,6 +1,6 @@
 """One member's account: history, a manager's points adjustment, profile changes.
 
-Reached from checkout with the member on screen (F11). Every change goes through the
+Reached from checkout with the member on screen (Shift+F11). Every change goes through the
 services (a ``points.adjusted`` or ``member.updated`` event), never straight to the
 replica; ``done`` goes back to checkout with the member as it now is.
 """

@@ -44,6 +44,11 @@ def rejection_reason(code: str | None) -> str:
         "idempotency_conflict": QCoreApplication.translate(
             "Rejections", "Same event id sent with different content"
         ),
+        "unknown_sale": QCoreApplication.translate("Rejections", "Returned sale unknown"),
+        "sale_voided": QCoreApplication.translate("Rejections", "Returned sale was voided"),
+        "not_voidable": QCoreApplication.translate(
+            "Rejections", "Cannot be voided (e.g. part of the sale was returned)"
+        ),
     }
     if code is None:
         return "—"

@@ -31,6 +31,7 @@ from terminal.ui.report_export import report_csv
 from terminal.ui.screens.day_close import DayClosePanel
 from terminal.ui.session import TillSession
 from terminal.ui.widgets.hourly_chart import HourlyChart
+from terminal.ui.widgets.store_figures import StoreFiguresLine
 
 FIGURES = 8  # two rows of four
 
@@ -83,6 +84,7 @@ class ReportsScreen(Retranslating):
         self.message = message_area(QLabel(), 1)
         self.message.setProperty("role", "error")
         self.day_close = DayClosePanel(session)
+        self.store_figures = StoreFiguresLine(session)  # all tills when online
 
         controls = QHBoxLayout()
         for widget in (self.date_from, self.date_to, self.today_button, self.run_button):
@@ -104,8 +106,11 @@ class ReportsScreen(Retranslating):
         lower = QHBoxLayout()
         lower.addWidget(self.chart, 1)
         lower.addWidget(self.top, 2)  # names need the room more than the bars
+        heading = QHBoxLayout()  # the store's line beside the title: no height taken
+        heading.addWidget(self.title)
+        heading.addWidget(self.store_figures, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
+        layout.addLayout(heading)
         layout.addLayout(controls)
         layout.addWidget(self.message)
         layout.addLayout(figures)
@@ -165,6 +170,7 @@ class ReportsScreen(Retranslating):
         self.message.clear()
         self.day_close.refresh()
         self._asked = (low, high)  # a slower answer for an earlier range is not shown
+        self.store_figures.load(low, high)
         self.session.runner.submit(
             self.session.services.reports.summary,
             staff,

@@ -41,6 +41,7 @@ def event_type_name(kind: str) -> str:
         "member.enrolled": QCoreApplication.translate("Events", "Enrollment"),
         "member.updated": QCoreApplication.translate("Events", "Profile change"),
         "member.card_replaced": QCoreApplication.translate("Events", "Card replaced"),
+        "sale.returned": QCoreApplication.translate("Events", "Return"),
     }
     return names.get(kind, kind)
 

@@ -125,8 +125,8 @@
     </message>
     <message>
         <location filename="../screens/checkout.py" line="112"/>
-        <source>Account (F11)</source>
-        <translation>会员账户 (F11)</translation>
+        <source>Account (Shift+F11)</source>
+        <translation>会员账户 (Shift+F11)</translation>
     </message>
     <message>
         <location filename="../screens/checkout.py" line="113"/>
@@ -304,7 +304,7 @@
     </message>
     <message>
         <location filename="../messages.py" line="51"/>
-        <location filename="../messages.py" line="191"/>
+        <location filename="../messages.py" line="215"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
@@ -344,17 +344,17 @@
         <translation>每位会员每天最多兑换 {cap} 积分；今天还剩 {left}。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="205"/>
+        <location filename="../messages.py" line="229"/>
         <source>Head office refused this: it was not approved by an active store manager.</source>
         <translation>总部拒绝了此操作：未经本店在职店长批准。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="210"/>
+        <location filename="../messages.py" line="234"/>
         <source>Head office refused this: its date is too far from today. Check the till&apos;s clock.</source>
         <translation>总部拒绝了此操作：其日期与今天相差太远。请检查收银机的时钟。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="216"/>
+        <location filename="../messages.py" line="240"/>
         <source>Head office refused the till&apos;s queue as out of order; call head office.</source>
         <translation>总部认为收银机的待上传队列顺序异常而拒收；请联系总部。</translation>
     </message>
@@ -424,204 +424,229 @@
         <translation>离线时每位会员每天最多兑换 {cap} 积分；今天还可兑换 {left} 积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="187"/>
+        <location filename="../messages.py" line="185"/>
+        <source>This sale has been returned in full already.</source>
+        <translation>这笔销售已全部退货。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="186"/>
+        <source>The return is larger than what is left of the sale: at most {left}.</source>
+        <translation>退货金额超过这笔销售的剩余金额：最多 {left}。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="193"/>
         <source>A manager must approve this: enter a manager&apos;s code and PIN.</source>
         <translation>此操作需店长批准：请输入店长编号和密码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="189"/>
-        <location filename="../messages.py" line="275"/>
+        <location filename="../messages.py" line="196"/>
+        <source>A return above {limit} needs a manager&apos;s approval (manager PIN).</source>
+        <translation>超过 {limit} 的退货需要店长批准（店长 PIN）。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="203"/>
+        <source>No sale has this receipt number. Check it and try again.</source>
+        <translation>没有这个小票号的销售。请核对后重试。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="206"/>
+        <source>This sale was voided: there is nothing to return.</source>
+        <translation>这笔销售已作废，无可退货。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="213"/>
+        <location filename="../messages.py" line="299"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="190"/>
+        <location filename="../messages.py" line="214"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="194"/>
+        <location filename="../messages.py" line="218"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="221"/>
+        <location filename="../messages.py" line="245"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="224"/>
+        <location filename="../messages.py" line="248"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="226"/>
+        <location filename="../messages.py" line="250"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="228"/>
+        <location filename="../messages.py" line="252"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="233"/>
+        <location filename="../messages.py" line="257"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="235"/>
+        <location filename="../messages.py" line="259"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="237"/>
+        <location filename="../messages.py" line="261"/>
         <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="240"/>
+        <location filename="../messages.py" line="264"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="243"/>
+        <location filename="../messages.py" line="267"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="246"/>
+        <location filename="../messages.py" line="270"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="249"/>
+        <location filename="../messages.py" line="273"/>
         <source>This card was replaced by a new one and no longer works. Ask for the new card, or search by phone.</source>
         <translation>此卡已换发新卡，不能再使用。请出示新卡，或按手机号查找。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="256"/>
+        <location filename="../messages.py" line="280"/>
         <source>Another member already has this phone number.</source>
         <translation>该手机号已被其他会员使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="259"/>
+        <location filename="../messages.py" line="283"/>
         <source>Nothing was changed: fill in what is new.</source>
         <translation>没有任何更改：请填写需要修改的内容。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="262"/>
+        <location filename="../messages.py" line="286"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="265"/>
-        <location filename="../messages.py" line="292"/>
+        <location filename="../messages.py" line="289"/>
+        <location filename="../messages.py" line="316"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="268"/>
+        <location filename="../messages.py" line="292"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="271"/>
+        <location filename="../messages.py" line="295"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="277"/>
+        <location filename="../messages.py" line="301"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="279"/>
+        <location filename="../messages.py" line="303"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="281"/>
+        <location filename="../messages.py" line="305"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="284"/>
+        <location filename="../messages.py" line="308"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="286"/>
+        <location filename="../messages.py" line="310"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="287"/>
+        <location filename="../messages.py" line="311"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="289"/>
+        <location filename="../messages.py" line="313"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="295"/>
+        <location filename="../messages.py" line="319"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="298"/>
+        <location filename="../messages.py" line="322"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="301"/>
+        <location filename="../messages.py" line="325"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="304"/>
+        <location filename="../messages.py" line="328"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="306"/>
+        <location filename="../messages.py" line="330"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="308"/>
+        <location filename="../messages.py" line="332"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="311"/>
+        <location filename="../messages.py" line="335"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="315"/>
+        <location filename="../messages.py" line="339"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="316"/>
+        <location filename="../messages.py" line="340"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="317"/>
+        <location filename="../messages.py" line="341"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="339"/>
+        <location filename="../messages.py" line="363"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="343"/>
+        <location filename="../messages.py" line="367"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -666,7 +691,12 @@
     <message>
         <location filename="../screens/void.py" line="43"/>
         <source>Card replaced</source>
-        <translation>补发会员卡</translation>
+        <translation>已换卡</translation>
+    </message>
+    <message>
+        <location filename="../screens/void.py" line="44"/>
+        <source>Return</source>
+        <translation>退货</translation>
     </message>
 </context>
 <context>
@@ -730,12 +760,12 @@
         <translation>离线：只显示本收银台的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="406"/>
+        <location filename="../screens/member_account.py" line="405"/>
         <source>Times on the store&apos;s clock (%1).</source>
         <translation>时间为门店当地时间（%1）。</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="416"/>
+        <location filename="../screens/member_account.py" line="415"/>
         <source>No transactions yet.</source>
         <translation>暂无交易。</translation>
     </message>
@@ -743,66 +773,76 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="190"/>
+        <location filename="../main_window.py" line="195"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192"/>
+        <location filename="../main_window.py" line="197"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193"/>
+        <location filename="../main_window.py" line="198"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194"/>
+        <location filename="../main_window.py" line="199"/>
+        <source>Return (F11)</source>
+        <translation>退货 (F11)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="200"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195"/>
+        <location filename="../main_window.py" line="201"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196"/>
+        <location filename="../main_window.py" line="202"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197"/>
+        <location filename="../main_window.py" line="203"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219"/>
+        <location filename="../main_window.py" line="225"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="318"/>
-        <location filename="../main_window.py" line="319"/>
+        <location filename="../main_window.py" line="331"/>
+        <location filename="../main_window.py" line="332"/>
         <source>Voided: the transaction is reversed.</source>
         <translation>已撤销：该笔交易已冲回。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="338"/>
+        <source>Return recorded.</source>
+        <translation>退货已记录。</translation>
     </message>
 </context>
 <context>
     <name>ManagerApproval</name>
     <message>
-        <location filename="../screens/void.py" line="101"/>
+        <location filename="../screens/void.py" line="102"/>
         <source>Manager approval: manager code, then PIN</source>
         <translation>店长批准：先输入店长编号，再输入密码</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="102"/>
+        <location filename="../screens/void.py" line="103"/>
         <source>Manager code</source>
         <translation>店长编号</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="105"/>
+        <location filename="../screens/void.py" line="106"/>
         <source>Approve as %1 (Enter)</source>
         <translation>以 %1 身份批准（Enter）</translation>
     </message>
@@ -810,27 +850,27 @@
 <context>
     <name>MemberAccountScreen</name>
     <message>
-        <location filename="../screens/member_account.py" line="485"/>
+        <location filename="../screens/member_account.py" line="484"/>
         <source>History</source>
         <translation>交易记录</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="486"/>
+        <location filename="../screens/member_account.py" line="485"/>
         <source>Adjust points</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="487"/>
+        <location filename="../screens/member_account.py" line="486"/>
         <source>Profile</source>
         <translation>会员资料</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="488"/>
+        <location filename="../screens/member_account.py" line="487"/>
         <source>Back to checkout (Esc)</source>
         <translation>返回收银 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/member_account.py" line="491"/>
+        <location filename="../screens/member_account.py" line="490"/>
         <source>Member account</source>
         <translation>会员账户</translation>
     </message>
@@ -1086,42 +1126,42 @@
 <context>
     <name>RejectedScreen</name>
     <message>
-        <location filename="../screens/rejected.py" line="81"/>
+        <location filename="../screens/rejected.py" line="86"/>
         <source>Rejected events</source>
         <translation>被拒事件</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="84"/>
+        <location filename="../screens/rejected.py" line="89"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="85"/>
+        <location filename="../screens/rejected.py" line="90"/>
         <source>Time (%1)</source>
         <translation>时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="86"/>
+        <location filename="../screens/rejected.py" line="91"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="87"/>
+        <location filename="../screens/rejected.py" line="92"/>
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="88"/>
+        <location filename="../screens/rejected.py" line="93"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="135"/>
+        <location filename="../screens/rejected.py" line="140"/>
         <source>No rejected events.</source>
         <translation>没有被拒事件。</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="138"/>
+        <location filename="../screens/rejected.py" line="143"/>
         <source>Rejected events never count in a balance; head office reconciles them.</source>
         <translation>被拒事件不计入余额；由总部负责对账。</translation>
     </message>
@@ -1168,290 +1208,379 @@
         <source>Same event id sent with different content</source>
         <translation>同一事件编号的内容不一致</translation>
     </message>
+    <message>
+        <location filename="../screens/rejected.py" line="47"/>
+        <source>Returned sale unknown</source>
+        <translation>退货的销售在总部不存在</translation>
+    </message>
+    <message>
+        <location filename="../screens/rejected.py" line="48"/>
+        <source>Returned sale was voided</source>
+        <translation>退货的销售已作废</translation>
+    </message>
+    <message>
+        <location filename="../screens/rejected.py" line="49"/>
+        <source>Cannot be voided (e.g. part of the sale was returned)</source>
+        <translation>无法作废（例如该销售已部分退货）</translation>
+    </message>
 </context>
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../screens/reports.py" line="117"/>
+        <location filename="../screens/reports.py" line="122"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="118"/>
+        <location filename="../screens/reports.py" line="123"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="119"/>
+        <location filename="../screens/reports.py" line="124"/>
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="120"/>
-        <location filename="../screens/reports.py" line="281"/>
+        <location filename="../screens/reports.py" line="125"/>
+        <location filename="../screens/reports.py" line="287"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="121"/>
-        <location filename="../screens/reports.py" line="286"/>
+        <location filename="../screens/reports.py" line="126"/>
+        <location filename="../screens/reports.py" line="292"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125"/>
-        <location filename="../screens/reports.py" line="239"/>
+        <location filename="../screens/reports.py" line="130"/>
+        <location filename="../screens/reports.py" line="245"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125"/>
-        <location filename="../screens/reports.py" line="240"/>
+        <location filename="../screens/reports.py" line="130"/>
+        <location filename="../screens/reports.py" line="246"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125"/>
-        <location filename="../screens/reports.py" line="136"/>
+        <location filename="../screens/reports.py" line="130"/>
+        <location filename="../screens/reports.py" line="141"/>
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125"/>
+        <location filename="../screens/reports.py" line="130"/>
         <source>Sales</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="128"/>
+        <location filename="../screens/reports.py" line="133"/>
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="129"/>
+        <location filename="../screens/reports.py" line="134"/>
         <source>Hour (%1)</source>
         <translation>小时（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="238"/>
+        <location filename="../screens/reports.py" line="244"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="135"/>
+        <location filename="../screens/reports.py" line="140"/>
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="137"/>
+        <location filename="../screens/reports.py" line="142"/>
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="138"/>
+        <location filename="../screens/reports.py" line="143"/>
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="139"/>
+        <location filename="../screens/reports.py" line="144"/>
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="140"/>
+        <location filename="../screens/reports.py" line="145"/>
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="141"/>
+        <location filename="../screens/reports.py" line="146"/>
         <source>Adjustments</source>
         <translation>积分调整</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="142"/>
+        <location filename="../screens/reports.py" line="147"/>
         <source>Points adjusted</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="226"/>
+        <location filename="../screens/reports.py" line="232"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="227"/>
+        <location filename="../screens/reports.py" line="233"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="228"/>
+        <location filename="../screens/reports.py" line="234"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="229"/>
+        <location filename="../screens/reports.py" line="235"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
 </context>
 <context>
+    <name>ReturnScreen</name>
+    <message>
+        <location filename="../screens/returns.py" line="112"/>
+        <source>Return a sale</source>
+        <translation>销售退货</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="113"/>
+        <source>Receipt number: scan or type, then Enter</source>
+        <translation>小票号：扫描或输入后按回车</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="114"/>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="115"/>
+        <source>Amount returned (empty: all that is left)</source>
+        <translation>退货金额（留空：退回全部剩余）</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="116"/>
+        <source>Return (Enter)</source>
+        <translation>退货 (Enter)</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="117"/>
+        <source>Back (Esc)</source>
+        <translation>返回 (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="125"/>
+        <source>Sales of every store (from head office).</source>
+        <translation>所有门店的销售（来自总部）。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="127"/>
+        <location filename="../screens/returns.py" line="202"/>
+        <source>Offline: only the sales of this till can be found.</source>
+        <translation>离线：只能找到本收银台的销售。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="131"/>
+        <source>Receipt %1 · %2 · sale %3 · returned %4 · left %5</source>
+        <translation>小票 %1 · %2 · 销售 %3 · 已退 %4 · 剩余 %5</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="148"/>
+        <source>voided</source>
+        <translation>已作废</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="176"/>
+        <source>Scan or type the receipt number.</source>
+        <translation>请扫描或输入小票号。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="250"/>
+        <source>Returns %1: takes back %2 earned, gives back %3 redeemed.</source>
+        <translation>退货 %1：扣回所得 %2，退还已兑换 %3。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="264"/>
+        <source>Find the sale first: scan or type its receipt number.</source>
+        <translation>请先查找销售：扫描或输入小票号。</translation>
+    </message>
+    <message>
+        <location filename="../screens/returns.py" line="307"/>
+        <source>Returned %1 of receipt %2. %3 now has %4.</source>
+        <translation>已退货 %1（小票 %2）。%3 现有 %4。</translation>
+    </message>
+</context>
+<context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="123"/>
+        <location filename="../screens/sale_panel.py" line="129"/>
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="124"/>
+        <location filename="../screens/sale_panel.py" line="130"/>
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="125"/>
+        <location filename="../screens/sale_panel.py" line="131"/>
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="126"/>
+        <location filename="../screens/sale_panel.py" line="132"/>
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="127"/>
+        <location filename="../screens/sale_panel.py" line="133"/>
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="129"/>
+        <location filename="../screens/sale_panel.py" line="135"/>
         <source>at least %1</source>
         <translation>至少 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="131"/>
+        <location filename="../screens/sale_panel.py" line="137"/>
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="132"/>
+        <location filename="../screens/sale_panel.py" line="138"/>
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="133"/>
+        <location filename="../screens/sale_panel.py" line="139"/>
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="134"/>
-        <location filename="../screens/sale_panel.py" line="177"/>
+        <location filename="../screens/sale_panel.py" line="140"/>
+        <location filename="../screens/sale_panel.py" line="183"/>
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="135"/>
+        <location filename="../screens/sale_panel.py" line="141"/>
         <source>Print slip (F10)</source>
         <translation>打印会员小票 (F10)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="199"/>
+        <location filename="../screens/sale_panel.py" line="205"/>
         <source>Enter the sale amount to see the points.</source>
         <translation>输入消费金额即可查看可得积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="207"/>
+        <location filename="../screens/sale_panel.py" line="213"/>
         <source>%1 earns %2</source>
         <translation>%1 可得 %2</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="275"/>
+        <location filename="../screens/sale_panel.py" line="285"/>
         <source>Enter the sale amount to see what can be redeemed.</source>
         <translation>输入消费金额即可查看可兑换积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="278"/>
+        <location filename="../screens/sale_panel.py" line="288"/>
         <source>the member&apos;s balance</source>
         <translation>会员积分余额</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="279"/>
+        <location filename="../screens/sale_panel.py" line="289"/>
         <source>points pay at most %1% of a sale (%2)</source>
         <translation>积分最多抵扣消费额的 %1%（%2）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="283"/>
+        <location filename="../screens/sale_panel.py" line="293"/>
         <source>the offline limit of %1 points per member a day</source>
         <translation>离线时每位会员每天最多 %1 积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="285"/>
+        <location filename="../screens/sale_panel.py" line="295"/>
         <source>the limit of %1 points per redemption</source>
         <translation>单次兑换最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="289"/>
+        <location filename="../screens/sale_panel.py" line="299"/>
         <source>the limit of %1 points per member a day</source>
         <translation>每位会员每天最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="292"/>
+        <location filename="../screens/sale_panel.py" line="302"/>
         <source>Up to %1 (%2), limited by %3.</source>
         <translation>最多 %1（%2），限制因素：%3。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="314"/>
+        <location filename="../screens/sale_panel.py" line="324"/>
         <source>Enter the points to redeem.</source>
         <translation>请输入要兑换的积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="17"/>
+        <location filename="../screens/sale_texts.py" line="18"/>
         <source>Earned %1.</source>
         <translation>已累积 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="21"/>
+        <location filename="../screens/sale_texts.py" line="22"/>
         <source>Coupon used: %1 off.</source>
         <translation>已使用优惠券：减 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="24"/>
+        <location filename="../screens/sale_texts.py" line="25"/>
         <source>Redeemed %1 = %2 off.</source>
         <translation>已兑换 %1 = 减 %2。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="29"/>
+        <location filename="../screens/sale_texts.py" line="30"/>
         <source>The member pays %1: earn points on it with F2.</source>
         <translation>会员实付 %1：按 F2 按此金额积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="36"/>
+        <location filename="../screens/sale_texts.py" line="37"/>
         <source>This coupon is worth %1: the sale must be at least that.</source>
         <translation>此券面值 %1：消费金额不能低于面值。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="45"/>
+        <location filename="../screens/sale_texts.py" line="46"/>
         <source>Use “%1” (%2 off) on this %3 sale? Press the button again to confirm.</source>
         <translation>在这笔 %3 的消费中使用“%1”（减 %2）？再按一次按钮确认。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="52"/>
+        <location filename="../screens/sale_texts.py" line="53"/>
         <source>Confirm: %1 off</source>
         <translation>确认：减 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="74"/>
+        <location filename="../screens/sale_texts.py" line="59"/>
         <source>base %1</source>
         <translation>基础 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="80"/>
+        <location filename="../screens/sale_texts.py" line="65"/>
         <source>%1 x%2 +%3</source>
         <translation>%1 x%2 +%3</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="87"/>
+        <location filename="../screens/sale_texts.py" line="72"/>
         <source>%1 +%2</source>
         <translation>%1 +%2</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="92"/>
+        <location filename="../screens/sale_texts.py" line="76"/>
         <source>%1, %2</source>
         <translation>%1，%2</translation>
     </message>
@@ -1818,6 +1947,19 @@
     </message>
 </context>
 <context>
+    <name>StoreFiguresLine</name>
+    <message>
+        <location filename="../widgets/store_figures.py" line="59"/>
+        <source>Offline: these figures are this till&apos;s only (the store&apos;s need head office).</source>
+        <translation>离线：以下数字仅为本收银台的（全店数字需连接总部）。</translation>
+    </message>
+    <message>
+        <location filename="../widgets/store_figures.py" line="74"/>
+        <source>Whole store, %1 tills: %2 transactions, %3 earned, %4 redeemed, sales %5, %6 returns (%7). The figures below are this till&apos;s.</source>
+        <translation>全店 %1 台收银台：%2 笔交易，获得 %3，兑换 %4，销售额 %5，退货 %6 笔（%7）。以下数字为本收银台的。</translation>
+    </message>
+</context>
+<context>
     <name>SyncStatusWidget</name>
     <message>
         <location filename="../widgets/sync_status.py" line="78"/>
@@ -1886,42 +2028,42 @@
 <context>
     <name>VoidScreen</name>
     <message>
-        <location filename="../screens/void.py" line="191"/>
+        <location filename="../screens/void.py" line="192"/>
         <source>Void a recent transaction</source>
         <translation>撤销最近的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="194"/>
+        <location filename="../screens/void.py" line="195"/>
         <source>Void a transaction of %1</source>
         <translation>撤销 %1 的交易</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="197"/>
+        <location filename="../screens/void.py" line="198"/>
         <source>Times on the store&apos;s clock (%1)</source>
         <translation>时间为门店当地时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="201"/>
+        <location filename="../screens/void.py" line="202"/>
         <source>Reason (required), e.g. wrong amount</source>
         <translation>原因（必填），例如金额错误</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="202"/>
+        <location filename="../screens/void.py" line="203"/>
         <source>Cancel (Esc)</source>
         <translation>取消 (Esc)</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="250"/>
+        <location filename="../screens/void.py" line="251"/>
         <source>Nothing to void.</source>
         <translation>没有可撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="255"/>
+        <location filename="../screens/void.py" line="256"/>
         <source>Pick the transaction to void.</source>
         <translation>请选择要撤销的交易。</translation>
     </message>
     <message>
-        <location filename="../screens/void.py" line="258"/>
+        <location filename="../screens/void.py" line="259"/>
         <source>Enter a reason for the void.</source>
         <translation>请输入撤销原因。</translation>
     </message>
