@@ -16,7 +16,7 @@ SCREENS = {
     "sign_in", "checkout", "redeem_limit", "search", "enroll", "member_card", "void",
     "void_reason", "file_dialog", "reports", "day_close", "rejected", "settings", "slip",
     "customer_display", "account_history", "account_adjust", "account_profile",
-    "customer_display", "return", "return_done",
+    "return", "return_done",
 }  # fmt: skip
 
 
