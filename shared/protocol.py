@@ -189,6 +189,8 @@ class MemberCardReplacedData(_Strict):
     (minted by the till like an enrolment's), the old code stops working everywhere."""
 
     member_code: Annotated[str, Field(min_length=1, max_length=16)]
+
+
 class SaleReturnedData(_Strict):
     """Extension: all or part of a sale brought back (docs/SYNC_SERVER.md, "Returns").
     ``sale_event_id`` names the sale's ``points.earned`` event (or its
