@@ -142,7 +142,10 @@ def _count(path: Path) -> int:
 
 
 def _raw_sql(statement: Any) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    """The SQL SQLAlchemy sends for a repository statement, to run it through sqlite3."""
+    """The SQL SQLAlchemy sends for a repository statement, to run it through sqlite3
+    (a plain SQL text, with ? for the one parameter, as it is)."""
+    if isinstance(statement, str):
+        return statement, ("code",), {}
     compiled = statement.compile(dialect=sqlite_dialect.dialect())
     return str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params)
 

@@ -12,7 +12,8 @@ SQLAlchemy emits ``BEGIN`` itself, as the SQLAlchemy documentation recommends.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,19 +35,23 @@ _RELAXED = (("synchronous", "NORMAL"), ("wal_autocheckpoint", "16384"))
 _DEFAULTS = dict(_DURABLE)  # what a new connection has (SQLite's own defaults)
 
 
+def _configure(dbapi_connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA cache_size=-32768")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+    finally:
+        cursor.close()
+
+
 def _on_connect(busy_timeout_ms: int) -> Any:
     def configure(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA cache_size=-32768")
-            cursor.execute("PRAGMA temp_store=MEMORY")
-        finally:
-            cursor.close()
+        _configure(dbapi_connection, busy_timeout_ms)
 
     return configure
 
@@ -90,6 +95,10 @@ class Replica:
         self.path = Path(path)
         private_file(self.path)  # 0600 (its -wal/-shm too), new directories 0700
         self.engine = make_engine(self.path, busy_timeout_ms=busy_timeout_ms)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._own = threading.local()  # each thread's DB-API connection (``driver``)
+        self._drivers: list[sqlite3.Connection] = []
+        self._drivers_lock = threading.Lock()
         self.backup: Path | None = None  # the copy taken before migrating, if any
         if migrate:
             # An interrupted bulk load left indexes to build: the schema is whole again
@@ -132,6 +141,45 @@ class Replica:
             finally:
                 session.rollback()
 
+    # --- the hot paths: plain DB-API, no ORM session ------------------------------------
+
+    def driver(self) -> sqlite3.Connection:
+        """This thread's own DB-API connection to the replica, set up as the engine's are
+        (WAL, ``synchronous=FULL``, foreign keys, busy timeout), in autocommit mode.
+
+        For the few operations a cashier waits on (a look-up, an earn), where a session
+        cost several times SQLite's own work. sqlite3 keeps each distinct SQL text
+        prepared (its statement cache), so a repeated statement is not parsed again."""
+        connection: sqlite3.Connection | None = getattr(self._own, "connection", None)
+        if connection is None:
+            # Used only by the thread that made it; closed by ``close`` from any thread.
+            connection = sqlite3.connect(self.path, check_same_thread=False)
+            _configure(connection, self._busy_timeout_ms)
+            with self._drivers_lock:
+                self._drivers.append(connection)
+            self._own.connection = connection
+        return connection
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Every row of one statement, read outside any explicit transaction: SQLite
+        reads one statement from one snapshot, and the rows are fetched to the end so
+        the snapshot is released at once (WAL checkpoints are not held back)."""
+        return self.driver().execute(sql, params).fetchall()
+
+    @contextmanager
+    def write_driver(self) -> Iterator[sqlite3.Connection]:
+        """One durable ``BEGIN IMMEDIATE`` transaction on this thread's DB-API
+        connection: committed when the block ends (``synchronous=FULL``), rolled back if
+        it raises. The same guarantees as ``write()``, without a session."""
+        connection = self.driver()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        finally:
+            if connection.in_transaction:  # raised, or the commit itself failed
+                connection.execute("ROLLBACK")
+
     def restore_deferred_indexes(self) -> list[str]:
         """Build the indexes a bulk load dropped (``terminal.offline.pull.defer_indexes``),
         one transaction each, from the DDL kept with them. Returns their names."""
@@ -170,6 +218,11 @@ class Replica:
         return names
 
     def close(self) -> None:
+        with self._drivers_lock:
+            drivers, self._drivers = self._drivers, []
+        self._own = threading.local()
+        for connection in drivers:
+            connection.close()
         self.engine.dispose()
 
     def __enter__(self) -> Replica:
