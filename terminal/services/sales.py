@@ -14,17 +14,20 @@ from sqlalchemy.orm import Session
 from shared.domain.money import check_int
 from shared.domain.program import LoyaltyProgram, RedeemLimits
 from terminal.offline.clock import from_text
-from terminal.offline.outbox import NewEvent, record_event
+from terminal.offline.outbox import NewEvent, append_event, record_event
 from terminal.offline.repositories import (
     CouponRepository,
     EventRepository,
     MemberHit,
     ProgramRepository,
-    StoreRepository,
     TerminalStateRepository,
 )
+from terminal.offline.repositories.hot import program_of, sale_context
+from terminal.offline.repositories.store import no_store, not_paired
 from terminal.services.base import (
     Service,
+    check_member,
+    check_staff,
     require_member,
     require_staff,
     store_day,
@@ -32,7 +35,7 @@ from terminal.services.base import (
 )
 from terminal.services.errors import CouponUnavailable, DuplicateSale
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
-from terminal.services.views import Receipt, StaffSession
+from terminal.services.views import MemberView, Receipt, StaffSession
 
 
 def earn_points(program: LoyaltyProgram, hit: MemberHit, amount_cents: int) -> int:
@@ -45,22 +48,36 @@ class SalesService(Service):
     def earn(
         self, staff: StaffSession, member_id: str, *, amount_cents: int, sale_ref: str
     ) -> Receipt:
-        """Points for a sale, at the member's tier as it stood before this sale."""
+        """Points for a sale, at the member's tier as it stood before this sale.
+
+        One durable transaction on the replica's DB-API connection: one statement reads
+        what the checks need, three write the event, its outbox row and the next seq
+        (the same rows ``record_event`` writes; refusals come in the same order)."""
         mid = member_key(member_id)
         ref = clean_sale_ref(sale_ref)
         now = self.clock()
-        with self.replica.write() as session:
-            program = ProgramRepository(session).current()
+        with self.replica.write_driver() as connection:
+            ctx = sale_context(
+                connection,
+                staff_id=staff.staff_id,
+                member_id=mid,
+                type_="points.earned",
+                sale_ref=ref,
+            )
+            program = program_of(ctx.program_json)
             amount = program.check_sale_amount(amount_cents)
-            require_staff(session, staff)
-            hit = require_member(session, mid, active=True)
-            events = EventRepository(session)
-            if events.find_sale(mid, "points.earned", ref) is not None:
+            check_staff(ctx.staff_active)
+            check_member(mid, ctx.status, active=True)
+            if ctx.duplicate:
                 raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
-            points = earn_points(program, hit, amount)
-            currency = StoreRepository(session).require().currency
-            event = record_event(
-                session,
+            points = program.points_for_sale(amount, ctx.lifetime_points + ctx.pending_lifetime)
+            if ctx.currency is None or ctx.timezone is None or ctx.closing_time is None:
+                raise no_store()
+            if ctx.terminal_id is None or ctx.member_code_prefix is None:
+                raise not_paired()
+            assert ctx.next_seq is not None
+            event = append_event(
+                connection,
                 NewEvent(
                     type="points.earned",
                     member_id=mid,
@@ -68,7 +85,7 @@ class SalesService(Service):
                     data={
                         "sale_ref": ref,
                         "amount_cents": amount,
-                        "currency": currency,
+                        "currency": ctx.currency,
                         "points": points,
                         "rule_version": program.rule_version,
                     },
@@ -78,8 +95,12 @@ class SalesService(Service):
                     sale_ref=ref,
                 ),
                 occurred_at=now,
+                seq=ctx.next_seq,
+                terminal_id=ctx.terminal_id,
+                timezone=ctx.timezone,
+                closing_time=ctx.closing_time,
             )
-            view = view_after(hit, program, points=points, lifetime=points)
+            view = MemberView.from_row(ctx.member_row(points=points, lifetime=points), program)
             return Receipt(event.event_id, event.seq, event.type, points, None, view)
 
     def earn_preview(self, member_id: str, amount_cents: int) -> int:
