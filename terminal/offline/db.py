@@ -11,6 +11,7 @@ SQLAlchemy emits ``BEGIN`` itself, as the SQLAlchemy documentation recommends.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.private_files import private_file
 from terminal.offline.backup import backup_before_migration
 from terminal.offline.migrate import upgrade_to_head
+
+log = logging.getLogger(__name__)
 
 _BEGIN_OPTION = "replica_begin"
 _PRAGMA_OPTION = "replica_pragmas"
@@ -69,6 +72,71 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# The hot-path connection never checkpoints in a cashier's commit: every this many of its
+# write transactions (an earn adds ~15 pages to the WAL: about SQLite's default of 1,000
+# pages) the checkpoint thread folds the WAL into the file instead.
+CHECKPOINT_EVERY = 64
+
+
+class Checkpointer:
+    """Folds the WAL into the database file on its own thread and connection, when
+    asked (``request``), so that a durable commit does not wait for a checkpoint.
+
+    A checkpoint that runs beside writers copies what was committed when it started;
+    what was committed meanwhile stays in the WAL, which then cannot start again from
+    its beginning (a WAL that only grows makes every commit's fsync dearer: the file's
+    size changes too). So once a background checkpoint is done, ``catch_up`` asks the
+    next hot-path writer to checkpoint, right after its commit, the few frames left.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self.catch_up = False
+        self.runs = 0  # background checkpoints done (for tests and benchmarks)
+
+    def request(self) -> None:
+        with self._lock:
+            if self._stopping:
+                return
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="replica-checkpoint", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._path)
+        _configure(connection, 0)  # a PASSIVE checkpoint never waits anyway
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stopping:
+                    return
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # the next request tries again
+                    log.warning("replica checkpoint failed: %s", exc)
+                    continue
+                self.runs += 1
+                self.catch_up = True
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            thread = self._thread
+        self._wake.set()
+        if thread is not None:
+            thread.join()
+
+
 def make_engine(path: Path, *, busy_timeout_ms: int = 5_000) -> Engine:
     engine = create_engine(f"sqlite:///{path}", future=True)
     event.listen(engine, "connect", _on_connect(busy_timeout_ms))
@@ -99,6 +167,8 @@ class Replica:
         self._own = threading.local()  # each thread's DB-API connection (``driver``)
         self._drivers: list[sqlite3.Connection] = []
         self._drivers_lock = threading.Lock()
+        self.checkpointer = Checkpointer(self.path)
+        self._driver_commits = 0
         self.backup: Path | None = None  # the copy taken before migrating, if any
         if migrate:
             # An interrupted bulk load left indexes to build: the schema is whole again
@@ -155,6 +225,7 @@ class Replica:
             # Used only by the thread that made it; closed by ``close`` from any thread.
             connection = sqlite3.connect(self.path, check_same_thread=False)
             _configure(connection, self._busy_timeout_ms)
+            connection.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY
             with self._drivers_lock:
                 self._drivers.append(connection)
             self._own.connection = connection
@@ -170,7 +241,11 @@ class Replica:
     def write_driver(self) -> Iterator[sqlite3.Connection]:
         """One durable ``BEGIN IMMEDIATE`` transaction on this thread's DB-API
         connection: committed when the block ends (``synchronous=FULL``), rolled back if
-        it raises. The same guarantees as ``write()``, without a session."""
+        it raises. The same guarantees as ``write()``, without a session.
+
+        Its WAL checkpoints run on the checkpoint thread (every ``CHECKPOINT_EVERY``
+        commits); after one, the next commit's thread copies the few frames left (see
+        ``Checkpointer``), after its commit: a failure there is only logged."""
         connection = self.driver()
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -179,6 +254,15 @@ class Replica:
         finally:
             if connection.in_transaction:  # raised, or the commit itself failed
                 connection.execute("ROLLBACK")
+        self._driver_commits += 1
+        if self.checkpointer.catch_up:
+            self.checkpointer.catch_up = False
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error as exc:  # committed all the same; the next one tries again
+                log.warning("replica checkpoint failed: %s", exc)
+        elif self._driver_commits % CHECKPOINT_EVERY == 0:
+            self.checkpointer.request()
 
     def restore_deferred_indexes(self) -> list[str]:
         """Build the indexes a bulk load dropped (``terminal.offline.pull.defer_indexes``),
@@ -218,6 +302,7 @@ class Replica:
         return names
 
     def close(self) -> None:
+        self.checkpointer.stop()
         with self._drivers_lock:
             drivers, self._drivers = self._drivers, []
         self._own = threading.local()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from shared.errors import DomainError
+from terminal.offline.db import CHECKPOINT_EVERY
 from terminal.offline.outbox import NewEvent, record_event
 from terminal.offline.repositories import ProgramRepository, StoreRepository
 from terminal.offline.repositories.hot import MEMBER_BY_CODE
@@ -251,3 +252,30 @@ def test_the_benchmark_statement_is_the_service_one(till: Till) -> None:
     rows = till.replica.fetch(MEMBER_BY_CODE, (code,))
     assert rows[0][1] == code
     assert till.replica.fetch(MEMBER_BY_CODE, ("nope",)) == []
+
+
+def test_earns_keep_the_wal_small_without_checkpointing_in_the_commit(tmp_path: Path) -> None:
+    """Every commit adds pages to the WAL; checkpoints run on the checkpoint thread and
+    the WAL starts again from its beginning, so it stays about CHECKPOINT_EVERY commits
+    long (without them: ~60 KiB per earn, 25 MiB here)."""
+    till = make_till(tmp_path, members=8)
+    try:
+        cashier = till.cashier()
+        wal = Path(f"{till.replica.path}-wal")
+        assert till.replica.driver().execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        for n in range(6 * CHECKPOINT_EVERY):
+            till.services.sales.earn(
+                cashier,
+                till.seed.members[n % 8].member_id,
+                amount_cents=1_000 + n,
+                sale_ref=f"w{n}",
+            )
+        assert till.replica.checkpointer.runs >= 2
+        assert wal.stat().st_size < 3 * CHECKPOINT_EVERY * 64 * 1024
+        # and everything is there, read from the file by a fresh connection
+        with sqlite3.connect(till.replica.path) as conn:
+            count = conn.execute("SELECT count(*) FROM outbox WHERE status = 'pending'")
+            assert count.fetchone()[0] >= 6 * CHECKPOINT_EVERY
+    finally:
+        till.replica.close()
+    assert not any(t.name == "replica-checkpoint" for t in threading.enumerate())
