@@ -40,6 +40,7 @@ from terminal.config import TerminalSettings  # noqa: E402
 from terminal.offline.credentials import ProcessKeyring  # noqa: E402
 from terminal.offline.db import Replica  # noqa: E402
 from terminal.offline.repositories import name_key  # noqa: E402
+from terminal.offline.sync_engine import BULK_COMMIT_CHANGES  # noqa: E402
 from terminal.services.sync import SyncService  # noqa: E402
 from tests.sync_server.helpers import new_terminal  # noqa: E402
 from tests.sync_server.live import ServerProcess  # noqa: E402
@@ -119,6 +120,12 @@ def main() -> int:
     parser.add_argument("--db", default=None, help="server database URL (default: SQLite)")
     parser.add_argument("--workdir", type=Path, help="keep and reuse the seeded server here")
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the sync cycle")
+    parser.add_argument(
+        "--bulk-commit",
+        type=int,
+        default=BULK_COMMIT_CHANGES,
+        help="changes per transaction of the bulk load (1: one page each, as before)",
+    )
     args = parser.parse_args()
     keyring.set_keyring(ProcessKeyring())
     with tempfile.TemporaryDirectory(prefix="bootstrap-") as tmp:
@@ -146,7 +153,7 @@ def main() -> int:
         try:
             till = TerminalSettings(data_dir=work / "till", keyring_service="bootstrap-bench")
             with Replica(till.replica_path) as replica:
-                sync = SyncService(replica, till)
+                sync = SyncService(replica, till, bulk_commit_changes=args.bulk_commit)
                 sync.pair(server.url, code, device_name="bench")
                 # the time this thread spends (the page downloads run on another one)
                 profiler = cProfile.Profile(time.thread_time) if args.profile else None

@@ -109,13 +109,13 @@ class Appended:
     type: str
 
 
-_NEXT_SEQ = "UPDATE terminal_state SET next_seq = ? WHERE id = 1"
-_INSERT_EVENT = """
+NEXT_SEQ_SQL = "UPDATE terminal_state SET next_seq = ? WHERE id = 1"
+INSERT_EVENT_SQL = """
 INSERT INTO local_events (event_id, seq, type, member_id, occurred_at, business_date,
     staff_id, points_delta, lifetime_delta, amount_cents, sale_ref, coupon_id,
     voided_event_id, voided_by, status)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'pending')"""
-_INSERT_OUTBOX = """
+INSERT_OUTBOX_SQL = """
 INSERT INTO outbox (seq, event_id, payload, status, attempts, last_error, rejection_code,
     rejection_detail, created_at, settled_at)
 VALUES (?, ?, ?, 'pending', 0, NULL, NULL, NULL, ?, NULL)"""
@@ -141,14 +141,14 @@ def append_event(
     day = business_date(occurred_at, timezone, closing_time).isoformat()
     at = to_text(occurred_at)
     key = str(event_id)
-    connection.execute(_NEXT_SEQ, (seq + 1,))
+    connection.execute(NEXT_SEQ_SQL, (seq + 1,))
     connection.execute(
-        _INSERT_EVENT,
+        INSERT_EVENT_SQL,
         (key, seq, new.type, new.member_id, at, day, new.staff_id, new.points_delta,
          new.lifetime_delta, new.amount_cents, new.sale_ref, new.coupon_id,
          new.voided_event_id),
     )  # fmt: skip
-    connection.execute(_INSERT_OUTBOX, (seq, key, payload, at))
+    connection.execute(INSERT_OUTBOX_SQL, (seq, key, payload, at))
     return Appended(key, seq, new.type)
 
 
