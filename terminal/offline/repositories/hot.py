@@ -40,14 +40,13 @@ def program_of(program_json: str | None) -> LoyaltyProgram:
     return DEFAULT_PROGRAM if program_json is None else parse_program(program_json)
 
 
-def member_by_code(
-    rows: list[Any],
-) -> tuple[MemberRow, LoyaltyProgram] | None:
+def member_by_code(rows: list[Any]) -> tuple[MemberRow, LoyaltyProgram] | None:
     """The member and program of ``MEMBER_BY_CODE``'s rows, None if there is no member."""
     if not rows:
         return None
-    *member, program_json = rows[0]
-    return tuple(member), program_of(program_json)  # type: ignore[return-value]
+    row = rows[0]
+    member: MemberRow = row[:9]
+    return member, program_of(row[9])
 
 
 def read_one(connection: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Any:
