@@ -165,7 +165,7 @@ class Replica:
         self.engine = make_engine(self.path, busy_timeout_ms=busy_timeout_ms)
         self._busy_timeout_ms = busy_timeout_ms
         self._own = threading.local()  # each thread's DB-API connection (``driver``)
-        self._drivers: list[sqlite3.Connection] = []
+        self._drivers: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._drivers_lock = threading.Lock()
         self.checkpointer = Checkpointer(self.path)
         self._driver_commits = 0
@@ -227,7 +227,12 @@ class Replica:
             _configure(connection, self._busy_timeout_ms)
             connection.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY
             with self._drivers_lock:
-                self._drivers.append(connection)
+                # the connections of threads that have ended go when a new one comes
+                ended = [c for thread, c in self._drivers if not thread.is_alive()]
+                self._drivers = [(t, c) for t, c in self._drivers if t.is_alive()]
+                self._drivers.append((threading.current_thread(), connection))
+            for old in ended:
+                old.close()
             self._own.connection = connection
         return connection
 
@@ -306,7 +311,7 @@ class Replica:
         with self._drivers_lock:
             drivers, self._drivers = self._drivers, []
         self._own = threading.local()
-        for connection in drivers:
+        for _thread, connection in drivers:
             connection.close()
         self.engine.dispose()
 

@@ -236,13 +236,21 @@ def test_close_closes_every_thread_connection(tmp_path: Path) -> None:
     till = make_till(tmp_path)
     mine = till.replica.driver()
     theirs: list[sqlite3.Connection] = []
-    worker = threading.Thread(target=lambda: theirs.append(till.replica.driver()))
-    worker.start()
-    worker.join()
+
+    def borrow() -> None:
+        theirs.append(till.replica.driver())
+
+    for _ in range(2):  # two threads, one after the other
+        worker = threading.Thread(target=borrow)
+        worker.start()
+        worker.join()
     assert theirs[0] is not mine
     assert till.replica.driver() is mine  # kept per thread
+    with pytest.raises(sqlite3.ProgrammingError):  # its thread ended: closed for the next
+        theirs[0].execute("SELECT 1")
+    assert theirs[1].execute("SELECT 1").fetchall() == [(1,)]
     till.replica.close()
-    for conn in (mine, theirs[0]):
+    for conn in (mine, theirs[1]):
         with pytest.raises(sqlite3.ProgrammingError):
             conn.execute("SELECT 1")
 
