@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import random
+import os
 import shutil
 import sqlite3
 import sys
@@ -39,19 +39,36 @@ from sync_server.services.seed import SAME_SIZE_STAND_IN, SeedService  # noqa: E
 from terminal.config import TerminalSettings  # noqa: E402
 from terminal.offline.credentials import ProcessKeyring  # noqa: E402
 from terminal.offline.db import Replica  # noqa: E402
+from terminal.offline.repositories import name_key  # noqa: E402
+from terminal.offline.sync_engine import BULK_COMMIT_CHANGES  # noqa: E402
 from terminal.services.sync import SyncService  # noqa: E402
 from tests.sync_server.helpers import new_terminal  # noqa: E402
 from tests.sync_server.live import ServerProcess  # noqa: E402
 
-# The same member, field by field: server columns and the replica's, in one order.
+# The same member, field by field: the server's columns as a terminal pulls them
+# (``sync_server.services.common.member_fields``: the slow phone hash only, no masked
+# number) and the replica's, in one order.
 _SERVER_MEMBERS = (
-    "SELECT id, member_code, name, phone_last4, phone_hash, phone_masked, tier, balance, "
-    "lifetime_points, status, version FROM members"
+    "SELECT id, member_code, name, phone_last4, phone_slow_hash, tier, balance, "
+    "lifetime_points, status, version FROM members ORDER BY random() LIMIT :n"
 )
 _REPLICA_MEMBER = (
-    "SELECT member_id, member_code, display_name, phone_last4, phone_hash, phone_masked, "
-    "tier, balance, lifetime_points, status, version FROM members WHERE member_id = ?"
+    "SELECT member_id, member_code, display_name, phone_last4, phone_hash, "
+    "tier, balance, lifetime_points, status, version, name_key FROM members "
+    "WHERE member_id = ?"
 )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its child processes so far (Linux /proc)."""
+    pids = [pid]
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        pids += [int(child) for child in children.read_text().split()]
+    total = 0
+    for one in pids:
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _indexes(path: Path) -> set[str]:
@@ -77,16 +94,16 @@ def verify_replica(path: Path, database: Database, work: Path, sample: int = 2_0
     with database.read() as session:
         members = session.execute(text("SELECT count(*) FROM members")).scalar_one()
         coupons = session.execute(text("SELECT count(*) FROM coupons")).scalar_one()
-        rows = session.execute(text(_SERVER_MEMBERS)).all()
-    picked = random.Random(13).sample(rows, min(sample, len(rows)))
+        picked = session.execute(text(_SERVER_MEMBERS), {"n": sample}).all()
     with sqlite3.connect(path) as conn:
         held = conn.execute("SELECT count(*) FROM members").fetchone()[0]
         held_coupons = conn.execute("SELECT count(*) FROM coupons").fetchone()[0]
         deferred = conn.execute("SELECT count(*) FROM deferred_indexes").fetchone()[0]
         for row in picked:
-            found = conn.execute(_REPLICA_MEMBER, (row[0],)).fetchone()
-            if found is None or tuple(found) != tuple(row):
-                problems.append(f"member {row[0]}: server {tuple(row)}, replica {found}")
+            found = conn.execute(_REPLICA_MEMBER, (str(row[0]),)).fetchone()
+            expected = (str(row[0]), *row[1:])
+            if found is None or (*found[:-1],) != expected or found[-1] != name_key(row[2]):
+                problems.append(f"member {row[0]}: server {expected}, replica {found}")
     if held != members or held_coupons != coupons:
         problems.append(
             f"replica holds {held} members and {held_coupons} coupons; "
@@ -103,6 +120,12 @@ def main() -> int:
     parser.add_argument("--db", default=None, help="server database URL (default: SQLite)")
     parser.add_argument("--workdir", type=Path, help="keep and reuse the seeded server here")
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the sync cycle")
+    parser.add_argument(
+        "--bulk-commit",
+        type=int,
+        default=BULK_COMMIT_CHANGES,
+        help="changes per transaction of the bulk load (1: one page each, as before)",
+    )
     args = parser.parse_args()
     keyring.set_keyring(ProcessKeyring())
     with tempfile.TemporaryDirectory(prefix="bootstrap-") as tmp:
@@ -130,14 +153,19 @@ def main() -> int:
         try:
             till = TerminalSettings(data_dir=work / "till", keyring_service="bootstrap-bench")
             with Replica(till.replica_path) as replica:
-                sync = SyncService(replica, till)
+                sync = SyncService(replica, till, bulk_commit_changes=args.bulk_commit)
                 sync.pair(server.url, code, device_name="bench")
-                profiler = cProfile.Profile() if args.profile else None
-                started = time.perf_counter()
+                # the time this thread spends (the page downloads run on another one)
+                profiler = cProfile.Profile(time.thread_time) if args.profile else None
+                assert server.process is not None
+                server_cpu = _cpu_seconds(server.process.pid)
+                started, cpu = time.perf_counter(), time.process_time()
                 if profiler:
                     profiler.enable()
                 report = sync.sync_once()
                 seconds = time.perf_counter() - started
+                cpu = time.process_time() - cpu
+                server_cpu = _cpu_seconds(server.process.pid) - server_cpu
                 if profiler:
                     profiler.disable()
                     profiler.dump_stats(args.profile)
@@ -148,7 +176,8 @@ def main() -> int:
             database.dispose()
     print(
         f"bootstrap: {report.pulled:,} changes pulled and applied in {seconds:.1f} s "
-        f"({report.pulled / seconds:,.0f}/s); replica {size:,.0f} MiB"
+        f"({report.pulled / seconds:,.0f}/s); replica {size:,.0f} MiB; CPU: the till "
+        f"{cpu:.1f} s, the server {server_cpu:.1f} s; load average {os.getloadavg()[0]:.2f}"
     )
     for problem in problems:
         print(f"REPLICA WRONG: {problem}")

@@ -7,9 +7,11 @@ effect on the replica, so all of them commit or none does.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -48,21 +50,8 @@ def record_event(session: Session, new: NewEvent, *, occurred_at: datetime) -> L
     store = StoreRepository(session).require()
     event_id = uuid7()
     seq = TerminalStateRepository(session).allocate_seq()
-    try:
-        wire = Event(
-            event_id=event_id,
-            terminal_id=state.terminal_id,
-            seq=seq,
-            type=new.type,
-            occurred_at=occurred_at,
-            staff_id=new.staff_id,
-            member_id=new.member_id,
-            data=new.data,
-        )
-    except ValidationError as exc:
-        raise ValidationFailed(
-            f"The event is not valid: {exc.errors()[0]['msg']}", code="invalid_input"
-        ) from None
+    assert state.terminal_id is not None
+    payload = wire_payload(new, event_id, seq, state.terminal_id, occurred_at)
     day = business_date(occurred_at, store.timezone, store.closing_time)
     local = LocalEvent(
         event_id=str(event_id),
@@ -84,13 +73,85 @@ def record_event(session: Session, new: NewEvent, *, occurred_at: datetime) -> L
     outbox = OutboxRow(
         seq=seq,
         event_id=str(event_id),
-        payload=json.dumps(wire.model_dump(mode="json"), ensure_ascii=False),
+        payload=payload,
         status="pending",
         attempts=0,
         created_at=to_text(occurred_at),
     )
     EventRepository(session).add(local, outbox)
     return local
+
+
+def wire_payload(
+    new: NewEvent, event_id: UUID, seq: int, terminal_id: str, occurred_at: datetime
+) -> str:
+    """The outbox payload: the protocol ``Event`` as JSON (``invalid_input`` if not valid)."""
+    try:
+        wire = Event(
+            event_id=event_id,
+            terminal_id=terminal_id,
+            seq=seq,
+            type=new.type,
+            occurred_at=occurred_at,
+            staff_id=new.staff_id,
+            member_id=new.member_id,
+            data=new.data,
+        )
+    except ValidationError as exc:
+        raise ValidationFailed(
+            f"The event is not valid: {exc.errors()[0]['msg']}", code="invalid_input"
+        ) from None
+    return json.dumps(wire.model_dump(mode="json"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    event_id: str
+    seq: int
+    type: str
+
+
+NEXT_SEQ_SQL = "UPDATE terminal_state SET next_seq = ? WHERE id = 1"
+INSERT_EVENT_SQL = """
+INSERT INTO local_events (event_id, seq, type, member_id, occurred_at, business_date,
+    staff_id, points_delta, lifetime_delta, amount_cents, sale_ref, coupon_id,
+    voided_event_id, voided_by, status)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'pending')"""
+INSERT_OUTBOX_SQL = """
+INSERT INTO outbox (seq, event_id, payload, status, attempts, last_error, rejection_code,
+    rejection_detail, created_at, settled_at)
+VALUES (?, ?, ?, 'pending', 0, NULL, NULL, NULL, ?, NULL)"""
+
+
+def append_event(
+    connection: sqlite3.Connection,
+    new: NewEvent,
+    *,
+    occurred_at: datetime,
+    seq: int,
+    terminal_id: str,
+    timezone: str,
+    closing_time: str,
+) -> Appended:
+    """``record_event`` on the DB-API connection of a ``Replica.write_driver``
+    transaction: the same rows (event, outbox payload, next seq), three statements.
+
+    ``seq`` is the terminal's ``next_seq`` read in this same transaction (its write lock
+    is held from ``BEGIN IMMEDIATE``, so nobody else takes that seq meanwhile)."""
+    event_id = uuid7()
+    payload = wire_payload(new, event_id, seq, terminal_id, occurred_at)
+    day = business_date(occurred_at, timezone, closing_time).isoformat()
+    at = to_text(occurred_at)
+    key = str(event_id)
+    connection.execute(NEXT_SEQ_SQL, (seq + 1,))
+    connection.execute(
+        INSERT_EVENT_SQL,
+        (key, seq, new.type, new.member_id, at, day, new.staff_id, new.points_delta,
+         new.lifetime_delta, new.amount_cents, new.sale_ref, new.coupon_id,
+         new.voided_event_id),
+    )  # fmt: skip
+    connection.execute(INSERT_OUTBOX_SQL, (seq, key, payload, at))
+    return Appended(key, seq, new.type)
 
 
 def purge_profile_pii(row: OutboxRow) -> None:

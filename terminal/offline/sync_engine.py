@@ -89,6 +89,13 @@ class AlertPort(Protocol):
     def mark_sent(self, alert_id: str) -> None: ...
 
 
+# During a bulk load, pages are applied this many changes to a transaction (several
+# pages, with the cursor of the last): each commit rewrites the pages of the member-id
+# index it touched (random keys: most of that index, at a million members), so fewer,
+# larger commits write far less. A cut-off load loses at most these, pulled again.
+BULK_COMMIT_CHANGES = 50_000
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -98,12 +105,14 @@ class SyncEngine:
         batch_size: int = 500,
         pull_limit: int = 5000,
         alerts: AlertPort | None = None,
+        bulk_commit_changes: int = BULK_COMMIT_CHANGES,
     ) -> None:
         self._port = port
         self._alerts = alerts
         self._client = client
         self._batch_size = batch_size
         self._pull_limit = pull_limit
+        self._bulk_commit = bulk_commit_changes
 
     def run_once(self) -> SyncReport:
         """Push everything pending, then pull until the server has nothing more."""
@@ -231,6 +240,7 @@ class SyncEngine:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pull") as prefetch:
                 pending = prefetch.submit(fetch, cursor, self._pull_limit, queue_depth=depth)
                 first = True
+                held: list[PulledChange] = []  # pulled, not applied yet (bulk load)
                 while True:
                     try:
                         page = self._client.parse_changes(pending.result())
@@ -240,7 +250,7 @@ class SyncEngine:
                         log.warning("pull cursor expired: rebuilding the replica from the start")
                         self._port.reset_replica_for_rebuild()
                         rebuilt = report.rebuilt = True
-                        cursor, first, from_start = None, True, True
+                        cursor, first, from_start, held = None, True, True, []
                         pending = prefetch.submit(fetch, None, self._pull_limit)
                         continue
                     if page.more:
@@ -250,7 +260,10 @@ class SyncEngine:
                         # built once at the end instead of page by page.
                         bulk = bool(self._port.begin_bulk_load())
                     first = False
-                    self._port.apply_pulled(page.changes, page.cursor)
+                    held += page.changes
+                    if not bulk or not page.more or len(held) >= self._bulk_commit:
+                        self._port.apply_pulled(held, page.cursor)
+                        held = []
                     report.pulled += len(page.changes)
                     if not page.more:
                         if from_start:  # the whole log seen: what it did not send goes

@@ -46,15 +46,20 @@ class Service:
 def require_member(session: Session, member_id: str, *, active: bool = False) -> MemberHit:
     """The member and its pending totals, or ``unknown_member`` / ``member_inactive``."""
     hit = MemberRepository(session).hit(member_id)
-    if hit is None:
-        raise UnknownMember("No such member on this terminal.", member_id=member_id)
-    member = hit[0]
-    if active and member.status != "active":
-        raise MemberInactive(
-            f"This member's account is {member.status}; no points can change.",
-            status=member.status,
-        )
+    check_member(member_id, None if hit is None else hit[0].status, active=active)
+    assert hit is not None
     return hit
+
+
+def check_member(member_id: str, status: str | None, *, active: bool = False) -> None:
+    """``unknown_member`` if there is no such member (``status`` None), ``member_inactive``
+    if ``active`` is asked and its account is not active."""
+    if status is None:
+        raise UnknownMember("No such member on this terminal.", member_id=member_id)
+    if active and status != "active":
+        raise MemberInactive(
+            f"This member's account is {status}; no points can change.", status=status
+        )
 
 
 def view_after(
@@ -75,7 +80,12 @@ def require_manager(session: Session, staff: StaffSession) -> None:
 
 def require_staff(session: Session, staff: StaffSession) -> None:
     row = StaffRepository(session).get(staff.staff_id)
-    if row is None or not row.active:
+    check_staff(None if row is None else row.active)
+
+
+def check_staff(active: bool | None) -> None:
+    """``sign_in_required`` unless the staff member is here (``active`` not None) and active."""
+    if not active:
         raise SignInRequired("This staff member can no longer sign in here: sign in again.")
 
 

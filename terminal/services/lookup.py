@@ -19,6 +19,7 @@ from terminal.offline.repositories import (
     StoreRepository,
     name_key,
 )
+from terminal.offline.repositories.hot import MEMBER_BY_CODE, member_by_code
 from terminal.services.base import Service, require_member, view_after
 from terminal.services.errors import CardReplaced, UnknownMember
 from terminal.services.inputs import member_key
@@ -31,14 +32,15 @@ MAX_NAME_QUERY = 100
 class LookupService(Service):
     def by_code(self, member_code: str) -> MemberView:
         code = validate_member_code(member_code)
-        with self.replica.read() as session:
-            members = MemberRepository(session)
-            hit = members.by_code(code)
-            if hit is None:
-                if members.replaced_card(code) is not None:
+        # One statement on the replica's own connection: the member, its pending sums
+        # and the current program (the commonest look-up: every scanned card).
+        found = member_by_code(self.replica.fetch(MEMBER_BY_CODE, (code,)))
+        if found is None:
+            with self.replica.read() as session:
+                if MemberRepository(session).replaced_card(code) is not None:
                     raise CardReplaced("This card was replaced by a new one.", member_code=code)
-                raise UnknownMember(f"No member with code {code}.", member_code=code)
-            return MemberView.build(*hit, ProgramRepository(session).current())
+            raise UnknownMember(f"No member with code {code}.", member_code=code)
+        return MemberView.from_row(*found)
 
     def by_scan(self, payload: str) -> MemberView:
         """A scanned QR payload (``MBR:<code>``) or a bare code from a 1-D barcode."""

@@ -15,18 +15,21 @@ from shared.domain.money import check_int
 from shared.domain.program import LoyaltyProgram, RedeemLimits
 from shared.domain.promotions import EarnBreakdown
 from terminal.offline.clock import from_text
-from terminal.offline.outbox import NewEvent, record_event
+from terminal.offline.outbox import NewEvent, append_event, record_event
 from terminal.offline.repositories import (
     CouponRepository,
     EventRepository,
     MemberHit,
     ProgramRepository,
-    StoreRepository,
     TerminalStateRepository,
 )
 from terminal.offline.repositories.earn_history import StorePlace, record_promotions
+from terminal.offline.repositories.hot import program_of, sale_context
+from terminal.offline.repositories.store import no_store, not_paired
 from terminal.services.base import (
     Service,
+    check_member,
+    check_staff,
     require_member,
     require_staff,
     store_day,
@@ -35,7 +38,7 @@ from terminal.services.base import (
 from terminal.services.earn_rules import sale_breakdown
 from terminal.services.errors import CouponUnavailable, DuplicateSale
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
-from terminal.services.views import Receipt, StaffSession
+from terminal.services.views import MemberView, Receipt, StaffSession
 
 
 def earn_points(program: LoyaltyProgram, hit: MemberHit, amount_cents: int) -> int:
@@ -48,10 +51,71 @@ class SalesService(Service):
     def earn(
         self, staff: StaffSession, member_id: str, *, amount_cents: int, sale_ref: str
     ) -> Receipt:
-        """Points for a sale, at the member's tier as it stood before this sale."""
+        """Points for a sale, at the member's tier as it stood before this sale.
+
+        Under a program without promotions: one durable transaction on the replica's
+        DB-API connection: one statement reads what the checks need, three write the
+        event, its outbox row and the next seq (the same rows ``record_event`` writes;
+        refusals come in the same order). With promotions: ``_earn_with_promotions``."""
         mid = member_key(member_id)
         ref = clean_sale_ref(sale_ref)
         now = self.clock()
+        with self.replica.write_driver() as connection:
+            ctx = sale_context(
+                connection,
+                staff_id=staff.staff_id,
+                member_id=mid,
+                type_="points.earned",
+                sale_ref=ref,
+            )
+            program = program_of(ctx.program_json)
+            if not program.promotions:
+                amount = program.check_sale_amount(amount_cents)
+                check_staff(ctx.staff_active)
+                check_member(mid, ctx.status, active=True)
+                if ctx.duplicate:
+                    raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
+                lifetime = ctx.lifetime_points + ctx.pending_lifetime
+                points = program.points_for_sale(amount, lifetime)
+                if ctx.currency is None or ctx.timezone is None or ctx.closing_time is None:
+                    raise no_store()
+                if ctx.terminal_id is None or ctx.member_code_prefix is None:
+                    raise not_paired()
+                assert ctx.next_seq is not None
+                event = append_event(
+                    connection,
+                    NewEvent(
+                        type="points.earned",
+                        member_id=mid,
+                        staff_id=staff.staff_id,
+                        data={
+                            "sale_ref": ref,
+                            "amount_cents": amount,
+                            "currency": ctx.currency,
+                            "points": points,
+                            "rule_version": program.rule_version,
+                        },
+                        points_delta=points,
+                        lifetime_delta=points,
+                        amount_cents=amount,
+                        sale_ref=ref,
+                    ),
+                    occurred_at=now,
+                    seq=ctx.next_seq,
+                    terminal_id=ctx.terminal_id,
+                    timezone=ctx.timezone,
+                    closing_time=ctx.closing_time,
+                )
+                row = ctx.member_row(points=points, lifetime=points)
+                view = MemberView.from_row(row, program)
+                return Receipt(event.event_id, event.seq, event.type, points, None, view)
+        return self._earn_with_promotions(staff, mid, ref, amount_cents, now)
+
+    def _earn_with_promotions(
+        self, staff: StaffSession, mid: str, ref: str, amount_cents: int, now: datetime
+    ) -> Receipt:
+        """``earn`` under a program with promotions: the rule reads what the till knows of
+        the member (earn history, trigger counts), through the ORM session."""
         with self.replica.write() as session:
             program = ProgramRepository(session).current()
             amount = program.check_sale_amount(amount_cents)

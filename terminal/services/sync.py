@@ -21,7 +21,13 @@ from terminal.offline.change_watch import ChangeWatcher
 from terminal.offline.credentials import CredentialStore
 from terminal.offline.db import Replica
 from terminal.offline.sync_client import AuthRevoked, SyncClient, SyncError
-from terminal.offline.sync_engine import LoopState, SyncEngine, SyncLoop, SyncReport
+from terminal.offline.sync_engine import (
+    BULK_COMMIT_CHANGES,
+    LoopState,
+    SyncEngine,
+    SyncLoop,
+    SyncReport,
+)
 from terminal.services.sync_store import SyncStore
 
 OnState = Callable[[LoopState], None]
@@ -86,6 +92,7 @@ class SyncService:
         credentials: CredentialStore | None = None,
         version: str = "0",
         pull_limit: int = 5000,
+        bulk_commit_changes: int = BULK_COMMIT_CHANGES,
     ) -> None:
         self.replica = replica
         self.settings = settings
@@ -93,6 +100,7 @@ class SyncService:
         self.credentials = credentials or CredentialStore(settings.keyring_service)
         self.version = version
         self.pull_limit = pull_limit  # changes per pull page
+        self.bulk_commit_changes = bulk_commit_changes  # per transaction in a bulk load
 
     # --- pairing --------------------------------------------------------------------
 
@@ -153,7 +161,13 @@ class SyncService:
         from terminal.services.alert_store import AlertStore
 
         alerts = AlertStore(self.store.replica)
-        return SyncEngine(self.store, client, pull_limit=self.pull_limit, alerts=alerts)
+        return SyncEngine(
+            self.store,
+            client,
+            pull_limit=self.pull_limit,
+            alerts=alerts,
+            bulk_commit_changes=self.bulk_commit_changes,
+        )
 
     def sync_once(self) -> SyncReport:
         """Push everything queued, pull everything new; a clear error if it cannot."""

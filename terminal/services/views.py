@@ -9,6 +9,7 @@ from shared.domain.phone import mask_last4
 from shared.domain.program import LoyaltyProgram
 from terminal.offline.models import Coupon, LocalEvent, Member
 from terminal.offline.repositories import PendingTotals
+from terminal.offline.repositories.hot import MemberRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,17 +27,36 @@ class MemberView:
 
     @classmethod
     def build(cls, member: Member, pending: PendingTotals, program: LoyaltyProgram) -> MemberView:
-        lifetime = member.lifetime_points + pending.lifetime
+        return cls.from_row(
+            (
+                member.member_id,
+                member.member_code,
+                member.display_name,
+                member.phone_last4,
+                member.status,
+                member.balance,
+                member.lifetime_points,
+                pending.points,
+                pending.lifetime,
+            ),
+            program,
+        )
+
+    @classmethod
+    def from_row(cls, row: MemberRow, program: LoyaltyProgram) -> MemberView:
+        """From the plain row of ``terminal.offline.repositories.hot``."""
+        member_id, code, name, last4, status, balance, lifetime, pending, pending_life = row
+        lifetime += pending_life
         return cls(
-            member_id=member.member_id,
-            member_code=member.member_code,
-            display_name=member.display_name,
-            phone_masked=mask_last4(member.phone_last4),
+            member_id=member_id,
+            member_code=code,
+            display_name=name,
+            phone_masked=mask_last4(last4),
             tier=program.tier_for(lifetime).code,
-            status=member.status,
-            server_balance=member.balance,
-            pending_points=pending.points,
-            balance=member.balance + pending.points,
+            status=status,
+            server_balance=balance,
+            pending_points=pending,
+            balance=balance + pending,
             lifetime_points=lifetime,
         )
 

@@ -36,14 +36,20 @@ def _deferred(replica: Replica) -> list[str]:
         return list(conn.exec_driver_sql("SELECT name FROM deferred_indexes").scalars())
 
 
-def _new_till(head_office: HeadOffice, tmp_path: Path) -> tuple[Replica, SyncService]:
+def _new_till(
+    head_office: HeadOffice, tmp_path: Path, *, bulk_commit_changes: int = 1
+) -> tuple[Replica, SyncService]:
+    """A paired till pulling 100 changes a page; by default each page of a bulk load is
+    its own transaction (``bulk_commit_changes``)."""
     settings = TerminalSettings(
         data_dir=tmp_path / "till",
         keyring_service=f"pos-test-{uuid.uuid4().hex[:8]}",
         argon2=Argon2Params(time_cost=1, memory_cost_kib=8, parallelism=1),
     )
     replica = Replica(settings.replica_path)
-    sync = SyncService(replica, settings, pull_limit=100)  # many pages from few members
+    sync = SyncService(  # many pages from few members
+        replica, settings, pull_limit=100, bulk_commit_changes=bulk_commit_changes
+    )
     sync.pair(head_office.server.url, head_office.new_pairing_code("bulk"), device_name="bulk")
     return replica, sync
 
@@ -52,15 +58,20 @@ def _spy_pages(sync: SyncService, replica: Replica, after_page: Any = None) -> l
     """Record the indexes present while each page is applied."""
     seen: list[set[str]] = []
     apply = sync.store.apply_pulled
+    sizes = _SIZES[id(sync)] = []
 
     def spy(changes: Sequence[Any], cursor: str | None = None) -> None:
         seen.append(_indexes(replica))
+        sizes.append(len(changes))
         apply(changes, cursor)
         if after_page is not None:
             after_page(len(seen))
 
     sync.store.apply_pulled = spy  # type: ignore[method-assign]
     return seen
+
+
+_SIZES: dict[int, list[int]] = {}  # changes per apply_pulled call, by SyncService
 
 
 def _server_members(head_office: HeadOffice) -> int:
@@ -126,6 +137,37 @@ def test_a_bootstrap_cut_off_midway_still_ends_with_every_index_and_member(
         head_office.server.start()
         sync.sync_once()  # carries on from the cursor of the last page applied
         assert _till_members(replica) == 640
+        assert _indexes(replica) == full
+    finally:
+        replica.close()
+
+
+def test_a_bulk_load_commits_several_pages_at_a_time_and_resumes_after_a_cut(
+    head_office: HeadOffice, tmp_path: Path
+) -> None:
+    SeedService(head_office.database).seed(600, store_code="S001", rng_seed=13, phone_lookup=None)
+    replica, sync = _new_till(head_office, tmp_path, bulk_commit_changes=250)
+    try:
+        full = _indexes(replica)
+
+        kills: list[int] = []
+
+        def cut(applied: int) -> None:
+            if applied == 1 and not kills:
+                kills.append(applied)
+                head_office.server.kill()  # after the first transaction of three pages
+
+        seen = _spy_pages(sync, replica, after_page=cut)
+        with pytest.raises(SyncFailed):
+            sync.sync_once()
+        assert _SIZES[id(sync)] == [300]  # pages of 100, held until 250 or more
+        assert 0 < _till_members(replica) <= 300  # members among those changes
+        assert _indexes(replica) == full
+        assert _deferred(replica) == []
+        head_office.server.start()
+        seen.clear()
+        sync.sync_once()  # from the cursor of the last page of that transaction
+        assert _till_members(replica) == _server_members(head_office) == 640
         assert _indexes(replica) == full
     finally:
         replica.close()

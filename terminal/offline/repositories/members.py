@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from terminal.offline.models import Coupon, LocalEvent, Member, RetiredCode
 from terminal.offline.repositories.events import PendingTotals
+from terminal.offline.repositories.hot import MEMBER_BY_CODE
 
 # Sorts after every character SQLite can hold, so [prefix, prefix + HIGH) is a prefix range.
 _HIGH = "\U0010ffff"
@@ -53,9 +54,10 @@ _BY_NAME = (
 )
 
 MemberHit = tuple[Member, PendingTotals]
-# The look-up statements by name, for tools that compare them with raw SQL (bench/).
+# The look-up statements by name, for tools that compare them with raw SQL (bench/): a
+# SQLAlchemy statement, or the SQL text itself where the service runs plain SQL.
 LOOKUP_STATEMENTS: dict[str, Any] = {
-    "code": _BY_CODE,
+    "code": MEMBER_BY_CODE,
     "phone_hash": _BY_PHONE_HASH,
     "last4": _BY_LAST4,
     "name": _BY_NAME,

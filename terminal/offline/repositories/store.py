@@ -19,6 +19,18 @@ class NotConfigured(DomainError):
     status = 409
 
 
+def no_store() -> NotConfigured:
+    return NotConfigured(
+        "This terminal has no store settings yet: pair it or run `pos-terminal init`.",
+    )
+
+
+def not_paired() -> NotConfigured:
+    return NotConfigured(
+        "This terminal is not paired with a store yet.", code="terminal_not_paired"
+    )
+
+
 class StoreRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -29,9 +41,7 @@ class StoreRepository:
     def require(self) -> StoreSettingsRow:
         row = self.get()
         if row is None:
-            raise NotConfigured(
-                "This terminal has no store settings yet: pair it or run `pos-terminal init`.",
-            )
+            raise no_store()
         return row
 
     def save(self, row: StoreSettingsRow) -> StoreSettingsRow:
@@ -57,9 +67,7 @@ class TerminalStateRepository:
     def require_identity(self) -> TerminalState:
         state = self.get()
         if state.terminal_id is None or state.member_code_prefix is None:
-            raise NotConfigured(
-                "This terminal is not paired with a store yet.", code="terminal_not_paired"
-            )
+            raise not_paired()
         return state
 
     def allocate_seq(self) -> int:
