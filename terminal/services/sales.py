@@ -21,6 +21,7 @@ from terminal.offline.repositories import (
     EventRepository,
     MemberHit,
     ProgramRepository,
+    StoreRepository,
     TerminalStateRepository,
 )
 from terminal.offline.repositories.earn_history import StorePlace, record_promotions
