@@ -40,9 +40,13 @@ def lock_by_id(session: Session, table: Table, ids: Collection[str]) -> Sequence
     two transactions locking overlapping sets never deadlock)."""
     if not ids:
         return []
-    return session.execute(
-        select(table).where(table.c.id.in_(sorted(ids))).order_by(table.c.id).with_for_update()
-    ).all()
+    statement = _statement(("lock", table), lambda: _lock_statement(table))
+    return session.execute(statement, {"ids": sorted(ids)}).all()
+
+
+def _lock_statement(table: Table) -> Any:
+    chosen = table.c.id.in_(bindparam("ids", expanding=True))
+    return select(table).where(chosen).order_by(table.c.id).with_for_update()
 
 
 def sqlite_time(moment: datetime) -> str:

@@ -177,13 +177,16 @@ def staff_by_ids(session: Session, staff_ids: Collection[str]) -> dict[str, dict
     """id -> role, active, store_code of these staff (ids not on file are absent)."""
     if not staff_ids:
         return {}
-    table = table_of(Staff)
-    rows = session.execute(
-        select(table.c.id, table.c.role, table.c.active, table.c.store_code).where(
-            table.c.id.in_(sorted(staff_ids))
-        )
-    ).mappings()
+    rows = session.execute(_staff_statement(), {"ids": sorted(staff_ids)}).mappings()
     return {str(row["id"]): dict(row) for row in rows}
+
+
+@functools.cache
+def _staff_statement() -> Any:
+    table = table_of(Staff)
+    return select(table.c.id, table.c.role, table.c.active, table.c.store_code).where(
+        table.c.id.in_(bindparam("ids", expanding=True))
+    )
 
 
 def staff_codes(session: Session) -> set[str]:

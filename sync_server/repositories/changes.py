@@ -85,16 +85,22 @@ def allocate_versions(session: Session, count: int) -> int:
     Call it at the END of a writing transaction: the counter row stays locked until
     commit, so versions become visible in the order they were handed out.
     """
-    new_value = session.execute(
-        update(SyncCounter)
-        .where(SyncCounter.id == COUNTER_ID)
-        .values(value=SyncCounter.value + count)
-        .returning(SyncCounter.value)
-    ).scalar_one()
+    new_value = session.execute(_allocate_statement(), {"count": count}).scalar_one()
     _took(session, int(new_value))
     if bulk.is_postgres(session):
         session.execute(select(_notify_expression(int(new_value))))
     return int(new_value) - count + 1
+
+
+@functools.cache
+def _allocate_statement() -> Any:
+    counter = table_of(SyncCounter)
+    return (
+        update(counter)
+        .where(counter.c.id == COUNTER_ID)
+        .values(value=counter.c.value + bindparam("count", type_=BigInteger))
+        .returning(counter.c.value)
+    )
 
 
 def stamp_versions(
