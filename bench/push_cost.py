@@ -6,9 +6,9 @@
 No HTTP: the work ``routes.push_answer`` does for a body (parse and validate it, apply
 it through ``PushService.push``, encode the answer) called directly, so the figure is
 the push service's own and does not move with the load of the machine as wall time
-does. One paired terminal of store S001 (200 seeded members) pushes ``--pushes``
-batches of each size, alternately ``points.earned`` (with the points the program
-gives) and ``points.adjusted`` events for members in turn. Reported per size: CPU
+does. One paired terminal of store S001 (1,000 seeded members) pushes ``--pushes``
+batches of each size: ``points.earned`` events (with the points the program gives),
+every tenth a manager's ``points.adjusted``, for members in turn. Reported per size: CPU
 (``time.process_time``, this process only: PostgreSQL's own CPU is not in it) per push
 and per event, and SQL statements per push (counted with SQLAlchemy's
 ``before_cursor_execute`` hook; an ``executemany`` counts once).
@@ -69,7 +69,7 @@ class Till:
                 "occurred_at": datetime.now(UTC).isoformat(),
                 "member_id": member,
             }
-            if self.seq % 2:
+            if self.seq % 10:
                 amount = 1000 + self.seq % 500
                 batch.append(
                     common
@@ -113,7 +113,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="push-cost-") as tmp:
         backend = Backend(args.db, Path(tmp))
         try:
-            backend.seed(200, 0)
+            backend.seed(1000, 0)
             with backend.database.read() as session:
                 members = [str(r[0]) for r in session.execute(text("SELECT id FROM members"))]
             (paired,) = backend.paired_in_database(["S001"])
@@ -144,7 +144,7 @@ def main() -> int:
                 for _ in range(10):  # warm: caches, prepared statements
                     push(till.body(n))
                 bodies = [till.body(n) for _ in range(pushes)]
-                profiler = cProfile.Profile() if args.profile else None
+                profiler = cProfile.Profile(time.process_time) if args.profile else None
                 statements[0] = statements[1] = 0
                 started = time.process_time()
                 if profiler:

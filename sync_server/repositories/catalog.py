@@ -87,7 +87,10 @@ class PushContext:
 @functools.cache
 def _push_context_statement() -> Any:
     terminals, stores, deployments = table_of(Terminal), table_of(Store), table_of(Deployment)
-    latest = select(func.coalesce(func.max(Program.rule_version), 0)).scalar_subquery()
+    # Core columns only (no ORM entity): an ORM-enabled statement pays the ORM's
+    # execution path on every push.
+    programs = table_of(Program)
+    latest = select(func.coalesce(func.max(programs.c.rule_version), 0)).scalar_subquery()
     return (
         select(
             terminals.c.store_code,
