@@ -168,6 +168,7 @@ def main() -> int:
                 )
                 if profiler and args.profile:
                     args.profile.mkdir(parents=True, exist_ok=True)
+                    profiler.dump_stats(args.profile / f"push_{n}.prof")
                     with open(args.profile / f"push_{n}.txt", "w") as out:
                         stats = pstats.Stats(profiler, stream=out)
                         stats.sort_stats("tottime").print_stats(50)

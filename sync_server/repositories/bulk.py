@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableValuedAlias
 
 from sync_server.models import UTCDateTime
+from sync_server.repositories import lite
 
 
 def lock_by_id(session: Session, table: Table, ids: Collection[str]) -> Sequence[Row[Any]]:
@@ -66,9 +67,15 @@ def _sqlite_converter(column: Column[Any]) -> Callable[[Any], Any] | None:
     return None
 
 
+_CONVERTERS: dict[tuple[Table, tuple[str, ...]], list[tuple[int, Callable[[Any], Any]]]] = {}
+
+
 def _sqlite_rows(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Any]:
-    converters = [(i, _sqlite_converter(table.c[name])) for i, name in enumerate(columns)]
-    todo = [(i, f) for i, f in converters if f is not None]
+    key = (table, tuple(columns))
+    todo = _CONVERTERS.get(key)
+    if todo is None:
+        found = [(i, _sqlite_converter(table.c[name])) for i, name in enumerate(columns)]
+        todo = _CONVERTERS[key] = [(i, f) for i, f in found if f is not None]
     if not todo:
         return [tuple(row) for row in rows]
     out = []
@@ -97,7 +104,7 @@ def insert_tuples(
         columns,
     )
     values = _sqlite_rows(table, columns, rows)
-    session.connection().exec_driver_sql(sql, _in_order(values, order))
+    lite.executemany(session, sql, _in_order(values, order))
 
 
 def update_tuples(
@@ -127,7 +134,7 @@ def update_tuples(
         ["_k", *columns],
     )
     values = _sqlite_rows(table, names, rows)
-    session.connection().exec_driver_sql(sql, _in_order(values, order))
+    lite.executemany(session, sql, _in_order(values, order))
 
 
 def _in_order(rows: list[tuple[Any, ...]], order: tuple[int, ...]) -> list[tuple[Any, ...]]:

@@ -22,7 +22,7 @@ from sync_server.models import (
     Terminal,
     table_of,
 )
-from sync_server.repositories import bulk
+from sync_server.repositories import bulk, lite
 from sync_server.repositories.changes import Stamp
 
 
@@ -117,7 +117,12 @@ def push_context(session: Session, terminal_id: str) -> PushContext | None:
     """What a push needs besides its rows, in one statement: the terminal's row (locked
     FOR UPDATE: pushes of one terminal run one at a time), its store's phone region and
     business day, the deployment's phone hash key and the latest program version."""
-    row = session.execute(_push_context_statement(), {"terminal_id": terminal_id}).first()
+    if bulk.is_postgres(session):
+        row = session.execute(_push_context_statement(), {"terminal_id": terminal_id}).first()
+    else:
+        sql, params = lite.compiled(session, _push_context_statement(), terminal_id=terminal_id)
+        found = lite.rows(session, sql, params)
+        row = found[0] if found else None
     if row is None:
         return None
     return PushContext(
@@ -180,7 +185,14 @@ def staff_by_ids(session: Session, staff_ids: Collection[str]) -> dict[str, dict
     """id -> role, active, store_code of these staff (ids not on file are absent)."""
     if not staff_ids:
         return {}
-    rows = session.execute(_staff_statement(), {"ids": sorted(staff_ids)}).mappings()
+    ids = sorted(staff_ids)
+    if not bulk.is_postgres(session):
+        sql = f"SELECT id, role, active, store_code FROM staff WHERE id IN ({lite.marks(len(ids))})"  # noqa: S608  (? marks only)
+        return {
+            str(r[0]): {"id": r[0], "role": r[1], "active": bool(r[2]), "store_code": r[3]}
+            for r in lite.rows(session, sql, ids)
+        }
+    rows = session.execute(_staff_statement(), {"ids": ids}).mappings()
     return {str(row["id"]): dict(row) for row in rows}
 
 

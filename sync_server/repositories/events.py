@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import LedgerEvent, Member, PushBatch, table_of
-from sync_server.repositories import bulk
+from sync_server.repositories import bulk, lite
 from sync_server.repositories.changes import Stamp
 
 _E = table_of(LedgerEvent).c
@@ -22,7 +22,41 @@ def outcomes_and_targets(session: Session, event_ids: Collection[str]) -> Sequen
     their push batch beside ``version_slot``) and what a void needs of them."""
     if not event_ids:
         return []
+    if not bulk.is_postgres(session):
+        ids = list(event_ids)
+        sql = _OUTCOMES_SQL.format(marks=lite.marks(len(ids)))
+        return [StoredRow._make(row) for row in lite.rows(session, sql, ids)]
     return list(session.execute(_outcomes_statement(), {"ids": list(event_ids)}))
+
+
+class StoredRow(NamedTuple):
+    """A ledger row as ``outcomes_and_targets`` reads it on SQLite (the columns of
+    ``_outcomes_statement``, by the same names)."""
+
+    event_id: str
+    type: str
+    member_id: str | None
+    status: str
+    code: str | None
+    content_hash: str
+    member_balance: int | None
+    member_version: int | None
+    version_slot: int | None
+    base_version: int | None
+    overdraft: bool
+    points_delta: int
+    lifetime_delta: int
+    voided_by: str | None
+    payload: str
+
+
+_OUTCOMES_SQL = (
+    "SELECT e.event_id, e.type, e.member_id, e.status, e.code, e.content_hash, "
+    "e.member_balance, e.member_version, e.version_slot, b.base_version, e.overdraft, "
+    "e.points_delta, e.lifetime_delta, e.voided_by, e.payload "
+    "FROM events AS e LEFT OUTER JOIN push_batches AS b ON b.id = e.batch_id "
+    "WHERE e.event_id IN ({marks})"
+)
 
 
 # The push path's statements are built once (``functools.cache``) with bound parameters:
@@ -58,6 +92,13 @@ def add_batch(
 ) -> None:
     """A push's batch row; its ``base_version`` is given, or set later by
     ``changes.stamp_versions``."""
+    if not bulk.is_postgres(session):
+        lite.execute(
+            session,
+            "INSERT INTO push_batches (id, created_at, base_version) VALUES (?, ?, ?)",
+            (batch_id, bulk.sqlite_time(now), base_version),
+        )
+        return
     session.execute(
         _add_batch_statement(), {"id": batch_id, "created_at": now, "base_version": base_version}
     )
@@ -103,9 +144,24 @@ def points_moved(
     redemptions and adjustments of these members that occurred in [since, until)."""
     if not member_ids:
         return []
-    params = {"members": sorted(member_ids), "since": since, "until": until}
+    members = sorted(member_ids)
+    if not bulk.is_postgres(session):
+        sql = _MOVED_SQL.format(marks=lite.marks(len(members)))
+        params = [*members, bulk.sqlite_time(since), bulk.sqlite_time(until)]
+        return [
+            (str(r[0]), str(r[1]), cast(datetime, lite.utc(r[2])), int(r[3]))
+            for r in lite.rows(session, sql, params)
+        ]
+    params = {"members": members, "since": since, "until": until}
     rows = session.execute(_points_moved_statement(), params)
     return [(str(r[0]), str(r[1]), r[2], int(r[3])) for r in rows]
+
+
+_MOVED_SQL = (
+    "SELECT member_id, type, occurred_at, points_delta FROM events "
+    "WHERE member_id IN ({marks}) AND type IN ('points.redeemed', 'points.adjusted') "
+    "AND status = 'accepted' AND voided_by IS NULL AND occurred_at >= ? AND occurred_at < ?"
+)
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import Member, table_of
-from sync_server.repositories import bulk
+from sync_server.repositories import bulk, lite
 from sync_server.repositories.changes import Stamp
 
 MEMBER_COLUMNS = tuple(c.key for c in table_of(Member).columns)
@@ -30,7 +30,7 @@ def lock_tuples(session: Session, member_ids: Collection[str]) -> Sequence[Seque
     if bulk.is_postgres(session):
         return [tuple(row) for row in lock_rows(session, member_ids)]
     ids = sorted(member_ids)
-    rows = session.connection().exec_driver_sql(_locked_select(len(ids)), tuple(ids)).fetchall()
+    rows = lite.rows(session, _locked_select(len(ids)), ids)
     return [_parsed(row) for row in rows]
 
 

@@ -10,6 +10,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sync_server.models import Terminal, table_of
+from sync_server.repositories import lite
+from sync_server.repositories.bulk import sqlite_time
 
 
 def get(session: Session, terminal_id: str) -> Terminal | None:
@@ -57,6 +59,13 @@ def advance(
     session: Session, terminal_id: str, watermark: int, max_seq: int, seen_at: datetime
 ) -> None:
     """A push's new watermark and high-water mark, and when the terminal was last seen."""
+    if session.get_bind().dialect.name == "sqlite":
+        lite.execute(
+            session,
+            "UPDATE terminals SET watermark = ?, max_seq = ?, last_seen_at = ? WHERE id = ?",
+            (watermark, max_seq, sqlite_time(seen_at), terminal_id),
+        )
+        return
     params = {"id_": terminal_id, "watermark": watermark, "max_seq": max_seq, "seen": seen_at}
     session.execute(_advance_statement(), params)
 
