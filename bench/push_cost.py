@@ -10,8 +10,9 @@ does. One paired terminal of store S001 (1,000 seeded members) pushes ``--pushes
 batches of each size: ``points.earned`` events (with the points the program gives),
 every tenth a manager's ``points.adjusted``, for members in turn. Reported per size: CPU
 (``time.process_time``, this process only: PostgreSQL's own CPU is not in it) per push
-and per event, and SQL statements per push (counted with SQLAlchemy's
-``before_cursor_execute`` hook; an ``executemany`` counts once).
+and per event; statements per push through SQLAlchemy (its ``before_cursor_execute``
+hook) and as the driver sees them (SQLite's trace callback: each row of an executemany
+counts; psycopg's ``Cursor.execute`` calls, BEGIN and COMMIT not among them).
 
 ``--code DIR`` imports the server from another checkout (e.g. the code before a
 change, a ``git worktree``) with this venv: both measured on the same machine, side by
@@ -126,7 +127,17 @@ def main() -> int:
             def _count(*_: Any) -> None:
                 statements[0] += 1
 
-            if backend.database.is_sqlite:  # the writer's DB-API statements too
+            if not backend.database.is_sqlite:  # what reaches psycopg, by any path
+                import psycopg
+
+                plain = psycopg.Cursor.execute
+
+                def counted(self: Any, *a: Any, **k: Any) -> Any:
+                    statements[1] += 1
+                    return plain(self, *a, **k)
+
+                psycopg.Cursor.execute = counted  # type: ignore[method-assign]
+            else:  # what reaches SQLite, by any path (one per row of an executemany)
                 engine.dispose()
 
                 @event.listens_for(engine, "connect")
@@ -163,7 +174,7 @@ def main() -> int:
                         "cpu_ms_per_push": round(used * 1000 / pushes, 3),
                         "cpu_ms_per_event": round(used * 1000 / pushes / n, 4),
                         "statements_per_push": round(statements[0] / pushes, 2),
-                        "sqlite_steps_per_push": round(statements[1] / pushes, 2),
+                        "driver_statements_per_push": round(statements[1] / pushes, 2),
                     }
                 )
                 if profiler and args.profile:

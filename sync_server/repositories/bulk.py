@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableValuedAlias
 
 from sync_server.models import UTCDateTime
-from sync_server.repositories import lite
+from sync_server.repositories import direct, lite
 
 
 def lock_by_id(session: Session, table: Table, ids: Collection[str]) -> Sequence[Row[Any]]:
@@ -216,7 +216,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         source = records(table, columns)
         return insert(table).from_select(columns, select(*[source.c[name] for name in columns]))
 
-    session.execute(_statement(("insert", table), build), payload(columns, rows))
+    direct.execute(session, _statement(("insert", table), build), **payload(columns, rows))
 
 
 def update_rows(

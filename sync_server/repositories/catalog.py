@@ -22,7 +22,7 @@ from sync_server.models import (
     Terminal,
     table_of,
 )
-from sync_server.repositories import bulk, lite
+from sync_server.repositories import bulk, direct, lite
 from sync_server.repositories.changes import Stamp
 
 
@@ -118,7 +118,8 @@ def push_context(session: Session, terminal_id: str) -> PushContext | None:
     FOR UPDATE: pushes of one terminal run one at a time), its store's phone region and
     business day, the deployment's phone hash key and the latest program version."""
     if bulk.is_postgres(session):
-        row = session.execute(_push_context_statement(), {"terminal_id": terminal_id}).first()
+        found = direct.rows(session, _push_context_statement(), terminal_id=terminal_id)
+        row = found[0] if found else None
     else:
         sql, params = lite.compiled(session, _push_context_statement(), terminal_id=terminal_id)
         found = lite.rows(session, sql, params)
@@ -192,15 +193,17 @@ def staff_by_ids(session: Session, staff_ids: Collection[str]) -> dict[str, dict
             str(r[0]): {"id": r[0], "role": r[1], "active": bool(r[2]), "store_code": r[3]}
             for r in lite.rows(session, sql, ids)
         }
-    rows = session.execute(_staff_statement(), {"ids": ids}).mappings()
-    return {str(row["id"]): dict(row) for row in rows}
+    return {
+        str(r[0]): {"id": r[0], "role": r[1], "active": r[2], "store_code": r[3]}
+        for r in direct.rows(session, _staff_statement(), ids=ids)
+    }
 
 
 @functools.cache
 def _staff_statement() -> Any:
     table = table_of(Staff)
     return select(table.c.id, table.c.role, table.c.active, table.c.store_code).where(
-        table.c.id.in_(bindparam("ids", expanding=True))
+        direct.any_of(table.c.id, "ids")
     )
 
 

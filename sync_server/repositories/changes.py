@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from sync_server.models import Change, SyncCounter, UTCDateTime, table_of
-from sync_server.repositories import bulk, lite
+from sync_server.repositories import bulk, direct, lite
 
 COUNTER_ID = 1
 # PostgreSQL: every transaction that takes versions notifies this channel (suffixed with
@@ -269,7 +269,8 @@ def _stamp_versions_pg(
                 row[name] = bulk.json_value(value)
             rows.append(row)
         params[f"stamp_{index}"] = _json(rows)
-    return int(session.execute(statement, params).one()[0])
+    ((base, _notified),) = direct.rows(session, statement, **params)
+    return int(base)
 
 
 def current_version(session: Session) -> int:

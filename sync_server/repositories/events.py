@@ -7,11 +7,11 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy import Row, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import LedgerEvent, Member, PushBatch, table_of
-from sync_server.repositories import bulk, lite
+from sync_server.repositories import bulk, direct, lite
 from sync_server.repositories.changes import Stamp
 
 _E = table_of(LedgerEvent).c
@@ -22,15 +22,15 @@ def outcomes_and_targets(session: Session, event_ids: Collection[str]) -> Sequen
     their push batch beside ``version_slot``) and what a void needs of them."""
     if not event_ids:
         return []
+    ids = list(event_ids)
     if not bulk.is_postgres(session):
-        ids = list(event_ids)
         sql = _OUTCOMES_SQL.format(marks=lite.marks(len(ids)))
         return [StoredRow._make(row) for row in lite.rows(session, sql, ids)]
-    return list(session.execute(_outcomes_statement(), {"ids": list(event_ids)}))
+    return [StoredRow._make(row) for row in direct.rows(session, _outcomes_statement(), ids=ids)]
 
 
 class StoredRow(NamedTuple):
-    """A ledger row as ``outcomes_and_targets`` reads it on SQLite (the columns of
+    """A ledger row as ``outcomes_and_targets`` reads it (the columns of
     ``_outcomes_statement``, by the same names)."""
 
     event_id: str
@@ -83,7 +83,7 @@ def _outcomes_statement() -> Any:
             _E.payload,
         )
         .outerjoin(batches, batches.c.id == _E.batch_id)
-        .where(_E.event_id.in_(bindparam("ids", expanding=True)))
+        .where(direct.any_of(_E.event_id, "ids"))
     )
 
 
@@ -99,8 +99,8 @@ def add_batch(
             (batch_id, bulk.sqlite_time(now), base_version),
         )
         return
-    session.execute(
-        _add_batch_statement(), {"id": batch_id, "created_at": now, "base_version": base_version}
+    direct.execute(
+        session, _add_batch_statement(), id=batch_id, created_at=now, base_version=base_version
     )
 
 
@@ -152,8 +152,7 @@ def points_moved(
             (str(r[0]), str(r[1]), cast(datetime, lite.utc(r[2])), int(r[3]))
             for r in lite.rows(session, sql, params)
         ]
-    params = {"members": members, "since": since, "until": until}
-    rows = session.execute(_points_moved_statement(), params)
+    rows = direct.rows(session, _points_moved_statement(), members=members, since=since, until=until)
     return [(str(r[0]), str(r[1]), r[2], int(r[3])) for r in rows]
 
 
@@ -167,8 +166,8 @@ _MOVED_SQL = (
 @functools.cache
 def _points_moved_statement() -> Any:
     return select(_E.member_id, _E.type, _E.occurred_at, _E.points_delta).where(
-        _E.member_id.in_(bindparam("members", expanding=True)),
-        _E.type.in_(("points.redeemed", "points.adjusted")),
+        direct.any_of(_E.member_id, "members"),
+        or_(_E.type == "points.redeemed", _E.type == "points.adjusted"),
         _E.status == "accepted",
         _E.voided_by.is_(None),
         _E.occurred_at >= bindparam("since", type_=_E.occurred_at.type),

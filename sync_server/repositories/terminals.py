@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from sync_server.models import Terminal, table_of
-from sync_server.repositories import lite
+from sync_server.repositories import direct, lite
 from sync_server.repositories.bulk import sqlite_time
 
 
@@ -66,8 +66,14 @@ def advance(
             (watermark, max_seq, sqlite_time(seen_at), terminal_id),
         )
         return
-    params = {"id_": terminal_id, "watermark": watermark, "max_seq": max_seq, "seen": seen_at}
-    session.execute(_advance_statement(), params)
+    direct.execute(
+        session,
+        _advance_statement(),
+        id_=terminal_id,
+        watermark=watermark,
+        max_seq=max_seq,
+        seen=seen_at,
+    )
 
 
 @functools.cache
