@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Row, bindparam, func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import LedgerEvent, Member, PushBatch, table_of
@@ -17,7 +17,7 @@ from sync_server.repositories.changes import Stamp
 _E = table_of(LedgerEvent).c
 
 
-def outcomes_and_targets(session: Session, event_ids: Collection[str]) -> Sequence[Row[Any]]:
+def outcomes_and_targets(session: Session, event_ids: Collection[str]) -> list[StoredRow]:
     """What a push needs of these ledger rows: their first outcome (``base_version`` of
     their push batch beside ``version_slot``) and what a void needs of them."""
     if not event_ids:
@@ -152,7 +152,9 @@ def points_moved(
             (str(r[0]), str(r[1]), cast(datetime, lite.utc(r[2])), int(r[3]))
             for r in lite.rows(session, sql, params)
         ]
-    rows = direct.rows(session, _points_moved_statement(), members=members, since=since, until=until)
+    rows = direct.rows(
+        session, _points_moved_statement(), members=members, since=since, until=until
+    )
     return [(str(r[0]), str(r[1]), r[2], int(r[3])) for r in rows]
 
 
