@@ -27,6 +27,8 @@ from sqlalchemy import Text, any_, bindparam, exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from sync_server.repositories.lite import dbapi_connection
+
 _COMPILED: dict[int, tuple[Any, str, tuple[str, ...], dict[str, Any]]] = {}
 
 
@@ -62,7 +64,7 @@ def _translated(sql: str, params: Any) -> Iterator[None]:
 def _run(session: Session, statement: Any, values: dict[str, Any]) -> Any:
     sql, names, held = _compiled(session, statement)
     params = {name: _bound(values[name] if name in values else held[name]) for name in names}
-    cursor = session.connection().connection.cursor()
+    cursor = dbapi_connection(session).cursor()
     with _translated(sql, params):
         cursor.execute(sql, params)
     return cursor

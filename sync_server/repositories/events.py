@@ -7,10 +7,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from sync_server.models import LedgerEvent, Member, PushBatch, table_of
+from sync_server.models import LedgerEvent, Member, PushBatch, Terminal, UTCDateTime, table_of
 from sync_server.repositories import bulk, direct, lite
 from sync_server.repositories.changes import Stamp
 
@@ -121,6 +121,57 @@ def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def insert_rows(session: Session, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Ledger rows as tuples in ``columns`` order."""
     bulk.insert_tuples(session, table_of(LedgerEvent), columns, rows)
+
+
+def insert_push_rows_pg(
+    session: Session,
+    batch_id: str,
+    now: datetime,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    terminal: tuple[str, int, int],
+) -> None:
+    """PostgreSQL, in ONE statement: the push's batch row (its ``base_version`` stamped
+    later), its ledger rows (tuples in ``columns`` order) and the terminal's new
+    ``(id, watermark, max_seq)``, last seen ``now``. Three round trips were one each."""
+    terminal_id, watermark, max_seq = terminal
+    dicts = [dict(zip(columns, row, strict=True)) for row in rows]
+    direct.execute(
+        session,
+        _push_rows_statement(),
+        batch_id=batch_id,
+        created_at=now,
+        terminal_id=terminal_id,
+        watermark=watermark,
+        max_seq=max_seq,
+        seen=now,
+        **bulk.payload([c.key for c in table_of(LedgerEvent).columns], dicts),
+    )
+
+
+@functools.cache
+def _push_rows_statement() -> Any:
+    ledger, batches, terminals = table_of(LedgerEvent), table_of(PushBatch), table_of(Terminal)
+    moment = UTCDateTime()
+    batch = (
+        insert(batches)
+        .values(id=bindparam("batch_id"), created_at=bindparam("created_at", type_=moment))
+        .cte("batch_row")
+    )
+    advance = (
+        update(terminals)
+        .where(terminals.c.id == bindparam("terminal_id"))
+        .values(
+            watermark=bindparam("watermark"),
+            max_seq=bindparam("max_seq"),
+            last_seen_at=bindparam("seen", type_=moment),
+        )
+        .cte("terminal_row")
+    )
+    columns = [c.key for c in ledger.columns]
+    source = bulk.records(ledger, columns)
+    rows = insert(ledger).from_select(columns, select(*[source.c[n] for n in columns]))
+    return rows.add_cte(batch, advance)
 
 
 def mark_voided(session: Session, voided: Sequence[tuple[str, str]]) -> None:

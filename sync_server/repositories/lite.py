@@ -24,9 +24,24 @@ from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 
+_HELD = "repositories.dbapi_connection"
+
+
+def dbapi_connection(session: Session) -> Any:
+    """The session's DB-API connection, inside its transaction (begun if need be).
+    Kept in ``session.info`` for the transaction: asking the session for it costs more
+    than a statement."""
+    held = session.info.get(_HELD)
+    if held is not None and held[0] is session.get_transaction():
+        return held[1]
+    connection = session.connection().connection
+    session.info[_HELD] = (session.get_transaction(), connection)
+    return connection
+
+
 def cursor(session: Session) -> sqlite3.Cursor:
     """A DB-API cursor on the session's connection, inside its transaction."""
-    return session.connection().connection.cursor()  # type: ignore[return-value]
+    return dbapi_connection(session).cursor()  # type: ignore[no-any-return]
 
 
 @contextmanager
