@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
-
 _HELD = "repositories.dbapi_connection"
 
 
