@@ -24,9 +24,14 @@ def test_a_driver_error_is_sqlalchemys(database: Database) -> None:
     PushService retries a lost race exactly as before."""
     batch = str(uuid.uuid4())
     now = datetime.now(UTC)
-    with pytest.raises(IntegrityError), database.write() as session:
-        events_repo.add_batch(session, batch, now)
-        events_repo.add_batch(session, batch, now)
+
+    def twice() -> None:
+        with database.write() as session:
+            events_repo.add_batch(session, batch, now)
+            events_repo.add_batch(session, batch, now)
+
+    with pytest.raises(IntegrityError):
+        twice()
     with database.read() as session:  # the transaction was rolled back
         assert session.get(PushBatch, batch) is None
 
@@ -78,7 +83,8 @@ def test_one_push_writes_its_batch_ledger_rows_and_watermark(
         assert [r.seq for r in rows] == [1, 2]
         assert len({r.batch_id for r in rows}) == 1
         batch = session.get(PushBatch, rows[0].batch_id)
-        assert batch is not None and batch.base_version is not None
+        assert batch is not None
+        assert batch.base_version is not None
         versions = [batch.base_version + r.version_slot for r in rows]
     assert versions == [r["member_version"] for r in body["results"]]
     again = push(client, paired, [enrol, earn])  # stored outcomes, read on the driver
