@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableValuedAlias
 
 from sync_server.models import UTCDateTime
+from sync_server.repositories import direct, lite
 
 
 def lock_by_id(session: Session, table: Table, ids: Collection[str]) -> Sequence[Row[Any]]:
@@ -40,9 +41,13 @@ def lock_by_id(session: Session, table: Table, ids: Collection[str]) -> Sequence
     two transactions locking overlapping sets never deadlock)."""
     if not ids:
         return []
-    return session.execute(
-        select(table).where(table.c.id.in_(sorted(ids))).order_by(table.c.id).with_for_update()
-    ).all()
+    statement = _statement(("lock", table), lambda: _lock_statement(table))
+    return session.execute(statement, {"ids": sorted(ids)}).all()
+
+
+def _lock_statement(table: Table) -> Any:
+    chosen = table.c.id.in_(bindparam("ids", expanding=True))
+    return select(table).where(chosen).order_by(table.c.id).with_for_update()
 
 
 def sqlite_time(moment: datetime) -> str:
@@ -62,9 +67,15 @@ def _sqlite_converter(column: Column[Any]) -> Callable[[Any], Any] | None:
     return None
 
 
+_CONVERTERS: dict[tuple[Table, tuple[str, ...]], list[tuple[int, Callable[[Any], Any]]]] = {}
+
+
 def _sqlite_rows(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Any]:
-    converters = [(i, _sqlite_converter(table.c[name])) for i, name in enumerate(columns)]
-    todo = [(i, f) for i, f in converters if f is not None]
+    key = (table, tuple(columns))
+    todo = _CONVERTERS.get(key)
+    if todo is None:
+        found = [(i, _sqlite_converter(table.c[name])) for i, name in enumerate(columns)]
+        todo = _CONVERTERS[key] = [(i, f) for i, f in found if f is not None]
     if not todo:
         return [tuple(row) for row in rows]
     out = []
@@ -93,7 +104,7 @@ def insert_tuples(
         columns,
     )
     values = _sqlite_rows(table, columns, rows)
-    session.connection().exec_driver_sql(sql, _in_order(values, order))
+    lite.executemany(session, sql, _in_order(values, order))
 
 
 def update_tuples(
@@ -123,7 +134,7 @@ def update_tuples(
         ["_k", *columns],
     )
     values = _sqlite_rows(table, names, rows)
-    session.connection().exec_driver_sql(sql, _in_order(values, order))
+    lite.executemany(session, sql, _in_order(values, order))
 
 
 def _in_order(rows: list[tuple[Any, ...]], order: tuple[int, ...]) -> list[tuple[Any, ...]]:
@@ -205,7 +216,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         source = records(table, columns)
         return insert(table).from_select(columns, select(*[source.c[name] for name in columns]))
 
-    session.execute(_statement(("insert", table), build), payload(columns, rows))
+    direct.execute(session, _statement(("insert", table), build), **payload(columns, rows))
 
 
 def update_rows(

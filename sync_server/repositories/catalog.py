@@ -22,7 +22,7 @@ from sync_server.models import (
     Terminal,
     table_of,
 )
-from sync_server.repositories import bulk
+from sync_server.repositories import bulk, direct, lite
 from sync_server.repositories.changes import Stamp
 
 
@@ -87,7 +87,10 @@ class PushContext:
 @functools.cache
 def _push_context_statement() -> Any:
     terminals, stores, deployments = table_of(Terminal), table_of(Store), table_of(Deployment)
-    latest = select(func.coalesce(func.max(Program.rule_version), 0)).scalar_subquery()
+    # Core columns only (no ORM entity): an ORM-enabled statement pays the ORM's
+    # execution path on every push.
+    programs = table_of(Program)
+    latest = select(func.coalesce(func.max(programs.c.rule_version), 0)).scalar_subquery()
     return (
         select(
             terminals.c.store_code,
@@ -114,7 +117,13 @@ def push_context(session: Session, terminal_id: str) -> PushContext | None:
     """What a push needs besides its rows, in one statement: the terminal's row (locked
     FOR UPDATE: pushes of one terminal run one at a time), its store's phone region and
     business day, the deployment's phone hash key and the latest program version."""
-    row = session.execute(_push_context_statement(), {"terminal_id": terminal_id}).first()
+    if bulk.is_postgres(session):
+        found = direct.rows(session, _push_context_statement(), terminal_id=terminal_id)
+        row = found[0] if found else None
+    else:
+        sql, params = lite.compiled(session, _push_context_statement(), terminal_id=terminal_id)
+        found = lite.rows(session, sql, params)
+        row = found[0] if found else None
     if row is None:
         return None
     return PushContext(
@@ -177,13 +186,25 @@ def staff_by_ids(session: Session, staff_ids: Collection[str]) -> dict[str, dict
     """id -> role, active, store_code of these staff (ids not on file are absent)."""
     if not staff_ids:
         return {}
+    ids = sorted(staff_ids)
+    if not bulk.is_postgres(session):
+        sql = f"SELECT id, role, active, store_code FROM staff WHERE id IN ({lite.marks(len(ids))})"  # noqa: S608  (? marks only)
+        return {
+            str(r[0]): {"id": r[0], "role": r[1], "active": bool(r[2]), "store_code": r[3]}
+            for r in lite.rows(session, sql, ids)
+        }
+    return {
+        str(r[0]): {"id": r[0], "role": r[1], "active": r[2], "store_code": r[3]}
+        for r in direct.rows(session, _staff_statement(), ids=ids)
+    }
+
+
+@functools.cache
+def _staff_statement() -> Any:
     table = table_of(Staff)
-    rows = session.execute(
-        select(table.c.id, table.c.role, table.c.active, table.c.store_code).where(
-            table.c.id.in_(sorted(staff_ids))
-        )
-    ).mappings()
-    return {str(row["id"]): dict(row) for row in rows}
+    return select(table.c.id, table.c.role, table.c.active, table.c.store_code).where(
+        direct.any_of(table.c.id, "ids")
+    )
 
 
 def staff_codes(session: Session) -> set[str]:

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from sync_server.models import Change, SyncCounter, UTCDateTime, table_of
-from sync_server.repositories import bulk
+from sync_server.repositories import bulk, direct, lite
 
 COUNTER_ID = 1
 # PostgreSQL: every transaction that takes versions notifies this channel (suffixed with
@@ -85,16 +85,26 @@ def allocate_versions(session: Session, count: int) -> int:
     Call it at the END of a writing transaction: the counter row stays locked until
     commit, so versions become visible in the order they were handed out.
     """
-    new_value = session.execute(
-        update(SyncCounter)
-        .where(SyncCounter.id == COUNTER_ID)
-        .values(value=SyncCounter.value + count)
-        .returning(SyncCounter.value)
-    ).scalar_one()
+    if bulk.is_postgres(session):
+        new_value = session.execute(_allocate_statement(), {"count": count}).scalar_one()
+    else:
+        sql = "UPDATE sync_counter SET value = value + ? WHERE id = ? RETURNING value"
+        ((new_value,),) = lite.rows(session, sql, (count, COUNTER_ID))
     _took(session, int(new_value))
     if bulk.is_postgres(session):
         session.execute(select(_notify_expression(int(new_value))))
     return int(new_value) - count + 1
+
+
+@functools.cache
+def _allocate_statement() -> Any:
+    counter = table_of(SyncCounter)
+    return (
+        update(counter)
+        .where(counter.c.id == COUNTER_ID)
+        .values(value=counter.c.value + bindparam("count", type_=BigInteger))
+        .returning(counter.c.value)
+    )
 
 
 def stamp_versions(
@@ -145,7 +155,8 @@ def write_changes(session: Session, base: int, changes: Sequence[ChangeRow], now
     handed out in commit order wherever in the transaction they are taken)."""
     if bulk.is_postgres(session):
         raise ValueError("PostgreSQL writers take versions last (stamp_versions)")
-    session.connection().exec_driver_sql(
+    lite.executemany(
+        session,
         "INSERT INTO changes (entity, entity_id, version, op, data, changed_at, store_code) "
         "VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (entity, entity_id) DO UPDATE SET "
         "version = excluded.version, op = excluded.op, data = excluded.data, "
@@ -258,7 +269,8 @@ def _stamp_versions_pg(
                 row[name] = bulk.json_value(value)
             rows.append(row)
         params[f"stamp_{index}"] = _json(rows)
-    return int(session.execute(statement, params).one()[0])
+    ((base, _notified),) = direct.rows(session, statement, **params)
+    return int(base)
 
 
 def current_version(session: Session) -> int:

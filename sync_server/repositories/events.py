@@ -2,27 +2,69 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from sync_server.models import LedgerEvent, Member, PushBatch, table_of
-from sync_server.repositories import bulk
+from sync_server.models import LedgerEvent, Member, PushBatch, Terminal, UTCDateTime, table_of
+from sync_server.repositories import bulk, direct, lite
 from sync_server.repositories.changes import Stamp
 
 _E = table_of(LedgerEvent).c
 
 
-def outcomes_and_targets(session: Session, event_ids: Collection[str]) -> Sequence[Row[Any]]:
+def outcomes_and_targets(session: Session, event_ids: Collection[str]) -> list[StoredRow]:
     """What a push needs of these ledger rows: their first outcome (``base_version`` of
     their push batch beside ``version_slot``) and what a void needs of them."""
     if not event_ids:
         return []
+    ids = list(event_ids)
+    if not bulk.is_postgres(session):
+        sql = _OUTCOMES_SQL.format(marks=lite.marks(len(ids)))
+        return [StoredRow._make(row) for row in lite.rows(session, sql, ids)]
+    return [StoredRow._make(row) for row in direct.rows(session, _outcomes_statement(), ids=ids)]
+
+
+class StoredRow(NamedTuple):
+    """A ledger row as ``outcomes_and_targets`` reads it (the columns of
+    ``_outcomes_statement``, by the same names)."""
+
+    event_id: str
+    type: str
+    member_id: str | None
+    status: str
+    code: str | None
+    content_hash: str
+    member_balance: int | None
+    member_version: int | None
+    version_slot: int | None
+    base_version: int | None
+    overdraft: bool
+    points_delta: int
+    lifetime_delta: int
+    voided_by: str | None
+    payload: str
+
+
+_OUTCOMES_SQL = (
+    "SELECT e.event_id, e.type, e.member_id, e.status, e.code, e.content_hash, "
+    "e.member_balance, e.member_version, e.version_slot, b.base_version, e.overdraft, "
+    "e.points_delta, e.lifetime_delta, e.voided_by, e.payload "
+    "FROM events AS e LEFT OUTER JOIN push_batches AS b ON b.id = e.batch_id "
+    "WHERE e.event_id IN ({marks})"
+)
+
+
+# The push path's statements are built once (``functools.cache``) with bound parameters:
+# building one costs several times what SQLite or PostgreSQL take to run it.
+@functools.cache
+def _outcomes_statement() -> Any:
     batches = table_of(PushBatch)
-    statement = (
+    return (
         select(
             _E.event_id,
             _E.type,
@@ -41,9 +83,8 @@ def outcomes_and_targets(session: Session, event_ids: Collection[str]) -> Sequen
             _E.payload,
         )
         .outerjoin(batches, batches.c.id == _E.batch_id)
-        .where(_E.event_id.in_(list(event_ids)))
+        .where(direct.any_of(_E.event_id, "ids"))
     )
-    return list(session.execute(statement))
 
 
 def add_batch(
@@ -51,9 +92,21 @@ def add_batch(
 ) -> None:
     """A push's batch row; its ``base_version`` is given, or set later by
     ``changes.stamp_versions``."""
-    session.execute(
-        insert(table_of(PushBatch)).values(id=batch_id, created_at=now, base_version=base_version)
+    if not bulk.is_postgres(session):
+        lite.execute(
+            session,
+            "INSERT INTO push_batches (id, created_at, base_version) VALUES (?, ?, ?)",
+            (batch_id, bulk.sqlite_time(now), base_version),
+        )
+        return
+    direct.execute(
+        session, _add_batch_statement(), id=batch_id, created_at=now, base_version=base_version
     )
+
+
+@functools.cache
+def _add_batch_statement() -> Any:
+    return insert(table_of(PushBatch))
 
 
 def batch_stamp(batch_id: str) -> Stamp:
@@ -68,6 +121,57 @@ def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def insert_rows(session: Session, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Ledger rows as tuples in ``columns`` order."""
     bulk.insert_tuples(session, table_of(LedgerEvent), columns, rows)
+
+
+def insert_push_rows_pg(
+    session: Session,
+    batch_id: str,
+    now: datetime,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    terminal: tuple[str, int, int],
+) -> None:
+    """PostgreSQL, in ONE statement: the push's batch row (its ``base_version`` stamped
+    later), its ledger rows (tuples in ``columns`` order) and the terminal's new
+    ``(id, watermark, max_seq)``, last seen ``now``. Three round trips were one each."""
+    terminal_id, watermark, max_seq = terminal
+    dicts = [dict(zip(columns, row, strict=True)) for row in rows]
+    direct.execute(
+        session,
+        _push_rows_statement(),
+        batch_id=batch_id,
+        created_at=now,
+        terminal_id=terminal_id,
+        watermark=watermark,
+        max_seq=max_seq,
+        seen=now,
+        **bulk.payload([c.key for c in table_of(LedgerEvent).columns], dicts),
+    )
+
+
+@functools.cache
+def _push_rows_statement() -> Any:
+    ledger, batches, terminals = table_of(LedgerEvent), table_of(PushBatch), table_of(Terminal)
+    moment = UTCDateTime()
+    batch = (
+        insert(batches)
+        .values(id=bindparam("batch_id"), created_at=bindparam("created_at", type_=moment))
+        .cte("batch_row")
+    )
+    advance = (
+        update(terminals)
+        .where(terminals.c.id == bindparam("terminal_id"))
+        .values(
+            watermark=bindparam("watermark"),
+            max_seq=bindparam("max_seq"),
+            last_seen_at=bindparam("seen", type_=moment),
+        )
+        .cte("terminal_row")
+    )
+    columns = [c.key for c in ledger.columns]
+    source = bulk.records(ledger, columns)
+    rows = insert(ledger).from_select(columns, select(*[source.c[n] for n in columns]))
+    return rows.add_cte(batch, advance)
 
 
 def mark_voided(session: Session, voided: Sequence[tuple[str, str]]) -> None:
@@ -91,17 +195,37 @@ def points_moved(
     un-voided redemptions and adjustments of these members in [since, until)."""
     if not member_ids:
         return []
-    rows = session.execute(
-        select(_E.member_id, _E.type, _E.occurred_at, _E.points_delta, _E.terminal_id).where(
-            _E.member_id.in_(sorted(member_ids)),
-            _E.type.in_(("points.redeemed", "points.adjusted")),
-            _E.status == "accepted",
-            _E.voided_by.is_(None),
-            _E.occurred_at >= since,
-            _E.occurred_at < until,
-        )
+    members = sorted(member_ids)
+    if not bulk.is_postgres(session):
+        sql = _MOVED_SQL.format(marks=lite.marks(len(members)))
+        params = [*members, bulk.sqlite_time(since), bulk.sqlite_time(until)]
+        return [
+            (str(r[0]), str(r[1]), cast(datetime, lite.utc(r[2])), int(r[3]), r[4])
+            for r in lite.rows(session, sql, params)
+        ]
+    rows = direct.rows(
+        session, _points_moved_statement(), members=members, since=since, until=until
     )
     return [(str(r[0]), str(r[1]), r[2], int(r[3]), r[4]) for r in rows]
+
+
+_MOVED_SQL = (
+    "SELECT member_id, type, occurred_at, points_delta, terminal_id FROM events "
+    "WHERE member_id IN ({marks}) AND type IN ('points.redeemed', 'points.adjusted') "
+    "AND status = 'accepted' AND voided_by IS NULL AND occurred_at >= ? AND occurred_at < ?"
+)
+
+
+@functools.cache
+def _points_moved_statement() -> Any:
+    return select(_E.member_id, _E.type, _E.occurred_at, _E.points_delta, _E.terminal_id).where(
+        direct.any_of(_E.member_id, "members"),
+        or_(_E.type == "points.redeemed", _E.type == "points.adjusted"),
+        _E.status == "accepted",
+        _E.voided_by.is_(None),
+        _E.occurred_at >= bindparam("since", type_=_E.occurred_at.type),
+        _E.occurred_at < bindparam("until", type_=_E.occurred_at.type),
+    )
 
 
 def flagged(session: Session, limit: int = 500) -> list[dict[str, Any]]:

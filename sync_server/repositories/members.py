@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from sync_server.models import Member, table_of
-from sync_server.repositories import bulk
+from sync_server.repositories import bulk, direct, lite
 from sync_server.repositories.changes import Stamp
 
 MEMBER_COLUMNS = tuple(c.key for c in table_of(Member).columns)
@@ -28,10 +29,18 @@ def lock_tuples(session: Session, member_ids: Collection[str]) -> Sequence[Seque
     if not member_ids:
         return []
     if bulk.is_postgres(session):
-        return [tuple(row) for row in lock_rows(session, member_ids)]
+        return direct.rows(session, _lock_statement(), ids=sorted(member_ids))
     ids = sorted(member_ids)
-    rows = session.connection().exec_driver_sql(_locked_select(len(ids)), tuple(ids)).fetchall()
+    rows = lite.rows(session, _locked_select(len(ids)), ids)
     return [_parsed(row) for row in rows]
+
+
+@functools.cache
+def _lock_statement() -> Any:
+    """PostgreSQL: every column of the members named, locked in id order."""
+    table = table_of(Member)
+    chosen = direct.any_of(table.c.id, "ids")
+    return select(table).where(chosen).order_by(table.c.id).with_for_update()
 
 
 _AT = {

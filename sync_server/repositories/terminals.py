@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from sync_server.models import Terminal
+from sync_server.models import Terminal, table_of
+from sync_server.repositories import direct, lite
+from sync_server.repositories.bulk import sqlite_time
 
 
 def get(session: Session, terminal_id: str) -> Terminal | None:
@@ -55,8 +59,33 @@ def advance(
     session: Session, terminal_id: str, watermark: int, max_seq: int, seen_at: datetime
 ) -> None:
     """A push's new watermark and high-water mark, and when the terminal was last seen."""
-    session.execute(
-        update(Terminal)
-        .where(Terminal.id == terminal_id)
-        .values(watermark=watermark, max_seq=max_seq, last_seen_at=seen_at)
+    if session.get_bind().dialect.name == "sqlite":
+        lite.execute(
+            session,
+            "UPDATE terminals SET watermark = ?, max_seq = ?, last_seen_at = ? WHERE id = ?",
+            (watermark, max_seq, sqlite_time(seen_at), terminal_id),
+        )
+        return
+    direct.execute(
+        session,
+        _advance_statement(),
+        id_=terminal_id,
+        watermark=watermark,
+        max_seq=max_seq,
+        seen=seen_at,
+    )
+
+
+@functools.cache
+def _advance_statement() -> Any:
+    """Built once: building it costs more than running it (a push runs it each time)."""
+    table = table_of(Terminal)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("id_"))
+        .values(
+            watermark=bindparam("watermark"),
+            max_seq=bindparam("max_seq"),
+            last_seen_at=bindparam("seen", type_=table.c.last_seen_at.type),
+        )
     )

@@ -164,8 +164,19 @@ class PushWriter:
         """Writers run side by side (PostgreSQL): every row is written first, versions
         left as placeholders, then LAST the counter and every version in ONE statement."""
         batch_id = str(uuid.uuid4())
-        _write_ledger(session, result, now, batch_id, None)  # base stamped last
-        self._write_common(session, result, now)
+        if result.applied:  # batch row, ledger rows and watermark in one statement
+            t = result.terminal
+            events_repo.insert_push_rows_pg(
+                session,
+                batch_id,
+                now,
+                LEDGER_COLUMNS,
+                _ledger_rows(result, now, batch_id),
+                (t.id, t.watermark, t.max_seq),
+            )
+            events_repo.mark_voided(session, result.voided)
+        else:
+            self._write_common(session, result, now)
         members = result.members
         members_repo.insert_rows(
             session, [_member_tuple(members[m], 0) for m in result.new_members]
@@ -224,15 +235,15 @@ def _write_ledger(
     if not result.applied:
         return
     events_repo.add_batch(session, batch_id, now, base_version=base)
+    events_repo.insert_rows(session, LEDGER_COLUMNS, _ledger_rows(result, now, batch_id))
+
+
+def _ledger_rows(result: LedgerResult, now: datetime, batch_id: str) -> list[tuple[Any, ...]]:
     terminal_id = result.terminal.id
-    events_repo.insert_rows(
-        session,
-        LEDGER_COLUMNS,
-        [
-            _ledger_tuple(a, terminal_id, now, a.outcome.version, batch_id, a.outcome.slot)
-            for a in result.applied
-        ],
-    )
+    return [
+        _ledger_tuple(a, terminal_id, now, a.outcome.version, batch_id, a.outcome.slot)
+        for a in result.applied
+    ]
 
 
 def _ledger_tuple(
