@@ -52,7 +52,7 @@ def test_times_read_back_as_the_instants_written(
         moved = events_repo.points_moved(
             session, {member}, at - timedelta(seconds=1), at + timedelta(seconds=1)
         )
-        assert moved == [(member, "points.adjusted", at.astimezone(UTC), 7)]
+        assert moved == [(member, "points.adjusted", at.astimezone(UTC), 7, paired.terminal_id)]
         assert moved[0][2].tzinfo is not None
         later = events_repo.points_moved(
             session, {member}, at + timedelta(microseconds=1), at + timedelta(days=1)
