@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from shared.protocol import PointsEarnedData
 from sync_server.repositories import dashboard as repo
-from sync_server.services.push_state import Loaded, LedgerResult
+from sync_server.services.push_state import LedgerResult, Loaded
 
 WINDOWS = (30, 90)
 # A visit's neighbours further away than the longest window change nothing.
