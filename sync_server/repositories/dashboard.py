@@ -17,7 +17,10 @@ from sync_server.models import (
     DashActive,
     DashDaily,
     DashMemberDay,
+    LedgerEvent,
+    Member,
     Store,
+    Terminal,
     table_of,
 )
 from sync_server.repositories.bulk import is_postgres
@@ -182,3 +185,44 @@ def coupons(session: Session, first: date, last: date) -> Sequence[Row[Any]]:
 
 def _start(day: date, days: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=days)
+
+
+# --- rebuilding from the ledger (a job) ---------------------------------------------------
+
+
+def clear(session: Session) -> None:
+    """Empty the roll-ups (before a rebuild)."""
+    for table in (DAILY, ACTIVE, MEMBER_DAYS):
+        session.execute(table.delete())
+
+
+def member_chunk(session: Session, after: str, limit: int) -> Sequence[Row[Any]]:
+    """The next ``limit`` members by id: id, home store, tier, enrolment time."""
+    m = table_of(Member).c
+    statement = (
+        select(m.id, m.store_code, m.tier, m.enrolled_at)
+        .where(m.id > after)
+        .order_by(m.id)
+        .limit(limit)
+    )
+    return list(session.execute(statement))
+
+
+def accepted_events(session: Session, member_ids: Collection[str]) -> Sequence[Row[Any]]:
+    """The accepted ledger events of these members with what the roll-ups need (the
+    payload of sales only, for their amount)."""
+    e, t = table_of(LedgerEvent).c, table_of(Terminal).c
+    statement = (
+        select(
+            e.member_id,
+            e.type,
+            e.terminal_id,
+            t.store_code,
+            e.occurred_at,
+            e.points_delta,
+            case((e.type == "points.earned", e.payload), else_=None).label("payload"),
+        )
+        .outerjoin(table_of(Terminal), t.id == e.terminal_id)
+        .where(e.member_id.in_(sorted(member_ids)), e.status == "accepted")
+    )
+    return list(session.execute(statement))

@@ -84,7 +84,9 @@ def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
         day = store.business_day(event.occurred_at)
         home = member.profile.store_code or store.code
         delta = outcome.points_delta
-        flow = _flow(event.type, event.data, delta)
+        data = event.data
+        amount = data.amount_cents if isinstance(data, PointsEarnedData) else 0
+        flow = figures_of(event.type, amount, delta)
         if flow:
             found.append(DayFigures(store.code, day, terminal, member.tier, **flow))
         if delta:
@@ -105,12 +107,13 @@ def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
     return tuple(found)
 
 
-def _flow(kind: str, data: object, delta: int) -> dict[str, int]:
+def figures_of(kind: str, amount_cents: int, delta: int) -> dict[str, int]:
+    """What an accepted event of ``kind`` adds to its till's store's day (``amount_cents``:
+    a sale's amount; ``delta``: the points it moved)."""
     if kind == "member.enrolled":
         return {"new_members": 1}
     if kind == "points.earned":
-        amount = data.amount_cents if isinstance(data, PointsEarnedData) else 0
-        return {"points_issued": delta, "sales_count": 1, "sales_cents": amount}
+        return {"points_issued": delta, "sales_count": 1, "sales_cents": amount_cents}
     if kind == "points.redeemed":
         return {"points_redeemed": -delta, "redemptions": 1}
     if kind == "coupon.redeemed":

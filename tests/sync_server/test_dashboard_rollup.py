@@ -4,17 +4,21 @@ events move shows in the dashboard's figures, a repeated push changes nothing, a
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain.business_day import business_date
+from sync_server import cli
 from sync_server.db import Database
 from sync_server.services.admin import AdminService
 from sync_server.services.dashboard import DashboardService, Period
+from sync_server.services.dashboard_rebuild import DashboardRebuild
 from sync_server.services.dashboard_rollup import WINDOWS, Visit, active_deltas
 from sync_server.services.maintenance import MaintenanceService
 from tests.sync_server.helpers import Pairing, push
@@ -147,3 +151,51 @@ def test_active_deltas_equal_a_count_of_visit_days(visits: list[tuple[str, int]]
             day = origin + timedelta(days=offset)
             running += totals.get((day, window), 0)
             assert running == _active_by_counting(known, day, window), (day, window)
+
+
+def test_a_rebuild_from_the_ledger_gives_the_push_paths_figures(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    today = _today(database)
+    enrol = ev.enrol()
+    enrol["occurred_at"] = _at(database, today - timedelta(days=12))
+    member = enrol["member_id"]
+    other = ev.enrol(phone="13912345678")
+    earn = ev.earn(member, 12_800, 128, occurred_at=_at(database, today - timedelta(days=3)))
+    batch = [
+        enrol,
+        other,
+        earn,
+        ev.earn(other["member_id"], 5_000, 50),
+        ev.redeem(member, 100),
+        ev.adjust(member, 7),
+    ]
+    push(client, paired, batch)
+    push(client, paired, [ev.void(member, earn["event_id"])])
+    service = DashboardService(database)
+    period = Period(today - timedelta(days=40), today)
+    pushed = service.view(period)
+    report = DashboardRebuild(database, chunk=1).rebuild()
+    assert (report.members, report.events) == (2, 7)
+    rebuilt = service.view(period)
+    assert rebuilt.now == pushed.now
+    assert rebuilt.days == pushed.days
+    assert rebuilt.liabilities == pushed.liabilities
+    assert rebuilt.tiers == pushed.tiers
+
+
+def test_seed_demo_and_the_rebuild_command_fill_the_dashboard(
+    db_url: str, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["seed-demo", "--members", "30", "--db", db_url]) == 0
+    today = _today(database)
+    seeded = DashboardService(database).view(Period(today, today))
+    assert seeded.now.members == 30
+    capsys.readouterr()
+    assert cli.main(["dashboard", "rebuild", "--json", "--db", db_url]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["members"] == 30
+    again = DashboardService(database).view(Period(today, today))
+    assert again.now == seeded.now
+    assert sum(x.points for x in again.liabilities) > 0  # the seed's opening balances
