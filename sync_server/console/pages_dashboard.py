@@ -176,6 +176,7 @@ def charts(view: Dashboard, language: str, tier_names: dict[str, str]) -> dict[s
             },
             "coupons": {
                 "kind": "bar",
+                "horizontal": True,  # campaign names are long: one per line
                 "categories": [c.title for c in view.coupons],
                 "series": [
                     {"name": t("Coupons issued"), "data": [c.issued for c in view.coupons]},

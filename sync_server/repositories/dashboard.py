@@ -140,25 +140,32 @@ def stocks(session: Session, through: date, stores: Collection[str] | None) -> S
 
 
 def active(
-    session: Session, days: Sequence[date], stores: Collection[str] | None
+    session: Session, first: date, last: date, stores: Collection[str] | None
 ) -> dict[tuple[date, int], int]:
-    """Members active within 30 and 90 days on each of ``days``: {(day, window): n}."""
-    if not days:
-        return {}
+    """Members active within 30 and 90 days on each day from ``first`` to ``last``:
+    {(day, window): n}, the running sum of the changes (one sum of everything before
+    ``first``, then one row per day and window)."""
     a = ACTIVE.c
-    columns = [
-        func.sum(case((a.day <= day, a.delta), else_=0)).label(f"d{i}")
-        for i, day in enumerate(days)
-    ]
-    statement = (
-        select(a.window_days, *columns)
-        .where(a.day <= max(days), _store_filter(a.store_code, stores))
-        .group_by(a.window_days)
+    where = _store_filter(a.store_code, stores)
+    running: dict[int, int] = {}
+    start = select(a.window_days, func.sum(a.delta)).where(a.day < first, where)
+    for window, total in session.execute(start.group_by(a.window_days)):
+        running[int(window)] = int(total or 0)
+    days = (
+        select(a.window_days, a.day, func.sum(a.delta))
+        .where(a.day.between(first, last), where)
+        .group_by(a.window_days, a.day)
     )
+    changes: dict[tuple[date, int], int] = {}
+    for window, day, delta in session.execute(days):
+        changes[(day, int(window))] = int(delta or 0)
     found: dict[tuple[date, int], int] = {}
-    for row in session.execute(statement):
-        for i, day in enumerate(days):
-            found[(day, int(row[0]))] = int(row[i + 1] or 0)
+    for window in {*running, *(w for _, w in changes)}:
+        total = running.get(window, 0)
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            total += changes.get((day, window), 0)
+            found[(day, window)] = total
     return found
 
 

@@ -40,6 +40,7 @@ class Figures:
     """One period's figures (the dashboard shows two: the range and the one before)."""
 
     members: int = 0
+    tier_members: int = 0  # the change in members over the range
     new_members: int = 0
     active_30: int = 0
     active_90: int = 0
@@ -148,22 +149,21 @@ class DashboardService:
             row = catalog.get_program(session, catalog.latest_program_version(session))
             assert row is not None
             program = LoyaltyProgram.model_validate_json(row.body)
-            active = repo.active(session, [period.last, previous.last, *period.dates()], stores)
+            active = repo.active(session, previous.first, period.last, stores)
             now, tiers = _figures(repo.flows(session, period.first, period.last, stores))
             before, _ = _figures(repo.flows(session, previous.first, previous.last, stores))
+            # the stocks at the range's end (every change up to it); at the previous
+            # range's end: those less the changes within this range
             stock_now = repo.stocks(session, period.last, stores)
-            stock_before = repo.stocks(session, previous.last, stores)
             days = repo.per_day(session, period.first, period.last, stores)
             expiring = _expiring(session, program, period.last, stores)
             coupons = [
                 CouponRow(r.title, int(r.issued), int(r.used or 0))
                 for r in repo.coupons(session, period.first, period.last)
             ]
-        for figures, stock, end, span in (
-            (now, stock_now, period.last, period),
-            (before, stock_before, previous.last, previous),
-        ):
-            figures.members = sum(int(r.members or 0) for r in stock)
+        now.members = sum(int(r.members or 0) for r in stock_now)
+        before.members = now.members - now.tier_members
+        for figures, end, span in ((now, period.last, period), (before, previous.last, previous)):
             figures.active_30 = active.get((end, 30), 0)
             figures.active_90 = active.get((end, 90), 0)
             figures.daily_active = figures.daily_active / span.days
@@ -208,6 +208,7 @@ def _figures(rows: Sequence[object]) -> tuple[Figures, dict[str, Figures]]:
 
 
 _SUMMED = (
+    "tier_members",
     "new_members",
     "points_issued",
     "points_redeemed",

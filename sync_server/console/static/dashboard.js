@@ -9,6 +9,15 @@
   Array.prototype.forEach.call(nodes, function (node) {
     var spec = JSON.parse(node.getAttribute("data-chart"));
     var chart = echarts.init(node, null, { renderer: "canvas" });
+    var categories = {
+      type: "category",
+      data: spec.categories,
+      inverse: !!spec.horizontal,
+      axisLabel: spec.horizontal
+        ? { width: Math.max(80, node.clientWidth * 0.35), overflow: "truncate" }
+        : { hideOverlap: true }
+    };
+    var values = { type: "value", minInterval: 1 };
     chart.setOption({
       animation: false,
       color: ["#1d4f91", "#c27c0e", "#1f7a3a", "#b3261e"],
@@ -16,12 +25,8 @@
       tooltip: { trigger: "axis", confine: true },
       legend: { top: 0, type: "scroll" },
       grid: { left: 8, right: 12, top: 40, bottom: 8, containLabel: true },
-      xAxis: {
-        type: "category",
-        data: spec.categories,
-        axisLabel: { hideOverlap: true }
-      },
-      yAxis: { type: "value", minInterval: 1 },
+      xAxis: spec.horizontal ? values : categories,
+      yAxis: spec.horizontal ? categories : values,
       series: spec.series.map(function (s) {
         return { name: s.name, type: spec.kind, data: s.data, showSymbol: false };
       })
