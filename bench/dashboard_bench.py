@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,11 +43,12 @@ sys.path.insert(0, str(ROOT))
 
 from sync_server.db import Database  # noqa: E402
 from sync_server.migrate import migrate  # noqa: E402
+from sync_server.models import DashActive, DashDaily  # noqa: E402
 from sync_server.services.dashboard import DashboardService, Period  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-# The stores' business day: Asia/Shanghai, closing 23:00 (the local calendar date).
-DAY = "((%s) + interval '8 hours')::date"
+# The stores' business day (Asia/Shanghai, closing 23:00): the local calendar date,
+# ``(moment + interval '8 hours')::date`` in the roll-ups' statements below.
 
 _SEED = [
     """INSERT INTO stores (code, name, currency, timezone, phone_region, language,
@@ -91,22 +92,19 @@ _SEED = [
     "ANALYZE",
 ]
 
-_FIGURES = (
-    "new_members, tier_members, active_members, points_issued, points_redeemed, "
-    "points_adjusted, points_expired, points_returned, balance_delta, sales_count, "
-    "sales_cents, redemptions, coupons_used"
-)
-_EVENT_DAY = DAY % "e.occurred_at"
 _ROLLUP = [
-    f"""CREATE TEMP TABLE md AS
-        SELECT DISTINCT e.member_id, {_EVENT_DAY} AS day FROM events e
+    """CREATE TEMP TABLE md AS
+        SELECT DISTINCT e.member_id, ((e.occurred_at) + interval '8 hours')::date AS day FROM events e
         WHERE e.type IN ('points.earned', 'points.redeemed', 'coupon.redeemed')
-        UNION SELECT m.id, {DAY % "m.enrolled_at"} FROM members m""",
-    f"""INSERT INTO dash_daily (store_code, business_date, terminal_id, tier, {_FIGURES})
+        UNION SELECT m.id, ((m.enrolled_at) + interval '8 hours')::date FROM members m""",
+    """INSERT INTO dash_daily (store_code, business_date, terminal_id, tier,
+                                new_members, tier_members, active_members, points_issued, points_redeemed,
+                                points_adjusted, points_expired, points_returned, balance_delta,
+                                sales_count, sales_cents, redemptions, coupons_used)
         SELECT store_code, day, terminal_id, tier, sum(n), sum(n), sum(a), sum(iss), sum(red),
                sum(adj), 0, 0, sum(bal), sum(sales), sum(cents), sum(reds), sum(cps)
         FROM (
-          SELECT t.store_code, {_EVENT_DAY} AS day, e.terminal_id, m.tier, 0 AS n, 0 AS a,
+          SELECT t.store_code, ((e.occurred_at) + interval '8 hours')::date AS day, e.terminal_id, m.tier, 0 AS n, 0 AS a,
                  CASE WHEN e.type = 'points.earned' THEN e.points_delta ELSE 0 END AS iss,
                  CASE WHEN e.type = 'points.redeemed' THEN -e.points_delta ELSE 0 END AS red,
                  CASE WHEN e.type = 'points.adjusted' THEN e.points_delta ELSE 0 END AS adj,
@@ -117,11 +115,11 @@ _ROLLUP = [
                  CASE WHEN e.type = 'coupon.redeemed' THEN 1 ELSE 0 END AS cps
           FROM events e JOIN terminals t ON t.id = e.terminal_id JOIN members m ON m.id = e.member_id
           UNION ALL
-          SELECT m.store_code, {_EVENT_DAY}, e.terminal_id, m.tier, 0, 0, 0, 0, 0,
+          SELECT m.store_code, ((e.occurred_at) + interval '8 hours')::date, e.terminal_id, m.tier, 0, 0, 0, 0, 0,
                  e.points_delta, 0, 0, 0, 0
           FROM events e JOIN members m ON m.id = e.member_id WHERE e.points_delta <> 0
           UNION ALL
-          SELECT m.store_code, {DAY % "m.enrolled_at"}, '', m.tier, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0
+          SELECT m.store_code, ((m.enrolled_at) + interval '8 hours')::date, '', m.tier, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0
           FROM members m
           UNION ALL
           SELECT m.store_code, md.day, '', m.tier, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0
@@ -245,9 +243,9 @@ def main() -> None:
             + ", ".join(f"{k} {v:.0f} s" for k, v in took.items())
         )
         with database.read() as session:
-            for table in ("dash_daily", "dash_active"):
-                count = session.scalar(text(f"SELECT count(*) FROM {table}"))
-                print(f"{table}: {count:,} rows")
+            for model in (DashDaily, DashActive):
+                count = session.scalar(select(func.count()).select_from(model))
+                print(f"{model.__tablename__}: {count:,} rows")
         measure(database, args.runs)
         print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:

@@ -196,8 +196,8 @@ def write_visits(session: Session, found: Sequence[Any]) -> None:
     first = min(v.day for v in visits) - _REACH
     last = max(v.day for v in visits) + _REACH
     known: dict[str, list[date]] = {}
-    for member_id, day in repo.member_days(session, {v.member_id for v in visits}, first, last):
-        known.setdefault(member_id, []).append(day)
+    for row in repo.member_days(session, {v.member_id for v in visits}, first, last):
+        known.setdefault(row.member_id, []).append(row.day)
     new, deltas = active_deltas(known, visits)
     repo.add_member_days(session, [(v.member_id, v.day) for v in new])
     write_figures(

@@ -118,6 +118,25 @@ _CHARTS = """() => Array.from(document.querySelectorAll('.chart')).map(el => {
 })"""
 
 
+def _errors_of(page: Any) -> list[str]:
+    """What the browser reports as wrong from now on: script errors, console errors (a
+    script or style the CSP refused is one) and failed requests (the favicon's aside)."""
+    errors: list[str] = []
+
+    def console(message: Any) -> None:
+        if message.type == "error" and "favicon" not in str(message.location.get("url", "")):
+            errors.append(message.text)
+
+    def response(answer: Any) -> None:
+        if answer.status >= 400 and not answer.url.endswith("/favicon.ico"):
+            errors.append(f"{answer.status} {answer.url}")
+
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", console)
+    page.on("response", response)
+    return errors
+
+
 @pytest.mark.parametrize("language", list(ACCOUNTS))
 def test_the_dashboard_draws_its_charts_and_fits(chromium: Any, site: Site, language: str) -> None:
     shots = os.environ.get("CONSOLE_SCREENSHOTS")
@@ -126,25 +145,7 @@ def test_the_dashboard_draws_its_charts_and_fits(chromium: Any, site: Site, lang
             viewport={"width": width, "height": height}, locale=language.replace("_", "-")
         )
         page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        # a refused script or style is an error on the console (the favicon's 404 aside)
-        page.on(
-            "console",
-            lambda m: (
-                errors.append(m.text)
-                if m.type == "error" and "favicon" not in str(m.location.get("url", ""))
-                else None
-            ),
-        )
-        page.on(
-            "response",
-            lambda r: (
-                errors.append(f"{r.status} {r.url}")
-                if r.status >= 400 and not r.url.endswith("/favicon.ico")
-                else None
-            ),
-        )
+        errors = _errors_of(page)
         page.goto(site.url + "/console/login")
         page.fill("input[name=name]", ACCOUNTS[language])
         page.fill("input[name=password]", PASSWORD)
