@@ -43,7 +43,12 @@ sys.path.insert(0, str(ROOT))
 
 from sync_server.db import Database  # noqa: E402
 from sync_server.migrate import migrate  # noqa: E402
-from sync_server.models import DashActive, DashDaily  # noqa: E402
+from sync_server.models import (  # noqa: E402
+    DashActive,
+    DashActiveMonthly,
+    DashDaily,
+    DashMonthly,
+)
 from sync_server.services.dashboard import DashboardService, Period  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -88,7 +93,7 @@ _SEED = [
               CASE WHEN i % 20 < 15 THEN 20 + i % 480 WHEN i % 20 < 18 THEN -100
                    WHEN i % 20 = 18 THEN 10 ELSE 0 END,
               0, false
-       FROM (SELECT i, 1 + (i * 7919) % :members AS m FROM generate_series(1, :events) AS i) AS g""",
+       FROM (SELECT i, 1 + (i::bigint * 7919) % :members AS m FROM generate_series(1, :events) AS i) AS g""",
     "ANALYZE",
 ]
 
@@ -131,6 +136,16 @@ _ROLLUP = [
          SELECT home AS store_code, start AS day, w, 1 AS d FROM pieces
          UNION ALL SELECT home, stop + 1, w, -1 FROM pieces
        ) AS x GROUP BY store_code, day, w HAVING sum(d) <> 0""",
+    """INSERT INTO dash_monthly
+       SELECT store_code, date_trunc('month', business_date)::date, terminal_id, tier,
+              sum(new_members), sum(tier_members), sum(active_members), sum(points_issued),
+              sum(points_redeemed), sum(points_adjusted), sum(points_expired),
+              sum(points_returned), sum(balance_delta), sum(sales_count), sum(sales_cents),
+              sum(redemptions), sum(coupons_used)
+       FROM dash_daily GROUP BY 1, 2, 3, 4""",
+    """INSERT INTO dash_active_monthly
+       SELECT store_code, date_trunc('month', day)::date, window_days, sum(delta)
+       FROM dash_active GROUP BY 1, 2, 3""",
     "ANALYZE",
 ]
 # Each active day's share of the 30/90-day coverage its neighbours leave (as the push path).
@@ -243,7 +258,7 @@ def main() -> None:
             + ", ".join(f"{k} {v:.0f} s" for k, v in took.items())
         )
         with database.read() as session:
-            for model in (DashDaily, DashActive):
+            for model in (DashDaily, DashMonthly, DashActive, DashActiveMonthly):
                 count = session.scalar(select(func.count()).select_from(model))
                 print(f"{model.__tablename__}: {count:,} rows")
         measure(database, args.runs)

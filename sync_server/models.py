@@ -346,6 +346,30 @@ class DashDaily(Base):
     __table_args__ = (Index("ix_dash_daily_date", "business_date"),)
 
 
+class DashMonthly(Base):
+    """``dash_daily`` summed per calendar month (``month``: its first day), written with
+    it: long ranges and everything-before sums (members, the balance) read these."""
+
+    __tablename__ = "dash_monthly"
+    store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(32), primary_key=True)
+    new_members: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier_members: Mapped[int] = mapped_column(BigInteger, default=0)
+    active_members: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_issued: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_adjusted: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_expired: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_returned: Mapped[int] = mapped_column(BigInteger, default=0)
+    balance_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    sales_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    sales_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    redemptions: Mapped[int] = mapped_column(BigInteger, default=0)
+    coupons_used: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class DashActive(Base):
     """Changes to the number of members active within ``window_days`` days (30 or 90), per
     home store and day: the count on day D is the sum of every delta up to D."""
@@ -353,6 +377,16 @@ class DashActive(Base):
     __tablename__ = "dash_active"
     store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    window_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delta: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DashActiveMonthly(Base):
+    """``dash_active`` summed per calendar month (the sums before a range start)."""
+
+    __tablename__ = "dash_active_monthly"
+    store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
     window_days: Mapped[int] = mapped_column(Integer, primary_key=True)
     delta: Mapped[int] = mapped_column(BigInteger, default=0)
 

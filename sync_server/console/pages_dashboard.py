@@ -135,8 +135,9 @@ def _view(request: Request, first: str, last: str, store: str) -> Dashboard:
     return services.dashboard.view(period, store or None)
 
 
-def _short_day(value: date, language: str) -> str:
-    return format_skeleton("MMMd", value, locale=i18n.locale_of(language))
+def _short_day(value: date, language: str, month: bool = False) -> str:
+    """A chart's label of a day ("Dec 7", "12月7日") or a month ("Dec 2026")."""
+    return format_skeleton("yMMM" if month else "MMMd", value, locale=i18n.locale_of(language))
 
 
 def charts(view: Dashboard, language: str, tier_names: dict[str, str]) -> dict[str, str]:
@@ -144,7 +145,7 @@ def charts(view: Dashboard, language: str, tier_names: dict[str, str]) -> dict[s
     it): series names in the page's language."""
     with i18n.using(language):
         t = i18n.gettext
-        days = [_short_day(d.day, language) for d in view.days]
+        days = [_short_day(d.day, language, view.by_month) for d in view.days]
         found: dict[str, Any] = {
             "members": {
                 "kind": "line",
@@ -154,7 +155,10 @@ def charts(view: Dashboard, language: str, tier_names: dict[str, str]) -> dict[s
                         "name": t("Active in the last 30 days"),
                         "data": [d.active_30 for d in view.days],
                     },
-                    {"name": t("Active that day"), "data": [d.active_members for d in view.days]},
+                    {
+                        "name": t("Member visit days" if view.by_month else "Active that day"),
+                        "data": [d.active_members for d in view.days],
+                    },
                     {"name": t("New members"), "data": [d.new_members for d in view.days]},
                 ],
             },
@@ -220,6 +224,7 @@ def dashboard(
         store=store,
         query=query,
         max_days=MAX_DAYS,
+        month_name=lambda d: _short_day(d, language, month=True),
     )
 
 
@@ -335,4 +340,7 @@ def dashboard_csv(
     view = _view(request, first, last, store)
     scope = store or "chain"
     name = f"dashboard-{table}-{scope}-{view.period.first}-{view.period.last}.csv"
-    return csv_response(name, _CSV_COLUMNS[table], csv_rows(view, table), lambda r: r)
+    header = list(_CSV_COLUMNS[table])
+    if table == "days" and view.by_month:
+        header[0] = "month"
+    return csv_response(name, header, csv_rows(view, table), lambda r: r)

@@ -15,6 +15,8 @@ from sync_server.repositories import catalog
 from sync_server.repositories import dashboard as repo
 
 MAX_DAYS = 366
+# Longer ranges are charted (and listed) by month.
+DAILY_SERIES_DAYS = 92
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ class Dashboard:
     expiring_30: int
     expiring_90: int
     coupons: list[CouponRow]
-    days: list[DayRow]
+    days: list[DayRow]  # each day of the range, or each month (``by_month``)
+    by_month: bool = False
 
     @property
     def currencies(self) -> list[str]:
@@ -149,13 +152,15 @@ class DashboardService:
             row = catalog.get_program(session, catalog.latest_program_version(session))
             assert row is not None
             program = LoyaltyProgram.model_validate_json(row.body)
-            active = repo.active(session, previous.first, period.last, stores)
+            by_month = period.days > DAILY_SERIES_DAYS
+            points = _points(period, by_month)
+            active = repo.active_on(session, {previous.last, *points.values()}, stores)
             now, tiers = _figures(repo.flows(session, period.first, period.last, stores))
             before, _ = _figures(repo.flows(session, previous.first, previous.last, stores))
             # the stocks at the range's end (every change up to it); at the previous
             # range's end: those less the changes within this range
             stock_now = repo.stocks(session, period.last, stores)
-            days = repo.per_day(session, period.first, period.last, stores)
+            days = repo.series(session, period.first, period.last, stores, by_month)
             expiring = _expiring(session, program, period.last, stores)
             coupons = [
                 CouponRow(r.title, int(r.issued), int(r.used or 0))
@@ -177,7 +182,6 @@ class DashboardService:
             _tier_row(code, members_by_tier.get(code, 0), tiers.get(code))
             for code in order + sorted((set(members_by_tier) | set(tiers)) - set(order))
         ]
-        by_day = {r.business_date: r for r in days}
         return Dashboard(
             store=store,
             period=period,
@@ -192,8 +196,26 @@ class DashboardService:
             expiring_30=expiring[0],
             expiring_90=expiring[1],
             coupons=coupons,
-            days=[_day_row(d, by_day.get(d), active.get((d, 30), 0)) for d in period.dates()],
+            days=[
+                _day_row(start, days.get(start), active.get((end, 30), 0))
+                for start, end in points.items()
+            ],
+            by_month=by_month,
         )
+
+
+def _points(period: Period, by_month: bool) -> dict[date, date]:
+    """The series' points: {first day: last day} of each day, or of each month (the
+    range's first and last months cut to the range)."""
+    if not by_month:
+        return {d: d for d in period.dates()}
+    found: dict[date, date] = {}
+    month = repo.month_of(period.first)
+    while month <= period.last:
+        end = min(repo.next_month(month) - timedelta(days=1), period.last)
+        found[month] = end
+        month = repo.next_month(month)
+    return found
 
 
 def _figures(rows: Sequence[object]) -> tuple[Figures, dict[str, Figures]]:

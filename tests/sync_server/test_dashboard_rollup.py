@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from shared.domain.business_day import business_date
 from sync_server import cli
 from sync_server.db import Database
+from sync_server.repositories import dashboard as dashboard_repo
 from sync_server.services.admin import AdminService
 from sync_server.services.dashboard import DashboardService, Period
 from sync_server.services.dashboard_rebuild import DashboardRebuild
@@ -199,3 +200,45 @@ def test_seed_demo_and_the_rebuild_command_fill_the_dashboard(
     again = DashboardService(database).view(Period(today, today))
     assert again.now == seeded.now
     assert sum(x.points for x in again.liabilities) > 0  # the seed's opening balances
+
+
+@given(st.dates(date(2024, 1, 1), date(2027, 12, 31)), st.integers(min_value=0, max_value=400))
+def test_a_range_is_its_whole_months_and_edge_days_exactly(first: date, length: int) -> None:
+    last = first + timedelta(days=length)
+    spans, months = dashboard_repo.split(first, last)
+    covered: list[date] = []
+    for a, b in spans:
+        covered += [a + timedelta(days=i) for i in range((b - a).days + 1)]
+    if months is not None:
+        month = months[0]
+        assert month.day == 1
+        while month < months[1]:
+            end = dashboard_repo.next_month(month)
+            covered += [month + timedelta(days=i) for i in range((end - month).days)]
+            month = end
+    assert sorted(covered) == [first + timedelta(days=i) for i in range(length + 1)]
+
+
+def test_long_ranges_read_months_and_agree_with_days(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    today = _today(database)
+    batch = []
+    for days_ago in (25, 12, 0):
+        enrol = ev.enrol(phone=f"1391234{days_ago:04d}")
+        enrol["occurred_at"] = _at(database, today - timedelta(days=days_ago))
+        when = _at(database, today - timedelta(days=days_ago))
+        batch += [enrol, ev.earn(enrol["member_id"], 10_000, 100, occurred_at=when)]
+    push(client, paired, batch)
+    service = DashboardService(database)
+    short = service.view(Period(today - timedelta(days=29), today))
+    long = service.view(Period(today - timedelta(days=199), today))
+    assert long.by_month
+    assert not short.by_month
+    assert long.now.points_issued == short.now.points_issued == 300
+    assert long.now.members == short.now.members == 3
+    assert long.now.active_30 == short.now.active_30 == 3
+    assert sum(d.points_issued for d in long.days) == 300
+    assert long.days[-1].active_30 == 3
+    assert [x.points for x in long.liabilities] == [300]

@@ -5,8 +5,11 @@ never scans the ledger (docs/DASHBOARD.md).
   entering or leaving the tier, daily active members, points issued, redeemed,
   adjusted, expired, returned, the balance's change, sales and their amount,
   redemptions, coupons used.
+- ``dash_monthly``: the same per calendar month (long ranges, and the sums of
+  everything before a day: members, the balance).
 - ``dash_active``: per home store, day and window (30, 90 days): the change in the
-  number of members active within the window (the count is the running sum).
+  number of members active within the window (the count is the running sum);
+  ``dash_active_monthly`` the same per month.
 - ``dash_member_days``: the business days each member was active (what the push path
   reads to find a visit's neighbours).
 - ``ix_coupons_created_at``: coupons issued in a date range (coupon usage).
@@ -55,9 +58,24 @@ def upgrade() -> None:
     )
     op.create_index("ix_dash_daily_date", "dash_daily", ["business_date"])
     op.create_table(
+        "dash_monthly",
+        sa.Column("store_code", sa.String(32), primary_key=True),
+        sa.Column("month", sa.Date(), primary_key=True),
+        sa.Column("terminal_id", sa.String(36), primary_key=True),
+        sa.Column("tier", sa.String(32), primary_key=True),
+        *(sa.Column(name, sa.BigInteger(), nullable=False) for name in _FIGURES),
+    )
+    op.create_table(
         "dash_active",
         sa.Column("store_code", sa.String(32), primary_key=True),
         sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("window_days", sa.Integer(), primary_key=True),
+        sa.Column("delta", sa.BigInteger(), nullable=False),
+    )
+    op.create_table(
+        "dash_active_monthly",
+        sa.Column("store_code", sa.String(32), primary_key=True),
+        sa.Column("month", sa.Date(), primary_key=True),
         sa.Column("window_days", sa.Integer(), primary_key=True),
         sa.Column("delta", sa.BigInteger(), nullable=False),
     )
@@ -72,6 +90,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_coupons_created_at", table_name="coupons")
     op.drop_table("dash_member_days")
+    op.drop_table("dash_active_monthly")
     op.drop_table("dash_active")
+    op.drop_table("dash_monthly")
     op.drop_index("ix_dash_daily_date", table_name="dash_daily")
     op.drop_table("dash_daily")
