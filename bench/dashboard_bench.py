@@ -10,7 +10,7 @@ with 3 terminals each; N members enrolled over 3 years in the tiers of the defau
 program; E events over the last 2 years at the tills of the members' stores (75 % sales,
 15 % redemptions, 5 % adjustments, 5 % coupons). The roll-ups are then made from those
 events in SQL with the push path's definitions (figures per store, business day,
-terminal and tier; daily active members; the 30/90-day active changes from each member's
+and tier; daily active members; the 30/90-day active changes from each member's
 neighbouring active days), as ``sync-server dashboard rebuild`` would, but set-based:
 the rebuild job walks members in Python and would take hours at this size.
 ``dash_member_days`` (which only the push path reads) is not filled.
@@ -102,14 +102,14 @@ _ROLLUP = [
         SELECT DISTINCT e.member_id, ((e.occurred_at) + interval '8 hours')::date AS day FROM events e
         WHERE e.type IN ('points.earned', 'points.redeemed', 'coupon.redeemed')
         UNION SELECT m.id, ((m.enrolled_at) + interval '8 hours')::date FROM members m""",
-    """INSERT INTO dash_daily (store_code, business_date, terminal_id, tier,
+    """INSERT INTO dash_daily (store_code, business_date, tier,
                                 new_members, tier_members, active_members, points_issued, points_redeemed,
                                 points_adjusted, points_expired, points_returned, balance_delta,
                                 sales_count, sales_cents, redemptions, coupons_used)
-        SELECT store_code, day, terminal_id, tier, sum(n), sum(n), sum(a), sum(iss), sum(red),
+        SELECT store_code, day, tier, sum(n), sum(n), sum(a), sum(iss), sum(red),
                sum(adj), 0, 0, sum(bal), sum(sales), sum(cents), sum(reds), sum(cps)
         FROM (
-          SELECT t.store_code, ((e.occurred_at) + interval '8 hours')::date AS day, e.terminal_id, m.tier, 0 AS n, 0 AS a,
+          SELECT t.store_code, ((e.occurred_at) + interval '8 hours')::date AS day, m.tier, 0 AS n, 0 AS a,
                  CASE WHEN e.type = 'points.earned' THEN e.points_delta ELSE 0 END AS iss,
                  CASE WHEN e.type = 'points.redeemed' THEN -e.points_delta ELSE 0 END AS red,
                  CASE WHEN e.type = 'points.adjusted' THEN e.points_delta ELSE 0 END AS adj,
@@ -120,29 +120,29 @@ _ROLLUP = [
                  CASE WHEN e.type = 'coupon.redeemed' THEN 1 ELSE 0 END AS cps
           FROM events e JOIN terminals t ON t.id = e.terminal_id JOIN members m ON m.id = e.member_id
           UNION ALL
-          SELECT m.store_code, ((e.occurred_at) + interval '8 hours')::date, e.terminal_id, m.tier, 0, 0, 0, 0, 0,
+          SELECT m.store_code, ((e.occurred_at) + interval '8 hours')::date, m.tier, 0, 0, 0, 0, 0,
                  e.points_delta, 0, 0, 0, 0
           FROM events e JOIN members m ON m.id = e.member_id WHERE e.points_delta <> 0
           UNION ALL
-          SELECT m.store_code, ((m.enrolled_at) + interval '8 hours')::date, '', m.tier, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0
+          SELECT m.store_code, ((m.enrolled_at) + interval '8 hours')::date, m.tier, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0
           FROM members m
           UNION ALL
-          SELECT m.store_code, md.day, '', m.tier, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0
+          SELECT m.store_code, md.day, m.tier, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0
           FROM md JOIN members m ON m.id = md.member_id
         ) AS x
-        GROUP BY store_code, day, terminal_id, tier""",
+        GROUP BY store_code, day, tier""",
     """INSERT INTO dash_active (store_code, day, window_days, delta)
        SELECT store_code, day, w, sum(d) FROM (
          SELECT home AS store_code, start AS day, w, 1 AS d FROM pieces
          UNION ALL SELECT home, stop + 1, w, -1 FROM pieces
        ) AS x GROUP BY store_code, day, w HAVING sum(d) <> 0""",
     """INSERT INTO dash_monthly
-       SELECT store_code, date_trunc('month', business_date)::date, terminal_id, tier,
+       SELECT store_code, date_trunc('month', business_date)::date, tier,
               sum(new_members), sum(tier_members), sum(active_members), sum(points_issued),
               sum(points_redeemed), sum(points_adjusted), sum(points_expired),
               sum(points_returned), sum(balance_delta), sum(sales_count), sum(sales_cents),
               sum(redemptions), sum(coupons_used)
-       FROM dash_daily GROUP BY 1, 2, 3, 4""",
+       FROM dash_daily GROUP BY 1, 2, 3""",
     """INSERT INTO dash_active_monthly
        SELECT store_code, date_trunc('month', day)::date, window_days, sum(delta)
        FROM dash_active GROUP BY 1, 2, 3""",

@@ -319,7 +319,7 @@ def table_of(model: type[Base]) -> Table:
 
 
 class DashDaily(Base):
-    """What one terminal moved in one business day, per tier: kept by the push path (and
+    """What one store moved in one business day, per tier: kept by the push path (and
     the expiry job) in the same transaction as the ledger; the dashboard reads only these.
     Flows (points, sales) are the till's store's; stocks (members by tier, balance, daily
     active members) are the member's home store's."""
@@ -327,7 +327,6 @@ class DashDaily(Base):
     __tablename__ = "dash_daily"
     store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     business_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    terminal_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # "" for jobs
     tier: Mapped[str] = mapped_column(String(32), primary_key=True)
     new_members: Mapped[int] = mapped_column(BigInteger, default=0)
     tier_members: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -353,7 +352,6 @@ class DashMonthly(Base):
     __tablename__ = "dash_monthly"
     store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    terminal_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tier: Mapped[str] = mapped_column(String(32), primary_key=True)
     new_members: Mapped[int] = mapped_column(BigInteger, default=0)
     tier_members: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -33,7 +33,7 @@ MONTHLY = table_of(DashMonthly)
 ACTIVE = table_of(DashActive)
 ACTIVE_MONTHLY = table_of(DashActiveMonthly)
 MEMBER_DAYS = table_of(DashMemberDay)
-DAILY_KEY = ("store_code", "business_date", "terminal_id", "tier")
+DAILY_KEY = ("store_code", "business_date", "tier")
 FIGURES = tuple(c.name for c in DAILY.c if c.name not in DAILY_KEY)
 ACTIVE_KEY = ("store_code", "day", "window_days")
 STORES = table_of(Store)
@@ -91,7 +91,7 @@ def _per_month(
 def add_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add to ``dash_daily`` and ``dash_monthly``; each row has the key and every figure."""
     _add(session, DAILY, DAILY_KEY, rows)
-    keys = ("store_code", "month", "terminal_id", "tier")
+    keys = ("store_code", "month", "tier")
     _add(session, MONTHLY, keys, _per_month(rows, "business_date", keys))
 
 

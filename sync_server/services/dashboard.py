@@ -288,8 +288,7 @@ def _expiring(
     after ``last`` (at most what will expire: part of them may be spent already)."""
     end = datetime(last.year, last.month, last.day, tzinfo=UTC)
     first = add_months(end, -program.expiry_months).date() + timedelta(days=1)
-    found = []
-    for window in (30, 90):
-        rows = repo.flows(session, first, first + timedelta(days=window - 1), stores)
-        found.append(sum(int(r.points_issued or 0) for r in rows))
-    return found[0], found[1]
+    days = repo.series(session, first, first + timedelta(days=89), stores, by_month=False)
+    within = first + timedelta(days=30)
+    soon = sum(int(r.points_issued or 0) for day, r in days.items() if day < within)
+    return soon, sum(int(r.points_issued or 0) for r in days.values())

@@ -46,7 +46,7 @@ class DashboardRebuild:
 
     def rebuild(self) -> RebuildReport:
         members = events = 0
-        daily: dict[tuple[str, date, str, str], dict[str, int]] = {}
+        daily: dict[tuple[str, date, str], dict[str, int]] = {}
         active: dict[tuple[str, date, int], int] = {}
         with self.database.write() as session:
             clocks = {
@@ -68,29 +68,26 @@ class DashboardRebuild:
                 for member in chunk:
                     home = member.store_code or ""
                     clock = clocks.get(home, utc)
-                    visits = [
-                        Visit(member.id, home, clock.day(member.enrolled_at), "", member.tier)
-                    ]
-                    _add(daily, (home, visits[0].day, "", member.tier), new_members=1)
-                    _add(daily, (home, visits[0].day, "", member.tier), tier_members=1)
+                    visits = [Visit(member.id, home, clock.day(member.enrolled_at), member.tier)]
+                    _add(daily, (home, visits[0].day, member.tier), new_members=1)
+                    _add(daily, (home, visits[0].day, member.tier), tier_members=1)
                     for event in by_member.get(member.id, ()):
                         store = event.store_code or home
-                        terminal = event.terminal_id or ""
                         day = clocks.get(store, clock).day(event.occurred_at)
                         flow = figures_of(event.type, _amount(event.payload), event.points_delta)
                         flow.pop("new_members", None)  # counted from the member row
                         if event.type == "points.expired":
                             flow = {"points_expired": -event.points_delta}
                         if flow:
-                            _add(daily, (store, day, terminal, member.tier), **flow)
+                            _add(daily, (store, day, member.tier), **flow)
                         if event.points_delta:
-                            key = (home, day, terminal, member.tier)
+                            key = (home, day, member.tier)
                             _add(daily, key, balance_delta=event.points_delta)
                         if event.type in VISIT_TYPES - {"member.enrolled"}:
-                            visits.append(Visit(member.id, home, day, terminal, member.tier))
+                            visits.append(Visit(member.id, home, day, member.tier))
                     fresh, deltas = active_deltas({}, visits)
                     for visit in fresh:
-                        key = (home, visit.day, visit.terminal_id, member.tier)
+                        key = (home, visit.day, member.tier)
                         _add(daily, key, active_members=1)
                         new_days.append((member.id, visit.day))
                     for key3, n in deltas.items():
@@ -115,13 +112,13 @@ def _amount(payload: str | None) -> int:
     return int(json.loads(payload)["data"].get("amount_cents", 0)) if payload else 0
 
 
-def _add(daily: dict[tuple[str, date, str, str], dict[str, int]], key: Any, **figures: int) -> None:
+def _add(daily: dict[tuple[str, date, str], dict[str, int]], key: Any, **figures: int) -> None:
     row = daily.setdefault(key, {})
     for name, n in figures.items():
         row[name] = row.get(name, 0) + n
 
 
-def _row(key: tuple[str, date, str, str], figures: Mapping[str, int]) -> dict[str, Any]:
+def _row(key: tuple[str, date, str], figures: Mapping[str, int]) -> dict[str, Any]:
     row: dict[str, Any] = dict(zip(repo.DAILY_KEY, key, strict=True))
     row.update({name: figures.get(name, 0) for name in repo.FIGURES})
     return row

@@ -12,8 +12,9 @@ Where a figure is kept:
   members, members active within 30/90 days) on the member's home store (the store that
   enrolled them), so a store's liability is in its own currency.
 
-Every row is keyed by the terminal that pushed it: a terminal pushes one batch at a
-time, so two pushes never wait for the same ``dash_daily`` row.
+The sinks run last before the version counter is taken (push_writer), and write their
+rows in key order: two pushes of one store's tills that add to the same row wait for
+each other only where they would wait for the counter anyway, and never in a circle.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ class DayFigures:
 
     store_code: str
     business_date: date
-    terminal_id: str
     tier: str
     new_members: int = 0
     tier_members: int = 0
@@ -66,13 +66,12 @@ class Visit:
     member_id: str
     home_store: str
     day: date
-    terminal_id: str
     tier: str
 
 
 def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
     """The roll-up records of one push (pure)."""
-    store, terminal = loaded.store, loaded.terminal.id
+    store = loaded.store
     found: list[object] = []
     for applied in result.applied:
         event, outcome = applied.event, applied.outcome
@@ -88,11 +87,11 @@ def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
         amount = data.amount_cents if isinstance(data, PointsEarnedData) else 0
         flow = figures_of(event.type, amount, delta)
         if flow:
-            found.append(DayFigures(store.code, day, terminal, member.tier, **flow))
+            found.append(DayFigures(store.code, day, member.tier, **flow))
         if delta:
-            found.append(DayFigures(home, day, terminal, member.tier, balance_delta=delta))
+            found.append(DayFigures(home, day, member.tier, balance_delta=delta))
         if event.type in VISIT_TYPES:
-            found.append(Visit(member.id, home, day, terminal, member.tier))
+            found.append(Visit(member.id, home, day, member.tier))
     today = store.business_day(loaded.now)
     for member_id, after in result.members.items():
         before = loaded.members.get(member_id)
@@ -100,10 +99,10 @@ def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
         if before is None:
             if member_id in result.new_members:
                 enrolled = store.business_day(after.profile.enrolled_at)
-                found.append(DayFigures(home, enrolled, terminal, after.tier, tier_members=1))
+                found.append(DayFigures(home, enrolled, after.tier, tier_members=1))
         elif before.tier != after.tier:
-            found.append(DayFigures(home, today, terminal, before.tier, tier_members=-1))
-            found.append(DayFigures(home, today, terminal, after.tier, tier_members=1))
+            found.append(DayFigures(home, today, before.tier, tier_members=-1))
+            found.append(DayFigures(home, today, after.tier, tier_members=1))
     return tuple(found)
 
 
@@ -202,7 +201,7 @@ def write_visits(session: Session, found: Sequence[Any]) -> None:
     repo.add_member_days(session, [(v.member_id, v.day) for v in new])
     write_figures(
         session,
-        [DayFigures(v.home_store, v.day, v.terminal_id, v.tier, active_members=1) for v in new],
+        [DayFigures(v.home_store, v.day, v.tier, active_members=1) for v in new],
     )
     repo.add_active(
         session,

@@ -125,6 +125,4 @@ class MaintenanceService:
 def _expired(row: dict[str, Any], amount: int, now: datetime) -> DayFigures:
     """The dashboard's roll-up of an expiry: on the member's home store, the UTC day."""
     store = row["store_code"] or ""
-    return DayFigures(
-        store, now.date(), "", row["tier"], points_expired=amount, balance_delta=-amount
-    )
+    return DayFigures(store, now.date(), row["tier"], points_expired=amount, balance_delta=-amount)

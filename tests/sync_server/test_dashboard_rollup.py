@@ -141,7 +141,7 @@ def test_active_deltas_equal_a_count_of_visit_days(visits: list[tuple[str, int]]
     known: dict[str, set[date]] = {}
     totals: dict[tuple[date, int], int] = {}
     for member, offset in visits:
-        visit = Visit(member, "S001", origin + timedelta(days=offset), "T", "member")
+        visit = Visit(member, "S001", origin + timedelta(days=offset), "member")
         _, deltas = active_deltas({m: sorted(d) for m, d in known.items()}, [visit])
         known.setdefault(member, set()).add(visit.day)
         for (_, day, window), n in deltas.items():

@@ -1,7 +1,7 @@
 """Dashboard (issue 17): daily roll-ups kept by the push path, so that the dashboard
 never scans the ledger (docs/DASHBOARD.md).
 
-- ``dash_daily``: per store, business day, terminal and tier: new members, members
+- ``dash_daily``: per store, business day and tier: new members, members
   entering or leaving the tier, daily active members, points issued, redeemed,
   adjusted, expired, returned, the balance's change, sales and their amount,
   redemptions, coupons used.
@@ -52,7 +52,6 @@ def upgrade() -> None:
         "dash_daily",
         sa.Column("store_code", sa.String(32), primary_key=True),
         sa.Column("business_date", sa.Date(), primary_key=True),
-        sa.Column("terminal_id", sa.String(36), primary_key=True),
         sa.Column("tier", sa.String(32), primary_key=True),
         *(sa.Column(name, sa.BigInteger(), nullable=False) for name in _FIGURES),
     )
@@ -61,7 +60,6 @@ def upgrade() -> None:
         "dash_monthly",
         sa.Column("store_code", sa.String(32), primary_key=True),
         sa.Column("month", sa.Date(), primary_key=True),
-        sa.Column("terminal_id", sa.String(36), primary_key=True),
         sa.Column("tier", sa.String(32), primary_key=True),
         *(sa.Column(name, sa.BigInteger(), nullable=False) for name in _FIGURES),
     )
