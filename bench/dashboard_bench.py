@@ -20,6 +20,11 @@ Prints the seeding time, the roll-ups' row counts, and per view the p95 and medi
 the view), then the raw ledger query (the same chain figures for 30 days: points,
 sales, distinct active members) timed 3 times (its maximum stands for its p95).
 PostgreSQL: TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
+
+``--push-cost`` instead measures what the roll-ups add to a push: 150 pushes of 10 events
+(5 enrolments, 5 sales) through ``PushService`` on SQLite and PostgreSQL, with and
+without the roll-up records, 3 times each: this process's CPU time and the statements
+per push (load-independent, unlike wall clock).
 """
 
 from __future__ import annotations
@@ -239,6 +244,66 @@ def measure(database: Database, runs: int) -> None:
     )
 
 
+def _push_run(url: str, data_dir: Path, with_rollups: bool) -> tuple[float, float]:
+    from sqlalchemy import event
+
+    from shared.protocol import Event
+    from sync_server.config import Settings
+    from sync_server.services import dashboard_rollup
+    from sync_server.services.push import PushService
+    from sync_server.services.terminals import TerminalService
+    from tests.sync_server.helpers import EventFactory, ensure_store
+
+    database = Database(url, pool_size=2)
+    migrate(database)
+    ensure_store(database)
+    made = TerminalService(database, Settings(database_url=url, data_dir=data_dir)).add("S001", "T")
+    factory = EventFactory(made.terminal_id, "123456")
+    service = PushService(database)
+    original = dashboard_rollup.records
+    if not with_rollups:
+        dashboard_rollup.records = lambda loaded, result: ()  # type: ignore[assignment]
+    statements = [0]
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    event.listen(database.write_engine, "before_cursor_execute", count)
+    try:
+        cpu = time.process_time()
+        for i in range(150):
+            batch = []
+            for k in range(5):
+                enrol = factory.enrol(phone=f"138{i:04d}{k:04d}")
+                batch += [enrol, factory.earn(enrol["member_id"], 10_000, 100)]
+            service.push(made.terminal_id, [Event.model_validate(e) for e in batch])
+        return time.process_time() - cpu, statements[0] / 150
+    finally:
+        dashboard_rollup.records = original
+        database.dispose()
+
+
+def push_cost(base: str) -> None:
+    import tempfile
+
+    print(f"{'backend':9} {'roll-ups':9} {'CPU s / 150 pushes':>19} {'statements/push':>16}")
+    for backend in ("sqlite", "postgres"):
+        for _ in range(3):
+            for with_rollups in (False, True):
+                data_dir = Path(tempfile.mkdtemp())
+                drop: Callable[[], None] = lambda: None  # noqa: E731
+                if backend == "sqlite":
+                    url = f"sqlite:///{data_dir / 'push.db'}"
+                else:
+                    url, drop = _schema(base)
+                try:
+                    took, per = _push_run(url, data_dir, with_rollups)
+                finally:
+                    drop()
+                flag = "with" if with_rollups else "without"
+                print(f"{backend:9} {flag:9} {took:19.2f} {per:16.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1_000_000)
@@ -246,8 +311,12 @@ def main() -> None:
     parser.add_argument("--stores", type=int, default=100)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
+    parser.add_argument("--push-cost", action="store_true", help="the roll-ups' cost per push")
     args = parser.parse_args()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.push_cost:
+        push_cost(os.environ.get("TEST_POSTGRES_URL", PG_DEFAULT))
+        return
     url, drop = _schema(os.environ.get("TEST_POSTGRES_URL", PG_DEFAULT))
     database = Database(url, pool_size=2)
     try:

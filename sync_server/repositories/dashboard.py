@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, Table, and_, case, false, func, or_, select, true
@@ -37,28 +38,32 @@ DAILY_KEY = ("store_code", "business_date", "tier")
 FIGURES = tuple(c.name for c in DAILY.c if c.name not in DAILY_KEY)
 ACTIVE_KEY = ("store_code", "day", "window_days")
 STORES = table_of(Store)
-
-
-def _insert(session: Session, table: Table) -> Any:
-    return (pg_insert if is_postgres(session) else sqlite_insert)(table)
+_ADDED = {t.name: t for t in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY)}
 
 
 def _add(
     session: Session, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]
 ) -> None:
-    """INSERT each row, or add its figures to the row of the same key. Rows go in key
-    order, so that two writers touching the same rows never wait for each other in a
-    circle (PostgreSQL)."""
+    """INSERT each row, or add its figures (every other column) to the row of the same
+    key. Rows go in key order, so that two writers touching the same rows never wait for
+    each other in a circle (PostgreSQL)."""
     if not rows:
         return
-    statement = _insert(session, table)
-    figures = [name for name in rows[0] if name not in keys]
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: table.c[name] + statement.excluded[name] for name in figures},
-    )
     ordered = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
-    session.execute(statement, ordered)
+    session.execute(_adding(table.name, is_postgres(session)), ordered)
+
+
+@cache
+def _adding(name: str, postgres: bool) -> Any:
+    """The upsert that adds a row's figures to a roll-up table (built once: the push path
+    runs it in every push)."""
+    table = _ADDED[name]
+    statement = (pg_insert if postgres else sqlite_insert)(table)
+    keys = [c.name for c in table.primary_key.columns]
+    return statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: c + statement.excluded[c.name] for c in table.c if c.name not in keys},
+    )
 
 
 def month_of(day: date) -> date:
@@ -119,7 +124,8 @@ def member_days(
 def add_member_days(session: Session, rows: Sequence[tuple[str, date]]) -> None:
     if not rows:
         return
-    statement = _insert(session, MEMBER_DAYS).on_conflict_do_nothing()
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    statement = insert(MEMBER_DAYS).on_conflict_do_nothing()
     session.execute(statement, [{"member_id": m, "day": d} for m, d in sorted(rows)])
 
 

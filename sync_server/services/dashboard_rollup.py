@@ -1,9 +1,10 @@
 """The dashboard's daily roll-ups, kept by the push path (docs/DASHBOARD.md).
 
 ``records(loaded, result)`` is pure: from what the loader read and what the ledger
-decided it makes typed records (:class:`DayFigures`, :class:`Visit`), which ride in
-``LedgerResult.extra``; the writer's sinks (:data:`SINKS`) add them to the roll-up
-tables in the push's own transaction, so the dashboard never reads the ledger.
+decided it makes one typed record (:class:`RollUp`: :class:`DayFigures` and
+:class:`Visit` s), which rides in ``LedgerResult.extra``; the writer's sink
+(:data:`SINKS`) adds it to the roll-up tables in the push's own transaction, so the
+dashboard never reads the ledger.
 
 Where a figure is kept:
 - flows (points issued, redeemed, adjusted, returned; sales, redemptions, coupons) on
@@ -69,8 +70,23 @@ class Visit:
     tier: str
 
 
+@dataclass(frozen=True, slots=True)
+class RollUp:
+    """One push's roll-up record (written by :func:`write_rollup`)."""
+
+    figures: tuple[DayFigures, ...]
+    visits: tuple[Visit, ...]
+
+
 def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
-    """The roll-up records of one push (pure)."""
+    """The roll-up record of one push (pure): none when it moved nothing."""
+    found = _records(loaded, result)
+    figures = tuple(r for r in found if isinstance(r, DayFigures))
+    visits = tuple(r for r in found if isinstance(r, Visit))
+    return (RollUp(figures, visits),) if figures or visits else ()
+
+
+def _records(loaded: Loaded, result: LedgerResult) -> list[object]:
     store = loaded.store
     found: list[object] = []
     for applied in result.applied:
@@ -103,7 +119,7 @@ def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
         elif before.tier != after.tier:
             found.append(DayFigures(home, today, before.tier, tier_members=-1))
             found.append(DayFigures(home, today, after.tier, tier_members=1))
-    return tuple(found)
+    return found
 
 
 def figures_of(kind: str, amount_cents: int, delta: int) -> dict[str, int]:
@@ -185,12 +201,19 @@ def active_deltas(
     return new, deltas
 
 
-def write_visits(session: Session, found: Sequence[Any]) -> None:
-    """The sink of :class:`Visit`: reads the members' active days near these (the loader
-    locked the members, so nobody else changes them), then adds the new days, the
-    daily active members and the 30/90-day changes."""
-    visits = [v for v in found if isinstance(v, Visit)]
+def write_rollup(session: Session, found: Sequence[Any]) -> None:
+    """The sink of :class:`RollUp`: reads the members' active days near the visits (the
+    loader locked the members, so nobody else changes them), then adds the figures with
+    the daily active members (one statement per table), the new days and the 30/90-day
+    changes."""
+    figures: list[DayFigures] = []
+    visits: list[Visit] = []
+    for record in found:
+        assert isinstance(record, RollUp)
+        figures += record.figures
+        visits += record.visits
     if not visits:
+        write_figures(session, figures)
         return
     first = min(v.day for v in visits) - _REACH
     last = max(v.day for v in visits) + _REACH
@@ -199,10 +222,8 @@ def write_visits(session: Session, found: Sequence[Any]) -> None:
         known.setdefault(row.member_id, []).append(row.day)
     new, deltas = active_deltas(known, visits)
     repo.add_member_days(session, [(v.member_id, v.day) for v in new])
-    write_figures(
-        session,
-        [DayFigures(v.home_store, v.day, v.tier, active_members=1) for v in new],
-    )
+    active = [DayFigures(v.home_store, v.day, v.tier, active_members=1) for v in new]
+    write_figures(session, figures + active)
     repo.add_active(
         session,
         [
@@ -213,4 +234,4 @@ def write_visits(session: Session, found: Sequence[Any]) -> None:
     )
 
 
-SINKS = {DayFigures: write_figures, Visit: write_visits}
+SINKS = {RollUp: write_rollup}
