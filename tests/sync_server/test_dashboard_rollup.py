@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.domain.business_day import business_date
+from shared.domain.program import add_months
 from sync_server import cli
 from sync_server.db import Database
 from sync_server.repositories import dashboard as dashboard_repo
@@ -242,3 +243,25 @@ def test_long_ranges_read_months_and_agree_with_days(
     assert sum(d.points_issued for d in long.days) == 300
     assert long.days[-1].active_30 == 3
     assert [x.points for x in long.liabilities] == [300]
+
+
+@pytest.mark.history(800)
+def test_points_near_their_expiry_are_shown_as_expiring(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    """Points earned about 24 months ago (the default program's expiry) expire within
+    30 days; those earned 23 months ago within 90."""
+    ev = paired.events
+    today = _today(database)
+    expiry_day = add_months(datetime(today.year, today.month, today.day), -24).date()
+    enrol = ev.enrol()
+    enrol["occurred_at"] = _at(database, expiry_day)
+    member = enrol["member_id"]
+    batch = [enrol]
+    for days, points in ((10, 100), (60, 20), (120, 3)):
+        when = _at(database, expiry_day + timedelta(days=days))
+        batch.append(ev.earn(member, points * 100, points, occurred_at=when))
+    body = push(client, paired, batch)
+    assert {r["status"] for r in body["results"]} == {"accepted"}, body
+    view = DashboardService(database).view(Period(today - timedelta(days=6), today))
+    assert (view.expiring_30, view.expiring_90) == (100, 120)

@@ -9,12 +9,14 @@
   Array.prototype.forEach.call(nodes, function (node) {
     var spec = JSON.parse(node.getAttribute("data-chart"));
     var chart = echarts.init(node, null, { renderer: "canvas" });
+    // horizontal bars: the names get a fixed share of the width, cut with an ellipsis
+    var nameWidth = Math.round(Math.min(220, node.clientWidth * 0.35));
     var categories = {
       type: "category",
       data: spec.categories,
       inverse: !!spec.horizontal,
       axisLabel: spec.horizontal
-        ? { width: Math.max(80, node.clientWidth * 0.35), overflow: "truncate" }
+        ? { width: nameWidth, overflow: "truncate" }
         : { hideOverlap: true }
     };
     var values = { type: "value", minInterval: 1 };
@@ -24,7 +26,9 @@
       textStyle: { fontFamily: "system-ui, 'Noto Sans CJK SC', 'Noto Sans SC', sans-serif" },
       tooltip: { trigger: "axis", confine: true },
       legend: { top: 0, type: "scroll" },
-      grid: { left: 8, right: 12, top: 40, bottom: 8, containLabel: true },
+      grid: spec.horizontal
+        ? { left: nameWidth + 16, right: 16, top: 40, bottom: 28, containLabel: false }
+        : { left: 8, right: 12, top: 40, bottom: 8, containLabel: true },
       xAxis: spec.horizontal ? values : categories,
       yAxis: spec.horizontal ? categories : values,
       series: spec.series.map(function (s) {
