@@ -20,7 +20,7 @@ each other only where they would wait for the counter anyway, and never in a cir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
@@ -234,4 +234,4 @@ def write_rollup(session: Session, found: Sequence[Any]) -> None:
     )
 
 
-SINKS = {RollUp: write_rollup}
+SINKS: Mapping[type, Callable[[Session, Sequence[Any]], None]] = {RollUp: write_rollup}
