@@ -21,6 +21,11 @@ the view), then the raw ledger query (the same chain figures for 30 days: points
 sales, distinct active members) timed 3 times (its maximum stands for its p95).
 PostgreSQL: TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
 
+``--rollups-only`` fills the roll-ups alone, as full as the target data set could make
+them (a row for every store, business day of the last 3 years and tier; an active change
+for every store, day and window), with no ledger: the views' time at the target's
+roll-up size in seconds of seeding (no raw baseline then).
+
 ``--push-cost`` instead measures what the roll-ups add to a push: 150 pushes of 10 events
 (5 enrolments, 5 sales) through ``PushService`` on SQLite and PostgreSQL, with and
 without the roll-up records, 3 times each: this process's CPU time and the statements
@@ -207,12 +212,47 @@ def seed(database: Database, stores: int, members: int, events: int) -> dict[str
     return took
 
 
+_FULL = [
+    """INSERT INTO dash_daily
+       SELECT 'S' || lpad(s::text, 3, '0'), current_date - d, t,
+              (s + d) % 7, (s + d) % 5, 20 + (s * d) % 40, (s * d) % 900, (s + d) % 300,
+              (s + d) % 11, 0, (s * d) % 13, (s * d) % 700, 40 + (s + d) % 60,
+              (40 + (s + d) % 60) * 21000, (s + d) % 15, (s + d) % 4
+       FROM generate_series(1, :stores) AS s, generate_series(0, 1095) AS d,
+            unnest(ARRAY['member', 'silver', 'gold']) AS t""",
+    """INSERT INTO dash_monthly
+       SELECT store_code, date_trunc('month', business_date)::date, tier,
+              sum(new_members), sum(tier_members), sum(active_members), sum(points_issued),
+              sum(points_redeemed), sum(points_adjusted), sum(points_expired),
+              sum(points_returned), sum(balance_delta), sum(sales_count), sum(sales_cents),
+              sum(redemptions), sum(coupons_used)
+       FROM dash_daily GROUP BY 1, 2, 3""",
+    """INSERT INTO dash_active
+       SELECT 'S' || lpad(s::text, 3, '0'), current_date - d, w, 50 - (s * d + w) % 97
+       FROM generate_series(1, :stores) AS s, generate_series(-90, 1095) AS d,
+            (VALUES (30), (90)) AS windows(w)""",
+    """INSERT INTO dash_active_monthly
+       SELECT store_code, date_trunc('month', day)::date, window_days, sum(delta)
+       FROM dash_active GROUP BY 1, 2, 3""",
+    "ANALYZE",
+]
+
+
+def seed_rollups(database: Database, stores: int) -> float:
+    started = time.perf_counter()
+    with database.write() as session:
+        session.execute(text(_SEED[0]), {"stores": stores})
+        for statement in _FULL:
+            session.execute(text(statement), {"stores": stores})
+    return time.perf_counter() - started
+
+
 def _p95(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def measure(database: Database, runs: int) -> None:
+def measure(database: Database, runs: int, raw: bool = True) -> None:
     service = DashboardService(database)
     today = datetime.now(UTC).date()
     views = {
@@ -231,6 +271,8 @@ def measure(database: Database, runs: int) -> None:
             service.view(period, store)
             samples.append((time.perf_counter() - started) * 1000)
         print(f"{name:28} {_p95(samples):9.1f} {statistics.median(samples):10.1f}")
+    if not raw:
+        return
     first = datetime.now(UTC) - timedelta(days=30)
     samples = []
     with database.read() as session:
@@ -312,6 +354,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
     parser.add_argument("--push-cost", action="store_true", help="the roll-ups' cost per push")
+    parser.add_argument("--rollups-only", action="store_true", help="full roll-ups, no ledger")
     args = parser.parse_args()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.push_cost:
@@ -321,16 +364,20 @@ def main() -> None:
     database = Database(url, pool_size=2)
     try:
         migrate(database)
-        took = seed(database, args.stores, args.members, args.events)
-        print(
-            f"seeded {args.members:,} members, {args.events:,} events, {args.stores} stores: "
-            + ", ".join(f"{k} {v:.0f} s" for k, v in took.items())
-        )
+        if args.rollups_only:
+            took_s = seed_rollups(database, args.stores)
+            print(f"seeded full roll-ups of {args.stores} stores (no ledger): {took_s:.0f} s")
+        else:
+            took = seed(database, args.stores, args.members, args.events)
+            print(
+                f"seeded {args.members:,} members, {args.events:,} events, "
+                f"{args.stores} stores: " + ", ".join(f"{k} {v:.0f} s" for k, v in took.items())
+            )
         with database.read() as session:
             for model in (DashDaily, DashMonthly, DashActive, DashActiveMonthly):
                 count = session.scalar(select(func.count()).select_from(model))
                 print(f"{model.__tablename__}: {count:,} rows")
-        measure(database, args.runs)
+        measure(database, args.runs, raw=not args.rollups_only)
         print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         database.dispose()
