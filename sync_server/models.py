@@ -225,7 +225,7 @@ class Coupon(Base):
     status: Mapped[str] = mapped_column(String(16), default="available")
     redeemed_event_id: Mapped[str | None] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # s19d
 
 
 class Staff(Base):
@@ -353,3 +353,85 @@ def table_of(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+# --- the dashboard's roll-ups (migration s19d; docs/DASHBOARD.md) ------------------------
+
+
+class DashDaily(Base):
+    """What one store moved in one business day, per tier: kept by the push path (and
+    the expiry job) in the same transaction as the ledger; the dashboard reads only these.
+    Flows (points, sales) are the till's store's; stocks (members by tier, balance, daily
+    active members) are the member's home store's."""
+
+    __tablename__ = "dash_daily"
+    store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    tier: Mapped[str] = mapped_column(String(32), primary_key=True)
+    new_members: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier_members: Mapped[int] = mapped_column(BigInteger, default=0)
+    active_members: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_issued: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_adjusted: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_expired: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_returned: Mapped[int] = mapped_column(BigInteger, default=0)
+    balance_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    sales_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    sales_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    redemptions: Mapped[int] = mapped_column(BigInteger, default=0)
+    coupons_used: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (Index("ix_dash_daily_date", "business_date"),)
+
+
+class DashMonthly(Base):
+    """``dash_daily`` summed per calendar month (``month``: its first day), written with
+    it: long ranges and everything-before sums (members, the balance) read these."""
+
+    __tablename__ = "dash_monthly"
+    store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    tier: Mapped[str] = mapped_column(String(32), primary_key=True)
+    new_members: Mapped[int] = mapped_column(BigInteger, default=0)
+    tier_members: Mapped[int] = mapped_column(BigInteger, default=0)
+    active_members: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_issued: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_redeemed: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_adjusted: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_expired: Mapped[int] = mapped_column(BigInteger, default=0)
+    points_returned: Mapped[int] = mapped_column(BigInteger, default=0)
+    balance_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    sales_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    sales_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    redemptions: Mapped[int] = mapped_column(BigInteger, default=0)
+    coupons_used: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DashActive(Base):
+    """Changes to the number of members active within ``window_days`` days (30 or 90), per
+    home store and day: the count on day D is the sum of every delta up to D."""
+
+    __tablename__ = "dash_active"
+    store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    window_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delta: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DashActiveMonthly(Base):
+    """``dash_active`` summed per calendar month (the sums before a range start)."""
+
+    __tablename__ = "dash_active_monthly"
+    store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    window_days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delta: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DashMemberDay(Base):
+    """A business day on which a member was active (enrolled, earned, redeemed)."""
+
+    __tablename__ = "dash_member_days"
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)

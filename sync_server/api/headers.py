@@ -10,6 +10,9 @@ CONSOLE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+# The dashboard also runs its own scripts (Apache ECharts and the page's drawing code,
+# both files served from /console/static; never an inline script).
+DASHBOARD_CSP = CONSOLE_CSP.replace("style-src", "script-src 'self'; style-src")
 NOTHING_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # FastAPI's documentation page: its scripts and styles come from a CDN (and an inline
 # script starts them), which is why /docs is off by default.
@@ -23,6 +26,8 @@ DOCS_PATHS = ("/docs", "/redoc")
 
 def policy(path: str) -> tuple[str, bool]:
     """The CSP of ``path`` and whether its answers must never be stored."""
+    if path.startswith("/console/dashboard"):
+        return DASHBOARD_CSP, True
     if path.startswith("/console"):
         return CONSOLE_CSP, True
     if path.startswith(DOCS_PATHS):

@@ -14,6 +14,7 @@ from shared.domain.program import LoyaltyProgram, describe_program_errors
 from shared.errors import DomainError
 from sync_server.cli.common import AddCommand, iso, open_database, output
 from sync_server.services.admin import AdminService
+from sync_server.services.dashboard_rebuild import DashboardRebuild
 from sync_server.services.seed import SeedService
 from sync_server.services.staff import StaffAdminService
 from sync_server.services.terminals import TerminalService
@@ -187,6 +188,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     if args.store not in {s.code for s in admin.stores()}:
         admin.add_store(args.store, "Downtown 市中心店")
     report = SeedService(database).seed(args.members, store_code=args.store)
+    DashboardRebuild(database).rebuild()  # the seeded members on the dashboard too
     data = {"members": report.members, "coupons": report.coupons, "staff": report.staff}
     lines = [
         f"Seeded {report.members} members and {report.coupons} coupons in {args.store}.",

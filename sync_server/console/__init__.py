@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 from sync_server.config import Settings
 from sync_server.console.deps import STATIC_DIR, ConsoleServices
 from sync_server.console.pages_accounts import router as accounts_router
+from sync_server.console.pages_dashboard import router as dashboard_router
 from sync_server.console.pages_members import router as members_router
 from sync_server.console.pages_ops import router as ops_router
 from sync_server.console.pages_session import router as session_router
@@ -20,6 +21,7 @@ from sync_server.services.accounts import AccountService
 from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
 from sync_server.services.console_lists import ConsoleLists
+from sync_server.services.dashboard import DashboardService
 from sync_server.services.form_tokens import FormTokens
 from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.member_profile import MemberProfileService
@@ -60,10 +62,12 @@ def mount(app: FastAPI, services: AppServices) -> None:
             database, phones_changed=worker.notify if worker is not None else None
         ),
         staff=StaffAdminService(database),
+        dashboard=DashboardService(database),
     )
     app.include_router(session_router)
     app.include_router(ops_router)
     app.include_router(members_router)
     app.include_router(stores_router)
     app.include_router(accounts_router)
+    app.include_router(dashboard_router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")

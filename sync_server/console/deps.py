@@ -27,6 +27,7 @@ from sync_server.services.accounts import PERMISSIONS, AccountService, Forbidden
 from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService
 from sync_server.services.console_lists import ConsoleLists
+from sync_server.services.dashboard import DashboardService
 from sync_server.services.form_tokens import FormTokens
 from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.member_profile import MemberProfileService
@@ -81,6 +82,7 @@ class ConsoleServices:
     lists: ConsoleLists
     profiles: MemberProfileService
     staff: StaffAdminService
+    dashboard: DashboardService
 
 
 class SignInRequired(Exception):

@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_staff": frozenset({"admin"}),
     "edit_members": frozenset({"admin", "support"}),
     "manage_accounts": frozenset({"admin"}),
+    "view_dashboard": frozenset({"admin", "auditor"}),
 }
 LANGUAGES = ("en", "zh_CN")
 # Sign-in throttling (no account is ever locked by others' guesses): wrong passwords

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from shared.domain.program import LoyaltyProgram, add_months, points_to_expire
 from sync_server.db import Database
@@ -13,6 +14,7 @@ from sync_server.repositories import changes as changes_repo
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import members as members_repo
 from sync_server.services.common import canonical, member_data, sha256_hex, utcnow
+from sync_server.services.dashboard_rollup import DayFigures, write_figures
 from sync_server.services.versioning import ChangeBatch
 
 _CHUNK = 200
@@ -110,8 +112,17 @@ class MaintenanceService:
                 )
             members_repo.update_many(session, [rows[m] for m in expiring], profile=False)
             events_repo.insert_many(session, ledger)
+            write_figures(
+                session, [_expired(rows[m], amount, now) for m, amount in expiring.items()]
+            )
             return list(expiring.values())
 
     def purge_tombstones(self, now: datetime | None = None) -> int:
         with self.database.write() as session:
             return changes_repo.purge_tombstones(session, (now or utcnow()) - self.retention)
+
+
+def _expired(row: dict[str, Any], amount: int, now: datetime) -> DayFigures:
+    """The dashboard's roll-up of an expiry: on the member's home store, the UTC day."""
+    store = row["store_code"] or ""
+    return DayFigures(store, now.date(), row["tier"], points_expired=amount, balance_delta=-amount)

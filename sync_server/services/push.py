@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from pydantic import Field
@@ -22,7 +22,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from shared.protocol import Event, PushResponse, PushResult
 from sync_server.db import Database
 from sync_server.errors import TerminalMismatch
-from sync_server.services import ledger, promotion_triggers, push_loader, sale_returns
+from sync_server.services import (
+    dashboard_rollup,
+    ledger,
+    promotion_triggers,
+    push_loader,
+    sale_returns,
+)
 from sync_server.services.common import canonical, utcnow
 from sync_server.services.push_guard import PushLimits
 from sync_server.services.push_state import DATA_MODELS, Answer, Incoming, LedgerResult
@@ -96,7 +102,8 @@ class PushService:
         # before the commit (the version counter is held then).
         self.pause_before_commit = pause_before_commit
         self.before_commit = before_commit
-        self.writer = writer or PushWriter(sinks={**promotion_triggers.SINKS, **sale_returns.SINKS})
+        sinks = {**promotion_triggers.SINKS, **sale_returns.SINKS, **dashboard_rollup.SINKS}
+        self.writer = writer or PushWriter(sinks=sinks)
         self.programs = push_loader.ProgramCache()
 
     def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:
@@ -133,6 +140,9 @@ class PushService:
                         now=now,
                     )
                     result = ledger.apply_batch(loaded, incoming)
+                    # the dashboard's daily roll-ups, written by the writer's sinks
+                    rollup = dashboard_rollup.records(loaded, result)
+                    result = replace(result, extra=result.extra + rollup)
                     base = self.writer.write(session, result, now)
                     if self.pause_before_commit:
                         # Tests wait for this line before they kill the server mid-batch.

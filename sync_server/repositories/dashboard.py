@@ -1,0 +1,390 @@
+"""The dashboard's roll-ups: adding to them (push path, expiry job) and reading them
+(docs/DASHBOARD.md). Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Row, Table, and_, case, false, func, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from sync_server.models import (
+    Coupon,
+    DashActive,
+    DashActiveMonthly,
+    DashDaily,
+    DashMemberDay,
+    DashMonthly,
+    LedgerEvent,
+    Member,
+    Store,
+    Terminal,
+    table_of,
+)
+from sync_server.repositories.bulk import is_postgres
+
+DAILY = table_of(DashDaily)
+MONTHLY = table_of(DashMonthly)
+ACTIVE = table_of(DashActive)
+ACTIVE_MONTHLY = table_of(DashActiveMonthly)
+MEMBER_DAYS = table_of(DashMemberDay)
+DAILY_KEY = ("store_code", "business_date", "tier")
+FIGURES = tuple(c.name for c in DAILY.c if c.name not in DAILY_KEY)
+ACTIVE_KEY = ("store_code", "day", "window_days")
+STORES = table_of(Store)
+_ADDED = {t.name: t for t in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY)}
+
+
+def _add(
+    session: Session, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """INSERT each row, or add its figures (every other column) to the row of the same
+    key. Rows go in key order, so that two writers touching the same rows never wait for
+    each other in a circle (PostgreSQL)."""
+    if not rows:
+        return
+    ordered = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
+    session.execute(_adding(table.name, is_postgres(session)), ordered)
+
+
+@cache
+def _adding(name: str, postgres: bool) -> Any:
+    """The upsert that adds a row's figures to a roll-up table (built once: the push path
+    runs it in every push)."""
+    table = _ADDED[name]
+    statement = (pg_insert if postgres else sqlite_insert)(table)
+    keys = [c.name for c in table.primary_key.columns]
+    return statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={c.name: c + statement.excluded[c.name] for c in table.c if c.name not in keys},
+    )
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _per_month(
+    rows: Sequence[dict[str, Any]], day_key: str, keys: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The rows summed per month (``day_key`` becomes ``month``)."""
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        monthly = {("month" if k == day_key else k): v for k, v in row.items()}
+        monthly["month"] = month_of(row[day_key])
+        key = tuple(monthly[k] for k in keys)
+        held = found.get(key)
+        if held is None:
+            found[key] = monthly
+        else:
+            for name, value in monthly.items():
+                if name not in keys:
+                    held[name] += value
+    return list(found.values())
+
+
+def add_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add to ``dash_daily`` and ``dash_monthly``; each row has the key and every figure."""
+    _add(session, DAILY, DAILY_KEY, rows)
+    keys = ("store_code", "month", "tier")
+    _add(session, MONTHLY, keys, _per_month(rows, "business_date", keys))
+
+
+def add_active(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add ``delta`` to ``dash_active`` rows (store_code, day, window_days) and their
+    months."""
+    _add(session, ACTIVE, ACTIVE_KEY, rows)
+    keys = ("store_code", "month", "window_days")
+    _add(session, ACTIVE_MONTHLY, keys, _per_month(rows, "day", keys))
+
+
+def member_days(
+    session: Session, member_ids: Collection[str], first: date, last: date
+) -> Sequence[Row[Any]]:
+    """(member_id, day) of these members' active days from ``first`` to ``last``."""
+    if not member_ids:
+        return []
+    c = MEMBER_DAYS.c
+    statement = select(c.member_id, c.day).where(
+        c.member_id.in_(sorted(member_ids)), c.day.between(first, last)
+    )
+    return list(session.execute(statement))
+
+
+def add_member_days(session: Session, rows: Sequence[tuple[str, date]]) -> None:
+    if not rows:
+        return
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    statement = insert(MEMBER_DAYS).on_conflict_do_nothing()
+    session.execute(statement, [{"member_id": m, "day": d} for m, d in sorted(rows)])
+
+
+# --- reading ---------------------------------------------------------------------------
+# A range is read as its whole calendar months (dash_monthly) and the days at its edges
+# (dash_daily); "everything up to a day" as the months before it and that month's days.
+
+
+def _store_filter(column: Any, stores: Collection[str] | None) -> Any:
+    return column.in_(sorted(stores)) if stores is not None else true()
+
+
+def split(first: date, last: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
+    """The day spans and the whole months ([first month, month after the last)) that
+    make up ``first`` to ``last``."""
+    start = first if first.day == 1 else next_month(month_of(first))
+    end = next_month(month_of(last)) if _month_end(last) else month_of(last)
+    if start >= end:
+        return [(first, last)], None
+    spans = []
+    if first < start:
+        spans.append((first, start - timedelta(days=1)))
+    if end <= last:
+        spans.append((end, last))
+    return spans, (start, end)
+
+
+def _month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
+
+
+def _days_in(column: Any, spans: Sequence[tuple[date, date]]) -> Any:
+    return or_(*(column.between(a, b) for a, b in spans)) if spans else false()
+
+
+@dataclass
+class Sums:
+    """Figures summed over one group (a tier and currency, a day or a month)."""
+
+    key: tuple[Any, ...]
+    values: dict[str, int] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def add(self, row: Row[Any], names: Sequence[str]) -> None:
+        for name in names:
+            self.values[name] = self.values.get(name, 0) + int(getattr(row, name) or 0)
+
+
+def _grouped(
+    session: Session,
+    parts: Sequence[tuple[Table, Any, Any]],
+    group: Callable[[Table], Sequence[Any]],
+    names: Sequence[str],
+    stores: Collection[str] | None,
+    key_of: Callable[[Row[Any]], tuple[Any, ...]],
+) -> dict[tuple[Any, ...], Sums]:
+    """Each part (table, its date column, a condition on it) summed per ``group`` and
+    added together per ``key_of``."""
+    found: dict[tuple[Any, ...], Sums] = {}
+    for table, _column, condition in parts:
+        columns = group(table)
+        statement = (
+            select(*columns, *(func.sum(table.c[n]).label(n) for n in names))
+            .join(STORES, STORES.c.code == table.c.store_code)
+            .where(condition, _store_filter(table.c.store_code, stores))
+            .group_by(*columns)
+        )
+        for row in session.execute(statement):
+            key = key_of(row)
+            found.setdefault(key, Sums(key)).add(row, names)
+    return found
+
+
+def _range_parts(first: date, last: date) -> list[tuple[Table, Any, Any]]:
+    spans, months = split(first, last)
+    parts = [(DAILY, DAILY.c.business_date, _days_in(DAILY.c.business_date, spans))]
+    if months is not None:
+        column = MONTHLY.c.month
+        parts.append((MONTHLY, column, and_(column >= months[0], column < months[1])))
+    return parts
+
+
+def _through_parts(through: date) -> list[tuple[Table, Any, Any]]:
+    month = month_of(through)
+    return [
+        (MONTHLY, MONTHLY.c.month, MONTHLY.c.month < month),
+        (DAILY, DAILY.c.business_date, DAILY.c.business_date.between(month, through)),
+    ]
+
+
+def _tier_currency(table: Table) -> Sequence[Any]:
+    return (table.c.tier, STORES.c.currency)
+
+
+def flows(session: Session, first: date, last: date, stores: Collection[str] | None) -> list[Sums]:
+    """Every figure summed from ``first`` to ``last``, per tier and currency."""
+    found = _grouped(
+        session,
+        _range_parts(first, last),
+        _tier_currency,
+        FIGURES,
+        stores,
+        lambda r: (r.tier, r.currency),
+    )
+    return [_named(s, tier=s.key[0], currency=s.key[1]) for s in found.values()]
+
+
+def series(
+    session: Session, first: date, last: date, stores: Collection[str] | None, by_month: bool
+) -> dict[date, Sums]:
+    """The figures of each day (or each month) from ``first`` to ``last``."""
+    if not by_month:
+        parts = [(DAILY, DAILY.c.business_date, DAILY.c.business_date.between(first, last))]
+    else:
+        parts = _range_parts(first, last)
+
+    def when(table: Table) -> Sequence[Any]:
+        return (table.c.month if table is MONTHLY else table.c.business_date,)
+
+    def key(row: Row[Any]) -> tuple[Any, ...]:
+        return (month_of(row[0]) if by_month else row[0],)
+
+    found = _grouped(session, parts, when, FIGURES, stores, key)
+    return {k[0]: v for k, v in found.items()}
+
+
+def stocks(session: Session, through: date, stores: Collection[str] | None) -> list[Sums]:
+    """Members per tier and the points balance per currency at the end of ``through``
+    (every change up to that day: the months before it, then its month's days)."""
+    names = ("tier_members", "balance_delta")
+    found = _grouped(
+        session,
+        _through_parts(through),
+        _tier_currency,
+        names,
+        stores,
+        lambda r: (r.tier, r.currency),
+    )
+    return [
+        _named(s, tier=s.key[0], currency=s.key[1], members=s.tier_members, balance=s.balance_delta)
+        for s in found.values()
+    ]
+
+
+def _named(sums: Sums, **values: Any) -> Sums:
+    sums.values.update(values)
+    return sums
+
+
+def active_on(
+    session: Session, days: Collection[date], stores: Collection[str] | None
+) -> dict[tuple[date, int], int]:
+    """Members active within 30 and 90 days at the end of each of ``days``:
+    {(day, window): n}, the sum of every change up to the day (the months before it
+    from ``dash_active_monthly``, the days of its month from ``dash_active``; a month's
+    last day from the months alone)."""
+    if not days:
+        return {}
+    m, a = ACTIVE_MONTHLY.c, ACTIVE.c
+    statement = (
+        select(m.window_days, m.month, func.sum(m.delta))
+        .where(m.month <= month_of(max(days)), _store_filter(m.store_code, stores))
+        .group_by(m.window_days, m.month)
+    )
+    monthly: dict[int, dict[date, int]] = {}
+    for window, month, delta in session.execute(statement):
+        monthly.setdefault(int(window), {})[month] = int(delta or 0)
+    partial = sorted({month_of(d) for d in days if not _month_end(d)})
+    daily: dict[int, dict[date, int]] = {}
+    if partial:
+        spans = [(month, next_month(month) - timedelta(days=1)) for month in partial]
+        statement = (
+            select(a.window_days, a.day, func.sum(a.delta))
+            .where(_days_in(a.day, spans), _store_filter(a.store_code, stores))
+            .group_by(a.window_days, a.day)
+        )
+        for window, day, delta in session.execute(statement):
+            daily.setdefault(int(window), {})[day] = int(delta or 0)
+    found: dict[tuple[date, int], int] = {}
+    for window in set(monthly) | set(daily):
+        months = monthly.get(window, {})
+        days_of = daily.get(window, {})
+        for day in days:
+            month = month_of(day)
+            total = sum(n for k, n in months.items() if k < month)
+            if _month_end(day):
+                total += months.get(month, 0)
+            else:
+                total += sum(n for k, n in days_of.items() if month <= k <= day)
+            found[(day, window)] = total
+    return found
+
+
+def coupons(session: Session, first: date, last: date) -> Sequence[Row[Any]]:
+    """Coupons issued from ``first`` to ``last`` (UTC days) per title: issued, used."""
+    c = table_of(Coupon).c
+    statement = (
+        select(
+            c.title,
+            func.count().label("issued"),
+            func.sum(case((c.status == "redeemed", 1), else_=0)).label("used"),
+        )
+        .where(
+            and_(
+                c.created_at >= _start(first),
+                c.created_at < _start(last, days=1),
+            )
+        )
+        .group_by(c.title)
+        .order_by(c.title)
+    )
+    return list(session.execute(statement))
+
+
+def _start(day: date, days: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=days)
+
+
+# --- rebuilding from the ledger (a job) ---------------------------------------------------
+
+
+def clear(session: Session) -> None:
+    """Empty the roll-ups (before a rebuild)."""
+    for table in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY, MEMBER_DAYS):
+        session.execute(table.delete())
+
+
+def member_chunk(session: Session, after: str, limit: int) -> Sequence[Row[Any]]:
+    """The next ``limit`` members by id: id, home store, tier, enrolment time."""
+    m = table_of(Member).c
+    statement = (
+        select(m.id, m.store_code, m.tier, m.enrolled_at)
+        .where(m.id > after)
+        .order_by(m.id)
+        .limit(limit)
+    )
+    return list(session.execute(statement))
+
+
+def accepted_events(session: Session, member_ids: Collection[str]) -> Sequence[Row[Any]]:
+    """The accepted ledger events of these members with what the roll-ups need (the
+    payload of sales only, for their amount)."""
+    e, t = table_of(LedgerEvent).c, table_of(Terminal).c
+    statement = (
+        select(
+            e.member_id,
+            e.type,
+            e.terminal_id,
+            t.store_code,
+            e.occurred_at,
+            e.points_delta,
+            case((e.type == "points.earned", e.payload), else_=None).label("payload"),
+        )
+        .outerjoin(table_of(Terminal), t.id == e.terminal_id)
+        .where(e.member_id.in_(sorted(member_ids)), e.status == "accepted")
+    )
+    return list(session.execute(statement))
