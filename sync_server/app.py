@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from shared.protocol import MAX_BODY_BYTES, PushRequest
 from sync_server import __version__, console, observability
+from sync_server.api import partner as partner_api
 from sync_server.api import problems
 from sync_server.api.deps import Services
 from sync_server.api.edge import Edge
@@ -27,6 +28,9 @@ from sync_server.services.alerts import AlertService
 from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.maintenance import MaintenanceService
+from sync_server.services.partner import PartnerService
+from sync_server.services.partner_idempotency import IdempotencyStore
+from sync_server.services.partner_keys import PartnerKeyService
 from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
@@ -63,6 +67,14 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
         phone_hashes=phone_hashes,
         feed=feed,
         alerts=AlertService(database),
+    )
+
+
+def build_partner(svc: Services) -> partner_api.PartnerServices:
+    return partner_api.PartnerServices(
+        keys=PartnerKeyService(svc.database),
+        partner=PartnerService(svc.database, svc.push),
+        idempotency=IdempotencyStore(svc.database),
     )
 
 
@@ -142,6 +154,8 @@ def create_app(
     )
     app.state.services = svc
     app.include_router(router)
+    app.state.partner = build_partner(svc)  # /partner/v1 (docs/PARTNER_API.md)
+    app.include_router(partner_api.router)
     console.mount(app, svc)
     problems.install(app)
     metrics = observability.install(app, svc)  # /metrics, push counts

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.errors import DomainError
-from sync_server.cli import accounts, head_office, members, reports, serve
+from sync_server.cli import accounts, head_office, members, partner, reports, serve
 from sync_server.cli.common import AddCommand, Command
 from sync_server.services.common import dumps
 
@@ -31,6 +31,7 @@ GROUPS: tuple[Register, ...] = (
     reports.register,  # day-close, overdraft, reconcile
     members.register,  # member, privacy, phones, expire-points
     accounts.register,  # admin
+    partner.register,  # partner-key, webhook
 )
 
 
