@@ -145,7 +145,9 @@ async def current_partner(
 PartnerDep = Annotated[Partner, Depends(current_partner)]
 IdempotencyHeader = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", description="unique per operation; a repeat gets the first answer"),
+    Header(
+        alias="Idempotency-Key", description="unique per operation; a repeat gets the first answer"
+    ),
 ]
 
 
@@ -168,9 +170,7 @@ async def _idempotent(
 ) -> Response:
     def run() -> Response:
         key = check_key(raw_key)
-        digest = hashlib.sha256(
-            (route + "\n" + body.model_dump_json()).encode("utf-8")
-        ).hexdigest()
+        digest = hashlib.sha256((route + "\n" + body.model_dump_json()).encode("utf-8")).hexdigest()
         stored = svc.idempotency.begin(partner.key_id, key, digest)
         if stored is not None:
             response = Response(

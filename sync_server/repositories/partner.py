@@ -104,7 +104,7 @@ def history(
     return list(session.execute(statement))
 
 
-def stored_event(session: Session, event_id: str) -> Row[Any] | None:
+def stored_event(session: Session, event_id: str) -> Any:
     return session.execute(
         select(_E.payload, _E.status, _E.code, _E.member_balance, _E.member_id).where(
             _E.event_id == event_id

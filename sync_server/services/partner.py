@@ -121,8 +121,10 @@ class PartnerService:
                     if partner.may_use_store(m.store_code)
                 ]
                 found = matches[0] if matches else None
-            if found is None or found.status != "active" or not partner.may_use_store(
-                found.store_code
+            if (
+                found is None
+                or found.status != "active"
+                or not partner.may_use_store(found.store_code)
             ):
                 raise NotFound("No member matches.", code="unknown_member")
             return self._summary(session, found, partner)
@@ -165,9 +167,7 @@ class PartnerService:
 
     # --- writing ------------------------------------------------------------------
 
-    def enrol(
-        self, partner: Partner, idempotency_key: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
+    def enrol(self, partner: Partner, idempotency_key: str, body: dict[str, Any]) -> dict[str, Any]:
         partner.require("members:write")
         store = self._store(partner, body["store"])
         external_id = body.get("external_id")
@@ -203,9 +203,11 @@ class PartnerService:
                 raise _refused(result)
         if external_id:
             self._link_external_id(partner.name, external_id, member_id)
-        return self.member(partner, member_id) if "members:read" in partner.scopes else {
-            "member_id": member_id
-        }
+        return (
+            self.member(partner, member_id)
+            if "members:read" in partner.scopes
+            else {"member_id": member_id}
+        )
 
     def earn(self, partner: Partner, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
         partner.require("points:write")
@@ -247,7 +249,9 @@ class PartnerService:
             "sale_amount_cents": body["order_amount_cents"],
         }
         event_id = derived_id(store, "redeem", body["channel"], body["order_id"])
-        answer = self._order_write(store, event_id, member_id, "points.redeemed", data, -body["points"])
+        answer = self._order_write(
+            store, event_id, member_id, "points.redeemed", data, -body["points"]
+        )
         answer["value_cents"] = value
         return answer
 
@@ -299,7 +303,7 @@ class PartnerService:
             event_id=uuid.UUID(event_id),
             terminal_id=uuid.UUID(channel.terminal_id),
             seq=channel.seq,
-            type=type_,  # type: ignore[arg-type]
+            type=type_,
             occurred_at=utcnow(),
             member_id=uuid.UUID(member_id),
             data=data,
@@ -434,7 +438,9 @@ class PartnerService:
             "enrolled_at": member.enrolled_at.isoformat(),
             "consent_marketing": bool(member.consent_marketing),
             "external_ids": [
-                ext for source, ext in repo.external_ids(session, member.id) if source == partner.name
+                ext
+                for source, ext in repo.external_ids(session, member.id)
+                if source == partner.name
             ],
             "coupons": coupons,
         }
@@ -445,7 +451,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         at, event_id = cursor.split("|", 1)
         moment = datetime.fromisoformat(at)
     except ValueError:
-        raise ValidationFailed("This cursor is not one the API gave.", code="invalid_cursor") from None
+        raise ValidationFailed(
+            "This cursor is not one the API gave.", code="invalid_cursor"
+        ) from None
     if moment.tzinfo is None or len(event_id) > 64:
         raise ValidationFailed("This cursor is not one the API gave.", code="invalid_cursor")
     return moment, event_id

@@ -115,7 +115,9 @@ class PartnerKeyService:
         _require_admin(actor)
         name = name.strip()
         if not 1 <= len(name) <= 100:
-            raise ValidationFailed("A key needs a name (at most 100 characters).", code="invalid_name")
+            raise ValidationFailed(
+                "A key needs a name (at most 100 characters).", code="invalid_name"
+            )
         if not 1 <= rate_per_minute <= 1_000_000:
             raise ValidationFailed("The rate is 1 to 1000000 a minute.", code="invalid_rate")
         wanted = _parse_scopes(scopes)
@@ -156,7 +158,9 @@ class PartnerKeyService:
                 raise NotFound(f"No API key {key_id}.", code="unknown_key")
             if key.revoked_at is None:
                 key.revoked_at = utcnow()
-                add_audit(session, key.revoked_at, actor.name, "partner_key.revoke", key_id, "", "{}")
+                add_audit(
+                    session, key.revoked_at, actor.name, "partner_key.revoke", key_id, "", "{}"
+                )
 
     def list(self) -> list[dict[str, Any]]:
         with self.database.read() as session:

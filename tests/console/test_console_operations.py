@@ -194,7 +194,10 @@ def test_a_store_is_added_edited_and_deactivated_once_its_terminals_are_revoked(
         assert admin.post(path, data={**data, "csrf_token": token}).status_code == 409, path
     # the store's link, not the bare code: a random CSRF token on the page may hold "S2"
     assert 'href="/console/stores/S2"' in admin.get("/console/stores", params={"active": "no"}).text
-    assert 'href="/console/stores/S2"' not in admin.get("/console/stores", params={"active": "yes"}).text
+    assert (
+        'href="/console/stores/S2"'
+        not in admin.get("/console/stores", params={"active": "yes"}).text
+    )
 
 
 def test_a_profile_edit_recomputes_the_phone_and_reaches_every_till(

@@ -23,7 +23,9 @@ P = "/partner/v1"
 
 
 def make_key(database: Database, scopes: tuple[str, ...] = SCOPES, **kwargs: Any) -> str:
-    return PartnerKeyService(database).create(CLI_PRINCIPAL, "webshop", list(scopes), **kwargs).secret
+    return (
+        PartnerKeyService(database).create(CLI_PRINCIPAL, "webshop", list(scopes), **kwargs).secret
+    )
 
 
 def auth(secret: str, key: str | None = None) -> dict[str, str]:
@@ -215,9 +217,7 @@ def test_two_server_processes_same_key_at_once(
     secret = make_key(database)
     first = server_factory(SYNC_FAULT_PAUSE_BEFORE_COMMIT_SECONDS="1.5")
     second = server_factory(SYNC_FAULT_PAUSE_BEFORE_COMMIT_SECONDS="1.5")
-    made = httpx.post(
-        f"{first.url}{P}/members", json=ENROL, headers=auth(secret, "en"), timeout=30
-    )
+    made = httpx.post(f"{first.url}{P}/members", json=ENROL, headers=auth(secret, "en"), timeout=30)
     assert made.status_code == 201, made.text
     member_id = made.json()["member_id"]
     answers: dict[str, httpx.Response] = {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "s19e"
 down_revision = "s17a"
 branch_labels = None
