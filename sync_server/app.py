@@ -36,6 +36,7 @@ from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
 from sync_server.services.push_guard import PushLimits
 from sync_server.services.terminals import TerminalService
+from sync_server.services.webhooks import Dispatcher, EndpointCache, OutboxWriter, RetryPolicy
 
 log = logging.getLogger("sync_server")
 
@@ -46,6 +47,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     )
     phone_hashes = PhoneHashWorker(database)
     feed = ChangeFeed(database)
+    endpoints = EndpointCache()
     terminals = TerminalService(database, settings)
     terminals.seen.after_flush = feed.refresh  # SQLite: trust the counter again at once
     return Services(
@@ -61,12 +63,14 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
                 max_ahead=timedelta(hours=settings.event_max_ahead_hours),
             ),
             phones_changed=phone_hashes.notify,
+            writer=OutboxWriter(endpoints),  # webhook deliveries in the push's transaction
         ),
         pull=PullService(database, max_limit=settings.pull_max_limit, feed=feed),
         day_close=DayCloseService(database),
         phone_hashes=phone_hashes,
         feed=feed,
         alerts=AlertService(database),
+        webhook_endpoints=endpoints,
     )
 
 
@@ -75,6 +79,19 @@ def build_partner(svc: Services) -> partner_api.PartnerServices:
         keys=PartnerKeyService(svc.database),
         partner=PartnerService(svc.database, svc.push),
         idempotency=IdempotencyStore(svc.database),
+    )
+
+
+def build_dispatcher(svc: Services) -> Dispatcher:
+    settings = svc.settings
+    return Dispatcher(
+        svc.database,
+        RetryPolicy(
+            base_seconds=settings.webhook_retry_base_seconds,
+            max_seconds=settings.webhook_retry_max_seconds,
+            give_up=timedelta(hours=settings.webhook_give_up_hours),
+            timeout_seconds=settings.webhook_timeout_seconds,
+        ),
     )
 
 
@@ -128,6 +145,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = None
+        dispatcher = build_dispatcher(svc) if background and settings.webhook_worker else None
+        if dispatcher is not None:
+            dispatcher.start()
         svc.feed.start()
         svc.terminals.start()
         if background and settings.maintenance_interval_seconds > 0:
@@ -139,6 +159,8 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if dispatcher is not None:
+                await run_in_threadpool(dispatcher.stop)
             await run_in_threadpool(svc.feed.stop)
             await run_in_threadpool(svc.terminals.stop)
             svc.database.dispose()
@@ -154,11 +176,11 @@ def create_app(
     )
     app.state.services = svc
     app.include_router(router)
-    app.state.partner = build_partner(svc)  # /partner/v1 (docs/PARTNER_API.md)
     app.include_router(partner_api.router)
     console.mount(app, svc)
     problems.install(app)
     metrics = observability.install(app, svc)  # /metrics, push counts
+    app.state.partner = build_partner(svc)  # /partner/v1, on the metered push service
     hot = HotRoutes(svc, router.routes) if settings.hot_routes else None
     app.edge = Edge(
         app.behind_edge,

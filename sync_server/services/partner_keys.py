@@ -93,7 +93,7 @@ def _parse_scopes(scopes: list[str]) -> list[str]:
     return wanted
 
 
-def _require_admin(actor: Principal) -> None:
+def require_admin(actor: Principal) -> None:
     if actor.role != "admin":
         raise AccessDenied("Only an admin manages API keys and webhooks.", code="forbidden")
 
@@ -112,7 +112,7 @@ class PartnerKeyService:
         stores: list[str] | None = None,
         rate_per_minute: int = DEFAULT_RATE_PER_MINUTE,
     ) -> NewKey:
-        _require_admin(actor)
+        require_admin(actor)
         name = name.strip()
         if not 1 <= len(name) <= 100:
             raise ValidationFailed(
@@ -151,7 +151,7 @@ class PartnerKeyService:
         return NewKey(key.id, name, secret)
 
     def revoke(self, actor: Principal, key_id: str) -> None:
-        _require_admin(actor)
+        require_admin(actor)
         with self.database.write() as session:
             key = session.get(PartnerKey, key_id)
             if key is None:

@@ -1,0 +1,533 @@
+"""Webhooks (issue 18, docs/PARTNER_API.md): endpoints subscribed to event types, an
+outbox written in the transaction of the change, and the delivery worker.
+
+- **Outbox.** :class:`OutboxWriter` is the push path's writer with one more sink: for
+  every accepted event of a push (a till's or the partner API's), one
+  ``webhook_deliveries`` row per endpoint subscribed to its type, written before the
+  versions in the same transaction. A change that rolls back leaves no delivery; one
+  that commits always has its deliveries.
+- **Order.** Deliveries go out in id order per (endpoint, member): a member's next event
+  waits until the one before it was delivered (or dead-lettered). Two pushes that touch
+  one member are serialised by its row lock, so their delivery ids follow commit order.
+- **Signing.** Standard Webhooks (the ``standardwebhooks`` library): headers
+  ``webhook-id`` (the same on every retry), ``webhook-timestamp``, ``webhook-signature``
+  (``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body`` with the endpoint's secret).
+- **Retries.** A failure (no answer within the timeout, a refused connection, any status
+  but 2xx) is tried again after ``base * 2^(attempts-1)`` seconds (at most ``max``), each
+  wait scaled by a random factor in [0.5, 1] (jitter); after ``give_up`` (3 days by
+  default) from its first try the delivery is dead-lettered. The console replays it.
+- **Workers.** Several server processes may run the worker: a delivery is claimed with a
+  lease (a conditional UPDATE), so one process sends it at a time; a lease a crashed
+  process left expires and the delivery is sent again, with the same ``webhook-id``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+from standardwebhooks.webhooks import Webhook
+
+from shared.errors import NotFound, ValidationFailed
+from sync_server.db import Database
+from sync_server.models import WebhookDelivery, WebhookEndpoint, table_of
+from sync_server.repositories.accounts import add_audit
+from sync_server.services.accounts import Principal
+from sync_server.services.common import dumps, new_id, utcnow
+from sync_server.services.partner_keys import require_admin
+from sync_server.services.push_state import LedgerResult, MemberState
+from sync_server.services.push_writer import PushWriter, Sink
+
+log = logging.getLogger("sync_server")
+
+# What a till's or the partner API's accepted event is called in a webhook.
+EVENT_TYPES: Mapping[str, str] = {
+    "member.enrolled": "member.enrolled",
+    "member.updated": "member.updated",
+    "points.earned": "points.earned",
+    "points.redeemed": "points.redeemed",
+    "points.adjusted": "points.adjusted",
+    "coupon.redeemed": "coupon.redeemed",
+    "event.voided": "points.voided",
+}
+WEBHOOK_TYPES = tuple(sorted(set(EVENT_TYPES.values())))
+PERSONAL_FIELDS = ("name", "phone", "email", "birthday")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float = 5.0
+    max_seconds: float = 3600.0
+    give_up: timedelta = timedelta(days=3)
+    timeout_seconds: float = 10.0
+    lease: timedelta = timedelta(seconds=60)
+
+    def delay(self, attempts: int, rng: random.Random) -> float:
+        """Seconds before the next try after ``attempts`` failed ones (with jitter)."""
+        raw = min(self.max_seconds, self.base_seconds * 2 ** max(attempts - 1, 0))
+        return float(raw * (0.5 + 0.5 * rng.random()))
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    id: str
+    types: frozenset[str]
+    personal_data: bool
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    """One delivery row, made in the push's transaction (a ``LedgerResult.extra``)."""
+
+    row: dict[str, Any]
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
+
+
+def sign(secret: str, message_id: str, at: datetime, body: str) -> dict[str, str]:
+    """The Standard Webhooks headers of one delivery."""
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(message_id, at, body.encode("utf-8")),
+        "content-type": "application/json",
+    }
+
+
+# --- the outbox --------------------------------------------------------------------
+
+
+class EndpointCache:
+    """The subscriptions, read at most every ``ttl`` seconds per process (a push does
+    not read them each time); a change made in this process is seen at once."""
+
+    def __init__(self, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._at = float("-inf")
+        self._endpoints: tuple[_Endpoint, ...] = ()
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        self._at = float("-inf")
+
+    def get(self, session: Session) -> tuple[_Endpoint, ...]:
+        if self._clock() - self._at < self.ttl:
+            return self._endpoints
+        rows = session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.event_types, WebhookEndpoint.personal_data)
+        ).all()
+        with self._lock:
+            self._endpoints = tuple(
+                _Endpoint(str(i), frozenset(str(t).split()), bool(p)) for i, t, p in rows
+            )
+            self._at = self._clock()
+        return self._endpoints
+
+
+def _event_data(
+    type_: str, payload: Mapping[str, Any], member: MemberState | None, personal: bool
+) -> dict[str, Any]:
+    data = dict(payload)
+    if type_ in ("member.enrolled", "member.updated") and not personal:
+        for name in PERSONAL_FIELDS:
+            data.pop(name, None)
+    if member is not None:
+        data["member_code"] = member.profile.member_code
+    return data
+
+
+def outbox_records(
+    result: LedgerResult, endpoints: Sequence[_Endpoint], now: datetime, store_code: str
+) -> list[OutboxRecord]:
+    """The delivery rows of a push's accepted events, per subscribed endpoint."""
+    if not endpoints:
+        return []
+    records: list[OutboxRecord] = []
+    for applied in result.applied:
+        item, outcome = applied.event, applied.outcome
+        kind = EVENT_TYPES.get(item.type)
+        if outcome.status != "accepted" or kind is None:
+            continue
+        wanted = [e for e in endpoints if kind in e.types]
+        if not wanted:
+            continue
+        payload = json.loads(item.text).get("data", {})
+        member = result.members.get(outcome.member_id)
+        for endpoint in wanted:
+            body = {
+                "type": kind,
+                "timestamp": item.occurred_at.isoformat(),
+                "data": {
+                    "event_id": item.event_id,
+                    "member_id": outcome.member_id,
+                    "store": store_code,
+                    "points": outcome.points_delta,
+                    "balance": outcome.balance,
+                    "lifetime_points": outcome.lifetime_points,
+                    "flag": outcome.code,
+                    **_event_data(item.type, payload, member, endpoint.personal_data),
+                },
+            }
+            records.append(
+                OutboxRecord(
+                    {
+                        "endpoint_id": endpoint.id,
+                        "message_id": f"msg_{item.event_id}",
+                        "event_type": kind,
+                        "member_id": outcome.member_id,
+                        "payload": dumps(body),
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "lease_until": None,
+                        "last_error": None,
+                        "created_at": now,
+                        "delivered_at": None,
+                    }
+                )
+            )
+    return records
+
+
+def write_outbox(session: Session, records: Sequence[Any]) -> None:
+    session.execute(insert(table_of(WebhookDelivery)), [r.row for r in records])
+
+
+class OutboxWriter(PushWriter):
+    """The push writer, plus the webhook deliveries of the push's accepted events."""
+
+    def __init__(self, endpoints: EndpointCache, sinks: Mapping[type, Sink] | None = None) -> None:
+        super().__init__({**(sinks or {}), OutboxRecord: write_outbox})
+        self.endpoints = endpoints
+
+    def write(self, session: Session, result: LedgerResult, now: datetime) -> int:
+        records = outbox_records(
+            result, self.endpoints.get(session), now, result.terminal.store_code
+        )
+        if records:
+            result = replace(result, extra=(*result.extra, *records))
+        return super().write(session, result, now)
+
+
+# --- endpoints and deliveries (console, CLI) ------------------------------------------
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 2000:
+        raise ValidationFailed("A webhook URL is an http(s) address.", code="invalid_url")
+    return url.strip()
+
+
+def _check_types(types: Sequence[str]) -> list[str]:
+    wanted = sorted({t.strip() for t in types if t.strip()})
+    unknown = [t for t in wanted if t not in WEBHOOK_TYPES]
+    if unknown or not wanted:
+        raise ValidationFailed(
+            f"Event types are some of {', '.join(WEBHOOK_TYPES)}; "
+            f"not {', '.join(unknown) or 'none'}.",
+            code="invalid_event_type",
+        )
+    return wanted
+
+
+class WebhookService:
+    def __init__(self, database: Database, endpoints: EndpointCache | None = None) -> None:
+        self.database = database
+        self.endpoints = endpoints
+
+    def _changed(self) -> None:
+        if self.endpoints is not None:
+            self.endpoints.invalidate()
+
+    def add(
+        self, actor: Principal, url: str, types: Sequence[str], *, personal_data: bool = False
+    ) -> dict[str, Any]:
+        require_admin(actor)
+        endpoint = WebhookEndpoint(
+            id=new_id(),
+            url=_check_url(url),
+            secret=new_secret(),
+            event_types=" ".join(_check_types(types)),
+            personal_data=personal_data,
+            paused=False,
+            created_at=utcnow(),
+        )
+        with self.database.write() as session:
+            session.add(endpoint)
+            add_audit(
+                session,
+                endpoint.created_at,
+                actor.name,
+                "webhook.add",
+                endpoint.id,
+                "",
+                dumps({"url": endpoint.url, "types": endpoint.event_types}),
+            )
+        self._changed()
+        return {"endpoint_id": endpoint.id, "url": endpoint.url, "secret": endpoint.secret}
+
+    def set_paused(self, actor: Principal, endpoint_id: str, paused: bool) -> None:
+        require_admin(actor)
+        with self.database.write() as session:
+            endpoint = session.get(WebhookEndpoint, endpoint_id)
+            if endpoint is None:
+                raise NotFound(f"No webhook endpoint {endpoint_id}.", code="unknown_endpoint")
+            endpoint.paused = paused
+            add_audit(
+                session,
+                utcnow(),
+                actor.name,
+                "webhook.pause" if paused else "webhook.resume",
+                endpoint_id,
+                "",
+                "{}",
+            )
+
+    def list_endpoints(self) -> list[dict[str, Any]]:
+        with self.database.read() as session:
+            counts = {
+                (str(e), str(s)): int(n)
+                for e, s, n in session.execute(
+                    select(
+                        WebhookDelivery.endpoint_id, WebhookDelivery.status, func.count()
+                    ).group_by(WebhookDelivery.endpoint_id, WebhookDelivery.status)
+                )
+            }
+            endpoints = session.scalars(
+                select(WebhookEndpoint).order_by(WebhookEndpoint.created_at)
+            ).all()
+            return [
+                {
+                    "endpoint_id": e.id,
+                    "url": e.url,
+                    "event_types": e.event_types.split(),
+                    "personal_data": e.personal_data,
+                    "paused": e.paused,
+                    "pending": counts.get((e.id, "pending"), 0),
+                    "delivered": counts.get((e.id, "delivered"), 0),
+                    "dead": counts.get((e.id, "dead"), 0),
+                }
+                for e in endpoints
+            ]
+
+    def deliveries(self, status: str = "", limit: int = 100) -> list[dict[str, Any]]:
+        with self.database.read() as session:
+            statement = select(WebhookDelivery).order_by(WebhookDelivery.id.desc()).limit(limit)
+            if status == "failing":
+                statement = statement.where(
+                    WebhookDelivery.status == "pending", WebhookDelivery.attempts > 0
+                )
+            elif status:
+                statement = statement.where(WebhookDelivery.status == status)
+            return [
+                {
+                    "delivery_id": d.id,
+                    "endpoint_id": d.endpoint_id,
+                    "message_id": d.message_id,
+                    "event_type": d.event_type,
+                    "member_id": d.member_id,
+                    "status": d.status,
+                    "attempts": d.attempts,
+                    "next_attempt_at": d.next_attempt_at,
+                    "last_error": d.last_error,
+                    "created_at": d.created_at,
+                    "delivered_at": d.delivered_at,
+                }
+                for d in session.scalars(statement)
+            ]
+
+    def replay(self, actor: Principal, delivery_id: int) -> None:
+        """Send a delivery again (a dead-lettered one, or one already delivered), with
+        the same ``webhook-id``; its retry window starts again now."""
+        require_admin(actor)
+        now = utcnow()
+        with self.database.write() as session:
+            delivery = session.get(WebhookDelivery, delivery_id)
+            if delivery is None:
+                raise NotFound(f"No delivery {delivery_id}.", code="unknown_delivery")
+            delivery.status = "pending"
+            delivery.attempts = 0
+            delivery.next_attempt_at = now
+            delivery.created_at = now
+            delivery.lease_until = None
+            add_audit(session, now, actor.name, "webhook.replay", str(delivery_id), "", "{}")
+
+
+# --- the delivery worker ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    url: str
+    secret: str
+    message_id: str
+    payload: str
+    attempts: int
+    created_at: datetime
+
+
+class Dispatcher:
+    """Sends due deliveries: the head of each (endpoint, member) queue, several members
+    at once (``concurrency``), each member's events one after the other."""
+
+    def __init__(
+        self,
+        database: Database,
+        policy: RetryPolicy | None = None,
+        *,
+        concurrency: int = 8,
+        batch: int = 200,
+        poll_seconds: float = 0.5,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.database = database
+        self.policy = policy or RetryPolicy()
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.rng = rng or random.Random()
+        self.client = httpx.Client(timeout=self.policy.timeout_seconds, follow_redirects=False)
+        self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="webhooks")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- one round ---
+
+    def run_once(self) -> int:
+        """Claim and send the due heads; returns how many were sent (or tried)."""
+        claimed = self._claim(utcnow())
+        if claimed:
+            list(self.pool.map(self._send, claimed))
+        return len(claimed)
+
+    def _claim(self, now: datetime) -> list[_Claimed]:
+        d = WebhookDelivery
+        heads = (
+            select(func.min(d.id))
+            .where(d.status == "pending")
+            .group_by(d.endpoint_id, d.member_id)
+            .scalar_subquery()
+        )
+        with self.database.write() as session:
+            rows = session.execute(
+                select(
+                    d.id,
+                    WebhookEndpoint.url,
+                    WebhookEndpoint.secret,
+                    d.message_id,
+                    d.payload,
+                    d.attempts,
+                    d.created_at,
+                )
+                .join(WebhookEndpoint, WebhookEndpoint.id == d.endpoint_id)
+                .where(
+                    d.id.in_(heads),
+                    d.next_attempt_at <= now,
+                    WebhookEndpoint.paused.is_(False),
+                    (d.lease_until.is_(None)) | (d.lease_until < now),
+                )
+                .order_by(d.next_attempt_at)
+                .limit(self.batch)
+            ).all()
+            claimed = []
+            for row in rows:
+                won = session.execute(
+                    update(d)
+                    .where(
+                        d.id == row.id,
+                        d.status == "pending",
+                        (d.lease_until.is_(None)) | (d.lease_until < now),
+                    )
+                    .values(lease_until=now + self.policy.lease)
+                )
+                if getattr(won, "rowcount", 0):
+                    claimed.append(
+                        _Claimed(
+                            int(row.id),
+                            str(row.url),
+                            str(row.secret),
+                            str(row.message_id),
+                            str(row.payload),
+                            int(row.attempts),
+                            row.created_at,
+                        )
+                    )
+            return claimed
+
+    def _send(self, delivery: _Claimed) -> None:
+        error: str | None = None
+        try:
+            response = self.client.post(
+                delivery.url,
+                content=delivery.payload.encode("utf-8"),
+                headers=sign(delivery.secret, delivery.message_id, utcnow(), delivery.payload),
+            )
+            if not 200 <= response.status_code < 300:
+                error = f"HTTP {response.status_code}"
+        except httpx.HTTPError as failure:
+            error = f"{type(failure).__name__}: {failure}"[:500]
+        except Exception as failure:  # never lose the worker to one delivery
+            log.exception("webhook delivery %s failed", delivery.id)
+            error = f"{type(failure).__name__}"[:500]
+        self._record(delivery, error)
+
+    def _record(self, delivery: _Claimed, error: str | None) -> None:
+        now = utcnow()
+        attempts = delivery.attempts + 1
+        values: dict[str, Any] = {"attempts": attempts, "lease_until": None}
+        if error is None:
+            values.update(status="delivered", delivered_at=now, last_error=None)
+        elif now - delivery.created_at >= self.policy.give_up:
+            values.update(status="dead", last_error=error)
+        else:
+            wait = timedelta(seconds=self.policy.delay(attempts, self.rng))
+            values.update(next_attempt_at=now + wait, last_error=error)
+        with self.database.write() as session:
+            session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values)
+            )
+
+    # --- the loop ---
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._loop, name="webhook-dispatcher", daemon=True
+            )
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = self.run_once()
+            except Exception:
+                log.exception("webhook dispatcher round failed; trying again")
+                sent = 0
+            if not sent:
+                self._stop.wait(self.poll_seconds)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self.pool.shutdown(wait=True)
+        self.client.close()

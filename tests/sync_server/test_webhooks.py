@@ -1,0 +1,228 @@
+"""Webhooks (issue 18): deliveries written with the change, signed (Standard Webhooks),
+retried with backoff, in order per member, paused, dead-lettered and replayed. Real
+pushes through the app on SQLite and PostgreSQL; a real receiver on loopback."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from sync_server.db import Database
+from sync_server.models import WebhookDelivery
+from sync_server.services.accounts import CLI_PRINCIPAL
+from sync_server.services.webhooks import WEBHOOK_TYPES, Dispatcher, RetryPolicy, WebhookService
+from tests.sync_server.helpers import Pairing, push
+from tests.sync_server.webhook_receiver import Behaviour, Receiver
+
+FAST = RetryPolicy(
+    base_seconds=0.05, max_seconds=0.4, give_up=timedelta(minutes=5), timeout_seconds=0.5
+)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    made = Receiver()
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def webhooks(client: TestClient) -> WebhookService:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    return WebhookService(services.database, services.webhook_endpoints)
+
+
+def subscribe(client: TestClient, receiver: Receiver, **kwargs: Any) -> dict[str, Any]:
+    made = webhooks(client).add(CLI_PRINCIPAL, receiver.url, list(WEBHOOK_TYPES), **kwargs)
+    receiver.secret = made["secret"]
+    return made
+
+
+def drain(dispatcher: Dispatcher, database: Database, seconds: float = 90) -> None:
+    """Run the dispatcher until nothing is pending (or fail after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        dispatcher.run_once()
+        with database.read() as session:
+            left = session.scalars(
+                select(WebhookDelivery.id).where(WebhookDelivery.status == "pending")
+            ).first()
+        if left is None:
+            return
+        time.sleep(0.02)
+    raise AssertionError("deliveries still pending")
+
+
+def outbox(database: Database) -> list[WebhookDelivery]:
+    with database.read() as session:
+        return list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+
+
+def test_every_event_arrives_in_order_signed_despite_a_bad_receiver(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    subscribe(client, receiver)
+    receiver.behaviour = Behaviour(fail=0.25, hang=0.1, slow=0.2, hang_seconds=0.8, seed=11)
+    ev = paired.events
+    rng = random.Random(5)
+    members = []
+    batch = []
+    for n in range(6):
+        enrol = ev.enrol(phone=f"1381234{n:04d}")
+        members.append(enrol["member_id"])
+        batch.append(enrol)
+    push(client, paired, batch)
+    for _ in range(5):  # interleaved pushes: several members in each
+        batch = [ev.earn(m, 1_000, 10) for m in rng.sample(members, 4)]
+        body = push(client, paired, batch)
+        assert {r["status"] for r in body["results"]} == {"accepted"}
+    push(
+        client,
+        paired,
+        [
+            ev.make(
+                "points.earned",
+                members[0],
+                {
+                    "sale_ref": "x",
+                    "amount_cents": 1,
+                    "currency": "CNY",
+                    "points": 999,
+                    "rule_version": 1,
+                },
+            )
+        ],
+    )  # rejected: no webhook
+
+    rows = outbox(database)
+    assert len(rows) == 6 + 5 * 4
+    expected: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        expected[row.member_id].append(row.message_id)
+
+    dispatcher = Dispatcher(database, FAST, concurrency=4, rng=random.Random(3))
+    try:
+        drain(dispatcher, database)
+    finally:
+        dispatcher.stop()
+
+    assert receiver.requests > len(rows)  # it did fail and time out along the way
+    assert all(r.valid for r in receiver.received)
+    bodies: dict[str, bytes] = {}
+    for got in receiver.received:  # a duplicate is the same message: same id, same body
+        assert bodies.setdefault(got.message_id, got.body) == got.body
+    assert set(bodies) == {row.message_id for row in rows}  # every event arrived
+    arrived: dict[str, list[str]] = defaultdict(list)
+    for got in receiver.received:
+        member = json.loads(got.body)["data"]["member_id"]
+        arrived[member].append(got.message_id)
+    for member, ids in expected.items():
+        seen = arrived[member]
+        positions = [ids.index(message) for message in seen]
+        assert positions == sorted(positions), member  # never a later one before
+        assert list(dict.fromkeys(seen)) == ids
+    assert {row.status for row in outbox(database)} == {"delivered"}
+
+
+def test_payload_personal_data_only_when_allowed(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    subscribe(client, receiver)
+    enrol = paired.events.enrol()
+    push(client, paired, [enrol])
+    dispatcher = Dispatcher(database, FAST)
+    try:
+        drain(dispatcher, database)
+    finally:
+        dispatcher.stop()
+    [got] = receiver.received
+    body = json.loads(got.body)
+    assert body["type"] == "member.enrolled"
+    assert body["data"]["member_id"] == enrol["member_id"]
+    assert body["data"]["member_code"] == enrol["data"]["member_code"]
+    assert "phone" not in body["data"]
+    assert "name" not in body["data"]
+
+    receiver.received.clear()
+    webhooks(client).add(CLI_PRINCIPAL, receiver.url, ["member.enrolled"], personal_data=True)
+    second = paired.events.enrol(phone="13900000001")
+    push(client, paired, [second])
+    dispatcher = Dispatcher(database, FAST)
+    try:
+        drain(dispatcher, database)
+    finally:
+        dispatcher.stop()
+    phones = sorted(json.loads(r.body)["data"].get("phone", "") for r in receiver.received)
+    assert phones == ["", "13900000001"]
+
+
+def test_pause_dead_letter_and_replay(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    made = subscribe(client, receiver)
+    service = webhooks(client)
+    service.set_paused(CLI_PRINCIPAL, made["endpoint_id"], True)
+    enrol = paired.events.enrol()
+    push(client, paired, [enrol])
+    dispatcher = Dispatcher(database, FAST)
+    try:
+        assert dispatcher.run_once() == 0  # paused: nothing goes out
+        assert receiver.requests == 0
+        [listed] = service.list_endpoints()
+        assert listed["paused"] is True
+        assert listed["pending"] == 1
+
+        receiver.behaviour = Behaviour(fail=1.0)  # down for good
+        service.set_paused(CLI_PRINCIPAL, made["endpoint_id"], False)
+    finally:
+        dispatcher.stop()
+    short = RetryPolicy(base_seconds=0.05, max_seconds=0.1, give_up=timedelta(seconds=0.5))
+    dispatcher = Dispatcher(database, short)
+    try:
+        drain(dispatcher, database, seconds=30)
+        [dead] = service.deliveries("dead")
+        assert dead["attempts"] >= 2
+        assert dead["last_error"] == "HTTP 500"
+        assert receiver.received == []
+
+        receiver.behaviour = Behaviour()  # back up
+        service.replay(CLI_PRINCIPAL, dead["delivery_id"])
+        drain(dispatcher, database, seconds=30)
+    finally:
+        dispatcher.stop()
+    [got] = receiver.received
+    assert got.message_id == dead["message_id"]
+    assert got.valid
+    assert service.deliveries("delivered")[0]["delivery_id"] == dead["delivery_id"]
+
+
+def test_a_rolled_back_push_leaves_no_delivery(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    subscribe(client, receiver)
+    services = client.app.state.services  # type: ignore[attr-defined]
+    pusher = getattr(services.push, "inner", services.push)  # under the metering wrapper
+
+    def fail() -> None:
+        raise RuntimeError("the database went away before the commit")
+
+    pusher.before_commit = fail
+    from shared.protocol import Event
+
+    event = Event.model_validate(paired.events.enrol())
+    with pytest.raises(RuntimeError):
+        services.push.push(paired.terminal_id, [event])
+    assert outbox(database) == []
+    pusher.before_commit = None
+    services.push.push(paired.terminal_id, [event])
+    assert len(outbox(database)) == 1
