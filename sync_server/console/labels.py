@@ -44,6 +44,13 @@ LABELS: dict[str, dict[str, str]] = {
         "coupon.redeemed": N_("coupon redeemed"),
         "event.voided": N_("void"),
     },
+    "delivery": {
+        "failing": N_("failing"),
+        "dead": N_("dead-lettered"),
+        "pending": N_("waiting"),
+        "delivered": N_("delivered"),
+        "all": N_("all"),
+    },
     "language": {
         "en": N_("English"),
         "zh_CN": N_("Simplified Chinese"),
