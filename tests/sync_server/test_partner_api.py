@@ -282,3 +282,47 @@ def test_bad_input_is_a_problem_and_nothing_is_recorded(
     assert answer.json()["code"] == "invalid_request"
     good = client.post(f"{P}/members/{member_id}/earn", json=earn_body(), headers=auth(secret, "x"))
     assert good.status_code == 200  # the key was not spent on the bad request
+
+
+def test_cli_makes_lists_and_revokes_keys_and_webhooks(
+    db_url: str, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from sync_server.cli import main
+
+    assert (
+        main(["partner-key", "create", "crm", "--scopes", "members:read", "--db", db_url, "--json"])
+        == 0
+    )
+    made = json.loads(capsys.readouterr().out)
+    assert made["secret"].startswith("pk_")
+    assert main(["partner-key", "create", "x", "--scopes", "nope", "--db", db_url]) == 2
+    capsys.readouterr()
+    assert main(["partner-key", "list", "--db", db_url, "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert made["secret"] not in json.dumps(listed)
+    assert main(["partner-key", "revoke", made["key_id"], "--db", db_url]) == 0
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "webhook",
+                "add",
+                "https://crm.example/hook",
+                "--types",
+                "points.earned",
+                "--db",
+                db_url,
+                "--json",
+            ]
+        )
+        == 0
+    )
+    hook = json.loads(capsys.readouterr().out)
+    assert hook["secret"].startswith("whsec_")
+    assert main(["webhook", "pause", hook["endpoint_id"], "--db", db_url]) == 0
+    capsys.readouterr()
+    assert main(["webhook", "list", "--db", db_url, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["paused"] is True
+    assert main(["webhook", "add", "ftp://x", "--db", db_url]) == 2

@@ -226,3 +226,42 @@ def test_a_rolled_back_push_leaves_no_delivery(
     pusher.before_commit = None
     services.push.push(paired.terminal_id, [event])
     assert len(outbox(database)) == 1
+
+
+def test_partner_api_writes_reach_webhooks(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    from sync_server.services.partner_keys import SCOPES, PartnerKeyService
+
+    subscribe(client, receiver)
+    secret = PartnerKeyService(database).create(CLI_PRINCIPAL, "shop", list(SCOPES)).secret
+    headers = {"Authorization": f"Bearer {secret}", "Idempotency-Key": "k1"}
+    enrolled = client.post(
+        "/partner/v1/members",
+        json={"store": "S001", "name": "Wu", "phone": "13700000000", "consent_marketing": False},
+        headers=headers,
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    member_id = enrolled.json()["member_id"]
+    earned = client.post(
+        f"/partner/v1/members/{member_id}/earn",
+        json={
+            "store": "S001",
+            "channel": "web",
+            "order_id": "W1",
+            "amount_cents": 5000,
+            "currency": "CNY",
+        },
+        headers={**headers, "Idempotency-Key": "k2"},
+    )
+    assert earned.status_code == 200, earned.text
+    dispatcher = Dispatcher(database, FAST)
+    try:
+        drain(dispatcher, database)
+    finally:
+        dispatcher.stop()
+    kinds = [json.loads(r.body)["type"] for r in receiver.received]
+    assert kinds == ["member.enrolled", "points.earned"]
+    last = json.loads(receiver.received[-1].body)["data"]
+    assert last["sale_ref"] == "web:W1"
+    assert last["balance"] == earned.json()["balance"]
