@@ -25,6 +25,7 @@ from sync_server.api.routes import router
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.alerts import AlertService
+from sync_server.services.broker import BrokerPublisher
 from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.maintenance import MaintenanceService
@@ -63,7 +64,8 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
                 max_ahead=timedelta(hours=settings.event_max_ahead_hours),
             ),
             phones_changed=phone_hashes.notify,
-            writer=OutboxWriter(endpoints),  # webhook deliveries in the push's transaction
+            # webhook deliveries (and broker messages) in the push's transaction
+            writer=OutboxWriter(endpoints, broker=bool(settings.broker_url)),
         ),
         pull=PullService(database, max_limit=settings.pull_max_limit, feed=feed),
         day_close=DayCloseService(database),
@@ -148,6 +150,10 @@ def create_app(
         dispatcher = build_dispatcher(svc) if background and settings.webhook_worker else None
         if dispatcher is not None:
             dispatcher.start()
+        publisher = None
+        if background and settings.broker_url:
+            publisher = BrokerPublisher(svc.database, settings.broker_url, settings.broker_exchange)
+            publisher.start()
         svc.feed.start()
         svc.terminals.start()
         if background and settings.maintenance_interval_seconds > 0:
@@ -161,6 +167,8 @@ def create_app(
                     await task
             if dispatcher is not None:
                 await run_in_threadpool(dispatcher.stop)
+            if publisher is not None:
+                await run_in_threadpool(publisher.stop)
             await run_in_threadpool(svc.feed.stop)
             await run_in_threadpool(svc.terminals.stop)
             svc.database.dispose()

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
     webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
     webhook_give_up_hours: float = Field(default=72.0, gt=0)
+    # The message broker (RabbitMQ, docs/PARTNER_API.md): empty, off. amqp://user:pass@host/vhost
+    broker_url: str = ""
+    broker_exchange: str = "pos.events"
     # Fault injection for tests only: a push sleeps this long after writing everything
     # and before committing, so a test can kill the server mid-batch. Keep it 0.
     fault_pause_before_commit_seconds: float = 0.0

@@ -394,6 +394,21 @@ class WebhookDelivery(Base):
     )
 
 
+class BrokerMessage(Base):
+    """One event for the message broker (RabbitMQ), written with the change; published
+    in id order, marked once the broker confirmed it."""
+
+    __tablename__ = "broker_outbox"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64))
+    routing_key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_broker_outbox_published_id", "published_at", "id"),)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model (typed), for bulk statements."""
     table = model.__table__

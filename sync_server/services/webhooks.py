@@ -44,7 +44,7 @@ from standardwebhooks.webhooks import Webhook
 
 from shared.errors import NotFound, ValidationFailed
 from sync_server.db import Database
-from sync_server.models import WebhookDelivery, WebhookEndpoint, table_of
+from sync_server.models import BrokerMessage, WebhookDelivery, WebhookEndpoint, table_of
 from sync_server.repositories.accounts import add_audit
 from sync_server.services.accounts import Principal
 from sync_server.services.common import dumps, new_id, utcnow
@@ -210,17 +210,58 @@ def write_outbox(session: Session, records: Sequence[Any]) -> None:
     session.execute(insert(table_of(WebhookDelivery)), [r.row for r in records])
 
 
-class OutboxWriter(PushWriter):
-    """The push writer, plus the webhook deliveries of the push's accepted events."""
+@dataclass(frozen=True)
+class BrokerRecord:
+    """One ``broker_outbox`` row (services/broker.py), made in the push's transaction."""
 
-    def __init__(self, endpoints: EndpointCache, sinks: Mapping[type, Sink] | None = None) -> None:
-        super().__init__({**(sinks or {}), OutboxRecord: write_outbox})
+    row: dict[str, Any]
+
+
+def broker_records(result: LedgerResult, now: datetime, store_code: str) -> list[BrokerRecord]:
+    """Every accepted event of a push, once, for the message broker (no personal data)."""
+    everyone = (_Endpoint("broker", frozenset(WEBHOOK_TYPES), personal_data=False),)
+    return [
+        BrokerRecord(
+            {
+                "message_id": record.row["message_id"],
+                "routing_key": record.row["event_type"],
+                "payload": record.row["payload"],
+                "created_at": now,
+                "published_at": None,
+            }
+        )
+        for record in outbox_records(result, everyone, now, store_code)
+    ]
+
+
+def write_broker_outbox(session: Session, records: Sequence[Any]) -> None:
+    session.execute(insert(table_of(BrokerMessage)), [r.row for r in records])
+
+
+class OutboxWriter(PushWriter):
+    """The push writer, plus the webhook deliveries of the push's accepted events (and,
+    with ``broker``, their rows for the message broker)."""
+
+    def __init__(
+        self,
+        endpoints: EndpointCache,
+        sinks: Mapping[type, Sink] | None = None,
+        *,
+        broker: bool = False,
+    ) -> None:
+        super().__init__(
+            {**(sinks or {}), OutboxRecord: write_outbox, BrokerRecord: write_broker_outbox}
+        )
         self.endpoints = endpoints
+        self.broker = broker
 
     def write(self, session: Session, result: LedgerResult, now: datetime) -> int:
-        records = outbox_records(
-            result, self.endpoints.get(session), now, result.terminal.store_code
+        store = result.terminal.store_code
+        records: list[object] = list(
+            outbox_records(result, self.endpoints.get(session), now, store)
         )
+        if self.broker:
+            records.extend(broker_records(result, now, store))
         if records:
             result = replace(result, extra=(*result.extra, *records))
         return super().write(session, result, now)

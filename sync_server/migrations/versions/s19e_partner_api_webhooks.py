@@ -91,9 +91,26 @@ def upgrade() -> None:
         "webhook_deliveries",
         ["status", "endpoint_id", "member_id", "id"],
     )
+    op.create_table(
+        "broker_outbox",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("message_id", sa.String(64), nullable=False),
+        sa.Column("routing_key", sa.String(64), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=True),
+    )
+    op.create_index("ix_broker_outbox_published_id", "broker_outbox", ["published_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_broker_outbox_published_id", table_name="broker_outbox")
+    op.drop_table("broker_outbox")
     op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhook_endpoints")
