@@ -437,7 +437,7 @@ class Dispatcher:
         *,
         concurrency: int = 8,
         batch: int = 200,
-        poll_seconds: float = 0.5,
+        poll_seconds: float = 0.2,
         rng: random.Random | None = None,
     ) -> None:
         self.database = database
@@ -456,7 +456,7 @@ class Dispatcher:
         """Claim and send the due heads; returns how many were sent (or tried)."""
         claimed = self._claim(utcnow())
         if claimed:
-            list(self.pool.map(self._send, claimed))
+            self._record(list(zip(claimed, self.pool.map(self._send, claimed), strict=True)))
         return len(claimed)
 
     def _claim(self, now: datetime) -> list[_Claimed]:
@@ -467,7 +467,8 @@ class Dispatcher:
             .group_by(d.endpoint_id, d.member_id)
             .scalar_subquery()
         )
-        with self.database.write() as session:
+        # Read first (no write lock while nothing is due), then claim in one write.
+        with self.database.read() as session:
             rows = session.execute(
                 select(
                     d.id,
@@ -488,6 +489,9 @@ class Dispatcher:
                 .order_by(d.next_attempt_at)
                 .limit(self.batch)
             ).all()
+        if not rows:
+            return []
+        with self.database.write() as session:
             claimed = []
             for row in rows:
                 won = session.execute(
@@ -513,7 +517,8 @@ class Dispatcher:
                     )
             return claimed
 
-    def _send(self, delivery: _Claimed) -> None:
+    def _send(self, delivery: _Claimed) -> str | None:
+        """Send one delivery; None when the receiver took it, else why not."""
         error: str | None = None
         try:
             response = self.client.post(
@@ -528,23 +533,44 @@ class Dispatcher:
         except Exception as failure:  # never lose the worker to one delivery
             log.exception("webhook delivery %s failed", delivery.id)
             error = f"{type(failure).__name__}"[:500]
-        self._record(delivery, error)
+        return error
 
-    def _record(self, delivery: _Claimed, error: str | None) -> None:
+    def _record(self, outcomes: list[tuple[_Claimed, str | None]]) -> None:
+        """A round's outcomes, in one transaction."""
         now = utcnow()
-        attempts = delivery.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "lease_until": None}
-        if error is None:
-            values.update(status="delivered", delivered_at=now, last_error=None)
-        elif now - delivery.created_at >= self.policy.give_up:
-            values.update(status="dead", last_error=error)
-        else:
-            wait = timedelta(seconds=self.policy.delay(attempts, self.rng))
-            values.update(next_attempt_at=now + wait, last_error=error)
+        delivered = [d.id for d, error in outcomes if error is None]
         with self.database.write() as session:
-            session.execute(
-                update(WebhookDelivery).where(WebhookDelivery.id == delivery.id).values(**values)
-            )
+            if delivered:
+                session.execute(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id.in_(delivered))
+                    .values(
+                        status="delivered",
+                        delivered_at=now,
+                        last_error=None,
+                        lease_until=None,
+                        attempts=WebhookDelivery.attempts + 1,
+                    )
+                )
+            for delivery, error in outcomes:
+                if error is None:
+                    continue
+                attempts = delivery.attempts + 1
+                values: dict[str, Any] = {
+                    "attempts": attempts,
+                    "lease_until": None,
+                    "last_error": error,
+                }
+                if now - delivery.created_at >= self.policy.give_up:
+                    values["status"] = "dead"
+                else:
+                    wait = timedelta(seconds=self.policy.delay(attempts, self.rng))
+                    values["next_attempt_at"] = now + wait
+                session.execute(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id == delivery.id)
+                    .values(**values)
+                )
 
     # --- the loop ---
 

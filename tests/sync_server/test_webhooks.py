@@ -191,7 +191,7 @@ def test_pause_dead_letter_and_replay(
     try:
         drain(dispatcher, database, seconds=30)
         [dead] = service.deliveries("dead")
-        assert dead["attempts"] >= 2
+        assert dead["attempts"] >= 1  # the first failure after give_up ends it
         assert dead["last_error"] == "HTTP 500"
         assert receiver.received == []
 
