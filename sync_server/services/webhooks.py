@@ -415,6 +415,9 @@ class WebhookService:
 # --- the delivery worker ------------------------------------------------------------
 
 
+_SKIPPED = "\x00skipped"  # a delivery behind a failed one: released, not tried
+
+
 @dataclass(frozen=True)
 class _Claimed:
     id: int
@@ -427,8 +430,8 @@ class _Claimed:
 
 
 class Dispatcher:
-    """Sends due deliveries: the head of each (endpoint, member) queue, several members
-    at once (``concurrency``), each member's events one after the other."""
+    """Sends due deliveries: each (endpoint, member) queue whose head is due, several
+    queues at once (``concurrency``), each queue's events one after the other."""
 
     def __init__(
         self,
@@ -437,12 +440,14 @@ class Dispatcher:
         *,
         concurrency: int = 8,
         batch: int = 200,
+        per_queue: int = 50,
         poll_seconds: float = 0.2,
         rng: random.Random | None = None,
     ) -> None:
         self.database = database
         self.policy = policy or RetryPolicy()
         self.batch = batch
+        self.per_queue = per_queue
         self.poll_seconds = poll_seconds
         self.rng = rng or random.Random()
         self.client = httpx.Client(timeout=self.policy.timeout_seconds, follow_redirects=False)
@@ -453,69 +458,114 @@ class Dispatcher:
     # --- one round ---
 
     def run_once(self) -> int:
-        """Claim and send the due heads; returns how many were sent (or tried)."""
-        claimed = self._claim(utcnow())
-        if claimed:
-            self._record(list(zip(claimed, self.pool.map(self._send, claimed), strict=True)))
-        return len(claimed)
+        """Claim the due queues and send them; returns how many deliveries were tried."""
+        queues = self._claim(utcnow())
+        if not queues:
+            return 0
+        outcomes: list[tuple[_Claimed, str | None]] = []
+        for done in self.pool.map(self._send_queue, queues):
+            outcomes.extend(done)
+        self._record(outcomes)
+        return sum(1 for _, error in outcomes if error != _SKIPPED)
 
-    def _claim(self, now: datetime) -> list[_Claimed]:
+    def _claim(self, now: datetime) -> list[list[_Claimed]]:
+        """The due queues, each one (endpoint, member)'s oldest pending deliveries in id
+        order (at most ``per_queue``), leased to this round. A queue whose head is not
+        due, is leased elsewhere, or whose endpoint is paused is left alone."""
         d = WebhookDelivery
-        heads = (
-            select(func.min(d.id))
+        ranked = (
+            select(
+                d.id,
+                d.endpoint_id,
+                d.member_id,
+                d.message_id,
+                d.payload,
+                d.attempts,
+                d.created_at,
+                d.next_attempt_at,
+                d.lease_until,
+                func.row_number()
+                .over(partition_by=(d.endpoint_id, d.member_id), order_by=d.id)
+                .label("rank"),
+            )
             .where(d.status == "pending")
-            .group_by(d.endpoint_id, d.member_id)
-            .scalar_subquery()
+            .subquery()
         )
         # Read first (no write lock while nothing is due), then claim in one write.
         with self.database.read() as session:
             rows = session.execute(
-                select(
-                    d.id,
-                    WebhookEndpoint.url,
-                    WebhookEndpoint.secret,
-                    d.message_id,
-                    d.payload,
-                    d.attempts,
-                    d.created_at,
+                select(ranked, WebhookEndpoint.url, WebhookEndpoint.secret)
+                .join(WebhookEndpoint, WebhookEndpoint.id == ranked.c.endpoint_id)
+                .where(ranked.c.rank <= self.per_queue, WebhookEndpoint.paused.is_(False))
+                .order_by(ranked.c.endpoint_id, ranked.c.member_id, ranked.c.rank)
+            ).all()
+        free = [r for r in rows if r.lease_until is None or r.lease_until < now]
+        wanted: list[list[Any]] = []
+        for row in free:
+            if row.rank == 1:
+                if row.next_attempt_at <= now and len(wanted) < self.batch:
+                    wanted.append([row])
+            elif (
+                wanted
+                and wanted[-1][-1].rank == row.rank - 1
+                and (
+                    wanted[-1][-1].endpoint_id,
+                    wanted[-1][-1].member_id,
                 )
-                .join(WebhookEndpoint, WebhookEndpoint.id == d.endpoint_id)
+                == (row.endpoint_id, row.member_id)
+            ):
+                wanted[-1].append(row)
+        if not wanted:
+            return []
+        ids = [row.id for queue in wanted for row in queue]
+        token = now + self.policy.lease + timedelta(microseconds=self.rng.randrange(1_000_000))
+        with self.database.write() as session:
+            session.execute(
+                update(d)
                 .where(
-                    d.id.in_(heads),
-                    d.next_attempt_at <= now,
-                    WebhookEndpoint.paused.is_(False),
+                    d.id.in_(ids),
+                    d.status == "pending",
                     (d.lease_until.is_(None)) | (d.lease_until < now),
                 )
-                .order_by(d.next_attempt_at)
-                .limit(self.batch)
-            ).all()
-        if not rows:
-            return []
-        with self.database.write() as session:
-            claimed = []
-            for row in rows:
-                won = session.execute(
-                    update(d)
-                    .where(
-                        d.id == row.id,
-                        d.status == "pending",
-                        (d.lease_until.is_(None)) | (d.lease_until < now),
-                    )
-                    .values(lease_until=now + self.policy.lease)
-                )
-                if getattr(won, "rowcount", 0):
-                    claimed.append(
-                        _Claimed(
-                            int(row.id),
-                            str(row.url),
-                            str(row.secret),
-                            str(row.message_id),
-                            str(row.payload),
-                            int(row.attempts),
-                            row.created_at,
+                .values(lease_until=token)
+            )
+            won = set(session.scalars(select(d.id).where(d.id.in_(ids), d.lease_until == token)))
+            queues: list[list[_Claimed]] = []
+            lost: list[int] = []
+            for queue in wanted:
+                prefix: list[_Claimed] = []
+                for row in queue:
+                    if row.id in won and len(prefix) == row.rank - 1:
+                        prefix.append(
+                            _Claimed(
+                                int(row.id),
+                                str(row.url),
+                                str(row.secret),
+                                str(row.message_id),
+                                str(row.payload),
+                                int(row.attempts),
+                                row.created_at,
+                            )
                         )
-                    )
-            return claimed
+                    elif row.id in won:
+                        lost.append(int(row.id))
+                if prefix:
+                    queues.append(prefix)
+            if lost:  # behind a gap another worker holds: not ours to send now
+                session.execute(update(d).where(d.id.in_(lost)).values(lease_until=None))
+            return queues
+
+    def _send_queue(self, queue: list[_Claimed]) -> list[tuple[_Claimed, str | None]]:
+        """One member's deliveries, in order, stopping at the first failure (the rest
+        are released untried)."""
+        done: list[tuple[_Claimed, str | None]] = []
+        for index, delivery in enumerate(queue):
+            error = self._send(delivery)
+            done.append((delivery, error))
+            if error is not None:
+                done.extend((later, _SKIPPED) for later in queue[index + 1 :])
+                break
+        return done
 
     def _send(self, delivery: _Claimed) -> str | None:
         """Send one delivery; None when the receiver took it, else why not."""
@@ -552,8 +602,15 @@ class Dispatcher:
                         attempts=WebhookDelivery.attempts + 1,
                     )
                 )
+            skipped = [d.id for d, error in outcomes if error == _SKIPPED]
+            if skipped:
+                session.execute(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id.in_(skipped))
+                    .values(lease_until=None)
+                )
             for delivery, error in outcomes:
-                if error is None:
+                if error is None or error == _SKIPPED:
                     continue
                 attempts = delivery.attempts + 1
                 values: dict[str, Any] = {
