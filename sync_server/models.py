@@ -409,6 +409,16 @@ class BrokerMessage(Base):
     __table_args__ = (Index("ix_broker_outbox_published_id", "published_at", "id"),)
 
 
+class OutboxLease(Base):
+    """Which server process publishes to the broker, until when (one at a time, so that
+    messages leave in id order and each once)."""
+
+    __tablename__ = "outbox_leases"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model (typed), for bulk statements."""
     table = model.__table__

@@ -10,23 +10,30 @@ a growing pause; what was not confirmed is published again, so a consumer may se
 event twice, always with the same ``message_id`` (consumers dedupe by it): exactly once
 per event id on the publishing side, at least once on the wire.
 
-Routing key: the event type (``points.earned``); bind ``points.*`` or ``#``.
+Routing key: the event type (``points.earned``); bind ``points.*`` or ``#``. Several
+server processes each run a publisher; one publishes at a time (a lease in
+``outbox_leases``), so messages leave in id order.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pika
 import pika.exceptions
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from sync_server.db import Database
-from sync_server.models import BrokerMessage
+from sync_server.models import BrokerMessage, OutboxLease
 from sync_server.services.common import utcnow
+
+LEASE = "broker"
 
 log = logging.getLogger("sync_server")
 
@@ -52,6 +59,31 @@ class BrokerPublisher:
         self._channel: Any = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # One publisher at a time across processes (a lease, renewed every round).
+        self.holder = uuid.uuid4().hex
+        self.lease = timedelta(seconds=30)
+
+    def holds_lease(self, now: datetime) -> bool:
+        """Take or renew the publishing lease; False while another process holds it."""
+        until = now + self.lease
+        try:
+            with self.database.write() as session:
+                renewed = session.execute(
+                    update(OutboxLease)
+                    .where(
+                        OutboxLease.name == LEASE,
+                        or_(OutboxLease.until < now, OutboxLease.holder == self.holder),
+                    )
+                    .values(holder=self.holder, until=until)
+                )
+                if getattr(renewed, "rowcount", 0):
+                    return True
+                if session.get(OutboxLease, LEASE) is not None:
+                    return False
+                session.add(OutboxLease(name=LEASE, holder=self.holder, until=until))
+            return True
+        except IntegrityError:
+            return False  # another process made the lease at the same moment
 
     def _open(self) -> Any:
         if self._channel is not None and self._channel.is_open:
@@ -67,6 +99,12 @@ class BrokerPublisher:
     def publish_once(self) -> int:
         """Publish the oldest unpublished rows; returns how many the broker confirmed.
         Raises the broker's error (after marking what was confirmed before it)."""
+        with self.database.read() as session:  # a cheap look before the lease's write
+            waiting = session.scalars(
+                select(BrokerMessage.id).where(BrokerMessage.published_at.is_(None)).limit(1)
+            ).first()
+        if waiting is None or not self.holds_lease(utcnow()):
+            return 0
         with self.database.read() as session:
             rows = session.execute(
                 select(
@@ -80,8 +118,6 @@ class BrokerPublisher:
                 .order_by(BrokerMessage.id)
                 .limit(self.batch)
             ).all()
-        if not rows:
-            return 0
         confirmed: list[int] = []
         try:
             channel = self._open()

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,16 @@ def test_events_are_published_persistent_in_order_across_a_broker_cut(
         first_seen = list(dict.fromkeys(messages))
         assert first_seen == sorted(first_seen, key=order.__getitem__)
     assert {props.type for props, _ in got} == {"member.enrolled", "points.earned"}
+
+
+def test_one_publisher_at_a_time(database: Database) -> None:
+    first = BrokerPublisher(database, BROKER, "unused")
+    second = BrokerPublisher(database, BROKER, "unused")
+    now = datetime.now(UTC)
+    assert first.holds_lease(now)
+    assert not second.holds_lease(now)  # another process publishes
+    assert first.holds_lease(now + timedelta(seconds=10))  # renewed
+    assert second.holds_lease(now + timedelta(seconds=41))  # the holder went quiet
 
 
 def test_off_by_default_no_broker_rows(client: TestClient, database: Database) -> None:

@@ -106,9 +106,16 @@ def upgrade() -> None:
         sa.Column("published_at", sa.DateTime(), nullable=True),
     )
     op.create_index("ix_broker_outbox_published_id", "broker_outbox", ["published_at", "id"])
+    op.create_table(
+        "outbox_leases",
+        sa.Column("name", sa.String(32), primary_key=True),
+        sa.Column("holder", sa.String(64), nullable=False),
+        sa.Column("until", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("outbox_leases")
     op.drop_index("ix_broker_outbox_published_id", table_name="broker_outbox")
     op.drop_table("broker_outbox")
     op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
