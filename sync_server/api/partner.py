@@ -61,6 +61,17 @@ class EnrolRequest(_Body):
     )
 
 
+class UpdateRequest(_Body):
+    store: StoreCode = Field(description="the store the change is made through")
+    name: Text100 | None = None
+    phone: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    birthday: Day | None = None
+    consent_marketing: StrictBool | None = Field(
+        default=None, description="record the member's marketing consent (true) or its withdrawal"
+    )
+
+
 class EarnRequest(_Body):
     store: StoreCode
     channel: Channel = Field(description="the online channel, e.g. web, wechat")
@@ -253,6 +264,27 @@ async def enrol(
         body,
         201,
         lambda key: svc.partner.enrol(partner, key, body.model_dump(mode="json")),
+    )
+
+
+@router.patch(
+    "/members/{member_id}", response_model=MemberOut, summary="Update a profile, record consent"
+)
+async def update_member(
+    member_id: Annotated[str, Path(max_length=36)],
+    body: UpdateRequest,
+    partner: PartnerDep,
+    svc: PartnerServicesDep,
+    idempotency_key: IdempotencyHeader = None,
+) -> Response:
+    return await _idempotent(
+        svc,
+        partner,
+        idempotency_key,
+        f"PATCH /members/{member_id}",
+        body,
+        200,
+        lambda key: svc.partner.update(partner, member_id, key, body.model_dump(mode="json")),
     )
 
 

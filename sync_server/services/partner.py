@@ -209,6 +209,33 @@ class PartnerService:
             else {"member_id": member_id}
         )
 
+    def update(
+        self, partner: Partner, member_id: str, idempotency_key: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Change a member's profile or record their marketing consent: a
+        ``member.updated`` event, as a till's profile edit."""
+        partner.require("members:write")
+        store = self._store(partner, body["store"])
+        data = {
+            name: body[name]
+            for name in ("name", "phone", "email", "birthday", "consent_marketing")
+            if body.get(name) is not None
+        }
+        if not data:
+            raise ValidationFailed("Say what to change.", code="nothing_changed")
+        with self.database.read() as session:
+            self._visible(session, partner, member_id)
+        channel = self._channel(store, mint_code=False)
+        event_id = derived_id(partner.key_id, "update", idempotency_key)
+        result = self._push(channel, member_id, "member.updated", data, event_id)
+        if result.status == "rejected" and result.code != "idempotency_conflict":
+            raise _refused(result)
+        return (
+            self.member(partner, member_id)
+            if "members:read" in partner.scopes
+            else {"member_id": member_id}
+        )
+
     def earn(self, partner: Partner, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
         partner.require("points:write")
         store = self._store(partner, body["store"])

@@ -187,6 +187,35 @@ def test_earn_redeem_once_per_order_and_tills_see_it(
     assert rest["next_cursor"] is None
 
 
+def test_update_profile_and_consent(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    secret = make_key(database)
+    member_id = enrol(client, secret).json()["member_id"]
+    change = {"store": "S001", "name": "Li Na (web)", "consent_marketing": False}
+    updated = client.patch(f"{P}/members/{member_id}", json=change, headers=auth(secret, "u1"))
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["name"] == "Li Na (web)"
+    assert updated.json()["consent_marketing"] is False
+    again = client.patch(f"{P}/members/{member_id}", json=change, headers=auth(secret, "u1"))
+    assert again.json() == updated.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    bad = client.patch(
+        f"{P}/members/{member_id}",
+        json={"store": "S001", "phone": "12"},
+        headers=auth(secret, "u2"),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_phone"
+    empty = client.patch(
+        f"{P}/members/{member_id}", json={"store": "S001"}, headers=auth(secret, "u3")
+    )
+    assert empty.status_code == 422
+    assert empty.json()["code"] == "nothing_changed"
+    state, _ = pull_all(client, paired)
+    assert state[("member", member_id)]["data"]["display_name"] == "Li Na (web)"
+
+
 def test_store_limited_key(client: TestClient, paired: Pairing, database: Database) -> None:
     from tests.sync_server.helpers import ensure_store
 
