@@ -42,13 +42,16 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
+from shared.domain.program import LoyaltyProgram
 from shared.errors import NotFound, ValidationFailed
 from sync_server.db import Database
 from sync_server.models import BrokerMessage, WebhookDelivery, WebhookEndpoint, table_of
+from sync_server.repositories import catalog
 from sync_server.repositories.accounts import add_audit
 from sync_server.services.accounts import Principal
 from sync_server.services.common import dumps, new_id, utcnow
 from sync_server.services.partner_keys import require_admin
+from sync_server.services.push_loader import ProgramCache
 from sync_server.services.push_state import LedgerResult, MemberState
 from sync_server.services.push_writer import PushWriter, Sink
 
@@ -64,7 +67,8 @@ EVENT_TYPES: Mapping[str, str] = {
     "coupon.redeemed": "coupon.redeemed",
     "event.voided": "points.voided",
 }
-WEBHOOK_TYPES = tuple(sorted(set(EVENT_TYPES.values())))
+# tier.changed: made beside the event that moved a member across a tier boundary.
+WEBHOOK_TYPES = tuple(sorted({*EVENT_TYPES.values(), "tier.changed"}))
 PERSONAL_FIELDS = ("name", "phone", "email", "birthday")
 
 
@@ -153,10 +157,46 @@ def _event_data(
     return data
 
 
+def _row(
+    endpoint_id: str, message_id: str, kind: str, member_id: str, body: Any, now: datetime
+) -> OutboxRecord:
+    return OutboxRecord(
+        {
+            "endpoint_id": endpoint_id,
+            "message_id": message_id,
+            "event_type": kind,
+            "member_id": member_id,
+            "payload": dumps(body),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "lease_until": None,
+            "last_error": None,
+            "created_at": now,
+            "delivered_at": None,
+        }
+    )
+
+
+def tier_change(program: LoyaltyProgram | None, outcome: Any) -> tuple[str, str] | None:
+    """(tier before, tier after) when an accepted event moved the member across a tier
+    boundary of ``program`` (the one the ledger used), else None."""
+    if program is None or not outcome.lifetime_delta or outcome.lifetime_points is None:
+        return None
+    before = program.tier_for(max(outcome.lifetime_points - outcome.lifetime_delta, 0)).code
+    after = program.tier_for(outcome.lifetime_points).code
+    return (before, after) if before != after else None
+
+
 def outbox_records(
-    result: LedgerResult, endpoints: Sequence[_Endpoint], now: datetime, store_code: str
+    result: LedgerResult,
+    endpoints: Sequence[_Endpoint],
+    now: datetime,
+    store_code: str,
+    program: LoyaltyProgram | None = None,
 ) -> list[OutboxRecord]:
-    """The delivery rows of a push's accepted events, per subscribed endpoint."""
+    """The delivery rows of a push's accepted events, per subscribed endpoint; a
+    ``tier.changed`` right after the event that moved a member across a tier."""
     if not endpoints:
         return []
     records: list[OutboxRecord] = []
@@ -165,11 +205,9 @@ def outbox_records(
         kind = EVENT_TYPES.get(item.type)
         if outcome.status != "accepted" or kind is None:
             continue
-        wanted = [e for e in endpoints if kind in e.types]
-        if not wanted:
-            continue
-        payload = json.loads(item.text).get("data", {})
         member = result.members.get(outcome.member_id)
+        wanted = [e for e in endpoints if kind in e.types]
+        payload = json.loads(item.text).get("data", {}) if wanted else {}
         for endpoint in wanted:
             body = {
                 "type": kind,
@@ -186,21 +224,34 @@ def outbox_records(
                 },
             }
             records.append(
-                OutboxRecord(
-                    {
-                        "endpoint_id": endpoint.id,
-                        "message_id": f"msg_{item.event_id}",
-                        "event_type": kind,
-                        "member_id": outcome.member_id,
-                        "payload": dumps(body),
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "lease_until": None,
-                        "last_error": None,
-                        "created_at": now,
-                        "delivered_at": None,
-                    }
+                _row(endpoint.id, f"msg_{item.event_id}", kind, outcome.member_id, body, now)
+            )
+        tiers = [e for e in endpoints if "tier.changed" in e.types]
+        moved = tier_change(program, outcome) if tiers else None
+        if moved is None:
+            continue
+        body = {
+            "type": "tier.changed",
+            "timestamp": item.occurred_at.isoformat(),
+            "data": {
+                "event_id": item.event_id,
+                "member_id": outcome.member_id,
+                "member_code": member.profile.member_code if member is not None else None,
+                "store": store_code,
+                "from": moved[0],
+                "to": moved[1],
+                "lifetime_points": outcome.lifetime_points,
+            },
+        }
+        for endpoint in tiers:
+            records.append(
+                _row(
+                    endpoint.id,
+                    f"msg_{item.event_id}_tier",
+                    "tier.changed",
+                    outcome.member_id,
+                    body,
+                    now,
                 )
             )
     return records
@@ -217,7 +268,9 @@ class BrokerRecord:
     row: dict[str, Any]
 
 
-def broker_records(result: LedgerResult, now: datetime, store_code: str) -> list[BrokerRecord]:
+def broker_records(
+    result: LedgerResult, now: datetime, store_code: str, program: LoyaltyProgram | None
+) -> list[BrokerRecord]:
     """Every accepted event of a push, once, for the message broker (no personal data)."""
     everyone = (_Endpoint("broker", frozenset(WEBHOOK_TYPES), personal_data=False),)
     return [
@@ -230,7 +283,7 @@ def broker_records(result: LedgerResult, now: datetime, store_code: str) -> list
                 "published_at": None,
             }
         )
-        for record in outbox_records(result, everyone, now, store_code)
+        for record in outbox_records(result, everyone, now, store_code, program)
     ]
 
 
@@ -254,14 +307,23 @@ class OutboxWriter(PushWriter):
         )
         self.endpoints = endpoints
         self.broker = broker
+        self._programs = ProgramCache()
+
+    def _program(self, session: Session) -> LoyaltyProgram | None:
+        """The latest program (the ledger's): one small read, only when a tier change
+        is wanted; published programs are cached by version."""
+        latest = catalog.latest_program_version(session)
+        return self._programs.get(session, latest).get(latest) if latest else None
 
     def write(self, session: Session, result: LedgerResult, now: datetime) -> int:
         store = result.terminal.store_code
-        records: list[object] = list(
-            outbox_records(result, self.endpoints.get(session), now, store)
-        )
+        endpoints = self.endpoints.get(session)
+        program = None
+        if result.applied and (self.broker or any("tier.changed" in e.types for e in endpoints)):
+            program = self._program(session)
+        records: list[object] = list(outbox_records(result, endpoints, now, store, program))
         if self.broker:
-            records.extend(broker_records(result, now, store))
+            records.extend(broker_records(result, now, store, program))
         if records:
             result = replace(result, extra=(*result.extra, *records))
         return super().write(session, result, now)

@@ -265,3 +265,28 @@ def test_partner_api_writes_reach_webhooks(
     last = json.loads(receiver.received[-1].body)["data"]
     assert last["sale_ref"] == "web:W1"
     assert last["balance"] == earned.json()["balance"]
+
+
+def test_tier_changed_follows_the_event_that_crossed_the_tier(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    webhooks(client).add(CLI_PRINCIPAL, receiver.url, ["points.earned", "tier.changed"])
+    with database.read() as session:
+        from sync_server.models import WebhookEndpoint
+
+        endpoint = session.scalars(select(WebhookEndpoint)).one()
+        receiver.secret = endpoint.secret
+    enrol = paired.events.enrol()
+    member = enrol["member_id"]
+    push(client, paired, [enrol, paired.events.earn(member, 60_000, 600)])
+    push(client, paired, [paired.events.earn(member, 50_000, 500)])  # 1100: silver
+    dispatcher = Dispatcher(database, FAST)
+    try:
+        drain(dispatcher, database)
+    finally:
+        dispatcher.stop()
+    kinds = [json.loads(r.body)["type"] for r in receiver.received]
+    assert kinds == ["points.earned", "points.earned", "tier.changed"]
+    moved = json.loads(receiver.received[-1].body)["data"]
+    assert (moved["from"], moved["to"], moved["lifetime_points"]) == ("member", "silver", 1100)
+    assert all(r.valid for r in receiver.received)
