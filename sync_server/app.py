@@ -79,9 +79,14 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
 def build_partner(svc: Services) -> partner_api.PartnerServices:
     return partner_api.PartnerServices(
         keys=PartnerKeyService(svc.database),
-        partner=PartnerService(svc.database, svc.push),
+        partner=PartnerService(svc.database, svc.push, _outbox_writer(svc)),
         idempotency=IdempotencyStore(svc.database),
     )
+
+
+def _outbox_writer(svc: Services) -> OutboxWriter | None:
+    found = getattr(svc.push, "writer", None)  # through the metering wrapper
+    return found if isinstance(found, OutboxWriter) else None
 
 
 def build_dispatcher(svc: Services) -> Dispatcher:

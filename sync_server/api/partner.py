@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from starlette.concurrency import run_in_threadpool
 
 from shared.errors import DomainError
-from shared.protocol import MAX_CENTS, MAX_POINTS, Day, Problem
+from shared.protocol import MAX_CENTS, MAX_POINTS, Day, Moment, Problem
 from sync_server.api.problems import for_domain_error
 from sync_server.services.partner import PartnerService
 from sync_server.services.partner_idempotency import IdempotencyStore, check_key
@@ -86,6 +86,23 @@ class RedeemRequest(_Body):
     order_id: OrderId = Field(description="redeems once per (store, channel, order_id)")
     points: Annotated[StrictInt, Field(gt=0, le=MAX_POINTS)]
     order_amount_cents: Annotated[StrictInt, Field(gt=0, le=MAX_CENTS)]
+
+
+class CouponRequest(_Body):
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    value_cents: Annotated[StrictInt, Field(gt=0, le=MAX_CENTS)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    expires_at: Moment | None = None
+
+
+class IssuedCoupon(BaseModel):
+    coupon_id: str
+    member_id: str
+    title: str
+    value_cents: int
+    currency: str
+    expires_at: str | None
+    status: str
 
 
 class CouponOut(BaseModel):
@@ -329,4 +346,28 @@ async def redeem(
         body,
         200,
         lambda _key: svc.partner.redeem(partner, member_id, body.model_dump(mode="json")),
+    )
+
+
+@router.post(
+    "/members/{member_id}/coupons",
+    status_code=201,
+    response_model=IssuedCoupon,
+    summary="Issue a coupon",
+)
+async def issue_coupon(
+    member_id: Annotated[str, Path(max_length=36)],
+    body: CouponRequest,
+    partner: PartnerDep,
+    svc: PartnerServicesDep,
+    idempotency_key: IdempotencyHeader = None,
+) -> Response:
+    return await _idempotent(
+        svc,
+        partner,
+        idempotency_key,
+        f"POST /members/{member_id}/coupons",
+        body,
+        201,
+        lambda key: svc.partner.issue_coupon(partner, member_id, key, body.model_dump(mode="json")),
     )

@@ -24,20 +24,23 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from shared.domain.member_code import next_member_code, transposition_safe, validate_member_code
+from shared.domain.money import check_currency
 from shared.domain.phone import normalize_phone, phone_hash
 from shared.domain.program import LoyaltyProgram
 from shared.errors import DomainError, NotFound, RuleViolation, ValidationFailed
 from shared.protocol import Event, PushResult
 from sync_server.db import Database
 from sync_server.errors import Conflict
-from sync_server.models import Member, MemberExternalId, PartnerChannel, Terminal
+from sync_server.models import Coupon, Member, MemberExternalId, PartnerChannel, Terminal
 from sync_server.repositories import catalog
 from sync_server.repositories import partner as repo
 from sync_server.repositories import terminals as terminals_repo
 from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
-from sync_server.services.common import new_id, utcnow
+from sync_server.services.common import coupon_data, new_id, utcnow
 from sync_server.services.partner_keys import Partner
 from sync_server.services.push import Pusher
+from sync_server.services.versioning import ChangeBatch
+from sync_server.services.webhooks import OutboxWriter
 
 # uuid5 namespace of the event and member ids the partner API derives.
 NAMESPACE = uuid.UUID("6f1f4a52-7a0e-4d53-9a43-2f6f0c9b8e18")
@@ -78,9 +81,12 @@ def _refused(result: PushResult) -> DomainError:
 
 
 class PartnerService:
-    def __init__(self, database: Database, push: Pusher) -> None:
+    def __init__(
+        self, database: Database, push: Pusher, outbox: OutboxWriter | None = None
+    ) -> None:
         self.database = database
         self.push = push
+        self.outbox = outbox  # coupon.issued events (the push path writes the others)
 
     # --- reading ------------------------------------------------------------------
 
@@ -282,6 +288,46 @@ class PartnerService:
         answer["value_cents"] = value
         return answer
 
+    def issue_coupon(
+        self, partner: Partner, member_id: str, idempotency_key: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A coupon for one member, pulled by every till as the console's are; the
+        ``coupon.issued`` event is written in the same transaction."""
+        partner.require("coupons:write")
+        check_currency(body["currency"])
+        coupon_id = derived_id(partner.key_id, "coupon", idempotency_key)
+        expires = body.get("expires_at")
+        expires_at = datetime.fromisoformat(expires) if expires else None
+        now = utcnow()
+        with self.database.write() as session:
+            self._visible(session, partner, member_id)
+            found = session.get(Coupon, coupon_id)
+            if found is not None:
+                return _coupon(found)
+            row: dict[str, Any] = {
+                "id": coupon_id,
+                "member_id": member_id,
+                "title": body["title"],
+                "value_cents": body["value_cents"],
+                "currency": body["currency"],
+                "expires_at": expires_at,
+                "status": "available",
+                "redeemed_event_id": None,
+                "version": 0,
+                "created_at": now,
+            }
+            if self.outbox is not None:
+                data = {**coupon_data(row), "store": None, "source": partner.name}
+                self.outbox.record_event(
+                    session, "coupon.issued", member_id, f"msg_{coupon_id}", data, now
+                )
+            changes = ChangeBatch()
+            slot = changes.touch("coupon", coupon_id)
+            base = changes.write(session, lambda _e, _i: coupon_data(row), now)  # last
+            row["version"] = base + slot
+            catalog.insert_coupons(session, [row])
+            return coupon_data(row)
+
     # --- helpers ------------------------------------------------------------------
 
     def _order_write(
@@ -471,6 +517,20 @@ class PartnerService:
             ],
             "coupons": coupons,
         }
+
+
+def _coupon(coupon: Coupon) -> dict[str, Any]:
+    return coupon_data(
+        {
+            "id": coupon.id,
+            "member_id": coupon.member_id,
+            "title": coupon.title,
+            "value_cents": int(coupon.value_cents),
+            "currency": coupon.currency,
+            "expires_at": coupon.expires_at,
+            "status": coupon.status,
+        }
+    )
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:

@@ -68,7 +68,8 @@ EVENT_TYPES: Mapping[str, str] = {
     "event.voided": "points.voided",
 }
 # tier.changed: made beside the event that moved a member across a tier boundary.
-WEBHOOK_TYPES = tuple(sorted({*EVENT_TYPES.values(), "tier.changed"}))
+# coupon.issued: written by the operation that issues it (partner API), not by a push.
+WEBHOOK_TYPES = tuple(sorted({*EVENT_TYPES.values(), "tier.changed", "coupon.issued"}))
 PERSONAL_FIELDS = ("name", "phone", "email", "birthday")
 
 
@@ -308,6 +309,41 @@ class OutboxWriter(PushWriter):
         self.endpoints = endpoints
         self.broker = broker
         self._programs = ProgramCache()
+
+    def record_event(
+        self,
+        session: Session,
+        kind: str,
+        member_id: str,
+        message_id: str,
+        data: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """An event of a change made outside the push path (in that change's own
+        transaction, before its versions): its deliveries and broker message."""
+        body = {"type": kind, "timestamp": now.isoformat(), "data": data}
+        rows = [
+            _row(e.id, message_id, kind, member_id, body, now)
+            for e in self.endpoints.get(session)
+            if kind in e.types
+        ]
+        if rows:
+            write_outbox(session, rows)
+        if self.broker:
+            write_broker_outbox(
+                session,
+                [
+                    BrokerRecord(
+                        {
+                            "message_id": message_id,
+                            "routing_key": kind,
+                            "payload": dumps(body),
+                            "created_at": now,
+                            "published_at": None,
+                        }
+                    )
+                ],
+            )
 
     def _program(self, session: Session) -> LoyaltyProgram | None:
         """The latest program (the ledger's): one small read, only when a tier change

@@ -216,6 +216,31 @@ def test_update_profile_and_consent(
     assert state[("member", member_id)]["data"]["display_name"] == "Li Na (web)"
 
 
+def test_issue_coupon_once_and_tills_see_it(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    secret = make_key(database)
+    member_id = enrol(client, secret).json()["member_id"]
+    body = {"title": "Birthday 生日券", "value_cents": 2000, "currency": "CNY"}
+    url = f"{P}/members/{member_id}/coupons"
+    issued = client.post(url, json=body, headers=auth(secret, "c1"))
+    assert issued.status_code == 201, issued.text
+    coupon = issued.json()
+    again = client.post(url, json=body, headers=auth(secret, "c1"))
+    assert again.json() == coupon
+    reader = make_key(database, ("members:read",))
+    refused = client.post(url, json=body, headers=auth(reader, "c2"))
+    assert refused.status_code == 403
+    bad = client.post(url, json={**body, "currency": "XX1"}, headers=auth(secret, "c3"))
+    assert bad.status_code == 422
+    state, _ = pull_all(client, paired)
+    pulled = state[("coupon", coupon["coupon_id"])]["data"]
+    assert pulled["member_id"] == member_id
+    assert pulled["status"] == "available"
+    member = client.get(f"{P}/members/{member_id}", headers=auth(secret)).json()
+    assert [c["coupon_id"] for c in member["coupons"]] == [coupon["coupon_id"]]
+
+
 def test_store_limited_key(client: TestClient, paired: Pairing, database: Database) -> None:
     from tests.sync_server.helpers import ensure_store
 

@@ -260,9 +260,21 @@ def test_partner_api_writes_reach_webhooks(
         drain(dispatcher, database)
     finally:
         dispatcher.stop()
+    coupon = client.post(
+        f"/partner/v1/members/{member_id}/coupons",
+        json={"title": "Welcome", "value_cents": 500, "currency": "CNY"},
+        headers={**headers, "Idempotency-Key": "k3"},
+    )
+    assert coupon.status_code == 201, coupon.text
+    dispatcher = Dispatcher(database, FAST)
+    try:
+        drain(dispatcher, database)
+    finally:
+        dispatcher.stop()
     kinds = [json.loads(r.body)["type"] for r in receiver.received]
-    assert kinds == ["member.enrolled", "points.earned"]
-    last = json.loads(receiver.received[-1].body)["data"]
+    assert kinds == ["member.enrolled", "points.earned", "coupon.issued"]
+    assert json.loads(receiver.received[-1].body)["data"]["coupon_id"] == coupon.json()["coupon_id"]
+    last = json.loads(receiver.received[1].body)["data"]
     assert last["sale_ref"] == "web:W1"
     assert last["balance"] == earned.json()["balance"]
 
