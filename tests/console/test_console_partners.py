@@ -106,7 +106,7 @@ def test_endpoints_pause_and_replay_in_chinese(
     http.post("/console/language", data={"csrf_token": csrf, "language": "zh_CN"})
     listed = http.get("/console/partners?status=dead")
     assert listed.status_code == 200
-    assert "合作方与 Webhook" in listed.text
+    assert "合作方与回调通知" in listed.text
     assert "已转入死信" in listed.text
     assert "重新投递" in listed.text  # the replay button
     assert "恢复" in listed.text  # the endpoint is paused: offer to resume
