@@ -180,6 +180,15 @@ class PartnerService:
         member_id = derived_id(partner.key_id, "enrol", idempotency_key)
         with self.database.read() as session:
             existing = repo.member(session, member_id)
+            linked = (
+                repo.member_by_external_id(session, partner.name, external_id)
+                if external_id
+                else None
+            )
+            if linked is not None and linked.id != member_id:
+                raise Conflict(
+                    "This external id belongs to another member.", code="external_id_in_use"
+                )
             if existing is None:
                 region = self._store_region(session, store)
                 deployment = catalog.deployment(session)

@@ -241,6 +241,18 @@ def test_issue_coupon_once_and_tills_see_it(
     assert [c["coupon_id"] for c in member["coupons"]] == [coupon["coupon_id"]]
 
 
+def test_enrol_with_a_taken_external_id_enrols_nobody(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    secret = make_key(database)
+    assert enrol(client, secret).status_code == 201
+    taken = enrol(client, secret, key="e2", phone="13912349999")  # external_id shop-42 again
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "external_id_in_use"
+    free = client.get(f"{P}/members?phone=13912349999", headers=auth(secret))
+    assert free.status_code == 404  # nobody was enrolled
+
+
 def test_store_limited_key(client: TestClient, paired: Pairing, database: Database) -> None:
     from tests.sync_server.helpers import ensure_store
 
@@ -380,3 +392,71 @@ def test_cli_makes_lists_and_revokes_keys_and_webhooks(
     assert main(["webhook", "list", "--db", db_url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["paused"] is True
     assert main(["webhook", "add", "ftp://x", "--db", db_url]) == 2
+
+
+WRITES: dict[str, tuple[str, str, dict[str, Any], dict[str, Any]]] = {
+    # route: (method, path under the member or "", first body, a different body)
+    "enrol": (
+        "POST",
+        "",
+        {**ENROL, "phone": "13912340000", "external_id": None},
+        {**ENROL, "phone": "13912340001", "external_id": None},
+    ),
+    "update": ("PATCH", "", {"store": "S001", "name": "A"}, {"store": "S001", "name": "B"}),
+    "earn": ("POST", "/earn", earn_body("I-1"), earn_body("I-2")),
+    "redeem": (
+        "POST",
+        "/redeem",
+        {
+            "store": "S001",
+            "channel": "web",
+            "order_id": "R-1",
+            "points": 100,
+            "order_amount_cents": 9000,
+        },
+        {
+            "store": "S001",
+            "channel": "web",
+            "order_id": "R-2",
+            "points": 100,
+            "order_amount_cents": 9000,
+        },
+    ),
+    "coupon": (
+        "POST",
+        "/coupons",
+        {"title": "T", "value_cents": 100, "currency": "CNY"},
+        {"title": "T", "value_cents": 200, "currency": "CNY"},
+    ),
+}
+
+
+@pytest.mark.parametrize("route", list(WRITES))
+def test_every_write_repeats_its_first_answer_and_refuses_a_reused_key(
+    client: TestClient, paired: Pairing, database: Database, route: str
+) -> None:
+    secret = make_key(database)
+    member_id = enrol(client, secret).json()["member_id"]
+    client.post(
+        f"{P}/members/{member_id}/earn",
+        json=earn_body("seed", 50_000),
+        headers=auth(secret, "seed"),
+    )
+    method, tail, first, other = WRITES[route]
+    url = f"{P}/members" if route == "enrol" else f"{P}/members/{member_id}{tail}"
+    answers = [
+        client.request(method, url, json=first, headers=auth(secret, f"{route}-key"))
+        for _ in range(3)
+    ]
+    assert answers[0].status_code in (200, 201), answers[0].text
+    assert "Idempotent-Replayed" not in answers[0].headers
+    for repeat in answers[1:]:
+        assert repeat.status_code == answers[0].status_code
+        assert repeat.json() == answers[0].json()
+        assert repeat.headers["Idempotent-Replayed"] == "true"
+    reused = client.request(method, url, json=other, headers=auth(secret, f"{route}-key"))
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency_key_reused"
+    # Another key is another operation (an order stays once: see the earn test).
+    fresh = client.request(method, url, json=other, headers=auth(secret, f"{route}-other"))
+    assert fresh.status_code in (200, 201), fresh.text
