@@ -27,6 +27,7 @@ from sync_server.db import Database
 from sync_server.services.alerts import AlertService
 from sync_server.services.broker import BrokerPublisher
 from sync_server.services.change_feed import ChangeFeed
+from sync_server.services.common import utcnow
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.maintenance import MaintenanceService
 from sync_server.services.partner import PartnerService
@@ -37,7 +38,13 @@ from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
 from sync_server.services.push_guard import PushLimits
 from sync_server.services.terminals import TerminalService
-from sync_server.services.webhooks import Dispatcher, EndpointCache, OutboxWriter, RetryPolicy
+from sync_server.services.webhooks import (
+    Dispatcher,
+    EndpointCache,
+    OutboxWriter,
+    RetryPolicy,
+    WebhookService,
+)
 
 log = logging.getLogger("sync_server")
 
@@ -113,6 +120,9 @@ async def _maintenance_loop(services: Services) -> None:
         if services.phone_hashes is not None:  # whatever a crash left without its hash
             services.phone_hashes.notify()
         try:
+            now = utcnow()  # the partner API's answered keys, old deliveries
+            await run_in_threadpool(IdempotencyStore(services.database).purge, now)
+            await run_in_threadpool(WebhookService(services.database).purge, now)
             report = await run_in_threadpool(maintenance.expire_points)
             purged = await run_in_threadpool(maintenance.purge_tombstones)
             if report.points or purged:

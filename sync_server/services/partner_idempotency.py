@@ -11,13 +11,15 @@
   (event ids derived from the order or the key), so running again changes nothing twice.
 
 A server error (5xx) forgets the record: nothing was committed, the client may retry.
+Answered keys are kept a day (``purge``, run by the server's maintenance loop).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from shared.errors import ValidationFailed
@@ -107,6 +109,17 @@ class IdempotencyStore:
                 found.state = "done"
                 found.status_code = status_code
                 found.body = body
+
+    def purge(self, now: datetime, keep: timedelta = timedelta(days=1)) -> int:
+        """Forget answered keys older than ``keep`` (a repeat after that is a new
+        request; the event ids beneath still keep an order from counting twice)."""
+        with self.database.write() as session:
+            result = session.execute(
+                delete(PartnerRequest).where(
+                    PartnerRequest.state == "done", PartnerRequest.created_at < now - keep
+                )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def forget(self, key_id: str, idempotency_key: str) -> None:
         with self.database.write() as session:

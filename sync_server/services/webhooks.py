@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -492,6 +492,24 @@ class WebhookService:
                 }
                 for d in session.scalars(statement)
             ]
+
+    def purge(self, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+        """Drop delivered webhook deliveries and published broker messages older than
+        ``keep`` (dead-lettered ones stay until replayed)."""
+        with self.database.write() as session:
+            gone = session.execute(
+                delete(WebhookDelivery).where(
+                    WebhookDelivery.status == "delivered", WebhookDelivery.created_at < now - keep
+                )
+            )
+            published = session.execute(
+                delete(BrokerMessage).where(
+                    BrokerMessage.published_at.is_not(None), BrokerMessage.created_at < now - keep
+                )
+            )
+            return int(getattr(gone, "rowcount", 0) or 0) + int(
+                getattr(published, "rowcount", 0) or 0
+            )
 
     def replay(self, actor: Principal, delivery_id: int) -> None:
         """Send a delivery again (a dead-lettered one, or one already delivered), with

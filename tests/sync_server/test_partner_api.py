@@ -460,3 +460,23 @@ def test_every_write_repeats_its_first_answer_and_refuses_a_reused_key(
     # Another key is another operation (an order stays once: see the earn test).
     fresh = client.request(method, url, json=other, headers=auth(secret, f"{route}-other"))
     assert fresh.status_code in (200, 201), fresh.text
+
+
+def test_answered_keys_are_forgotten_after_a_day_orders_stay_once(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sync_server.services.partner_idempotency import IdempotencyStore
+
+    secret = make_key(database)
+    member_id = enrol(client, secret).json()["member_id"]
+    url = f"{P}/members/{member_id}/earn"
+    first = client.post(url, json=earn_body(), headers=auth(secret, "old"))
+    store = IdempotencyStore(database)
+    assert store.purge(datetime.now(UTC)) == 0  # not a day old yet
+    assert store.purge(datetime.now(UTC) + timedelta(days=2)) == 2  # enrol and earn
+    later = client.post(url, json=earn_body(), headers=auth(secret, "old"))
+    assert "Idempotent-Replayed" not in later.headers  # a new request now...
+    assert later.json()["status"] == "duplicate"  # ...and still the same order, once
+    assert later.json()["balance"] == first.json()["balance"]

@@ -302,3 +302,20 @@ def test_tier_changed_follows_the_event_that_crossed_the_tier(
     moved = json.loads(receiver.received[-1].body)["data"]
     assert (moved["from"], moved["to"], moved["lifetime_points"]) == ("member", "silver", 1100)
     assert all(r.valid for r in receiver.received)
+
+
+def test_old_delivered_deliveries_are_purged_dead_ones_kept(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    from datetime import UTC, datetime
+
+    subscribe(client, receiver)
+    push(client, paired, [paired.events.enrol(), paired.events.enrol(phone="13800000002")])
+    with database.write() as session:
+        first, second = session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
+        first.status = "delivered"
+        second.status = "dead"
+    service = webhooks(client)
+    assert service.purge(datetime.now(UTC)) == 0
+    assert service.purge(datetime.now(UTC) + timedelta(days=31)) == 1
+    assert [d["status"] for d in service.deliveries("")] == ["dead"]
