@@ -253,11 +253,12 @@ class PartnerService:
 
     def earn(self, partner: Partner, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
         partner.require("points:write")
-        store = self._store(partner, body["store"])
-        with self.database.read() as session:
+        with self.database.read() as session:  # one read for everything the rule needs
+            store = self._store_in(session, partner, body["store"])
             member = self._visible(session, partner, member_id, any_store=True)
             program, rule_version = self._program(session)
             lifetime = int(member.lifetime_points)
+            channel = self._known_channel(session, store)
         # The till's rule: the points of a sale at the member's tier (shared.domain.program).
         points = program.points_for_sale(body["amount_cents"], lifetime)
         data = {
@@ -268,15 +269,16 @@ class PartnerService:
             "rule_version": rule_version,
         }
         event_id = derived_id(store, "earn", body["channel"], body["order_id"])
-        return self._order_write(store, event_id, member_id, "points.earned", data, points)
+        return self._order_write(store, event_id, member_id, "points.earned", data, points, channel)
 
     def redeem(self, partner: Partner, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
         partner.require("points:write")
-        store = self._store(partner, body["store"])
         with self.database.read() as session:
+            store = self._store_in(session, partner, body["store"])
             member = self._visible(session, partner, member_id, any_store=True)
             program, _ = self._program(session)
             balance = int(member.balance)
+            channel = self._known_channel(session, store)
         # The till's rule for an online redemption (no offline cap).
         value = program.check_redeem(
             body["points"],
@@ -292,7 +294,7 @@ class PartnerService:
         }
         event_id = derived_id(store, "redeem", body["channel"], body["order_id"])
         answer = self._order_write(
-            store, event_id, member_id, "points.redeemed", data, -body["points"]
+            store, event_id, member_id, "points.redeemed", data, -body["points"], channel
         )
         answer["value_cents"] = value
         return answer
@@ -347,8 +349,9 @@ class PartnerService:
         type_: str,
         data: dict[str, Any],
         points: int,
+        channel: _Channel | None = None,
     ) -> dict[str, Any]:
-        channel = self._channel(store, mint_code=False)
+        channel = channel or self._channel(store, mint_code=False)
         result = self._push(channel, member_id, type_, data, event_id)
         if result.status == "rejected" and result.code == "idempotency_conflict":
             # This order was recorded before (another Idempotency-Key, or a retry after a
@@ -394,7 +397,14 @@ class PartnerService:
 
     def _channel(self, store_code: str, *, mint_code: bool) -> _Channel:
         """The store's channel terminal (made the first time), the next seq and, for an
-        enrolment, a fresh member code of its prefix."""
+        enrolment, a fresh member code of its prefix. Two writes may get the same seq:
+        the one committed second finds it at or below the watermark and leaves the
+        watermark as it is (no gap, so nothing waits for a missing seq)."""
+        if not mint_code:  # the usual case: the channel exists, and a seq may repeat
+            with self.database.read() as session:
+                known = self._known_channel(session, store_code)
+            if known is not None:
+                return known
         for _ in range(3):
             try:
                 with self.database.write() as session:
@@ -456,15 +466,28 @@ class PartnerService:
             self._link_external_id(source, external_id, member_id)
 
     def _store(self, partner: Partner, store_code: str) -> str:
+        with self.database.read() as session:
+            return self._store_in(session, partner, store_code)
+
+    @staticmethod
+    def _store_in(session: Any, partner: Partner, store_code: str) -> str:
         if not partner.may_use_store(store_code):
             raise RuleViolation(
                 f"This API key may not write for store {store_code}.", code="store_not_allowed"
             )
-        with self.database.read() as session:
-            store = catalog.get_store(session, store_code)
-            if store is None or not store.active:
-                raise NotFound(f"No active store {store_code}.", code="unknown_store")
+        store = catalog.get_store(session, store_code)
+        if store is None or not store.active:
+            raise NotFound(f"No active store {store_code}.", code="unknown_store")
         return store_code
+
+    @staticmethod
+    def _known_channel(session: Any, store_code: str) -> _Channel | None:
+        """The store's channel and next seq, when it exists (read, no lock)."""
+        known = repo.channel(session, store_code)
+        if known is None:
+            return None
+        seq = repo.terminal_seq(session, known.terminal_id) + 1
+        return _Channel(store_code, known.terminal_id, seq, None)
 
     def _visible(
         self, session: Any, partner: Partner, member_id: str, *, any_store: bool = False
