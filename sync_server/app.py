@@ -165,6 +165,9 @@ def create_app(
         dispatcher = build_dispatcher(svc) if background and settings.webhook_worker else None
         if dispatcher is not None:
             dispatcher.start()
+            writer = _outbox_writer(svc)
+            if writer is not None:
+                writer.on_commit = dispatcher.wake
         publisher = None
         if background and settings.broker_url:
             publisher = BrokerPublisher(svc.database, settings.broker_url, settings.broker_exchange)

@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -309,6 +309,7 @@ class OutboxWriter(PushWriter):
         self.endpoints = endpoints
         self.broker = broker
         self._programs = ProgramCache()
+        self.on_commit: Callable[[], None] | None = None  # the worker's wake-up
 
     def record_event(
         self,
@@ -329,6 +330,7 @@ class OutboxWriter(PushWriter):
         ]
         if rows:
             write_outbox(session, rows)
+            self._wake_after_commit(session)
         if self.broker:
             write_broker_outbox(
                 session,
@@ -362,7 +364,14 @@ class OutboxWriter(PushWriter):
             records.extend(broker_records(result, now, store, program))
         if records:
             result = replace(result, extra=(*result.extra, *records))
+            self._wake_after_commit(session)
         return super().write(session, result, now)
+
+    def _wake_after_commit(self, session: Session) -> None:
+        """This process's delivery worker starts a round once the change is committed."""
+        wake = self.on_commit
+        if wake is not None:
+            event.listen(session, "after_commit", lambda _session: wake(), once=True)
 
 
 # --- endpoints and deliveries (console, CLI) ------------------------------------------
@@ -569,7 +578,12 @@ class Dispatcher:
         self.client = httpx.Client(timeout=self.policy.timeout_seconds, follow_redirects=False)
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="webhooks")
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Something was committed for it: start a round now, not after the poll."""
+        self._wake.set()
 
     # --- one round ---
 
@@ -762,10 +776,12 @@ class Dispatcher:
                 log.exception("webhook dispatcher round failed; trying again")
                 sent = 0
             if not sent:
-                self._stop.wait(self.poll_seconds)
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None

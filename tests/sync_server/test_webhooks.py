@@ -20,7 +20,7 @@ from sync_server.db import Database
 from sync_server.models import WebhookDelivery
 from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.webhooks import WEBHOOK_TYPES, Dispatcher, RetryPolicy, WebhookService
-from tests.sync_server.helpers import Pairing, push
+from tests.sync_server.helpers import Pairing, pair_terminal, push
 from tests.sync_server.webhook_receiver import Behaviour, Receiver
 
 FAST = RetryPolicy(
@@ -319,3 +319,24 @@ def test_old_delivered_deliveries_are_purged_dead_ones_kept(
     assert service.purge(datetime.now(UTC)) == 0
     assert service.purge(datetime.now(UTC) + timedelta(days=31)) == 1
     assert [d["status"] for d in service.deliveries("")] == ["dead"]
+
+
+def test_the_servers_own_worker_delivers_soon_after_the_commit(
+    db_url: str, database: Database, tmp_path: Any, receiver: Receiver
+) -> None:
+    """The app's lifespan runs the worker; the push's commit wakes it (no poll wait)."""
+    from sync_server.app import build_services, create_app
+    from sync_server.config import Settings
+
+    settings = Settings(database_url=db_url, data_dir=tmp_path, maintenance_interval_seconds=0)
+    services = build_services(settings, database)
+    app = create_app(settings, services=services, background=True)
+    with TestClient(app, base_url="https://testserver") as client:
+        paired = pair_terminal(client, database, settings)
+        subscribe(client, receiver)
+        started = time.monotonic()
+        push(client, paired, [paired.events.enrol()])
+        while not receiver.received and time.monotonic() - started < 20:
+            time.sleep(0.01)
+        assert len(receiver.received) == 1
+        assert receiver.received[0].valid
