@@ -111,8 +111,11 @@ def build_dispatcher(svc: Services) -> Dispatcher:
 
 async def _maintenance_loop(services: Services) -> None:
     """Points expiry and tombstone purge, every maintenance_interval_seconds."""
+    writer = _outbox_writer(services)
     maintenance = MaintenanceService(
-        services.database, tombstone_retention_days=services.settings.tombstone_retention_days
+        services.database,
+        tombstone_retention_days=services.settings.tombstone_retention_days,
+        events=writer.record_event if writer is not None else None,
     )
     interval = services.settings.maintenance_interval_seconds
     while True:

@@ -69,7 +69,10 @@ EVENT_TYPES: Mapping[str, str] = {
 }
 # tier.changed: made beside the event that moved a member across a tier boundary.
 # coupon.issued: written by the operation that issues it (partner API), not by a push.
-WEBHOOK_TYPES = tuple(sorted({*EVENT_TYPES.values(), "tier.changed", "coupon.issued"}))
+# points.expired: written by the maintenance run that expires them.
+WEBHOOK_TYPES = tuple(
+    sorted({*EVENT_TYPES.values(), "tier.changed", "coupon.issued", "points.expired"})
+)
 PERSONAL_FIELDS = ("name", "phone", "email", "birthday")
 
 

@@ -340,3 +340,33 @@ def test_the_servers_own_worker_delivers_soon_after_the_commit(
             time.sleep(0.01)
         assert len(receiver.received) == 1
         assert receiver.received[0].valid
+
+
+@pytest.mark.history(3650)  # a lot earned long ago
+def test_points_expired_by_maintenance_reach_webhooks(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    from datetime import UTC, datetime
+
+    from sync_server.services.maintenance import MaintenanceService
+
+    subscribe(client, receiver)
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    old = (datetime.now(UTC) - timedelta(days=900)).isoformat()
+    push(client, paired, [enrol, ev.earn(member, 10_000, 100, occurred_at=old)])
+    services = client.app.state.services  # type: ignore[attr-defined]
+    writer = services.push.writer  # the OutboxWriter, through the metering wrapper
+    report = MaintenanceService(database, events=writer.record_event).expire_points()
+    assert report.points == 100
+    dispatcher = Dispatcher(database, FAST)
+    try:
+        drain(dispatcher, database)
+    finally:
+        dispatcher.stop()
+    kinds = [json.loads(r.body)["type"] for r in receiver.received]
+    assert kinds == ["member.enrolled", "points.earned", "points.expired"]
+    expired = json.loads(receiver.received[-1].body)["data"]
+    assert (expired["points"], expired["balance"]) == (-100, 0)
+    assert all(r.valid for r in receiver.received)
