@@ -30,7 +30,7 @@ from shared.domain.program import LoyaltyProgram
 from shared.errors import DomainError, NotFound, RuleViolation, ValidationFailed
 from shared.protocol import Event, PushResult
 from sync_server.db import Database
-from sync_server.errors import Conflict
+from sync_server.errors import Conflict, Unauthorized
 from sync_server.models import Coupon, Member, MemberExternalId, PartnerChannel, Terminal
 from sync_server.repositories import catalog
 from sync_server.repositories import partner as repo
@@ -393,7 +393,14 @@ class PartnerService:
             member_id=uuid.UUID(member_id),
             data=data,
         )
-        return self.push.push(channel.terminal_id, [event]).results[0]
+        try:
+            return self.push.push(channel.terminal_id, [event]).results[0]
+        except Unauthorized:
+            raise Conflict(
+                f"Online writes for store {channel.store_code} are switched off (its channel "
+                "terminal was revoked in the console).",
+                code="channel_revoked",
+            ) from None
 
     def _channel(self, store_code: str, *, mint_code: bool) -> _Channel:
         """The store's channel terminal (made the first time), the next seq and, for an
@@ -437,7 +444,9 @@ class PartnerService:
             store_code=store_code,
             name=CHANNEL_TERMINAL_NAME,
             member_code_prefix=prefix,
-            pairing_code_hash=None,  # never paired: no till can sign in as it
+            pairing_code_hash=None,  # no token and no pairing code: no till signs in as it
+            # "paired" from the start, so that nobody can make a pairing code for it
+            paired_at=utcnow(),
             created_at=utcnow(),
             watermark=0,
             max_seq=0,

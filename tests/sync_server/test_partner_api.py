@@ -253,6 +253,28 @@ def test_enrol_with_a_taken_external_id_enrols_nobody(
     assert free.status_code == 404  # nobody was enrolled
 
 
+def test_the_channel_terminal_takes_no_pairing_code_and_revoking_it_stops_online_writes(
+    client: TestClient, paired: Pairing, database: Database, settings: Any
+) -> None:
+    from sync_server.errors import Conflict
+    from sync_server.models import PartnerChannel
+    from sync_server.services.pairing_codes import PairingCodeService
+    from sync_server.services.terminals import TerminalService
+
+    secret = make_key(database)
+    member_id = enrol(client, secret).json()["member_id"]
+    with database.read() as session:
+        [channel] = session.query(PartnerChannel).all()
+    with pytest.raises(Conflict):
+        PairingCodeService(database, settings).renew(channel.terminal_id)
+    TerminalService(database, settings).revoke(channel.terminal_id)
+    refused = client.post(
+        f"{P}/members/{member_id}/earn", json=earn_body(), headers=auth(secret, "after")
+    )
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "channel_revoked"
+
+
 def test_store_limited_key(client: TestClient, paired: Pairing, database: Database) -> None:
     from tests.sync_server.helpers import ensure_store
 
