@@ -261,6 +261,32 @@ def outbox_records(
     return records
 
 
+def scrub_member(session: Session, member_id: str) -> int:
+    """An erased member's personal data out of every webhook delivery still kept (in
+    the erasure's transaction); the deliveries themselves stay, and a pending one goes
+    out without it. Returns how many were scrubbed."""
+    rows = session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.payload).where(
+            WebhookDelivery.member_id == member_id
+        )
+    ).all()
+    scrubbed = 0
+    for delivery_id, payload in rows:
+        body = json.loads(payload)
+        data = body.get("data", {})
+        if not any(name in data for name in PERSONAL_FIELDS):
+            continue
+        for name in PERSONAL_FIELDS:
+            data.pop(name, None)
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id)
+            .values(payload=dumps(body))
+        )
+        scrubbed += 1
+    return scrubbed
+
+
 def write_outbox(session: Session, records: Sequence[Any]) -> None:
     session.execute(insert(table_of(WebhookDelivery)), [r.row for r in records])
 

@@ -370,3 +370,22 @@ def test_points_expired_by_maintenance_reach_webhooks(
     expired = json.loads(receiver.received[-1].body)["data"]
     assert (expired["points"], expired["balance"]) == (-100, 0)
     assert all(r.valid for r in receiver.received)
+
+
+def test_erasure_scrubs_personal_data_from_kept_deliveries(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    from sync_server.services.member_admin import MemberAdminService
+
+    webhooks(client).add(CLI_PRINCIPAL, receiver.url, ["member.enrolled"], personal_data=True)
+    enrol = paired.events.enrol(phone="13900000009")
+    push(client, paired, [enrol])
+    [before] = outbox(database)
+    assert json.loads(before.payload)["data"]["phone"] == "13900000009"
+    MemberAdminService(database).erase(CLI_PRINCIPAL, enrol["data"]["member_code"], "asked to")
+    [after] = outbox(database)
+    data = json.loads(after.payload)["data"]
+    assert "phone" not in data
+    assert "name" not in data
+    assert data["member_id"] == enrol["member_id"]
+    assert after.status == "pending"  # still sent, without it
