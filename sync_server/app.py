@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from shared.protocol import MAX_BODY_BYTES, PushRequest
 from sync_server import __version__, console, observability
+from sync_server.api import partner as partner_api
 from sync_server.api import problems, program_schema
 from sync_server.api.deps import Services
 from sync_server.api.edge import Edge
@@ -26,14 +27,26 @@ from sync_server.api.sales import router as sales_router
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.alerts import AlertService
+from sync_server.services.broker import BrokerPublisher
 from sync_server.services.change_feed import ChangeFeed
+from sync_server.services.common import utcnow
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.maintenance import MaintenanceService
+from sync_server.services.partner import PartnerService
+from sync_server.services.partner_idempotency import IdempotencyStore
+from sync_server.services.partner_keys import PartnerKeyService
 from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
 from sync_server.services.push_guard import PushLimits
 from sync_server.services.terminals import TerminalService
+from sync_server.services.webhooks import (
+    Dispatcher,
+    EndpointCache,
+    OutboxWriter,
+    RetryPolicy,
+    WebhookService,
+)
 
 log = logging.getLogger("sync_server")
 
@@ -44,6 +57,7 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     )
     phone_hashes = PhoneHashWorker(database)
     feed = ChangeFeed(database)
+    endpoints = EndpointCache()
     terminals = TerminalService(database, settings)
     terminals.seen.after_flush = feed.refresh  # SQLite: trust the counter again at once
     return Services(
@@ -59,19 +73,51 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
                 max_ahead=timedelta(hours=settings.event_max_ahead_hours),
             ),
             phones_changed=phone_hashes.notify,
+            # webhook deliveries (and broker messages) in the push's transaction
+            writer=OutboxWriter(endpoints, broker=bool(settings.broker_url)),
         ),
         pull=PullService(database, max_limit=settings.pull_max_limit, feed=feed),
         day_close=DayCloseService(database),
         phone_hashes=phone_hashes,
         feed=feed,
         alerts=AlertService(database),
+        webhook_endpoints=endpoints,
+    )
+
+
+def build_partner(svc: Services) -> partner_api.PartnerServices:
+    return partner_api.PartnerServices(
+        keys=PartnerKeyService(svc.database),
+        partner=PartnerService(svc.database, svc.push, _outbox_writer(svc)),
+        idempotency=IdempotencyStore(svc.database),
+    )
+
+
+def _outbox_writer(svc: Services) -> OutboxWriter | None:
+    found = getattr(svc.push, "writer", None)  # through the metering wrapper
+    return found if isinstance(found, OutboxWriter) else None
+
+
+def build_dispatcher(svc: Services) -> Dispatcher:
+    settings = svc.settings
+    return Dispatcher(
+        svc.database,
+        RetryPolicy(
+            base_seconds=settings.webhook_retry_base_seconds,
+            max_seconds=settings.webhook_retry_max_seconds,
+            give_up=timedelta(hours=settings.webhook_give_up_hours),
+            timeout_seconds=settings.webhook_timeout_seconds,
+        ),
     )
 
 
 async def _maintenance_loop(services: Services) -> None:
     """Points expiry and tombstone purge, every maintenance_interval_seconds."""
+    writer = _outbox_writer(services)
     maintenance = MaintenanceService(
-        services.database, tombstone_retention_days=services.settings.tombstone_retention_days
+        services.database,
+        tombstone_retention_days=services.settings.tombstone_retention_days,
+        events=writer.record_event if writer is not None else None,
     )
     interval = services.settings.maintenance_interval_seconds
     while True:
@@ -79,6 +125,9 @@ async def _maintenance_loop(services: Services) -> None:
         if services.phone_hashes is not None:  # whatever a crash left without its hash
             services.phone_hashes.notify()
         try:
+            now = utcnow()  # the partner API's answered keys, old deliveries
+            await run_in_threadpool(IdempotencyStore(services.database).purge, now)
+            await run_in_threadpool(WebhookService(services.database).purge, now)
             report = await run_in_threadpool(maintenance.expire_points)
             purged = await run_in_threadpool(maintenance.purge_tombstones)
             if report.points or purged:
@@ -118,6 +167,16 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         task = None
+        dispatcher = build_dispatcher(svc) if background and settings.webhook_worker else None
+        if dispatcher is not None:
+            dispatcher.start()
+            writer = _outbox_writer(svc)
+            if writer is not None:
+                writer.on_commit = dispatcher.wake
+        publisher = None
+        if background and settings.broker_url:
+            publisher = BrokerPublisher(svc.database, settings.broker_url, settings.broker_exchange)
+            publisher.start()
         svc.feed.start()
         svc.terminals.start()
         if background and settings.maintenance_interval_seconds > 0:
@@ -129,6 +188,10 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if dispatcher is not None:
+                await run_in_threadpool(dispatcher.stop)
+            if publisher is not None:
+                await run_in_threadpool(publisher.stop)
             await run_in_threadpool(svc.feed.stop)
             await run_in_threadpool(svc.terminals.stop)
             svc.database.dispose()
@@ -147,9 +210,11 @@ def create_app(
     app.include_router(members_router)
     app.include_router(program_schema.router)
     app.include_router(sales_router)  # returns, store reports (extensions)
+    app.include_router(partner_api.router)
     console.mount(app, svc)
     problems.install(app)
     metrics = observability.install(app, svc)  # /metrics, push counts
+    app.state.partner = build_partner(svc)  # /partner/v1, on the metered push service
     hot = HotRoutes(svc, router.routes) if settings.hot_routes else None
     app.edge = Edge(
         app.behind_edge,

@@ -75,6 +75,17 @@ class Settings(BaseSettings):
     push_seq_window: int = Field(default=10_000, ge=500)
     event_max_age_days: int = Field(default=30, ge=1, le=36_500)
     event_max_ahead_hours: int = Field(default=24, ge=1, le=24 * 366)
+    # Webhooks (docs/PARTNER_API.md): each server process runs a delivery worker; a
+    # failed delivery is tried again after base * 2^(n-1) seconds (at most max, with
+    # jitter) until give_up hours after its first try, then dead-lettered.
+    webhook_worker: bool = True
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_give_up_hours: float = Field(default=72.0, gt=0)
+    # The message broker (RabbitMQ, docs/PARTNER_API.md): empty, off. amqp://user:pass@host/vhost
+    broker_url: str = ""
+    broker_exchange: str = "pos.events"
     # Fault injection for tests only: a push sleeps this long after writing everything
     # and before committing, so a test can kill the server mid-batch. Keep it 0.
     fault_pause_before_commit_seconds: float = 0.0

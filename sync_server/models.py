@@ -346,6 +346,115 @@ class PromotionTrigger(Base):
     business_date: Mapped[date] = mapped_column(Date)
 
     __table_args__ = (Index("ix_promotion_triggers_member", "member_id", "promotion_code"),)
+# --- partner API and webhooks (issue 18, migration s19e; docs/PARTNER_API.md) ----------
+
+
+class PartnerKey(Base):
+    """An API key of a partner system: the SHA-256 of its secret, never the secret."""
+
+    __tablename__ = "partner_keys"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(200))  # space-separated
+    stores: Mapped[str] = mapped_column(String(500), default="")  # space-separated, "" all
+    rate_per_minute: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PartnerRequest(Base):
+    """One ``Idempotency-Key`` of one key: the body's hash and, once done, the answer."""
+
+    __tablename__ = "partner_requests"
+    key_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(8))  # pending | done
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class PartnerChannel(Base):
+    """The till-less terminal through which a store's online writes enter the ledger,
+    and the counter of the member codes it mints."""
+
+    __tablename__ = "partner_channels"
+    store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(36), unique=True)
+    next_counter: Mapped[int] = mapped_column(BigInteger, default=1)
+
+
+class MemberExternalId(Base):
+    """A member's id in a partner system (``source``: the partner key's name)."""
+
+    __tablename__ = "member_external_ids"
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class WebhookEndpoint(Base):
+    __tablename__ = "webhook_endpoints"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(100))  # whsec_...: needed to sign
+    event_types: Mapped[str] = mapped_column(Text)  # space-separated
+    personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint, written in the transaction of the change (the
+    outbox); delivered in id order per (endpoint, member)."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(String(36))
+    message_id: Mapped[str] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[str] = mapped_column(String(36))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))  # pending | delivered | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "endpoint_id", "member_id", "id"),
+    )
+
+
+class BrokerMessage(Base):
+    """One event for the message broker (RabbitMQ), written with the change; published
+    in id order, marked once the broker confirmed it."""
+
+    __tablename__ = "broker_outbox"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64))
+    routing_key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_broker_outbox_published_id", "published_at", "id"),)
+
+
+class OutboxLease(Base):
+    """Which server process publishes to the broker, until when (one at a time, so that
+    messages leave in id order and each once)."""
+
+    __tablename__ = "outbox_leases"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def table_of(model: type[Base]) -> Table:

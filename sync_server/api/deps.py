@@ -17,6 +17,7 @@ from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
 from sync_server.services.push import Pusher
 from sync_server.services.terminals import AuthenticatedTerminal, TerminalService
+from sync_server.services.webhooks import EndpointCache
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Services:
     feed: ChangeFeed
     alerts: AlertService
     phone_hashes: PhoneHashWorker | None = None
+    webhook_endpoints: EndpointCache | None = None  # the push writer's subscriptions
     health: HealthCheck = field(default_factory=HealthCheck)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.errors import DomainError
-from sync_server.cli import accounts, dashboard, head_office, members, reports, serve
+from sync_server.cli import accounts, dashboard, head_office, members, partner, reports, serve
 from sync_server.cli.common import AddCommand, Command
 from sync_server.services.common import dumps
 
@@ -32,6 +32,7 @@ GROUPS: tuple[Register, ...] = (
     members.register,  # member, privacy, phones, expire-points
     accounts.register,  # admin
     dashboard.register,  # dashboard rebuild
+    partner.register,  # partner-key, webhook
 )
 
 

@@ -14,6 +14,7 @@ from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.maintenance import MaintenanceService
 from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.phone_backfill import PhoneHashBackfill
+from sync_server.services.webhooks import EndpointCache, OutboxWriter
 
 
 def cmd_member_erase(args: argparse.Namespace) -> int:
@@ -58,8 +59,11 @@ def cmd_expire_points(args: argparse.Namespace) -> int:
         raise DomainError(
             "--now needs a UTC offset, e.g. 2026-01-01T00:00:00+00:00", code="invalid_time"
         )
+    outbox = OutboxWriter(EndpointCache(ttl=0), broker=bool(settings.broker_url))
     maintenance = MaintenanceService(
-        database, tombstone_retention_days=settings.tombstone_retention_days
+        database,
+        tombstone_retention_days=settings.tombstone_retention_days,
+        events=outbox.record_event,  # points.expired for webhooks and the broker
     )
     report = maintenance.expire_points(now)
     purged = maintenance.purge_tombstones(now)

@@ -14,6 +14,7 @@ from sync_server.console.pages_accounts import router as accounts_router
 from sync_server.console.pages_dashboard import router as dashboard_router
 from sync_server.console.pages_members import router as members_router
 from sync_server.console.pages_ops import router as ops_router
+from sync_server.console.pages_partner import router as partner_router
 from sync_server.console.pages_session import router as session_router
 from sync_server.console.pages_stores import router as stores_router
 from sync_server.db import Database
@@ -70,4 +71,5 @@ def mount(app: FastAPI, services: AppServices) -> None:
     app.include_router(stores_router)
     app.include_router(accounts_router)
     app.include_router(dashboard_router)
+    app.include_router(partner_router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")

@@ -46,6 +46,13 @@ LABELS: dict[str, dict[str, str]] = {
         "member.card_replaced": N_("card replaced"),
         "sale.returned": N_("sale returned"),
     },
+    "delivery": {
+        "failing": N_("failing"),
+        "dead": N_("dead-lettered"),
+        "pending": N_("waiting"),
+        "delivered": N_("delivered"),
+        "all": N_("all"),
+    },
     "language": {
         "en": N_("English"),
         "zh_CN": N_("Simplified Chinese"),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from shared.domain.program import LoyaltyProgram, add_months, points_to_expire
 from sync_server.db import Database
@@ -26,10 +29,22 @@ class ExpiryReport:
     points: int
 
 
+# Records a domain event in the caller's transaction (webhooks.OutboxWriter.record_event):
+# (session, type, member id, message id, data, now).
+EventSink = Callable[[Session, str, str, str, dict[str, Any], datetime], None]
+
+
 class MaintenanceService:
-    def __init__(self, database: Database, *, tombstone_retention_days: int = 90) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        tombstone_retention_days: int = 90,
+        events: EventSink | None = None,
+    ) -> None:
         self.database = database
         self.retention = timedelta(days=tombstone_retention_days)
+        self.events = events  # points.expired for webhooks and the broker
 
     def expire_points(self, now: datetime | None = None) -> ExpiryReport:
         """Expire every lot older than the program's expiry; one transaction per chunk."""
@@ -115,6 +130,17 @@ class MaintenanceService:
             write_figures(
                 session, [_expired(rows[m], amount, now) for m, amount in expiring.items()]
             )
+            if self.events is not None:
+                for entry in ledger:
+                    data = {
+                        "event_id": entry["event_id"],
+                        "member_id": entry["member_id"],
+                        "member_code": rows[entry["member_id"]]["member_code"],
+                        "points": entry["points_delta"],
+                        "balance": entry["member_balance"],
+                    }
+                    message = f"msg_{entry['event_id']}"
+                    self.events(session, "points.expired", entry["member_id"], message, data, now)
             return list(expiring.values())
 
     def purge_tombstones(self, now: datetime | None = None) -> int:

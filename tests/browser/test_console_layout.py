@@ -180,6 +180,7 @@ def _pages(site: Site, page: Any) -> list[str]:
         "/console/exceptions",
         "/console/campaigns?days=1",
         "/console/program",
+        "/console/partners?status=",
         "/console/members/000000000000",  # an error page
     ]
 
