@@ -346,6 +346,8 @@ class PromotionTrigger(Base):
     business_date: Mapped[date] = mapped_column(Date)
 
     __table_args__ = (Index("ix_promotion_triggers_member", "member_id", "promotion_code"),)
+
+
 # --- partner API and webhooks (issue 18, migration s19e; docs/PARTNER_API.md) ----------
 
 
