@@ -298,3 +298,24 @@ def test_a_maximum_below_the_minimum_is_none_but_the_minimum_itself_stands() -> 
     assert _limits(offline_redeemed_today=1_900)[:3] == (100, 100, "offline_daily_cap")
     assert _limits(offline_redeemed_today=1_901)[:3] == (0, 0, "offline_daily_cap")
     assert _limits(offline_redeemed_today=2_500)[:3] == (0, 0, "offline_daily_cap")
+
+
+def test_without_the_day_s_redemptions_none_are_counted() -> None:
+    tight = P.model_copy(update={"max_member_daily_redeem_points": 500})
+    limits = tight.redeem_limits(
+        balance=10_000, sale_amount_cents=BIG_SALE, offline_redeemed_today=None
+    )
+    assert (limits.max_points, limits.binding_limit) == (500, "redemption_daily_limit")
+    assert (
+        tight.check_redeem(
+            500, balance=10_000, sale_amount_cents=BIG_SALE, offline_redeemed_today=None
+        )
+        == 500
+    )
+
+
+def test_a_day_used_up_leaves_nothing_even_when_one_point_may_be_redeemed() -> None:
+    any_amount = P.model_copy(update={"redeem_min_points": 1})
+    assert _limits(any_amount, redeemed_today=200_000)[:3] == (0, 0, "redemption_daily_limit")
+    assert _limits(any_amount, redeemed_today=199_999)[:3] == (1, 1, "redemption_daily_limit")
+    assert _limits(any_amount, offline_redeemed_today=2_000)[:3] == (0, 0, "offline_daily_cap")
