@@ -22,14 +22,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from shared.protocol import Event, PushResponse, PushResult
 from sync_server.db import Database
 from sync_server.errors import TerminalMismatch
-from sync_server.services import (
-    dashboard_rollup,
-    ledger,
-    promotion_triggers,
-    push_loader,
-    sale_returns,
-)
+from sync_server.services import dashboard_rollup, ledger, push_loader
 from sync_server.services.common import canonical, utcnow
+from sync_server.services.ledger_sinks import LEDGER_SINKS
 from sync_server.services.push_guard import PushLimits
 from sync_server.services.push_state import DATA_MODELS, Answer, Incoming, LedgerResult
 from sync_server.services.push_writer import PushWriter
@@ -102,8 +97,7 @@ class PushService:
         # before the commit (the version counter is held then).
         self.pause_before_commit = pause_before_commit
         self.before_commit = before_commit
-        sinks = {**promotion_triggers.SINKS, **sale_returns.SINKS, **dashboard_rollup.SINKS}
-        self.writer = writer or PushWriter(sinks=sinks)
+        self.writer = writer or PushWriter(sinks=LEDGER_SINKS)
         self.programs = push_loader.ProgramCache()
 
     def push(self, terminal_id: str, events: list[Event]) -> PushResponseWithGaps:

@@ -50,6 +50,7 @@ from sync_server.repositories import catalog
 from sync_server.repositories.accounts import add_audit
 from sync_server.services.accounts import Principal
 from sync_server.services.common import dumps, new_id, utcnow
+from sync_server.services.ledger_sinks import LEDGER_SINKS
 from sync_server.services.partner_keys import require_admin
 from sync_server.services.push_loader import ProgramCache
 from sync_server.services.push_state import LedgerResult, MemberState
@@ -332,9 +333,8 @@ class OutboxWriter(PushWriter):
         *,
         broker: bool = False,
     ) -> None:
-        super().__init__(
-            {**(sinks or {}), OutboxRecord: write_outbox, BrokerRecord: write_broker_outbox}
-        )
+        base = LEDGER_SINKS if sinks is None else sinks
+        super().__init__({**base, OutboxRecord: write_outbox, BrokerRecord: write_broker_outbox})
         self.endpoints = endpoints
         self.broker = broker
         self._programs = ProgramCache()
