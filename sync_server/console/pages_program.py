@@ -137,7 +137,8 @@ async def edit_program(
     try:
         program = LoyaltyProgram.model_validate(body)
     except ValidationError as error:
-        errors = program_form.field_errors(error.errors())
+        with i18n.using(page_language(request)):
+            errors = program_form.field_errors(error.errors())
         status = 200 if action in ("add_tier", "add_promotion") else 422
         return _editor(
             request,

@@ -8,6 +8,7 @@ The rules themselves stay in ``shared.domain``: this module only reshapes the fo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 from shared.domain.money import currency_exponent
 from shared.domain.program import LoyaltyProgram
 from shared.domain.promotions import EarnBreakdown
+from sync_server.console import i18n
+from sync_server.console.i18n import N_
 
 # The scalar settings of the form, by section (label keys are in the template).
 EARN_FIELDS = ("earn_unit_cents", "points_per_unit", "max_sale_amount_cents")
@@ -213,12 +216,50 @@ def input_name(loc: Iterable[Any], message: str = "") -> str:
     return f"{head}-{index}-{rest[0]}"
 
 
+# pydantic's commonest refusals, in the page's language (others keep pydantic's words).
+_MESSAGES = {
+    "missing": N_("This field is required."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "decimal_parsing": N_("Enter a number, e.g. 1.5."),
+    "greater_than_equal": N_("Enter %(ge)s or more."),
+    "greater_than": N_("Enter more than %(gt)s."),
+    "less_than_equal": N_("Enter %(le)s or less."),
+    "string_too_short": N_("This field is required."),
+    "string_too_long": N_("At most %(max_length)s characters."),
+    "string_pattern_mismatch": N_("Use letters, digits, dots, dashes or underscores only."),
+    "date_from_datetime_parsing": N_("Enter a date."),
+    "time_parsing": N_("Enter a time of day, e.g. 18:00."),
+    "decimal_max_places": N_("At most %(decimal_places)s decimal places."),
+}
+
+
+class Untranslated(str):
+    """A message in the program's own words (English): the page marks it so."""
+
+    __slots__ = ()
+    untranslated = True
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    template = _MESSAGES.get(str(error.get("type", "")))
+    if template is None:
+        return Untranslated(str(error.get("msg", "")).removeprefix("Value error, "))
+    context = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return i18n._(template, **context) if "%(" in template else i18n._(template)
+    except (KeyError, ValueError):
+        return Untranslated(str(error.get("msg", "")))
+
+
 def field_errors(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
-    """pydantic's ``errors()`` grouped by the input each names."""
+    """pydantic's ``errors()`` grouped by the input each names, in the page's language
+    where the refusal is a common one (call inside ``i18n.using``)."""
     found: dict[str, list[str]] = {}
     for error in errors:
-        message = str(error.get("msg", "")).removeprefix("Value error, ")
-        name = input_name(error.get("loc", ()), message)
+        message = _message(error)
+        raw = str(error.get("msg", "")).removeprefix("Value error, ")
+        name = input_name(error.get("loc", ()), raw)
         found.setdefault(name, []).append(message)
     return found
 
@@ -235,11 +276,26 @@ def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
         out[path] = value
 
 
+def shown(value: Any) -> str:
+    """A setting's value as the review shows it: text as is, the rest as JSON."""
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     path: str
     before: Any
     after: Any
+
+    @property
+    def shown_before(self) -> str:
+        return shown(self.before)
+
+    @property
+    def shown_after(self) -> str:
+        return shown(self.after)
 
 
 def program_diff(current: LoyaltyProgram, proposed: LoyaltyProgram) -> list[Change]:
@@ -253,6 +309,7 @@ def program_diff(current: LoyaltyProgram, proposed: LoyaltyProgram) -> list[Chan
         Change(path, before.get(path), after.get(path))
         for path in paths
         if before.get(path) != after.get(path)
+        and {repr(before.get(path)), repr(after.get(path))} != {"[]", "None"}  # a list's rows
     ]
 
 

@@ -124,9 +124,9 @@ def test_an_error_is_shown_next_to_its_field_and_nothing_is_published(
     # Each message sits in the label of the input it names, which is marked invalid.
     tier_label = page.split('name="tiers-1-multiplier_percent"')[1].split("</label>")[0]
     assert 'id="err-tiers-1-multiplier_percent"' in tier_label
-    assert "Input should be a valid integer" in tier_label
+    assert "Enter a whole number." in tier_label
     expiry_label = page.split('name="expiry_months"')[1].split("</label>")[0]
-    assert "greater than or equal to 1" in expiry_label
+    assert "Enter 1 or more." in expiry_label
     assert 'aria-describedby="err-expiry_months"' in page
     # What was typed stays in the form.
     assert form_of(page)["tiers-1-multiplier_percent"] == ["lots"]
