@@ -323,7 +323,7 @@ class Preview:
 
 
 def amount_cents(text: str, currency: str) -> int | None:
-    """"128.00" in ``currency``'s minor units; None when it is not a positive amount."""
+    """ "128.00" in ``currency``'s minor units; None when it is not a positive amount."""
     try:
         amount = Decimal(text.replace(",", "").strip())
     except InvalidOperation:

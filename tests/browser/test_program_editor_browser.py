@@ -120,6 +120,11 @@ def test_edit_review_and_publish_in_the_browser(
         page.fill("input[name=promotions-0-names-zh_CN]", "周二双倍")
         page.fill("input[name=promotions-0-multiplier]", "2")
         page.check("input[name=promotions-0-days_of_week][value='2']")
+        _check(page, language, where + " promotion")
+        if shots:
+            page.locator("#promotions").screenshot(
+                path=str(Path(shots) / f"program-promotion-{language}-{device}.png")
+            )
         page.click("button[value=review]")
         assert "384" in page.inner_text("main")  # 192 base, doubled on a Tuesday
         assert f"promotions[tue-{device}].multiplier" in page.inner_text("table.diff")

@@ -79,10 +79,12 @@ def test_publish_through_the_form_after_reviewing_the_difference(
 ) -> None:
     admin = as_role("admin")
     fields = form_of(admin.get("/console/program").text)
-    assert fields["rule_version"] == ["2"] and fields["tiers-2-code"] == ["gold"]
+    assert fields["rule_version"] == ["2"]
+    assert fields["tiers-2-code"] == ["gold"]
     # A promotion: double points on Tuesdays, for every tier.
     added = post(admin, fields, "add_promotion")
-    assert added.status_code == 200 and 'name="promotions-0-code"' in added.text
+    assert added.status_code == 200
+    assert 'name="promotions-0-code"' in added.text
     fields = form_of(added.text)
     review = post(
         admin,
@@ -108,7 +110,8 @@ def test_publish_through_the_form_after_reviewing_the_difference(
     published = admin.post("/console/program", data=confirm, follow_redirects=False)
     assert published.status_code == 303
     program = AdminService(database).current_program()
-    assert program.rule_version == 2 and program.earn_unit_cents == 200
+    assert program.rule_version == 2
+    assert program.earn_unit_cents == 200
     assert program.promotions[0].names == {"zh_CN": "周二双倍"}
     assert program.promotions[0].days_of_week == (2,)
 
@@ -172,7 +175,8 @@ def test_the_form_shows_in_chinese(as_role, client: TestClient) -> None:
         data={"csrf_token": form_of(page)["csrf_token"][0], "language": "zh_CN", "next": "/"},
     )
     chinese = text_of(admin.get("/console/program").text)
-    assert "金卡" in chinese and "星期二" in chinese
+    assert "金卡" in chinese
+    assert "星期二" in chinese
     assert "Review changes before publishing" not in chinese
 
 
