@@ -90,7 +90,7 @@ def _editor(
         current=current,
         values=values,
         errors=errors or {},
-        form_languages=program_form.FORM_LANGUAGES,
+        form_languages=program_form.languages_of(current),
         preview=shown,
         preview_error=preview_error,
         preview_inputs=inputs,

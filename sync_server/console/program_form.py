@@ -86,10 +86,18 @@ def _values(form: Any, name: str) -> list[str]:
     return [v.strip() for v in values if isinstance(v, str) and v.strip()]
 
 
+def languages_of(program: LoyaltyProgram) -> tuple[str, ...]:
+    """The languages the form asks names in: the console's, and any other the program
+    already names a tier or promotion in (so an edit keeps them)."""
+    named = {lang for row in (*program.tiers, *program.promotions) for lang in row.names}
+    return FORM_LANGUAGES + tuple(sorted(named - set(FORM_LANGUAGES)))
+
+
 def program_from_form(form: Any, base: LoyaltyProgram) -> dict[str, Any]:
     """The program the form describes, as a dict for ``LoyaltyProgram.model_validate``.
     Rows marked for removal are left out; fields the form does not show keep ``base``'s."""
     body: dict[str, Any] = base.model_dump(mode="json")
+    languages = languages_of(base)
     body["rule_version"] = _number(_text(form, "rule_version"))
     body["name"] = _text(form, "name")
     for name in SCALAR_FIELDS:
@@ -107,7 +115,7 @@ def program_from_form(form: Any, base: LoyaltyProgram) -> dict[str, Any]:
             continue  # an added row left empty
         tier["names"] = {
             lang: _text(form, f"{prefix}names-{lang}")
-            for lang in FORM_LANGUAGES
+            for lang in languages
             if _text(form, f"{prefix}names-{lang}")
         }
         tiers.append(tier)
@@ -132,7 +140,7 @@ def program_from_form(form: Any, base: LoyaltyProgram) -> dict[str, Any]:
             promotion[name] = bool(_text(form, prefix + name))
         names = {
             lang: _text(form, f"{prefix}names-{lang}")
-            for lang in FORM_LANGUAGES
+            for lang in languages
             if _text(form, f"{prefix}names-{lang}")
         }
         if names:

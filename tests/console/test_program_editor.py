@@ -202,3 +202,26 @@ def test_back_from_the_review_keeps_the_edits(as_role) -> None:
     again = admin.post("/console/program/edit", data=back)
     assert form_of(again.text)["expiry_months"] == ["36"]
     assert json.loads(html.unescape(back["program"][0]))["expiry_months"] == 36
+
+
+def test_names_in_other_languages_survive_an_edit_in_the_form(
+    as_role, database: Database
+) -> None:
+    admin = as_role("admin")
+    page = admin.get("/console/program").text
+    body = AdminService(database).current_program().model_dump(mode="json")
+    body["rule_version"] = 2
+    body["tiers"][2]["names"]["ja"] = "ゴールド"
+    published = admin.post(
+        "/console/program",
+        data={"csrf_token": form_of(page)["csrf_token"][0], "program": json.dumps(body)},
+        follow_redirects=False,
+    )
+    assert published.status_code == 303
+    review = post(admin, form_of(admin.get("/console/program").text), "review", expiry_months=12)
+    assert "names.ja" not in text_of(review.text)  # only the expiry changes
+    admin.post("/console/program", data=form_of(review.text, "/console/program"))
+    program = AdminService(database).current_program()
+    assert program.rule_version == 3
+    assert program.expiry_months == 12
+    assert program.tiers[2].names["ja"] == "ゴールド"
