@@ -204,9 +204,7 @@ def test_back_from_the_review_keeps_the_edits(as_role) -> None:
     assert json.loads(html.unescape(back["program"][0]))["expiry_months"] == 36
 
 
-def test_names_in_other_languages_survive_an_edit_in_the_form(
-    as_role, database: Database
-) -> None:
+def test_names_in_other_languages_survive_an_edit_in_the_form(as_role, database: Database) -> None:
     admin = as_role("admin")
     page = admin.get("/console/program").text
     body = AdminService(database).current_program().model_dump(mode="json")
