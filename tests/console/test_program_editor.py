@@ -223,3 +223,12 @@ def test_names_in_other_languages_survive_an_edit_in_the_form(as_role, database:
     assert program.rule_version == 3
     assert program.expiry_months == 12
     assert program.tiers[2].names["ja"] == "ゴールド"
+
+
+def test_a_rule_version_that_is_not_newer_cannot_be_published(as_role, database: Database) -> None:
+    admin = as_role("admin")
+    review = post(admin, form_of(admin.get("/console/program").text), "review", rule_version=1)
+    assert review.status_code == 422
+    assert 'id="err-rule_version"' in review.text
+    assert 'action="/console/program"' not in review.text  # no publish button
+    assert AdminService(database).current_program().rule_version == 1
