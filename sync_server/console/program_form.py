@@ -89,7 +89,8 @@ def _values(form: Any, name: str) -> list[str]:
 def languages_of(program: LoyaltyProgram) -> tuple[str, ...]:
     """The languages the form asks names in: the console's, and any other the program
     already names a tier or promotion in (so an edit keeps them)."""
-    named = {lang for row in (*program.tiers, *program.promotions) for lang in row.names}
+    named = {lang for tier in program.tiers for lang in tier.names}
+    named |= {lang for promotion in program.promotions for lang in promotion.names}
     return FORM_LANGUAGES + tuple(sorted(named - set(FORM_LANGUAGES)))
 
 
