@@ -138,7 +138,11 @@ async def edit_program(
         program = LoyaltyProgram.model_validate(body)
     except ValidationError as error:
         with i18n.using(page_language(request)):
-            errors = program_form.field_errors(error.errors())
+            errors = program_form.placed(
+                program_form.field_errors(error.errors()),
+                values,
+                program_form.languages_of(current),
+            )
         status = 200 if action in ("add_tier", "add_promotion") else 422
         return _editor(
             request,

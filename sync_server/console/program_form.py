@@ -273,6 +273,29 @@ def field_errors(errors: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     return found
 
 
+def placed(
+    errors: dict[str, list[str]], values: Mapping[str, Any], languages: Iterable[str]
+) -> dict[str, list[str]]:
+    """``errors`` with any whose input the form does not show moved to the form as a
+    whole (``""``), each prefixed with the input's name, so that none is lost."""
+    shown = {"", "rule_version", "name", "tiers", "promotions", *SCALAR_FIELDS}
+    for section, fields, count in (
+        ("tiers", TIER_FIELDS, len(values.get("tiers") or ())),
+        ("promotions", PROMOTION_FIELDS, len(values.get("promotions") or ())),
+    ):
+        for i in range(count):
+            shown.add(f"{section}-{i}")
+            shown.update(f"{section}-{i}-{name}" for name in fields)
+            shown.update(f"{section}-{i}-names-{lang}" for lang in languages)
+    result: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        if name in shown:
+            result.setdefault(name, []).extend(messages)
+        else:
+            result.setdefault("", []).extend(Untranslated(f"{name}: {m}") for m in messages)
+    return result
+
+
 def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
