@@ -6,6 +6,7 @@ which also takes the raw JSON of the "advanced" view)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -28,7 +29,7 @@ from sync_server.services.accounts import Principal
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 PREVIEW_CURRENCIES = ("CNY", "HKD", "USD", "EUR", "JPY")
-DEFAULT_PREVIEW = {"amount": "128.00", "currency": "CNY", "tier": "", "weekday": "2"}
+DEFAULT_PREVIEW = {"amount": "128.00", "currency": "", "tier": "", "weekday": "2"}
 
 
 def _day_names(request: Request) -> list[str]:
@@ -37,13 +38,21 @@ def _day_names(request: Request) -> list[str]:
     return [str(names[d]) for d in range(7)]
 
 
-def _preview_inputs(source: Any) -> dict[str, str]:
+def _currencies(request: Request) -> list[str]:
+    """The stores' currencies, the commonest first, then the usual others."""
+    stores = console(request).admin.stores()
+    counted = Counter(store.currency for store in stores if store.active)
+    ranked = [currency for currency, _n in counted.most_common()]
+    return ranked + [c for c in PREVIEW_CURRENCIES if c not in ranked]
+
+
+def _preview_inputs(source: Any, currencies: list[str]) -> dict[str, str]:
     chosen = {}
     for key, default in DEFAULT_PREVIEW.items():
         value = source.get(f"preview_{key}")
         chosen[key] = value.strip() if isinstance(value, str) and value.strip() else default
-    if chosen["currency"] not in PREVIEW_CURRENCIES:
-        chosen["currency"] = "CNY"
+    if chosen["currency"] not in currencies:  # nothing chosen: the stores' commonest
+        chosen["currency"] = currencies[0]
     if chosen["weekday"] not in {str(d) for d in range(1, 8)}:
         chosen["weekday"] = "2"
     return chosen
@@ -81,7 +90,8 @@ def _editor(
     inputs: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    inputs = inputs or _preview_inputs({})
+    currencies = _currencies(request)
+    inputs = inputs or _preview_inputs({}, currencies)
     shown, preview_error = _preview(program, inputs, page_language(request))
     return render(
         request,
@@ -94,7 +104,7 @@ def _editor(
         preview=shown,
         preview_error=preview_error,
         preview_inputs=inputs,
-        currencies=PREVIEW_CURRENCIES,
+        currencies=currencies,
         day_names=_day_names(request),
         draft=current.model_copy(update={"rule_version": current.rule_version + 1}).model_dump_json(
             indent=2
@@ -109,7 +119,7 @@ def program_page(
     current = console(request).admin.current_program()
     values = program_form.form_values(current.model_dump(mode="json"))
     values["rule_version"] = current.rule_version + 1
-    inputs = _preview_inputs(request.query_params)
+    inputs = _preview_inputs(request.query_params, _currencies(request))
     return _editor(request, values, current=current, program=current, inputs=inputs)
 
 
@@ -133,7 +143,7 @@ async def edit_program(
         values["tiers"].append({"names": {}})
     elif action == "add_promotion":
         values["promotions"].append({"kind": "multiplier", "names": {}, "limit_per": "day"})
-    inputs = _preview_inputs(form)
+    inputs = _preview_inputs(form, _currencies(request))
     try:
         program = LoyaltyProgram.model_validate(body)
     except ValidationError as error:

@@ -232,3 +232,11 @@ def test_a_rule_version_that_is_not_newer_cannot_be_published(as_role, database:
     assert 'id="err-rule_version"' in review.text
     assert 'action="/console/program"' not in review.text  # no publish button
     assert AdminService(database).current_program().rule_version == 1
+
+
+def test_the_preview_is_in_the_stores_currency(as_role, database: Database) -> None:
+    AdminService(database).add_store(
+        "HK1", "Causeway Bay", currency="HKD", timezone="Asia/Hong_Kong"
+    )
+    page = as_role("admin").get("/console/program").text
+    assert "A HK$128.00 sale at Gold on a Tuesday earns 192 points." in text_of(page)
