@@ -15,6 +15,7 @@ from sync_server.console.pages_dashboard import router as dashboard_router
 from sync_server.console.pages_members import router as members_router
 from sync_server.console.pages_ops import router as ops_router
 from sync_server.console.pages_partner import router as partner_router
+from sync_server.console.pages_program import router as program_router
 from sync_server.console.pages_session import router as session_router
 from sync_server.console.pages_stores import router as stores_router
 from sync_server.db import Database
@@ -72,4 +73,5 @@ def mount(app: FastAPI, services: AppServices) -> None:
     app.include_router(accounts_router)
     app.include_router(dashboard_router)
     app.include_router(partner_router)
+    app.include_router(program_router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")

@@ -154,17 +154,6 @@ def audit_csv(
     )
 
 
-@router.get("/program")
-def program(
-    request: Request, who: Annotated[Principal, Depends(allowed("view_program"))]
-) -> Response:
-    current = console(request).admin.current_program()
-    draft = current.model_copy(update={"rule_version": current.rule_version + 1})
-    return render(
-        request, "program.html", current=current, draft=draft.model_dump_json(indent=2), message=""
-    )
-
-
 @router.post("/program")
 async def publish_program(
     request: Request, who: Annotated[Principal, Depends(allowed("publish_program"))]

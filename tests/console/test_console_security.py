@@ -31,6 +31,7 @@ def test_forms_without_a_csrf_token_are_refused(
         f"/console/members/{code}/reveal": {"reason": "test it"},
         f"/console/terminals/{paired.terminal_id}/revoke": {},
         "/console/program": {"program": "{}"},
+        "/console/program/edit": {"action": "review"},
         "/console/logout": {},
     }
     for path, data in posts.items():
@@ -93,6 +94,7 @@ def test_each_role_is_refused_what_it_may_not_do(
             {"admin"},
         ),
         "/console/program": ({"program": "{}"}, {"admin"}),
+        "/console/program/edit": ({"action": "preview"}, {"admin"}),
         "/console/terminals/new": ({"store_code": "S001", "name": "T9"}, {"admin", "support"}),
     }
     client.cookies.clear()
