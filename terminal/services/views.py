@@ -208,3 +208,8 @@ class ReportView:
     points_taken_back: int = 0
     hourly_transactions: tuple[int, ...] = field(default_factory=_no_hours)  # store hours
     top_members: tuple[TopMember, ...] = ()
+
+    @property
+    def points_given_back(self) -> int:
+        """Redeemed points the returns gave back to members."""
+        return self.points_returned + self.points_taken_back

@@ -1243,25 +1243,25 @@
     </message>
     <message>
         <location filename="../screens/reports.py" line="125"/>
-        <location filename="../screens/reports.py" line="287"/>
+        <location filename="../screens/reports.py" line="302"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="126"/>
-        <location filename="../screens/reports.py" line="292"/>
+        <location filename="../screens/reports.py" line="307"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="130"/>
-        <location filename="../screens/reports.py" line="245"/>
+        <location filename="../screens/reports.py" line="257"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
         <location filename="../screens/reports.py" line="130"/>
-        <location filename="../screens/reports.py" line="246"/>
+        <location filename="../screens/reports.py" line="258"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
@@ -1287,7 +1287,27 @@
         <translation>小时（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="244"/>
+        <location filename="../screens/reports.py" line="148"/>
+        <source>Returns</source>
+        <translation>退货笔数</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="149"/>
+        <source>Amount returned</source>
+        <translation>退货金额</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="150"/>
+        <source>Points taken back</source>
+        <translation>扣回积分</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="151"/>
+        <source>Points given back</source>
+        <translation>退还积分</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="256"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
@@ -1327,22 +1347,22 @@
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="232"/>
+        <location filename="../screens/reports.py" line="240"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="233"/>
+        <location filename="../screens/reports.py" line="241"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="234"/>
+        <location filename="../screens/reports.py" line="242"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="235"/>
+        <location filename="../screens/reports.py" line="243"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
