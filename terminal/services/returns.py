@@ -53,6 +53,11 @@ from terminal.services.views import Receipt, StaffSession
 log = logging.getLogger(__name__)
 
 
+def _first(parts: dict[str, list[HistoryRow]], kind: str) -> HistoryRow | None:
+    rows = parts.get(kind)
+    return rows[0] if rows else None
+
+
 @dataclass(frozen=True, slots=True)
 class ReturnableSale:
     """A sale as the return screen shows it. ``returned_cents`` is what every return
@@ -291,9 +296,9 @@ class ReturnService(Service):
         members = MemberRepository(session)
         sales = []
         for member_id, parts in by_member.items():
-            earn = (parts.get("points.earned") or [None])[0]
-            redeem = (parts.get("points.redeemed") or [None])[0]
-            coupon = (parts.get("coupon.redeemed") or [None])[0]
+            earn = _first(parts, "points.earned")
+            redeem = _first(parts, "points.redeemed")
+            coupon = _first(parts, "coupon.redeemed")
             key = earn or redeem
             if key is None or not key.amount_cents:
                 continue

@@ -11,7 +11,7 @@ from the returns' own index (``ix_local_events_returned``, t19a).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Integer, case, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -110,7 +110,8 @@ class ReportRepository:
             .where(*self._standing(date_from, date_to))
         )
         row = self.session.execute(query).one()
-        return Totals(*(int(value) for value in row), self.points_taken_back(date_from, date_to))
+        totals = Totals(*(int(value) for value in row))
+        return replace(totals, points_taken_back=self.points_taken_back(date_from, date_to))
 
     def points_taken_back(self, date_from: str, date_to: str) -> int:
         """Earned points the range's standing returns took back. Their ``lifetime_delta``
