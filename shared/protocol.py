@@ -266,6 +266,8 @@ REJECTION_CODES: frozenset[str] = frozenset(
         # Extensions of returns (docs/SYNC_SERVER.md, "Returns").
         "unknown_sale",
         "sale_voided",
+        # Extension of members at the till: a new phone another member holds.
+        "phone_in_use",
     }
 )
 

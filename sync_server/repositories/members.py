@@ -87,6 +87,19 @@ def codes_taken(session: Session, codes: Collection[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
+def phone_holders(session: Session, hashes: Collection[str]) -> dict[str, frozenset[str]]:
+    """The members holding each of these phone hashes (an erased member holds none)."""
+    if not hashes:
+        return {}
+    held: dict[str, set[str]] = {}
+    rows = session.execute(
+        select(Member.phone_hash, Member.id).where(Member.phone_hash.in_(list(hashes)))
+    )
+    for phone, member_id in rows:
+        held.setdefault(phone, set()).add(member_id)
+    return {phone: frozenset(ids) for phone, ids in held.items()}
+
+
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     bulk.insert_rows(session, table_of(Member), rows)
 

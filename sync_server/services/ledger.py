@@ -165,6 +165,7 @@ class _Run:
         self.coupons: dict[str, CouponState] = dict(loaded.coupons)
         self.targets: dict[str, VoidTarget] = dict(loaded.targets)
         self.taken: set[str] = set(loaded.codes_taken)
+        self.phones: dict[str, set[str]] = {h: set(m) for h, m in loaded.phones_held.items()}
         self.moved: dict[DayKey, int] = dict(loaded.moved)
         self.new_members: set[str] = set()
         self.dirty_members: set[str] = set()
@@ -455,6 +456,7 @@ class _Run:
             raise Rejected("duplicate_member_code", f"Member code {code} is already in use.")
         e164 = self.phone(data.phone)
         self.taken.add(code)
+        self.hold_phone(member_id, "", phone_hash(self.loaded.store.phone_key, e164))
         profile = MemberProfile(
             member_code=code,
             name=data.name,
@@ -481,10 +483,14 @@ class _Run:
         profile = member.profile
         if data.phone is not None:
             e164 = self.phone(data.phone)
+            hashed = phone_hash(self.loaded.store.phone_key, e164)
+            if self.phones.get(hashed, set()) - {member.id}:
+                raise Rejected("phone_in_use", "Another member already has this phone number.")
+            self.hold_phone(member.id, profile.phone_hash, hashed)
             profile = replace(
                 profile,
                 phone_e164=e164,
-                phone_hash=phone_hash(self.loaded.store.phone_key, e164),
+                phone_hash=hashed,
                 phone_last4=phone_last4(e164),
                 phone_masked=mask_phone(e164),
                 phone_slow_hash="",
@@ -738,6 +744,11 @@ class _Run:
             if self.targets[target].member_id == member_id
         )
         return before + in_push
+
+    def hold_phone(self, member_id: str, old: str, new: str) -> None:
+        """A member moves from one phone hash to another within this push."""
+        self.phones.get(old, set()).discard(member_id)
+        self.phones.setdefault(new, set()).add(member_id)
 
     def phone(self, raw: str) -> str:
         try:

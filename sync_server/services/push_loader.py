@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shared.domain.member_code import validate_member_code
+from shared.domain.phone import normalize_phone, phone_hash
 from shared.domain.program import LoyaltyProgram
 from shared.errors import ValidationFailed
 from shared.protocol import (
@@ -33,6 +34,7 @@ from shared.protocol import (
     EventVoidedData,
     MemberCardReplacedData,
     MemberEnrolledData,
+    MemberUpdatedData,
 )
 from sync_server.errors import Unauthorized
 from sync_server.repositories import catalog
@@ -111,6 +113,7 @@ def load(
         for row in members_repo.lock_tuples(session, {i.member_id for i in fresh})
     }
     codes_taken = members_repo.codes_taken(session, _wanted_codes(fresh))
+    phones_held = members_repo.phone_holders(session, _wanted_phones(fresh, store))
     coupon_ids = {str(i.data.coupon_id) for i in fresh if isinstance(i.data, CouponRedeemedData)}
     coupon_ids |= {t.coupon_id for t in targets.values() if t.coupon_id is not None}
     coupon_ids |= {s.coupon_id for s in sales.values() if s.coupon_id is not None}
@@ -152,6 +155,7 @@ def load(
         sales=sales,
         # read after the members are locked: every return of a sale is its member's
         returned=sales_repo.returned_cents(session, sale_ids | _sale_targets(targets)),
+        phones_held=phones_held,
     )
 
 
@@ -169,6 +173,18 @@ def _wanted_codes(fresh: Sequence[Incoming]) -> set[str]:
             with contextlib.suppress(ValidationFailed):
                 codes.add(validate_member_code(item.data.member_code))
     return codes
+
+
+def _wanted_phones(fresh: Sequence[Incoming], store: StoreState) -> set[str]:
+    """The phone hashes profile changes ask for (an invalid phone is the ledger's to
+    refuse)."""
+    hashes: set[str] = set()
+    for item in fresh:
+        if isinstance(item.data, MemberUpdatedData) and item.data.phone is not None:
+            with contextlib.suppress(ValidationFailed):
+                e164 = normalize_phone(item.data.phone, store.phone_region)
+                hashes.add(phone_hash(store.phone_key, e164))
+    return hashes
 
 
 def _moved(

@@ -221,6 +221,9 @@ class Loaded:
     # voids name) was returned before this push.
     sales: Mapping[str, SaleEvent] = field(default_factory=dict)
     returned: Mapping[str, int] = field(default_factory=dict)
+    # Phone hashes this push's profile changes ask for -> the members holding each now
+    # (a phone another member holds is refused ``phone_in_use``).
+    phones_held: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def current_program(self) -> LoyaltyProgram:

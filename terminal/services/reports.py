@@ -3,8 +3,10 @@
 What counts (see ``terminal.offline.repositories.reports``): events of the business
 dates in the range that stand now, i.e. not rejected by the server and not voided. A
 voided event and its void cancel out: neither adds points, sales or a transaction, and
-the void is only counted under ``voids`` (on the business date it was made). A
-transaction is one earn, redemption or coupon use. The hourly chart is in the store's
+the void is only counted under ``voids`` (on the business date it was made). Returns
+are counted apart (``returns``, the amount returned, the points they moved and the
+earned points they took back); the returned sales' earns and redemptions keep their
+figures. A transaction is one earn, redemption or coupon use. The hourly chart is in the store's
 time zone (by the moment of each event, while the business date decides the range).
 """
 
@@ -71,6 +73,10 @@ class ReportService(Service):
             voids=totals.voids,
             adjustments=totals.adjustments,
             points_adjusted=totals.points_adjusted,
+            returns=totals.returns,
+            returned_cents=totals.returned_cents,
+            points_returned=totals.points_returned,
+            points_taken_back=totals.points_taken_back,
             hourly_transactions=store_hours(quarters, zone),
             top_members=tuple(
                 TopMember(m.member_code, m.display_name, m.points_earned, m.amount_cents)

@@ -1,6 +1,7 @@
 """Returns at the till: find a sale by its receipt number, give back all or part of it.
 
-Offline the till returns the sales it knows: its own (``ReturnRepository``). Online it
+Offline the till returns the sales it knows: its own (``ReturnRepository``) and those
+in the members' history it pulled (``HistoryRepository``). Online it
 also asks the server (``GET /v1/sales``), which knows every store's sales and every
 return made of them so far. The effect on the member's points is the shared rule
 (``shared.domain.returns``): the till shows it at once, and the server decides it again
@@ -22,7 +23,7 @@ from shared.domain.returns import ReturnEffect, SaleFigures, needs_manager, retu
 from shared.errors import ValidationFailed
 from shared.protocol import SaleFound
 from terminal.offline.clock import from_text
-from terminal.offline.models import LocalEvent
+from terminal.offline.models import HistoryRow, LocalEvent
 from terminal.offline.outbox import NewEvent, record_event
 from terminal.offline.repositories import (
     CouponRepository,
@@ -30,6 +31,7 @@ from terminal.offline.repositories import (
     ProgramRepository,
     TerminalStateRepository,
 )
+from terminal.offline.repositories.history import HistoryRepository
 from terminal.offline.repositories.returns import ReturnRepository
 from terminal.offline.sync_client import SyncClient, SyncError
 from terminal.services.base import (
@@ -49,6 +51,11 @@ from terminal.services.inputs import clean_sale_ref
 from terminal.services.views import Receipt, StaffSession
 
 log = logging.getLogger(__name__)
+
+
+def _first(parts: dict[str, list[HistoryRow]], kind: str) -> HistoryRow | None:
+    rows = parts.get(kind)
+    return rows[0] if rows else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +99,18 @@ class ReturnReceipt:
 class ReturnService(Service):
     def find(self, sale_ref: str) -> SaleSearch:
         """The sales with this receipt number: the server's when it answers, else this
-        till's own. ``unknown_sale`` when none matches."""
+        till's own and those in the members' pulled history. ``unknown_sale`` when none
+        matches."""
         ref = clean_sale_ref(sale_ref)
         with self.replica.read() as session:
             local = self._local(session, ref)
             online = TerminalStateRepository(session).get().online
         remote = self._remote(ref) if online else None
         if remote is None:
-            sales = local
+            with self.replica.read() as session:
+                pulled = self._pulled(session, ref)
+            known = {s.sale_event_id for s in local}
+            sales = local + [s for s in pulled if s.sale_event_id not in known]
         else:
             with self.replica.read() as session:
                 found = [self._from_server(session, sale) for sale in remote]
@@ -269,6 +280,57 @@ class ReturnService(Service):
                     returned_cents=returns.returned_here(key.event_id),
                     voided=key.voided_by is not None,
                     here=True,
+                )
+            )
+        return sales
+
+    def _pulled(self, session: Session, ref: str) -> list[ReturnableSale]:
+        """Other tills' sales of the receipt in the members' history this replica holds
+        (``member_history``, as head office last listed it): what an offline till can
+        return beyond its own sales. Returned so far: the returns that history lists
+        plus this till's unsent ones; the server caps the rest (docs/RETURNS.md)."""
+        by_member: dict[str, dict[str, list[HistoryRow]]] = {}
+        for row in HistoryRepository(session).sale_rows(ref):
+            by_member.setdefault(row.member_id, {}).setdefault(row.type, []).append(row)
+        returns = ReturnRepository(session)
+        members = MemberRepository(session)
+        sales = []
+        for member_id, parts in by_member.items():
+            earn = _first(parts, "points.earned")
+            redeem = _first(parts, "points.redeemed")
+            coupon = _first(parts, "coupon.redeemed")
+            key = earn or redeem
+            if key is None or not key.amount_cents:
+                continue
+            member = members.get(member_id)
+            if member is None:
+                continue
+            listed = sum(
+                int(row.amount_cents or 0)
+                for row in parts.get("sale.returned", [])
+                if not row.voided
+            )
+            sales.append(
+                ReturnableSale(
+                    sale_ref=ref,
+                    sale_event_id=key.event_id,
+                    member_id=member_id,
+                    member_code=member.member_code,
+                    member_name=member.display_name,
+                    amount_cents=int(key.amount_cents),
+                    points_earned=int(earn.points_delta) if earn else 0,
+                    points_redeemed=(
+                        -int(redeem.points_delta) if redeem and not redeem.voided else 0
+                    ),
+                    redeemed_event_id=redeem.event_id if redeem else None,
+                    coupon_event_id=coupon.event_id if coupon and not coupon.voided else None,
+                    coupon_id=None,  # the server finds the coupon from its event
+                    returned_cents=max(
+                        listed + returns.returned_here(key.event_id, pending_only=True),
+                        returns.returned_here(key.event_id),
+                    ),
+                    voided=key.voided,
+                    here=False,
                 )
             )
         return sales

@@ -202,5 +202,14 @@ class ReportView:
     voids: int = 0
     adjustments: int = 0
     points_adjusted: int = 0
+    returns: int = 0
+    returned_cents: int = 0
+    points_returned: int = 0  # given back less taken back
+    points_taken_back: int = 0
     hourly_transactions: tuple[int, ...] = field(default_factory=_no_hours)  # store hours
     top_members: tuple[TopMember, ...] = ()
+
+    @property
+    def points_given_back(self) -> int:
+        """Redeemed points the returns gave back to members."""
+        return self.points_returned + self.points_taken_back

@@ -26,6 +26,10 @@ def report_csv(report: ReportView, labels: dict[str, str], money: dict[str, str]
     writer.writerow([labels["voids"], report.voids])
     writer.writerow([labels["adjustments"], report.adjustments])
     writer.writerow([labels["adjusted"], report.points_adjusted])
+    writer.writerow([labels["returns"], report.returns])
+    writer.writerow([labels["returned"], money["returned"]])
+    writer.writerow([labels["taken_back"], report.points_taken_back])
+    writer.writerow([labels["given_back"], report.points_given_back])
     writer.writerow([])
     writer.writerow([labels["hour"], labels["transactions"]])
     for hour, count in enumerate(report.hourly_transactions):

@@ -172,3 +172,45 @@ def test_the_member_summary_lists_every_tills_transactions_and_what_expires(
     )
     assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_member")
     assert client.get(f"/v1/members/{member}/summary").status_code == 401
+
+
+def test_a_phone_another_member_holds_is_refused_at_head_office(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    """Two tills offline can each give a member a phone: head office refuses the second
+    (``phone_in_use``), in one push as across pushes, and the member keeps its phone."""
+    first = _enrolled(client, paired, phone="13812345678")
+    second = _enrolled(client, paired, phone="13900002222")
+    third = _enrolled(client, paired, phone="13900003333")
+
+    def phone_of(member_id: str) -> str:
+        with database.read() as session:
+            row = session.get(Member, member_id)
+            assert row is not None
+            return row.phone_e164
+
+    taken = paired.events.make("member.updated", second, {"phone": "138 1234 5678"})
+    result = push(client, paired, [taken])["results"][0]
+    assert (result["status"], result["code"]) == ("rejected", "phone_in_use")
+    assert phone_of(second) == "+8613900002222"
+
+    # Its own phone again is no clash; in one push, a phone freed earlier in the push
+    # can be taken, and the same new phone twice goes to the first member only.
+    events = [
+        paired.events.make("member.updated", first, {"phone": "13812345678", "name": "甲"}),
+        paired.events.make("member.updated", first, {"phone": "13700004444"}),
+        paired.events.make("member.updated", second, {"phone": "13812345678"}),
+        paired.events.make("member.updated", third, {"phone": "13812345678"}),
+    ]
+    results = push(client, paired, events)["results"]
+    assert [(r["status"], r.get("code")) for r in results] == [
+        ("accepted", None),
+        ("accepted", None),
+        ("accepted", None),
+        ("rejected", "phone_in_use"),
+    ]
+    assert [phone_of(m) for m in (first, second, third)] == [
+        "+8613700004444",
+        "+8613812345678",
+        "+8613900003333",
+    ]

@@ -101,7 +101,8 @@ def test_reports_and_exports(qtbot: QtBot, till: UiTill, tmp_path: Path) -> None
     assert window.current() is reports
     qtbot.waitUntil(lambda: reports.report is not None and reports.report.transactions == 1)
     assert reports.figure_values[3].text() == "¥120.00"
-    assert [v.text() for v in reports.figure_values[6:]] == ["1", "+500 pts"]
+    assert [v.text() for v in reports.figure_values[6:8]] == ["1", "+500 pts"]
+    assert [v.text() for v in reports.figure_values[8:]] == ["0", "¥0.00", "0 pts", "0 pts"]
     assert reports.top.rowCount() == 1
     assert sum(reports.chart.counts) == 1
     csv_path, pdf_path = tmp_path / "r.csv", tmp_path / "r.pdf"

@@ -66,6 +66,17 @@ class HistoryRepository:
             )
         )
 
+    def sale_rows(self, sale_ref: str) -> list[HistoryRow]:
+        """The rows held of one receipt number, every member's (a scan of at most
+        ``KEPT_MEMBERS * KEPT_PER_MEMBER`` rows: only an offline return asks)."""
+        return list(
+            self.session.scalars(
+                select(HistoryRow)
+                .where(HistoryRow.sale_ref == sale_ref)
+                .order_by(HistoryRow.occurred_at, HistoryRow.event_id)
+            )
+        )
+
     def summary(self, member_id: str) -> tuple[datetime, list[tuple[datetime, int]]] | None:
         """(as of, [(expires_at, points)]) of the member's last listing, or None."""
         row = self.session.get(SummaryRow, member_id)

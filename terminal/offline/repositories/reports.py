@@ -5,12 +5,13 @@ void that stands itself. A voided event and its void cancel out: the voided even
 left out of every figure (whatever day it was voided on) and the void adds no points;
 ``voids`` only counts how many voids were made in the range. A void the server rejected
 voids nothing, so its target counts again. The range is read from the covering index
-``ix_local_events_report`` alone (migration 0005).
+``ix_local_events_report`` alone (migration 0005); the earned points returns took back
+from the returns' own index (``ix_local_events_returned``, t19a).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Integer, case, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
@@ -24,6 +25,7 @@ COUPON = "coupon.redeemed"
 ENROL = "member.enrolled"
 VOID = "event.voided"
 ADJUST = "points.adjusted"
+RETURN = "sale.returned"
 TRANSACTION_TYPES = (EARN, REDEEM, COUPON)
 
 _void = aliased(LocalEvent, name="void")
@@ -39,6 +41,10 @@ class Totals:
     voids: int = 0
     adjustments: int = 0
     points_adjusted: int = 0
+    returns: int = 0
+    returned_cents: int = 0
+    points_returned: int = 0  # what the returns moved: given back less taken back
+    points_taken_back: int = 0  # earned points the returns took back (``returned_points``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +101,35 @@ class ReportRepository:
                 _count(kind == VOID),
                 _count(kind == ADJUST),
                 _sum(kind == ADJUST, LocalEvent.points_delta),
+                _count(kind == RETURN),
+                _sum(kind == RETURN, func.coalesce(LocalEvent.amount_cents, 0)),
+                _sum(kind == RETURN, LocalEvent.points_delta),
             )
             .select_from(LocalEvent)
             .outerjoin(_void, _void.event_id == LocalEvent.voided_by)
             .where(*self._standing(date_from, date_to))
         )
         row = self.session.execute(query).one()
-        return Totals(*(int(value) for value in row))
+        totals = Totals(*(int(value) for value in row))
+        return replace(totals, points_taken_back=self.points_taken_back(date_from, date_to))
+
+    def points_taken_back(self, date_from: str, date_to: str) -> int:
+        """Earned points the range's standing returns took back. Their ``lifetime_delta``
+        is not in the report's covering index: read through ``ix_local_events_returned``,
+        which holds the returns only (rare), so the range is not read twice."""
+        day = func.coalesce(LocalEvent.business_date, "")  # a function: not the date index
+        query = (
+            select(_sum(LocalEvent.type == RETURN, -LocalEvent.lifetime_delta))
+            .select_from(LocalEvent)
+            .outerjoin(_void, _void.event_id == LocalEvent.voided_by)
+            .where(
+                LocalEvent.returned_event_id > "",  # a range the returns index answers
+                day >= date_from,
+                day <= date_to,
+                *self._standing(date_from, date_to)[2:],
+            )
+        )
+        return int(self.session.scalar(query) or 0)
 
     def transactions_by_quarter_hour(self, date_from: str, date_to: str) -> list[QuarterCount]:
         """Transactions per UTC quarter hour; the caller turns them into store hours.

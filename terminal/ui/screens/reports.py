@@ -33,7 +33,8 @@ from terminal.ui.session import TillSession
 from terminal.ui.widgets.hourly_chart import HourlyChart
 from terminal.ui.widgets.store_figures import StoreFiguresLine
 
-FIGURES = 8  # two rows of four
+FIGURES = 12  # two rows of four, then the returns' four beside the top members
+MAIN_FIGURES = 8
 
 
 def _as_date(value: QDate) -> date:
@@ -71,7 +72,7 @@ class ReportsScreen(Retranslating):
         self.pdf_button.clicked.connect(self._ask_pdf)
         self.figure_names = [QLabel() for _ in range(FIGURES)]
         self.figure_values = [QLabel() for _ in range(FIGURES)]
-        for label in self.figure_values:
+        for label in self.figure_values[:MAIN_FIGURES]:
             label.setProperty("role", "figure")
         self.figure_values[0].setObjectName("reportTransactions")
         self.chart = HourlyChart()
@@ -97,15 +98,24 @@ class ReportsScreen(Retranslating):
         for label in self.figure_names:
             label.setWordWrap(True)  # "Member transactions" in a narrow column
             label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+        returns = QGridLayout()  # small, above the top members: no height taken from the
+        returns.setHorizontalSpacing(16)  # figures at 1024x768
         for index, (name, value) in enumerate(
             zip(self.figure_names, self.figure_values, strict=True)
         ):
-            row, column = divmod(index, FIGURES // 2)
-            figures.addWidget(name, row * 2, column)
-            figures.addWidget(value, row * 2 + 1, column)
+            if index < MAIN_FIGURES:
+                row, column = divmod(index, MAIN_FIGURES // 2)
+                figures.addWidget(name, row * 2, column)
+                figures.addWidget(value, row * 2 + 1, column)
+            else:
+                returns.addWidget(name, 0, index - MAIN_FIGURES)
+                returns.addWidget(value, 1, index - MAIN_FIGURES)
+        right = QVBoxLayout()
+        right.addLayout(returns)
+        right.addWidget(self.top, 1)
         lower = QHBoxLayout()
         lower.addWidget(self.chart, 1)
-        lower.addWidget(self.top, 2)  # names need the room more than the bars
+        lower.addLayout(right, 2)  # names need the room more than the bars
         heading = QHBoxLayout()  # the store's line beside the title: no height taken
         heading.addWidget(self.title)
         heading.addWidget(self.store_figures, 1)
@@ -145,6 +155,10 @@ class ReportsScreen(Retranslating):
             self.tr("Voids"),
             self.tr("Adjustments"),
             self.tr("Points adjusted"),
+            self.tr("Returns"),
+            self.tr("Amount returned"),
+            self.tr("Points taken back"),
+            self.tr("Points given back"),
         ]
 
     def _today(self) -> QDate:
@@ -208,6 +222,10 @@ class ReportsScreen(Retranslating):
             f"{report.voids:,}",
             f"{report.adjustments:,}",
             format_signed_points(report.points_adjusted),
+            f"{report.returns:,}",
+            format_money(report.returned_cents, currency),
+            format_points(report.points_taken_back),
+            format_points(report.points_given_back),
         ]
         for label, text in zip(self.figure_values, values, strict=True):
             label.setText(text)
@@ -241,12 +259,19 @@ class ReportsScreen(Retranslating):
             "voids": titles[5],
             "adjustments": titles[6],
             "adjusted": titles[7],
+            "returns": titles[8],
+            "returned": titles[9],
+            "taken_back": titles[10],
+            "given_back": titles[11],
             "hour": self.tr("Hour"),
             "member": self.tr("Member no."),
             "name": self.tr("Name"),
         }
         currency = self.session.currency
-        money = {"sales": format_money(self.report.member_sales_cents, currency)}
+        money = {
+            "sales": format_money(self.report.member_sales_cents, currency),
+            "returned": format_money(self.report.returned_cents, currency),
+        }
         for member in self.report.top_members:
             money[member.member_code] = format_money(member.amount_cents, currency)
         return report_csv(self.report, labels, money)

@@ -124,7 +124,11 @@ class ReturnScreen(Retranslating):
         elif self.search.online:
             self.scope.setText(self.tr("Sales of every store (from head office)."))
         else:
-            self.scope.setText(self.tr("Offline: only the sales of this till can be found."))
+            self.scope.setText(
+                self.tr(
+                    "Offline: only this till's sales and those in the members' history kept here."
+                )
+            )
 
     def _row_text(self, sale: ReturnableSale) -> str:
         currency = self.session.currency
@@ -199,7 +203,9 @@ class ReturnScreen(Retranslating):
             self.message.setText(
                 self.message.text()
                 + " "
-                + self.tr("Offline: only the sales of this till can be found.")
+                + self.tr(
+                    "Offline: only this till's sales and those in the members' history kept here."
+                )
             )
         self.receipt.selectAll()
         self.receipt.setFocus()

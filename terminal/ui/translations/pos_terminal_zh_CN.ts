@@ -1227,122 +1227,142 @@
 <context>
     <name>ReportsScreen</name>
     <message>
-        <location filename="../screens/reports.py" line="122"/>
+        <location filename="../screens/reports.py" line="132"/>
         <source>Reports</source>
         <translation>报表</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="123"/>
+        <location filename="../screens/reports.py" line="133"/>
         <source>Today</source>
         <translation>今天</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="124"/>
+        <location filename="../screens/reports.py" line="134"/>
         <source>Show</source>
         <translation>查询</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="125"/>
-        <location filename="../screens/reports.py" line="287"/>
+        <location filename="../screens/reports.py" line="135"/>
+        <location filename="../screens/reports.py" line="312"/>
         <source>Export CSV</source>
         <translation>导出 CSV</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="126"/>
-        <location filename="../screens/reports.py" line="292"/>
+        <location filename="../screens/reports.py" line="136"/>
+        <location filename="../screens/reports.py" line="317"/>
         <source>Export PDF</source>
         <translation>导出 PDF</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="130"/>
-        <location filename="../screens/reports.py" line="245"/>
+        <location filename="../screens/reports.py" line="140"/>
+        <location filename="../screens/reports.py" line="267"/>
         <source>Member no.</source>
         <translation>会员号</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="130"/>
-        <location filename="../screens/reports.py" line="246"/>
+        <location filename="../screens/reports.py" line="140"/>
+        <location filename="../screens/reports.py" line="268"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="130"/>
-        <location filename="../screens/reports.py" line="141"/>
+        <location filename="../screens/reports.py" line="140"/>
+        <location filename="../screens/reports.py" line="151"/>
         <source>Points earned</source>
         <translation>获得积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="130"/>
+        <location filename="../screens/reports.py" line="140"/>
         <source>Sales</source>
         <translation>消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="133"/>
+        <location filename="../screens/reports.py" line="143"/>
         <source>Transactions per hour</source>
         <translation>每小时交易数</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="134"/>
+        <location filename="../screens/reports.py" line="144"/>
         <source>Hour (%1)</source>
         <translation>小时（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="244"/>
+        <location filename="../screens/reports.py" line="158"/>
+        <source>Returns</source>
+        <translation>退货笔数</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="159"/>
+        <source>Amount returned</source>
+        <translation>退货金额</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="160"/>
+        <source>Points taken back</source>
+        <translation>扣回积分</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="161"/>
+        <source>Points given back</source>
+        <translation>退还积分</translation>
+    </message>
+    <message>
+        <location filename="../screens/reports.py" line="266"/>
         <source>Hour</source>
         <translation>小时</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="140"/>
+        <location filename="../screens/reports.py" line="150"/>
         <source>Member transactions</source>
         <translation>会员交易</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="142"/>
+        <location filename="../screens/reports.py" line="152"/>
         <source>Points redeemed</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="143"/>
+        <location filename="../screens/reports.py" line="153"/>
         <source>Sales to members</source>
         <translation>会员消费额</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="144"/>
+        <location filename="../screens/reports.py" line="154"/>
         <source>Enrollments</source>
         <translation>新注册会员</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="145"/>
+        <location filename="../screens/reports.py" line="155"/>
         <source>Voids</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="146"/>
+        <location filename="../screens/reports.py" line="156"/>
         <source>Adjustments</source>
         <translation>积分调整</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="147"/>
+        <location filename="../screens/reports.py" line="157"/>
         <source>Points adjusted</source>
         <translation>调整积分</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="232"/>
+        <location filename="../screens/reports.py" line="250"/>
         <source>Figure</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="233"/>
+        <location filename="../screens/reports.py" line="251"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="234"/>
+        <location filename="../screens/reports.py" line="252"/>
         <source>From</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../screens/reports.py" line="235"/>
+        <location filename="../screens/reports.py" line="253"/>
         <source>To</source>
         <translation>结束</translation>
     </message>
@@ -1385,38 +1405,38 @@
         <translation>所有门店的销售（来自总部）。</translation>
     </message>
     <message>
-        <location filename="../screens/returns.py" line="127"/>
-        <location filename="../screens/returns.py" line="202"/>
-        <source>Offline: only the sales of this till can be found.</source>
-        <translation>离线：只能找到本收银台的销售。</translation>
+        <location filename="../screens/returns.py" line="129"/>
+        <location filename="../screens/returns.py" line="207"/>
+        <source>Offline: only this till&apos;s sales and those in the members&apos; history kept here.</source>
+        <translation>离线：只能找到本收银台的销售和本机保存的会员历史中的销售。</translation>
     </message>
     <message>
-        <location filename="../screens/returns.py" line="131"/>
+        <location filename="../screens/returns.py" line="135"/>
         <source>Receipt %1 · %2 · sale %3 · returned %4 · left %5</source>
         <translation>小票 %1 · %2 · 销售 %3 · 已退 %4 · 剩余 %5</translation>
     </message>
     <message>
-        <location filename="../screens/returns.py" line="148"/>
+        <location filename="../screens/returns.py" line="152"/>
         <source>voided</source>
         <translation>已作废</translation>
     </message>
     <message>
-        <location filename="../screens/returns.py" line="176"/>
+        <location filename="../screens/returns.py" line="180"/>
         <source>Scan or type the receipt number.</source>
         <translation>请扫描或输入小票号。</translation>
     </message>
     <message>
-        <location filename="../screens/returns.py" line="250"/>
+        <location filename="../screens/returns.py" line="256"/>
         <source>Returns %1: takes back %2 earned, gives back %3 redeemed.</source>
         <translation>退货 %1：扣回所得 %2，退还已兑换 %3。</translation>
     </message>
     <message>
-        <location filename="../screens/returns.py" line="264"/>
+        <location filename="../screens/returns.py" line="270"/>
         <source>Find the sale first: scan or type its receipt number.</source>
         <translation>请先查找销售：扫描或输入小票号。</translation>
     </message>
     <message>
-        <location filename="../screens/returns.py" line="307"/>
+        <location filename="../screens/returns.py" line="313"/>
         <source>Returned %1 of receipt %2. %3 now has %4.</source>
         <translation>已退货 %1（小票 %2）。%3 现有 %4。</translation>
     </message>
