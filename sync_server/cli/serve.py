@@ -47,6 +47,10 @@ def _run_uvicorn(args: argparse.Namespace, settings: Settings, workers: int) -> 
         # (imports) on a busy 2-core machine: every worker was killed while starting,
         # again and again, and the server never came up (seen at load average ~40).
         timeout_worker_healthcheck=30,
+        # A stop (SIGTERM, a rolling restart) waits at most this long for requests in
+        # flight: without it, every till's 50 s long poll held the stop up to 50 s. A
+        # till whose poll is cut asks again (terminal/offline/timing.py).
+        timeout_graceful_shutdown=5,
     )
 
 
