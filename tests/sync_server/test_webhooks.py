@@ -314,7 +314,7 @@ def test_tier_changed_follows_the_event_that_crossed_the_tier(
     assert kinds == ["points.earned", "points.earned", "tier.changed"]
     moved = json.loads(got[-1].body)["data"]
     assert (moved["from"], moved["to"], moved["lifetime_points"]) == ("member", "silver", 1100)
-    assert all(r.valid for r in got)
+    assert all(r.valid for r in receiver.received)  # repeats too
 
 
 def test_old_delivered_deliveries_are_purged_dead_ones_kept(
@@ -383,7 +383,7 @@ def test_points_expired_by_maintenance_reach_webhooks(
     assert kinds == ["member.enrolled", "points.earned", "points.expired"]
     expired = json.loads(got[-1].body)["data"]
     assert (expired["points"], expired["balance"]) == (-100, 0)
-    assert all(r.valid for r in got)
+    assert all(r.valid for r in receiver.received)  # repeats too
 
 
 def test_erasure_scrubs_personal_data_from_kept_deliveries(
