@@ -135,7 +135,11 @@ def figures_of(kind: str, amount_cents: int, delta: int) -> dict[str, int]:
         return {"coupons_used": 1}
     if kind == "points.adjusted":
         return {"points_adjusted": delta}
-    if kind == "event.voided" and delta < 0:  # a sale returned: its points taken back
+    if kind == "sale.returned" and delta < 0:  # earned points taken back, net
+        return {"points_returned": -delta}
+    if kind == "sale.returned" and delta > 0:  # redeemed points given back, net
+        return {"points_redeemed": -delta}
+    if kind == "event.voided" and delta < 0:  # a sale voided: its points taken back
         return {"points_returned": -delta}
     if kind == "event.voided" and delta > 0:  # a redemption undone: its points given back
         return {"points_redeemed": -delta, "redemptions": -1}

@@ -83,6 +83,32 @@ def test_pushed_events_show_in_the_dashboard(
     assert service.view(Period(today, today), "S999").now.points_issued == 0
 
 
+def test_a_return_takes_its_points_back_in_the_dashboard(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    today = _today(database)
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    earn = ev.earn(member, 12_800, 128)
+    push(client, paired, [enrol, earn])
+    half = ev.make(
+        "sale.returned",
+        member,
+        {
+            "sale_ref": earn["data"]["sale_ref"],
+            "sale_event_id": earn["event_id"],
+            "amount_cents": 6_400,
+        },
+    )
+    body = push(client, paired, [half])
+    assert body["results"][0]["status"] == "accepted", body
+    now = DashboardService(database).view(Period(today, today)).now
+    assert (now.points_issued, now.points_returned) == (128, 64)
+    assert [(x.currency, x.points) for x in DashboardService(database).view(
+        Period(today, today)).liabilities] == [("CNY", 64)]  # fmt: skip
+
+
 def test_active_counts_follow_visits_pushed_late(
     client: TestClient, paired: Pairing, database: Database
 ) -> None:
