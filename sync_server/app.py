@@ -32,6 +32,7 @@ from sync_server.services.change_feed import ChangeFeed
 from sync_server.services.common import utcnow
 from sync_server.services.day_close import DayCloseService
 from sync_server.services.maintenance import MaintenanceService
+from sync_server.services.notices import NoticeService
 from sync_server.services.partner import PartnerService
 from sync_server.services.partner_idempotency import IdempotencyStore
 from sync_server.services.partner_keys import PartnerKeyService
@@ -60,6 +61,8 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
     endpoints = EndpointCache()
     terminals = TerminalService(database, settings)
     terminals.seen.after_flush = feed.refresh  # SQLite: trust the counter again at once
+    # webhook deliveries (and broker messages) in the transaction of the change
+    writer = OutboxWriter(endpoints, broker=bool(settings.broker_url))
     return Services(
         settings=settings,
         database=database,
@@ -73,11 +76,10 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
                 max_ahead=timedelta(hours=settings.event_max_ahead_hours),
             ),
             phones_changed=phone_hashes.notify,
-            # webhook deliveries (and broker messages) in the push's transaction
-            writer=OutboxWriter(endpoints, broker=bool(settings.broker_url)),
+            writer=writer,
         ),
         pull=PullService(database, max_limit=settings.pull_max_limit, feed=feed),
-        day_close=DayCloseService(database),
+        day_close=DayCloseService(database, events=writer.record_event),
         phone_hashes=phone_hashes,
         feed=feed,
         alerts=AlertService(database),
@@ -119,6 +121,16 @@ async def _maintenance_loop(services: Services) -> None:
         tombstone_retention_days=services.settings.tombstone_retention_days,
         events=writer.record_event if writer is not None else None,
     )
+    notices = (
+        NoticeService(
+            services.database,
+            writer.record_event,
+            expiring_days=services.settings.notice_expiring_days,
+            churn_days=services.settings.notice_churn_days,
+        )
+        if writer is not None
+        else None
+    )
     interval = services.settings.maintenance_interval_seconds
     while True:
         await asyncio.sleep(interval)
@@ -130,6 +142,8 @@ async def _maintenance_loop(services: Services) -> None:
             await run_in_threadpool(WebhookService(services.database).purge, now)
             report = await run_in_threadpool(maintenance.expire_points)
             purged = await run_in_threadpool(maintenance.purge_tombstones)
+            if notices is not None:
+                await run_in_threadpool(notices.run)
             if report.points or purged:
                 log.info(
                     "expired %d points of %d members; purged %d tombstones",

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
     webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
     webhook_give_up_hours: float = Field(default=72.0, gt=0)
+    # Notices of the maintenance run (services/notices.py), each once per occasion:
+    # points.expiring this many days ahead, member.churn_risk after this many days
+    # without a visit (0: not sent).
+    notice_expiring_days: int = Field(default=30, ge=0, le=366)
+    notice_churn_days: int = Field(default=90, ge=0, le=3650)
     # The message broker (RabbitMQ, docs/PARTNER_API.md): empty, off. amqp://user:pass@host/vhost
     broker_url: str = ""
     broker_exchange: str = "pos.events"

@@ -546,3 +546,15 @@ class DashMemberDay(Base):
     __tablename__ = "dash_member_days"
     member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class NoticeSent(Base):
+    """A notice sent once per occasion (migration s20i): ``points.expiring`` per member
+    and expiry date, ``member.churn_risk`` per member and last visit,
+    ``day_close.mismatch`` per terminal and business date."""
+
+    __tablename__ = "notices_sent"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    occasion: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

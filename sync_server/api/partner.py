@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from starlette.concurrency import run_in_threadpool
 
 from shared.errors import DomainError
-from shared.protocol import MAX_CENTS, MAX_POINTS, Day, Moment, Problem
+from shared.protocol import MAX_CENTS, MAX_POINTS, Day, Moment, Problem, StoreReport
 from sync_server.api.problems import for_domain_error
 from sync_server.services.partner import PartnerService
 from sync_server.services.partner_idempotency import IdempotencyStore, check_key
@@ -88,6 +89,19 @@ class RedeemRequest(_Body):
     order_amount_cents: Annotated[StrictInt, Field(gt=0, le=MAX_CENTS)]
 
 
+class ReturnRequest(_Body):
+    store: StoreCode = Field(description="the store the order was earned or redeemed at")
+    channel: Channel
+    order_id: OrderId = Field(description="the order being returned")
+    return_id: OrderId = Field(
+        description="your id of this return: an order may come back in several parts, "
+        "each returns once"
+    )
+    amount_cents: Annotated[StrictInt, Field(gt=0, le=MAX_CENTS)] = Field(
+        description="the amount brought back (all of the order or a part)"
+    )
+
+
 class CouponRequest(_Body):
     title: Annotated[str, Field(min_length=1, max_length=200)]
     value_cents: Annotated[StrictInt, Field(gt=0, le=MAX_CENTS)]
@@ -153,6 +167,12 @@ class PointsOut(BaseModel):
     balance: int | None
     flag: str | None = None
     value_cents: int | None = None
+    returned_cents: int | None = Field(
+        default=None, description="of a return: the amount taken back (never beyond the order)"
+    )
+    excess_cents: int | None = Field(
+        default=None, description="of a return: what was beyond what is left of the order"
+    )
 
 
 async def partner_services(request: Request) -> PartnerServices:
@@ -266,6 +286,21 @@ def member_history(
     return _json(200, svc.partner.history(partner, member_id, cursor, limit))
 
 
+@router.get(
+    "/reports/stores/{store_code}",
+    response_model=StoreReport,
+    summary="A store's figures by business date",
+)
+def store_report(
+    store_code: Annotated[str, Path(max_length=32)],
+    partner: PartnerDep,
+    svc: PartnerServicesDep,
+    date_from: Annotated[date, Query(description="first business date")],
+    date_to: Annotated[date, Query(description="last business date (at most 92 days on)")],
+) -> Response:
+    return _json(200, svc.partner.store_report(partner, store_code, date_from, date_to))
+
+
 @router.post("/members", status_code=201, response_model=MemberOut, summary="Enrol a member")
 async def enrol(
     body: EnrolRequest,
@@ -346,6 +381,29 @@ async def redeem(
         body,
         200,
         lambda _key: svc.partner.redeem(partner, member_id, body.model_dump(mode="json")),
+    )
+
+
+@router.post(
+    "/members/{member_id}/return",
+    response_model=PointsOut,
+    summary="Return all or part of an online order",
+)
+async def return_order(
+    member_id: Annotated[str, Path(max_length=36)],
+    body: ReturnRequest,
+    partner: PartnerDep,
+    svc: PartnerServicesDep,
+    idempotency_key: IdempotencyHeader = None,
+) -> Response:
+    return await _idempotent(
+        svc,
+        partner,
+        idempotency_key,
+        f"POST /members/{member_id}/return",
+        body,
+        200,
+        lambda _key: svc.partner.return_order(partner, member_id, body.model_dump(mode="json")),
     )
 
 

@@ -12,6 +12,7 @@ from shared.errors import DomainError
 from sync_server.cli.common import AddCommand, open_database, output
 from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.maintenance import MaintenanceService
+from sync_server.services.notices import NoticeService
 from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.phone_backfill import PhoneHashBackfill
 from sync_server.services.webhooks import EndpointCache, OutboxWriter
@@ -76,6 +77,29 @@ def cmd_expire_points(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notices(args: argparse.Namespace) -> int:
+    settings, database = open_database(args)
+    now = datetime.fromisoformat(args.now) if args.now else None
+    if now is not None and now.tzinfo is None:
+        raise DomainError(
+            "--now needs a UTC offset, e.g. 2026-01-01T00:00:00+00:00", code="invalid_time"
+        )
+    outbox = OutboxWriter(EndpointCache(ttl=0), broker=bool(settings.broker_url))
+    report = NoticeService(
+        database,
+        outbox.record_event,
+        expiring_days=settings.notice_expiring_days,
+        churn_days=settings.notice_churn_days,
+    ).run(now)
+    output(
+        args,
+        {"points_expiring": report.expiring, "churn_risk": report.churn_risk},
+        f"Sent points.expiring for {report.expiring} members and member.churn_risk for "
+        f"{report.churn_risk}.",
+    )
+    return 0
+
+
 def register(sub: Any, add: AddCommand) -> None:
     """member erase, privacy export|erase, phones backfill, expire-points."""
     member = sub.add_parser("member", help="members").add_subparsers(dest="action", required=True)
@@ -94,3 +118,7 @@ def register(sub: Any, add: AddCommand) -> None:
     backfill.add_argument("--limit", type=int, help="at most this many members this run")
     expire = add("expire-points", cmd_expire_points, help="expire old points, purge tombstones")
     expire.add_argument("--now", help="pretend it is this time (RFC 3339)")
+    notices = add(
+        "notices", cmd_notices, help="send points.expiring and member.churn_risk, once each"
+    )
+    notices.add_argument("--now", help="pretend it is this time (RFC 3339)")

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from shared.domain.day_totals import DayEvent, DayTotals, day_totals
 from shared.errors import ValidationFailed
 from shared.protocol import DayCloseRequest, DayCloseResponse
 from sync_server.db import Database
-from sync_server.models import DayClose
+from sync_server.models import DayClose, Terminal
 from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
+from sync_server.repositories import notices as notices_repo
 from sync_server.services.common import dumps, utcnow
+from sync_server.services.maintenance import EventSink
 
 
 def compare_day(
@@ -45,8 +50,9 @@ def compare_day(
 
 
 class DayCloseService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, events: EventSink | None = None) -> None:
         self.database = database
+        self.events = events  # day_close.mismatch for webhooks and the broker
 
     def close(self, terminal_id: str, request: DayCloseRequest) -> DayCloseResponse:
         if request.last_seq < request.first_seq:
@@ -68,5 +74,34 @@ class DayCloseService:
             row.status = status
             row.missing_seqs = dumps(missing)
             row.details = dumps(details)
-            row.received_at = utcnow()
+            row.received_at = now = utcnow()
+            if status == "mismatch" and self.events is not None:
+                self._tell_mismatch(session, terminal_id, request, details, now)
         return DayCloseResponse(status=status, missing_seqs=missing, details=details)
+
+    def _tell_mismatch(
+        self,
+        session: Session,
+        terminal_id: str,
+        request: DayCloseRequest,
+        details: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """``day_close.mismatch``, once per terminal and business date (ordered among
+        that terminal's notices: the delivery key is the terminal's id)."""
+        assert self.events is not None
+        day = request.business_date.isoformat()
+        if not notices_repo.claim(session, "day_close.mismatch", terminal_id, day, now):
+            return
+        terminal = session.get(Terminal, terminal_id)
+        data = {
+            "terminal_id": terminal_id,
+            "terminal_name": terminal.name if terminal is not None else None,
+            "store": terminal.store_code if terminal is not None else None,
+            "business_date": day,
+            "differences": details["differences"],
+            "server": details["server"],
+            "reported": details["reported"],
+        }
+        message = f"msg_dayclose_{terminal_id}_{day}"
+        self.events(session, "day_close.mismatch", terminal_id, message, data, now)

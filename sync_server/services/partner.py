@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +31,14 @@ from shared.errors import DomainError, NotFound, RuleViolation, ValidationFailed
 from shared.protocol import Event, PushResult
 from sync_server.db import Database
 from sync_server.errors import Conflict, Unauthorized
-from sync_server.models import Coupon, Member, MemberExternalId, PartnerChannel, Terminal
+from sync_server.models import (
+    Coupon,
+    Member,
+    MemberExternalId,
+    PartnerChannel,
+    SaleReturn,
+    Terminal,
+)
 from sync_server.repositories import catalog
 from sync_server.repositories import partner as repo
 from sync_server.repositories import terminals as terminals_repo
@@ -39,6 +46,7 @@ from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
 from sync_server.services.common import coupon_data, new_id, utcnow
 from sync_server.services.partner_keys import Partner
 from sync_server.services.push import Pusher
+from sync_server.services.store_report import StoreReportService
 from sync_server.services.versioning import ChangeBatch
 from sync_server.services.webhooks import OutboxWriter
 
@@ -58,6 +66,8 @@ _REJECTION_STATUS = {
     "member_exists": 409,
     "occurred_at_out_of_window": 422,
     "idempotency_conflict": 409,
+    "unknown_sale": 404,
+    "sale_voided": 409,
 }
 
 
@@ -299,6 +309,48 @@ class PartnerService:
         answer["value_cents"] = value
         return answer
 
+    def return_order(
+        self, partner: Partner, member_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """All or part of an online order back: a ``sale.returned`` event of the order's
+        earn (or of its redemption when it earned nothing), decided by the ledger with
+        the tills' rule (``shared.domain.returns``): earned points come back out and
+        redeemed points go back in proportion, never more than the order. Once per
+        ``(store, channel, order_id, return_id)``."""
+        partner.require("points:write")
+        store_code, channel_name, order_id = body["store"], body["channel"], body["order_id"]
+        earn_id = derived_id(store_code, "earn", channel_name, order_id)
+        redeem_id = derived_id(store_code, "redeem", channel_name, order_id)
+        with self.database.read() as session:
+            store = self._store_in(session, partner, store_code)
+            self._visible(session, partner, member_id, any_store=True)
+            channel = self._known_channel(session, store)
+            earned = _order_part(repo.stored_event(session, earn_id), member_id)
+            redeemed = _order_part(repo.stored_event(session, redeem_id), member_id)
+        if not (earned or redeemed):
+            raise NotFound(
+                f"Member {member_id} has no online order {order_id} on channel "
+                f"{channel_name} at store {store}.",
+                code="unknown_order",
+            )
+        data = {
+            "sale_ref": f"{channel_name}:{order_id}",
+            "sale_event_id": earn_id if earned else redeem_id,
+            "redeemed_event_id": redeem_id if earned and redeemed else None,
+            "amount_cents": body["amount_cents"],
+            "points_taken": 0,  # the ledger decides the points from every return it holds
+            "points_given": 0,
+        }
+        event_id = derived_id(store, "return", channel_name, order_id, body["return_id"])
+        answer = self._order_write(store, event_id, member_id, "sale.returned", data, 0, channel)
+        with self.database.read() as session:
+            effect = session.get(SaleReturn, event_id)
+            if effect is not None:
+                answer["points"] = int(effect.points_given) - int(effect.points_taken)
+                answer["returned_cents"] = int(effect.accepted_cents)
+                answer["excess_cents"] = int(effect.excess_cents)
+        return answer
+
     def issue_coupon(
         self, partner: Partner, member_id: str, idempotency_key: str, body: dict[str, Any]
     ) -> dict[str, Any]:
@@ -338,6 +390,21 @@ class PartnerService:
             row["version"] = base + slot
             catalog.insert_coupons(session, [row])
             return coupon_data(row)
+
+    # --- reports --------------------------------------------------------------------
+
+    def store_report(
+        self, partner: Partner, store_code: str, date_from: date, date_to: date
+    ) -> dict[str, Any]:
+        """A store's figures across its tills and online channel by business date (the
+        managers' store report: ``services/store_report.py``), for ``reports:read``."""
+        partner.require("reports:read")
+        if not partner.may_use_store(store_code):
+            raise RuleViolation(
+                f"This API key may not read store {store_code}.", code="store_not_allowed"
+            )
+        report = StoreReportService(self.database).report(store_code, date_from, date_to)
+        return report.model_dump(mode="json")
 
     # --- helpers ------------------------------------------------------------------
 
@@ -558,6 +625,11 @@ class PartnerService:
             ],
             "coupons": coupons,
         }
+
+
+def _order_part(row: Any, member_id: str) -> bool:
+    """Whether a stored event of an order is this member's and stands (accepted)."""
+    return row is not None and row.status == "accepted" and row.member_id == member_id
 
 
 def _coupon(coupon: Coupon) -> dict[str, Any]:

@@ -67,12 +67,25 @@ EVENT_TYPES: Mapping[str, str] = {
     "points.adjusted": "points.adjusted",
     "coupon.redeemed": "coupon.redeemed",
     "event.voided": "points.voided",
+    "sale.returned": "points.returned",
 }
 # tier.changed: made beside the event that moved a member across a tier boundary.
 # coupon.issued: written by the operation that issues it (partner API), not by a push.
 # points.expired: written by the maintenance run that expires them.
+# points.expiring, member.churn_risk: written once per occasion by the maintenance run
+# (services/notices.py); day_close.mismatch: by the day close that found it.
 WEBHOOK_TYPES = tuple(
-    sorted({*EVENT_TYPES.values(), "tier.changed", "coupon.issued", "points.expired"})
+    sorted(
+        {
+            *EVENT_TYPES.values(),
+            "tier.changed",
+            "coupon.issued",
+            "points.expired",
+            "points.expiring",
+            "member.churn_risk",
+            "day_close.mismatch",
+        }
+    )
 )
 PERSONAL_FIELDS = ("name", "phone", "email", "birthday")
 

@@ -187,6 +187,100 @@ def test_earn_redeem_once_per_order_and_tills_see_it(
     assert rest["next_cursor"] is None
 
 
+def test_return_an_online_order_in_parts_once_each_never_beyond_it(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    secret = make_key(database)
+    member_id = enrol(client, secret).json()["member_id"]
+    url = f"{P}/members/{member_id}"
+    earned = client.post(f"{url}/earn", json=earn_body("W-9", 20_000), headers=auth(secret, "e"))
+    assert earned.json()["points"] == 200
+    redeem = {"store": "S001", "channel": "web", "order_id": "W-9", "points": 100}
+    redeemed = client.post(
+        f"{url}/redeem", json={**redeem, "order_amount_cents": 20_000}, headers=auth(secret, "r")
+    )
+    assert redeemed.json()["balance"] == 100
+
+    def give_back(return_id: str, amount: int, key: str) -> Any:
+        body = {"store": "S001", "channel": "web", "order_id": "W-9"}
+        body |= {"return_id": return_id, "amount_cents": amount}
+        return client.post(f"{url}/return", json=body, headers=auth(secret, key))
+
+    # 80.00 of 200.00 back: 80 earned points come out, 40 redeemed points go back in.
+    first = give_back("ret-1", 8_000, "k1")
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "accepted"
+    assert first.json()["points"] == 40 - 80
+    assert first.json()["balance"] == 60
+    assert first.json()["returned_cents"] == 8_000
+    # The same return under another key changes nothing; another part is another return.
+    again = give_back("ret-1", 8_000, "k2")
+    assert again.json()["status"] == "duplicate"
+    assert again.json()["balance"] == 60
+    # 150.00 more asked, 120.00 left: the rest is excess, flagged for head office.
+    rest = give_back("ret-2", 15_000, "k3")
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["returned_cents"] == 12_000
+    assert rest.json()["excess_cents"] == 3_000
+    assert rest.json()["flag"] == "return_over_sale"
+    assert rest.json()["balance"] == 0  # every earned point out, every redeemed point back
+
+    state, _ = pull_all(client, paired)
+    assert state[("member", member_id)]["data"]["balance"] == 0
+    assert state[("member", member_id)]["data"]["lifetime_points"] == 0
+    # Nothing left: accepted as nothing and flagged, as a till's return would be.
+    beyond = give_back("ret-3", 100, "k4")
+    assert beyond.status_code == 200, beyond.text
+    assert (beyond.json()["returned_cents"], beyond.json()["excess_cents"]) == (0, 100)
+    assert beyond.json()["flag"] == "return_over_sale"
+    assert beyond.json()["balance"] == 0
+    missing = client.post(
+        f"{url}/return",
+        json={
+            "store": "S001",
+            "channel": "web",
+            "order_id": "never",
+            "return_id": "x",
+            "amount_cents": 100,
+        },
+        headers=auth(secret, "k5"),
+    )
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "unknown_order"
+
+
+def test_store_report_needs_reports_read_and_counts_online_orders(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    from datetime import date, timedelta
+
+    secret = make_key(database)
+    member_id = enrol(client, secret).json()["member_id"]
+    client.post(
+        f"{P}/members/{member_id}/earn", json=earn_body("Q-1", 20_000), headers=auth(secret, "q")
+    )
+    today = date.today()
+    window = {"date_from": str(today - timedelta(days=1)), "date_to": str(today + timedelta(days=1))}
+    report = client.get(f"{P}/reports/stores/S001", params=window, headers=auth(secret))
+    assert report.status_code == 200, report.text
+    total = report.json()["total"]
+    assert (total["points_earned"], total["member_sales_cents"]) == (200, 20_000)
+    assert total["enrollments"] == 1
+    assert sum(day["points_earned"] for day in report.json()["days"]) == 200
+
+    reader = make_key(database, ("members:read",))
+    refused = client.get(f"{P}/reports/stores/S001", params=window, headers=auth(reader))
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "scope_missing"
+    elsewhere = make_key(database, ("reports:read",), stores=["S002"])
+    other = client.get(f"{P}/reports/stores/S001", params=window, headers=auth(elsewhere))
+    assert other.status_code == 409
+    assert other.json()["code"] == "store_not_allowed"
+    too_long = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
+    bad = client.get(f"{P}/reports/stores/S001", params=too_long, headers=auth(secret))
+    assert bad.status_code == 422
+
+
 def test_update_profile_and_consent(
     client: TestClient, paired: Pairing, database: Database
 ) -> None:
@@ -443,6 +537,12 @@ WRITES: dict[str, tuple[str, str, dict[str, Any], dict[str, Any]]] = {
             "points": 100,
             "order_amount_cents": 9000,
         },
+    ),
+    "return": (
+        "POST",
+        "/return",
+        {"store": "S001", "channel": "web", "order_id": "seed", "return_id": "b1", "amount_cents": 1000},
+        {"store": "S001", "channel": "web", "order_id": "seed", "return_id": "b2", "amount_cents": 2000},
     ),
     "coupon": (
         "POST",

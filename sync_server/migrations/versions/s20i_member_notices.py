@@ -1,0 +1,31 @@
+"""Notices sent about a member or a terminal (issue 18): one row per (kind, subject,
+key), so that a webhook like ``points.expiring`` or ``member.churn_risk`` goes out once
+per occasion however often the maintenance run looks.
+
+Revision ID: s20i
+Revises: s19e
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "s20i"
+down_revision = "s19e"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "notices_sent",
+        sa.Column("kind", sa.String(32), primary_key=True),
+        sa.Column("subject_id", sa.String(36), primary_key=True),
+        sa.Column("occasion", sa.String(40), primary_key=True),
+        sa.Column("sent_at", sa.DateTime(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("notices_sent")
