@@ -24,8 +24,9 @@ def claim(session: Session, kind: str, subject_id: str, occasion: str, now: date
         insert(table_of(NoticeSent))
         .values(kind=kind, subject_id=subject_id, occasion=occasion, sent_at=now)
         .on_conflict_do_nothing()
+        .returning(table_of(NoticeSent).c.kind)
     )
-    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+    return session.execute(statement).first() is not None
 
 
 def earned_between(

@@ -272,6 +272,9 @@ def test_store_report_needs_reports_read_and_counts_online_orders(
     refused = client.get(f"{P}/reports/stores/S001", params=window, headers=auth(reader))
     assert refused.status_code == 403
     assert refused.json()["code"] == "scope_missing"
+    from tests.sync_server.helpers import ensure_store
+
+    ensure_store(database, "S002")
     elsewhere = make_key(database, ("reports:read",), stores=["S002"])
     other = client.get(f"{P}/reports/stores/S001", params=window, headers=auth(elsewhere))
     assert other.status_code == 409

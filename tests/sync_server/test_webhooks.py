@@ -403,3 +403,30 @@ def test_erasure_scrubs_personal_data_from_kept_deliveries(
     assert "name" not in data
     assert data["member_id"] == enrol["member_id"]
     assert after.status == "pending"  # still sent, without it
+
+
+def test_a_return_is_sent_as_points_returned(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    subscribe(client, receiver)
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    sale = ev.earn(member, 20_000, 200)
+    back = ev.make(
+        "sale.returned",
+        member,
+        {
+            "sale_ref": sale["data"]["sale_ref"],
+            "sale_event_id": sale["event_id"],
+            "amount_cents": 5_000,
+            "points_taken": 50,
+        },
+    )
+    push(client, paired, [enrol, sale, back])
+    drain(Dispatcher(database, FAST), database)
+    (got,) = [r for r in delivered(receiver) if r.message_id == f"msg_{back['event_id']}"]
+    body = json.loads(got.body)
+    assert body["type"] == "points.returned"
+    assert (body["data"]["points"], body["data"]["balance"]) == (-50, 150)
+    assert body["data"]["sale_event_id"] == sale["event_id"]
