@@ -12,8 +12,8 @@ from shared.errors import DomainError
 from sync_server.cli.common import AddCommand, open_database, output
 from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.maintenance import MaintenanceService
-from sync_server.services.notices import NoticeService
 from sync_server.services.member_admin import MemberAdminService
+from sync_server.services.notices import NoticeService
 from sync_server.services.phone_backfill import PhoneHashBackfill
 from sync_server.services.webhooks import EndpointCache, OutboxWriter
 

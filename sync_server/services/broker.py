@@ -47,6 +47,7 @@ class BrokerPublisher:
         *,
         batch: int = 500,
         poll_seconds: float = 0.5,
+        max_pause_seconds: float = 30.0,
         connect: Callable[[pika.URLParameters], Any] = pika.BlockingConnection,
     ) -> None:
         self.database = database
@@ -54,6 +55,7 @@ class BrokerPublisher:
         self.exchange = exchange
         self.batch = batch
         self.poll_seconds = poll_seconds
+        self.max_pause_seconds = max_pause_seconds  # between reconnections, doubling
         self._connect = connect
         self._connection: Any = None
         self._channel: Any = None
@@ -161,7 +163,7 @@ class BrokerPublisher:
                 log.warning("message broker: %s; trying again in %.1fs", error, pause)
                 self.close()
                 sent = 0
-                pause = min(pause * 2, 30.0)
+                pause = min(pause * 2, self.max_pause_seconds)
             except Exception:
                 log.exception("broker publisher round failed; trying again")
                 sent = 0

@@ -139,3 +139,27 @@ def test_day_close_mismatch_is_sent_once(
     assert data["business_date"] == "2026-11-25"
     assert data["differences"] == ["points_earned"]
     assert (data["server"]["points_earned"], data["reported"]["points_earned"]) == (50, 49)
+
+
+def test_cli_sends_notices_once(
+    client: TestClient,
+    paired: Pairing,
+    database: Database,
+    receiver: Receiver,
+    db_url: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from sync_server.cli import main
+
+    subscribe(client, receiver)
+    ev = paired.events
+    enrol = ev.enrol()
+    push(client, paired, [enrol, ev.earn(enrol["member_id"], 10_000, 100)])
+    soon = add_months(utcnow(), DEFAULT_PROGRAM.expiry_months) - timedelta(days=5)
+    argv = ["notices", "--db", db_url, "--now", soon.isoformat(), "--json"]
+    assert main(argv) == 0
+    # the visit is two years back: beyond the churn look-back, so only the expiry
+    assert json.loads(capsys.readouterr().out) == {"points_expiring": 1, "churn_risk": 0}
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out) == {"points_expiring": 0, "churn_risk": 0}
+    assert main(["notices", "--db", db_url, "--now", "2026-01-01T00:00:00"]) == 2

@@ -260,7 +260,10 @@ def test_store_report_needs_reports_read_and_counts_online_orders(
         f"{P}/members/{member_id}/earn", json=earn_body("Q-1", 20_000), headers=auth(secret, "q")
     )
     today = date.today()
-    window = {"date_from": str(today - timedelta(days=1)), "date_to": str(today + timedelta(days=1))}
+    window = {
+        "date_from": str(today - timedelta(days=1)),
+        "date_to": str(today + timedelta(days=1)),
+    }
     report = client.get(f"{P}/reports/stores/S001", params=window, headers=auth(secret))
     assert report.status_code == 200, report.text
     total = report.json()["total"]
@@ -544,8 +547,20 @@ WRITES: dict[str, tuple[str, str, dict[str, Any], dict[str, Any]]] = {
     "return": (
         "POST",
         "/return",
-        {"store": "S001", "channel": "web", "order_id": "seed", "return_id": "b1", "amount_cents": 1000},
-        {"store": "S001", "channel": "web", "order_id": "seed", "return_id": "b2", "amount_cents": 2000},
+        {
+            "store": "S001",
+            "channel": "web",
+            "order_id": "seed",
+            "return_id": "b1",
+            "amount_cents": 1000,
+        },
+        {
+            "store": "S001",
+            "channel": "web",
+            "order_id": "seed",
+            "return_id": "b2",
+            "amount_cents": 2000,
+        },
     ),
     "coupon": (
         "POST",
