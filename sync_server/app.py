@@ -35,7 +35,11 @@ from sync_server.services.maintenance import MaintenanceService
 from sync_server.services.notices import NoticeService
 from sync_server.services.partner import PartnerService
 from sync_server.services.partner_idempotency import IdempotencyStore
-from sync_server.services.partner_keys import PartnerKeyService
+from sync_server.services.partner_keys import (
+    PartnerKeyService,
+    SharedWindow,
+    purge_rate_windows,
+)
 from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.pull import PullService
 from sync_server.services.push import PushService
@@ -89,7 +93,13 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
 
 def build_partner(svc: Services) -> partner_api.PartnerServices:
     return partner_api.PartnerServices(
-        keys=PartnerKeyService(svc.database),
+        # Several processes (workers, or machines on one PostgreSQL) share each key's rate.
+        keys=PartnerKeyService(
+            svc.database,
+            shared=SharedWindow(svc.database)
+            if not svc.database.is_sqlite or svc.settings.workers > 1
+            else None,
+        ),
         partner=PartnerService(svc.database, svc.push, _outbox_writer(svc)),
         idempotency=IdempotencyStore(svc.database),
     )
@@ -140,6 +150,7 @@ async def _maintenance_loop(services: Services) -> None:
             now = utcnow()  # the partner API's answered keys, old deliveries
             await run_in_threadpool(IdempotencyStore(services.database).purge, now)
             await run_in_threadpool(WebhookService(services.database).purge, now)
+            await run_in_threadpool(purge_rate_windows, services.database, now)
             report = await run_in_threadpool(maintenance.expire_points)
             purged = await run_in_threadpool(maintenance.purge_tombstones)
             if notices is not None:

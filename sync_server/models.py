@@ -558,3 +558,13 @@ class NoticeSent(Base):
     subject_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     occasion: Mapped[str] = mapped_column(String(40), primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PartnerRateWindow(Base):
+    """Requests made with one API key in one minute (``minute``: Unix seconds // 60), by
+    every server process together (migration s20i)."""
+
+    __tablename__ = "partner_rate_windows"
+    key_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    used: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -20,6 +20,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     operations.prepare_multiprocess_metrics(settings, workers)
     os.environ["SYNC_DATABASE_URL"] = settings.resolved_database_url()
     os.environ["SYNC_DATA_DIR"] = str(settings.data_dir)
+    os.environ["SYNC_WORKERS"] = str(workers)  # each worker knows it has siblings
     with operations.serving_lock(settings):  # `restore` refuses while this is held
         _run_uvicorn(args, settings, workers)
     return 0

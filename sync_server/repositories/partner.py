@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, and_, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync_server.models import (
@@ -16,9 +18,12 @@ from sync_server.models import (
     Member,
     MemberExternalId,
     PartnerChannel,
+    PartnerRateWindow,
     PartnerRequest,
     Terminal,
+    table_of,
 )
+from sync_server.repositories.bulk import is_postgres
 
 _E = LedgerEvent
 
@@ -131,3 +136,18 @@ def take_over_request(
         .values(created_at=now)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def add_requests(session: Session, key_id: str, minute: int, count: int) -> int:
+    """Add ``count`` requests to a key's minute; the total of every process so far."""
+    table = table_of(PartnerRateWindow)
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    statement = insert(table).values(key_id=key_id, minute=minute, used=count)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key_id", "minute"], set_={"used": table.c.used + count}
+    ).returning(table.c.used)
+    return int(session.execute(statement).scalar_one())
+
+
+def purge_rate_windows(session: Session, before_minute: int) -> None:
+    session.execute(delete(PartnerRateWindow).where(PartnerRateWindow.minute < before_minute))

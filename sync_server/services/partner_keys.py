@@ -18,6 +18,7 @@ from shared.errors import AccessDenied, NotFound, ValidationFailed
 from sync_server.db import Database
 from sync_server.errors import TooManyAttempts, Unauthorized
 from sync_server.models import PartnerKey, Store
+from sync_server.repositories import partner as repo
 from sync_server.repositories.accounts import add_audit
 from sync_server.services.accounts import Principal
 from sync_server.services.common import dumps, new_id, sha256_hex, utcnow
@@ -82,6 +83,63 @@ class RateLimiter:
             self._buckets[key_id] = (tokens - 1.0, now)
 
 
+class SharedWindow:
+    """Requests per key and minute by every server process together (several workers,
+    or several machines on one PostgreSQL): each process adds what it counted to the
+    key's row of ``partner_rate_windows`` at most every ``sync_seconds`` and learns the
+    total; once the total reaches the rate, every process refuses until the minute ends
+    (``Retry-After``: the seconds left of it). The request that adds a count learns the
+    total at once and is refused if it went over, so adding every request
+    (``sync_seconds`` 0) is exact; otherwise a process lets through up to
+    ``sync_seconds`` of its own requests before it learns the others', so N processes
+    may let through at most that many more in a minute: a bound, not a leak."""
+
+    def __init__(
+        self, database: Database, sync_seconds: float = 1.0, clock: Any = time.time
+    ) -> None:
+        self.database = database
+        self.sync_seconds = sync_seconds
+        self._clock = clock
+        # key id -> [minute, counted here and not yet added, total known, added at]
+        self._state: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key_id: str, rate_per_minute: int) -> None:
+        now = self._clock()
+        minute = int(now // 60)
+        with self._lock:
+            state = self._state.get(key_id)
+            if state is None or state[0] != minute:
+                state = self._state[key_id] = [minute, 0, 0, float("-inf")]
+            if state[1] + state[2] >= rate_per_minute:
+                raise TooManyAttempts(
+                    f"This API key may make {rate_per_minute} requests a minute.",
+                    code="rate_limited",
+                    retry_after=max(1, int(60 - now % 60 + 0.999)),
+                )
+            state[1] += 1
+            if now - state[3] < self.sync_seconds:
+                return
+            pending, state[1], state[3] = int(state[1]), 0, now
+        with self.database.write() as session:
+            total = repo.add_requests(session, key_id, minute, pending)
+        with self._lock:
+            if self._state.get(key_id, [None])[0] == minute:
+                self._state[key_id][2] = max(self._state[key_id][2], total)
+        if total > rate_per_minute:  # the others used it up meanwhile: not this one
+            raise TooManyAttempts(
+                f"This API key may make {rate_per_minute} requests a minute.",
+                code="rate_limited",
+                retry_after=max(1, int(60 - now % 60 + 0.999)),
+            )
+
+
+def purge_rate_windows(database: Database, now: datetime) -> None:
+    """Forget the shared request counts of minutes over an hour old (maintenance)."""
+    with database.write() as session:
+        repo.purge_rate_windows(session, int(now.timestamp() // 60) - 60)
+
+
 def _parse_scopes(scopes: list[str]) -> list[str]:
     wanted = sorted({s.strip() for s in scopes if s.strip()})
     unknown = [s for s in wanted if s not in SCOPES]
@@ -99,9 +157,10 @@ def require_admin(actor: Principal) -> None:
 
 
 class PartnerKeyService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, shared: SharedWindow | None = None) -> None:
         self.database = database
         self.limiter = RateLimiter()
+        self.shared = shared  # the rate across server processes (None: this one only)
         self._touched: dict[str, datetime] = {}
 
     def create(
@@ -202,6 +261,8 @@ class PartnerKeyService:
                 key.rate_per_minute,
             )
         self.limiter.take(partner.key_id, partner.rate_per_minute)
+        if self.shared is not None:
+            self.shared.take(partner.key_id, partner.rate_per_minute)
         last = self._touched.get(partner.key_id)
         if last is None or now - last >= _TOUCH_EVERY:
             self._touched[partner.key_id] = now

@@ -620,3 +620,65 @@ def test_answered_keys_are_forgotten_after_a_day_orders_stay_once(
     assert "Idempotent-Replayed" not in later.headers  # a new request now...
     assert later.json()["status"] == "duplicate"  # ...and still the same order, once
     assert later.json()["balance"] == first.json()["balance"]
+
+
+def test_a_key_s_rate_is_shared_by_every_server_process(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    """Two processes' key services on one database (as two workers or two machines):
+    together they let through the key's rate in a minute, then both refuse until it
+    ends. Adding every request at once (sync_seconds=0) makes the bound exact."""
+    from sync_server.services.partner_keys import RateLimiter, SharedWindow
+
+    secret = make_key(database, rate_per_minute=10)
+    clock = [1_800_000_030.0]  # 30 s into a minute
+    workers = [
+        PartnerKeyService(database, shared=SharedWindow(database, 0.0, clock=lambda: clock[0]))
+        for _ in range(2)
+    ]
+    for worker in workers:  # each process's own bucket on the same clock
+        worker.limiter = RateLimiter(clock=lambda: clock[0])
+    allowed = 0
+    refused: list[Any] = []
+    for n in range(30):
+        try:
+            workers[n % 2].authenticate(f"Bearer {secret}")
+            allowed += 1
+        except Exception as error:
+            refused.append(error)
+    assert allowed == 10  # each process alone would have allowed 10
+    assert {getattr(e, "code", None) for e in refused} == {"rate_limited"}
+    assert 1 <= refused[0].params["retry_after"] <= 30
+    clock[0] += 31  # the next minute
+    workers[0].authenticate(f"Bearer {secret}")
+    workers[1].authenticate(f"Bearer {secret}")
+
+
+def test_two_processes_learning_once_a_second_overshoot_by_at_most_that(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    from sync_server.services.partner_keys import RateLimiter, SharedWindow
+
+    secret = make_key(database, rate_per_minute=10)
+    clock = [1_800_000_000.0]  # a minute starts
+
+    def now() -> float:
+        return clock[0]
+
+    workers = [
+        PartnerKeyService(database, shared=SharedWindow(database, 1.0, clock=now)) for _ in range(2)
+    ]
+    for worker in workers:
+        worker.limiter = RateLimiter(clock=now)
+    allowed = 0
+    for n in range(1199):  # 20 requests a second for a minute, alternating
+        clock[0] += 0.05
+        try:
+            workers[n % 2].authenticate(f"Bearer {secret}")
+            allowed += 1
+        except Exception:
+            pass
+    # Two limits of their own would let 40 through (10 each, refilled by 10 in the
+    # minute); shared, each process counts at most a second of its own (10 here) before
+    # it learns the other's: at most 10 + 2 x 10.
+    assert 10 <= allowed <= 30

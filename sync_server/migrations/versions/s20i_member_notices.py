@@ -1,6 +1,7 @@
 """Notices sent about a member or a terminal (issue 18): one row per (kind, subject,
 key), so that a webhook like ``points.expiring`` or ``member.churn_risk`` goes out once
-per occasion however often the maintenance run looks.
+per occasion however often the maintenance run looks; and the partner API's requests per
+key and minute across server processes (``partner_rate_windows``).
 
 Revision ID: s20i
 Revises: s19e
@@ -26,6 +27,14 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(), nullable=False),
     )
 
+    op.create_table(
+        "partner_rate_windows",
+        sa.Column("key_id", sa.String(36), primary_key=True),
+        sa.Column("minute", sa.BigInteger(), primary_key=True),
+        sa.Column("used", sa.BigInteger(), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("partner_rate_windows")
     op.drop_table("notices_sent")
