@@ -142,10 +142,14 @@ def add_requests(session: Session, key_id: str, minute: int, count: int) -> int:
     """Add ``count`` requests to a key's minute; the total of every process so far."""
     table = table_of(PartnerRateWindow)
     insert = pg_insert if is_postgres(session) else sqlite_insert
-    statement = insert(table).values(key_id=key_id, minute=minute, used=count)
-    statement = statement.on_conflict_do_update(
-        index_elements=["key_id", "minute"], set_={"used": table.c.used + count}
-    ).returning(table.c.used)
+    statement = (
+        insert(table)
+        .values(key_id=key_id, minute=minute, used=count)
+        .on_conflict_do_update(
+            index_elements=["key_id", "minute"], set_={"used": table.c.used + count}
+        )
+        .returning(table.c.used)
+    )
     return int(session.execute(statement).scalar_one())
 
 
