@@ -431,6 +431,8 @@ class WebhookDelivery(Base):
 
     __table_args__ = (
         Index("ix_webhook_deliveries_due", "status", "endpoint_id", "member_id", "id"),
+        # an endpoint's oldest pending deliveries, in id order (migration s20i)
+        Index("ix_webhook_deliveries_endpoint_oldest", "status", "endpoint_id", "id"),
     )
 
 

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -608,6 +609,7 @@ class Dispatcher:
         concurrency: int = 8,
         batch: int = 200,
         per_queue: int = 50,
+        window: int = 10_000,
         poll_seconds: float = 0.2,
         rng: random.Random | None = None,
     ) -> None:
@@ -615,6 +617,7 @@ class Dispatcher:
         self.policy = policy or RetryPolicy()
         self.batch = batch
         self.per_queue = per_queue
+        self.window = window  # pending deliveries looked at per endpoint and round
         self.poll_seconds = poll_seconds
         self.rng = rng or random.Random()
         self.client = httpx.Client(timeout=self.policy.timeout_seconds, follow_redirects=False)
@@ -645,32 +648,50 @@ class Dispatcher:
         order (at most ``per_queue``), leased to this round. A queue whose head is not
         due, is leased elsewhere, or whose endpoint is paused is left alone."""
         d = WebhookDelivery
-        ranked = (
-            select(
-                d.id,
-                d.endpoint_id,
-                d.member_id,
-                d.message_id,
-                d.payload,
-                d.attempts,
-                d.created_at,
-                d.next_attempt_at,
-                d.lease_until,
-                func.row_number()
-                .over(partition_by=(d.endpoint_id, d.member_id), order_by=d.id)
-                .label("rank"),
-            )
-            .where(d.status == "pending")
-            .subquery()
-        )
-        # Read first (no write lock while nothing is due), then claim in one write.
+        # Read first (no write lock while nothing is due), then claim in one write. Per
+        # endpoint, only its oldest `window` pending deliveries are ranked: a prefix by id
+        # holds each member's oldest, so the order stays right, and a round costs the
+        # window, not the whole backlog (which grows when a receiver is slow or down).
+        rows: list[Any] = []
         with self.database.read() as session:
-            rows = session.execute(
-                select(ranked, WebhookEndpoint.url, WebhookEndpoint.secret)
-                .join(WebhookEndpoint, WebhookEndpoint.id == ranked.c.endpoint_id)
-                .where(ranked.c.rank <= self.per_queue, WebhookEndpoint.paused.is_(False))
-                .order_by(ranked.c.endpoint_id, ranked.c.member_id, ranked.c.rank)
+            endpoints = session.execute(
+                select(WebhookEndpoint.id, WebhookEndpoint.url, WebhookEndpoint.secret).where(
+                    WebhookEndpoint.paused.is_(False)
+                )
             ).all()
+            for endpoint in endpoints:
+                oldest = (
+                    select(
+                        d.id,
+                        d.endpoint_id,
+                        d.member_id,
+                        d.message_id,
+                        d.payload,
+                        d.attempts,
+                        d.created_at,
+                        d.next_attempt_at,
+                        d.lease_until,
+                    )
+                    .where(d.status == "pending", d.endpoint_id == endpoint.id)
+                    .order_by(d.id)
+                    .limit(self.window)
+                    .subquery()
+                )
+                ranked = select(
+                    oldest,
+                    func.row_number()
+                    .over(partition_by=oldest.c.member_id, order_by=oldest.c.id)
+                    .label("rank"),
+                ).subquery()
+                found = session.execute(
+                    select(ranked)
+                    .where(ranked.c.rank <= self.per_queue)
+                    .order_by(ranked.c.member_id, ranked.c.rank)
+                ).all()
+                rows.extend(
+                    SimpleNamespace(**row._mapping, url=endpoint.url, secret=endpoint.secret)
+                    for row in found
+                )
         free = [r for r in rows if r.lease_until is None or r.lease_until < now]
         wanted: list[list[Any]] = []
         for row in free:

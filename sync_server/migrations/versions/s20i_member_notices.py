@@ -33,8 +33,15 @@ def upgrade() -> None:
         sa.Column("minute", sa.BigInteger(), primary_key=True),
         sa.Column("used", sa.BigInteger(), nullable=False),
     )
+    # The delivery worker reads each endpoint's oldest pending deliveries in id order.
+    op.create_index(
+        "ix_webhook_deliveries_endpoint_oldest",
+        "webhook_deliveries",
+        ["status", "endpoint_id", "id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_deliveries_endpoint_oldest", "webhook_deliveries")
     op.drop_table("partner_rate_windows")
     op.drop_table("notices_sent")
