@@ -13,6 +13,20 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3}
 
 
+# The ISO 4217 codes in use (a program's currencies and a coupon's currency must be one).
+ISO_4217: frozenset[str] = frozenset(
+    """
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
+BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP
+ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD
+JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP
+MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON
+RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP
+TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR
+ZMW ZWG ZWL
+    """.split()
+)
+
 def currency_exponent(currency: str) -> int:
     return _EXPONENTS.get(currency, 2)
 
@@ -23,6 +37,14 @@ def check_currency(currency: object) -> str:
             f"Not an ISO 4217 currency code: {currency!r}", code="invalid_currency"
         )
     return currency
+
+
+def check_known_currency(currency: object) -> str:
+    """An ISO 4217 code in use ("CNY", "HKD"); anything else is ``invalid_currency``."""
+    code = check_currency(currency)
+    if code not in ISO_4217:
+        raise ValidationFailed(f"Unknown ISO 4217 currency: {code!r}", code="invalid_currency")
+    return code
 
 
 def check_int(value: object, *, what: str, code: str) -> int:

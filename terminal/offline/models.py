@@ -125,6 +125,8 @@ class Coupon(Base):
     expires_at: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=0)
+    terms: Mapped[str | None] = mapped_column(Text)  # t20d: CouponTerms JSON
+    code: Mapped[str | None] = mapped_column(String(24), index=True)  # t20d
 
 
 class Staff(Base):

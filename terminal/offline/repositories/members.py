@@ -136,6 +136,10 @@ class CouponRepository:
     def get(self, coupon_id: str) -> Coupon | None:
         return self.session.get(Coupon, coupon_id)
 
+    def by_code(self, code: str) -> Coupon | None:
+        """The coupon with this paper code (codes are unique across the chain)."""
+        return self.session.scalars(select(Coupon).where(Coupon.code == code)).first()
+
     def for_member(self, member_id: str) -> Sequence[Coupon]:
         return self.session.scalars(
             select(Coupon).where(Coupon.member_id == member_id).order_by(Coupon.coupon_id)

@@ -88,6 +88,14 @@ class SalePanel(Retranslating):
         self.coupon_button = QPushButton()
         self.coupon_button.setObjectName("couponButton")
         self.coupon_button.clicked.connect(self.redeem_coupon)
+        # A paper coupon's code, typed here or scanned anywhere (CPN:<code>)
+        self.coupon_code = QLineEdit()
+        self.coupon_code.setObjectName("couponCodeField")
+        self.coupon_code.setMaxLength(40)
+        self.coupon_code.returnPressed.connect(self.use_coupon_code)
+        self.coupon_code_button = QPushButton()
+        self.coupon_code_button.setObjectName("couponCodeButton")
+        self.coupon_code_button.clicked.connect(self.use_coupon_code)
         self.message = QLabel()
         self.message.setObjectName("saleMessage")
         self.print_button = QPushButton()
@@ -103,6 +111,7 @@ class SalePanel(Retranslating):
         self.amount_label = QLabel()
         self.sale_ref_label = QLabel()
         self.points_label = QLabel()
+        self.coupon_code_label = QLabel()
         grid = QGridLayout(self)
         grid.setColumnStretch(1, 1)
         rows: list[tuple[QWidget | None, QWidget | QHBoxLayout]] = [
@@ -113,6 +122,7 @@ class SalePanel(Retranslating):
             (None, self.limits_label),
             (None, self._row(self.redeem_button)),  # full width: long labels in Chinese
             (None, self._row(self.coupon_button, self.print_button)),
+            (self.coupon_code_label, self._row(self.coupon_code, self.coupon_code_button)),
             (None, self.message),
         ]
         for row, (label, field) in enumerate(rows):
@@ -138,6 +148,9 @@ class SalePanel(Retranslating):
         self.max_button.setText(self.tr("Max"))
         self.redeem_button.setText(self.tr("Redeem (F3)"))
         self.coupon_button.setText(self.tr("Use selected coupon"))
+        self.coupon_code_label.setText(self.tr("Coupon code"))
+        self.coupon_code.setPlaceholderText(self.tr("type or scan"))
+        self.coupon_code_button.setText(self.tr("Use code"))
         self.print_button.setText(self.tr("Print slip (F10)"))
         self._update_preview()
         self._show_limits()
@@ -160,7 +173,17 @@ class SalePanel(Retranslating):
             self.points.clear()
             self.message.clear()
             self.limits = None
-        for widget in (self.amount, self.sale_ref, self.points, self.earn_button, self.max_button):
+        if changed:
+            self.coupon_code.clear()
+        for widget in (
+            self.amount,
+            self.sale_ref,
+            self.points,
+            self.earn_button,
+            self.max_button,
+            self.coupon_code,
+            self.coupon_code_button,
+        ):
             widget.setEnabled(member is not None)
         self.redeem_button.setEnabled(member is not None)
         self.set_coupon(None)
@@ -371,6 +394,36 @@ class SalePanel(Retranslating):
             context=self,
         )
 
+    def use_coupon_code(self, code: str | None = None) -> None:
+        """A paper coupon's code, typed in the field or scanned (``code``): used on this
+        sale at once, or refused with the reason (its minimum spend, its dates, its
+        stores, its currency, one coupon per sale)."""
+        if code is not None:
+            self.coupon_code.setText(code.strip())
+        member, staff = self.member, self.session.staff
+        if member is None or staff is None:
+            self._show_error(self.tr("Find the member first, then scan or type the coupon."))
+            return
+        typed = self.coupon_code.text().strip()
+        if not typed:
+            self.coupon_code.setFocus()
+            return
+        cents = self._require_amount()
+        if cents is None:
+            return
+        self._busy(True)
+        self.session.runner.submit(
+            self.session.services.sales.redeem_coupon,
+            staff,
+            member.member_id,
+            code=typed,
+            sale_amount_cents=cents,
+            sale_ref=self._sale_ref(),
+            on_result=self._done,
+            on_error=self._failed,
+            context=self,
+        )
+
     # --- outcome --------------------------------------------------------------------
 
     def _require_amount(self) -> int | None:
@@ -390,7 +443,12 @@ class SalePanel(Retranslating):
         return self._sale_key
 
     def _busy(self, busy: bool) -> None:
-        for button in (self.earn_button, self.redeem_button, self.coupon_button):
+        for button in (
+            self.earn_button,
+            self.redeem_button,
+            self.coupon_button,
+            self.coupon_code_button,
+        ):
             button.setEnabled(not busy and self.member is not None)
         self.coupon_button.setEnabled(not busy and self.coupon_id is not None)
 
@@ -404,6 +462,8 @@ class SalePanel(Retranslating):
             self.sale_ref.clear()
             self.show_ok(receipt_text(receipt, currency))
         else:  # the same sale goes on: earn on what the member pays after the discount
+            if receipt.type == "coupon.redeemed":
+                self.coupon_code.clear()
             paid = max((self.amount_cents() or 0) - (receipt.value_cents or 0), 0)
             self.amount.setText(amount_text(paid, currency))
             self.show_ok(receipt_text(receipt, currency, paid))

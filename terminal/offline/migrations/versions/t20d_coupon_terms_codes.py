@@ -1,0 +1,30 @@
+"""Coupons (issue 16): the terms of a coupon and its paper code, as the server sends
+them (``terms`` JSON, ``code``), so that the till checks a coupon offline and finds it
+by the code typed or scanned.
+
+Revision ID: t20d
+Revises: t19c
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "t20d"
+down_revision = "t19c"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("coupons", sa.Column("terms", sa.Text(), nullable=True))
+    op.add_column("coupons", sa.Column("code", sa.String(24), nullable=True))
+    op.create_index("ix_coupons_code", "coupons", ["code"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_coupons_code", table_name="coupons")
+    with op.batch_alter_table("coupons") as batch:
+        batch.drop_column("code")
+        batch.drop_column("terms")
