@@ -158,8 +158,6 @@ def _member_row(change: MemberUpsert) -> tuple[Any, ...]:
         data["lifetime_points"],
         data["status"],
         change["version"],
-        json.dumps(terms, separators=(",", ":"), ensure_ascii=False) if terms else None,
-        data.get("code") or None,
     )
 
 
@@ -218,6 +216,8 @@ def _coupon_row(change: CouponUpsert) -> tuple[Any, ...]:
         to_text(expires_at) if expires_at else None,
         data["status"],
         change["version"],
+        json.dumps(terms, separators=(",", ":"), ensure_ascii=False) if terms else None,
+        data.get("code") or None,
     )
 
 

@@ -3,7 +3,7 @@ them (``terms`` JSON, ``code``), so that the till checks a coupon offline and fi
 by the code typed or scanned.
 
 Revision ID: t20d
-Revises: t19c
+Revises: t19a
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "t20d"
-down_revision = "t19c"
+down_revision = "t19a"
 branch_labels = None
 depends_on = None
 
