@@ -95,7 +95,7 @@ class SalePanel(Retranslating):
         self.coupon_code.returnPressed.connect(self.use_coupon_code)
         self.coupon_code_button = QPushButton()
         self.coupon_code_button.setObjectName("couponCodeButton")
-        self.coupon_code_button.clicked.connect(self.use_coupon_code)
+        self.coupon_code_button.clicked.connect(lambda: self.use_coupon_code())
         self.message = QLabel()
         self.message.setObjectName("saleMessage")
         self.print_button = QPushButton()
