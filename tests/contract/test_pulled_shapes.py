@@ -125,7 +125,8 @@ def test_the_terminal_reads_and_keeps_what_the_server_holds(
             kept = CouponTerms.model_validate_json(coupon["terms"])
             assert kept == CouponTerms.model_validate_json(held["terms"])
             assert (kept.kind, kept.percent, kept.stores) == ("percent", 10, ("S001",))
-            assert coupon["code"] is not None and len(coupon["code"]) == 10
+            assert coupon["code"] is not None
+            assert len(coupon["code"]) == 10
         if held["expires_at"] is None:
             assert coupon["expires_at"] is None
         else:

@@ -106,10 +106,15 @@ def test_the_reason_names_what_explains_it() -> None:
     found = coupon_refusal(
         terms, sale_cents=30_000, store_code="S001", currency="CNY", now=start - timedelta(1)
     )
-    assert found is not None and found.params == {"valid_from": start}
+    assert found is not None
+    assert found.params == {"valid_from": start}
     found = coupon_refusal(terms, sale_cents=30_000, store_code="S002", currency="CNY", now=start)
-    assert found is not None and found.code == "coupon_wrong_store"
-    assert coupon_refusal(terms, sale_cents=30_000, store_code="S001", currency="CNY", now=start) is None
+    assert found is not None
+    assert found.code == "coupon_wrong_store"
+    assert (
+        coupon_refusal(terms, sale_cents=30_000, store_code="S001", currency="CNY", now=start)
+        is None
+    )
 
 
 @given(

@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from shared.protocol import Event
 from terminal.offline.models import OutboxRow
-
 from terminal.services.sync_store import SyncStore
 from tests.ui.conftest import UiTill
 from tests.ui.test_till import HUMAN_MS, scan, sign_in
@@ -85,9 +84,7 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
-def test_a_coupon_that_cannot_be_used_says_why(
-    qtbot: QtBot, till: UiTill, language: str
-) -> None:
+def test_a_coupon_that_cannot_be_used_says_why(qtbot: QtBot, till: UiTill, language: str) -> None:
     sign_in(qtbot, till)
     till.window.set_language(language)
     member = till.seed.members[0]
@@ -127,7 +124,8 @@ def test_a_scanned_paper_coupon_is_used_on_the_sale_not_looked_up_as_a_member(
     before = queued(till)
     scan(qtbot, sale.amount, "CPN:TENOFF2026")  # the scanner types into whatever has focus
     qtbot.waitUntil(lambda: sale.amount.text() == "270.00", timeout=20_000)
-    assert checkout.member is not None and checkout.member.member_id == member.member_id
+    assert checkout.member is not None
+    assert checkout.member.member_id == member.member_id
     assert "¥30.00" in sale.message.text()
     assert queued(till) == before + 1
     # the same code again: used already
