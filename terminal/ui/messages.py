@@ -199,6 +199,8 @@ def _manager_required(params: Params, currency: str) -> str:
 
 
 def _coupon_min_spend(params: Params, currency: str) -> str:
+    if "min_spend_cents" not in params:
+        return QCoreApplication.translate("Errors", "This coupon needs a larger sale.")
     spend = format_money(int(params["min_spend_cents"]), str(params.get("currency", currency)))
     return QCoreApplication.translate(
         "Errors", "This coupon needs a sale of {amount} or more."
@@ -206,18 +208,24 @@ def _coupon_min_spend(params: Params, currency: str) -> str:
 
 
 def _coupon_not_yet_valid(params: Params, _currency: str) -> str:
+    if "valid_from" not in params:
+        return QCoreApplication.translate("Errors", "This coupon is not valid yet.")
     return QCoreApplication.translate("Errors", "This coupon is valid from {date}.").format(
         date=params["valid_from"]
     )
 
 
 def _coupon_expired(params: Params, _currency: str) -> str:
+    if "expires_at" not in params:
+        return QCoreApplication.translate("Errors", "This coupon has expired.")
     return QCoreApplication.translate(
         "Errors", "This coupon has expired (it was valid until {date})."
     ).format(date=params["expires_at"])
 
 
 def _coupon_wrong_currency(params: Params, _currency: str) -> str:
+    if "currency" not in params:
+        return QCoreApplication.translate("Errors", "This coupon is in another currency.")
     return QCoreApplication.translate(
         "Errors", "This coupon is in {currency}: it cannot be used in this store's currency."
     ).format(currency=params["currency"])

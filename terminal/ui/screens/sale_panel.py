@@ -88,7 +88,8 @@ class SalePanel(Retranslating):
         self.coupon_button = QPushButton()
         self.coupon_button.setObjectName("couponButton")
         self.coupon_button.clicked.connect(self.redeem_coupon)
-        # A paper coupon's code, typed here or scanned anywhere (CPN:<code>)
+        # A paper coupon's code, typed here or scanned anywhere (CPN:<code>); the checkout
+        # lays the row out under the member's coupons (``coupon_code_row``).
         self.coupon_code = QLineEdit()
         self.coupon_code.setObjectName("couponCodeField")
         self.coupon_code.setMaxLength(40)
@@ -111,7 +112,6 @@ class SalePanel(Retranslating):
         self.amount_label = QLabel()
         self.sale_ref_label = QLabel()
         self.points_label = QLabel()
-        self.coupon_code_label = QLabel()
         grid = QGridLayout(self)
         grid.setColumnStretch(1, 1)
         rows: list[tuple[QWidget | None, QWidget | QHBoxLayout]] = [
@@ -122,7 +122,6 @@ class SalePanel(Retranslating):
             (None, self.limits_label),
             (None, self._row(self.redeem_button)),  # full width: long labels in Chinese
             (None, self._row(self.coupon_button, self.print_button)),
-            (self.coupon_code_label, self._row(self.coupon_code, self.coupon_code_button)),
             (None, self.message),
         ]
         for row, (label, field) in enumerate(rows):
@@ -148,12 +147,16 @@ class SalePanel(Retranslating):
         self.max_button.setText(self.tr("Max"))
         self.redeem_button.setText(self.tr("Redeem (F3)"))
         self.coupon_button.setText(self.tr("Use selected coupon"))
-        self.coupon_code_label.setText(self.tr("Coupon code"))
-        self.coupon_code.setPlaceholderText(self.tr("type or scan"))
+        self.coupon_code.setPlaceholderText(self.tr("Coupon code"))
+        self.coupon_code.setToolTip(self.tr("Type a paper coupon's code, or scan it"))
         self.coupon_code_button.setText(self.tr("Use code"))
         self.print_button.setText(self.tr("Print slip (F10)"))
         self._update_preview()
         self._show_limits()
+
+    def coupon_code_row(self) -> QHBoxLayout:
+        """The coupon code field and its button, for the checkout to place."""
+        return self._row(self.coupon_code, self.coupon_code_button)
 
     @staticmethod
     def _row(*widgets: QWidget) -> QHBoxLayout:
