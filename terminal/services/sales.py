@@ -328,14 +328,13 @@ class SalesService(Service):
                         "This coupon's terms are not readable by this till; update it.",
                         coupon_id=coupon.coupon_id,
                     ) from None
-                used_on_sale = events.find_sale(mid, "coupon.redeemed", ref) is not None
                 refused = coupon_refusal(
                     terms,
                     sale_cents=amount if amount is not None else 0,
                     store_code=store.store_code,
                     currency=store.currency,
                     now=now,
-                    other_coupons=1 if used_on_sale else 0,
+                    other_coupons=coupons.used_on_sale(mid, ref),
                 )
                 if refused is not None:
                     raise CouponRefused(
@@ -359,6 +358,7 @@ class SalesService(Service):
             if offline:  # a second use elsewhere is then flagged, not refused
                 data["offline"] = True
             coupon.status = "redeemed"
+            coupon.used_sale_ref = ref
             event = record_event(
                 session,
                 NewEvent(

@@ -17,7 +17,9 @@ from sqlalchemy import select
 
 from shared.protocol import Event
 from terminal.offline.models import OutboxRow
+from terminal.services.errors import CouponRefused
 from terminal.services.sync_store import SyncStore
+from terminal.ui.screens.sale_texts import coupon_question
 from tests.ui.conftest import UiTill
 from tests.ui.test_till import HUMAN_MS, scan, sign_in
 
@@ -155,3 +157,44 @@ def test_the_till_sends_what_the_server_re_checks(till: UiTill) -> None:
     assert data["code"] == "TENOFF2026"
     assert (data["sale_amount_cents"], data["discount_cents"]) == (80_000, 5_000)
     assert data["offline"] is True  # the seeded till is offline
+
+
+def test_a_coupon_chosen_from_the_list_meets_the_same_terms(till: UiTill) -> None:
+    member = till.seed.members[0]
+    give_coupons(till, member.member_id)
+    cashier = till.services.staff.sign_in("C01", "1234")
+    listed = {c.code: c for c in till.services.lookup.coupons(member.member_id)}
+    min_spend = listed["MINSPEND20"]
+    assert min_spend.terms is not None
+    assert min_spend.terms.min_spend_cents == 20_000
+    with pytest.raises(CouponRefused) as caught:
+        till.services.sales.redeem_coupon(
+            cashier,
+            member.member_id,
+            coupon_id=min_spend.coupon_id,
+            sale_amount_cents=19_999,
+            sale_ref="L-1",
+        )
+    assert caught.value.code == "coupon_min_spend"
+    assert caught.value.params == {"currency": "CNY", "min_spend_cents": 20_000}
+    receipt = till.services.sales.redeem_coupon(
+        cashier,
+        member.member_id,
+        coupon_id=min_spend.coupon_id,
+        sale_amount_cents=20_000,
+        sale_ref="L-1",
+    )
+    assert receipt.value_cents == 2_000
+    # one per sale: a second coupon on the same receipt is refused, on another it is not
+    ten_off = listed["TENOFF2026"]
+    with pytest.raises(CouponRefused) as caught:
+        till.services.sales.redeem_coupon(
+            cashier,
+            member.member_id,
+            coupon_id=ten_off.coupon_id,
+            sale_amount_cents=20_000,
+            sale_ref="L-1",
+        )
+    assert caught.value.code == "coupon_not_stackable"
+    question = coupon_question(ten_off, 30_000, "CNY")[1]
+    assert "¥30.00 off" in question

@@ -371,7 +371,7 @@ class SalePanel(Retranslating):
         cents = self._require_amount()
         if cents is None:
             return
-        if cents < coupon.value_cents:
+        if coupon.terms is None and cents < coupon.value_cents:
             self._show_error(coupon_too_big(coupon, self.session.currency))
             self.amount.setFocus()
             return
@@ -391,6 +391,7 @@ class SalePanel(Retranslating):
             staff,
             member.member_id,
             coupon_id=self.coupon_id,
+            sale_amount_cents=cents,
             sale_ref=self._sale_ref(),
             on_result=self._done,
             on_error=self._failed,
