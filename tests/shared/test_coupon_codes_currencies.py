@@ -4,6 +4,7 @@ currency, the one function the till and the server both call."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ from shared.domain.program import (
     describe_program_errors,
 )
 from shared.errors import ValidationFailed
+from shared.protocol import CouponData, CouponRedeemedData, Event
 
 # --- codes ----------------------------------------------------------------------------
 
@@ -255,3 +257,55 @@ def test_a_currency_earns_as_a_program_with_its_units_would(
     assert program.points_for_sale(amount, lifetime, "CNY") == DEFAULT_PROGRAM.points_for_sale(
         amount, lifetime
     )
+
+
+# --- on the wire ------------------------------------------------------------------------
+
+
+def test_a_coupon_use_and_a_coupon_row_survive_the_round_trip() -> None:
+    data = {
+        "coupon_id": str(uuid.uuid4()),
+        "sale_ref": "R-1",
+        "code": "XMAS26AB",
+        "sale_amount_cents": 30_000,
+        "discount_cents": 3_000,
+        "offline": True,
+    }
+    event = Event.model_validate(
+        {
+            "event_id": str(uuid.uuid4()),
+            "terminal_id": str(uuid.uuid4()),
+            "seq": 1,
+            "type": "coupon.redeemed",
+            "occurred_at": "2026-12-24T10:00:00+08:00",
+            "member_id": str(uuid.uuid4()),
+            "data": data,
+        }
+    )
+    again = Event.model_validate_json(event.model_dump_json())
+    assert again == event
+    assert again.data == data
+    typed = again.typed_data()
+    assert isinstance(typed, CouponRedeemedData)
+    assert (typed.code, typed.discount_cents, typed.offline) == ("XMAS26AB", 3_000, True)
+    # an older till's use (no extension) is read as before
+    assert CouponRedeemedData.model_validate({"coupon_id": data["coupon_id"], "sale_ref": "R"})
+    for bad in ({"code": "xmas26ab"}, {"discount_cents": -1}, {"offline": "yes"}):
+        with pytest.raises(ValidationError):
+            CouponRedeemedData.model_validate({**data, **bad})
+    terms = CouponTerms(kind="percent", currency="CNY", percent=10, cap_cents=5_000)
+    row = CouponData.model_validate(
+        {
+            "coupon_id": data["coupon_id"],
+            "member_id": str(uuid.uuid4()),
+            "title": "10% off",
+            "value_cents": 0,
+            "currency": "CNY",
+            "status": "available",
+            "code": "XMAS26AB",
+            "terms": terms.model_dump(mode="json", exclude_defaults=True),
+        }
+    )
+    back = CouponData.model_validate_json(row.model_dump_json())
+    assert back == row
+    assert CouponTerms.model_validate(back.terms) == terms  # type: ignore[attr-defined]
