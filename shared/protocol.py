@@ -162,9 +162,20 @@ class PointsRedeemedData(_Strict):
     offline: StrictBool | None = None
 
 
+CouponCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{6,24}$")]
+
+
 class CouponRedeemedData(_Strict):
     coupon_id: UUID
     sale_ref: ShortText
+    # Extensions (issue 16, docs/PROGRAM.md "Coupons"): the code typed or scanned, the
+    # sale it was used on and what it took off (the server re-checks the coupon's terms
+    # with shared.domain.coupons), and whether the till was offline (a second use of a
+    # coupon is then accepted, the goods having left, and flagged ``coupon_reused``).
+    code: CouponCode | None = None
+    sale_amount_cents: PositiveCents | None = None
+    discount_cents: Cents | None = None
+    offline: StrictBool | None = None
 
 
 class PointsAdjustedData(_Strict):
@@ -288,7 +299,8 @@ class PushResult(_Open):
     # terminal's tier stays right without waiting for the member's next change.
     member_lifetime_points: int | None = None
     # Extension: an accepted event head office must review (a redemption beyond the
-    # program's limits: ``redemption_over_limit``, ``redemption_daily_limit``).
+    # program's limits: ``redemption_over_limit``, ``redemption_daily_limit``; a coupon
+    # used twice offline: ``coupon_reused``; a coupon's terms broken: ``coupon_*``).
     flag: str | None = None
 
 
@@ -377,6 +389,11 @@ class CouponFields(TypedDict):
     currency: str
     expires_at: NotRequired[AwareDatetime | None]
     status: CouponStatus
+    # extension (s20d): a paper coupon's code (typed or scanned as CPN:<code>), and the
+    # coupon's terms (shared.domain.coupons.CouponTerms as JSON); absent for a coupon of
+    # the original kind (fixed value_cents until expires_at).
+    code: NotRequired[str | None]
+    terms: NotRequired[dict[str, Any] | None]
 
 
 def _model_of(name: str, fields: Any) -> type[BaseModel]:

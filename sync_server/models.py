@@ -226,6 +226,10 @@ class Coupon(Base):
     redeemed_event_id: Mapped[str | None] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # s19d
+    terms: Mapped[str | None] = mapped_column(Text)  # s20d: CouponTerms JSON
+    code: Mapped[str | None] = mapped_column(String(24))  # s20d: a paper coupon's code
+
+    __table_args__ = (Index("ux_coupons_code", "code", unique=True),)
 
 
 class Staff(Base):

@@ -4,17 +4,33 @@ Pure rules for the coupon kinds of issue 16 (fixed value, percent off with a cap
 free-item text; minimum spend; valid from and until; stores; currency; one per sale or
 stackable). The till explains a refusal with :func:`coupon_refusal`'s code and params
 ("needs a sale of ¥200 or more", "valid from 2026-12-24", "not valid in this store");
-the server re-checks the same function. Not yet carried by the coupon rows on the wire
-(docs/PROGRAM.md, "Not built yet"): today's coupons are the ``fixed`` kind.
+the server re-checks the same function. A coupon row carries its terms (``terms``, on
+the wire and in both databases) and may carry a code (``code``) printed on a paper
+coupon, typed at the till or scanned as ``CPN:<code>`` (docs/PROGRAM.md, "Coupons").
+A coupon without terms is the original kind: ``fixed``, its row's value and expiry.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from shared.domain.money import ISO_4217
+from shared.domain.program import describe_program_errors
+from shared.errors import ValidationFailed
 
 CouponKind = Literal["fixed", "percent", "item"]
 StoreCode = Annotated[str, Field(min_length=1, max_length=32)]
@@ -36,6 +52,13 @@ class CouponTerms(BaseModel):
     expires_at: AwareDatetime | None = None
     stores: tuple[StoreCode, ...] = Field(default=(), max_length=1000)
     stackable: bool = False
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in ISO_4217:
+            raise ValueError(f"{value} is not an ISO 4217 currency in use")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> CouponTerms:
@@ -99,3 +122,64 @@ def discount_cents(terms: CouponTerms, sale_cents: int) -> int:
         off = sale * (terms.percent or 0) // 100
         return off if terms.cap_cents is None else min(off, terms.cap_cents)
     return 0
+
+
+def parse_coupon_terms(text: str | bytes) -> CouponTerms:
+    """Coupon terms from head office's JSON; refused as ``invalid_coupon`` with every
+    error naming its field ("percent: Input should be less than or equal to 100")."""
+    try:
+        return CouponTerms.model_validate_json(text)
+    except ValidationError as error:
+        raise ValidationFailed(
+            f"These are not valid coupon terms: {describe_program_errors(error.errors())}",
+            code="invalid_coupon",
+        ) from None
+
+
+def legacy_terms(value_cents: int, currency: str, expires_at: datetime | None) -> CouponTerms:
+    """The terms of a coupon issued before terms existed: fixed value, its expiry."""
+    return CouponTerms(
+        kind="fixed", currency=currency, value_cents=value_cents, expires_at=expires_at
+    )
+
+
+# --- coupon codes -------------------------------------------------------------------
+
+COUPON_SCHEME = "CPN:"  # a paper coupon's QR or barcode: CPN:<code> (a member card: MBR:)
+MIN_CODE_LENGTH = 6
+MAX_CODE_LENGTH = 24
+_CODE = re.compile(rf"^[A-Z0-9]{{{MIN_CODE_LENGTH},{MAX_CODE_LENGTH}}}$")
+# What head office's codes are made of: no 0/O, 1/I/L, so a typed code is read right.
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def normalize_coupon_code(raw: object) -> str:
+    """A coupon code as typed or scanned: ``CPN:`` dropped, spaces and dashes ignored,
+    case folded. Anything else is ``invalid_coupon_code``."""
+    if not isinstance(raw, str):
+        raise ValidationFailed("Not a coupon code.", code="invalid_coupon_code")
+    text = raw.strip().replace("\x00", "")
+    if text[: len(COUPON_SCHEME)].upper() == COUPON_SCHEME:
+        text = text[len(COUPON_SCHEME) :]
+    code = re.sub(r"[\s-]", "", text).upper()
+    if not _CODE.match(code):
+        raise ValidationFailed(
+            f"A coupon code is {MIN_CODE_LENGTH}-{MAX_CODE_LENGTH} letters and digits.",
+            code="invalid_coupon_code",
+        )
+    return code
+
+
+def looks_like_coupon(text: str) -> bool:
+    """Whether a scanner burst is a paper coupon (``CPN:`` first), not a member card."""
+    return isinstance(text, str) and text.strip()[: len(COUPON_SCHEME)].upper() == COUPON_SCHEME
+
+
+def coupon_payload(code: str) -> str:
+    """What a paper coupon's QR code or barcode holds."""
+    return COUPON_SCHEME + normalize_coupon_code(code)
+
+
+def new_coupon_code(length: int = 10) -> str:
+    """A fresh random code for a paper coupon (head office checks it is unused)."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))

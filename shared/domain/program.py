@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.domain.money import check_int
+from shared.domain.money import ISO_4217, check_int
 from shared.domain.promotions import (
     NO_MEMBER_FACTS,
     EarnBreakdown,
@@ -57,6 +57,22 @@ class Tier(BaseModel):
         return hash((self.code, self.name, self.min_lifetime_points, self.multiplier_percent))
 
 
+class CurrencyUnits(BaseModel):
+    """The earn and redemption units of one currency (docs/PROGRAM.md, "Currencies"):
+    a program serving a CNY and an HKD store earns and redeems at the rates head office
+    set for each. A currency the program does not list uses the program's own fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    earn_unit_cents: int = Field(default=100, ge=1)
+    points_per_unit: int = Field(default=1, ge=0)
+    redeem_points_unit: int = Field(default=100, ge=1)
+    redeem_value_cents_per_unit: int = Field(default=100, ge=1)
+
+
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
 class LoyaltyProgram(BaseModel):
     """One published version of the loyalty rules (PROTOCOL.md, rule_version 1)."""
 
@@ -88,9 +104,15 @@ class LoyaltyProgram(BaseModel):
     promotions: tuple[Promotion, ...] = ()
     # A return of more than this amount needs a manager's PIN (shared.domain.returns).
     return_approval_cents: int = Field(default=50_000, ge=0)
+    # Earn and redemption units per store currency (shared by the till and the server
+    # through ``units``); a currency not listed uses the four fields above.
+    currencies: dict[CurrencyCode, CurrencyUnits] = Field(default_factory=dict, max_length=50)
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> LoyaltyProgram:
+        for code in self.currencies:
+            if code not in ISO_4217:
+                raise ValueError(f"currencies.{code}: not an ISO 4217 currency in use")
         if not self.tiers or self.tiers[0].min_lifetime_points != 0:
             raise ValueError("the first tier must start at 0 lifetime points")
         thresholds = [t.min_lifetime_points for t in self.tiers]
@@ -100,6 +122,24 @@ class LoyaltyProgram(BaseModel):
             raise ValueError("tier codes must be unique")
         check_promotions(self.promotions, {t.code for t in self.tiers})
         return self
+
+    def __hash__(self) -> int:  # frozen, but ``currencies`` is a dict
+        return hash((self.rule_version, self.name, self.tiers, self.promotions))
+
+    # --- currencies ---------------------------------------------------------------
+
+    def units(self, currency: str | None = None) -> CurrencyUnits:
+        """The earn and redemption units of a store's currency: the program's entry for
+        it, else the program's own fields (also when ``currency`` is None)."""
+        found = self.currencies.get(currency) if currency is not None else None
+        if found is not None:
+            return found
+        return CurrencyUnits(
+            earn_unit_cents=self.earn_unit_cents,
+            points_per_unit=self.points_per_unit,
+            redeem_points_unit=self.redeem_points_unit,
+            redeem_value_cents_per_unit=self.redeem_value_cents_per_unit,
+        )
 
     # --- tiers and earning -------------------------------------------------------
 
@@ -122,11 +162,19 @@ class LoyaltyProgram(BaseModel):
             )
         return amount
 
-    def points_for_sale(self, amount_cents: int, lifetime_points_before: int) -> int:
-        """floor(amount / unit) x points_per_unit x tier multiplier, rounded down."""
+    def points_for_sale(
+        self, amount_cents: int, lifetime_points_before: int, currency: str | None = None
+    ) -> int:
+        """floor(amount / unit) x points_per_unit x tier multiplier, rounded down, in the
+        units of the sale's ``currency`` (``units``)."""
         amount = self.check_sale_amount(amount_cents)
         tier = self.tier_for(lifetime_points_before)
-        base = (amount // self.earn_unit_cents) * self.points_per_unit
+        if currency is None or not self.currencies:
+            unit, per_unit = self.earn_unit_cents, self.points_per_unit
+        else:
+            units = self.units(currency)
+            unit, per_unit = units.earn_unit_cents, units.points_per_unit
+        base = (amount // unit) * per_unit
         return base * tier.multiplier_percent // 100
 
     def earn_breakdown(
@@ -139,11 +187,12 @@ class LoyaltyProgram(BaseModel):
         member: MemberFacts = NO_MEMBER_FACTS,
         exhausted: Iterable[str] = (),
         language: str = "",
+        currency: str | None = None,
     ) -> EarnBreakdown:
         """The points of a sale and why: the base at the member's tier, then each
         promotion that applies (``shared.domain.promotions.best_breakdown``).
         ``local_time`` is the sale's wall-clock time in the store's time zone."""
-        base = self.points_for_sale(amount_cents, lifetime_points_before)
+        base = self.points_for_sale(amount_cents, lifetime_points_before, currency)
         if not self.promotions:
             return EarnBreakdown(base, ())
         facts = self._facts(
@@ -164,6 +213,7 @@ class LoyaltyProgram(BaseModel):
         local_time: datetime,
         store_code: str,
         member: MemberFacts = NO_MEMBER_FACTS,
+        currency: str | None = None,
     ) -> bool:
         """Whether a till that names the promotions it applied (``claimed``) could have
         awarded ``points``: at some tier the member reached (as ``earn_claim_stands``),
@@ -178,6 +228,7 @@ class LoyaltyProgram(BaseModel):
             local_time=local_time,
             store_code=store_code,
             member=member,
+            currency=currency,
         )
         return found is not None
 
@@ -192,6 +243,7 @@ class LoyaltyProgram(BaseModel):
         local_time: datetime,
         store_code: str,
         member: MemberFacts = NO_MEMBER_FACTS,
+        currency: str | None = None,
     ) -> EarnBreakdown | None:
         """The breakdown behind a claim that stands (see ``promoted_claim_stands``), at
         the highest tier the member reached that gives it; None if none does."""
@@ -199,7 +251,7 @@ class LoyaltyProgram(BaseModel):
         for tier in reversed(self.tiers):
             if tier.min_lifetime_points > reached:
                 continue
-            base = self.points_for_sale(amount_cents, tier.min_lifetime_points)
+            base = self.points_for_sale(amount_cents, tier.min_lifetime_points, currency)
             facts = self._facts(amount_cents, tier.code, local_time, store_code, member)
             found = claimed_breakdown(self.promotions, claimed, base, points, facts)
             if found is not None:
@@ -221,7 +273,12 @@ class LoyaltyProgram(BaseModel):
         )
 
     def earn_claim_stands(
-        self, amount_cents: int, points: int, lifetime_points: int, voided_lifetime: int = 0
+        self,
+        amount_cents: int,
+        points: int,
+        lifetime_points: int,
+        voided_lifetime: int = 0,
+        currency: str | None = None,
     ) -> bool:
         """Whether a terminal's points for a sale stand, given the lifetime points the
         member had before it (as the server knows them) and the lifetime points that
@@ -238,15 +295,17 @@ class LoyaltyProgram(BaseModel):
         """
         reached = lifetime_points + max(voided_lifetime, 0)
         return any(
-            points == self.points_for_sale(amount_cents, tier.min_lifetime_points)
+            points == self.points_for_sale(amount_cents, tier.min_lifetime_points, currency)
             for tier in self.tiers
             if tier.min_lifetime_points <= reached
         )
 
     # --- redemption -------------------------------------------------------------
 
-    def points_value_cents(self, points: int) -> int:
-        return points * self.redeem_value_cents_per_unit // self.redeem_points_unit
+    def points_value_cents(self, points: int, currency: str | None = None) -> int:
+        """What ``points`` are worth in the minor units of ``currency`` (``units``)."""
+        units = self.units(currency)
+        return points * units.redeem_value_cents_per_unit // units.redeem_points_unit
 
     def redeem_limits(
         self,
@@ -255,6 +314,7 @@ class LoyaltyProgram(BaseModel):
         sale_amount_cents: int,
         offline_redeemed_today: int | None,
         redeemed_today: int = 0,
+        currency: str | None = None,
     ) -> RedeemLimits:
         """The most a member may redeem on this sale, and which limit binds.
 
@@ -264,11 +324,12 @@ class LoyaltyProgram(BaseModel):
         """
         sale = self.check_sale_amount(sale_amount_cents)
         cap_cents = sale * self.redeem_max_sale_percent // 100
+        units = self.units(currency)
         candidates = [
             ("insufficient_balance", max(balance, 0)),
             (
                 "exceeds_sale_cap",
-                cap_cents * self.redeem_points_unit // self.redeem_value_cents_per_unit,
+                cap_cents * units.redeem_points_unit // units.redeem_value_cents_per_unit,
             ),
             ("redemption_over_limit", self.max_redeem_points),
             (
@@ -284,7 +345,7 @@ class LoyaltyProgram(BaseModel):
             max_points = 0
         return RedeemLimits(
             max_points=max_points,
-            max_value_cents=self.points_value_cents(max_points),
+            max_value_cents=self.points_value_cents(max_points, currency),
             binding_limit=binding,
             sale_cap_cents=cap_cents,
             min_points=self.redeem_min_points,
@@ -298,6 +359,7 @@ class LoyaltyProgram(BaseModel):
         sale_amount_cents: int,
         offline_redeemed_today: int | None,
         redeemed_today: int = 0,
+        currency: str | None = None,
     ) -> int:
         """Validate a redemption; returns its value in cents or raises with the rule."""
         pts = check_int(points, what="Points", code="invalid_points")
@@ -316,8 +378,9 @@ class LoyaltyProgram(BaseModel):
             sale_amount_cents=sale_amount_cents,
             offline_redeemed_today=offline_redeemed_today,
             redeemed_today=redeemed_today,
+            currency=currency,
         )
-        value = self.points_value_cents(pts)
+        value = self.points_value_cents(pts, currency)
         if pts > balance:
             raise RuleViolation(
                 f"The member has {balance} points; {pts} cannot be redeemed.",
@@ -375,6 +438,7 @@ class LoyaltyProgram(BaseModel):
         offline: bool,
         redeemed_today: int,
         redeemed_here_today: int,
+        currency: str | None = None,
     ) -> str | None:
         """The limit an accepted redemption broke, as the server re-checks it (it is
         accepted: the goods have left; head office sees the flag), or None. The codes
@@ -389,7 +453,7 @@ class LoyaltyProgram(BaseModel):
             return "below_minimum_redeem"
         if sale_amount_cents is not None:
             cap_cents = sale_amount_cents * self.redeem_max_sale_percent // 100
-            if self.points_value_cents(points) > cap_cents:
+            if self.points_value_cents(points, currency) > cap_cents:
                 return "exceeds_sale_cap"
         if offline and redeemed_here_today + points > self.offline_daily_redeem_cap_points:
             return "offline_daily_cap"

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from shared.domain.coupons import CouponTerms
 from shared.domain.program import LoyaltyProgram
 
 router = APIRouter(prefix="/v1")
@@ -18,8 +19,14 @@ router = APIRouter(prefix="/v1")
 
 @cache
 def program_schema() -> dict[str, Any]:
+    """The program's schema, per-currency units (``CurrencyUnits``) included, with the
+    terms of a coupon (``$defs.CouponTerms``: what ``sync-server coupon issue --terms``
+    reads) beside it."""
     schema = LoyaltyProgram.model_json_schema()
     schema["$id"] = "/v1/program/schema"
+    terms = CouponTerms.model_json_schema()
+    schema.setdefault("$defs", {}).update(terms.pop("$defs", {}))
+    schema["$defs"]["CouponTerms"] = terms
     return schema
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.domain.coupons import parse_coupon_terms
 from shared.domain.program import LoyaltyProgram, describe_program_errors
 from shared.errors import DomainError
 from sync_server.cli.common import AddCommand, iso, open_database, output
@@ -142,10 +143,28 @@ def cmd_program_publish(args: argparse.Namespace) -> int:
 def cmd_coupon_issue(args: argparse.Namespace) -> int:
     _, database = open_database(args)
     expires = datetime.fromisoformat(args.expires_at) if args.expires_at else None
+    terms = None
+    if args.terms:
+        try:
+            terms = parse_coupon_terms(Path(args.terms).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise DomainError(
+                f"Cannot read {args.terms}: {error.strerror}", code="unreadable_file"
+            ) from None
+    elif args.value_cents is None:
+        raise DomainError("Give --value-cents or --terms.", code="invalid_amount")
     coupon = AdminService(database).issue_coupon(
-        args.member, args.title, args.value_cents, args.currency, expires
+        args.member,
+        args.title,
+        args.value_cents or 0,
+        args.currency,
+        expires,
+        terms=terms,
+        code=args.code,
+        paper=args.paper,
     )
-    output(args, coupon, f"Coupon {coupon['coupon_id']} issued to {args.member}.")
+    printed = f" Code {coupon['code']} (scan CPN:{coupon['code']})." if coupon.get("code") else ""
+    output(args, coupon, f"Coupon {coupon['coupon_id']} issued to {args.member}.{printed}")
     return 0
 
 
@@ -234,9 +253,12 @@ def register(sub: Any, add: AddCommand) -> None:
     issue = add("issue", cmd_coupon_issue, coupon)
     issue.add_argument("--member", required=True, help="member code")
     issue.add_argument("--title", required=True)
-    issue.add_argument("--value-cents", type=int, required=True)
+    issue.add_argument("--value-cents", type=int, help="a fixed coupon's value (or --terms)")
     issue.add_argument("--currency", default="CNY")
     issue.add_argument("--expires-at")
+    issue.add_argument("--terms", help="JSON file of the coupon's terms (docs/PROGRAM.md)")
+    issue.add_argument("--paper", action="store_true", help="give it a code to print")
+    issue.add_argument("--code", help="the paper coupon's code (default: a new one)")
 
     staff = sub.add_parser("staff", help="staff").add_subparsers(dest="action", required=True)
     staff_add = add("add", cmd_staff_add, staff)

@@ -82,6 +82,7 @@ class PushContext:
     closing_time: str
     phone_hash_key: str
     latest_program: int
+    currency: str = "CNY"
 
 
 @functools.cache
@@ -102,6 +103,7 @@ def _push_context_statement() -> Any:
             stores.c.closing_time,
             deployments.c.phone_hash_key,
             latest,
+            stores.c.currency,
         )
         .select_from(
             terminals.join(stores, stores.c.code == terminals.c.store_code).join(
@@ -136,6 +138,7 @@ def push_context(session: Session, terminal_id: str) -> PushContext | None:
         closing_time=row[6],
         phone_hash_key=row[7],
         latest_program=int(row[8]),
+        currency=row[9],
     )
 
 
@@ -167,6 +170,10 @@ def update_coupon_rows(
 def coupon_version_stamp(slots: dict[str, int]) -> Stamp:
     """Coupons whose ``version`` becomes ``base + slot`` (``changes.stamp_versions``)."""
     return Stamp(table_of(Coupon), slots)
+
+
+def coupon_code_taken(session: Session, code: str) -> bool:
+    return session.scalar(select(Coupon.id).where(Coupon.code == code).limit(1)) is not None
 
 
 def insert_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:

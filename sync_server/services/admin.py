@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.domain.coupons import CouponTerms, new_coupon_code, normalize_coupon_code
 from shared.domain.money import check_currency
 from shared.domain.program import LoyaltyProgram
 from shared.errors import NotFound, ValidationFailed
@@ -174,15 +175,35 @@ class AdminService:
         value_cents: int,
         currency: str,
         expires_at: datetime | None = None,
+        *,
+        terms: CouponTerms | None = None,
+        code: str | None = None,
+        paper: bool = False,
     ) -> dict[str, Any]:
+        """One coupon for one member. With ``terms`` (shared.domain.coupons) its kind,
+        minimum spend, dates, stores and currency come from them (``value_cents`` is
+        the fixed value, 0 for the other kinds). ``paper``: it gets a code to print,
+        typed or scanned at the till (``code``, or a fresh one), unique in the chain."""
+        if terms is not None:
+            currency, expires_at = terms.currency, terms.expires_at
+            value_cents = terms.value_cents
         check_currency(currency)
-        if value_cents <= 0:
+        if terms is None and value_cents <= 0:
             raise ValidationFailed("A coupon is worth more than zero.", code="invalid_amount")
+        wanted = normalize_coupon_code(code) if code is not None else None
         now = utcnow()
         with self.database.write() as session:
             member = members_repo.get_by_code(session, member_code)
             if member is None or member.status != "active":
                 raise NotFound(f"No member {member_code}.", code="unknown_member")
+            if wanted is not None and catalog.coupon_code_taken(session, wanted):
+                raise ValidationFailed(
+                    f"code: {wanted} is already a coupon's code.", code="coupon_code_taken"
+                )
+            if wanted is None and paper:
+                wanted = new_coupon_code()
+                while catalog.coupon_code_taken(session, wanted):
+                    wanted = new_coupon_code()
             row: dict[str, Any] = {
                 "id": new_id(),
                 "member_id": member.id,
@@ -194,6 +215,8 @@ class AdminService:
                 "redeemed_event_id": None,
                 "version": 0,
                 "created_at": now,
+                "terms": terms.model_dump_json(exclude_defaults=True) if terms else None,
+                "code": wanted,
             }
             changes = ChangeBatch()
             slot = changes.touch("coupon", row["id"])

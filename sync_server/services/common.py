@@ -78,7 +78,7 @@ def member_fields(row: dict[str, Any]) -> MemberFields:
 def coupon_fields(row: dict[str, Any]) -> CouponFields:
     """A coupon as terminals pull it (``shared.protocol.CouponFields``), in its JSON form."""
     expires = row["expires_at"]
-    return {
+    fields: CouponFields = {
         "coupon_id": row["id"],
         "member_id": row["member_id"],
         "title": row["title"],
@@ -87,6 +87,12 @@ def coupon_fields(row: dict[str, Any]) -> CouponFields:
         "expires_at": expires.isoformat() if expires is not None else None,
         "status": row["status"],
     }
+    # extension (s20d): only for a coupon that has them
+    if row.get("code"):
+        fields["code"] = row["code"]
+    if row.get("terms"):
+        fields["terms"] = json.loads(row["terms"])
+    return fields
 
 
 def staff_data(row: dict[str, Any]) -> dict[str, Any]:

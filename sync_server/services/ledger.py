@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
+from shared.domain.coupons import CouponTerms, coupon_refusal
 from shared.domain.member_code import validate_member_code
 from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
 from shared.domain.program import LoyaltyProgram
@@ -115,8 +116,10 @@ def needs_voided_lifetime(
             floor = member.lifetime_points - taken_back.get(item.member_id, 0)
         try:
             if data.points == program.points_for_sale(
-                data.amount_cents, floor
-            ) or program.earn_claim_stands(data.amount_cents, data.points, floor):
+                data.amount_cents, floor, data.currency
+            ) or program.earn_claim_stands(
+                data.amount_cents, data.points, floor, currency=data.currency
+            ):
                 continue
         except ValidationFailed:
             continue  # refused before the claim is weighed
@@ -257,6 +260,7 @@ class _Run:
                     offline=bool(item.data.offline),
                     redeemed_today=before,
                     redeemed_here_today=self.moved.get(here, 0),
+                    currency=self.loaded.store.currency,
                 )
                 outcome = replace(outcome, code=flag)
                 self.moved[here] = self.moved.get(here, 0) + abs(outcome.points_delta)
@@ -324,7 +328,7 @@ class _Run:
             raise Rejected("unknown_rule_version", f"No program rule_version {data.rule_version}.")
         lifetime = member.lifetime_points
         try:
-            expected = program.points_for_sale(data.amount_cents, lifetime)
+            expected = program.points_for_sale(data.amount_cents, lifetime, data.currency)
         except ValidationFailed as error:
             raise Rejected("points_mismatch", error.message) from None
         if data.promotions:
@@ -334,9 +338,15 @@ class _Run:
         # an offline overdraft does.
         stands = (
             data.points == expected  # the usual claim: at the member's tier
-            or program.earn_claim_stands(data.amount_cents, data.points, lifetime)
             or program.earn_claim_stands(
-                data.amount_cents, data.points, lifetime, self.voided_lifetime(member.id)
+                data.amount_cents, data.points, lifetime, currency=data.currency
+            )
+            or program.earn_claim_stands(
+                data.amount_cents,
+                data.points,
+                lifetime,
+                self.voided_lifetime(member.id),
+                currency=data.currency,
             )
         )
         if not stands:
@@ -383,6 +393,7 @@ class _Run:
                 local_time=local_time,
                 store_code=self.loaded.store.code,
                 member=facts,
+                currency=data.currency,
             )
 
         made = stands_at(0) or stands_at(self.voided_lifetime(member.id))
@@ -524,18 +535,49 @@ class _Run:
         return self.changed(replace(member, profile=new_profile))
 
     def coupon_redeemed(self, item: Incoming, data: CouponRedeemedData) -> Outcome:
+        """A coupon used once across the chain. A second use that a till accepted while
+        offline (``offline``: the goods have left) is accepted without changing the
+        coupon and flagged ``coupon_reused`` for head office, like an overdraft; online
+        it is refused. A coupon with terms is re-checked with the till's function
+        (``shared.domain.coupons.coupon_refusal``): a breach is accepted and flagged
+        with the refusal's code."""
         member = self.member(item.member_id)
         coupon_id = str(data.coupon_id)
         coupon = self.coupons.get(coupon_id)
         if (
             coupon is None
             or coupon.member_id != member.id
-            or coupon.status != "available"
-            or (coupon.expires_at is not None and coupon.expires_at <= item.occurred_at)
+            or (data.code is not None and coupon.code != data.code)
         ):
             raise Rejected("coupon_unavailable", f"Coupon {coupon_id} cannot be redeemed.")
+        if coupon.status == "redeemed" and data.offline:
+            return replace(
+                self.unchanged(member),
+                code="coupon_reused",
+                detail=f"Coupon {coupon.code or coupon_id} was already used "
+                f"(event {coupon.redeemed_event_id}); this till accepted it again offline.",
+            )
+        if coupon.status != "available":
+            raise Rejected("coupon_unavailable", f"Coupon {coupon_id} cannot be redeemed.")
+        flag = None
+        if coupon.terms is not None:
+            terms = CouponTerms.model_validate_json(coupon.terms)
+            sale = data.sale_amount_cents
+            refused = coupon_refusal(
+                terms,
+                sale_cents=sale if sale is not None else terms.min_spend_cents,
+                store_code=self.loaded.store.code,
+                currency=self.loaded.store.currency,
+                now=item.occurred_at,
+            )
+            flag = refused.code if refused is not None else None
+        elif coupon.expires_at is not None and coupon.expires_at <= item.occurred_at:
+            raise Rejected("coupon_unavailable", f"Coupon {coupon_id} cannot be redeemed.")
         self.coupon_changed(replace(coupon, status="redeemed", redeemed_event_id=item.event_id))
-        return self.unchanged(member)
+        outcome = self.unchanged(member)
+        if flag is None:
+            return outcome
+        return replace(outcome, code=flag, detail=f"Coupon {coupon_id} broke its terms: {flag}.")
 
     def voided_event(self, item: Incoming, data: EventVoidedData) -> Outcome:
         target_id = str(data.voided_event_id)
@@ -551,7 +593,8 @@ class _Run:
         member = self.member(item.member_id)
         if target.coupon_id is not None:
             coupon = self.coupons.get(target.coupon_id)
-            if coupon is not None:
+            # a flagged second use gives nothing back: the first use still holds it
+            if coupon is not None and coupon.redeemed_event_id == target.event_id:
                 self.coupon_changed(replace(coupon, status="available", redeemed_event_id=None))
         self.targets[target_id] = replace(target, voided_by=item.event_id)
         self.uncount_triggers(target)

@@ -270,7 +270,7 @@ class PartnerService:
             lifetime = int(member.lifetime_points)
             channel = self._known_channel(session, store)
         # The till's rule: the points of a sale at the member's tier (shared.domain.program).
-        points = program.points_for_sale(body["amount_cents"], lifetime)
+        points = program.points_for_sale(body["amount_cents"], lifetime, body["currency"])
         data = {
             "sale_ref": f"{body['channel']}:{body['order_id']}",
             "amount_cents": body["amount_cents"],

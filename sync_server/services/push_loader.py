@@ -91,6 +91,7 @@ def load(
         timezone=context.timezone,
         closing_time=context.closing_time,
         latest_program=context.latest_program,
+        currency=context.currency,
     )
     all_programs = programs.get(session, context.latest_program)
 
@@ -275,6 +276,8 @@ def coupon_state(row: Any) -> CouponState:
         status=row.status,
         redeemed_event_id=row.redeemed_event_id,
         version=int(row.version),
+        terms=row.terms,
+        code=row.code,
     )
 
 

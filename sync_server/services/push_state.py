@@ -104,6 +104,7 @@ class StoreState:
     timezone: str
     closing_time: str
     latest_program: int
+    currency: str = "CNY"  # the store's: coupons are checked and points valued in it
 
     def business_day(self, moment: datetime) -> date:
         return business_date(moment, self.timezone, self.closing_time)
@@ -178,6 +179,8 @@ class CouponState:
     status: str
     redeemed_event_id: str | None
     version: int
+    terms: str | None = None  # s20d: CouponTerms JSON, for the coupons that have terms
+    code: str | None = None  # s20d: a paper coupon's code
 
 
 @dataclass(frozen=True, slots=True)

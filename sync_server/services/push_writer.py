@@ -77,6 +77,8 @@ def coupon_row(coupon: CouponState) -> dict[str, Any]:
         "status": coupon.status,
         "redeemed_event_id": coupon.redeemed_event_id,
         "version": coupon.version,
+        "terms": coupon.terms,
+        "code": coupon.code,
     }
 
 

@@ -125,6 +125,10 @@ class Coupon(Base):
     expires_at: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=0)
+    terms: Mapped[str | None] = mapped_column(Text)  # t20d: CouponTerms JSON
+    code: Mapped[str | None] = mapped_column(String(24), index=True)  # t20d
+    # t20d: the receipt this till used the coupon on (one coupon per sale unless stackable)
+    used_sale_ref: Mapped[str | None] = mapped_column(String(200))
 
 
 class Staff(Base):

@@ -7,6 +7,7 @@ change at a time.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -108,18 +109,19 @@ WHERE members.version < excluded.version
 # server has not acknowledged yet keeps it redeemed.
 _COUPON_UPSERT = """
 INSERT INTO coupons (coupon_id, member_id, title, value_cents, currency, expires_at,
-    status, version)
+    status, version, terms, code)
 SELECT ?1, ?2, ?3, ?4, ?5, ?6,
     CASE WHEN EXISTS (
         SELECT 1 FROM local_events AS e WHERE e.coupon_id = ?1
         AND e.type = 'coupon.redeemed' AND e.voided_by IS NULL AND e.status != 'rejected'
     ) THEN 'redeemed' ELSE ?7 END,
-    ?8
+    ?8, ?9, ?10
 WHERE EXISTS (SELECT 1 FROM members AS m WHERE m.member_id = ?2)
 ON CONFLICT (coupon_id) DO UPDATE SET
     member_id = excluded.member_id, title = excluded.title,
     value_cents = excluded.value_cents, currency = excluded.currency,
-    expires_at = excluded.expires_at, status = excluded.status, version = excluded.version
+    expires_at = excluded.expires_at, status = excluded.status, version = excluded.version,
+    terms = excluded.terms, code = excluded.code
 WHERE coupons.version < excluded.version
 """
 
@@ -204,6 +206,7 @@ def _drop_code_holders(session: Session, by_code: dict[str, str]) -> None:
 def _coupon_row(change: CouponUpsert) -> tuple[Any, ...]:
     data = change["data"]
     expires_at = data.get("expires_at")
+    terms = data.get("terms")
     return (
         change["id"],
         str(data["member_id"]),
@@ -213,6 +216,8 @@ def _coupon_row(change: CouponUpsert) -> tuple[Any, ...]:
         to_text(expires_at) if expires_at else None,
         data["status"],
         change["version"],
+        json.dumps(terms, separators=(",", ":"), ensure_ascii=False) if terms else None,
+        data.get("code") or None,
     )
 
 

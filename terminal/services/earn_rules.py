@@ -36,14 +36,16 @@ def sale_breakdown(
     *,
     language: str = "",
     place: StorePlace | None = None,
+    currency: str | None = None,
 ) -> EarnBreakdown:
     """The earn of ``amount_cents`` for this member now, at its tier before the sale
     (the server's lifetime points plus this till's pending earns). ``place``: the
-    store, when the caller has read it already."""
+    store, when the caller has read it already; ``currency``: the store's, which picks
+    the program's earn units for it (``LoyaltyProgram.units``)."""
     member, pending = hit
     lifetime = member.lifetime_points + pending.lifetime
     if not program.promotions:
-        return EarnBreakdown(program.points_for_sale(amount_cents, lifetime), ())
+        return EarnBreakdown(program.points_for_sale(amount_cents, lifetime, currency), ())
     store = place or store_place(session)
     if store is None:
         StoreRepository(session).require()  # raises terminal_not_configured
@@ -56,6 +58,7 @@ def sale_breakdown(
         member=member_facts(session, program, member.member_id, lifetime, now),
         exhausted=used_here(session, program, store, member.member_id, now),
         language=language,
+        currency=currency,
     )
 
 

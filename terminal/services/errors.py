@@ -65,6 +65,19 @@ class CouponUnavailable(RuleViolation):
     code = "coupon_unavailable"
 
 
+class CouponRefused(RuleViolation):
+    """A coupon's terms refuse this sale (shared.domain.coupons.coupon_refusal): the code
+    is the refusal's (``coupon_min_spend``, ``coupon_not_yet_valid``...)."""
+
+    code = "coupon_refused"
+
+
+class UnknownCoupon(NotFound):
+    """No coupon this till knows has the code typed or scanned."""
+
+    code = "unknown_coupon"
+
+
 class AlreadyVoided(RuleViolation):
     code = "already_voided"
 

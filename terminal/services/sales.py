@@ -8,9 +8,12 @@ transaction is rolled back, so nothing changes.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from shared.domain.coupons import CouponTerms, coupon_refusal, discount_cents, normalize_coupon_code
 from shared.domain.money import check_int
 from shared.domain.program import LoyaltyProgram, RedeemLimits
 from shared.domain.promotions import EarnBreakdown
@@ -37,7 +40,12 @@ from terminal.services.base import (
     view_after,
 )
 from terminal.services.earn_rules import sale_breakdown
-from terminal.services.errors import CouponUnavailable, DuplicateSale
+from terminal.services.errors import (
+    CouponRefused,
+    CouponUnavailable,
+    DuplicateSale,
+    UnknownCoupon,
+)
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
 from terminal.services.views import MemberView, Receipt, StaffSession
 
@@ -77,7 +85,7 @@ class SalesService(Service):
                 if ctx.duplicate:
                     raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
                 lifetime = ctx.lifetime_points + ctx.pending_lifetime
-                points = program.points_for_sale(amount, lifetime)
+                points = program.points_for_sale(amount, lifetime, ctx.currency)
                 if ctx.currency is None or ctx.timezone is None or ctx.closing_time is None:
                     raise no_store()
                 if ctx.terminal_id is None or ctx.member_code_prefix is None:
@@ -128,7 +136,9 @@ class SalesService(Service):
             store = StoreRepository(session).require()
             currency = store.currency
             place = StorePlace(store.store_code, store.timezone, store.closing_time)
-            earned = sale_breakdown(session, program, hit, amount, now, place=place)
+            earned = sale_breakdown(
+                session, program, hit, amount, now, place=place, currency=currency
+            )
             points = earned.total
             data: dict[str, object] = {
                 "sale_ref": ref,
@@ -173,7 +183,15 @@ class SalesService(Service):
             program = ProgramRepository(session).current()
             amount = program.check_sale_amount(amount_cents)
             hit = require_member(session, mid, active=True)
-            return sale_breakdown(session, program, hit, amount, self.clock(), language=language)
+            return sale_breakdown(
+                session,
+                program,
+                hit,
+                amount,
+                self.clock(),
+                language=language,
+                currency=store_currency(session, program),
+            )
 
     def redeem_limits(self, member_id: str, *, sale_amount_cents: int) -> RedeemLimits:
         """The most this member may redeem on this sale now, and which limit binds."""
@@ -188,6 +206,7 @@ class SalesService(Service):
                 sale_amount_cents=program.check_sale_amount(sale_amount_cents),
                 offline_redeemed_today=self._offline(session, today),
                 redeemed_today=today,
+                currency=store_currency(session, program),
             )
 
     def redeem(
@@ -221,6 +240,7 @@ class SalesService(Service):
                 sale_amount_cents=amount,
                 offline_redeemed_today=offline_today,
                 redeemed_today=today,
+                currency=store_currency(session, program),
             )
             data: dict[str, object] = {
                 "sale_ref": ref,
@@ -247,47 +267,138 @@ class SalesService(Service):
             return Receipt(event.event_id, event.seq, event.type, -pts, value, view)
 
     def redeem_coupon(
-        self, staff: StaffSession, member_id: str, *, coupon_id: str, sale_ref: str
+        self,
+        staff: StaffSession,
+        member_id: str,
+        *,
+        sale_ref: str,
+        coupon_id: str | None = None,
+        code: str | None = None,
+        sale_amount_cents: int | None = None,
     ) -> Receipt:
-        """Use a coupon once: it must be available, this member's, and not expired."""
+        """Use a coupon once, chosen from the member's list (``coupon_id``) or by the
+        code on a paper coupon, typed or scanned (``code``, ``CPN:`` or bare). It must be
+        available and this member's; a coupon with terms must also hold for this sale
+        (``shared.domain.coupons.coupon_refusal``: valid from and until, store,
+        currency, minimum spend, one per sale), else ``CouponRefused`` says why."""
         mid = member_key(member_id)
         ref = clean_sale_ref(sale_ref)
-        cid = event_key(coupon_id)
+        wanted = normalize_coupon_code(code) if code is not None else None
+        cid = event_key(coupon_id) if coupon_id is not None else None
         now = self.clock()
         with self.replica.write() as session:
             require_staff(session, staff)
             hit = require_member(session, mid, active=True)
-            coupon = CouponRepository(session).get(cid) if cid else None
+            program = ProgramRepository(session).current()
+            coupons = CouponRepository(session)
+            if wanted is not None:
+                coupon = coupons.by_code(wanted)
+                if coupon is None:
+                    raise UnknownCoupon("No coupon has this code.", code_typed=wanted)
+                if coupon.member_id != mid:
+                    raise CouponUnavailable(
+                        "This coupon belongs to another member.", code="coupon_other_member"
+                    )
+            else:
+                coupon = coupons.get(cid) if cid else None
+            events = EventRepository(session)
             if (
                 coupon is None
                 or coupon.member_id != mid
                 or coupon.status != "available"
-                or (coupon.expires_at is not None and from_text(coupon.expires_at) <= now)
-                or EventRepository(session).active_coupon_redemption(coupon.coupon_id)
+                or events.active_coupon_redemption(coupon.coupon_id)
             ):
                 raise CouponUnavailable(
                     "This coupon cannot be used: it is used, expired or not this member's.",
-                    coupon_id=str(coupon_id),
+                    coupon_id=str(coupon_id or wanted),
                 )
+            amount = (
+                program.check_sale_amount(sale_amount_cents)
+                if sale_amount_cents is not None
+                else None
+            )
+            offline = not TerminalStateRepository(session).get().online
+            data: dict[str, object] = {"coupon_id": coupon.coupon_id, "sale_ref": ref}
+            if coupon.terms:
+                store = StoreRepository(session).require()
+                try:
+                    terms = CouponTerms.model_validate_json(coupon.terms)
+                except ValueError:
+                    raise CouponUnavailable(
+                        "This coupon's terms are not readable by this till; update it.",
+                        coupon_id=coupon.coupon_id,
+                    ) from None
+                refused = coupon_refusal(
+                    terms,
+                    sale_cents=amount if amount is not None else 0,
+                    store_code=store.store_code,
+                    currency=store.currency,
+                    now=now,
+                    other_coupons=coupons.used_on_sale(mid, ref),
+                )
+                if refused is not None:
+                    raise CouponRefused(
+                        f"This coupon cannot be used on this sale ({refused.code}).",
+                        code=refused.code,
+                        **refusal_params(refused.params, store.timezone, store.currency),
+                    )
+                value = discount_cents(terms, amount if amount is not None else 0)
+                data["discount_cents"] = value
+            else:
+                if coupon.expires_at is not None and from_text(coupon.expires_at) <= now:
+                    raise CouponUnavailable(
+                        "This coupon cannot be used: it is used, expired or not this member's.",
+                        coupon_id=coupon.coupon_id,
+                    )
+                value = coupon.value_cents
+            if coupon.code:
+                data["code"] = coupon.code
+            if amount is not None:
+                data["sale_amount_cents"] = amount
+            if offline:  # a second use elsewhere is then flagged, not refused
+                data["offline"] = True
             coupon.status = "redeemed"
+            coupon.used_sale_ref = ref
             event = record_event(
                 session,
                 NewEvent(
                     type="coupon.redeemed",
                     member_id=mid,
                     staff_id=staff.staff_id,
-                    data={"coupon_id": coupon.coupon_id, "sale_ref": ref},
+                    data=data,
                     coupon_id=coupon.coupon_id,
                 ),
                 occurred_at=now,
             )
-            view = view_after(hit, ProgramRepository(session).current())
-            return Receipt(event.event_id, event.seq, event.type, 0, coupon.value_cents, view)
+            view = view_after(hit, program)
+            return Receipt(event.event_id, event.seq, event.type, 0, value, view)
 
     @staticmethod
     def _offline(session: Session, today: int) -> int | None:
         """None when online (no offline cap); else the points redeemed here today."""
         return None if TerminalStateRepository(session).get().online else today
+
+
+def refusal_params(params: dict[str, Any], zone: str, currency: str) -> dict[str, Any]:
+    """A coupon refusal's params as the till explains them: times as the store's local
+    date ("valid from 2026-12-24"), amounts with the store's currency."""
+    shown: dict[str, Any] = {"currency": currency}
+    for key, value in params.items():
+        if isinstance(value, datetime):
+            shown[key] = value.astimezone(ZoneInfo(zone)).date().isoformat()
+        elif isinstance(value, tuple):
+            shown[key] = list(value)
+        else:
+            shown[key] = value
+    return shown
+
+
+def store_currency(session: Session, program: LoyaltyProgram) -> str | None:
+    """The store's currency when the program sets units per currency (else None: the
+    program's own units, without reading the store)."""
+    if not program.currencies:
+        return None
+    return StoreRepository(session).require().currency
 
 
 def redeemed_today(session: Session, member_id: str, now: datetime) -> int:

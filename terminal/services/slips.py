@@ -70,7 +70,7 @@ class SlipService(Service):
             if target is not None and target.type in SLIP_KINDS:
                 voided_kind = SlipKind(target.type)
         elif kind == SlipKind.REDEEM:
-            value_cents = program.points_value_cents(-event.points_delta)
+            value_cents = program.points_value_cents(-event.points_delta, store.currency)
         elif kind == SlipKind.COUPON and event.coupon_id:
             coupon = CouponRepository(session).get(event.coupon_id)
             value_cents = coupon.value_cents if coupon is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from shared.domain.coupons import CouponTerms
 from shared.domain.phone import mask_last4
 from shared.domain.program import LoyaltyProgram
 from terminal.offline.models import Coupon, LocalEvent, Member
@@ -77,6 +78,8 @@ class CouponView:
     currency: str
     expires_at: str | None
     status: str
+    code: str | None = None  # a paper coupon's code (t20d)
+    terms: CouponTerms | None = None  # None: the original kind (fixed value, expiry)
 
     @classmethod
     def build(cls, coupon: Coupon) -> CouponView:
@@ -88,7 +91,20 @@ class CouponView:
             currency=coupon.currency,
             expires_at=coupon.expires_at,
             status=coupon.status,
+            code=coupon.code,
+            terms=stored_terms(coupon.terms),
         )
+
+
+def stored_terms(text: str | None) -> CouponTerms | None:
+    """A coupon's terms as the replica holds them (JSON), for display; None when it has
+    none or they are unreadable (the sales service then refuses the coupon)."""
+    if not text:
+        return None
+    try:
+        return CouponTerms.model_validate_json(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shared.domain.coupons import looks_like_coupon
 from terminal.services import MemberView, OutboxSummary, StaffSession
 from terminal.ui.i18n import LanguageManager
-from terminal.ui.scanner import ScanDetector, ScannerOptions, card_burst
+from terminal.ui.scanner import ScanDetector, ScannerOptions, till_burst
 from terminal.ui.screens.checkout import CheckoutScreen
 from terminal.ui.screens.enroll import CardScreen, EnrollScreen
 from terminal.ui.screens.member_account import MemberAccountScreen
@@ -97,7 +98,7 @@ class MainWindow(QMainWindow):
             max_gap_ms=options.max_gap_ms,
             prefix=options.prefix,
             suffix=options.suffix,
-            accepts=card_burst,
+            accepts=till_burst,
         )
         self.scanner.scanned.connect(self._scanned)
         app = _application()
@@ -295,6 +296,13 @@ class MainWindow(QMainWindow):
         return False
 
     def _scanned(self, payload: str) -> None:
+        if looks_like_coupon(payload):  # a paper coupon: used on the sale on screen
+            if self.session.staff is None:
+                return  # nobody signed in: nothing to use it on
+            if self.current() is not self.checkout:
+                self.go("checkout")
+            self.checkout.sale.use_coupon_code(payload)
+            return
         if self.session.staff is None:
             # The customer handed the card while the cashier signs in: show it after.
             self._pending_scan = payload

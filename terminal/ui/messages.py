@@ -198,7 +198,61 @@ def _manager_required(params: Params, currency: str) -> str:
     ).format(limit=format_money(int(params["limit_cents"]), currency))
 
 
+def _coupon_min_spend(params: Params, currency: str) -> str:
+    if "min_spend_cents" not in params:
+        return QCoreApplication.translate("Errors", "This coupon needs a larger sale.")
+    spend = format_money(int(params["min_spend_cents"]), str(params.get("currency", currency)))
+    return QCoreApplication.translate(
+        "Errors", "This coupon needs a sale of {amount} or more."
+    ).format(amount=spend)
+
+
+def _coupon_not_yet_valid(params: Params, _currency: str) -> str:
+    if "valid_from" not in params:
+        return QCoreApplication.translate("Errors", "This coupon is not valid yet.")
+    return QCoreApplication.translate("Errors", "This coupon is valid from {date}.").format(
+        date=params["valid_from"]
+    )
+
+
+def _coupon_expired(params: Params, _currency: str) -> str:
+    if "expires_at" not in params:
+        return QCoreApplication.translate("Errors", "This coupon has expired.")
+    return QCoreApplication.translate(
+        "Errors", "This coupon has expired (it was valid until {date})."
+    ).format(date=params["expires_at"])
+
+
+def _coupon_wrong_currency(params: Params, _currency: str) -> str:
+    if "currency" not in params:
+        return QCoreApplication.translate("Errors", "This coupon is in another currency.")
+    return QCoreApplication.translate(
+        "Errors", "This coupon is in {currency}: it cannot be used in this store's currency."
+    ).format(currency=params["currency"])
+
+
 _MESSAGES: dict[str, Callable[[Params, str], str]] = {
+    "coupon_min_spend": _coupon_min_spend,
+    "coupon_not_yet_valid": _coupon_not_yet_valid,
+    "coupon_expired": _coupon_expired,
+    "coupon_wrong_currency": _coupon_wrong_currency,
+    "coupon_wrong_store": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This coupon is not valid in this store.")
+    ),
+    "coupon_not_stackable": _simple(
+        QT_TRANSLATE_NOOP(
+            "Errors", "Only one coupon per sale: this coupon cannot be used beside another."
+        )
+    ),
+    "coupon_other_member": _simple(
+        QT_TRANSLATE_NOOP("Errors", "This coupon belongs to another member.")
+    ),
+    "unknown_coupon": _simple(
+        QT_TRANSLATE_NOOP("Errors", "No coupon has this code. Check it and try again.")
+    ),
+    "invalid_coupon_code": _simple(
+        QT_TRANSLATE_NOOP("Errors", "Not a coupon code: it has 6 to 24 letters and digits.")
+    ),
     "unknown_sale": _simple(
         QT_TRANSLATE_NOOP("Errors", "No sale has this receipt number. Check it and try again.")
     ),

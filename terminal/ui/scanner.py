@@ -30,6 +30,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QT
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from shared.domain.coupons import looks_like_coupon
 from shared.domain.member_code import looks_like_card
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,12 @@ def card_burst(text: str, widget: QWidget | None) -> bool:
         return False
     wants_digits = widget is not None and bool(widget.property("digitsAreTyping"))
     return not (wants_digits and text.strip().isdigit())
+
+
+def till_burst(text: str, widget: QWidget | None) -> bool:
+    """The main window's test of a burst: a member card (``card_burst``) or a paper
+    coupon (``CPN:<code>``, never a member lookup)."""
+    return looks_like_coupon(text) or card_burst(text, widget)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from typing import Any, NotRequired, get_origin, get_type_hints
 import pytest
 from sqlalchemy import text
 
+from shared.domain.coupons import CouponTerms, parse_coupon_terms
 from shared.protocol import CouponFields, MemberFields
 from sync_server.db import Database
 from sync_server.migrate import migrate
@@ -49,6 +50,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, dic
             code = session.execute(text("SELECT member_code FROM members LIMIT 1")).scalar_one()
         expires = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
         admin.issue_coupon(code, "¥10 off", 1_000, "CNY", expires)
+        terms = parse_coupon_terms(
+            '{"kind": "percent", "percent": 10, "cap_cents": 5000, "currency": "CNY",'
+            ' "min_spend_cents": 20000, "valid_from": "2026-12-24T00:00:00+08:00",'
+            ' "stores": ["S001"]}'
+        )
+        admin.issue_coupon(code, "10% off above ¥200", 0, "CNY", terms=terms, paper=True)
         body = PullService(database, max_limit=1_000).changes_json(None, 1_000, "S001")
         rows: dict[str, dict[str, Any]] = {}
         with database.read() as session:
@@ -89,7 +96,7 @@ def test_the_terminal_reads_and_keeps_what_the_server_holds(
             members = session.execute(text("SELECT * FROM members")).mappings().all()
             coupons = session.execute(text("SELECT * FROM coupons")).mappings().all()
     assert len(members) == 4
-    assert len(coupons) == 3
+    assert len(coupons) == 4
     for member in members:
         held = rows[member["member_id"]]
         assert member["member_code"] == held["member_code"]
@@ -110,6 +117,16 @@ def test_the_terminal_reads_and_keeps_what_the_server_holds(
             held["currency"],
         )
         assert coupon["status"] == held["status"]
+        # the terms and the paper code (s20d / t20d) arrive as the server holds them
+        assert coupon["code"] == held["code"]
+        if held["terms"] is None:
+            assert coupon["terms"] is None
+        else:
+            kept = CouponTerms.model_validate_json(coupon["terms"])
+            assert kept == CouponTerms.model_validate_json(held["terms"])
+            assert (kept.kind, kept.percent, kept.stores) == ("percent", 10, ("S001",))
+            assert coupon["code"] is not None
+            assert len(coupon["code"]) == 10
         if held["expires_at"] is None:
             assert coupon["expires_at"] is None
         else:

@@ -260,3 +260,10 @@ def test_the_server_publishes_the_program_schema(client: TestClient) -> None:
         "month",
         "program",
     ]
+    # units per currency, and the terms of a coupon (issue 16)
+    units = schema["$defs"]["CurrencyUnits"]["properties"]
+    assert units["earn_unit_cents"]["minimum"] == 1
+    assert "^[A-Z]{3}$" in schema["properties"]["currencies"]["patternProperties"]
+    terms = schema["$defs"]["CouponTerms"]["properties"]
+    assert terms["kind"]["enum"] == ["fixed", "percent", "item"]
+    assert {"maximum": 100, "minimum": 1, "type": "integer"} in terms["percent"]["anyOf"]

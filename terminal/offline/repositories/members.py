@@ -136,6 +136,23 @@ class CouponRepository:
     def get(self, coupon_id: str) -> Coupon | None:
         return self.session.get(Coupon, coupon_id)
 
+    def used_on_sale(self, member_id: str, sale_ref: str) -> int:
+        """Coupons this till used on this receipt of the member (still used)."""
+        found = self.session.scalar(
+            select(func.count())
+            .select_from(Coupon)
+            .where(
+                Coupon.member_id == member_id,
+                Coupon.used_sale_ref == sale_ref,
+                Coupon.status == "redeemed",
+            )
+        )
+        return int(found or 0)
+
+    def by_code(self, code: str) -> Coupon | None:
+        """The coupon with this paper code (codes are unique across the chain)."""
+        return self.session.scalars(select(Coupon).where(Coupon.code == code)).first()
+
     def for_member(self, member_id: str) -> Sequence[Coupon]:
         return self.session.scalars(
             select(Coupon).where(Coupon.member_id == member_id).order_by(Coupon.coupon_id)

@@ -96,6 +96,7 @@ class CheckoutScreen(Retranslating):
         )
         left = QVBoxLayout()  # the member's account opens under the member it is about
         left.addWidget(self.left, 1)
+        left.addLayout(self.sale.coupon_code_row())  # a paper coupon, typed
         left.addWidget(self.account_button)
         columns.addLayout(left, 2)
         columns.addLayout(right, 3)  # the sale's fields and messages need the width

@@ -88,6 +88,15 @@ class SalePanel(Retranslating):
         self.coupon_button = QPushButton()
         self.coupon_button.setObjectName("couponButton")
         self.coupon_button.clicked.connect(self.redeem_coupon)
+        # A paper coupon's code, typed here or scanned anywhere (CPN:<code>); the checkout
+        # lays the row out under the member's coupons (``coupon_code_row``).
+        self.coupon_code = QLineEdit()
+        self.coupon_code.setObjectName("couponCodeField")
+        self.coupon_code.setMaxLength(40)
+        self.coupon_code.returnPressed.connect(self.use_coupon_code)
+        self.coupon_code_button = QPushButton()
+        self.coupon_code_button.setObjectName("couponCodeButton")
+        self.coupon_code_button.clicked.connect(lambda: self.use_coupon_code())
         self.message = QLabel()
         self.message.setObjectName("saleMessage")
         self.print_button = QPushButton()
@@ -138,9 +147,16 @@ class SalePanel(Retranslating):
         self.max_button.setText(self.tr("Max"))
         self.redeem_button.setText(self.tr("Redeem (F3)"))
         self.coupon_button.setText(self.tr("Use selected coupon"))
+        self.coupon_code.setPlaceholderText(self.tr("Coupon code"))
+        self.coupon_code.setToolTip(self.tr("Type a paper coupon's code, or scan it"))
+        self.coupon_code_button.setText(self.tr("Use code"))
         self.print_button.setText(self.tr("Print slip (F10)"))
         self._update_preview()
         self._show_limits()
+
+    def coupon_code_row(self) -> QHBoxLayout:
+        """The coupon code field and its button, for the checkout to place."""
+        return self._row(self.coupon_code, self.coupon_code_button)
 
     @staticmethod
     def _row(*widgets: QWidget) -> QHBoxLayout:
@@ -160,7 +176,17 @@ class SalePanel(Retranslating):
             self.points.clear()
             self.message.clear()
             self.limits = None
-        for widget in (self.amount, self.sale_ref, self.points, self.earn_button, self.max_button):
+        if changed:
+            self.coupon_code.clear()
+        for widget in (
+            self.amount,
+            self.sale_ref,
+            self.points,
+            self.earn_button,
+            self.max_button,
+            self.coupon_code,
+            self.coupon_code_button,
+        ):
             widget.setEnabled(member is not None)
         self.redeem_button.setEnabled(member is not None)
         self.set_coupon(None)
@@ -345,7 +371,7 @@ class SalePanel(Retranslating):
         cents = self._require_amount()
         if cents is None:
             return
-        if cents < coupon.value_cents:
+        if coupon.terms is None and cents < coupon.value_cents:
             self._show_error(coupon_too_big(coupon, self.session.currency))
             self.amount.setFocus()
             return
@@ -365,6 +391,37 @@ class SalePanel(Retranslating):
             staff,
             member.member_id,
             coupon_id=self.coupon_id,
+            sale_amount_cents=cents,
+            sale_ref=self._sale_ref(),
+            on_result=self._done,
+            on_error=self._failed,
+            context=self,
+        )
+
+    def use_coupon_code(self, code: str | None = None) -> None:
+        """A paper coupon's code, typed in the field or scanned (``code``): used on this
+        sale at once, or refused with the reason (its minimum spend, its dates, its
+        stores, its currency, one coupon per sale)."""
+        if code is not None:
+            self.coupon_code.setText(code.strip())
+        member, staff = self.member, self.session.staff
+        if member is None or staff is None:
+            self._show_error(self.tr("Find the member first, then scan or type the coupon."))
+            return
+        typed = self.coupon_code.text().strip()
+        if not typed:
+            self.coupon_code.setFocus()
+            return
+        cents = self._require_amount()
+        if cents is None:
+            return
+        self._busy(True)
+        self.session.runner.submit(
+            self.session.services.sales.redeem_coupon,
+            staff,
+            member.member_id,
+            code=typed,
+            sale_amount_cents=cents,
             sale_ref=self._sale_ref(),
             on_result=self._done,
             on_error=self._failed,
@@ -390,7 +447,12 @@ class SalePanel(Retranslating):
         return self._sale_key
 
     def _busy(self, busy: bool) -> None:
-        for button in (self.earn_button, self.redeem_button, self.coupon_button):
+        for button in (
+            self.earn_button,
+            self.redeem_button,
+            self.coupon_button,
+            self.coupon_code_button,
+        ):
             button.setEnabled(not busy and self.member is not None)
         self.coupon_button.setEnabled(not busy and self.coupon_id is not None)
 
@@ -404,6 +466,8 @@ class SalePanel(Retranslating):
             self.sale_ref.clear()
             self.show_ok(receipt_text(receipt, currency))
         else:  # the same sale goes on: earn on what the member pays after the discount
+            if receipt.type == "coupon.redeemed":
+                self.coupon_code.clear()
             paid = max((self.amount_cents() or 0) - (receipt.value_cents or 0), 0)
             self.amount.setText(amount_text(paid, currency))
             self.show_ok(receipt_text(receipt, currency, paid))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
+from shared.domain.coupons import discount_cents
 from shared.domain.promotions import EarnBreakdown
 from terminal.services import CouponView, Receipt
 from terminal.ui.formatting import format_money, format_points
@@ -40,8 +41,15 @@ def coupon_too_big(coupon: CouponView, currency: str) -> str:
 
 
 def coupon_question(coupon: CouponView, sale_cents: int, currency: str) -> tuple[str, str]:
-    """The confirmation asked before a coupon is used: (button text, message)."""
-    value = format_money(coupon.value_cents, currency)
+    """The confirmation asked before a coupon is used: (button text, message). A coupon
+    with terms shows what it takes off this sale (a percent coupon's, within its cap),
+    a free-item coupon its item."""
+    terms = coupon.terms
+    if terms is not None and terms.kind == "item":
+        value = terms.item_text or coupon.title
+    else:
+        off = discount_cents(terms, sale_cents) if terms is not None else coupon.value_cents
+        value = format_money(off, currency)
     question = (
         QCoreApplication.translate(
             "SalePanel", "Use “%1” (%2 off) on this %3 sale? Press the button again to confirm."

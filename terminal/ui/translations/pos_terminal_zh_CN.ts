@@ -304,7 +304,7 @@
     </message>
     <message>
         <location filename="../messages.py" line="51"/>
-        <location filename="../messages.py" line="215"/>
+        <location filename="../messages.py" line="269"/>
         <source>Wrong staff code or PIN.</source>
         <translation>员工编号或密码错误。</translation>
     </message>
@@ -344,17 +344,17 @@
         <translation>每位会员每天最多兑换 {cap} 积分；今天还剩 {left}。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="229"/>
+        <location filename="../messages.py" line="283"/>
         <source>Head office refused this: it was not approved by an active store manager.</source>
         <translation>总部拒绝了此操作：未经本店在职店长批准。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="234"/>
+        <location filename="../messages.py" line="288"/>
         <source>Head office refused this: its date is too far from today. Check the till&apos;s clock.</source>
         <translation>总部拒绝了此操作：其日期与今天相差太远。请检查收银机的时钟。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="240"/>
+        <location filename="../messages.py" line="294"/>
         <source>Head office refused the till&apos;s queue as out of order; call head office.</source>
         <translation>总部认为收银机的待上传队列顺序异常而拒收；请联系总部。</translation>
     </message>
@@ -445,208 +445,273 @@
     </message>
     <message>
         <location filename="../messages.py" line="203"/>
+        <source>This coupon needs a larger sale.</source>
+        <translation>此优惠券需要更高的消费金额。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="205"/>
+        <source>This coupon needs a sale of {amount} or more.</source>
+        <translation>此优惠券需消费满 {amount} 才能使用。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="212"/>
+        <source>This coupon is not valid yet.</source>
+        <translation>此优惠券尚未生效。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="213"/>
+        <source>This coupon is valid from {date}.</source>
+        <translation>此优惠券自 {date} 起可用。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="220"/>
+        <source>This coupon has expired.</source>
+        <translation>此优惠券已过期。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="221"/>
+        <source>This coupon has expired (it was valid until {date}).</source>
+        <translation>此优惠券已过期（有效期至 {date}）。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="228"/>
+        <source>This coupon is in another currency.</source>
+        <translation>此优惠券的币种与本店不同。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="229"/>
+        <source>This coupon is in {currency}: it cannot be used in this store&apos;s currency.</source>
+        <translation>此优惠券的币种为 {currency}，不能在本店的币种下使用。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="240"/>
+        <source>This coupon is not valid in this store.</source>
+        <translation>此优惠券不适用于本店。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="243"/>
+        <source>Only one coupon per sale: this coupon cannot be used beside another.</source>
+        <translation>每笔消费限用一张优惠券：此券不能与其他优惠券同时使用。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="248"/>
+        <source>This coupon belongs to another member.</source>
+        <translation>此优惠券属于其他会员。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="251"/>
+        <source>No coupon has this code. Check it and try again.</source>
+        <translation>没有与此券码对应的优惠券。请核对后重试。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="254"/>
+        <source>Not a coupon code: it has 6 to 24 letters and digits.</source>
+        <translation>不是有效的券码：券码由 6 至 24 位字母和数字组成。</translation>
+    </message>
+    <message>
+        <location filename="../messages.py" line="257"/>
         <source>No sale has this receipt number. Check it and try again.</source>
         <translation>没有这个小票号的销售。请核对后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="206"/>
+        <location filename="../messages.py" line="260"/>
         <source>This sale was voided: there is nothing to return.</source>
         <translation>这笔销售已作废，无可退货。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="213"/>
-        <location filename="../messages.py" line="299"/>
+        <location filename="../messages.py" line="267"/>
+        <location filename="../messages.py" line="353"/>
         <source>Sign in first.</source>
         <translation>请先登录。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="214"/>
+        <location filename="../messages.py" line="268"/>
         <source>No member found with this code.</source>
         <translation>找不到该会员号对应的会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="218"/>
+        <location filename="../messages.py" line="272"/>
         <source>Enter a whole number of points greater than zero.</source>
         <translation>请输入大于零的整数积分。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="245"/>
+        <location filename="../messages.py" line="299"/>
         <source>This coupon has already been used or has expired.</source>
         <translation>该优惠券已使用或已过期。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="248"/>
+        <location filename="../messages.py" line="302"/>
         <source>This transaction has already been voided.</source>
         <translation>该交易已被撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="250"/>
+        <location filename="../messages.py" line="304"/>
         <source>This transaction cannot be voided.</source>
         <translation>该交易不能撤销。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="252"/>
+        <location filename="../messages.py" line="306"/>
         <source>Not a valid member code: it was mistyped or misread. Scan or type it again.</source>
         <translation>会员号无效：输入或识别有误，请重新扫描或输入。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="257"/>
+        <location filename="../messages.py" line="311"/>
         <source>This QR code is not a member card.</source>
         <translation>该二维码不是会员卡。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="259"/>
+        <location filename="../messages.py" line="313"/>
         <source>Enter a valid mobile phone number.</source>
         <translation>请输入有效的手机号码。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="261"/>
+        <location filename="../messages.py" line="315"/>
         <source>Enter the member&apos;s name (1 to 100 characters).</source>
         <translation>请输入会员姓名（1 到 100 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="264"/>
+        <location filename="../messages.py" line="318"/>
         <source>Enter a valid e-mail address or leave it empty.</source>
         <translation>请输入有效的电子邮箱，或留空。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="267"/>
+        <location filename="../messages.py" line="321"/>
         <source>This sale has already been recorded for this member.</source>
         <translation>该会员的这笔消费已经记录过了。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="270"/>
+        <location filename="../messages.py" line="324"/>
         <source>A member with this phone number already exists.</source>
         <translation>该手机号码已注册会员。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="273"/>
+        <location filename="../messages.py" line="327"/>
         <source>This card was replaced by a new one and no longer works. Ask for the new card, or search by phone.</source>
         <translation>此卡已换发新卡，不能再使用。请出示新卡，或按手机号查找。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="280"/>
+        <location filename="../messages.py" line="334"/>
         <source>Another member already has this phone number.</source>
         <translation>该手机号已被其他会员使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="283"/>
+        <location filename="../messages.py" line="337"/>
         <source>Nothing was changed: fill in what is new.</source>
         <translation>没有任何更改：请填写需要修改的内容。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="286"/>
+        <location filename="../messages.py" line="340"/>
         <source>The store currency is not set up correctly.</source>
         <translation>门店币种设置有误。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="289"/>
-        <location filename="../messages.py" line="316"/>
+        <location filename="../messages.py" line="343"/>
+        <location filename="../messages.py" line="370"/>
         <source>This till is not paired with head office yet.</source>
         <translation>本收银台尚未与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="292"/>
+        <location filename="../messages.py" line="346"/>
         <source>The pairing code is wrong, expired or already used.</source>
         <translation>配对码错误、已过期或已被使用。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="295"/>
+        <location filename="../messages.py" line="349"/>
         <source>Head office cannot be reached; the till keeps working offline.</source>
         <translation>无法连接总部；收银台将继续离线工作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="301"/>
+        <location filename="../messages.py" line="355"/>
         <source>This member&apos;s account is not active; no points can change.</source>
         <translation>该会员账户未激活，积分不能变动。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="303"/>
+        <location filename="../messages.py" line="357"/>
         <source>This transaction is not on this till.</source>
         <translation>本收银台没有这笔交易。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="305"/>
+        <location filename="../messages.py" line="359"/>
         <source>The receipt number is too long or has invalid characters.</source>
         <translation>小票号过长或包含无效字符。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="308"/>
+        <location filename="../messages.py" line="362"/>
         <source>Enter a reason (up to 500 characters).</source>
         <translation>请输入原因（最多 500 个字符）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="310"/>
+        <location filename="../messages.py" line="364"/>
         <source>Enter the birthday as YYYY-MM-DD.</source>
         <translation>请按 YYYY-MM-DD 格式输入生日。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="311"/>
+        <location filename="../messages.py" line="365"/>
         <source>No more results.</source>
         <translation>没有更多结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="313"/>
+        <location filename="../messages.py" line="367"/>
         <source>This till is not set up yet: pair it with head office.</source>
         <translation>本收银台尚未设置：请先与总部配对。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="319"/>
+        <location filename="../messages.py" line="373"/>
         <source>This till cannot issue more member codes; call head office.</source>
         <translation>本收银台已无法再发放会员号，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="322"/>
+        <location filename="../messages.py" line="376"/>
         <source>This till is already paired; reset it before pairing again.</source>
         <translation>本收银台已配对；如需重新配对请先重置。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="325"/>
+        <location filename="../messages.py" line="379"/>
         <source>Pairing failed: check the server address and try again.</source>
         <translation>配对失败：请检查服务器地址后重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="328"/>
+        <location filename="../messages.py" line="382"/>
         <source>The server address must start with http:// or https://.</source>
         <translation>服务器地址必须以 http:// 或 https:// 开头。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="330"/>
+        <location filename="../messages.py" line="384"/>
         <source>Syncing failed; the till will retry.</source>
         <translation>同步失败，收银台将自动重试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="332"/>
+        <location filename="../messages.py" line="386"/>
         <source>Head office revoked this till; call head office.</source>
         <translation>总部已吊销本收银台，请联系总部。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="335"/>
+        <location filename="../messages.py" line="389"/>
         <source>Head office cannot be reached, so the day was not closed. Try again later.</source>
         <translation>无法连接总部，日结未完成。请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="339"/>
+        <location filename="../messages.py" line="393"/>
         <source>That business day has not begun.</source>
         <translation>该营业日尚未开始。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="340"/>
+        <location filename="../messages.py" line="394"/>
         <source>Nothing was found.</source>
         <translation>未找到任何结果。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="341"/>
+        <location filename="../messages.py" line="395"/>
         <source>You are not allowed to do this.</source>
         <translation>您无权执行此操作。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="363"/>
+        <location filename="../messages.py" line="417"/>
         <source>The operation was refused ({code}).</source>
         <translation>操作被拒绝（{code}）。</translation>
     </message>
     <message>
-        <location filename="../messages.py" line="367"/>
+        <location filename="../messages.py" line="421"/>
         <source>Something went wrong. Try again; if it happens again, call a manager.</source>
         <translation>出现错误。请重试；如再次出现，请联系店长。</translation>
     </message>
@@ -773,58 +838,58 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="195"/>
+        <location filename="../main_window.py" line="196"/>
         <source>Member terminal</source>
         <translation>会员收银终端</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197"/>
+        <location filename="../main_window.py" line="198"/>
         <source>Checkout (F1)</source>
         <translation>收银 (F1)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198"/>
+        <location filename="../main_window.py" line="199"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199"/>
+        <location filename="../main_window.py" line="200"/>
         <source>Return (F11)</source>
         <translation>退货 (F11)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200"/>
+        <location filename="../main_window.py" line="201"/>
         <source>Reports (F7)</source>
         <translation>报表 (F7)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201"/>
+        <location filename="../main_window.py" line="202"/>
         <source>Rejected (F8)</source>
         <translation>被拒事件 (F8)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202"/>
+        <location filename="../main_window.py" line="203"/>
         <source>Settings (F9)</source>
         <translation>设置 (F9)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203"/>
+        <location filename="../main_window.py" line="204"/>
         <source>Lock (F12)</source>
         <translation>锁屏 (F12)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="225"/>
+        <location filename="../main_window.py" line="226"/>
         <source>Only a manager can open this.</source>
         <translation>只有店长可以打开此页面。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="331"/>
-        <location filename="../main_window.py" line="332"/>
+        <location filename="../main_window.py" line="339"/>
+        <location filename="../main_window.py" line="340"/>
         <source>Voided: the transaction is reversed.</source>
         <translation>已撤销：该笔交易已冲回。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="338"/>
+        <location filename="../main_window.py" line="346"/>
         <source>Return recorded.</source>
         <translation>退货已记录。</translation>
     </message>
@@ -1444,110 +1509,130 @@
 <context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="129"/>
+        <location filename="../screens/sale_panel.py" line="142"/>
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="130"/>
+        <location filename="../screens/sale_panel.py" line="143"/>
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="131"/>
+        <location filename="../screens/sale_panel.py" line="144"/>
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="132"/>
+        <location filename="../screens/sale_panel.py" line="145"/>
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="133"/>
+        <location filename="../screens/sale_panel.py" line="146"/>
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="135"/>
+        <location filename="../screens/sale_panel.py" line="148"/>
         <source>at least %1</source>
         <translation>至少 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="137"/>
+        <location filename="../screens/sale_panel.py" line="150"/>
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="138"/>
+        <location filename="../screens/sale_panel.py" line="151"/>
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="139"/>
+        <location filename="../screens/sale_panel.py" line="152"/>
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="140"/>
-        <location filename="../screens/sale_panel.py" line="183"/>
+        <location filename="../screens/sale_panel.py" line="153"/>
+        <location filename="../screens/sale_panel.py" line="209"/>
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="141"/>
+        <location filename="../screens/sale_panel.py" line="154"/>
+        <source>Coupon code</source>
+        <translation>券码</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="155"/>
+        <source>Type a paper coupon&apos;s code, or scan it</source>
+        <translation>输入纸质优惠券的券码，或扫描它</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="156"/>
+        <source>Use code</source>
+        <translation>使用券码</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="157"/>
         <source>Print slip (F10)</source>
         <translation>打印会员小票 (F10)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="205"/>
+        <location filename="../screens/sale_panel.py" line="231"/>
         <source>Enter the sale amount to see the points.</source>
         <translation>输入消费金额即可查看可得积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="213"/>
+        <location filename="../screens/sale_panel.py" line="239"/>
         <source>%1 earns %2</source>
         <translation>%1 可得 %2</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="285"/>
+        <location filename="../screens/sale_panel.py" line="311"/>
         <source>Enter the sale amount to see what can be redeemed.</source>
         <translation>输入消费金额即可查看可兑换积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="288"/>
+        <location filename="../screens/sale_panel.py" line="314"/>
         <source>the member&apos;s balance</source>
         <translation>会员积分余额</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="289"/>
+        <location filename="../screens/sale_panel.py" line="315"/>
         <source>points pay at most %1% of a sale (%2)</source>
         <translation>积分最多抵扣消费额的 %1%（%2）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="293"/>
+        <location filename="../screens/sale_panel.py" line="319"/>
         <source>the offline limit of %1 points per member a day</source>
         <translation>离线时每位会员每天最多 %1 积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="295"/>
+        <location filename="../screens/sale_panel.py" line="321"/>
         <source>the limit of %1 points per redemption</source>
         <translation>单次兑换最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="299"/>
+        <location filename="../screens/sale_panel.py" line="325"/>
         <source>the limit of %1 points per member a day</source>
         <translation>每位会员每天最多 %1 积分的限制</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="302"/>
+        <location filename="../screens/sale_panel.py" line="328"/>
         <source>Up to %1 (%2), limited by %3.</source>
         <translation>最多 %1（%2），限制因素：%3。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="324"/>
+        <location filename="../screens/sale_panel.py" line="350"/>
         <source>Enter the points to redeem.</source>
         <translation>请输入要兑换的积分。</translation>
+    </message>
+    <message>
+        <location filename="../screens/sale_panel.py" line="408"/>
+        <source>Find the member first, then scan or type the coupon.</source>
+        <translation>请先找到会员，再扫描或输入优惠券。</translation>
     </message>
     <message>
         <location filename="../screens/sale_texts.py" line="18"/>
