@@ -5,16 +5,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from shared.domain.program_schedule import Rollout
 from sync_server.models import (
     Coupon,
     DayClose,
     Deployment,
     Program,
+    ProgramRollout,
     ServerKey,
     Staff,
     Store,
@@ -63,6 +66,44 @@ def list_stores(session: Session) -> list[Store]:
 
 def programs(session: Session) -> list[Program]:
     return list(session.execute(select(Program).order_by(Program.rule_version)).scalars())
+
+
+def program_change_id(rule_version: int, store_code: str) -> str:
+    """The change-log key of a version's roll-out to one store (every store: the rule
+    version alone, as before staged roll-outs)."""
+    return f"{rule_version}@{store_code}"
+
+
+def rollouts(session: Session, store_code: str | None = None) -> list[Rollout]:
+    """Every program roll-out (``store_code``: only those reaching that store), oldest
+    first."""
+    statement = select(
+        ProgramRollout.rule_version, ProgramRollout.effective_from, ProgramRollout.store_code
+    ).order_by(ProgramRollout.id)
+    if store_code is not None:
+        statement = statement.where(
+            ProgramRollout.store_code.is_(None) | (ProgramRollout.store_code == store_code)
+        )
+    return [Rollout(row[0], row[1], row[2]) for row in session.execute(statement)]
+
+
+def add_rollout(
+    session: Session,
+    rule_version: int,
+    store_code: str | None,
+    effective_from: datetime | None,
+    now: datetime,
+    actor: str,
+) -> None:
+    session.add(
+        ProgramRollout(
+            rule_version=rule_version,
+            store_code=store_code,
+            effective_from=effective_from,
+            created_at=now,
+            created_by=actor[:100],
+        )
+    )
 
 
 def latest_program_version(session: Session) -> int:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from shared.domain.member_code import validate_member_code
 from shared.domain.phone import normalize_phone, phone_hash
 from shared.domain.program import LoyaltyProgram
+from shared.domain.program_schedule import Rollout
 from shared.errors import ValidationFailed
 from shared.protocol import (
     CouponRedeemedData,
@@ -63,12 +64,30 @@ class ProgramCache:
 
     def __init__(self) -> None:
         self._programs: dict[int, LoyaltyProgram] = {}
+        # Versions published to every store at once: an earn under one of them always
+        # stands (roll-outs are never withdrawn), so it needs no roll-out read.
+        self._everywhere: set[int] = set()
 
     def get(self, session: Session, latest: int) -> dict[int, LoyaltyProgram]:
         if latest not in self._programs:
             for row in catalog.programs(session):
                 self._programs[row.rule_version] = LoyaltyProgram.model_validate_json(row.body)
+            self._everywhere.update(
+                r.rule_version
+                for r in catalog.rollouts(session)
+                if r.store_code is None and r.effective_from is None
+            )
         return self._programs
+
+    def rollouts(
+        self, session: Session, store_code: str, fresh: Sequence[Incoming]
+    ) -> tuple[Rollout, ...] | None:
+        """The roll-outs reaching ``store_code`` when an earn of this push claims a
+        version not published everywhere at once (None: no earn needs them)."""
+        claimed = {i.data.rule_version for i in fresh if isinstance(i.data, PointsEarnedData)}
+        if claimed <= self._everywhere:
+            return None
+        return tuple(catalog.rollouts(session, store_code))
 
 
 def load(
@@ -156,6 +175,7 @@ def load(
         # read after the members are locked: every return of a sale is its member's
         returned=sales_repo.returned_cents(session, sale_ids | _sale_targets(targets)),
         phones_held=phones_held,
+        rollouts=programs.rollouts(session, store.code, fresh),
     )
 
 
