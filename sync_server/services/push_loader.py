@@ -36,6 +36,7 @@ from shared.protocol import (
     MemberCardReplacedData,
     MemberEnrolledData,
     MemberUpdatedData,
+    PointsEarnedData,
 )
 from sync_server.errors import Unauthorized
 from sync_server.repositories import catalog
