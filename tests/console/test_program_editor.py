@@ -32,7 +32,7 @@ class _Form(HTMLParser):
         if not self.inside:
             return
         if tag == "input" and a.get("name"):
-            if a.get("type") == "checkbox" and "checked" not in a:
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
                 return
             self.fields.append((a["name"], a.get("value") or ""))
         elif tag == "select":
@@ -101,8 +101,12 @@ def test_publish_through_the_form_after_reviewing_the_difference(
     assert review.status_code == 200, text_of(review.text)[:2000]
     shown = text_of(review.text)
     # The difference: the earn unit, and the new promotion's settings.
-    assert re.search(r"earn_unit_cents\s+100\s+200", shown), shown
-    assert re.search(r"promotions\s+\[\]", shown) or "promotions[tue2x].multiplier" in shown
+    # Labels and values for people: no field paths, no JSON.
+    assert re.search(r"Spend per earn unit\s+CN¥1\.00\s+CN¥2\.00", shown), shown
+    assert re.search(r"Promotion\s+tue2x\s*:\s*Days of the week\s+—\s+Tuesday", shown), shown
+    assert re.search(r"Promotion\s+tue2x\s*:\s*Stacks with other promotions\s+—\s+no", shown)
+    assert re.search(r"Promotion\s+tue2x\s*:\s*Kind\s+—\s+Points multiplier", shown), shown
+    assert "promotions[" not in shown and "earn_unit_cents" not in shown
     assert AdminService(database).current_program().rule_version == 1  # not yet
     # ¥128.00 at Gold on a Tuesday: 64 units x 1 point x 150 % = 96, doubled: 192.
     assert "A CN¥128.00 sale at Gold on a Tuesday earns 192 points." in shown
@@ -217,7 +221,8 @@ def test_names_in_other_languages_survive_an_edit_in_the_form(as_role, database:
     )
     assert published.status_code == 303
     review = post(admin, form_of(admin.get("/console/program").text), "review", expiry_months=12)
-    assert "names.ja" not in text_of(review.text)  # only the expiry changes
+    assert "Name in ja" not in text_of(review.text)  # only the expiry changes
+    assert re.search(r"Points expire after \(months\)\s+24\s+12", text_of(review.text))
     admin.post("/console/program", data=form_of(review.text, "/console/program"))
     program = AdminService(database).current_program()
     assert program.rule_version == 3
