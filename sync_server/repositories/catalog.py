@@ -76,7 +76,7 @@ def program_change_id(rule_version: int, store_code: str) -> str:
 
 def rollouts(session: Session, store_code: str | None = None) -> list[Rollout]:
     """Every program roll-out (``store_code``: only those reaching that store), oldest
-    first."""
+    first; a published version without one counts as published everywhere at once."""
     statement = select(
         ProgramRollout.rule_version, ProgramRollout.effective_from, ProgramRollout.store_code
     ).order_by(ProgramRollout.id)
@@ -84,7 +84,19 @@ def rollouts(session: Session, store_code: str | None = None) -> list[Rollout]:
         statement = statement.where(
             ProgramRollout.store_code.is_(None) | (ProgramRollout.store_code == store_code)
         )
-    return [Rollout(row[0], row[1], row[2]) for row in session.execute(statement)]
+    found = [Rollout(row[0], row[1], row[2]) for row in session.execute(statement)]
+    # A version written without a roll-out (the bootstrap's first program, a seed) was
+    # published as before roll-outs existed: to every store, at once.
+    bare = session.execute(
+        select(Program.rule_version)
+        .where(
+            ~select(ProgramRollout.id)
+            .where(ProgramRollout.rule_version == Program.rule_version)
+            .exists()
+        )
+        .order_by(Program.rule_version)
+    ).scalars()
+    return [Rollout(v) for v in bare] + found
 
 
 def add_rollout(
