@@ -4,7 +4,9 @@ accepts (the version in force for that store at the sale's time, or an older one
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,3 +160,33 @@ def test_a_store_setting_change_reaches_only_that_stores_tills(
         "closing_time": "22:30",
     }
     assert not [key for key in pull_all(client, other)[0] if key[0] == "store"]
+
+
+def test_publish_staged_and_scheduled_from_the_command_line(
+    db_url: str, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sync_server.cli import main
+
+    db = ("--db", db_url)
+    admin = AdminService(database)
+    admin.add_store("S001", "Downtown")
+    admin.add_store("S002", "Uptown")
+    file = tmp_path / "v2.json"
+    file.write_text(version(2).model_dump_json(), encoding="utf-8")
+    assert main(["program", "publish", str(file), "--stores", "S001", "--json", *db]) == 0
+    assert json.loads(capsys.readouterr().out)["stores"] == ["S001"]
+    assert admin.program_in_force("S001") == 2
+    assert admin.program_in_force("S002") == 1
+    assert main(["program", "rollout", "2", "--effective-from", "2026-12-24T09:00", *db]) == 2
+    capsys.readouterr()  # no offset: refused
+    start = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    assert main(["program", "rollout", "2", "--effective-from", start, *db]) == 0
+    capsys.readouterr()
+    assert main(["program", "versions", "--json", *db]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(v["rule_version"], v["state"]) for v in listed] == [(2, "staged"), (1, "in_force")]
+    assert listed[0]["rollouts"] == [
+        {"store": "S001", "effective_from": None},
+        {"store": None, "effective_from": datetime.fromisoformat(start).isoformat()},
+    ]
+    assert admin.program_in_force("S002", datetime.now(UTC) + timedelta(days=2)) == 2
