@@ -230,4 +230,4 @@ async def roll_out_program(
             }
         ),
     )
-    return RedirectResponse("/console/program?published=1#versions", status_code=303)
+    return RedirectResponse("/console/program?published=1", status_code=303)

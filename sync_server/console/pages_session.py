@@ -184,4 +184,4 @@ async def publish_program(
         f"rule_version {program.rule_version}",
         detail=(scope + " " + text)[:2000],
     )
-    return RedirectResponse("/console/program?published=1#versions", status_code=303)
+    return RedirectResponse("/console/program?published=1", status_code=303)

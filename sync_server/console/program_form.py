@@ -407,6 +407,10 @@ class ShownChange:
     before: str
     after: str
     path: str
+    data: bool  # the values are data (names, codes), not words of the page
+
+
+DATA_SETTINGS = frozenset({"name", "code", "stores", "tiers"})
 
 
 def _setting(path: str) -> tuple[str, str, str]:
@@ -474,6 +478,7 @@ def shown_changes(
                 before=human(setting, change.before, currency, day_names),
                 after=human(setting, change.after, currency, day_names),
                 path=change.path,
+                data=setting in DATA_SETTINGS or setting.startswith("names."),
             )
         )
     return rows
