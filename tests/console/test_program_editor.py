@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
@@ -245,3 +246,45 @@ def test_the_preview_is_in_the_stores_currency(as_role, database: Database) -> N
     )
     page = as_role("admin").get("/console/program").text
     assert "A HK$128.00 sale at Gold on a Tuesday earns 192 points." in text_of(page)
+
+
+def test_the_publish_step_schedules_for_chosen_stores_in_the_chains_time_zone(
+    as_role, database: Database
+) -> None:
+    admin_service = AdminService(database)
+    admin_service.add_store("S001", "Downtown")
+    admin_service.add_store("S002", "Uptown")
+    admin = as_role("admin")
+    review = post(admin, form_of(admin.get("/console/program").text), "review", expiry_months=30)
+    assert 'name="effective_from"' in review.text
+    assert 'value="S002"' in review.text
+    confirm = form_of(review.text, "/console/program")
+    assert confirm["scope"] == ["all"]  # every store unless the admin chooses
+    # A time already past is refused, in the page's words; nothing is published.
+    refused = admin.post(
+        "/console/program", data={**confirm, "effective_from": ["2020-01-01T09:00"]}
+    )
+    assert refused.status_code == 422
+    assert "The effective time must be in the future" in text_of(refused.text)
+    nobody = admin.post("/console/program", data={**confirm, "scope": ["stores"]})
+    assert nobody.status_code == 422
+    assert "Choose at least one store, or every store." in text_of(nobody.text)
+    assert admin_service.current_program().rule_version == 1
+    published = admin.post(
+        "/console/program",
+        data={
+            **confirm,
+            "effective_from": ["2099-03-01T08:30"],  # Asia/Shanghai, the stores' zone
+            "scope": ["stores"],
+            "stores": ["S002"],
+        },
+        follow_redirects=False,
+    )
+    assert published.status_code == 303
+    newest = admin_service.program_versions()[0]
+    assert (newest.rule_version, newest.state) == (2, "scheduled")
+    assert [(r.store_code, r.effective_from) for r in newest.rollouts] == [
+        ("S002", datetime(2099, 3, 1, 0, 30, tzinfo=UTC))
+    ]
+    page = text_of(admin.get("/console/program").text)
+    assert re.search(r"2\s+scheduled\s+Store\s+S002\s*:\s*from\s+3/1/99", page), page
