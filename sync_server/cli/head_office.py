@@ -193,7 +193,7 @@ def cmd_program_rollout(args: argparse.Namespace) -> int:
 def cmd_program_versions(args: argparse.Namespace) -> int:
     _, database = open_database(args)
     views = AdminService(database).program_versions()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "rule_version": v.rule_version,
             "state": v.state,

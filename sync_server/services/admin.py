@@ -231,7 +231,9 @@ class AdminService:
             held = {
                 r.store_code for r in catalog.rollouts(session) if r.rule_version == rule_version
             }
-            if None in held or any(code in held for code in (chosen or [None])):
+            if chosen is not None:  # the stores it does not reach yet
+                chosen = [code for code in chosen if code not in held]
+            if None in held or chosen == []:
                 raise Conflict(
                     f"Rule version {rule_version} already reaches those stores.",
                     code="already_rolled_out",

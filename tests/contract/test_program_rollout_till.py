@@ -22,7 +22,8 @@ def test_a_store_setting_change_arrives_and_a_scheduled_version_applies_on_time(
     till = make_till("Till A")
     admin = AdminService(head_office.database)
     before = till.services.store.store_settings()
-    assert before is not None and before.closing_time != "21:30"
+    assert before is not None
+    assert before.closing_time != "21:30"
     admin.update_store(
         "S001",
         name="市中心 Downtown (new)",

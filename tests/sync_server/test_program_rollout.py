@@ -28,7 +28,7 @@ def version(number: int) -> LoyaltyProgram:
 
 
 def pair_at(client: TestClient, database: Database, settings: Settings, store: str) -> Pairing:
-    terminal_id, code = new_terminal(database, settings, store=store, name=f"Till {store}")
+    _terminal_id, code = new_terminal(database, settings, store=store, name=f"Till {store}")
     response = client.post("/v1/pair", json={"pairing_code": code, "device_name": store})
     assert response.status_code == 201, response.text
     body = response.json()
