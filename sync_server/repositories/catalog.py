@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from shared.domain import program_schedule
 from shared.domain.program_schedule import Rollout
 from sync_server.models import (
     Coupon,
@@ -116,6 +117,13 @@ def add_rollout(
             created_by=actor[:100],
         )
     )
+
+
+def program_version_in_force(session: Session, at: datetime) -> int:
+    """The rule version in force for the whole chain at ``at`` (roll-outs to every
+    store only; staged and scheduled versions wait); the latest if none has started."""
+    chain = [r for r in rollouts(session) if r.store_code is None]
+    return program_schedule.in_force(chain, at) or latest_program_version(session)
 
 
 def latest_program_version(session: Session) -> int:

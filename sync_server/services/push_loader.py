@@ -20,11 +20,13 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shared.domain import program_schedule
 from shared.domain.member_code import validate_member_code
 from shared.domain.phone import normalize_phone, phone_hash
 from shared.domain.program import LoyaltyProgram
@@ -80,6 +82,13 @@ class ProgramCache:
             )
         return self._programs
 
+    def in_force(self, session: Session, store_code: str, latest: int, now: datetime) -> int:
+        """The version in force for the store now: the latest, unless it is staged or
+        scheduled (then one read of the store's roll-outs)."""
+        if latest in self._everywhere:
+            return latest
+        return program_schedule.in_force(catalog.rollouts(session, store_code), now) or latest
+
     def rollouts(
         self, session: Session, store_code: str, fresh: Sequence[Incoming]
     ) -> tuple[Rollout, ...] | None:
@@ -113,6 +122,9 @@ def load(
         latest_program=context.latest_program,
     )
     all_programs = programs.get(session, context.latest_program)
+    in_force = programs.in_force(session, store.code, context.latest_program, now)
+    if in_force != store.latest_program:  # a newer version is staged or scheduled
+        store = replace(store, latest_program=in_force)
 
     void_ids = {
         str(i.data.voided_event_id) for i in incoming if isinstance(i.data, EventVoidedData)

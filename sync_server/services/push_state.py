@@ -104,7 +104,7 @@ class StoreState:
     phone_key: bytes
     timezone: str
     closing_time: str
-    latest_program: int
+    latest_program: int  # the version in force for this store now (staged ones wait)
 
     def business_day(self, moment: datetime) -> date:
         return business_date(moment, self.timezone, self.closing_time)

@@ -18,6 +18,7 @@ from shared.errors import ValidationFailed
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.errors import Conflict
+from sync_server.repositories import catalog
 from sync_server.services.admin import AdminService
 from tests.sync_server.helpers import Pairing, new_terminal, pull_all, push
 
@@ -83,6 +84,9 @@ def test_a_staged_store_and_another_store_receive_and_apply_different_versions(
     assert admin.program_in_force("S001", start - timedelta(seconds=1)) == 2
     assert admin.program_in_force("S001", start) == 3
     assert admin.program_in_force("S002", start) == 3
+    with database.read() as session:  # the chain's (expiry, summaries, partner earns)
+        assert catalog.program_version_in_force(session, now) == 1
+        assert catalog.program_version_in_force(session, start) == 3
     states = {v.rule_version: v.state for v in admin.program_versions(now)}
     assert states == {3: "scheduled", 2: "staged", 1: "in_force"}
 
