@@ -143,6 +143,7 @@ class PushContext:
     closing_time: str
     phone_hash_key: str
     latest_program: int
+    rollout_mark: int = 0  # how many program roll-outs exist: rises with every roll-out
 
 
 @functools.cache
@@ -152,6 +153,10 @@ def _push_context_statement() -> Any:
     # execution path on every push.
     programs = table_of(Program)
     latest = select(func.coalesce(func.max(programs.c.rule_version), 0)).scalar_subquery()
+    rollout_rows = table_of(ProgramRollout)
+    # How many roll-outs are committed: never deleted, so it rises with each one (an id
+    # could commit out of order on PostgreSQL, a count cannot).
+    rollout_mark = select(func.count(rollout_rows.c.id)).scalar_subquery()
     return (
         select(
             terminals.c.store_code,
@@ -163,6 +168,7 @@ def _push_context_statement() -> Any:
             stores.c.closing_time,
             deployments.c.phone_hash_key,
             latest,
+            rollout_mark,
         )
         .select_from(
             terminals.join(stores, stores.c.code == terminals.c.store_code).join(
@@ -177,7 +183,9 @@ def _push_context_statement() -> Any:
 def push_context(session: Session, terminal_id: str) -> PushContext | None:
     """What a push needs besides its rows, in one statement: the terminal's row (locked
     FOR UPDATE: pushes of one terminal run one at a time), its store's phone region and
-    business day, the deployment's phone hash key and the latest program version."""
+    business day, the deployment's phone hash key, the latest program version and how
+    many program roll-outs exist (``rollout_mark``: cached roll-outs are current while it
+    is unchanged)."""
     if bulk.is_postgres(session):
         found = direct.rows(session, _push_context_statement(), terminal_id=terminal_id)
         row = found[0] if found else None
@@ -197,6 +205,7 @@ def push_context(session: Session, terminal_id: str) -> PushContext | None:
         closing_time=row[6],
         phone_hash_key=row[7],
         latest_program=int(row[8]),
+        rollout_mark=int(row[9]),
     )
 
 

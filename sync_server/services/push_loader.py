@@ -70,6 +70,7 @@ class ProgramCache:
         # Versions published to every store at once: an earn under one of them always
         # stands (roll-outs are never withdrawn), so it needs no roll-out read.
         self._everywhere: set[int] = set()
+        self._rollouts: tuple[int, tuple[Rollout, ...]] | None = None
 
     def get(self, session: Session, latest: int) -> dict[int, LoyaltyProgram]:
         if latest not in self._programs:
@@ -82,22 +83,32 @@ class ProgramCache:
             )
         return self._programs
 
-    def in_force(self, session: Session, store_code: str, latest: int, now: datetime) -> int:
+    def _all_rollouts(self, session: Session, mark: int) -> tuple[Rollout, ...]:
+        """Every roll-out, read again only when another was written (``mark``: how many
+        there are, read with the push's context at no extra round trip)."""
+        if self._rollouts is None or self._rollouts[0] != mark:
+            self._rollouts = (mark, tuple(catalog.rollouts(session)))
+        return self._rollouts[1]
+
+    def in_force(
+        self, session: Session, store_code: str, latest: int, mark: int, now: datetime
+    ) -> int:
         """The version in force for the store now: the latest, unless it is staged or
-        scheduled (then one read of the store's roll-outs)."""
+        scheduled."""
         if latest in self._everywhere:
             return latest
-        return program_schedule.in_force(catalog.rollouts(session, store_code), now) or latest
+        reaching = program_schedule.for_store(self._all_rollouts(session, mark), store_code)
+        return program_schedule.in_force(reaching, now) or latest
 
     def rollouts(
-        self, session: Session, store_code: str, fresh: Sequence[Incoming]
+        self, session: Session, store_code: str, mark: int, fresh: Sequence[Incoming]
     ) -> tuple[Rollout, ...] | None:
         """The roll-outs reaching ``store_code`` when an earn of this push claims a
         version not published everywhere at once (None: no earn needs them)."""
         claimed = {i.data.rule_version for i in fresh if isinstance(i.data, PointsEarnedData)}
         if claimed <= self._everywhere:
             return None
-        return tuple(catalog.rollouts(session, store_code))
+        return tuple(program_schedule.for_store(self._all_rollouts(session, mark), store_code))
 
 
 def load(
@@ -122,7 +133,9 @@ def load(
         latest_program=context.latest_program,
     )
     all_programs = programs.get(session, context.latest_program)
-    in_force = programs.in_force(session, store.code, context.latest_program, now)
+    in_force = programs.in_force(
+        session, store.code, context.latest_program, context.rollout_mark, now
+    )
     if in_force != store.latest_program:  # a newer version is staged or scheduled
         store = replace(store, latest_program=in_force)
 
@@ -188,7 +201,7 @@ def load(
         # read after the members are locked: every return of a sale is its member's
         returned=sales_repo.returned_cents(session, sale_ids | _sale_targets(targets)),
         phones_held=phones_held,
-        rollouts=programs.rollouts(session, store.code, fresh),
+        rollouts=programs.rollouts(session, store.code, context.rollout_mark, fresh),
     )
 
 

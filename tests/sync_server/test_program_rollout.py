@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
 from shared.errors import ValidationFailed
@@ -45,15 +44,6 @@ def programs_of(changes: dict[tuple[str, str], dict[str, Any]]) -> dict[str, str
         for key, change in changes.items()
         if key[0] == "program"
     }
-
-
-def move_start(database: Database, rule_version: int, moment: datetime) -> None:
-    """Time passes: the scheduled roll-out's effective time is now behind us."""
-    with database.write() as session:
-        session.execute(
-            text("UPDATE program_rollouts SET effective_from = :at WHERE rule_version = :v"),
-            {"at": moment.astimezone(UTC).replace(tzinfo=None), "v": rule_version},
-        )
 
 
 def outcome(client: TestClient, till: Pairing, event: dict[str, Any]) -> tuple[str, str | None]:
@@ -109,21 +99,29 @@ def test_earns_are_checked_against_the_version_in_force_for_the_store_at_the_sal
     admin.publish_program(version(3), effective_from=start)
     points = version(2).points_for_sale(10_000, 0)
 
-    def earn(till: Pairing, rule_version: int) -> tuple[str, str | None]:
+    def earn(
+        till: Pairing, rule_version: int, at: datetime | None = None
+    ) -> tuple[str, str | None]:
         enrol = till.events.enrol(phone=f"1381234{till.events.seq:04d}")
         assert push(client, till, [enrol])["results"][0]["status"] == "accepted"
-        return outcome(
-            client, till, till.events.earn(enrol["member_id"], 10_000, points, rule_version)
-        )
+        sale = till.events.earn(
+            enrol["member_id"], 10_000, points, rule_version,
+            occurred_at=at.isoformat() if at else None,
+        )  # fmt: skip
+        return outcome(client, till, sale)
 
     assert earn(first, 2) == ("accepted", None)  # staged here
     assert earn(other, 2) == ("rejected", "rule_version_not_in_force")  # not here
     assert earn(other, 1) == ("accepted", None)
     assert earn(first, 1) == ("accepted", None)  # a till that has not synced yet
     assert earn(first, 3) == ("rejected", "rule_version_not_in_force")  # before its time
-    move_start(database, 3, datetime.now(UTC) - timedelta(minutes=1))
-    assert earn(other, 3) == ("accepted", None)  # after its time
-    assert earn(other, 2) == ("rejected", "rule_version_not_in_force")
+    # A sale after the effective time (the till's clock; the server takes events up to
+    # a day ahead of its own): the scheduled version stands, the staged one still not.
+    later = start + timedelta(minutes=1)
+    assert earn(other, 3, later) == ("accepted", None)
+    assert earn(first, 3, later) == ("accepted", None)
+    assert earn(other, 2, later) == ("rejected", "rule_version_not_in_force")
+    assert earn(other, 1, later) == ("accepted", None)  # an older version still stands
 
 
 def test_a_roll_out_is_refused_in_the_past_and_to_no_store(database: Database) -> None:
