@@ -1126,42 +1126,42 @@
 <context>
     <name>RejectedScreen</name>
     <message>
-        <location filename="../screens/rejected.py" line="86"/>
+        <location filename="../screens/rejected.py" line="89"/>
         <source>Rejected events</source>
         <translation>被拒事件</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="89"/>
+        <location filename="../screens/rejected.py" line="92"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="90"/>
+        <location filename="../screens/rejected.py" line="93"/>
         <source>Time (%1)</source>
         <translation>时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="91"/>
+        <location filename="../screens/rejected.py" line="94"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="92"/>
+        <location filename="../screens/rejected.py" line="95"/>
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="93"/>
+        <location filename="../screens/rejected.py" line="96"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="140"/>
+        <location filename="../screens/rejected.py" line="143"/>
         <source>No rejected events.</source>
         <translation>没有被拒事件。</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="143"/>
+        <location filename="../screens/rejected.py" line="146"/>
         <source>Rejected events never count in a balance; head office reconciles them.</source>
         <translation>被拒事件不计入余额；由总部负责对账。</translation>
     </message>
@@ -1190,36 +1190,41 @@
     </message>
     <message>
         <location filename="../screens/rejected.py" line="39"/>
+        <source>Program version not yet in force at this store</source>
+        <translation>该积分规则版本在本店尚未生效</translation>
+    </message>
+    <message>
+        <location filename="../screens/rejected.py" line="42"/>
         <source>Already voided</source>
         <translation>已被撤销</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="40"/>
+        <location filename="../screens/rejected.py" line="43"/>
         <source>Voided event unknown</source>
         <translation>被撤销的事件不存在</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="41"/>
+        <location filename="../screens/rejected.py" line="44"/>
         <source>Coupon already used or expired</source>
         <translation>优惠券已使用或已过期</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="44"/>
+        <location filename="../screens/rejected.py" line="47"/>
         <source>Same event id sent with different content</source>
         <translation>同一事件编号的内容不一致</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="47"/>
+        <location filename="../screens/rejected.py" line="50"/>
         <source>Returned sale unknown</source>
         <translation>退货的销售在总部不存在</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="48"/>
+        <location filename="../screens/rejected.py" line="51"/>
         <source>Returned sale was voided</source>
         <translation>退货的销售已作废</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="49"/>
+        <location filename="../screens/rejected.py" line="52"/>
         <source>Cannot be voided (e.g. part of the sale was returned)</source>
         <translation>无法作废（例如该销售已部分退货）</translation>
     </message>
