@@ -341,7 +341,9 @@ class PairResponse(_Open):
 
 # --- pull ---------------------------------------------------------------------------
 
-Entity = Literal["member", "coupon", "staff", "program"]
+# "store": a store's settings (``StoreSettings``), received by that store's tills only
+# when head office changes them (extension).
+Entity = Literal["member", "coupon", "staff", "program", "store"]
 
 
 # The member and coupon data a terminal pulls, described once each as a TypedDict: the
@@ -432,6 +434,9 @@ class Change(_Open):
     id: str
     version: int
     data: dict[str, Any] | None = None
+    # Extension, programs only: the till applies this version from this time (absent:
+    # at once). A scheduled version arrives ahead, so an offline till applies it on time.
+    effective_from: AwareDatetime | None = None
 
 
 class ChangesResponse(_Open):

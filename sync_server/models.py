@@ -251,6 +251,21 @@ class Program(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ProgramRollout(Base):
+    """Where and from when a published rule version applies: every store (``store_code``
+    NULL) or one store (a staged roll-out), from ``effective_from`` (NULL: at once, as a
+    till receives it). The version in force for a store at a time is the highest rule
+    version with a roll-out to that store or to all whose ``effective_from`` has passed."""
+
+    __tablename__ = "program_rollouts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_version: Mapped[int] = mapped_column(Integer, index=True)
+    store_code: Mapped[str | None] = mapped_column(String(32))
+    effective_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
 class Change(Base):
     """Compacted change log: the latest change of each entity, ordered by ``version``."""
 

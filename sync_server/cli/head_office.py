@@ -131,11 +131,95 @@ def cmd_program_publish(args: argparse.Namespace) -> int:
             f"{args.file} is not a loyalty program: {describe_program_errors(error.errors())}",
             code="invalid_program",
         ) from None
-    AdminService(database).publish_program(program)
+    start, stores = _rollout_args(args)
+    AdminService(database).publish_program(
+        program, effective_from=start, stores=stores, actor="cli"
+    )
     output(
         args,
-        {"rule_version": program.rule_version, "published": True},
-        f"Program rule_version {program.rule_version} published.",
+        {
+            "rule_version": program.rule_version,
+            "published": True,
+            "stores": stores,
+            "effective_from": start.isoformat() if start else None,
+        },
+        f"Program rule_version {program.rule_version} published"
+        + (f" to {', '.join(stores)}" if stores else " to every store")
+        + (f", in force from {start.isoformat()}." if start else ", in force at once."),
+    )
+    return 0
+
+
+def _rollout_args(args: argparse.Namespace) -> tuple[datetime | None, list[str] | None]:
+    """``--effective-from`` (ISO 8601 with its offset) and ``--stores S001,S002``."""
+    start = None
+    if args.effective_from:
+        try:
+            start = datetime.fromisoformat(args.effective_from)
+        except ValueError:
+            raise DomainError(
+                "--effective-from is an ISO 8601 time with its offset, "
+                "e.g. 2026-12-24T00:00+08:00.",
+                code="invalid_effective_from",
+            ) from None
+        if start.tzinfo is None:
+            raise DomainError(
+                "--effective-from needs its offset (e.g. +08:00 or Z).",
+                code="invalid_effective_from",
+            )
+    stores = [code for code in args.stores.split(",")] if args.stores is not None else None
+    return start, stores
+
+
+def cmd_program_rollout(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    start, stores = _rollout_args(args)
+    AdminService(database).roll_out(
+        args.rule_version, effective_from=start, stores=stores, actor="cli"
+    )
+    output(
+        args,
+        {
+            "rule_version": args.rule_version,
+            "stores": stores,
+            "effective_from": start.isoformat() if start else None,
+        },
+        f"Program rule_version {args.rule_version} rolled out"
+        + (f" to {', '.join(stores)}" if stores else " to every store")
+        + (f", in force from {start.isoformat()}." if start else ", in force at once."),
+    )
+    return 0
+
+
+def cmd_program_versions(args: argparse.Namespace) -> int:
+    _, database = open_database(args)
+    views = AdminService(database).program_versions()
+    rows: list[dict[str, Any]] = [
+        {
+            "rule_version": v.rule_version,
+            "state": v.state,
+            "published_at": v.published_at.isoformat(),
+            "rollouts": [
+                {
+                    "store": r.store_code,
+                    "effective_from": r.effective_from.isoformat() if r.effective_from else None,
+                }
+                for r in v.rollouts
+            ],
+        }
+        for v in views
+    ]
+    output(
+        args,
+        rows,
+        "\n".join(
+            f"{r['rule_version']}\t{r['state']}\t"
+            + "; ".join(
+                f"{o['store'] or 'every store'} from {o['effective_from'] or 'at once'}"
+                for o in r["rollouts"]
+            )
+            for r in rows
+        ),
     )
     return 0
 
@@ -221,7 +305,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, add: AddCommand) -> None:
-    """store add|list, terminal add|revoke|list, program show|publish, coupon issue,
+    """store add|list, terminal add|revoke|list, program show|publish|rollout|versions,
+    coupon issue,
     staff add|move|deactivate|activate, seed-demo."""
     store = sub.add_parser("store", help="stores").add_subparsers(dest="action", required=True)
     store_add = add("add", cmd_store_add, store)
@@ -247,7 +332,19 @@ def register(sub: Any, add: AddCommand) -> None:
         dest="action", required=True
     )
     add("show", cmd_program_show, program)
-    add("publish", cmd_program_publish, program).add_argument("file")
+    publish = add("publish", cmd_program_publish, program)
+    publish.add_argument("file")
+    rollout = add("rollout", cmd_program_rollout, program)
+    rollout.add_argument("rule_version", type=int)
+    for parser in (publish, rollout):
+        parser.add_argument(
+            "--effective-from",
+            help="in force from this time (ISO 8601 with offset); default: at once",
+        )
+        parser.add_argument(
+            "--stores", help="only these stores, comma separated (a staged roll-out); default: all"
+        )
+    add("versions", cmd_program_versions, program)
 
     coupon = sub.add_parser("coupon", help="coupons").add_subparsers(dest="action", required=True)
     issue = add("issue", cmd_coupon_issue, coupon)

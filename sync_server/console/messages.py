@@ -9,6 +9,13 @@ from sync_server.console.i18n import N_, gettext
 
 ERRORS: dict[str, str] = {
     "account_exists": N_("An account with this name exists."),
+    "already_rolled_out": N_("This rule version already reaches those stores."),
+    "effective_from_past": N_(
+        "The effective time must be in the future; leave it empty to publish at once."
+    ),
+    "invalid_effective_from": N_("The effective time is a date and a time."),
+    "no_stores_chosen": N_("Choose at least one store, or every store."),
+    "unknown_rule_version": N_("There is no such rule version."),
     "cannot_change_self": N_("You cannot disable your own account or change its role."),
     "confirmation_required": N_("Type the member code to confirm the erasure."),
     "csrf_refused": N_(

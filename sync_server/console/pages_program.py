@@ -12,9 +12,11 @@ from typing import Annotated, Any
 
 from babel.dates import get_day_names
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from shared.domain.program import LoyaltyProgram
+from shared.errors import ValidationFailed
 from sync_server.console import i18n, program_form
 from sync_server.console.deps import (
     ConsoleRoute,
@@ -24,6 +26,7 @@ from sync_server.console.deps import (
     field,
     page_language,
     render,
+    store_zones,
 )
 from sync_server.services.accounts import Principal
 
@@ -80,6 +83,11 @@ def _preview(
     return result, ""
 
 
+def _versions(request: Request) -> tuple[list[Any], str, list[Any]]:
+    stores = [store for store in console(request).admin.stores() if store.active]
+    return console(request).admin.program_versions(), store_zones(stores)[None], stores
+
+
 def _editor(
     request: Request,
     values: dict[str, Any],
@@ -93,10 +101,14 @@ def _editor(
     currencies = _currencies(request)
     inputs = inputs or _preview_inputs({}, currencies)
     shown, preview_error = _preview(program, inputs, page_language(request))
+    versions, chain_zone, stores = _versions(request)
     return render(
         request,
         "program.html",
         status_code=status_code,
+        versions=versions,
+        chain_zone=chain_zone,
+        stores=stores,
         current=current,
         values=values,
         errors=errors or {},
@@ -167,16 +179,55 @@ async def edit_program(
         return _editor(request, values, current=current, program=program, inputs=inputs)
     newer = program.rule_version > current.rule_version
     shown, _error = _preview(program, inputs, page_language(request))
+    stores = [store for store in console(request).admin.stores() if store.active]
+    with i18n.using(page_language(request)):
+        changes = program_form.shown_changes(
+            program_form.program_diff(current, program),
+            _currencies(request)[0],
+            _day_names(request),
+        )
     return render(
         request,
         "program_review.html",
         status_code=200 if newer else 422,
         current=current,
         proposed=program,
-        changes=program_form.program_diff(current, program),
+        changes=changes,
+        stores=stores,
+        chain_zone=store_zones(stores)[None],
         newer=newer,
         preview=shown,
         preview_inputs=inputs,
         proposed_json=program.model_dump_json(),
         day_names=_day_names(request),
     )
+
+
+@router.post("/program/rollout")
+async def roll_out_program(
+    request: Request, who: Annotated[Principal, Depends(allowed("publish_program"))]
+) -> Response:
+    """Widen a published version (staged at some stores, or scheduled) to more stores or
+    to every store, at once or from a time."""
+    form = await checked_form(request, who)
+    try:
+        version = int(field(form, "rule_version"))
+    except ValueError:
+        raise ValidationFailed("Enter a whole number.", code="invalid_number") from None
+    services = console(request)
+    _versions_list, chain_zone, _stores = _versions(request)
+    start = program_form.effective_from(field(form, "effective_from"), chain_zone)
+    stores = program_form.chosen_stores(form)
+    services.admin.roll_out(version, effective_from=start, stores=stores, actor=who.name)
+    services.accounts.audit(
+        who.name,
+        "program.rollout",
+        f"rule_version {version}",
+        detail=json.dumps(
+            {
+                "stores": stores or "all",
+                "effective_from": start.isoformat() if start else None,
+            }
+        ),
+    )
+    return RedirectResponse("/console/program?published=1", status_code=303)

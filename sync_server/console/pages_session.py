@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 
 from shared.domain.program import LoyaltyProgram, describe_program_errors
 from shared.errors import ValidationFailed
-from sync_server.console import i18n
+from sync_server.console import i18n, program_form
 from sync_server.console.csv_export import csv_response
 from sync_server.console.deps import (
     LANGUAGE_COOKIE,
@@ -170,8 +171,17 @@ async def publish_program(
             detail=detail,
         ) from None
     services = console(request)
-    services.admin.publish_program(program)
+    stores = [store for store in services.admin.stores() if store.active]
+    start = program_form.effective_from(field(form, "effective_from"), store_zones(stores)[None])
+    chosen = program_form.chosen_stores(form)
+    services.admin.publish_program(program, effective_from=start, stores=chosen, actor=who.name)
+    scope = json.dumps(
+        {"stores": chosen or "all", "effective_from": start.isoformat() if start else None}
+    )
     services.accounts.audit(
-        who.name, "program.publish", f"rule_version {program.rule_version}", detail=text[:2000]
+        who.name,
+        "program.publish",
+        f"rule_version {program.rule_version}",
+        detail=(scope + " " + text)[:2000],
     )
     return RedirectResponse("/console/program?published=1", status_code=303)

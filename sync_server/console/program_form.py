@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -19,8 +19,9 @@ from typing import Any
 from shared.domain.money import currency_exponent
 from shared.domain.program import LoyaltyProgram
 from shared.domain.promotions import EarnBreakdown
+from shared.errors import ValidationFailed
 from sync_server.console import i18n
-from sync_server.console.i18n import N_
+from sync_server.console.i18n import N_, gettext
 
 # The scalar settings of the form, by section (label keys are in the template).
 EARN_FIELDS = ("earn_unit_cents", "points_per_unit", "max_sale_amount_cents")
@@ -309,10 +310,74 @@ def _flatten(value: Any, path: str, out: dict[str, Any]) -> None:
 
 
 def shown(value: Any) -> str:
-    """A setting's value as the review shows it: text as is, the rest as JSON."""
+    """A setting's value as JSON would write it (the fallback for an unknown setting)."""
     if value is None:
         return "—"
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+# What the review calls each setting (the form's own labels), by its last path part.
+FIELD_LABELS: dict[str, str] = {
+    "name": N_("Name"),
+    "earn_unit_cents": N_("Spend per earn unit"),
+    "points_per_unit": N_("Points per earn unit"),
+    "max_sale_amount_cents": N_("Largest sale accepted"),
+    "redeem_points_unit": N_("Points per redemption unit"),
+    "redeem_value_cents_per_unit": N_("Value of a redemption unit"),
+    "redeem_min_points": N_("Fewest points a member may redeem"),
+    "redeem_max_sale_percent": N_("Most of a sale paid with points (%)"),
+    "offline_daily_redeem_cap_points": N_("Daily redemption cap while a till is offline (points)"),
+    "max_redeem_points": N_("Largest redemption without review (points)"),
+    "max_member_daily_redeem_points": N_(
+        "One member's redemptions per day without review (points)"
+    ),
+    "expiry_months": N_("Points expire after (months)"),
+    "max_adjustment_points": N_("Largest manager adjustment (points)"),
+    "max_member_daily_adjustment_points": N_("One member's adjustments per day (points)"),
+    "manager_pin_length": N_("Manager PIN length"),
+    "return_approval_cents": N_("Returns above this need a manager"),
+    "code": N_("Code"),
+    "min_lifetime_points": N_("Lifetime points from"),
+    "multiplier_percent": N_("Multiplier (%)"),
+    "kind": N_("Kind"),
+    "multiplier": N_("Multiplier"),
+    "bonus_points": N_("Bonus points"),
+    "min_sale_cents": N_("Minimum sale"),
+    "starts_on": N_("From date"),
+    "ends_on": N_("Until date"),
+    "days_of_week": N_("Days of the week"),
+    "from_time": N_("From time of day"),
+    "until_time": N_("Until time of day"),
+    "stores": N_("Only at stores"),
+    "tiers": N_("Only for tiers"),
+    "birthday_month": N_("In the member's birthday month"),
+    "welcome": N_("First purchase after enrolment"),
+    "win_back_days": N_("Member not seen for at least (days)"),
+    "stacks": N_("Stacks with other promotions"),
+    "limit.times": N_("At most (times per member)"),
+    "limit.per": N_("per"),
+    "limit": N_("Trigger limit"),
+}
+MONEY_FIELDS = frozenset(
+    {
+        "earn_unit_cents",
+        "max_sale_amount_cents",
+        "redeem_value_cents_per_unit",
+        "return_approval_cents",
+        "min_sale_cents",
+    }
+)
+CHOICES: dict[str, dict[str, str]] = {
+    "kind": {"multiplier": N_("Points multiplier"), "bonus": N_("Fixed bonus points")},
+    "limit.per": {
+        "day": N_("day"),
+        "week": N_("week"),
+        "month": N_("month"),
+        "program": N_("as long as the program runs"),
+    },
+}
+LANGUAGE_NAMES = {"en": N_("English"), "zh_CN": N_("Simplified Chinese")}
+_PATH = re.compile(r"^(?:(tiers|promotions)\[([^\]]*)\]\.)?(.+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +393,95 @@ class Change:
     @property
     def shown_after(self) -> str:
         return shown(self.after)
+
+
+@dataclass(frozen=True, slots=True)
+class ShownChange:
+    """One difference as the review page shows it, in the page's language: where
+    (``section``: "Tier" or "Promotion", with ``code``, which is data), what (``label``)
+    and the values written for people (yes/no, weekday names, money, dates)."""
+
+    section: str
+    code: str
+    label: str
+    before: str
+    after: str
+    path: str
+    data: bool  # the values are data (names, codes), not words of the page
+
+
+DATA_SETTINGS = frozenset({"name", "code", "stores", "tiers"})
+
+
+def _setting(path: str) -> tuple[str, str, str]:
+    """("tiers" | "promotions" | "", the row's code, the setting's path in the row)."""
+    found = _PATH.match(path)
+    assert found is not None
+    return found.group(1) or "", found.group(2) or "", found.group(3)
+
+
+def _label(setting: str) -> str:
+    if setting.startswith("names."):
+        language = setting.partition(".")[2]
+        named = LANGUAGE_NAMES.get(language)
+        return gettext(N_("Name in %(language)s")) % {
+            "language": gettext(named) if named else language
+        }
+    known = FIELD_LABELS.get(setting)
+    return gettext(known) if known else setting
+
+
+def human(setting: str, value: Any, currency: str, day_names: Sequence[str]) -> str:
+    """``value`` of ``setting`` as the page's locale writes it."""
+    if value is None or value == [] or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext(N_("yes")) if value else gettext(N_("no"))
+    if setting in CHOICES and isinstance(value, str):
+        known = CHOICES[setting].get(value)
+        return gettext(known) if known else value
+    if setting == "days_of_week" and isinstance(value, list):
+        return ", ".join(
+            day_names[d - 1] if isinstance(d, int) and 1 <= d <= 7 else str(d) for d in value
+        )
+    if setting in MONEY_FIELDS and isinstance(value, int):
+        return i18n.money(value, currency)
+    if setting in ("starts_on", "ends_on") and isinstance(value, str):
+        return i18n.day(value)
+    if isinstance(value, int):
+        return i18n.number(value)
+    if setting == "multiplier" and isinstance(value, str | float):
+        try:
+            return i18n.number(Decimal(str(value)))
+        except InvalidOperation:
+            return str(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return shown(value)
+
+
+def shown_changes(
+    changes: Sequence[Change], currency: str, day_names: Sequence[str]
+) -> list[ShownChange]:
+    """The review's rows (call it with the page's language in force, ``i18n.using``)."""
+    rows = []
+    for change in changes:
+        section, code, setting = _setting(change.path)
+        title = {"tiers": gettext(N_("Tier")), "promotions": gettext(N_("Promotion"))}.get(
+            section, ""
+        )
+        rows.append(
+            ShownChange(
+                section=title,
+                code=code,
+                label=_label(setting),
+                before=human(setting, change.before, currency, day_names),
+                after=human(setting, change.after, currency, day_names),
+                path=change.path,
+                data=setting in DATA_SETTINGS or setting.startswith("names."),
+            )
+        )
+    return rows
 
 
 def program_diff(current: LoyaltyProgram, proposed: LoyaltyProgram) -> list[Change]:
@@ -389,3 +543,27 @@ def preview(
         language=language,
     )
     return Preview(cents, currency, tier.name_in(language) or tier.name, weekday, breakdown)
+
+
+def effective_from(text: str, time_zone: str) -> datetime | None:
+    """The publish form's "effective from" (``YYYY-MM-DDTHH:MM`` in the chain's time
+    zone) as an aware moment; None when left empty (at once)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        local = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            "The effective time is a date and a time.", code="invalid_effective_from"
+        ) from None
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=i18n.zone(time_zone))
+    return local
+
+
+def chosen_stores(form: Any) -> list[str] | None:
+    """None: every store; else the stores ticked (refused later when none is)."""
+    if form.get("scope", "all") != "stores":
+        return None
+    return [str(code) for code in form.getlist("stores")]

@@ -5,16 +5,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from shared.domain import program_schedule
+from shared.domain.program_schedule import Rollout
 from sync_server.models import (
     Coupon,
     DayClose,
     Deployment,
     Program,
+    ProgramRollout,
     ServerKey,
     Staff,
     Store,
@@ -65,6 +69,63 @@ def programs(session: Session) -> list[Program]:
     return list(session.execute(select(Program).order_by(Program.rule_version)).scalars())
 
 
+def program_change_id(rule_version: int, store_code: str) -> str:
+    """The change-log key of a version's roll-out to one store (every store: the rule
+    version alone, as before staged roll-outs)."""
+    return f"{rule_version}@{store_code}"
+
+
+def rollouts(session: Session, store_code: str | None = None) -> list[Rollout]:
+    """Every program roll-out (``store_code``: only those reaching that store), oldest
+    first; a published version without one counts as published everywhere at once."""
+    statement = select(
+        ProgramRollout.rule_version, ProgramRollout.effective_from, ProgramRollout.store_code
+    ).order_by(ProgramRollout.id)
+    if store_code is not None:
+        statement = statement.where(
+            ProgramRollout.store_code.is_(None) | (ProgramRollout.store_code == store_code)
+        )
+    found = [Rollout(row[0], row[1], row[2]) for row in session.execute(statement)]
+    # A version written without a roll-out (the bootstrap's first program, a seed) was
+    # published as before roll-outs existed: to every store, at once.
+    bare = session.execute(
+        select(Program.rule_version)
+        .where(
+            ~select(ProgramRollout.id)
+            .where(ProgramRollout.rule_version == Program.rule_version)
+            .exists()
+        )
+        .order_by(Program.rule_version)
+    ).scalars()
+    return [Rollout(v) for v in bare] + found
+
+
+def add_rollout(
+    session: Session,
+    rule_version: int,
+    store_code: str | None,
+    effective_from: datetime | None,
+    now: datetime,
+    actor: str,
+) -> None:
+    session.add(
+        ProgramRollout(
+            rule_version=rule_version,
+            store_code=store_code,
+            effective_from=effective_from,
+            created_at=now,
+            created_by=actor[:100],
+        )
+    )
+
+
+def program_version_in_force(session: Session, at: datetime) -> int:
+    """The rule version in force for the whole chain at ``at`` (roll-outs to every
+    store only; staged and scheduled versions wait); the latest if none has started."""
+    chain = [r for r in rollouts(session) if r.store_code is None]
+    return program_schedule.in_force(chain, at) or latest_program_version(session)
+
+
 def latest_program_version(session: Session) -> int:
     return int(
         session.execute(select(func.coalesce(func.max(Program.rule_version), 0))).scalar_one()
@@ -83,6 +144,7 @@ class PushContext:
     phone_hash_key: str
     latest_program: int
     currency: str = "CNY"
+    rollout_mark: int = 0  # how many program roll-outs exist: rises with every roll-out
 
 
 @functools.cache
@@ -92,6 +154,10 @@ def _push_context_statement() -> Any:
     # execution path on every push.
     programs = table_of(Program)
     latest = select(func.coalesce(func.max(programs.c.rule_version), 0)).scalar_subquery()
+    rollout_rows = table_of(ProgramRollout)
+    # How many roll-outs are committed: never deleted, so it rises with each one (an id
+    # could commit out of order on PostgreSQL, a count cannot).
+    rollout_mark = select(func.count(rollout_rows.c.id)).scalar_subquery()
     return (
         select(
             terminals.c.store_code,
@@ -104,6 +170,7 @@ def _push_context_statement() -> Any:
             deployments.c.phone_hash_key,
             latest,
             stores.c.currency,
+            rollout_mark,
         )
         .select_from(
             terminals.join(stores, stores.c.code == terminals.c.store_code).join(
@@ -118,7 +185,9 @@ def _push_context_statement() -> Any:
 def push_context(session: Session, terminal_id: str) -> PushContext | None:
     """What a push needs besides its rows, in one statement: the terminal's row (locked
     FOR UPDATE: pushes of one terminal run one at a time), its store's phone region and
-    business day, the deployment's phone hash key and the latest program version."""
+    business day, the deployment's phone hash key, the latest program version and how
+    many program roll-outs exist (``rollout_mark``: cached roll-outs are current while it
+    is unchanged)."""
     if bulk.is_postgres(session):
         found = direct.rows(session, _push_context_statement(), terminal_id=terminal_id)
         row = found[0] if found else None
@@ -139,6 +208,7 @@ def push_context(session: Session, terminal_id: str) -> PushContext | None:
         phone_hash_key=row[7],
         latest_program=int(row[8]),
         currency=row[9],
+        rollout_mark=int(row[10]),
     )
 
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.domain import program_schedule
 from shared.domain.coupons import CouponTerms, new_coupon_code, normalize_coupon_code
 from shared.domain.money import check_currency
 from shared.domain.program import LoyaltyProgram
+from shared.domain.program_schedule import Rollout
 from shared.errors import NotFound, ValidationFailed
+from shared.protocol import StoreSettings
 from sync_server.db import Database
 from sync_server.errors import Conflict
 from sync_server.models import Program, Store
 from sync_server.repositories import catalog
+from sync_server.repositories import changes as changes_repo
 from sync_server.repositories import members as members_repo
 from sync_server.services.common import (
     coupon_data,
@@ -27,6 +33,27 @@ from sync_server.services.versioning import ChangeBatch
 
 _STORE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 STORE_LANGUAGES = ("zh_CN", "en")  # the tills' UI languages
+
+
+@dataclass(frozen=True)
+class ProgramVersionView:
+    rule_version: int
+    published_at: datetime
+    state: str  # scheduled | staged | in_force | superseded
+    rollouts: tuple[Rollout, ...]
+
+
+def store_settings_data(store: Store) -> dict[str, Any]:
+    """A store's settings as a till receives them (protocol ``StoreSettings``)."""
+    return StoreSettings(
+        store_code=store.code,
+        name=store.name,
+        currency=store.currency,
+        timezone=store.timezone,
+        phone_region=store.phone_region,
+        language=store.language,
+        closing_time=store.closing_time,
+    ).model_dump(mode="json")
 
 
 def _check_store_settings(
@@ -105,8 +132,9 @@ class AdminService:
         closing_time: str,
     ) -> Store:
         """New settings of a store, checked as ``add_store`` checks them. The server uses
-        them at once (business days, phone numbers of its pushes); a till receives its
-        store's settings when it pairs."""
+        them at once (business days, phone numbers of its pushes); the store's tills
+        receive them at their next pull (change-log entity ``store``, scoped to the
+        store), as they receive them when they pair."""
         _check_store_settings(name, currency, timezone, phone_region, language, closing_time)
         with self.database.write() as session:
             store = catalog.get_store(session, code)
@@ -118,6 +146,11 @@ class AdminService:
             store.phone_region = phone_region
             store.language = language
             store.closing_time = closing_time
+            session.flush()
+            changes = ChangeBatch()
+            changes.touch("store", code)
+            changes.write(session, lambda _e, _i: store_settings_data(store), utcnow())
+            changes_repo.scope_to_store(session, "store", code, code)
             return store
 
     def set_store_active(self, code: str, active: bool) -> Store:
@@ -143,8 +176,21 @@ class AdminService:
             assert row is not None
             return LoyaltyProgram.model_validate_json(row.body)
 
-    def publish_program(self, program: LoyaltyProgram) -> LoyaltyProgram:
+    def publish_program(
+        self,
+        program: LoyaltyProgram,
+        *,
+        effective_from: datetime | None = None,
+        stores: Sequence[str] | None = None,
+        actor: str = "",
+    ) -> LoyaltyProgram:
+        """Publish a new rule version: to every store (``stores`` None) or to the stores
+        named (a staged roll-out; ``roll_out`` later widens it), in force at once
+        (``effective_from`` None) or from that time. Tills receive it at their next pull
+        either way, ahead of its time, and apply it from ``effective_from`` by their own
+        clock (shared.domain.program_schedule)."""
         now = utcnow()
+        chosen = self._check_rollout(effective_from, stores, now)
         with self.database.write() as session:
             latest = catalog.latest_program_version(session)
             if program.rule_version <= latest:
@@ -153,6 +199,7 @@ class AdminService:
                     code="program_version_exists",
                     current=latest,
                 )
+            self._check_stores(session, chosen)
             session.add(
                 Program(
                     rule_version=program.rule_version,
@@ -161,10 +208,129 @@ class AdminService:
                 )
             )
             session.flush()
-            changes = ChangeBatch()
-            changes.touch("program", str(program.rule_version))
-            changes.write(session, lambda _e, _i: program_data(program), now)
+            self._write_rollouts(session, program, chosen, effective_from, now, actor)
         return program
+
+    def roll_out(
+        self,
+        rule_version: int,
+        *,
+        effective_from: datetime | None = None,
+        stores: Sequence[str] | None = None,
+        actor: str = "",
+    ) -> None:
+        """Widen a published version: to more stores, or to every store (``stores``
+        None), at once or from ``effective_from``. A store (or every store) that already
+        has a roll-out of this version is refused (``already_rolled_out``)."""
+        now = utcnow()
+        chosen = self._check_rollout(effective_from, stores, now)
+        with self.database.write() as session:
+            row = catalog.get_program(session, rule_version)
+            if row is None:
+                raise NotFound(f"No rule version {rule_version}.", code="unknown_rule_version")
+            self._check_stores(session, chosen)
+            held = {
+                r.store_code for r in catalog.rollouts(session) if r.rule_version == rule_version
+            }
+            if chosen is not None:  # the stores it does not reach yet
+                chosen = [code for code in chosen if code not in held]
+            if None in held or chosen == []:
+                raise Conflict(
+                    f"Rule version {rule_version} already reaches those stores.",
+                    code="already_rolled_out",
+                )
+            program = LoyaltyProgram.model_validate_json(row.body)
+            self._write_rollouts(session, program, chosen, effective_from, now, actor)
+
+    @staticmethod
+    def _check_rollout(
+        effective_from: datetime | None, stores: Sequence[str] | None, now: datetime
+    ) -> list[str] | None:
+        if effective_from is not None:
+            if effective_from.tzinfo is None:
+                raise ValidationFailed(
+                    "The effective time needs a time zone.", code="invalid_effective_from"
+                )
+            if effective_from <= now:
+                raise ValidationFailed(
+                    "The effective time must be in the future (leave it empty for now).",
+                    code="effective_from_past",
+                )
+        if stores is None:
+            return None
+        chosen = sorted({code.strip() for code in stores if code.strip()})
+        if not chosen:
+            raise ValidationFailed(
+                "Choose at least one store, or every store.", code="no_stores_chosen"
+            )
+        return chosen
+
+    @staticmethod
+    def _check_stores(session: Any, chosen: list[str] | None) -> None:
+        for code in chosen or []:
+            store = catalog.get_store(session, code)
+            if store is None or not store.active:
+                raise NotFound(f"No active store {code!r}.", code="unknown_store")
+
+    @staticmethod
+    def _write_rollouts(
+        session: Any,
+        program: LoyaltyProgram,
+        chosen: list[str] | None,
+        effective_from: datetime | None,
+        now: datetime,
+        actor: str,
+    ) -> None:
+        """The roll-out rows and their change-log entries: one for every store (key: the
+        rule version, as before) or one per store (key ``VERSION@STORE``, received by
+        that store's tills only). The pull adds each entry's ``effective_from``."""
+        version = program.rule_version
+        keys = (
+            [(str(version), None)]
+            if chosen is None
+            else [(catalog.program_change_id(version, code), code) for code in chosen]
+        )
+        for _key, code in keys:
+            catalog.add_rollout(session, version, code, effective_from, now, actor)
+        session.flush()
+        changes = ChangeBatch()
+        for key, _code in keys:
+            changes.touch("program", key)
+        changes.write(session, lambda _e, _i: program_data(program), now)
+        for key, code in keys:
+            if code is not None:
+                changes_repo.scope_to_store(session, "program", key, code)
+
+    def program_versions(self, now: datetime | None = None) -> list[ProgramVersionView]:
+        """Every published version, newest first, with its roll-outs and its state now:
+        ``scheduled`` (nothing started yet), ``staged`` (in force at some stores only,
+        and newer than the chain's), ``in_force`` (the chain's version now),
+        ``superseded``."""
+        now = now or utcnow()
+        with self.database.read() as session:
+            rows = catalog.programs(session)
+            rollouts = catalog.rollouts(session)
+        chain = program_schedule.in_force([r for r in rollouts if r.store_code is None], now) or 0
+        views = []
+        for row in reversed(rows):
+            own = [r for r in rollouts if r.rule_version == row.rule_version]
+            begun = [r for r in own if program_schedule.started(r, now)]
+            if row.rule_version == chain:
+                state = "in_force"
+            elif row.rule_version < chain:
+                state = "superseded"
+            elif begun:
+                state = "staged"
+            else:
+                state = "scheduled"
+            views.append(ProgramVersionView(row.rule_version, row.published_at, state, tuple(own)))
+        return views
+
+    def program_in_force(self, store_code: str, at: datetime | None = None) -> int | None:
+        """The rule version in force for ``store_code`` at ``at`` (now)."""
+        with self.database.read() as session:
+            rollouts = catalog.rollouts(session, store_code)
+        return program_schedule.in_force(rollouts, at or utcnow())
 
     # --- coupons and staff --------------------------------------------------------
 

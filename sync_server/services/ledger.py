@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
+from shared.domain import program_schedule
 from shared.domain.coupons import CouponTerms, coupon_refusal
 from shared.domain.member_code import validate_member_code
 from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_last4
@@ -326,6 +327,15 @@ class _Run:
         program = self.loaded.programs.get(data.rule_version)
         if program is None:
             raise Rejected("unknown_rule_version", f"No program rule_version {data.rule_version}.")
+        rollouts = self.loaded.rollouts
+        if rollouts is not None and not program_schedule.applied_by(
+            rollouts, data.rule_version, item.occurred_at
+        ):
+            raise Rejected(
+                "rule_version_not_in_force",
+                f"Rule version {data.rule_version} was not in force at store "
+                f"{self.loaded.store.code} at {item.occurred_at.isoformat()}.",
+            )
         lifetime = member.lifetime_points
         try:
             expected = program.points_for_sale(data.amount_cents, lifetime, data.currency)

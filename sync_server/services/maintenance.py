@@ -50,7 +50,7 @@ class MaintenanceService:
         """Expire every lot older than the program's expiry; one transaction per chunk."""
         now = now or utcnow()
         with self.database.read() as session:
-            row = catalog.get_program(session, catalog.latest_program_version(session))
+            row = catalog.get_program(session, catalog.program_version_in_force(session, now))
             assert row is not None
             program = LoyaltyProgram.model_validate_json(row.body)
         cutoff = add_months(now, -program.expiry_months)

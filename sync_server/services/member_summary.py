@@ -55,7 +55,9 @@ class MemberSummaryService:
             rows = repo.latest(session, member_id, limit)
             lots = events_repo.credit_lots(session, member_id)
             debited = events_repo.total_debited(session, member_id)
-            program_row = catalog.get_program(session, catalog.latest_program_version(session))
+            program_row = catalog.get_program(
+                session, catalog.program_version_in_force(session, now)
+            )
             assert program_row is not None
             program = LoyaltyProgram.model_validate_json(program_row.body)
             balance = int(member.balance)

@@ -579,7 +579,7 @@ class PartnerService:
 
     @staticmethod
     def _program(session: Any) -> tuple[LoyaltyProgram, int]:
-        version = catalog.latest_program_version(session)
+        version = catalog.program_version_in_force(session, utcnow())
         row = catalog.get_program(session, version)
         if row is None:
             raise NotFound("No loyalty program is published.", code="no_program")

@@ -13,9 +13,13 @@ import binascii
 import hashlib
 import json
 import re
+from datetime import UTC
+
+from sqlalchemy.orm import Session
 
 from sync_server.db import Database
 from sync_server.errors import CursorExpired, InvalidCursor
+from sync_server.repositories import catalog
 from sync_server.repositories import changes as changes_repo
 from sync_server.services.change_feed import ChangeFeed
 
@@ -53,6 +57,23 @@ def staff_left_id(staff_id: str, store_code: str | None) -> str:
 
 def staff_id_of(entity_id: str) -> str:
     return entity_id.partition("@")[0]
+
+
+def _program_starts(session: Session) -> dict[str, str]:
+    """The change-log key of each scheduled program roll-out -> its ``effective_from``
+    (RFC 3339, UTC). Roll-outs in force at once have none. Read only for a page that
+    carries a program (rare: a handful of rows)."""
+    starts = {}
+    for rollout in catalog.rollouts(session):
+        if rollout.effective_from is None:
+            continue
+        key = (
+            str(rollout.rule_version)
+            if rollout.store_code is None
+            else catalog.program_change_id(rollout.rule_version, rollout.store_code)
+        )
+        starts[key] = rollout.effective_from.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return starts
 
 
 # Pages kept for the herd: when a change wakes every long-polling till at once they all
@@ -111,6 +132,11 @@ class PullService:
             # One statement, one snapshot: the counter state and the page agree even
             # under READ COMMITTED (a purge committing meanwhile is in both or neither).
             found = changes_repo.page_with_state(session, after, limit + 1, store_code)
+            starts = (
+                _program_starts(session)
+                if any(row[0] == "program" for row in found.rows[:limit])
+                else {}
+            )
         if self.feed is not None:
             self.feed.confirm(found.current, stamp)
         if after > found.current:
@@ -133,9 +159,11 @@ class PullService:
                 entity_id = staff_id_of(entity_id)
             # Ids are UUIDs and codes: quoted as they are (json.dumps only for the rest)
             quoted = f'"{entity_id}"' if plain(entity_id) else json.dumps(entity_id)
+            start = starts.get(entity_id) if entity == "program" else None
             parts.append(
                 f'{{"entity":"{entity}","op":"{op}","id":{quoted},'
-                f'"version":{version},"data":{data if data is not None else "null"}}}'
+                f'"version":{version},"data":{data if data is not None else "null"}'
+                + (f',"effective_from":"{start}"}}' if start else "}")
             )
         page = (
             f'{{"changes":[{",".join(parts)}],"cursor":"{encode_cursor(last)}",'

@@ -20,14 +20,17 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shared.domain import program_schedule
 from shared.domain.member_code import validate_member_code
 from shared.domain.phone import normalize_phone, phone_hash
 from shared.domain.program import LoyaltyProgram
+from shared.domain.program_schedule import Rollout
 from shared.errors import ValidationFailed
 from shared.protocol import (
     CouponRedeemedData,
@@ -35,6 +38,7 @@ from shared.protocol import (
     MemberCardReplacedData,
     MemberEnrolledData,
     MemberUpdatedData,
+    PointsEarnedData,
 )
 from sync_server.errors import Unauthorized
 from sync_server.repositories import catalog
@@ -63,12 +67,48 @@ class ProgramCache:
 
     def __init__(self) -> None:
         self._programs: dict[int, LoyaltyProgram] = {}
+        # Versions published to every store at once: an earn under one of them always
+        # stands (roll-outs are never withdrawn), so it needs no roll-out read.
+        self._everywhere: set[int] = set()
+        self._rollouts: tuple[int, tuple[Rollout, ...]] | None = None
 
     def get(self, session: Session, latest: int) -> dict[int, LoyaltyProgram]:
         if latest not in self._programs:
             for row in catalog.programs(session):
                 self._programs[row.rule_version] = LoyaltyProgram.model_validate_json(row.body)
+            self._everywhere.update(
+                r.rule_version
+                for r in catalog.rollouts(session)
+                if r.store_code is None and r.effective_from is None
+            )
         return self._programs
+
+    def _all_rollouts(self, session: Session, mark: int) -> tuple[Rollout, ...]:
+        """Every roll-out, read again only when another was written (``mark``: how many
+        there are, read with the push's context at no extra round trip)."""
+        if self._rollouts is None or self._rollouts[0] != mark:
+            self._rollouts = (mark, tuple(catalog.rollouts(session)))
+        return self._rollouts[1]
+
+    def in_force(
+        self, session: Session, store_code: str, latest: int, mark: int, now: datetime
+    ) -> int:
+        """The version in force for the store now: the latest, unless it is staged or
+        scheduled."""
+        if latest in self._everywhere:
+            return latest
+        reaching = program_schedule.for_store(self._all_rollouts(session, mark), store_code)
+        return program_schedule.in_force(reaching, now) or latest
+
+    def rollouts(
+        self, session: Session, store_code: str, mark: int, fresh: Sequence[Incoming]
+    ) -> tuple[Rollout, ...] | None:
+        """The roll-outs reaching ``store_code`` when an earn of this push claims a
+        version not published everywhere at once (None: no earn needs them)."""
+        claimed = {i.data.rule_version for i in fresh if isinstance(i.data, PointsEarnedData)}
+        if claimed <= self._everywhere:
+            return None
+        return tuple(program_schedule.for_store(self._all_rollouts(session, mark), store_code))
 
 
 def load(
@@ -94,6 +134,11 @@ def load(
         currency=context.currency,
     )
     all_programs = programs.get(session, context.latest_program)
+    in_force = programs.in_force(
+        session, store.code, context.latest_program, context.rollout_mark, now
+    )
+    if in_force != store.latest_program:  # a newer version is staged or scheduled
+        store = replace(store, latest_program=in_force)
 
     void_ids = {
         str(i.data.voided_event_id) for i in incoming if isinstance(i.data, EventVoidedData)
@@ -157,6 +202,7 @@ def load(
         # read after the members are locked: every return of a sale is its member's
         returned=sales_repo.returned_cents(session, sale_ids | _sale_targets(targets)),
         phones_held=phones_held,
+        rollouts=programs.rollouts(session, store.code, context.rollout_mark, fresh),
     )
 
 

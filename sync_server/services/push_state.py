@@ -19,6 +19,7 @@ from typing import Literal
 
 from shared.domain.business_day import business_date
 from shared.domain.program import LoyaltyProgram
+from shared.domain.program_schedule import Rollout
 from shared.protocol import (
     CouponRedeemedData,
     EventVoidedData,
@@ -103,7 +104,7 @@ class StoreState:
     phone_key: bytes
     timezone: str
     closing_time: str
-    latest_program: int
+    latest_program: int  # the version in force for this store now (staged ones wait)
     currency: str = "CNY"  # the store's: coupons are checked and points valued in it
 
     def business_day(self, moment: datetime) -> date:
@@ -227,6 +228,9 @@ class Loaded:
     # Phone hashes this push's profile changes ask for -> the members holding each now
     # (a phone another member holds is refused ``phone_in_use``).
     phones_held: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The program roll-outs reaching this store, read when an earn claims a version not
+    # published to every store at once (None: every claimed version was).
+    rollouts: tuple[Rollout, ...] | None = None
 
     @property
     def current_program(self) -> LoyaltyProgram:

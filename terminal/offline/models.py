@@ -170,13 +170,17 @@ class StaffAlert(Base):
 
 
 class ProgramVersion(Base):
-    """A published loyalty program; the current one is the highest ``rule_version``."""
+    """A published loyalty program; the current one is the highest ``rule_version``
+    whose ``effective_from`` has passed."""
 
     __tablename__ = "program_versions"
 
     rule_version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     program_json: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # When this till applies it (RFC 3339 UTC text; NULL: at once): a scheduled version
+    # is received ahead and applied from then by the till's clock, online or not.
+    effective_from: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class StoreSettingsRow(Base):

@@ -16,7 +16,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from shared.domain.program import LoyaltyProgram
-from shared.protocol import Change, StaffData
+from shared.errors import ValidationFailed
+from shared.protocol import Change, StaffData, StoreSettings
 from terminal.offline.clock import to_text
 from terminal.offline.models import (
     Coupon,
@@ -31,8 +32,10 @@ from terminal.offline.pages import CouponUpsert, MemberUpsert, PulledChange
 from terminal.offline.repositories import (
     ProgramRepository,
     StaffRepository,
+    TerminalStateRepository,
     name_key,
 )
+from terminal.offline.store_settings import save_store_settings
 
 
 def apply_changes(session: Session, changes: Sequence[PulledChange]) -> int:
@@ -232,6 +235,8 @@ def apply_change(session: Session, change: Change) -> int:
         return _staff(session, change)
     if change.entity == "program":
         return _program(session, change)
+    if change.entity == "store":
+        return _store(session, change)
     if change.op != "delete":
         raise ValueError(f"{change.entity} upserts are applied in bulk")
     row: Member | Coupon | None = (
@@ -287,5 +292,22 @@ def _program(session: Session, change: Change) -> int:
     row = repo.get(program.rule_version)
     if row is not None and row.version >= change.version:
         return 0
-    repo.save(program, version=change.version)
+    repo.save(program, version=change.version, effective_from=change.effective_from)
+    return 1
+
+
+def _store(session: Session, change: Change) -> int:
+    """Head office changed this till's store settings (only its store's tills receive
+    them). Settings this till could not work with, or another store's, are left out:
+    the till keeps the ones it has."""
+    if change.op == "delete" or change.data is None:
+        return 0
+    settings = StoreSettings.model_validate(change.data)
+    state = TerminalStateRepository(session).get()
+    if state.store_code is not None and settings.store_code != state.store_code:
+        return 0
+    try:
+        save_store_settings(session, settings)
+    except ValidationFailed:
+        return 0
     return 1

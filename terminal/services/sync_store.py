@@ -24,7 +24,8 @@ from terminal.offline.push import apply_result, reject_event
 from terminal.offline.repositories import EventRepository, TerminalStateRepository
 from terminal.offline.repositories.history import HistoryRepository
 from terminal.offline.repositories.sync import SyncRepository
-from terminal.services.store import read_store_settings, save_store_settings
+from terminal.offline.store_settings import save_store_settings
+from terminal.services.store import read_store_settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ def test_forms_without_a_csrf_token_are_refused(
         f"/console/terminals/{paired.terminal_id}/revoke": {},
         "/console/program": {"program": "{}"},
         "/console/program/edit": {"action": "review"},
+        "/console/program/rollout": {"rule_version": "1"},
         "/console/logout": {},
     }
     for path, data in posts.items():
@@ -95,6 +96,7 @@ def test_each_role_is_refused_what_it_may_not_do(
         ),
         "/console/program": ({"program": "{}"}, {"admin"}),
         "/console/program/edit": ({"action": "preview"}, {"admin"}),
+        "/console/program/rollout": ({"rule_version": "1"}, {"admin"}),
         "/console/terminals/new": ({"store_code": "S001", "name": "T9"}, {"admin", "support"}),
     }
     client.cookies.clear()

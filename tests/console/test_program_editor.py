@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
@@ -32,7 +33,7 @@ class _Form(HTMLParser):
         if not self.inside:
             return
         if tag == "input" and a.get("name"):
-            if a.get("type") == "checkbox" and "checked" not in a:
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
                 return
             self.fields.append((a["name"], a.get("value") or ""))
         elif tag == "select":
@@ -101,8 +102,13 @@ def test_publish_through_the_form_after_reviewing_the_difference(
     assert review.status_code == 200, text_of(review.text)[:2000]
     shown = text_of(review.text)
     # The difference: the earn unit, and the new promotion's settings.
-    assert re.search(r"earn_unit_cents\s+100\s+200", shown), shown
-    assert re.search(r"promotions\s+\[\]", shown) or "promotions[tue2x].multiplier" in shown
+    # Labels and values for people: no field paths, no JSON.
+    assert re.search(r"Spend per earn unit\s+CN¥1\.00\s+CN¥2\.00", shown), shown
+    assert re.search(r"Promotion\s+tue2x\s*:\s*Days of the week\s+—\s+Tuesday", shown), shown
+    assert re.search(r"Promotion\s+tue2x\s*:\s*Stacks with other promotions\s+—\s+no", shown)
+    assert re.search(r"Promotion\s+tue2x\s*:\s*Kind\s+—\s+Points multiplier", shown), shown
+    assert "promotions[" not in shown
+    assert "earn_unit_cents" not in shown
     assert AdminService(database).current_program().rule_version == 1  # not yet
     # ¥128.00 at Gold on a Tuesday: 64 units x 1 point x 150 % = 96, doubled: 192.
     assert "A CN¥128.00 sale at Gold on a Tuesday earns 192 points." in shown
@@ -217,7 +223,8 @@ def test_names_in_other_languages_survive_an_edit_in_the_form(as_role, database:
     )
     assert published.status_code == 303
     review = post(admin, form_of(admin.get("/console/program").text), "review", expiry_months=12)
-    assert "names.ja" not in text_of(review.text)  # only the expiry changes
+    assert "Name in ja" not in text_of(review.text)  # only the expiry changes
+    assert re.search(r"Points expire after \(months\)\s+24\s+12", text_of(review.text))
     admin.post("/console/program", data=form_of(review.text, "/console/program"))
     program = AdminService(database).current_program()
     assert program.rule_version == 3
@@ -240,3 +247,45 @@ def test_the_preview_is_in_the_stores_currency(as_role, database: Database) -> N
     )
     page = as_role("admin").get("/console/program").text
     assert "A HK$128.00 sale at Gold on a Tuesday earns 192 points." in text_of(page)
+
+
+def test_the_publish_step_schedules_for_chosen_stores_in_the_chains_time_zone(
+    as_role, database: Database
+) -> None:
+    admin_service = AdminService(database)
+    admin_service.add_store("S001", "Downtown")
+    admin_service.add_store("S002", "Uptown")
+    admin = as_role("admin")
+    review = post(admin, form_of(admin.get("/console/program").text), "review", expiry_months=30)
+    assert 'name="effective_from"' in review.text
+    assert 'value="S002"' in review.text
+    confirm = form_of(review.text, "/console/program")
+    assert confirm["scope"] == ["all"]  # every store unless the admin chooses
+    # A time already past is refused, in the page's words; nothing is published.
+    refused = admin.post(
+        "/console/program", data={**confirm, "effective_from": ["2020-01-01T09:00"]}
+    )
+    assert refused.status_code == 422
+    assert "The effective time must be in the future" in text_of(refused.text)
+    nobody = admin.post("/console/program", data={**confirm, "scope": ["stores"]})
+    assert nobody.status_code == 422
+    assert "Choose at least one store, or every store." in text_of(nobody.text)
+    assert admin_service.current_program().rule_version == 1
+    published = admin.post(
+        "/console/program",
+        data={
+            **confirm,
+            "effective_from": ["2099-03-01T08:30"],  # Asia/Shanghai, the stores' zone
+            "scope": ["stores"],
+            "stores": ["S002"],
+        },
+        follow_redirects=False,
+    )
+    assert published.status_code == 303
+    newest = admin_service.program_versions()[0]
+    assert (newest.rule_version, newest.state) == (2, "scheduled")
+    assert [(r.store_code, r.effective_from) for r in newest.rollouts] == [
+        ("S002", datetime(2099, 3, 1, 0, 30, tzinfo=UTC))
+    ]
+    page = text_of(admin.get("/console/program").text)
+    assert re.search(r"2\s+scheduled\s+Store\s+S002\s*:\s*from\s+3/1/99", page), page

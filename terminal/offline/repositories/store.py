@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.domain import program_schedule
 from shared.domain.member_code import next_member_code
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
+from shared.domain.program_schedule import Rollout
 from shared.errors import DomainError
+from terminal.offline.clock import from_text, to_text, utc_now
 from terminal.offline.models import ProgramVersion, Staff, StoreSettingsRow, TerminalState
 
 
@@ -97,9 +101,7 @@ class TerminalStateRepository:
         return code
 
 
-_CURRENT_PROGRAM = (
-    select(ProgramVersion.program_json).order_by(ProgramVersion.rule_version.desc()).limit(1)
-)
+_PROGRAM_STARTS = select(ProgramVersion.rule_version, ProgramVersion.effective_from)
 
 
 @lru_cache(maxsize=16)
@@ -112,21 +114,47 @@ class ProgramRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def current(self) -> LoyaltyProgram:
-        """The highest published rule version (the default program if none was pulled)."""
-        text = self.session.scalar(_CURRENT_PROGRAM)
-        return DEFAULT_PROGRAM if text is None else parse_program(text)
+    def current(self, at: datetime | None = None) -> LoyaltyProgram:
+        """The version in force at ``at`` (now): the highest rule version pulled whose
+        ``effective_from`` has passed (``shared.domain.program_schedule``); the default
+        program if none was pulled."""
+        version = self.version_in_force(at)
+        if version is None:
+            return DEFAULT_PROGRAM
+        row = self.get(version)
+        assert row is not None
+        return parse_program(row.program_json)
+
+    def version_in_force(self, at: datetime | None = None) -> int | None:
+        rollouts = [
+            Rollout(version, from_text(start) if start else None)
+            for version, start in self.session.execute(_PROGRAM_STARTS)
+        ]
+        return program_schedule.in_force(rollouts, at or utc_now())
 
     def get(self, rule_version: int) -> ProgramVersion | None:
         return self.session.get(ProgramVersion, rule_version)
 
-    def save(self, program: LoyaltyProgram, *, version: int) -> None:
+    def save(
+        self,
+        program: LoyaltyProgram,
+        *,
+        version: int,
+        effective_from: datetime | None = None,
+    ) -> None:
+        """Keep a version; received again (its store's staged roll-out, then the one to
+        every store) it applies from the earlier of the two times."""
         row = self.get(program.rule_version)
         if row is None:
             row = ProgramVersion(rule_version=program.rule_version)
             self.session.add(row)
+            start = effective_from
+        else:
+            held = from_text(row.effective_from) if row.effective_from else None
+            start = program_schedule.earliest_start(held, effective_from)
         row.program_json = program.model_dump_json()
         row.version = version
+        row.effective_from = to_text(start) if start is not None else None
         self.session.flush()
 
     def all(self) -> Sequence[ProgramVersion]:

@@ -36,6 +36,9 @@ def rejection_reason(code: str | None) -> str:
         "points_mismatch": QCoreApplication.translate(
             "Rejections", "Points differ from the program rules"
         ),
+        "rule_version_not_in_force": QCoreApplication.translate(
+            "Rejections", "Program version not yet in force at this store"
+        ),
         "already_voided": QCoreApplication.translate("Rejections", "Already voided"),
         "unknown_event": QCoreApplication.translate("Rejections", "Voided event unknown"),
         "coupon_unavailable": QCoreApplication.translate(

@@ -114,27 +114,27 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="110"/>
+        <location filename="../screens/checkout.py" line="111"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="111"/>
+        <location filename="../screens/checkout.py" line="112"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="112"/>
+        <location filename="../screens/checkout.py" line="113"/>
         <source>Account (Shift+F11)</source>
         <translation>会员账户 (Shift+F11)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="113"/>
+        <location filename="../screens/checkout.py" line="114"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="114"/>
+        <location filename="../screens/checkout.py" line="115"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -1191,42 +1191,42 @@
 <context>
     <name>RejectedScreen</name>
     <message>
-        <location filename="../screens/rejected.py" line="86"/>
+        <location filename="../screens/rejected.py" line="89"/>
         <source>Rejected events</source>
         <translation>被拒事件</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="89"/>
+        <location filename="../screens/rejected.py" line="92"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="90"/>
+        <location filename="../screens/rejected.py" line="93"/>
         <source>Time (%1)</source>
         <translation>时间（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="91"/>
+        <location filename="../screens/rejected.py" line="94"/>
         <source>Type</source>
         <translation>类型</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="92"/>
+        <location filename="../screens/rejected.py" line="95"/>
         <source>Points</source>
         <translation>积分</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="93"/>
+        <location filename="../screens/rejected.py" line="96"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="140"/>
+        <location filename="../screens/rejected.py" line="143"/>
         <source>No rejected events.</source>
         <translation>没有被拒事件。</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="143"/>
+        <location filename="../screens/rejected.py" line="146"/>
         <source>Rejected events never count in a balance; head office reconciles them.</source>
         <translation>被拒事件不计入余额；由总部负责对账。</translation>
     </message>
@@ -1255,36 +1255,41 @@
     </message>
     <message>
         <location filename="../screens/rejected.py" line="39"/>
+        <source>Program version not yet in force at this store</source>
+        <translation>该积分规则版本在本店尚未生效</translation>
+    </message>
+    <message>
+        <location filename="../screens/rejected.py" line="42"/>
         <source>Already voided</source>
         <translation>已被撤销</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="40"/>
+        <location filename="../screens/rejected.py" line="43"/>
         <source>Voided event unknown</source>
         <translation>被撤销的事件不存在</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="41"/>
+        <location filename="../screens/rejected.py" line="44"/>
         <source>Coupon already used or expired</source>
         <translation>优惠券已使用或已过期</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="44"/>
+        <location filename="../screens/rejected.py" line="47"/>
         <source>Same event id sent with different content</source>
         <translation>同一事件编号的内容不一致</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="47"/>
+        <location filename="../screens/rejected.py" line="50"/>
         <source>Returned sale unknown</source>
         <translation>退货的销售在总部不存在</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="48"/>
+        <location filename="../screens/rejected.py" line="51"/>
         <source>Returned sale was voided</source>
         <translation>退货的销售已作废</translation>
     </message>
     <message>
-        <location filename="../screens/rejected.py" line="49"/>
+        <location filename="../screens/rejected.py" line="52"/>
         <source>Cannot be voided (e.g. part of the sale was returned)</source>
         <translation>无法作废（例如该销售已部分退货）</translation>
     </message>
@@ -1509,73 +1514,73 @@
 <context>
     <name>SalePanel</name>
     <message>
-        <location filename="../screens/sale_panel.py" line="142"/>
+        <location filename="../screens/sale_panel.py" line="138"/>
         <source>Sale amount (%1)</source>
         <translation>消费金额（%1）</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="143"/>
+        <location filename="../screens/sale_panel.py" line="139"/>
         <source>Receipt no.</source>
         <translation>小票号</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="144"/>
+        <location filename="../screens/sale_panel.py" line="140"/>
         <source>Redeem points</source>
         <translation>兑换积分</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="145"/>
+        <location filename="../screens/sale_panel.py" line="141"/>
         <source>e.g. 128.00</source>
         <translation>例如 128.00</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="146"/>
+        <location filename="../screens/sale_panel.py" line="142"/>
         <source>optional</source>
         <translation>选填</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="148"/>
+        <location filename="../screens/sale_panel.py" line="144"/>
         <source>at least %1</source>
         <translation>至少 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="150"/>
+        <location filename="../screens/sale_panel.py" line="146"/>
         <source>Earn points (F2)</source>
         <translation>累积积分 (F2)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="151"/>
+        <location filename="../screens/sale_panel.py" line="147"/>
         <source>Max</source>
         <translation>最大</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="152"/>
+        <location filename="../screens/sale_panel.py" line="148"/>
         <source>Redeem (F3)</source>
         <translation>兑换 (F3)</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="153"/>
+        <location filename="../screens/sale_panel.py" line="149"/>
         <location filename="../screens/sale_panel.py" line="209"/>
         <source>Use selected coupon</source>
         <translation>使用所选优惠券</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="154"/>
+        <location filename="../screens/sale_panel.py" line="150"/>
         <source>Coupon code</source>
         <translation>券码</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="155"/>
+        <location filename="../screens/sale_panel.py" line="151"/>
         <source>Type a paper coupon&apos;s code, or scan it</source>
         <translation>输入纸质优惠券的券码，或扫描它</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="156"/>
+        <location filename="../screens/sale_panel.py" line="152"/>
         <source>Use code</source>
         <translation>使用券码</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="157"/>
+        <location filename="../screens/sale_panel.py" line="153"/>
         <source>Print slip (F10)</source>
         <translation>打印会员小票 (F10)</translation>
     </message>
@@ -1630,62 +1635,62 @@
         <translation>请输入要兑换的积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_panel.py" line="408"/>
+        <location filename="../screens/sale_panel.py" line="409"/>
         <source>Find the member first, then scan or type the coupon.</source>
         <translation>请先找到会员，再扫描或输入优惠券。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="18"/>
+        <location filename="../screens/sale_texts.py" line="19"/>
         <source>Earned %1.</source>
         <translation>已累积 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="22"/>
+        <location filename="../screens/sale_texts.py" line="23"/>
         <source>Coupon used: %1 off.</source>
         <translation>已使用优惠券：减 %1。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="25"/>
+        <location filename="../screens/sale_texts.py" line="26"/>
         <source>Redeemed %1 = %2 off.</source>
         <translation>已兑换 %1 = 减 %2。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="30"/>
+        <location filename="../screens/sale_texts.py" line="31"/>
         <source>The member pays %1: earn points on it with F2.</source>
         <translation>会员实付 %1：按 F2 按此金额积分。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="37"/>
+        <location filename="../screens/sale_texts.py" line="38"/>
         <source>This coupon is worth %1: the sale must be at least that.</source>
         <translation>此券面值 %1：消费金额不能低于面值。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="46"/>
+        <location filename="../screens/sale_texts.py" line="54"/>
         <source>Use “%1” (%2 off) on this %3 sale? Press the button again to confirm.</source>
         <translation>在这笔 %3 的消费中使用“%1”（减 %2）？再按一次按钮确认。</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="53"/>
+        <location filename="../screens/sale_texts.py" line="61"/>
         <source>Confirm: %1 off</source>
         <translation>确认：减 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="59"/>
+        <location filename="../screens/sale_texts.py" line="67"/>
         <source>base %1</source>
         <translation>基础 %1</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="65"/>
+        <location filename="../screens/sale_texts.py" line="73"/>
         <source>%1 x%2 +%3</source>
         <translation>%1 x%2 +%3</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="72"/>
+        <location filename="../screens/sale_texts.py" line="80"/>
         <source>%1 +%2</source>
         <translation>%1 +%2</translation>
     </message>
     <message>
-        <location filename="../screens/sale_texts.py" line="76"/>
+        <location filename="../screens/sale_texts.py" line="84"/>
         <source>%1, %2</source>
         <translation>%1，%2</translation>
     </message>
