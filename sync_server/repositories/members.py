@@ -80,6 +80,14 @@ def get_by_code(session: Session, member_code: str) -> Member | None:
     ).scalar_one_or_none()
 
 
+def survivor(session: Session, member: Member | None) -> Member | None:
+    """The member itself, or, for a member merged at head office (s20g), the member
+    that absorbed it (its code answers with the survivor everywhere)."""
+    if member is not None and member.status == "merged" and member.merged_into:
+        return session.get(Member, member.merged_into)
+    return member
+
+
 def codes_taken(session: Session, codes: Collection[str]) -> set[str]:
     if not codes:
         return set()
@@ -123,6 +131,8 @@ _MUTABLE = (
     "updated_at",
     "consent_marketing_at",
     "previous_codes",
+    "merged_into",
+    "merged_codes",
 )
 _BALANCE = ("balance", "lifetime_points", "tier", "updated_at", "version")
 

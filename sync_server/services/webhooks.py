@@ -71,8 +71,18 @@ EVENT_TYPES: Mapping[str, str] = {
 # tier.changed: made beside the event that moved a member across a tier boundary.
 # coupon.issued: written by the operation that issues it (partner API), not by a push.
 # points.expired: written by the maintenance run that expires them.
+# member.merged, member.erased: written by head office's merge and erasure (s20g).
 WEBHOOK_TYPES = tuple(
-    sorted({*EVENT_TYPES.values(), "tier.changed", "coupon.issued", "points.expired"})
+    sorted(
+        {
+            *EVENT_TYPES.values(),
+            "tier.changed",
+            "coupon.issued",
+            "points.expired",
+            "member.merged",
+            "member.erased",
+        }
+    )
 )
 PERSONAL_FIELDS = ("name", "phone", "email", "birthday")
 
@@ -348,12 +358,16 @@ class OutboxWriter(PushWriter):
         message_id: str,
         data: dict[str, Any],
         now: datetime,
+        personal: dict[str, Any] | None = None,
     ) -> None:
         """An event of a change made outside the push path (in that change's own
-        transaction, before its versions): its deliveries and broker message."""
+        transaction, before its versions): its deliveries and broker message.
+        ``personal`` (names, phones) goes only to endpoints allowed personal data,
+        never to the broker."""
         body = {"type": kind, "timestamp": now.isoformat(), "data": data}
+        rich = {**body, "data": {**data, **personal}} if personal else body
         rows = [
-            _row(e.id, message_id, kind, member_id, body, now)
+            _row(e.id, message_id, kind, member_id, rich if e.personal_data else body, now)
             for e in self.endpoints.get(session)
             if kind in e.types
         ]
