@@ -17,9 +17,7 @@ from sync_server.models import (
 
 
 def history_count(session: Session, member_id: str) -> int:
-    return int(
-        session.scalar(select(func.count()).where(LedgerEvent.member_id == member_id)) or 0
-    )
+    return int(session.scalar(select(func.count()).where(LedgerEvent.member_id == member_id)) or 0)
 
 
 def coupon_ids(session: Session, member_id: str, *, available_only: bool = False) -> list[str]:
@@ -40,9 +38,7 @@ def move_history(session: Session, merged_id: str, survivor_id: str) -> None:
 
 def move_coupon(session: Session, coupon_id: str, survivor_id: str, version: int) -> None:
     session.execute(
-        update(Coupon)
-        .where(Coupon.id == coupon_id)
-        .values(member_id=survivor_id, version=version)
+        update(Coupon).where(Coupon.id == coupon_id).values(member_id=survivor_id, version=version)
     )
 
 

@@ -22,7 +22,7 @@ sent to webhooks and the broker as ``member.merged``, in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -157,7 +157,9 @@ class MemberMergeService:
             if b["status"] == "merged":
                 if b["merged_into"] == a["id"]:  # this merge, again: its result, no change
                     return self._result(a, b, already=True)
-                raise Conflict(f"Member {b['member_code']} is already merged.", code="member_merged")
+                raise Conflict(
+                    f"Member {b['member_code']} is already merged.", code="member_merged"
+                )
             program = self._program(session)
             moved_balance, moved_lifetime = int(b["balance"]), int(b["lifetime_points"])
             tier_before_a, tier_before_b = a["tier"], b["tier"]
@@ -302,7 +304,8 @@ class MemberMergeService:
                 raise NotFound(f"No member {code}.", code="unknown_member")
             if found.status == "erased":
                 raise Conflict(f"Member {code} was erased.", code="member_erased")
-        assert survivor is not None and merged is not None
+        assert survivor is not None
+        assert merged is not None
         if survivor.status == "merged":
             raise Conflict(
                 f"Member {a_code} was merged into another member; merge into that one.",
@@ -351,4 +354,3 @@ def _figures(
             found.append(DayFigures(a["store_code"], day, tier_before_a, tier_members=-1))
             found.append(DayFigures(a["store_code"], day, a["tier"], tier_members=1))
     return found
-

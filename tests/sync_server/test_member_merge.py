@@ -5,6 +5,7 @@ merge is credited to A once; the same merge asked again changes nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -16,6 +17,7 @@ from sync_server.db import Database
 from sync_server.models import AuditEntry, Coupon, LedgerEvent, Member, WebhookDelivery
 from sync_server.services.accounts import Principal
 from sync_server.services.admin import AdminService
+from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.member_merge import MemberMergeService
 from sync_server.services.partner_keys import PartnerKeyService
 from sync_server.services.webhooks import EndpointCache, OutboxWriter, WebhookService
@@ -50,12 +52,11 @@ def test_merge_moves_everything_and_the_old_code_answers_with_the_survivor(
     b_id, b_code = _member(client, paired, "13800000002", 30_000)  # 300 points
     coupon = AdminService(database).issue_coupon(b_code, "¥5 off", 500, "CNY")
     endpoints = EndpointCache(ttl=0)
-    WebhookService(database, endpoints).add(
-        ADMIN, "https://crm.example/hooks", ["member.merged"], personal_data=False
-    )
-    WebhookService(database, endpoints).add(
-        ADMIN, "https://crm2.example/hooks", ["member.merged"], personal_data=True
-    )
+    hooks = WebhookService(database, endpoints)
+    plain_id = hooks.add(ADMIN, "https://crm.example/hooks", ["member.merged"])["endpoint_id"]
+    rich_id = hooks.add(ADMIN, "https://crm2.example/hooks", ["member.merged"], personal_data=True)[
+        "endpoint_id"
+    ]
     _, cursor = pull_all(client, paired)
     service = MemberMergeService(database, events=OutboxWriter(endpoints).record_event)
 
@@ -63,7 +64,8 @@ def test_merge_moves_everything_and_the_old_code_answers_with_the_survivor(
     assert (preview.survivor.balance, preview.merged.balance) == (800, 300)
     assert preview.balance_after == 1_100
     assert preview.tier_after == "silver"  # 1,100 lifetime points: the program's rule
-    assert preview.history_rows == 2 and preview.coupons == 1
+    assert preview.history_rows == 2
+    assert preview.coupons == 1
     assert preview.codes_moving == (b_code,)
 
     done = service.merge(SUPPORT, a_code, b_code, "same person, two cards")
@@ -74,21 +76,31 @@ def test_merge_moves_everything_and_the_old_code_answers_with_the_survivor(
         False,
     )
     a, b = _row(database, a_id), _row(database, b_id)
-    assert (a.balance, a.lifetime_points, a.tier, a.merged_codes) == (1_100, 1_100, "silver", b_code)
+    assert (a.balance, a.lifetime_points, a.tier, a.merged_codes) == (
+        1_100,
+        1_100,
+        "silver",
+        b_code,
+    )
     assert (b.status, b.merged_into, b.balance, b.lifetime_points) == ("merged", a_id, 0, 0)
     with database.read() as session:
         moved = session.scalar(select(func.count()).where(LedgerEvent.member_id == b_id))
         assert moved == 0  # B's history is A's now
         assert session.scalar(select(func.count()).where(LedgerEvent.member_id == a_id)) == 4
         owner = session.get(Coupon, coupon["coupon_id"])
-        assert owner is not None and owner.member_id == a_id
+        assert owner is not None
+        assert owner.member_id == a_id
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "member.merge")).one()
         assert (audit.actor, audit.target) == ("support-1", a_code)
         deliveries = session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
     assert [d.event_type for d in deliveries] == ["member.merged", "member.merged"]
-    plain, personal = (d.payload for d in deliveries)
-    assert b_id in plain and a_id in plain and "name" not in plain  # ids only without scope
-    assert "merged_member_name" in personal
+    payloads = {d.endpoint_id: json.loads(d.payload)["data"] for d in deliveries}
+    plain, rich = payloads[plain_id], payloads[rich_id]
+    assert (plain["member_id"], plain["merged_member_id"]) == (a_id, b_id)
+    assert "name" not in plain  # no personal data without the endpoint's scope
+    assert "merged_member_name" not in plain
+    assert rich["name"] == a.name
+    assert rich["merged_member_name"] == b.name == "张伟"
 
     # every till: B goes (pointing at A), the coupon is A's, A carries B's code
     state, _ = pull_all(client, paired, cursor=cursor)
@@ -105,7 +117,9 @@ def test_merge_moves_everything_and_the_old_code_answers_with_the_survivor(
     # the partner API: a look-up by B's code answers with A
     secret = PartnerKeyService(database).create(ADMIN, "crm", ["members:read"]).secret
     found = client.get(
-        "/partner/v1/members", params={"code": b_code}, headers={"Authorization": f"Bearer {secret}"}
+        "/partner/v1/members",
+        params={"code": b_code},
+        headers={"Authorization": f"Bearer {secret}"},
     )
     assert found.status_code == 200, found.text
     assert (found.json()["member_id"], found.json()["balance"]) == (a_id, 1_100)
@@ -164,9 +178,7 @@ def test_merging_again_is_answered_once_and_refusals_are_clear(
     assert (first.balance, second.balance, second.already) == (300, 300, True)
     assert _row(database, a_id).balance == 300
     with database.read() as session:
-        audits = session.scalar(
-            select(func.count()).where(AuditEntry.action == "member.merge")
-        )
+        audits = session.scalar(select(func.count()).where(AuditEntry.action == "member.merge"))
     assert audits == 1
     with pytest.raises(DomainError) as elsewhere:
         service.merge(SUPPORT, c_code, b_code, "once more")
@@ -187,3 +199,20 @@ def test_merging_again_is_answered_once_and_refusals_are_clear(
         service.merge(SUPPORT, d_code, "999999999", "nobody")
     assert unknown.value.code == "unknown_member"
     assert uuid.UUID(d_id)
+
+
+def test_an_erasure_is_sent_to_webhooks_without_personal_data(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    member_id, code = _member(client, paired, "13800000031", 10_000)
+    endpoints = EndpointCache(ttl=0)
+    WebhookService(database, endpoints).add(
+        ADMIN, "https://crm.example/hooks", ["member.erased"], personal_data=True
+    )
+    members = MemberAdminService(database, events=OutboxWriter(endpoints).record_event)
+    assert members.erase(SUPPORT, code, "the member asked") == member_id
+    with database.read() as session:
+        (delivery,) = session.scalars(select(WebhookDelivery)).all()
+    body = json.loads(delivery.payload)
+    assert (delivery.event_type, delivery.member_id) == ("member.erased", member_id)
+    assert body["data"] == {"member_id": member_id, "member_code": code}
