@@ -248,9 +248,11 @@ def apply_change(session: Session, change: Change) -> int:
         if change.entity == "member"
         else session.get(Coupon, change.id)
     )
-    if row is None or row.version >= change.version:
-        return 0
     survivor = (change.data or {}).get("merged_into") if change.entity == "member" else None
+    # A merge is final, whatever version the row holds: a push answer for an event made
+    # against the merged member may have given it the survivor's (higher) version.
+    if row is None or (row.version >= change.version and not isinstance(survivor, str)):
+        return 0
     if isinstance(row, Member) and isinstance(survivor, str):
         _merged(session, row, survivor)
     if change.entity == "member":  # an erased member's coupons, history, cards go with it
