@@ -44,7 +44,9 @@ def _balance(head_office: HeadOffice, code: str) -> int:
 
 
 def test_a_merge_is_confirmed_in_each_language(browser: Any, head_office: HeadOffice) -> None:
-    accounts = AccountService(head_office.database, hasher=PasswordHasher(time_cost=1, memory_cost=64))
+    accounts = AccountService(
+        head_office.database, hasher=PasswordHasher(time_cost=1, memory_cost=64)
+    )
     for language, name in ACCOUNTS.items():
         accounts.add(name, "support", PASSWORD, language=language)
     pairs = _members(head_office, 4)
@@ -70,7 +72,8 @@ def test_a_merge_is_confirmed_in_each_language(browser: Any, head_office: HeadOf
         assert moves in page.inner_text("main")
         rows = page.locator("#merge-members tbody tr")
         assert rows.count() == 2
-        assert a_code in rows.nth(0).inner_text() and b_code in rows.nth(1).inner_text()
+        assert a_code in rows.nth(0).inner_text()
+        assert b_code in rows.nth(1).inner_text()
         assert f"{a_balance:,}" in rows.nth(0).inner_text()
         assert f"{b_balance:,}" in rows.nth(1).inner_text()
         assert f"{a_balance + b_balance:,}" in page.inner_text("#merge-after")
@@ -99,4 +102,3 @@ def test_a_merge_is_confirmed_in_each_language(browser: Any, head_office: HeadOf
             select(AuditEntry.actor).where(AuditEntry.action == "member.merge")
         ).all()
     assert sorted(audits) == sorted(ACCOUNTS.values())
-
