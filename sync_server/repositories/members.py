@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from sync_server.models import Member, table_of
@@ -86,6 +86,32 @@ def survivor(session: Session, member: Member | None) -> Member | None:
     if member is not None and member.status == "merged" and member.merged_into:
         return session.get(Member, member.merged_into)
     return member
+
+
+def merged_into(session: Session, member_id: str) -> list[str]:
+    """The members head office merged into ``member_id`` (s20g)."""
+    return [
+        str(i) for i in session.scalars(select(Member.id).where(Member.merged_into == member_id))
+    ]
+
+
+def scrub_merged_into(session: Session, member_id: str) -> None:
+    """The personal data of the members merged into ``member_id``, gone with its own
+    (an erasure of the survivor erases the person)."""
+    session.execute(
+        update(Member)
+        .where(Member.merged_into == member_id)
+        .values(
+            name="",
+            phone_e164=None,
+            phone_hash="",
+            phone_last4="",
+            phone_masked="",
+            phone_slow_hash="",
+            email=None,
+            birthday=None,
+        )
+    )
 
 
 def codes_taken(session: Session, codes: Collection[str]) -> set[str]:

@@ -241,6 +241,7 @@ class AdminService:
                 updated_at=now,
             )
             members_repo.update_many(session, [row])
+            members_repo.scrub_merged_into(session, member.id)  # merged into it (s20g)
             if events is not None:
                 events(
                     session,

@@ -19,6 +19,7 @@ from sync_server.db import Database
 from sync_server.models import Member
 from sync_server.repositories import accounts as audit_repo
 from sync_server.repositories import member_admin as repo
+from sync_server.repositories import members as members_repo
 from sync_server.services import webhooks
 from sync_server.services.accounts import Principal
 from sync_server.services.admin import AdminService
@@ -162,7 +163,9 @@ class MemberAdminService:
                 repo.set_payload(
                     session, event_id, dumps(scrubbed), sha256_hex(canonical(scrubbed))
                 )
-            webhooks.scrub_member(session, member.id)  # and from kept webhook deliveries
+            # and from kept webhook deliveries, the members merged into it's too (s20g)
+            for member_id in (member.id, *members_repo.merged_into(session, member.id)):
+                webhooks.scrub_member(session, member_id)
         # The member row, its tombstone and the change log (one transaction of its own;
         # the scrub above is idempotent, so a retry after a failure here is safe).
         member_id = AdminService(self.database).erase_member(member_code, events=self.events)

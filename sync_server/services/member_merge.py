@@ -180,6 +180,12 @@ class MemberMergeService:
                 merged_into=a["id"],
                 merged_codes="",
                 updated_at=now,
+                # its phone is free for the survivor (a phone finds one member only)
+                phone_e164=None,
+                phone_hash="",
+                phone_last4="",
+                phone_masked="",
+                phone_slow_hash="",
             )
             repo.move_history(session, b["id"], a["id"])
             repo.repoint_merged(session, b["id"], a["id"])

@@ -114,6 +114,10 @@ def test_merge_moves_everything_and_the_old_code_answers_with_the_survivor(
         [b_code],
     )
 
+    # B's phone is free: the survivor may take it
+    update = paired.events.make("member.updated", a_id, {"phone": "13800000002"})
+    assert push(client, paired, [update])["results"][0]["status"] == "accepted"
+
     # the partner API: a look-up by B's code answers with A
     secret = PartnerKeyService(database).create(ADMIN, "crm", ["members:read"]).secret
     found = client.get(
@@ -191,6 +195,9 @@ def test_merging_again_is_answered_once_and_refusals_are_clear(
     assert _row(database, c_id).balance == 600
 
     AdminService(database).erase_member(c_code)
+    # erasing the survivor erases the person: the members merged into it too
+    assert {_row(database, m).name for m in (a_id, b_id, c_id)} == {""}
+    assert _row(database, a_id).phone_e164 is None
     d_id, d_code = _member(client, paired, "13800000024", 10_000)
     with pytest.raises(DomainError) as erased:
         service.merge(SUPPORT, d_code, c_code, "erased one")
