@@ -2,10 +2,12 @@
 (issue 17): a support account asks to merge B into A from A's page, reads the
 confirmation (both members' balances, what moves, A afterwards) at a phone's width,
 confirms with a reason, and lands on A's page with the merge noted; B's page then leads
-to A. Merging a member into itself is refused in the page's language."""
+to A. Merging a member into itself is refused in the page's language. With
+``CONSOLE_SCREENSHOTS=DIR`` the confirmation is saved there in both languages."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -78,6 +80,9 @@ def test_a_merge_is_confirmed_in_each_language(browser: Any, head_office: HeadOf
         assert f"{b_balance:,}" in rows.nth(1).inner_text()
         assert f"{a_balance + b_balance:,}" in page.inner_text("#merge-after")
         assert page.evaluate(_LAYOUT) == []  # nothing cut off on a phone
+        shots = os.environ.get("CONSOLE_SCREENSHOTS")
+        if shots:  # docs/screenshots/console/
+            page.screenshot(path=f"{shots}/member_merge-{language}-phone.png", full_page=True)
         if language == "zh_CN":
             assert english_words(page.evaluate(_WORDS)) == set()
         assert _balance(head_office, b_code) == b_balance  # nothing moved yet
