@@ -6,7 +6,9 @@ merge is credited to A once; the same merge asked again changes nothing."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -223,3 +225,24 @@ def test_an_erasure_is_sent_to_webhooks_without_personal_data(
     body = json.loads(delivery.payload)
     assert (delivery.event_type, delivery.member_id) == ("member.erased", member_id)
     assert body["data"] == {"member_id": member_id, "member_code": code}
+
+
+def test_two_requests_for_one_merge_at_once_merge_once(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    a_id, a_code = _member(client, paired, "13800000041", 10_000)
+    _, b_code = _member(client, paired, "13800000042", 20_000)
+    service = MemberMergeService(database)
+    start = threading.Barrier(2)
+
+    def merge() -> bool:
+        start.wait()
+        return service.merge(SUPPORT, a_code, b_code, "sent twice").already
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(pool.map(lambda _: merge(), range(2)))
+    assert answers == [False, True]
+    assert _row(database, a_id).balance == 300
+    with database.read() as session:
+        audits = session.scalar(select(func.count()).where(AuditEntry.action == "member.merge"))
+    assert audits == 1
