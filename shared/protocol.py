@@ -376,6 +376,11 @@ class MemberFields(TypedDict):
     # extension (s19b): codes of the member's replaced cards, newest first; sent only
     # when there are some. A till answers a scan of one with "this card was replaced".
     previous_codes: NotRequired[list[str]]
+    # extension (s20g): codes of the members head office merged into this one (their
+    # cards and the cards they had replaced); sent only when there are some. A till
+    # answers a scan of one with this member, noting the merge. The merged member itself
+    # comes as a ``delete`` whose data is ``{"merged_into": member_id}``.
+    merged_codes: NotRequired[list[str]]
 
 
 CouponStatus = Literal["available", "redeemed", "expired", "revoked"]

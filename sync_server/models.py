@@ -133,6 +133,10 @@ class Member(Base):
     # s19b: the member's earlier card codes, newest first, space-separated (lost cards)
     # (NULL, as from a bulk insert that does not name it, is none)
     previous_codes: Mapped[str | None] = mapped_column(String(200), default="")
+    # s20g: a merged member (status "merged") names the member that absorbed it; the
+    # survivor keeps the codes of the members merged into it (space-separated)
+    merged_into: Mapped[str | None] = mapped_column(String(36), index=True)
+    merged_codes: Mapped[str | None] = mapped_column(Text, default="")
 
     # The console's keyset-paged lists (migration s17a); none on balance (see there).
     __table_args__ = (

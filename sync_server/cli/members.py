@@ -18,10 +18,16 @@ from sync_server.services.phone_backfill import PhoneHashBackfill
 from sync_server.services.webhooks import EndpointCache, OutboxWriter
 
 
+def _members(settings: Any, database: Any) -> MemberAdminService:
+    """With the outbox: an erasure sends member.erased to webhooks and the broker."""
+    outbox = OutboxWriter(EndpointCache(ttl=0), broker=bool(settings.broker_url))
+    return MemberAdminService(database, events=outbox.record_event)
+
+
 def cmd_member_erase(args: argparse.Namespace) -> int:
-    _, database = open_database(args)
+    settings, database = open_database(args)
     # Scrubs the profile events too and writes the audit log (sync_server/services/member_admin.py).
-    member_id = MemberAdminService(database).erase(
+    member_id = _members(settings, database).erase(
         CLI_PRINCIPAL, args.member_code, "erasure from the command line"
     )
     output(args, {"member_id": member_id, "erased": True}, f"Member {args.member_code} erased.")
@@ -36,8 +42,8 @@ def cmd_privacy_export(args: argparse.Namespace) -> int:
 
 
 def cmd_privacy_erase(args: argparse.Namespace) -> int:
-    _, database = open_database(args)
-    member_id = MemberAdminService(database).erase(CLI_PRINCIPAL, args.member_code, args.reason)
+    settings, database = open_database(args)
+    member_id = _members(settings, database).erase(CLI_PRINCIPAL, args.member_code, args.reason)
     output(args, {"member_id": member_id, "erased": True}, f"Member {args.member_code} erased.")
     return 0
 

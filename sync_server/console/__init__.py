@@ -26,12 +26,14 @@ from sync_server.services.console_lists import ConsoleLists
 from sync_server.services.dashboard import DashboardService
 from sync_server.services.form_tokens import FormTokens
 from sync_server.services.member_admin import MemberAdminService
+from sync_server.services.member_merge import MemberMergeService
 from sync_server.services.member_profile import MemberProfileService
 from sync_server.services.pairing_codes import PairingCodeService
 from sync_server.services.phone_backfill import PhoneHashWorker
 from sync_server.services.reconcile import ReconcileService
 from sync_server.services.staff import StaffAdminService
 from sync_server.services.terminals import TerminalService
+from sync_server.services.webhooks import OutboxWriter
 
 
 class AppServices(Protocol):
@@ -50,10 +52,13 @@ def mount(app: FastAPI, services: AppServices) -> None:
     services only the console uses."""
     database = services.database
     worker = services.phone_hashes
+    # the push path's outbox writer (webhooks, broker), when the app has one
+    writer = getattr(getattr(services, "push", None), "writer", None)
+    events = writer.record_event if isinstance(writer, OutboxWriter) else None
     app.state.console = ConsoleServices(
         accounts=AccountService(database),
         reconcile=ReconcileService(database),
-        members=MemberAdminService(database),
+        members=MemberAdminService(database, events=events),
         campaigns=CampaignService(database),
         admin=AdminService(database),
         terminals=services.terminals,
@@ -65,6 +70,7 @@ def mount(app: FastAPI, services: AppServices) -> None:
         ),
         staff=StaffAdminService(database),
         dashboard=DashboardService(database),
+        merges=MemberMergeService(database, events=events),
     )
     app.include_router(session_router)
     app.include_router(ops_router)

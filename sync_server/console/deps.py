@@ -30,6 +30,7 @@ from sync_server.services.console_lists import ConsoleLists
 from sync_server.services.dashboard import DashboardService
 from sync_server.services.form_tokens import FormTokens
 from sync_server.services.member_admin import MemberAdminService
+from sync_server.services.member_merge import MemberMergeService
 from sync_server.services.member_profile import MemberProfileService
 from sync_server.services.pairing_codes import PairingCodeService
 from sync_server.services.reconcile import ReconcileService
@@ -83,6 +84,7 @@ class ConsoleServices:
     profiles: MemberProfileService
     staff: StaffAdminService
     dashboard: DashboardService
+    merges: MemberMergeService
 
 
 class SignInRequired(Exception):

@@ -152,12 +152,42 @@ def _member_page(
         zone=zones.get(view["store_code"], zones[None]),
         currency=currency or next((s.currency for s in stores), "CNY"),
         saved=request.query_params.get("saved", ""),
+        merged=request.query_params.get("merged", "")[:32],
     )
 
 
 @router.get("/members/{member_code}")
 def member(request: Request, member_code: str, who: Viewer, after: Cursor = None) -> Response:
+    survivor = console(request).merges.survivor_code(who, member_code)
+    if survivor is not None:  # merged at head office: its code answers with the survivor
+        return RedirectResponse(
+            f"/console/members/{quote(survivor)}?merged={quote(member_code)}", status_code=303
+        )
     return _member_page(request, who, member_code, after=after)
+
+
+Merger = Annotated[Principal, Depends(allowed("merge_members"))]
+
+
+@router.get("/members/{member_code}/merge")
+def merge_preview(request: Request, member_code: str, who: Merger, other: Text = "") -> Response:
+    """The confirmation: both members, what moves, this member afterwards."""
+    services = console(request)
+    preview = services.merges.preview(who, member_code, other)
+    stores = services.admin.stores()
+    return render(request, "member_merge.html", p=preview, zones=store_zones(stores))
+
+
+@router.post("/members/{member_code}/merge")
+async def merge(request: Request, member_code: str, who: Merger) -> Response:
+    form = await checked_form(request, who)
+    done = console(request).merges.merge(
+        who, member_code, field(form, "other"), field(form, "reason")
+    )
+    return RedirectResponse(
+        f"/console/members/{quote(done.survivor_code)}?merged={quote(done.merged_code)}",
+        status_code=303,
+    )
 
 
 @router.post("/members/{member_code}/profile")

@@ -39,7 +39,7 @@ class MemberFilter:
     q: str = ""
     tier: str = ""
     store: str = ""
-    status: str = ""  # "" every member but the erased; else one of MEMBER_STATUSES
+    status: str = ""  # "" every member but the erased and merged; else one of MEMBER_STATUSES
 
 
 def _member_conditions(found: MemberFilter) -> list[ColumnElement[bool]]:
@@ -47,7 +47,7 @@ def _member_conditions(found: MemberFilter) -> list[ColumnElement[bool]]:
     if found.status:
         conditions.append(Member.status == found.status)
     else:
-        conditions.append(Member.status != "erased")
+        conditions.append(Member.status.not_in(("erased", "merged")))  # merged: s20g
     if found.tier:
         conditions.append(Member.tier == found.tier)
     if found.store:

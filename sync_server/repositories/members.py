@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from sync_server.models import Member, table_of
@@ -80,6 +80,40 @@ def get_by_code(session: Session, member_code: str) -> Member | None:
     ).scalar_one_or_none()
 
 
+def survivor(session: Session, member: Member | None) -> Member | None:
+    """The member itself, or, for a member merged at head office (s20g), the member
+    that absorbed it (its code answers with the survivor everywhere)."""
+    if member is not None and member.status == "merged" and member.merged_into:
+        return session.get(Member, member.merged_into)
+    return member
+
+
+def merged_into(session: Session, member_id: str) -> list[str]:
+    """The members head office merged into ``member_id`` (s20g)."""
+    return [
+        str(i) for i in session.scalars(select(Member.id).where(Member.merged_into == member_id))
+    ]
+
+
+def scrub_merged_into(session: Session, member_id: str) -> None:
+    """The personal data of the members merged into ``member_id``, gone with its own
+    (an erasure of the survivor erases the person)."""
+    session.execute(
+        update(Member)
+        .where(Member.merged_into == member_id)
+        .values(
+            name="",
+            phone_e164=None,
+            phone_hash="",
+            phone_last4="",
+            phone_masked="",
+            phone_slow_hash="",
+            email=None,
+            birthday=None,
+        )
+    )
+
+
 def codes_taken(session: Session, codes: Collection[str]) -> set[str]:
     if not codes:
         return set()
@@ -123,6 +157,8 @@ _MUTABLE = (
     "updated_at",
     "consent_marketing_at",
     "previous_codes",
+    "merged_into",
+    "merged_codes",
 )
 _BALANCE = ("balance", "lifetime_points", "tier", "updated_at", "version")
 

@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_staff": frozenset({"admin", "support", "auditor"}),
     "manage_staff": frozenset({"admin"}),
     "edit_members": frozenset({"admin", "support"}),
+    "merge_members": frozenset({"admin", "support"}),
     "manage_accounts": frozenset({"admin"}),
     "view_dashboard": frozenset({"admin", "auditor"}),
 }

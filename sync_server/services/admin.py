@@ -23,6 +23,7 @@ from sync_server.repositories import catalog
 from sync_server.repositories import changes as changes_repo
 from sync_server.repositories import members as members_repo
 from sync_server.services.common import (
+    EventSink,
     coupon_data,
     new_id,
     program_data,
@@ -401,8 +402,10 @@ class AdminService:
 
     # --- erasure ------------------------------------------------------------------
 
-    def erase_member(self, member_code: str) -> str:
-        """Wipe a member's personal data; terminals receive a delete (tombstone)."""
+    def erase_member(self, member_code: str, events: EventSink | None = None) -> str:
+        """Wipe a member's personal data; terminals receive a delete (tombstone). With
+        ``events``, ``member.erased`` goes to webhooks and the broker in the same
+        transaction (ids only: there is nothing personal left to send)."""
         now = utcnow()
         with self.database.write() as session:
             member = members_repo.get_by_code(session, member_code)
@@ -427,4 +430,14 @@ class AdminService:
                 updated_at=now,
             )
             members_repo.update_many(session, [row])
+            members_repo.scrub_merged_into(session, member.id)  # merged into it (s20g)
+            if events is not None:
+                events(
+                    session,
+                    "member.erased",
+                    member.id,
+                    f"msg_erase_{member.id}",
+                    {"member_id": member.id, "member_code": member.member_code},
+                    now,
+                )
             return member.id

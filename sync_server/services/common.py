@@ -7,10 +7,30 @@ import json
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from shared.domain.program import LoyaltyProgram
 from shared.protocol import CouponFields, MemberFields
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+class EventSink(Protocol):
+    """``webhooks.OutboxWriter.record_event``: a domain event (webhooks, the broker)
+    written in the caller's transaction; ``personal`` goes only to endpoints allowed
+    personal data."""
+
+    def __call__(
+        self,
+        session: Session,
+        kind: str,
+        member_id: str,
+        message_id: str,
+        data: dict[str, Any],
+        now: datetime,
+        personal: dict[str, Any] | None = None,
+    ) -> None: ...
 
 
 def utcnow() -> datetime:
@@ -72,6 +92,10 @@ def member_fields(row: dict[str, Any]) -> MemberFields:
     codes = (row.get("previous_codes") or "").split()
     if codes:
         fields["previous_codes"] = codes
+    # extension (s20g): only for a member others were merged into
+    merged = (row.get("merged_codes") or "").split()
+    if merged:
+        fields["merged_codes"] = merged
     return fields
 
 

@@ -128,6 +128,16 @@ def needs_voided_lifetime(
     return needed
 
 
+def redirected(items: Sequence[Incoming], merged: Mapping[str, str]) -> list[Incoming]:
+    """The events with a merged member's id replaced by its survivor's (head office
+    merged the member after the till recorded them): the survivor's points, exactly
+    once (the event id stays the idempotency key, the stored text stays as sent)."""
+    return [
+        replace(item, member_id=merged[item.member_id]) if item.member_id in merged else item
+        for item in items
+    ]
+
+
 def watermark_gap(terminal: TerminalState, fresh_seqs: set[int], window: int) -> range | None:
     """The seqs (low, high] whose stored rows decide the new watermark, or None when
     this push's own seqs do (the usual push: the next seqs, all in this batch)."""
@@ -200,6 +210,8 @@ class _Run:
                 else:
                     answers.append(Answer("conflict", item))
                 continue
+            if item.member_id in self.loaded.merged:
+                (item,) = redirected((item,), self.loaded.merged)
             earlier = applied.get(item.event_id)
             if earlier is not None:
                 same = earlier.event.content_hash == item.content_hash

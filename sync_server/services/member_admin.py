@@ -19,10 +19,11 @@ from sync_server.db import Database
 from sync_server.models import Member
 from sync_server.repositories import accounts as audit_repo
 from sync_server.repositories import member_admin as repo
+from sync_server.repositories import members as members_repo
 from sync_server.services import webhooks
 from sync_server.services.accounts import Principal
 from sync_server.services.admin import AdminService
-from sync_server.services.common import canonical, dumps, sha256_hex, utcnow
+from sync_server.services.common import EventSink, canonical, dumps, sha256_hex, utcnow
 
 PERSONAL_FIELDS = ("name", "phone", "email", "birthday")
 
@@ -57,8 +58,9 @@ def _need_reason(reason: str) -> str:
 
 
 class MemberAdminService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, events: EventSink | None = None) -> None:
         self.database = database
+        self.events = events  # member.erased for webhooks and the broker
 
     def search(self, principal: Principal, query: str, limit: int = 50) -> list[dict[str, Any]]:
         principal.require("view_members")
@@ -161,10 +163,12 @@ class MemberAdminService:
                 repo.set_payload(
                     session, event_id, dumps(scrubbed), sha256_hex(canonical(scrubbed))
                 )
-            webhooks.scrub_member(session, member.id)  # and from kept webhook deliveries
+            # and from kept webhook deliveries, the members merged into it's too (s20g)
+            for member_id in (member.id, *members_repo.merged_into(session, member.id)):
+                webhooks.scrub_member(session, member_id)
         # The member row, its tombstone and the change log (one transaction of its own;
         # the scrub above is idempotent, so a retry after a failure here is safe).
-        member_id = AdminService(self.database).erase_member(member_code)
+        member_id = AdminService(self.database).erase_member(member_code, events=self.events)
         with self.database.write() as session:
             audit_repo.add_audit(
                 session,

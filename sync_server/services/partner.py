@@ -40,6 +40,7 @@ from sync_server.models import (
     Terminal,
 )
 from sync_server.repositories import catalog
+from sync_server.repositories import members as members_repo
 from sync_server.repositories import partner as repo
 from sync_server.repositories import terminals as terminals_repo
 from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
@@ -123,6 +124,8 @@ class PartnerService:
                     found = repo.member_by_code(session, validate_member_code(code))
                 except ValidationFailed:
                     found = None
+                # a merged member's code answers with the member that absorbed it (s20g)
+                found = members_repo.survivor(session, found)
             elif external_id:
                 found = repo.member_by_external_id(session, partner.name, external_id)
             else:
@@ -568,7 +571,7 @@ class PartnerService:
     def _visible(
         self, session: Any, partner: Partner, member_id: str, *, any_store: bool = False
     ) -> Member:
-        found = repo.member(session, member_id)
+        found = members_repo.survivor(session, repo.member(session, member_id))
         if (
             found is None
             or found.status != "active"

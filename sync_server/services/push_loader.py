@@ -158,6 +158,18 @@ def load(
         row[0]: member_state(row)
         for row in members_repo.lock_tuples(session, {i.member_id for i in fresh})
     }
+    # A till that had not pulled a merge yet named the merged member: its events go to
+    # the survivor (locked too; rare, so one more statement only then).
+    merged = {
+        m.id: m.profile.merged_into
+        for m in members.values()
+        if m.status == "merged" and m.profile.merged_into
+    }
+    if merged:
+        survivors = set(merged.values()) - set(members)
+        for row in members_repo.lock_tuples(session, survivors):
+            members[row[0]] = member_state(row)
+        fresh = ledger.redirected(fresh, merged)
     codes_taken = members_repo.codes_taken(session, _wanted_codes(fresh))
     phones_held = members_repo.phone_holders(session, _wanted_phones(fresh, store))
     coupon_ids = {str(i.data.coupon_id) for i in fresh if isinstance(i.data, CouponRedeemedData)}
@@ -203,6 +215,7 @@ def load(
         returned=sales_repo.returned_cents(session, sale_ids | _sale_targets(targets)),
         phones_held=phones_held,
         rollouts=programs.rollouts(session, store.code, context.rollout_mark, fresh),
+        merged=merged,
     )
 
 
@@ -289,6 +302,8 @@ def member_state(row: Sequence[Any]) -> MemberState:
         updated_at,
         consent_marketing_at,
         previous_codes,
+        merged_into,
+        merged_codes,
     ) = row
     profile = MemberProfile(
         member_code,
@@ -305,6 +320,8 @@ def member_state(row: Sequence[Any]) -> MemberState:
         enrolled_at,
         consent_marketing_at,
         previous_codes or "",
+        merged_into,
+        merged_codes or "",
     )
     return MemberState(
         id_, profile, int(balance), int(lifetime_points), tier, status, int(version), updated_at

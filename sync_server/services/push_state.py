@@ -155,6 +155,8 @@ class MemberProfile:
     enrolled_at: datetime
     consent_marketing_at: datetime | None = None  # s19b
     previous_codes: str = ""  # s19b: replaced card codes, newest first, space-separated
+    merged_into: str | None = None  # s20g: a merged member's survivor
+    merged_codes: str = ""  # s20g: codes of the members merged into this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +230,10 @@ class Loaded:
     # Phone hashes this push's profile changes ask for -> the members holding each now
     # (a phone another member holds is refused ``phone_in_use``).
     phones_held: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Members merged at head office -> the member that absorbed each (s20g): an event a
+    # till made against a merged member is applied to the survivor (read only when a
+    # push names a merged member; the survivors are locked with the others).
+    merged: Mapping[str, str] = field(default_factory=dict)
     # The program roll-outs reaching this store, read when an earn claims a version not
     # published to every store at once (None: every claimed version was).
     rollouts: tuple[Rollout, ...] | None = None

@@ -63,6 +63,8 @@ def member_row(member: MemberState) -> dict[str, Any]:
         "updated_at": member.updated_at,
         "consent_marketing_at": p.consent_marketing_at,
         "previous_codes": p.previous_codes,
+        "merged_into": p.merged_into,
+        "merged_codes": p.merged_codes,
     }
 
 

@@ -20,11 +20,25 @@ class ChangeBatch:
     def __init__(self) -> None:
         self._count = 0
         self._latest: dict[tuple[str, str], tuple[int, str]] = {}
+        self._delete_data: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def touch(self, entity: str, entity_id: str, op: str = "upsert") -> int:
+    def touch(
+        self,
+        entity: str,
+        entity_id: str,
+        op: str = "upsert",
+        *,
+        delete_data: dict[str, Any] | None = None,
+    ) -> int:
+        """Reserve a slot; a delete may carry ``delete_data`` (a merged member's
+        ``merged_into``), sent with it as the change's ``data``."""
         slot = self._count
         self._count += 1
         self._latest[(entity, entity_id)] = (slot, op)
+        if delete_data is not None:
+            self._delete_data[(entity, entity_id)] = delete_data
+        else:
+            self._delete_data.pop((entity, entity_id), None)
         return slot
 
     def __len__(self) -> int:
@@ -59,7 +73,11 @@ class ChangeBatch:
             return 0
         rows = []
         for (entity, entity_id), (slot, op) in self._latest.items():
-            data = data_of(entity, entity_id) if op == "upsert" else None
+            data = (
+                data_of(entity, entity_id)
+                if op == "upsert"
+                else self._delete_data.get((entity, entity_id))
+            )
             text = dumps(data) if data is not None else None
             rows.append(changes_repo.ChangeRow(entity, entity_id, slot, op, text))
         return changes_repo.stamp_versions(session, self._count, rows, stamps, now)

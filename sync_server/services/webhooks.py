@@ -75,6 +75,7 @@ EVENT_TYPES: Mapping[str, str] = {
 # points.expired: written by the maintenance run that expires them.
 # points.expiring, member.churn_risk: written once per occasion by the maintenance run
 # (services/notices.py); day_close.mismatch: by the day close that found it.
+# member.merged, member.erased: written by head office's merge and erasure (s20g).
 WEBHOOK_TYPES = tuple(
     sorted(
         {
@@ -85,6 +86,8 @@ WEBHOOK_TYPES = tuple(
             "points.expiring",
             "member.churn_risk",
             "day_close.mismatch",
+            "member.merged",
+            "member.erased",
         }
     )
 )
@@ -362,12 +365,16 @@ class OutboxWriter(PushWriter):
         message_id: str,
         data: dict[str, Any],
         now: datetime,
+        personal: dict[str, Any] | None = None,
     ) -> None:
         """An event of a change made outside the push path (in that change's own
-        transaction, before its versions): its deliveries and broker message."""
+        transaction, before its versions): its deliveries and broker message.
+        ``personal`` (names, phones) goes only to endpoints allowed personal data,
+        never to the broker."""
         body = {"type": kind, "timestamp": now.isoformat(), "data": data}
+        rich = {**body, "data": {**data, **personal}} if personal else body
         rows = [
-            _row(e.id, message_id, kind, member_id, body, now)
+            _row(e.id, message_id, kind, member_id, rich if e.personal_data else body, now)
             for e in self.endpoints.get(session)
             if kind in e.types
         ]

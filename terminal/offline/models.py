@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -82,6 +83,9 @@ class RetiredCode(Base):
     # The local ``member.card_replaced`` that retired it (None: pulled): if head office
     # rejects that event, the old code comes back (``terminal.offline.push``).
     event_id: Mapped[str | None] = mapped_column(String(UUID_LEN))
+    # Head office merged the code's member into ``member_id`` (migration t20g): a scan
+    # of it shows that member, noting the merge.
+    merged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class HistoryRow(Base):

@@ -170,6 +170,13 @@ _RETIRE = (
 )
 
 
+# A code of a member head office merged into ``member_id`` (extension s20g).
+_RETIRE_MERGED = (
+    "INSERT INTO retired_codes (member_code, member_id, merged) VALUES (?, ?, 1) "
+    "ON CONFLICT (member_code) DO UPDATE SET member_id = excluded.member_id, merged = 1"
+)
+
+
 def _member_upserts(session: Session, changes: Sequence[MemberUpsert]) -> int:
     retired = [
         (code, change["id"])
@@ -178,6 +185,13 @@ def _member_upserts(session: Session, changes: Sequence[MemberUpsert]) -> int:
     ]
     if retired:  # a replaced card (extension s19b): rare, so only then
         _driver(session).executemany(_RETIRE, retired)
+    merged = [
+        (code, change["id"])
+        for change in changes
+        for code in change["data"].get("merged_codes") or ()
+    ]
+    if merged:  # members merged into this one (extension s20g): rarer still
+        _driver(session).executemany(_RETIRE_MERGED, merged)
     return _upsert_members(session, changes)
 
 
@@ -244,8 +258,13 @@ def apply_change(session: Session, change: Change) -> int:
         if change.entity == "member"
         else session.get(Coupon, change.id)
     )
-    if row is None or row.version >= change.version:
+    survivor = (change.data or {}).get("merged_into") if change.entity == "member" else None
+    # A merge is final, whatever version the row holds: a push answer for an event made
+    # against the merged member may have given it the survivor's (higher) version.
+    if row is None or (row.version >= change.version and not isinstance(survivor, str)):
         return 0
+    if isinstance(row, Member) and isinstance(survivor, str):
+        _merged(session, row, survivor)
     if change.entity == "member":  # an erased member's coupons, history, cards go with it
         session.execute(delete(Coupon).where(Coupon.member_id == change.id))
         for table in (HistoryRow, SummaryRow, RetiredCode):
@@ -253,6 +272,22 @@ def apply_change(session: Session, change: Change) -> int:
     session.delete(row)
     session.flush()
     return 1
+
+
+def _merged(session: Session, member: Member, survivor_id: str) -> None:
+    """Head office merged ``member`` into ``survivor_id`` (extension s20g): its codes
+    answer with the survivor, and this till's own events for it (its history here, and
+    any not sent yet, which the server credits to the survivor) count for the survivor.
+    An event the survivor already has for the same sale stays where it was."""
+    session.execute(
+        text("UPDATE OR IGNORE local_events SET member_id = :to WHERE member_id = :from_"),
+        {"to": survivor_id, "from_": member.member_id},
+    )
+    session.execute(
+        text("UPDATE retired_codes SET member_id = :to, merged = 1 WHERE member_id = :from_"),
+        {"to": survivor_id, "from_": member.member_id},
+    )
+    _driver(session).execute(_RETIRE_MERGED, (member.member_code, survivor_id))
 
 
 def _staff(session: Session, change: Change) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
@@ -37,7 +38,15 @@ class LookupService(Service):
         found = member_by_code(self.replica.fetch(MEMBER_BY_CODE, (code,)))
         if found is None:
             with self.replica.read() as session:
-                if MemberRepository(session).replaced_card(code) is not None:
+                members = MemberRepository(session)
+                retired = members.retired(code)
+                if retired is not None and retired.merged:
+                    # head office merged this card's member into another: that one answers
+                    survivor = members.hit(retired.member_id)
+                    if survivor is not None:
+                        view = MemberView.build(*survivor, ProgramRepository(session).current())
+                        return replace(view, merged_code=code)
+                elif retired is not None:
                     raise CardReplaced("This card was replaced by a new one.", member_code=code)
             raise UnknownMember(f"No member with code {code}.", member_code=code)
         return MemberView.from_row(*found)

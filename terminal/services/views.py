@@ -25,6 +25,9 @@ class MemberView:
     pending_points: int
     balance: int  # displayed: server balance + own events not yet acknowledged
     lifetime_points: int  # including pending local earns
+    # The code that was scanned when head office had merged its member into this one
+    # (the till shows "card … was merged into this member"); None otherwise.
+    merged_code: str | None = None
 
     @classmethod
     def build(cls, member: Member, pending: PendingTotals, program: LoyaltyProgram) -> MemberView:

@@ -204,3 +204,33 @@ def test_the_redeem_hint_values_points_by_the_program_not_as_cents() -> None:
     assert "1,000" in message
     assert "¥5.00" in message
     assert "¥10.00" not in message
+
+
+def test_member_panel_notes_a_card_merged_into_the_member(qtbot: QtBot, qapp) -> None:
+    from terminal.ui.i18n import LanguageManager
+
+    panel = MemberPanel()
+    qtbot.addWidget(panel)
+    base = dict(
+        member_id="m1",
+        member_code="1000010000428",
+        name="Li Lei",
+        masked_phone="****5678",
+        tier_code="gold",
+        tier_name="Gold",
+        balance=1500,
+    )
+    panel.show_member(MemberView(**base))  # type: ignore[arg-type]
+    assert panel.merged_label.isHidden()
+    panel.show_member(MemberView(**base, merged_code="1000010000311"))  # type: ignore[arg-type]
+    assert not panel.merged_label.isHidden()
+    assert panel.merged_label.text() == (
+        "Card 1000010000311 was merged into member 1000010000428 by head office."
+    )
+    languages = LanguageManager(qapp)
+    try:
+        assert languages.set_language("zh_CN")
+        chinese = "卡号 1000010000311 已由总部合并到会员 1000010000428。"
+        qtbot.waitUntil(lambda: panel.merged_label.text() == chinese, timeout=5000)
+    finally:
+        languages.set_language("en")

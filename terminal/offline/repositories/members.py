@@ -85,6 +85,11 @@ class MemberRepository:
         row = self.session.get(RetiredCode, member_code)
         return row.member_id if row is not None else None
 
+    def retired(self, member_code: str) -> RetiredCode | None:
+        """Why ``member_code`` no longer finds a member: a replaced card, or (``merged``)
+        a member head office merged into ``member_id``."""
+        return self.session.get(RetiredCode, member_code)
+
     def retire_code(self, member_code: str, member_id: str, event_id: str | None = None) -> None:
         self.session.merge(
             RetiredCode(member_code=member_code, member_id=member_id, event_id=event_id)

@@ -43,6 +43,7 @@ def panel_view(
             for c in coupons
             if c.status == "available"
         ),
+        merged_code=member.merged_code,
     )
 
 

@@ -114,27 +114,27 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="111"/>
+        <location filename="../screens/checkout.py" line="112"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="112"/>
+        <location filename="../screens/checkout.py" line="113"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="113"/>
+        <location filename="../screens/checkout.py" line="114"/>
         <source>Account (Shift+F11)</source>
         <translation>会员账户 (Shift+F11)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="114"/>
+        <location filename="../screens/checkout.py" line="115"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="115"/>
+        <location filename="../screens/checkout.py" line="116"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -966,47 +966,52 @@
 <context>
     <name>MemberPanel</name>
     <message>
-        <location filename="../widgets/member_panel.py" line="134"/>
+        <location filename="../widgets/member_panel.py" line="141"/>
         <source>Scan a member card or search by phone or name.</source>
         <translation>请扫描会员卡，或按手机号、姓名搜索。</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="135"/>
+        <location filename="../widgets/member_panel.py" line="142"/>
         <source>Coupons</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="144"/>
+        <location filename="../widgets/member_panel.py" line="151"/>
         <source>Phone: %1</source>
         <translation>手机：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="145"/>
+        <location filename="../widgets/member_panel.py" line="152"/>
         <source>Member no. %1</source>
         <translation>会员号 %1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="149"/>
+        <location filename="../widgets/member_panel.py" line="155"/>
+        <source>Card %1 was merged into member %2 by head office.</source>
+        <translation>卡号 %1 已由总部合并到会员 %2。</translation>
+    </message>
+    <message>
+        <location filename="../widgets/member_panel.py" line="162"/>
         <source>%1 pending sync (confirmed: %2)</source>
         <translation>%1 待同步（已确认：%2）</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="154"/>
+        <location filename="../widgets/member_panel.py" line="167"/>
         <source>all points confirmed by head office</source>
         <translation>所有积分均已由总部确认</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="158"/>
+        <location filename="../widgets/member_panel.py" line="171"/>
         <source>%1 — no expiry</source>
         <translation>%1 — 无期限</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="160"/>
+        <location filename="../widgets/member_panel.py" line="173"/>
         <source>%1 — expires %2</source>
         <translation>%1 — %2 到期</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="166"/>
+        <location filename="../widgets/member_panel.py" line="179"/>
         <source>No coupons</source>
         <translation>没有优惠券</translation>
     </message>

@@ -40,6 +40,8 @@ class PanelMember:
     balance: int
     pending_points: int = 0
     coupons: tuple[PanelCoupon, ...] = field(default_factory=tuple)
+    # The card scanned belonged to a member head office merged into this one.
+    merged_code: str | None = None
 
     @property
     def confirmed_balance(self) -> int:
@@ -63,6 +65,9 @@ class MemberPanel(Retranslating):
         self.phone_label.setObjectName("memberPhone")
         self.code_label = QLabel()
         self.code_label.setProperty("role", "muted")
+        self.merged_label = QLabel()
+        self.merged_label.setObjectName("memberMerged")
+        self.merged_label.setWordWrap(True)
         self.balance_label = QLabel()
         self.balance_label.setObjectName("memberBalance")
         self.balance_label.setProperty("role", "big")
@@ -91,6 +96,7 @@ class MemberPanel(Retranslating):
         inner.addLayout(header)
         inner.addWidget(self.phone_label)
         inner.addWidget(self.code_label)
+        inner.addWidget(self.merged_label)
         inner.addSpacing(8)
         inner.addWidget(self.balance_label)
         inner.addWidget(self.pending_label)
@@ -128,6 +134,7 @@ class MemberPanel(Retranslating):
         for widget in self._details:
             widget.setVisible(member is not None)
         self.empty_label.setVisible(member is None)
+        self.merged_label.setVisible(member is not None and member.merged_code is not None)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -143,6 +150,12 @@ class MemberPanel(Retranslating):
         self.tier_badge.style().polish(self.tier_badge)
         self.phone_label.setText(self.tr("Phone: %1").replace("%1", member.masked_phone))
         self.code_label.setText(self.tr("Member no. %1").replace("%1", member.member_code))
+        if member.merged_code is not None:
+            self.merged_label.setText(
+                self.tr("Card %1 was merged into member %2 by head office.")
+                .replace("%1", member.merged_code)
+                .replace("%2", member.member_code)
+            )
         self.balance_label.setText(format_points(member.balance))
         if member.pending_points:
             self.pending_label.setText(
