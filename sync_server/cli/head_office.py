@@ -19,6 +19,7 @@ from sync_server.services.dashboard_rebuild import DashboardRebuild
 from sync_server.services.seed import SeedService
 from sync_server.services.staff import StaffAdminService
 from sync_server.services.terminals import TerminalService
+from sync_server.services.webhooks import EndpointCache, OutboxWriter
 
 
 def cmd_store_add(args: argparse.Namespace) -> int:
@@ -225,7 +226,7 @@ def cmd_program_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_coupon_issue(args: argparse.Namespace) -> int:
-    _, database = open_database(args)
+    settings, database = open_database(args)
     expires = datetime.fromisoformat(args.expires_at) if args.expires_at else None
     terms = None
     if args.terms:
@@ -237,6 +238,7 @@ def cmd_coupon_issue(args: argparse.Namespace) -> int:
             ) from None
     elif args.value_cents is None:
         raise DomainError("Give --value-cents or --terms.", code="invalid_amount")
+    outbox = OutboxWriter(EndpointCache(ttl=0), broker=bool(settings.broker_url))
     coupon = AdminService(database).issue_coupon(
         args.member,
         args.title,
@@ -246,6 +248,8 @@ def cmd_coupon_issue(args: argparse.Namespace) -> int:
         terms=terms,
         code=args.code,
         paper=args.paper,
+        events=outbox.record_event,  # coupon.issued for webhooks and the broker
+        source="command line",
     )
     printed = f" Code {coupon['code']} (scan CPN:{coupon['code']})." if coupon.get("code") else ""
     output(args, coupon, f"Coupon {coupon['coupon_id']} issued to {args.member}.{printed}")

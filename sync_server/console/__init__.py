@@ -59,7 +59,7 @@ def mount(app: FastAPI, services: AppServices) -> None:
         accounts=AccountService(database),
         reconcile=ReconcileService(database),
         members=MemberAdminService(database, events=events),
-        campaigns=CampaignService(database),
+        campaigns=CampaignService(database, events=events),
         admin=AdminService(database),
         terminals=services.terminals,
         pairing_codes=PairingCodeService(database, services.settings),

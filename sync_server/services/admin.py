@@ -27,6 +27,7 @@ from sync_server.services.common import (
     coupon_data,
     new_id,
     program_data,
+    tell_coupon_issued,
     utcnow,
 )
 from sync_server.services.staff import StaffAdminService
@@ -346,8 +347,11 @@ class AdminService:
         terms: CouponTerms | None = None,
         code: str | None = None,
         paper: bool = False,
+        events: EventSink | None = None,
+        source: str = "head office",
     ) -> dict[str, Any]:
-        """One coupon for one member. With ``terms`` (shared.domain.coupons) its kind,
+        """One coupon for one member (``coupon.issued`` to ``events``, in the same
+        transaction, naming ``source``). With ``terms`` (shared.domain.coupons) its kind,
         minimum spend, dates, stores and currency come from them (``value_cents`` is
         the fixed value, 0 for the other kinds). ``paper``: it gets a code to print,
         typed or scanned at the till (``code``, or a fresh one), unique in the chain."""
@@ -385,6 +389,8 @@ class AdminService:
                 "terms": terms.model_dump_json(exclude_defaults=True) if terms else None,
                 "code": wanted,
             }
+            if events is not None:
+                tell_coupon_issued(events, session, row, source, now)
             changes = ChangeBatch()
             slot = changes.touch("coupon", row["id"])
             base = changes.write(session, lambda _e, _i: coupon_data(row), now)

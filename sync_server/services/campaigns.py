@@ -15,7 +15,7 @@ from sync_server.repositories import catalog
 from sync_server.repositories import member_admin as repo
 from sync_server.services.accounts import Principal
 from sync_server.services.admin import AdminService
-from sync_server.services.common import coupon_data, new_id, utcnow
+from sync_server.services.common import EventSink, coupon_data, new_id, tell_coupon_issued, utcnow
 from sync_server.services.versioning import ChangeBatch
 
 MAX_SEGMENT = 20_000
@@ -52,8 +52,9 @@ def _check_coupon(title: str, value_cents: int, currency: str) -> None:
 
 
 class CampaignService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, events: EventSink | None = None) -> None:
         self.database = database
+        self.events = events  # coupon.issued for webhooks and the broker
 
     def issue_to_member(
         self,
@@ -67,7 +68,13 @@ class CampaignService:
         principal.require("issue_coupons")
         _check_coupon(title, value_cents, currency)
         coupon = AdminService(self.database).issue_coupon(
-            member_code, title.strip(), value_cents, currency, expires_at
+            member_code,
+            title.strip(),
+            value_cents,
+            currency,
+            expires_at,
+            events=self.events,
+            source=principal.name,
         )
         self._audit(principal, "coupon.issue", member_code, f"{title} {value_cents} {currency}")
         return coupon
@@ -119,6 +126,9 @@ class CampaignService:
                 rows.append(row)
                 slots[coupon_id] = changes.touch("coupon", coupon_id)
             by_id = {row["id"]: row for row in rows}
+            if self.events is not None:
+                for row in rows:
+                    tell_coupon_issued(self.events, session, row, principal.name, now)
             base = changes.write(session, lambda _e, i: coupon_data(by_id[i]), now)
             for row in rows:
                 row["version"] = base + slots[str(row["id"])]

@@ -133,3 +133,12 @@ def staff_data(row: dict[str, Any]) -> dict[str, Any]:
 
 def program_data(program: LoyaltyProgram) -> dict[str, Any]:
     return program.model_dump(mode="json")
+
+
+def tell_coupon_issued(
+    events: EventSink, session: Session, row: dict[str, Any], source: str, now: datetime
+) -> None:
+    """``coupon.issued`` for a coupon row being inserted in ``session`` (webhooks, the
+    broker), message id ``msg_<coupon id>``; ``source`` says who issued it."""
+    data = {**coupon_data(row), "store": None, "source": source}
+    events(session, "coupon.issued", str(row["member_id"]), f"msg_{row['id']}", data, now)

@@ -16,8 +16,7 @@ from sync_server.models import DayClose, Terminal
 from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import notices as notices_repo
-from sync_server.services.common import dumps, utcnow
-from sync_server.services.maintenance import EventSink
+from sync_server.services.common import EventSink, dumps, utcnow
 
 
 def compare_day(

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from shared.domain.program import LoyaltyProgram, add_months, points_to_expire
 from sync_server.db import Database
@@ -16,7 +13,7 @@ from sync_server.repositories import catalog
 from sync_server.repositories import changes as changes_repo
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import members as members_repo
-from sync_server.services.common import canonical, member_data, sha256_hex, utcnow
+from sync_server.services.common import EventSink, canonical, member_data, sha256_hex, utcnow
 from sync_server.services.dashboard_rollup import DayFigures, write_figures
 from sync_server.services.versioning import ChangeBatch
 
@@ -27,11 +24,6 @@ _CHUNK = 200
 class ExpiryReport:
     members: int
     points: int
-
-
-# Records a domain event in the caller's transaction (webhooks.OutboxWriter.record_event):
-# (session, type, member id, message id, data, now).
-EventSink = Callable[[Session, str, str, str, dict[str, Any], datetime], None]
 
 
 class MaintenanceService:

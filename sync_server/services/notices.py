@@ -21,8 +21,7 @@ from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import members as members_repo
 from sync_server.repositories import notices as repo
-from sync_server.services.common import utcnow
-from sync_server.services.maintenance import EventSink
+from sync_server.services.common import EventSink, utcnow
 
 _CHUNK = 200
 # Members whose last visit is up to this much older than the churn threshold are still

@@ -44,7 +44,7 @@ from sync_server.repositories import members as members_repo
 from sync_server.repositories import partner as repo
 from sync_server.repositories import terminals as terminals_repo
 from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
-from sync_server.services.common import coupon_data, new_id, utcnow
+from sync_server.services.common import coupon_data, new_id, tell_coupon_issued, utcnow
 from sync_server.services.partner_keys import Partner
 from sync_server.services.push import Pusher
 from sync_server.services.store_report import StoreReportService
@@ -383,10 +383,7 @@ class PartnerService:
                 "created_at": now,
             }
             if self.outbox is not None:
-                data = {**coupon_data(row), "store": None, "source": partner.name}
-                self.outbox.record_event(
-                    session, "coupon.issued", member_id, f"msg_{coupon_id}", data, now
-                )
+                tell_coupon_issued(self.outbox.record_event, session, row, partner.name, now)
             changes = ChangeBatch()
             slot = changes.touch("coupon", coupon_id)
             base = changes.write(session, lambda _e, _i: coupon_data(row), now)  # last

@@ -466,3 +466,34 @@ def test_a_small_window_still_delivers_everything_in_order(
     for member, ids in expected.items():
         assert list(dict.fromkeys(arrived[member])) == ids  # all, in order
     assert len(delivered(other)) == 12  # the second endpoint's earns, all of them
+
+
+def test_coupons_head_office_issues_are_sent_as_coupon_issued(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    """Coupons issued from the console (one member, or a campaign's segment) write
+    their coupon.issued deliveries in the transaction that issues them."""
+    from sync_server.services.campaigns import CampaignService, Segment
+    from sync_server.services.webhooks import EndpointCache, OutboxWriter
+
+    subscribe(client, receiver)
+    ev = paired.events
+    members = [ev.enrol(phone=f"1351234{n:04d}") for n in range(3)]
+    push(client, paired, members)
+    campaigns = CampaignService(database, events=OutboxWriter(EndpointCache(ttl=0)).record_event)
+    one = campaigns.issue_to_member(
+        CLI_PRINCIPAL, members[0]["data"]["member_code"], "Welcome", 500, "CNY"
+    )
+    assert (
+        campaigns.issue_to_segment(CLI_PRINCIPAL, Segment(tier="member"), "Winter", 800, "CNY") == 3
+    )
+    drain(Dispatcher(database, FAST), database)
+    issued = [
+        json.loads(got.body)["data"]
+        for got in delivered(receiver)
+        if json.loads(got.body)["type"] == "coupon.issued"
+    ]
+    assert len(issued) == 4
+    assert {d["coupon_id"] for d in issued} >= {one["coupon_id"]}
+    assert sorted(d["value_cents"] for d in issued) == [500, 800, 800, 800]
+    assert {d["source"] for d in issued} == {CLI_PRINCIPAL.name}
