@@ -18,11 +18,13 @@ from sync_server.models import (
     Coupon,
     DashActive,
     DashActiveMonthly,
+    DashBuyerDay,
     DashDaily,
     DashMemberDay,
     DashMonthly,
     LedgerEvent,
     Member,
+    SaleReturn,
     Store,
     Terminal,
     table_of,
@@ -34,6 +36,7 @@ MONTHLY = table_of(DashMonthly)
 ACTIVE = table_of(DashActive)
 ACTIVE_MONTHLY = table_of(DashActiveMonthly)
 MEMBER_DAYS = table_of(DashMemberDay)
+BUYER_DAYS = table_of(DashBuyerDay)
 DAILY_KEY = ("store_code", "business_date", "tier")
 FIGURES = tuple(c.name for c in DAILY.c if c.name not in DAILY_KEY)
 ACTIVE_KEY = ("store_code", "day", "window_days")
@@ -109,29 +112,43 @@ def add_active(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def member_days(
-    session: Session, member_ids: Collection[str], first: date, last: date
+    session: Session, member_ids: Collection[str], first: date, last: date, buyers: bool = False
 ) -> Sequence[Row[Any]]:
-    """(member_id, day) of these members' active days from ``first`` to ``last``."""
+    """(member_id, day) of these members' active days (``buyers``: purchase days) from
+    ``first`` to ``last``."""
     if not member_ids:
         return []
-    c = MEMBER_DAYS.c
+    c = (BUYER_DAYS if buyers else MEMBER_DAYS).c
     statement = select(c.member_id, c.day).where(
         c.member_id.in_(sorted(member_ids)), c.day.between(first, last)
     )
     return list(session.execute(statement))
 
 
-def add_member_days(session: Session, rows: Sequence[tuple[str, date]]) -> None:
+def add_member_days(
+    session: Session, rows: Sequence[tuple[str, date]], buyers: bool = False
+) -> None:
     if not rows:
         return
     insert = pg_insert if is_postgres(session) else sqlite_insert
-    statement = insert(MEMBER_DAYS).on_conflict_do_nothing()
+    statement = insert(BUYER_DAYS if buyers else MEMBER_DAYS).on_conflict_do_nothing()
     session.execute(statement, [{"member_id": m, "day": d} for m, d in sorted(rows)])
 
 
 # --- reading ---------------------------------------------------------------------------
 # A range is read as its whole calendar months (dash_monthly) and the days at its edges
 # (dash_daily); "everything up to a day" as the months before it and that month's days.
+
+
+def region_stores(session: Session, region: str) -> set[str]:
+    """The codes of the stores in ``region``."""
+    return set(session.scalars(select(STORES.c.code).where(STORES.c.region == region)))
+
+
+def regions(session: Session) -> list[str]:
+    """Every region a store is in, sorted."""
+    statement = select(STORES.c.region).where(STORES.c.region != "").distinct()
+    return sorted(session.scalars(statement))
 
 
 def _store_filter(column: Any, stores: Collection[str] | None) -> Any:
@@ -354,7 +371,7 @@ def _start(day: date, days: int = 0) -> datetime:
 
 def clear(session: Session) -> None:
     """Empty the roll-ups (before a rebuild)."""
-    for table in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY, MEMBER_DAYS):
+    for table in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY, MEMBER_DAYS, BUYER_DAYS):
         session.execute(table.delete())
 
 
@@ -371,20 +388,26 @@ def member_chunk(session: Session, after: str, limit: int) -> Sequence[Row[Any]]
 
 
 def accepted_events(session: Session, member_ids: Collection[str]) -> Sequence[Row[Any]]:
-    """The accepted ledger events of these members with what the roll-ups need (the
-    payload of sales only, for their amount)."""
-    e, t = table_of(LedgerEvent).c, table_of(Terminal).c
+    """The accepted ledger events of these members with what the roll-ups need: the
+    payload of sales and voids only (a sale's amount, the event a void names), a
+    return's accepted amount."""
+    e, t, r = table_of(LedgerEvent).c, table_of(Terminal).c, table_of(SaleReturn).c
     statement = (
         select(
+            e.event_id,
             e.member_id,
             e.type,
             e.terminal_id,
             t.store_code,
             e.occurred_at,
             e.points_delta,
-            case((e.type == "points.earned", e.payload), else_=None).label("payload"),
+            case(
+                (e.type.in_(("points.earned", "event.voided")), e.payload), else_=None
+            ).label("payload"),
+            r.accepted_cents,
         )
         .outerjoin(table_of(Terminal), t.id == e.terminal_id)
+        .outerjoin(table_of(SaleReturn), r.event_id == e.event_id)
         .where(e.member_id.in_(sorted(member_ids)), e.status == "accepted")
     )
     return list(session.execute(statement))

@@ -133,6 +133,7 @@ class VoidTarget:
     lifetime_delta: int
     voided_by: str | None
     coupon_id: str | None  # a coupon.redeemed event's coupon
+    amount_cents: int = 0  # a points.earned event's sale amount (the dashboard's sales)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,22 +65,47 @@ def test_pushed_events_show_in_the_dashboard(
     view = service.view(Period(today - timedelta(days=6), today))
     now = view.now
     assert (now.members, now.new_members) == (2, 2)
-    assert (now.points_issued, now.points_redeemed, now.points_adjusted) == (178, 100, 7)
-    assert now.points_returned == 128
-    assert now.sales_count == 2
-    assert now.sales_cents == {"CNY": 17_800}
+    # the voided sale never was: neither its points, nor the sale, nor its amount; and
+    # it is no return
+    assert (now.points_issued, now.points_redeemed, now.points_adjusted) == (50, 100, 7)
+    assert (now.points_returned, now.returns, now.returned_cents) == (0, 0, {})
+    assert now.sales_count == 1
+    assert now.sales_cents == {"CNY": 5_000}
     assert (now.active_30, now.active_90) == (2, 2)
     assert now.daily_active == 2 / 7
-    assert now.redemption_rate == 100 / 178
+    assert now.redemption_rate == 100 / 50
     balance = 178 - 100 + 7 - 128  # what the members hold now
     assert [(x.currency, x.points) for x in view.liabilities] == [("CNY", balance)]
     assert view.tiers[0].members == 2
-    assert view.tiers[0].average_spend("CNY") == 8_900
+    assert view.tiers[0].average_spend("CNY") == 5_000
     assert view.before.members == 0
     assert [d.new_members for d in view.days][-1] == 2
     # the store's view holds the same; another store's holds nothing
-    assert service.view(Period(today, today), "S001").now.points_issued == 178
+    assert service.view(Period(today, today), "S001").now.points_issued == 50
     assert service.view(Period(today, today), "S999").now.points_issued == 0
+    # a rebuild from the ledger agrees (the void names its sale in its payload)
+    DashboardRebuild(database).rebuild()
+    again = service.view(Period(today - timedelta(days=6), today)).now
+    assert (again.points_issued, again.sales_count, again.sales_cents) == (50, 1, {"CNY": 5_000})
+    assert again.points_returned == 0
+
+
+def test_voided_redemption_adjustment_and_coupon_come_off(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    today = _today(database)
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    earn = ev.earn(member, 20_000, 200)
+    redeem = ev.redeem(member, 100)
+    adjust = ev.adjust(member, 7)
+    push(client, paired, [enrol, earn, redeem, adjust])
+    body = push(client, paired, [ev.void(member, redeem["event_id"]), ev.void(member, adjust["event_id"])])
+    assert {r["status"] for r in body["results"]} == {"accepted"}, body
+    now = DashboardService(database).view(Period(today, today)).now
+    assert (now.points_issued, now.points_redeemed, now.redemptions) == (200, 0, 0)
+    assert (now.points_adjusted, now.points_returned, now.sales_count) == (0, 0, 1)
 
 
 def test_a_return_takes_its_points_back_in_the_dashboard(
@@ -105,6 +130,17 @@ def test_a_return_takes_its_points_back_in_the_dashboard(
     assert body["results"][0]["status"] == "accepted", body
     now = DashboardService(database).view(Period(today, today)).now
     assert (now.points_issued, now.points_returned) == (128, 64)
+    # the returned amount comes off the sales, and shows as returned
+    assert (now.sales_count, now.returns) == (1, 1)
+    assert now.sales_cents == {"CNY": 6_400}
+    assert now.returned_cents == {"CNY": 6_400}
+    DashboardRebuild(database).rebuild()
+    again = DashboardService(database).view(Period(today, today)).now
+    assert (again.sales_cents, again.returned_cents, again.returns) == (
+        {"CNY": 6_400},
+        {"CNY": 6_400},
+        1,
+    )
     assert [(x.currency, x.points) for x in DashboardService(database).view(
         Period(today, today)).liabilities] == [("CNY", 64)]  # fmt: skip
 

@@ -1,0 +1,55 @@
+"""Dashboard (issue 17, the rest): regions, returns, churn and repeat buyers.
+
+- ``stores.region``: the region head office groups a store in ("" = none); the
+  dashboard's scope is the chain, a region or a store.
+- ``dash_daily`` / ``dash_monthly``: ``returns`` and ``returned_cents`` (a return's
+  amount is also taken off ``sales_cents``), ``at_risk`` (members newly at risk of
+  churning that day: their last visit was 90 days before) and ``won_back`` (those of them
+  who came back within 30 days).
+- ``dash_buyer_days``: the business days each member bought (read by the push path to
+  keep the 90-day buyers and repeat buyers, ``dash_active`` windows 1090 and 2090).
+
+Rows rolled up before this revision have zeros in the new columns: run
+``sync-server dashboard rebuild`` once after upgrading (docs/DASHBOARD.md).
+
+Revision ID: s20h
+Revises: s19e
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "s20h"
+down_revision = "s19e"
+branch_labels = None
+depends_on = None
+
+_NEW = ("returns", "returned_cents", "at_risk", "won_back")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("stores") as batch:
+        batch.add_column(sa.Column("region", sa.String(64), nullable=False, server_default=""))
+    for table in ("dash_daily", "dash_monthly"):
+        with op.batch_alter_table(table) as batch:
+            for name in _NEW:
+                batch.add_column(
+                    sa.Column(name, sa.BigInteger(), nullable=False, server_default="0")
+                )
+    op.create_table(
+        "dash_buyer_days",
+        sa.Column("member_id", sa.String(36), primary_key=True),
+        sa.Column("day", sa.Date(), primary_key=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("dash_buyer_days")
+    for table in ("dash_monthly", "dash_daily"):
+        with op.batch_alter_table(table) as batch:
+            for name in reversed(_NEW):
+                batch.drop_column(name)
+    with op.batch_alter_table("stores") as batch:
+        batch.drop_column("region")
