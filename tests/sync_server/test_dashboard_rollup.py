@@ -21,7 +21,20 @@ from sync_server.repositories import dashboard as dashboard_repo
 from sync_server.services.admin import AdminService
 from sync_server.services.dashboard import DashboardService, Period
 from sync_server.services.dashboard_rebuild import DashboardRebuild
-from sync_server.services.dashboard_rollup import WINDOWS, Visit, active_deltas
+from sync_server.services.dashboard_rollup import (
+    _BUY_REACH,
+    _REACH,
+    AT_RISK_DAYS,
+    BUY_WINDOW,
+    BUYERS,
+    REPEAT_BUYERS,
+    WIN_BACK_DAYS,
+    WINDOWS,
+    Visit,
+    active_deltas,
+    buyer_changes,
+    churn_figures,
+)
 from sync_server.services.maintenance import MaintenanceService
 from tests.sync_server.helpers import Pairing, push
 
@@ -327,3 +340,159 @@ def test_points_near_their_expiry_are_shown_as_expiring(
     assert {r["status"] for r in body["results"]} == {"accepted"}, body
     view = DashboardService(database).view(Period(today - timedelta(days=6), today))
     assert (view.expiring_30, view.expiring_90) == (100, 120)
+
+
+def _near(days: set[date], around: date, reach: timedelta) -> list[date]:
+    """What the sink reads of a member's days: those within ``reach`` of the visit."""
+    return sorted(d for d in days if around - reach <= d <= around + reach)
+
+
+def _churn_by_counting(days: set[date]) -> dict[date, tuple[int, int]]:
+    """Each day a member became at risk (their last visit AT_RISK_DAYS old, none since)
+    and whether they came back within WIN_BACK_DAYS, from all their days."""
+    found = {}
+    ordered = sorted(days)
+    for i, day in enumerate(ordered):
+        at = day + timedelta(days=AT_RISK_DAYS)
+        following = [d for d in ordered[i + 1 :] if d < at + timedelta(days=WIN_BACK_DAYS)]
+        if any(d < at for d in following):
+            continue
+        found[at] = (1, 1 if following else 0)
+    return found
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b"]), st.integers(min_value=0, max_value=500)),
+        max_size=25,
+    )
+)
+def test_churn_marks_equal_a_count_whatever_the_order(visits: list[tuple[str, int]]) -> None:
+    """Visits in any order, each seeing only the days the sink reads (within its reach):
+    the summed changes are, per day, the members newly at risk and those won back that
+    the member's whole history gives."""
+    origin = date(2026, 1, 1)
+    known: dict[str, set[date]] = {}
+    totals: dict[date, list[int]] = {}
+    for member, offset in visits:
+        visit = Visit(member, "S001", origin + timedelta(days=offset), "member")
+        near = {member: _near(known.get(member, set()), visit.day, _REACH)}
+        for figures in churn_figures(near, [visit]):
+            held = totals.setdefault(figures.business_date, [0, 0])
+            held[0] += figures.at_risk
+            held[1] += figures.won_back
+        known.setdefault(member, set()).add(visit.day)
+    expected: dict[date, list[int]] = {}
+    for days in known.values():
+        for day, (risk, back) in _churn_by_counting(days).items():
+            held = expected.setdefault(day, [0, 0])
+            held[0] += risk
+            held[1] += back
+    assert {d: v for d, v in totals.items() if v != [0, 0]} == expected
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(min_value=0, max_value=300)),
+        max_size=30,
+    )
+)
+def test_buyer_changes_equal_a_count_whatever_the_order(purchases: list[tuple[str, int]]) -> None:
+    """The running sums of the buyer changes are, on every day, the members who bought
+    within the 90 days to it, and those who bought on two days or more."""
+    origin = date(2026, 1, 1)
+    known: dict[str, set[date]] = {}
+    totals: dict[tuple[date, int], int] = {}
+    for member, offset in purchases:
+        visit = Visit(member, "S001", origin + timedelta(days=offset), "member", True)
+        near = {member: _near(known.get(member, set()), visit.day, _BUY_REACH)}
+        for (_, day, code), n in buyer_changes(near, [visit]).items():
+            totals[(day, code)] = totals.get((day, code), 0) + n
+        known.setdefault(member, set()).add(visit.day)
+    running = {BUYERS: 0, REPEAT_BUYERS: 0}
+    for offset in range(0, 420):
+        day = origin + timedelta(days=offset)
+        start = day - timedelta(days=BUY_WINDOW - 1)
+        for code, times in ((BUYERS, 1), (REPEAT_BUYERS, 2)):
+            running[code] += totals.get((day, code), 0)
+            counted = sum(
+                1 for days in known.values() if sum(start <= d <= day for d in days) >= times
+            )
+            assert running[code] == counted, (day, code)
+
+
+@pytest.mark.history(800)
+def test_churn_and_repeat_purchases_show_in_the_dashboard(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    """A member enrolled 200 days ago is at risk 110 days ago, comes back 100 days ago
+    (won back: 10 days later), is at risk again 10 days ago; bought on two days within
+    the last 90 days (pushed late, out of order). Another bought once."""
+    ev = paired.events
+    today = _today(database)
+    enrol = ev.enrol()
+    enrol["occurred_at"] = _at(database, today - timedelta(days=200))
+    member = enrol["member_id"]
+    other = ev.enrol(phone="13912345678")
+    other["occurred_at"] = _at(database, today - timedelta(days=3))
+    push(client, paired, [enrol, other])
+    for days in (100, 5, 20):
+        when = _at(database, today - timedelta(days=days))
+        body = push(client, paired, [ev.earn(member, 1_000, 10, occurred_at=when)])
+        assert body["results"][0]["status"] == "accepted", body
+    when = _at(database, today - timedelta(days=3))
+    push(client, paired, [ev.earn(other["member_id"], 2_000, 20, occurred_at=when)])
+    # the visits 20 and 5 days ago: the member is not at risk 10 days ago after all
+    service = DashboardService(database)
+    period = Period(today - timedelta(days=119), today)
+    view = service.view(period)
+    assert (view.now.at_risk, view.now.won_back) == (1, 1)
+    assert view.now.win_back_rate == 1.0
+    assert (view.now.buyers_90, view.now.repeat_buyers_90) == (2, 1)
+    assert view.now.repeat_rate == 0.5
+    assert sum(d.at_risk for d in view.days) == 1  # by month: a range over 92 days
+    days = service.view(Period(today - timedelta(days=115), today - timedelta(days=100))).days
+    at_risk_day = today - timedelta(days=110)
+    assert [(d.day, d.at_risk, d.won_back) for d in days if d.at_risk] == [(at_risk_day, 1, 1)]
+    # the members who came back later than 30 days count as at risk, not won back
+    late = Period(today - timedelta(days=366), today)
+    assert service.view(late).now.at_risk == 1
+    # a rebuild from the ledger gives the same
+    DashboardRebuild(database).rebuild()
+    again = service.view(period)
+    assert (again.now.at_risk, again.now.won_back) == (1, 1)
+    assert (again.now.buyers_90, again.now.repeat_buyers_90) == (2, 1)
+    assert again.days == view.days
+
+
+def test_a_regions_view_holds_its_stores(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    admin = AdminService(database)
+    s001 = admin.stores()[0]
+    admin.update_store(
+        "S001",
+        name=s001.name,
+        currency=s001.currency,
+        timezone=s001.timezone,
+        phone_region=s001.phone_region,
+        language=s001.language,
+        closing_time=s001.closing_time,
+        region="East",
+    )
+    admin.add_store("S777", "Elsewhere", region="West")
+    ev = paired.events
+    enrol = ev.enrol()
+    push(client, paired, [enrol, ev.earn(enrol["member_id"], 12_800, 128)])
+    today = _today(database)
+    service = DashboardService(database)
+    assert service.regions() == ["East", "West"]
+    period = Period(today, today)
+    assert service.view(period, region="East").now.points_issued == 128
+    assert service.view(period, region="East").now.members == 1
+    assert service.view(period, region="West").now.points_issued == 0
+    assert service.view(period, region="West").now.members == 0
+    assert service.view(period, region="North").now.points_issued == 0  # no stores
+    assert service.view(period).now.points_issued == 128
+    # a store within a region: the store's figures
+    assert service.view(period, "S777", region="East").now.points_issued == 0
