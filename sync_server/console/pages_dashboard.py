@@ -218,7 +218,7 @@ def charts(view: Dashboard, language: str, tier_names: dict[str, str]) -> dict[s
                 "categories": [tier_names.get(r.tier, r.tier) for r in view.tiers],
                 "series": [
                     {
-                        "name": t("Average spend per visit (%(currency)s)") % {"currency": c},
+                        "name": t(N_("Average spend per visit (%(currency)s)")) % {"currency": c},
                         "data": [_units(r.average_spend(c), c) for r in view.tiers],
                     }
                     for c in sorted({c for r in view.tiers for c in r.sales_cents})
