@@ -562,6 +562,21 @@ class DashMemberDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
+class DashCoupon(Base):
+    """Coupons issued per title, the UTC day of issue and the member's home store, and
+    how many of them are used now (s20h): written where coupons are issued
+    (``catalog.insert_coupons``) and by the push path when one is used or given back."""
+
+    __tablename__ = "dash_coupons"
+    store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), primary_key=True)
+    issued: Mapped[int] = mapped_column(BigInteger, default=0)
+    used: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (Index("ix_dash_coupons_day", "day"),)
+
+
 class DashBuyerDay(Base):
     """A business day on which a member bought (an accepted sale; s20h): what the push
     path reads to keep the 90-day buyers and repeat buyers in ``dash_active``."""

@@ -19,6 +19,7 @@ from sync_server.models import (
     DashActive,
     DashActiveMonthly,
     DashBuyerDay,
+    DashCoupon,
     DashDaily,
     DashMemberDay,
     DashMonthly,
@@ -37,11 +38,13 @@ ACTIVE = table_of(DashActive)
 ACTIVE_MONTHLY = table_of(DashActiveMonthly)
 MEMBER_DAYS = table_of(DashMemberDay)
 BUYER_DAYS = table_of(DashBuyerDay)
+COUPONS = table_of(DashCoupon)
+COUPON_KEY = ("store_code", "day", "title")
 DAILY_KEY = ("store_code", "business_date", "tier")
 FIGURES = tuple(c.name for c in DAILY.c if c.name not in DAILY_KEY)
 ACTIVE_KEY = ("store_code", "day", "window_days")
 STORES = table_of(Store)
-_ADDED = {t.name: t for t in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY)}
+_ADDED = {t.name: t for t in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY, COUPONS)}
 
 
 def _add(
@@ -341,25 +344,58 @@ def active_on(
     return found
 
 
-def coupons(session: Session, first: date, last: date) -> Sequence[Row[Any]]:
-    """Coupons issued from ``first`` to ``last`` (UTC days) per title: issued, used."""
-    c = table_of(Coupon).c
+def coupons(
+    session: Session, first: date, last: date, stores: Collection[str] | None
+) -> Sequence[Row[Any]]:
+    """Coupons issued from ``first`` to ``last`` (UTC days) to the members of these
+    stores, per title: issued, used (``dash_coupons``)."""
+    c = COUPONS.c
     statement = (
-        select(
-            c.title,
-            func.count().label("issued"),
-            func.sum(case((c.status == "redeemed", 1), else_=0)).label("used"),
-        )
-        .where(
-            and_(
-                c.created_at >= _start(first),
-                c.created_at < _start(last, days=1),
-            )
-        )
+        select(c.title, func.sum(c.issued).label("issued"), func.sum(c.used).label("used"))
+        .where(c.day.between(first, last), _store_filter(c.store_code, stores))
         .group_by(c.title)
         .order_by(c.title)
     )
     return list(session.execute(statement))
+
+
+def add_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add to ``dash_coupons`` (store_code, day, title: issued, used)."""
+    _add(session, COUPONS, COUPON_KEY, rows)
+
+
+def coupons_issued(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Count coupons just inserted (their ``member_id``, ``title``, ``created_at``,
+    ``status``) under their member's home store and UTC day of issue."""
+    if not rows:
+        return
+    m = table_of(Member).c
+    ids = sorted({str(r["member_id"]) for r in rows})
+    homes: dict[str, str] = {}
+    for start in range(0, len(ids), 5000):
+        part = ids[start : start + 5000]
+        for member_id, home in session.execute(select(m.id, m.store_code).where(m.id.in_(part))):
+            homes[member_id] = home
+    found: dict[tuple[str, date, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (homes.get(str(row["member_id"])) or "", utc_day(row["created_at"]), row["title"])
+        held = found.setdefault(key, dict(zip(COUPON_KEY, key, strict=True), issued=0, used=0))
+        held["issued"] += 1
+        held["used"] += 1 if row.get("status") == "redeemed" else 0
+    add_coupons(session, list(found.values()))
+
+
+def utc_day(moment: datetime) -> date:
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+def all_coupons(session: Session) -> Any:
+    """Every coupon's title, issue time, status and member's home store (a rebuild)."""
+    c, m = table_of(Coupon).c, table_of(Member).c
+    statement = select(c.title, c.created_at, c.status, m.store_code).outerjoin(
+        table_of(Member), m.id == c.member_id
+    )
+    return session.execute(statement.execution_options(yield_per=10_000))
 
 
 def _start(day: date, days: int = 0) -> datetime:
@@ -371,7 +407,7 @@ def _start(day: date, days: int = 0) -> datetime:
 
 def clear(session: Session) -> None:
     """Empty the roll-ups (before a rebuild)."""
-    for table in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY, MEMBER_DAYS, BUYER_DAYS):
+    for table in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY, MEMBER_DAYS, BUYER_DAYS, COUPONS):
         session.execute(table.delete())
 
 

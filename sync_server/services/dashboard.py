@@ -193,7 +193,7 @@ class DashboardService:
             expiring = _expiring(session, program, period.last, stores)
             coupons = [
                 CouponRow(r.title, int(r.issued), int(r.used or 0))
-                for r in repo.coupons(session, period.first, period.last)
+                for r in repo.coupons(session, period.first, period.last, stores)
             ]
         now.members = sum(int(r.members or 0) for r in stock_now)
         before.members = now.members - now.tier_members

@@ -123,6 +123,18 @@ class DashboardRebuild:
                 members += len(chunk)
                 events += len(found)
             repo.add_daily(session, [_row(key, figures) for key, figures in daily.items()])
+            coupons: dict[tuple[str, date, str], list[int]] = {}
+            for title, created_at, status, home in repo.all_coupons(session):
+                held = coupons.setdefault((home or "", repo.utc_day(created_at), title), [0, 0])
+                held[0] += 1
+                held[1] += 1 if status == "redeemed" else 0
+            repo.add_coupons(
+                session,
+                [
+                    {"store_code": s, "day": d, "title": t, "issued": n, "used": u}
+                    for (s, d, t), (n, u) in coupons.items()
+                ],
+            )
             repo.add_active(
                 session,
                 [

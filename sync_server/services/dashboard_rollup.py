@@ -89,11 +89,22 @@ class Visit:
 
 
 @dataclass(frozen=True, slots=True)
+class CouponUse:
+    """A coupon used (+1) or given back (-1), counted on its issue's row."""
+
+    store_code: str
+    day: date
+    title: str
+    used: int
+
+
+@dataclass(frozen=True, slots=True)
 class RollUp:
     """One push's roll-up record (written by :func:`write_rollup`)."""
 
     figures: tuple[DayFigures, ...]
     visits: tuple[Visit, ...]
+    coupons: tuple[CouponUse, ...] = ()
 
 
 def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
@@ -101,7 +112,8 @@ def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
     found = _records(loaded, result)
     figures = tuple(r for r in found if isinstance(r, DayFigures))
     visits = tuple(r for r in found if isinstance(r, Visit))
-    return (RollUp(figures, visits),) if figures or visits else ()
+    coupons = tuple(r for r in found if isinstance(r, CouponUse))
+    return (RollUp(figures, visits, coupons),) if figures or visits or coupons else ()
 
 
 def _records(loaded: Loaded, result: LedgerResult) -> list[object]:
@@ -146,6 +158,15 @@ def _records(loaded: Loaded, result: LedgerResult) -> list[object]:
         elif before.tier != after.tier:
             found.append(DayFigures(home, today, before.tier, tier_members=-1))
             found.append(DayFigures(home, today, after.tier, tier_members=1))
+    for coupon_id, now in result.coupons.items():
+        was = loaded.coupons.get(coupon_id)
+        if was is None or was.created_at is None or was.status == now.status:
+            continue
+        used = 1 if now.status == "redeemed" else -1 if was.status == "redeemed" else 0
+        owner = result.members.get(now.member_id) or loaded.members.get(now.member_id)
+        if used and owner is not None:
+            issued = repo.utc_day(was.created_at)
+            found.append(CouponUse(owner.profile.store_code or "", issued, now.title, used))
     return found
 
 
@@ -364,10 +385,22 @@ def write_rollup(session: Session, found: Sequence[Any]) -> None:
     table), the new days and the running-sum changes (30/90-day active, buyers)."""
     figures: list[DayFigures] = []
     visits: list[Visit] = []
+    coupons: dict[tuple[str, date, str], int] = {}
     for record in found:
         assert isinstance(record, RollUp)
         figures += record.figures
         visits += record.visits
+        for use in record.coupons:
+            key = (use.store_code, use.day, use.title)
+            coupons[key] = coupons.get(key, 0) + use.used
+    repo.add_coupons(
+        session,
+        [
+            {"store_code": k[0], "day": k[1], "title": k[2], "issued": 0, "used": n}
+            for k, n in coupons.items()
+            if n
+        ],
+    )
     if not visits:
         write_figures(session, figures)
         return

@@ -275,6 +275,7 @@ def coupon_state(row: Any) -> CouponState:
         status=row.status,
         redeemed_event_id=row.redeemed_event_id,
         version=int(row.version),
+        created_at=row.created_at,
     )
 
 

@@ -179,6 +179,7 @@ class CouponState:
     status: str
     redeemed_event_id: str | None
     version: int
+    created_at: datetime | None = None  # when it was issued (the dashboard's coupon figures)
 
 
 @dataclass(frozen=True, slots=True)

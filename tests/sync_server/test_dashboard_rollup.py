@@ -18,7 +18,9 @@ from shared.domain.program import add_months
 from sync_server import cli
 from sync_server.db import Database
 from sync_server.repositories import dashboard as dashboard_repo
+from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.admin import AdminService
+from sync_server.services.campaigns import CampaignService, Segment
 from sync_server.services.dashboard import DashboardService, Period
 from sync_server.services.dashboard_rebuild import DashboardRebuild
 from sync_server.services.dashboard_rollup import (
@@ -496,3 +498,42 @@ def test_a_regions_view_holds_its_stores(
     assert service.view(period).now.points_issued == 128
     # a store within a region: the store's figures
     assert service.view(period, "S777", region="East").now.points_issued == 0
+
+
+def test_coupon_usage_is_rolled_up_per_store_and_follows_voids(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    """Coupons issued count on their member's home store and day of issue; a coupon used
+    at a till counts as used, its redemption voided gives it back; a rebuild agrees."""
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    push(client, paired, [enrol])
+    campaigns = CampaignService(database)
+    assert campaigns.issue_to_segment(CLI_PRINCIPAL, Segment(), "Spring", 1000, "CNY") == 1
+    coupon = campaigns.issue_to_member(
+        CLI_PRINCIPAL, enrol["data"]["member_code"], "Welcome", 500, "CNY"
+    )
+    service = DashboardService(database)
+    today = datetime.now(UTC).date()
+    period = Period(today - timedelta(days=1), today + timedelta(days=1))
+
+    def usage(store: str | None = None) -> list[tuple[str, int, int]]:
+        return [(c.title, c.issued, c.used) for c in service.view(period, store).coupons]
+
+    assert usage() == [("Spring", 1, 0), ("Welcome", 1, 0)]
+    used = ev.coupon(member, str(coupon["coupon_id"]))
+    assert push(client, paired, [used])["results"][0]["status"] == "accepted"
+    assert usage() == [("Spring", 1, 0), ("Welcome", 1, 1)]
+    assert usage("S001") == usage()
+    assert usage("S999") == []
+    body = push(client, paired, [ev.void(member, used["event_id"])])
+    assert body["results"][0]["status"] == "accepted", body
+    assert usage() == [("Spring", 1, 0), ("Welcome", 1, 0)]
+    assert push(client, paired, [ev.coupon(member, str(coupon["coupon_id"]))])["results"][0]["status"] == (
+        "accepted"
+    )
+    pushed = usage()
+    assert pushed == [("Spring", 1, 0), ("Welcome", 1, 1)]
+    DashboardRebuild(database).rebuild()
+    assert usage() == pushed

@@ -6,10 +6,13 @@
   amount is also taken off ``sales_cents``), ``at_risk`` (members newly at risk of
   churning that day: their last visit was 90 days before) and ``won_back`` (those of them
   who came back within 30 days).
+- ``dash_coupons``: coupons issued per home store, UTC day of issue and title, and how
+  many of them are used (the dashboard's coupon usage without reading ``coupons``).
 - ``dash_buyer_days``: the business days each member bought (read by the push path to
   keep the 90-day buyers and repeat buyers, ``dash_active`` windows 1090 and 2090).
 
-Rows rolled up before this revision have zeros in the new columns: run
+Rows rolled up before this revision have zeros in the new columns, and coupons issued
+before it are not in ``dash_coupons``: run
 ``sync-server dashboard rebuild`` once after upgrading (docs/DASHBOARD.md).
 
 Revision ID: s20h
@@ -39,6 +42,15 @@ def upgrade() -> None:
                     sa.Column(name, sa.BigInteger(), nullable=False, server_default="0")
                 )
     op.create_table(
+        "dash_coupons",
+        sa.Column("store_code", sa.String(32), primary_key=True),
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("title", sa.String(200), primary_key=True),
+        sa.Column("issued", sa.BigInteger(), nullable=False),
+        sa.Column("used", sa.BigInteger(), nullable=False),
+    )
+    op.create_index("ix_dash_coupons_day", "dash_coupons", ["day"])
+    op.create_table(
         "dash_buyer_days",
         sa.Column("member_id", sa.String(36), primary_key=True),
         sa.Column("day", sa.Date(), primary_key=True),
@@ -47,6 +59,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("dash_buyer_days")
+    op.drop_index("ix_dash_coupons_day", table_name="dash_coupons")
+    op.drop_table("dash_coupons")
     for table in ("dash_monthly", "dash_daily"):
         with op.batch_alter_table(table) as batch:
             for name in reversed(_NEW):
