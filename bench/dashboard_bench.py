@@ -57,9 +57,9 @@ sys.path.insert(0, str(ROOT))
 from sync_server.db import Database  # noqa: E402
 from sync_server.migrate import migrate  # noqa: E402
 from sync_server.models import (  # noqa: E402
-    Coupon,
     DashActive,
     DashActiveMonthly,
+    DashCoupon,
     DashDaily,
     DashMonthly,
     Member,
@@ -207,9 +207,12 @@ def seed(database: Database, stores: int, members: int, events: int) -> dict[str
         session.execute(text(_ROLLUP[1]))
         session.execute(text(_PIECES))
         session.execute(text(_PIECES_KEEP))
+        session.execute(text(_chain_daily()))
         for statement in _ROLLUP[2:]:
             sql = _monthly(POSTGRES) if statement == "MONTHLY" else statement
             session.execute(text(sql))
+            if "INSERT INTO dash_active (" in statement:
+                session.execute(text(_CHAIN_ACTIVE))
     took["roll-ups"] = time.perf_counter() - started
     return took
 
@@ -246,6 +249,20 @@ TIERS = ("member", "silver", "gold")
 EVENT_DAYS = 730  # events over the last 2 years
 MEMBER_DAYS = 1096  # members enrolled over 3 years
 REGIONS = 5
+
+
+_CHAIN_DAILY = """INSERT INTO dash_daily (store_code, business_date, tier, {names})
+    SELECT '*' || s.currency, d.business_date, d.tier, {sums}
+    FROM dash_daily d JOIN stores s ON s.code = d.store_code GROUP BY 1, 2, 3"""
+_CHAIN_ACTIVE = """INSERT INTO dash_active (store_code, day, window_days, delta)
+    SELECT '*', day, window_days, sum(delta) FROM dash_active GROUP BY 2, 3"""
+
+
+def _chain_daily() -> str:
+    """The chain's rows (one per currency) from the stores' (repositories/dashboard.py)."""
+    return _CHAIN_DAILY.format(
+        names=", ".join(_FIGURES), sums=", ".join(f"sum(d.{n})" for n in _FIGURES)
+    )
 
 
 def _monthly(dialect: Dialect) -> str:
@@ -290,13 +307,14 @@ def _target_statements(dialect: Dialect) -> list[str]:
                   {dialect.moment.format(x="(i * 37) % 1095 + (i % 86400) / 86400.0")},
                   {dialect.moment.format(x="0")}
            FROM bench_nums WHERE i <= :members""",
-        f"""INSERT INTO coupons (id, member_id, title, value_cents, currency, expires_at,
-                               status, redeemed_event_id, version, created_at)
-           SELECT 'c' || i, 'm' || (1 + (i * 7919) % :members),
-                  'Campaign ' || (1 + i % 20), 1000, 'CNY', NULL,
-                  CASE WHEN i % 2 = 0 THEN 'redeemed' ELSE 'available' END, NULL, 1,
-                  {dialect.moment.format(x="(i * 13) % :event_days + (i % 86400) / 86400.0")}
-           FROM bench_nums WHERE i <= :coupons""",
+        # coupons as their roll-up holds them: each day one campaign (of 20) is issued
+        # in every store, :coupons over the 2 years, half of them used
+        f"""INSERT INTO dash_coupons (store_code, day, title, issued, used)
+           SELECT 'S' || substr('00' || s.i, length('00' || s.i) - 2, 3),
+                  {day.format(x="d.i - 1")}, 'Campaign ' || (1 + d.i % 20),
+                  :coupon_base + (s.i + d.i) % 3, (:coupon_base + (s.i + d.i) % 3) / 2
+           FROM (SELECT i FROM bench_nums WHERE i <= :stores) AS s,
+                (SELECT i FROM bench_nums WHERE i <= :event_days) AS d""",
         f"""INSERT INTO dash_daily (store_code, business_date, tier, {", ".join(_FIGURES)})
            SELECT code, day, tier, nm, nm, ev * 8 / 10, sales * 180, reds * 100, adjs * 10,
                   expired, rets * 90, sales * 180 - reds * 100 + adjs * 10 - rets * 90 - expired,
@@ -316,6 +334,7 @@ def _target_statements(dialect: Dialect) -> list[str]:
                      UNION ALL SELECT 2, 'gold') AS t
              ) AS a
            ) AS x""",
+        _chain_daily(),
         _monthly(dialect),
         # the running-sum changes of every window (30/90-day active, 90-day buyers and
         # repeat buyers) for every store and day (90 days ahead too)
@@ -326,6 +345,7 @@ def _target_statements(dialect: Dialect) -> list[str]:
                 (SELECT i FROM bench_nums WHERE i <= :member_days + 90) AS d,
                 (SELECT 30 AS w UNION ALL SELECT 90 UNION ALL SELECT 1090
                  UNION ALL SELECT 2090) AS w""",
+        _CHAIN_ACTIVE,
         f"""INSERT INTO dash_active_monthly (store_code, month, window_days, delta)
            SELECT store_code, {dialect.month.format(x="day")}, window_days, sum(delta)
            FROM dash_active GROUP BY 1, 2, 3""",
@@ -350,7 +370,8 @@ def seed_target(database: Database, dialect: Dialect, args: argparse.Namespace) 
         "extra": round((per_cell - int(per_cell)) * 1000),
         "new_base": int(per_join),
         "new_extra": round((per_join - int(per_join)) * 1000),
-        "n": max(args.members, args.coupons, MEMBER_DAYS + 90, args.stores),
+        "coupon_base": max(0, round(args.coupons / (args.stores * EVENT_DAYS)) - 1),
+        "n": max(args.members, MEMBER_DAYS + 90, args.stores),
     }
     started = time.perf_counter()
     with database.write() as session:
@@ -416,14 +437,19 @@ def measure(database: Database, runs: int, raw: bool = False) -> list[tuple[str,
 
 def _counts(database: Database) -> None:
     with database.read() as session:
-        for model in (DashDaily, DashMonthly, DashActive, DashActiveMonthly, Member, Coupon):
+        for model in (DashDaily, DashMonthly, DashActive, DashActiveMonthly, DashCoupon, Member):
             count = session.scalar(select(func.count()).select_from(model))
             print(f"  {model.__tablename__}: {count:,} rows")
         c = DashDaily.__table__.c
+        stores_only = c.store_code.not_like("*%")  # the chain's rows aside
         events = session.scalar(
-            select(func.sum(c.sales_count + c.redemptions + c.coupons_used + c.returns))
+            select(func.sum(c.sales_count + c.redemptions + c.coupons_used + c.returns)).where(
+                stores_only
+            )
         )
-        adjusted = session.scalar(select(func.sum(c.points_adjusted)))
+        adjusted = session.scalar(select(func.sum(c.points_adjusted)).where(stores_only))
+        coupons = session.scalar(select(func.sum(DashCoupon.issued)))
+        print(f"  coupons the roll-up stands for: {int(coupons or 0):,}")
         print(
             f"  events the roll-ups stand for: {int(events or 0) + int(adjusted or 0) // 10:,}"
             f" (sales, redemptions, coupons, returns, adjustments)"
@@ -536,7 +562,7 @@ def main() -> None:
                 dialect = SQLITE if backend == "sqlite" else POSTGRES
                 took_s = seed_target(database, dialect, args)
                 print(
-                    f"seeded {args.members:,} members, {args.coupons:,} coupons and the roll-ups of "
+                    f"seeded {args.members:,} members and the roll-ups of {args.coupons:,} coupons and "
                     f"{args.events:,} events in {args.stores} stores ({REGIONS} regions): "
                     f"{took_s:.0f} s"
                 )

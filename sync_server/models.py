@@ -501,7 +501,8 @@ class DashDaily(Base):
     at_risk: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     won_back: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
-    __table_args__ = (Index("ix_dash_daily_date", "business_date"),)
+    # No index on the day alone (s20h dropped it): every view names its stores, or the
+    # chain's rows, so the primary key (store, day, tier) finds the rows.
 
 
 class DashMonthly(Base):

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, case, false, func, or_, select, true
+from sqlalchemy import Row, String, Table, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -99,8 +99,54 @@ def _per_month(
     return list(found.values())
 
 
+# The chain's rows: the whole chain's figures, kept beside the stores' (so that a view
+# of the chain reads a few rows a day, not one per store): in dash_daily and
+# dash_monthly one per currency ("*CNY"), in dash_active and dash_active_monthly one
+# ("*"). No store code starts with "*" (services/admin.py: letters, digits, - and _).
+CHAIN = "*"
+
+
+def _chain_rows(
+    rows: Sequence[dict[str, Any]], keys: Sequence[str], code_of: Callable[[str], str | None]
+) -> list[dict[str, Any]]:
+    """The rows summed under their chain code (``code_of`` a store code; None: none)."""
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        code = code_of(row["store_code"])
+        if code is None:
+            continue
+        chained = {**row, "store_code": code}
+        key = tuple(chained[k] for k in keys)
+        held = found.get(key)
+        if held is None:
+            found[key] = chained
+        else:
+            for name, value in chained.items():
+                if name not in keys:
+                    held[name] += value
+    return list(found.values())
+
+
+def currencies_of(session: Session, codes: Collection[str]) -> dict[str, str]:
+    """{store code: currency} of these stores."""
+    if not codes:
+        return {}
+    statement = select(STORES.c.code, STORES.c.currency).where(STORES.c.code.in_(sorted(codes)))
+    return {code: currency for code, currency in session.execute(statement)}
+
+
 def add_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Add to ``dash_daily`` and ``dash_monthly``; each row has the key and every figure."""
+    """Add to ``dash_daily`` and ``dash_monthly``, the stores' rows and the chain's (per
+    the store's currency); each row has the key and every figure."""
+    if not rows:
+        return
+    currency = currencies_of(session, {r["store_code"] for r in rows})
+    rows = [
+        *rows,
+        *_chain_rows(
+            rows, DAILY_KEY, lambda c: CHAIN + currency[c] if c in currency else None
+        ),
+    ]
     _add(session, DAILY, DAILY_KEY, rows)
     keys = ("store_code", "month", "tier")
     _add(session, MONTHLY, keys, _per_month(rows, "business_date", keys))
@@ -108,7 +154,8 @@ def add_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def add_active(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add ``delta`` to ``dash_active`` rows (store_code, day, window_days) and their
-    months."""
+    months, the stores' rows and the chain's."""
+    rows = [*rows, *_chain_rows(rows, ACTIVE_KEY, lambda _c: CHAIN)]
     _add(session, ACTIVE, ACTIVE_KEY, rows)
     keys = ("store_code", "month", "window_days")
     _add(session, ACTIVE_MONTHLY, keys, _per_month(rows, "day", keys))
@@ -155,7 +202,23 @@ def regions(session: Session) -> list[str]:
 
 
 def _store_filter(column: Any, stores: Collection[str] | None) -> Any:
+    """These stores' rows, or (None) the chain's."""
+    if stores is None:
+        if column.table in (ACTIVE, ACTIVE_MONTHLY):
+            return column == CHAIN
+        chain = select(literal(CHAIN, String) + STORES.c.currency).distinct()
+        return column.in_(chain.scalar_subquery())
+    return column.in_(sorted(stores))
+
+
+def _coupon_filter(column: Any, stores: Collection[str] | None) -> Any:
+    """dash_coupons has no chain rows: every row is the chain's."""
     return column.in_(sorted(stores)) if stores is not None else true()
+
+
+def _currency(table: Table) -> Any:
+    """A row's currency: its store's, or a chain row's own ("*CNY")."""
+    return func.coalesce(STORES.c.currency, func.substr(table.c.store_code, 2)).label("currency")
 
 
 def split(first: date, last: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
@@ -212,12 +275,11 @@ def _grouped(
     found: dict[tuple[Any, ...], Sums] = {}
     for table, _column, condition in parts:
         columns = group(table)
-        statement = (
-            select(*columns, *(func.sum(table.c[n]).label(n) for n in names))
-            .join(STORES, STORES.c.code == table.c.store_code)
-            .where(condition, _store_filter(table.c.store_code, stores))
-            .group_by(*columns)
-        )
+        statement = select(*columns, *(func.sum(table.c[n]).label(n) for n in names))
+        if group is _tier_currency:  # the currency: the store's, or the chain row's
+            statement = statement.outerjoin(STORES, STORES.c.code == table.c.store_code)
+        statement = statement.where(condition, _store_filter(table.c.store_code, stores))
+        statement = statement.group_by(*columns)
         for row in session.execute(statement):
             key = key_of(row)
             found.setdefault(key, Sums(key)).add(row, names)
@@ -242,7 +304,7 @@ def _through_parts(through: date) -> list[tuple[Table, Any, Any]]:
 
 
 def _tier_currency(table: Table) -> Sequence[Any]:
-    return (table.c.tier, STORES.c.currency)
+    return (table.c.tier, _currency(table))
 
 
 def flows(session: Session, first: date, last: date, stores: Collection[str] | None) -> list[Sums]:
@@ -258,10 +320,27 @@ def flows(session: Session, first: date, last: date, stores: Collection[str] | N
     return [_named(s, tier=s.key[0], currency=s.key[1]) for s in found.values()]
 
 
+SERIES = (
+    "new_members",
+    "active_members",
+    "points_issued",
+    "points_redeemed",
+    "sales_count",
+    "returns",
+    "at_risk",
+    "won_back",
+)
+
+
 def series(
-    session: Session, first: date, last: date, stores: Collection[str] | None, by_month: bool
+    session: Session,
+    first: date,
+    last: date,
+    stores: Collection[str] | None,
+    by_month: bool,
+    names: Sequence[str] = SERIES,
 ) -> dict[date, Sums]:
-    """The figures of each day (or each month) from ``first`` to ``last``."""
+    """The figures ``names`` of each day (or each month) from ``first`` to ``last``."""
     if not by_month:
         parts = [(DAILY, DAILY.c.business_date, DAILY.c.business_date.between(first, last))]
     else:
@@ -273,7 +352,7 @@ def series(
     def key(row: Row[Any]) -> tuple[Any, ...]:
         return (month_of(row[0]) if by_month else row[0],)
 
-    found = _grouped(session, parts, when, FIGURES, stores, key)
+    found = _grouped(session, parts, when, names, stores, key)
     return {k[0]: v for k, v in found.items()}
 
 
@@ -352,7 +431,7 @@ def coupons(
     c = COUPONS.c
     statement = (
         select(c.title, func.sum(c.issued).label("issued"), func.sum(c.used).label("used"))
-        .where(c.day.between(first, last), _store_filter(c.store_code, stores))
+        .where(c.day.between(first, last), _coupon_filter(c.store_code, stores))
         .group_by(c.title)
         .order_by(c.title)
     )

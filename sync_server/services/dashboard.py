@@ -327,7 +327,9 @@ def _expiring(
     after ``last`` (at most what will expire: part of them may be spent already)."""
     end = datetime(last.year, last.month, last.day, tzinfo=UTC)
     first = add_months(end, -program.expiry_months).date() + timedelta(days=1)
-    days = repo.series(session, first, first + timedelta(days=89), stores, by_month=False)
+    days = repo.series(
+        session, first, first + timedelta(days=89), stores, by_month=False, names=("points_issued",)
+    )
     within = first + timedelta(days=30)
     soon = sum(int(r.points_issued or 0) for day, r in days.items() if day < within)
     return soon, sum(int(r.points_issued or 0) for r in days.values())

@@ -6,6 +6,10 @@
   amount is also taken off ``sales_cents``), ``at_risk`` (members newly at risk of
   churning that day: their last visit was 90 days before) and ``won_back`` (those of them
   who came back within 30 days).
+- the chain's rows in the roll-ups (``"*" + currency`` in ``dash_daily`` and
+  ``dash_monthly``, ``"*"`` in ``dash_active`` and ``dash_active_monthly``): a view of the
+  chain reads those, through the primary key; ``ix_dash_daily_date`` goes (every view
+  names its stores or the chain's rows).
 - ``dash_coupons``: coupons issued per home store, UTC day of issue and title, and how
   many of them are used (the dashboard's coupon usage without reading ``coupons``).
 - ``dash_buyer_days``: the business days each member bought (read by the push path to
@@ -33,6 +37,7 @@ _NEW = ("returns", "returned_cents", "at_risk", "won_back")
 
 
 def upgrade() -> None:
+    op.drop_index("ix_dash_daily_date", table_name="dash_daily")
     with op.batch_alter_table("stores") as batch:
         batch.add_column(sa.Column("region", sa.String(64), nullable=False, server_default=""))
     for table in ("dash_daily", "dash_monthly"):
@@ -67,3 +72,4 @@ def downgrade() -> None:
                 batch.drop_column(name)
     with op.batch_alter_table("stores") as batch:
         batch.drop_column("region")
+    op.create_index("ix_dash_daily_date", "dash_daily", ["business_date"])
