@@ -96,7 +96,9 @@ _COUNTS: tuple[tuple[str, str, Callable[[Figures], float | None]], ...] = (
     ("won_back", N_("Of them, back within 30 days"), lambda f: f.won_back),
     ("win_back_rate", N_("Win-back rate"), lambda f: f.win_back_rate),
 )
-_RATIOS = frozenset({"active_ratio", "stickiness", "redemption_rate", "repeat_rate", "win_back_rate"})
+_RATIOS = frozenset(
+    {"active_ratio", "stickiness", "redemption_rate", "repeat_rate", "win_back_rate"}
+)
 
 
 def metrics(view: Dashboard) -> list[Metric]:

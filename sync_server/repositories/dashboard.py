@@ -143,9 +143,7 @@ def add_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     currency = currencies_of(session, {r["store_code"] for r in rows})
     rows = [
         *rows,
-        *_chain_rows(
-            rows, DAILY_KEY, lambda c: CHAIN + currency[c] if c in currency else None
-        ),
+        *_chain_rows(rows, DAILY_KEY, lambda c: CHAIN + currency[c] if c in currency else None),
     ]
     _add(session, DAILY, DAILY_KEY, rows)
     keys = ("store_code", "month", "tier")
@@ -516,9 +514,9 @@ def accepted_events(session: Session, member_ids: Collection[str]) -> Sequence[R
             t.store_code,
             e.occurred_at,
             e.points_delta,
-            case(
-                (e.type.in_(("points.earned", "event.voided")), e.payload), else_=None
-            ).label("payload"),
+            case((e.type.in_(("points.earned", "event.voided")), e.payload), else_=None).label(
+                "payload"
+            ),
             r.accepted_cents,
         )
         .outerjoin(table_of(Terminal), t.id == e.terminal_id)

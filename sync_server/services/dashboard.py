@@ -171,7 +171,9 @@ class DashboardService:
         with self.database.read() as session:
             return repo.regions(session)
 
-    def view(self, period: Period, store: str | None = None, region: str | None = None) -> Dashboard:
+    def view(
+        self, period: Period, store: str | None = None, region: str | None = None
+    ) -> Dashboard:
         """The chain's figures, a region's (its stores') or one store's."""
         previous = period.previous()
         with self.database.read() as session:
@@ -283,7 +285,10 @@ def _add(target: Figures, row: object) -> None:
         setattr(target, name, getattr(target, name) + int(getattr(row, name) or 0))
     target.daily_active += int(getattr(row, "active_members") or 0)  # noqa: B009
     currency = str(getattr(row, "currency"))  # noqa: B009
-    for name, held in (("sales_cents", target.sales_cents), ("returned_cents", target.returned_cents)):
+    for name, held in (
+        ("sales_cents", target.sales_cents),
+        ("returned_cents", target.returned_cents),
+    ):
         amount = int(getattr(row, name) or 0)
         if amount:
             held[currency] = held.get(currency, 0) + amount

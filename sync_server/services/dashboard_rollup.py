@@ -120,7 +120,9 @@ def _records(loaded: Loaded, result: LedgerResult) -> list[object]:
     store = loaded.store
     found: list[object] = []
     batch = {a.event.event_id: a for a in result.applied}
-    returned = {r.event_id: r.accepted_cents for r in result.extra if isinstance(r, SaleReturnRecord)}
+    returned = {
+        r.event_id: r.accepted_cents for r in result.extra if isinstance(r, SaleReturnRecord)
+    }
     for applied in result.applied:
         event, outcome = applied.event, applied.outcome
         if outcome.status != "accepted":
@@ -324,9 +326,7 @@ def span_changes(
     return {day: n for day, n in changes.items() if n}
 
 
-def churn_figures(
-    known: Mapping[str, Iterable[date]], visits: Sequence[Visit]
-) -> list[DayFigures]:
+def churn_figures(known: Mapping[str, Iterable[date]], visits: Sequence[Visit]) -> list[DayFigures]:
     """The changes in members newly at risk and won back that ``visits`` make, given each
     member's active days already held (``known``, within ``_REACH`` of the visits)."""
     found: list[DayFigures] = []
@@ -419,8 +419,8 @@ def write_rollup(session: Session, found: Sequence[Any]) -> None:
         ids = {v.member_id for v in bought}
         for row in repo.member_days(session, ids, first, last, buyers=True):
             buys.setdefault(row.member_id, []).append(row.day)
-        for key, n in buyer_changes(buys, bought).items():
-            deltas[key] = deltas.get(key, 0) + n
+        for change, n in buyer_changes(buys, bought).items():
+            deltas[change] = deltas.get(change, 0) + n
         repo.add_member_days(session, sorted({(v.member_id, v.day) for v in bought}), buyers=True)
     repo.add_member_days(session, [(v.member_id, v.day) for v in new])
     active = [DayFigures(v.home_store, v.day, v.tier, active_members=1) for v in new]

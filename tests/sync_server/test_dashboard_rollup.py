@@ -116,7 +116,9 @@ def test_voided_redemption_adjustment_and_coupon_come_off(
     redeem = ev.redeem(member, 100)
     adjust = ev.adjust(member, 7)
     push(client, paired, [enrol, earn, redeem, adjust])
-    body = push(client, paired, [ev.void(member, redeem["event_id"]), ev.void(member, adjust["event_id"])])
+    body = push(
+        client, paired, [ev.void(member, redeem["event_id"]), ev.void(member, adjust["event_id"])]
+    )
     assert {r["status"] for r in body["results"]} == {"accepted"}, body
     now = DashboardService(database).view(Period(today, today)).now
     assert (now.points_issued, now.points_redeemed, now.redemptions) == (200, 0, 0)
@@ -530,9 +532,9 @@ def test_coupon_usage_is_rolled_up_per_store_and_follows_voids(
     body = push(client, paired, [ev.void(member, used["event_id"])])
     assert body["results"][0]["status"] == "accepted", body
     assert usage() == [("Spring", 1, 0), ("Welcome", 1, 0)]
-    assert push(client, paired, [ev.coupon(member, str(coupon["coupon_id"]))])["results"][0]["status"] == (
-        "accepted"
-    )
+    assert push(client, paired, [ev.coupon(member, str(coupon["coupon_id"]))])["results"][0][
+        "status"
+    ] == ("accepted")
     pushed = usage()
     assert pushed == [("Spring", 1, 0), ("Welcome", 1, 1)]
     DashboardRebuild(database).rebuild()
