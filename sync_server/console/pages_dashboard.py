@@ -205,14 +205,8 @@ def charts(view: Dashboard, language: str, tier_names: dict[str, str]) -> dict[s
                 "kind": "bar",
                 "categories": days,
                 "series": [
-                    {
-                        "name": t("Members newly at risk (no visit for 90 days)"),
-                        "data": [d.at_risk for d in view.days],
-                    },
-                    {
-                        "name": t("Of them, back within 30 days"),
-                        "data": [d.won_back for d in view.days],
-                    },
+                    {"name": t("Newly at risk"), "data": [d.at_risk for d in view.days]},
+                    {"name": t("Won back"), "data": [d.won_back for d in view.days]},
                 ],
             },
             "spend": {
