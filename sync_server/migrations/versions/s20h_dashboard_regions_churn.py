@@ -8,8 +8,8 @@
   who came back within 30 days).
 - the chain's rows in the roll-ups (``"*" + currency`` in ``dash_daily`` and
   ``dash_monthly``, ``"*"`` in ``dash_active`` and ``dash_active_monthly``): a view of the
-  chain reads those, through the primary key; ``ix_dash_daily_date`` goes (every view
-  names its stores or the chain's rows).
+  chain reads those, through the primary key; made here from the rows rolled up so far;
+  ``ix_dash_daily_date`` goes (every view names its stores or the chain's rows).
 - ``dash_coupons``: coupons issued per home store, UTC day of issue and title, and how
   many of them are used (the dashboard's coupon usage without reading ``coupons``).
 - ``dash_buyer_days``: the business days each member bought (read by the push path to
@@ -34,6 +34,21 @@ branch_labels = None
 depends_on = None
 
 _NEW = ("returns", "returned_cents", "at_risk", "won_back")
+_FIGURES = (
+    "new_members",
+    "tier_members",
+    "active_members",
+    "points_issued",
+    "points_redeemed",
+    "points_adjusted",
+    "points_expired",
+    "points_returned",
+    "balance_delta",
+    "sales_count",
+    "sales_cents",
+    "redemptions",
+    "coupons_used",
+)
 
 
 def upgrade() -> None:
@@ -46,6 +61,20 @@ def upgrade() -> None:
                 batch.add_column(
                     sa.Column(name, sa.BigInteger(), nullable=False, server_default="0")
                 )
+    # the chain's rows of what is rolled up already (repositories/dashboard.py: CHAIN)
+    figures = ", ".join(_FIGURES)
+    sums = ", ".join(f"sum(d.{name})" for name in _FIGURES)
+    for table, day in (("dash_daily", "business_date"), ("dash_monthly", "month")):
+        op.execute(
+            f"INSERT INTO {table} (store_code, {day}, tier, {figures}) "  # noqa: S608
+            f"SELECT '*' || s.currency, d.{day}, d.tier, {sums} FROM {table} d "
+            f"JOIN stores s ON s.code = d.store_code GROUP BY s.currency, d.{day}, d.tier"
+        )
+    for table, day in (("dash_active", "day"), ("dash_active_monthly", "month")):
+        op.execute(
+            f"INSERT INTO {table} (store_code, {day}, window_days, delta) "  # noqa: S608
+            f"SELECT '*', {day}, window_days, sum(delta) FROM {table} GROUP BY {day}, window_days"
+        )
     op.create_table(
         "dash_coupons",
         sa.Column("store_code", sa.String(32), primary_key=True),
@@ -63,6 +92,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for table in ("dash_daily", "dash_monthly", "dash_active", "dash_active_monthly"):
+        op.execute(f"DELETE FROM {table} WHERE store_code LIKE '*%'")  # noqa: S608
     op.drop_table("dash_buyer_days")
     op.drop_index("ix_dash_coupons_day", table_name="dash_coupons")
     op.drop_table("dash_coupons")
