@@ -84,6 +84,8 @@ class Store(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # A deactivated store takes no new terminals or staff (migration s17a).
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The region head office groups the store in on the dashboard ("" = none; s20h).
+    region: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class Terminal(Base):
@@ -517,8 +519,15 @@ class DashDaily(Base):
     sales_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     redemptions: Mapped[int] = mapped_column(BigInteger, default=0)
     coupons_used: Mapped[int] = mapped_column(BigInteger, default=0)
+    # s20h: returns (count, amount; the amount is also taken off sales_cents), members
+    # newly at risk of churning that day and those of them who came back in time.
+    returns: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    returned_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    at_risk: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    won_back: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
-    __table_args__ = (Index("ix_dash_daily_date", "business_date"),)
+    # No index on the day alone (s20h dropped it): every view names its stores, or the
+    # chain's rows, so the primary key (store, day, tier) finds the rows.
 
 
 class DashMonthly(Base):
@@ -542,6 +551,12 @@ class DashMonthly(Base):
     sales_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     redemptions: Mapped[int] = mapped_column(BigInteger, default=0)
     coupons_used: Mapped[int] = mapped_column(BigInteger, default=0)
+    # s20h: returns (count, amount; the amount is also taken off sales_cents), members
+    # newly at risk of churning that day and those of them who came back in time.
+    returns: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    returned_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    at_risk: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    won_back: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class DashActive(Base):
@@ -593,3 +608,26 @@ class PartnerRateWindow(Base):
     key_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     used: Mapped[int] = mapped_column(BigInteger, default=0)
+
+class DashCoupon(Base):
+    """Coupons issued per title, the UTC day of issue and the member's home store, and
+    how many of them are used now (s20h): written where coupons are issued
+    (``catalog.insert_coupons``) and by the push path when one is used or given back."""
+
+    __tablename__ = "dash_coupons"
+    store_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), primary_key=True)
+    issued: Mapped[int] = mapped_column(BigInteger, default=0)
+    used: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (Index("ix_dash_coupons_day", "day"),)
+
+
+class DashBuyerDay(Base):
+    """A business day on which a member bought (an accepted sale; s20h): what the push
+    path reads to keep the 90-day buyers and repeat buyers in ``dash_active``."""
+
+    __tablename__ = "dash_buyer_days"
+    member_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -42,6 +42,7 @@ ERRORS: dict[str, str] = {
     "invalid_range_length": N_("A range is at most %(days)s days."),
     "invalid_program": N_("This is not a valid loyalty program: %(detail)s"),
     "invalid_region": N_("The phone region is two capital letters, such as CN."),
+    "invalid_store_region": N_("A region is at most 64 characters."),
     "invalid_request": N_("Something in the address is out of range or malformed."),
     "invalid_role": N_("Choose one of the roles offered."),
     "invalid_staff_code": N_("A staff code is 1 to 32 letters, digits, '-' or '_'."),
@@ -75,6 +76,7 @@ ERRORS: dict[str, str] = {
     "unknown_member": N_("There is no such member."),
     "unknown_staff": N_("There is no such staff member."),
     "unknown_store": N_("There is no such store."),
+    "unknown_region": N_("There is no such region."),
     "unknown_terminal": N_("There is no such terminal."),
     "weak_password": N_("A password has at least 12 characters."),
 }

@@ -5,6 +5,7 @@ range, beside the range just before it; charts (Apache ECharts, served from
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -37,7 +38,8 @@ router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schem
 Viewer = Annotated[Principal, Depends(allowed("view_dashboard"))]
 Day = Annotated[str, Query(max_length=32)]
 StoreCode = Annotated[str, Query(max_length=32)]
-Table = Annotated[str, Query(pattern="^(summary|liability|tiers|coupons|days)$")]
+Region = Annotated[str, Query(max_length=64)]
+Table = Annotated[str, Query(pattern="^(summary|liability|tiers|coupons|days|churn)$")]
 DEFAULT_DAYS = 30
 
 
@@ -84,10 +86,19 @@ _COUNTS: tuple[tuple[str, str, Callable[[Figures], float | None]], ...] = (
     ("points_returned", N_("Points taken back by returns"), lambda f: f.points_returned),
     ("redemption_rate", N_("Redemption rate (redeemed / issued)"), lambda f: f.redemption_rate),
     ("sales_count", N_("Member sales"), lambda f: f.sales_count),
+    ("returns", N_("Returns"), lambda f: f.returns),
     ("redemptions", N_("Redemptions"), lambda f: f.redemptions),
     ("coupons_used", N_("Coupons used"), lambda f: f.coupons_used),
+    ("buyers_90", N_("Members who bought in the last 90 days"), lambda f: f.buyers_90),
+    ("repeat_buyers_90", N_("Of them, bought on two days or more"), lambda f: f.repeat_buyers_90),
+    ("repeat_rate", N_("Repeat-purchase rate (90 days)"), lambda f: f.repeat_rate),
+    ("at_risk", N_("Members newly at risk (no visit for 90 days)"), lambda f: f.at_risk),
+    ("won_back", N_("Of them, back within 30 days"), lambda f: f.won_back),
+    ("win_back_rate", N_("Win-back rate"), lambda f: f.win_back_rate),
 )
-_RATIOS = frozenset({"active_ratio", "stickiness", "redemption_rate"})
+_RATIOS = frozenset(
+    {"active_ratio", "stickiness", "redemption_rate", "repeat_rate", "win_back_rate"}
+)
 
 
 def metrics(view: Dashboard) -> list[Metric]:
@@ -105,10 +116,20 @@ def metrics(view: Dashboard) -> list[Metric]:
         rows.append(
             Metric(
                 f"sales_amount_{currency}",
-                N_("Member sales amount (%(currency)s)"),
+                N_("Member sales amount, less returns (%(currency)s)"),
                 "money",
                 view.now.sales_cents.get(currency, 0),
                 view.before.sales_cents.get(currency, 0),
+                currency,
+            )
+        )
+        rows.append(
+            Metric(
+                f"returned_amount_{currency}",
+                N_("Amount returned (%(currency)s)"),
+                "money",
+                view.now.returned_cents.get(currency, 0),
+                view.before.returned_cents.get(currency, 0),
                 currency,
             )
         )
@@ -127,12 +148,14 @@ def _period(first: str, last: str, today: date) -> Period:
     return Period(start, end)
 
 
-def _view(request: Request, first: str, last: str, store: str) -> Dashboard:
+def _view(request: Request, first: str, last: str, store: str, region: str = "") -> Dashboard:
     services = console(request)
     if store and store not in {s.code for s in services.admin.stores()}:
         raise ValidationFailed(f"Unknown store {store!r}.", code="unknown_store")
+    if region and region not in services.dashboard.regions():
+        raise ValidationFailed(f"Unknown region {region!r}.", code="unknown_region")
     period = _period(first, last, services.reconcile.today())
-    return services.dashboard.view(period, store or None)
+    return services.dashboard.view(period, store or None, region or None)
 
 
 def _short_day(value: date, language: str, month: bool = False) -> str:
@@ -178,6 +201,25 @@ def charts(view: Dashboard, language: str, tier_names: dict[str, str]) -> dict[s
                     {"name": t("New members"), "data": [r.new_members for r in view.tiers]},
                 ],
             },
+            "churn": {
+                "kind": "bar",
+                "categories": days,
+                "series": [
+                    {"name": t("Newly at risk"), "data": [d.at_risk for d in view.days]},
+                    {"name": t("Won back"), "data": [d.won_back for d in view.days]},
+                ],
+            },
+            "spend": {
+                "kind": "bar",
+                "categories": [tier_names.get(r.tier, r.tier) for r in view.tiers],
+                "series": [
+                    {
+                        "name": t(N_("Average spend per visit (%(currency)s)")) % {"currency": c},
+                        "data": [_units(r.average_spend(c), c) for r in view.tiers],
+                    }
+                    for c in sorted({c for r in view.tiers for c in r.sales_cents})
+                ],
+            },
             "coupons": {
                 "kind": "bar",
                 "horizontal": True,  # campaign names are long: one per line
@@ -189,6 +231,11 @@ def charts(view: Dashboard, language: str, tier_names: dict[str, str]) -> dict[s
             },
         }
     return {name: json.dumps(spec, ensure_ascii=False) for name, spec in found.items()}
+
+
+def _units(cents: int | None, currency: str) -> float | None:
+    """An amount in the currency's unit (a chart's value)."""
+    return None if cents is None else float(Decimal(cents).scaleb(-currency_exponent(currency)))
 
 
 def _tier_names(request: Request, language: str) -> dict[str, str]:
@@ -203,8 +250,9 @@ def dashboard(
     first: Day = "",
     last: Day = "",
     store: StoreCode = "",
+    region: Region = "",
 ) -> Response:
-    view = _view(request, first, last, store)
+    view = _view(request, first, last, store, region)
     language = page_language(request)
     names = _tier_names(request, language)
     query = urlencode(
@@ -212,6 +260,7 @@ def dashboard(
             "first": view.period.first.isoformat(),
             "last": view.period.last.isoformat(),
             "store": store,
+            "region": view.region or "",
         }
     )
     return render(
@@ -222,6 +271,8 @@ def dashboard(
         charts=charts(view, language, names),
         stores=console(request).admin.stores(),
         store=store,
+        regions=console(request).dashboard.regions(),
+        region=view.region or "",
         query=query,
         max_days=MAX_DAYS,
         month_name=lambda d: _short_day(d, language, month=True),
@@ -259,7 +310,9 @@ _CSV_COLUMNS: dict[str, Sequence[str]] = {
         "points_issued",
         "points_redeemed",
         "sales",
+        "returns",
     ),
+    "churn": ("day", "at_risk", "won_back", "win_back_rate"),
 }
 
 
@@ -314,6 +367,11 @@ def csv_rows(view: Dashboard, table: str) -> list[Sequence[Any]]:
         return rows
     if table == "coupons":
         return [(c.title, c.issued, c.used, c.rate) for c in view.coupons]
+    if table == "churn":
+        return [
+            (d.day, d.at_risk, d.won_back, d.won_back / d.at_risk if d.at_risk > 0 else None)
+            for d in view.days
+        ]
     return [
         (
             d.day,
@@ -323,6 +381,7 @@ def csv_rows(view: Dashboard, table: str) -> list[Sequence[Any]]:
             d.points_issued,
             d.points_redeemed,
             d.sales_count,
+            d.returns,
         )
         for d in view.days
     ]
@@ -336,11 +395,13 @@ def dashboard_csv(
     first: Day = "",
     last: Day = "",
     store: StoreCode = "",
+    region: Region = "",
 ) -> Response:
-    view = _view(request, first, last, store)
-    scope = store or "chain"
+    view = _view(request, first, last, store, region)
+    region_part = re.sub(r"[^A-Za-z0-9_-]", "_", view.region or "")
+    scope = store or (f"region-{region_part}" if view.region else "chain")
     name = f"dashboard-{table}-{scope}-{view.period.first}-{view.period.last}.csv"
     header = list(_CSV_COLUMNS[table])
-    if table == "days" and view.by_month:
+    if table in ("days", "churn") and view.by_month:
         header[0] = "month"
     return csv_response(name, header, csv_rows(view, table), lambda r: r)

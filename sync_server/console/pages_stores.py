@@ -49,6 +49,7 @@ def _settings(form: FormData) -> dict[str, str]:
         "phone_region": field(form, "phone_region").upper(),
         "language": field(form, "language"),
         "closing_time": field(form, "closing_time"),
+        "region": field(form, "region"),
     }
 
 
@@ -76,7 +77,16 @@ def stores(
 @router.get("/stores.csv")
 def stores_csv(request: Request, who: StoreViewer, q: Text = "", active: Text = "") -> Response:
     rows = console(request).lists.stores_export(who, q, active)
-    header = ["code", "name", "currency", "timezone", "phone_region", "language", "closing_time"]
+    header = [
+        "code",
+        "name",
+        "region",
+        "currency",
+        "timezone",
+        "phone_region",
+        "language",
+        "closing_time",
+    ]
     return csv_response(
         "stores.csv",
         [*header, "active"],

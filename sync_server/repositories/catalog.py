@@ -26,7 +26,7 @@ from sync_server.models import (
     Terminal,
     table_of,
 )
-from sync_server.repositories import bulk, direct, lite
+from sync_server.repositories import bulk, dashboard, direct, lite
 from sync_server.repositories.changes import Stamp
 
 
@@ -247,7 +247,9 @@ def coupon_code_taken(session: Session, code: str) -> bool:
 
 
 def insert_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert coupons and count them in the dashboard's roll-up (same transaction)."""
     bulk.insert_rows(session, table_of(Coupon), rows)
+    dashboard.coupons_issued(session, rows)
 
 
 def insert_staff(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, case, false, func, or_, select, true
+from sqlalchemy import Row, String, Table, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,11 +18,14 @@ from sync_server.models import (
     Coupon,
     DashActive,
     DashActiveMonthly,
+    DashBuyerDay,
+    DashCoupon,
     DashDaily,
     DashMemberDay,
     DashMonthly,
     LedgerEvent,
     Member,
+    SaleReturn,
     Store,
     Terminal,
     table_of,
@@ -34,11 +37,14 @@ MONTHLY = table_of(DashMonthly)
 ACTIVE = table_of(DashActive)
 ACTIVE_MONTHLY = table_of(DashActiveMonthly)
 MEMBER_DAYS = table_of(DashMemberDay)
+BUYER_DAYS = table_of(DashBuyerDay)
+COUPONS = table_of(DashCoupon)
+COUPON_KEY = ("store_code", "day", "title")
 DAILY_KEY = ("store_code", "business_date", "tier")
 FIGURES = tuple(c.name for c in DAILY.c if c.name not in DAILY_KEY)
 ACTIVE_KEY = ("store_code", "day", "window_days")
 STORES = table_of(Store)
-_ADDED = {t.name: t for t in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY)}
+_ADDED = {t.name: t for t in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY, COUPONS)}
 
 
 def _add(
@@ -93,8 +99,52 @@ def _per_month(
     return list(found.values())
 
 
+# The chain's rows: the whole chain's figures, kept beside the stores' (so that a view
+# of the chain reads a few rows a day, not one per store): in dash_daily and
+# dash_monthly one per currency ("*CNY"), in dash_active and dash_active_monthly one
+# ("*"). No store code starts with "*" (services/admin.py: letters, digits, - and _).
+CHAIN = "*"
+
+
+def _chain_rows(
+    rows: Sequence[dict[str, Any]], keys: Sequence[str], code_of: Callable[[str], str | None]
+) -> list[dict[str, Any]]:
+    """The rows summed under their chain code (``code_of`` a store code; None: none)."""
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        code = code_of(row["store_code"])
+        if code is None:
+            continue
+        chained = {**row, "store_code": code}
+        key = tuple(chained[k] for k in keys)
+        held = found.get(key)
+        if held is None:
+            found[key] = chained
+        else:
+            for name, value in chained.items():
+                if name not in keys:
+                    held[name] += value
+    return list(found.values())
+
+
+def currencies_of(session: Session, codes: Collection[str]) -> dict[str, str]:
+    """{store code: currency} of these stores."""
+    if not codes:
+        return {}
+    statement = select(STORES.c.code, STORES.c.currency).where(STORES.c.code.in_(sorted(codes)))
+    return {code: currency for code, currency in session.execute(statement)}
+
+
 def add_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Add to ``dash_daily`` and ``dash_monthly``; each row has the key and every figure."""
+    """Add to ``dash_daily`` and ``dash_monthly``, the stores' rows and the chain's (per
+    the store's currency); each row has the key and every figure."""
+    if not rows:
+        return
+    currency = currencies_of(session, {r["store_code"] for r in rows})
+    rows = [
+        *rows,
+        *_chain_rows(rows, DAILY_KEY, lambda c: CHAIN + currency[c] if c in currency else None),
+    ]
     _add(session, DAILY, DAILY_KEY, rows)
     keys = ("store_code", "month", "tier")
     _add(session, MONTHLY, keys, _per_month(rows, "business_date", keys))
@@ -102,30 +152,34 @@ def add_daily(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def add_active(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add ``delta`` to ``dash_active`` rows (store_code, day, window_days) and their
-    months."""
+    months, the stores' rows and the chain's."""
+    rows = [*rows, *_chain_rows(rows, ACTIVE_KEY, lambda _c: CHAIN)]
     _add(session, ACTIVE, ACTIVE_KEY, rows)
     keys = ("store_code", "month", "window_days")
     _add(session, ACTIVE_MONTHLY, keys, _per_month(rows, "day", keys))
 
 
 def member_days(
-    session: Session, member_ids: Collection[str], first: date, last: date
+    session: Session, member_ids: Collection[str], first: date, last: date, buyers: bool = False
 ) -> Sequence[Row[Any]]:
-    """(member_id, day) of these members' active days from ``first`` to ``last``."""
+    """(member_id, day) of these members' active days (``buyers``: purchase days) from
+    ``first`` to ``last``."""
     if not member_ids:
         return []
-    c = MEMBER_DAYS.c
+    c = (BUYER_DAYS if buyers else MEMBER_DAYS).c
     statement = select(c.member_id, c.day).where(
         c.member_id.in_(sorted(member_ids)), c.day.between(first, last)
     )
     return list(session.execute(statement))
 
 
-def add_member_days(session: Session, rows: Sequence[tuple[str, date]]) -> None:
+def add_member_days(
+    session: Session, rows: Sequence[tuple[str, date]], buyers: bool = False
+) -> None:
     if not rows:
         return
     insert = pg_insert if is_postgres(session) else sqlite_insert
-    statement = insert(MEMBER_DAYS).on_conflict_do_nothing()
+    statement = insert(BUYER_DAYS if buyers else MEMBER_DAYS).on_conflict_do_nothing()
     session.execute(statement, [{"member_id": m, "day": d} for m, d in sorted(rows)])
 
 
@@ -134,8 +188,35 @@ def add_member_days(session: Session, rows: Sequence[tuple[str, date]]) -> None:
 # (dash_daily); "everything up to a day" as the months before it and that month's days.
 
 
+def region_stores(session: Session, region: str) -> set[str]:
+    """The codes of the stores in ``region``."""
+    return set(session.scalars(select(STORES.c.code).where(STORES.c.region == region)))
+
+
+def regions(session: Session) -> list[str]:
+    """Every region a store is in, sorted."""
+    statement = select(STORES.c.region).where(STORES.c.region != "").distinct()
+    return sorted(session.scalars(statement))
+
+
 def _store_filter(column: Any, stores: Collection[str] | None) -> Any:
+    """These stores' rows, or (None) the chain's."""
+    if stores is None:
+        if column.table in (ACTIVE, ACTIVE_MONTHLY):
+            return column == CHAIN
+        chain = select(literal(CHAIN, String) + STORES.c.currency).distinct()
+        return column.in_(chain.scalar_subquery())
+    return column.in_(sorted(stores))
+
+
+def _coupon_filter(column: Any, stores: Collection[str] | None) -> Any:
+    """dash_coupons has no chain rows: every row is the chain's."""
     return column.in_(sorted(stores)) if stores is not None else true()
+
+
+def _currency(table: Table) -> Any:
+    """A row's currency: its store's, or a chain row's own ("*CNY")."""
+    return func.coalesce(STORES.c.currency, func.substr(table.c.store_code, 2)).label("currency")
 
 
 def split(first: date, last: date) -> tuple[list[tuple[date, date]], tuple[date, date] | None]:
@@ -192,12 +273,11 @@ def _grouped(
     found: dict[tuple[Any, ...], Sums] = {}
     for table, _column, condition in parts:
         columns = group(table)
-        statement = (
-            select(*columns, *(func.sum(table.c[n]).label(n) for n in names))
-            .join(STORES, STORES.c.code == table.c.store_code)
-            .where(condition, _store_filter(table.c.store_code, stores))
-            .group_by(*columns)
-        )
+        statement = select(*columns, *(func.sum(table.c[n]).label(n) for n in names))
+        if group is _tier_currency:  # the currency: the store's, or the chain row's
+            statement = statement.outerjoin(STORES, STORES.c.code == table.c.store_code)
+        statement = statement.where(condition, _store_filter(table.c.store_code, stores))
+        statement = statement.group_by(*columns)
         for row in session.execute(statement):
             key = key_of(row)
             found.setdefault(key, Sums(key)).add(row, names)
@@ -222,7 +302,7 @@ def _through_parts(through: date) -> list[tuple[Table, Any, Any]]:
 
 
 def _tier_currency(table: Table) -> Sequence[Any]:
-    return (table.c.tier, STORES.c.currency)
+    return (table.c.tier, _currency(table))
 
 
 def flows(session: Session, first: date, last: date, stores: Collection[str] | None) -> list[Sums]:
@@ -238,10 +318,27 @@ def flows(session: Session, first: date, last: date, stores: Collection[str] | N
     return [_named(s, tier=s.key[0], currency=s.key[1]) for s in found.values()]
 
 
+SERIES = (
+    "new_members",
+    "active_members",
+    "points_issued",
+    "points_redeemed",
+    "sales_count",
+    "returns",
+    "at_risk",
+    "won_back",
+)
+
+
 def series(
-    session: Session, first: date, last: date, stores: Collection[str] | None, by_month: bool
+    session: Session,
+    first: date,
+    last: date,
+    stores: Collection[str] | None,
+    by_month: bool,
+    names: Sequence[str] = SERIES,
 ) -> dict[date, Sums]:
-    """The figures of each day (or each month) from ``first`` to ``last``."""
+    """The figures ``names`` of each day (or each month) from ``first`` to ``last``."""
     if not by_month:
         parts = [(DAILY, DAILY.c.business_date, DAILY.c.business_date.between(first, last))]
     else:
@@ -253,7 +350,7 @@ def series(
     def key(row: Row[Any]) -> tuple[Any, ...]:
         return (month_of(row[0]) if by_month else row[0],)
 
-    found = _grouped(session, parts, when, FIGURES, stores, key)
+    found = _grouped(session, parts, when, names, stores, key)
     return {k[0]: v for k, v in found.items()}
 
 
@@ -324,25 +421,58 @@ def active_on(
     return found
 
 
-def coupons(session: Session, first: date, last: date) -> Sequence[Row[Any]]:
-    """Coupons issued from ``first`` to ``last`` (UTC days) per title: issued, used."""
-    c = table_of(Coupon).c
+def coupons(
+    session: Session, first: date, last: date, stores: Collection[str] | None
+) -> Sequence[Row[Any]]:
+    """Coupons issued from ``first`` to ``last`` (UTC days) to the members of these
+    stores, per title: issued, used (``dash_coupons``)."""
+    c = COUPONS.c
     statement = (
-        select(
-            c.title,
-            func.count().label("issued"),
-            func.sum(case((c.status == "redeemed", 1), else_=0)).label("used"),
-        )
-        .where(
-            and_(
-                c.created_at >= _start(first),
-                c.created_at < _start(last, days=1),
-            )
-        )
+        select(c.title, func.sum(c.issued).label("issued"), func.sum(c.used).label("used"))
+        .where(c.day.between(first, last), _coupon_filter(c.store_code, stores))
         .group_by(c.title)
         .order_by(c.title)
     )
     return list(session.execute(statement))
+
+
+def add_coupons(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Add to ``dash_coupons`` (store_code, day, title: issued, used)."""
+    _add(session, COUPONS, COUPON_KEY, rows)
+
+
+def coupons_issued(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Count coupons just inserted (their ``member_id``, ``title``, ``created_at``,
+    ``status``) under their member's home store and UTC day of issue."""
+    if not rows:
+        return
+    m = table_of(Member).c
+    ids = sorted({str(r["member_id"]) for r in rows})
+    homes: dict[str, str] = {}
+    for start in range(0, len(ids), 5000):
+        part = ids[start : start + 5000]
+        for member_id, home in session.execute(select(m.id, m.store_code).where(m.id.in_(part))):
+            homes[member_id] = home
+    found: dict[tuple[str, date, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (homes.get(str(row["member_id"])) or "", utc_day(row["created_at"]), row["title"])
+        held = found.setdefault(key, dict(zip(COUPON_KEY, key, strict=True), issued=0, used=0))
+        held["issued"] += 1
+        held["used"] += 1 if row.get("status") == "redeemed" else 0
+    add_coupons(session, list(found.values()))
+
+
+def utc_day(moment: datetime) -> date:
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+def all_coupons(session: Session) -> Any:
+    """Every coupon's title, issue time, status and member's home store (a rebuild)."""
+    c, m = table_of(Coupon).c, table_of(Member).c
+    statement = select(c.title, c.created_at, c.status, m.store_code).outerjoin(
+        table_of(Member), m.id == c.member_id
+    )
+    return session.execute(statement.execution_options(yield_per=10_000))
 
 
 def _start(day: date, days: int = 0) -> datetime:
@@ -354,7 +484,7 @@ def _start(day: date, days: int = 0) -> datetime:
 
 def clear(session: Session) -> None:
     """Empty the roll-ups (before a rebuild)."""
-    for table in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY, MEMBER_DAYS):
+    for table in (DAILY, MONTHLY, ACTIVE, ACTIVE_MONTHLY, MEMBER_DAYS, BUYER_DAYS, COUPONS):
         session.execute(table.delete())
 
 
@@ -371,20 +501,26 @@ def member_chunk(session: Session, after: str, limit: int) -> Sequence[Row[Any]]
 
 
 def accepted_events(session: Session, member_ids: Collection[str]) -> Sequence[Row[Any]]:
-    """The accepted ledger events of these members with what the roll-ups need (the
-    payload of sales only, for their amount)."""
-    e, t = table_of(LedgerEvent).c, table_of(Terminal).c
+    """The accepted ledger events of these members with what the roll-ups need: the
+    payload of sales and voids only (a sale's amount, the event a void names), a
+    return's accepted amount."""
+    e, t, r = table_of(LedgerEvent).c, table_of(Terminal).c, table_of(SaleReturn).c
     statement = (
         select(
+            e.event_id,
             e.member_id,
             e.type,
             e.terminal_id,
             t.store_code,
             e.occurred_at,
             e.points_delta,
-            case((e.type == "points.earned", e.payload), else_=None).label("payload"),
+            case((e.type.in_(("points.earned", "event.voided")), e.payload), else_=None).label(
+                "payload"
+            ),
+            r.accepted_cents,
         )
         .outerjoin(table_of(Terminal), t.id == e.terminal_id)
+        .outerjoin(table_of(SaleReturn), r.event_id == e.event_id)
         .where(e.member_id.in_(sorted(member_ids)), e.status == "accepted")
     )
     return list(session.execute(statement))

@@ -80,6 +80,14 @@ def _check_store_settings(
         raise ValidationFailed("Closing time is HH:MM.", code="invalid_closing_time")
 
 
+def _region(region: str) -> str:
+    """A store's region (the dashboard's grouping): any name up to 64 characters, or ""."""
+    region = " ".join(region.split())
+    if len(region) > 64:
+        raise ValidationFailed("A region is at most 64 characters.", code="invalid_store_region")
+    return region
+
+
 class AdminService:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -96,6 +104,7 @@ class AdminService:
         phone_region: str = "CN",
         language: str = "zh_CN",
         closing_time: str = "23:00",
+        region: str = "",
     ) -> Store:
         if not _STORE_CODE.match(code):
             raise ValidationFailed(
@@ -114,6 +123,7 @@ class AdminService:
                 language=language,
                 closing_time=closing_time,
                 created_at=utcnow(),
+                region=_region(region),
             )
             session.add(store)
             return store
@@ -132,6 +142,7 @@ class AdminService:
         phone_region: str,
         language: str,
         closing_time: str,
+        region: str | None = None,
     ) -> Store:
         """New settings of a store, checked as ``add_store`` checks them. The server uses
         them at once (business days, phone numbers of its pushes); the store's tills
@@ -148,6 +159,8 @@ class AdminService:
             store.phone_region = phone_region
             store.language = language
             store.closing_time = closing_time
+            if region is not None:  # None: the region stays
+                store.region = _region(region)
             session.flush()
             changes = ChangeBatch()
             changes.touch("store", code)

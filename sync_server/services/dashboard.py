@@ -13,6 +13,7 @@ from shared.domain.program import LoyaltyProgram, add_months
 from sync_server.db import Database
 from sync_server.repositories import catalog
 from sync_server.repositories import dashboard as repo
+from sync_server.services.dashboard_rollup import BUYERS, REPEAT_BUYERS
 
 MAX_DAYS = 366
 # Longer ranges are charted (and listed) by month.
@@ -55,7 +56,23 @@ class Figures:
     sales_count: int = 0
     redemptions: int = 0
     coupons_used: int = 0
-    sales_cents: dict[str, int] = field(default_factory=dict)  # per currency
+    returns: int = 0
+    at_risk: int = 0  # members newly at risk of churning within the range
+    won_back: int = 0  # those of them who came back within WIN_BACK_DAYS
+    buyers_90: int = 0  # members who bought within the 90 days to the range's end
+    repeat_buyers_90: int = 0  # those who bought on two days or more
+    sales_cents: dict[str, int] = field(default_factory=dict)  # per currency, less returns
+    returned_cents: dict[str, int] = field(default_factory=dict)  # per currency
+
+    @property
+    def win_back_rate(self) -> float | None:
+        """Members newly at risk in the range who came back in time, over all of them."""
+        return self.won_back / self.at_risk if self.at_risk > 0 else None
+
+    @property
+    def repeat_rate(self) -> float | None:
+        """Members who bought on two days or more within 90 days, over those who bought."""
+        return self.repeat_buyers_90 / self.buyers_90 if self.buyers_90 > 0 else None
 
     @property
     def active_ratio(self) -> float | None:
@@ -117,6 +134,9 @@ class DayRow:
     points_redeemed: int
     sales_count: int
     active_30: int
+    at_risk: int = 0
+    won_back: int = 0
+    returns: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,10 +153,12 @@ class Dashboard:
     coupons: list[CouponRow]
     days: list[DayRow]  # each day of the range, or each month (``by_month``)
     by_month: bool = False
+    region: str | None = None
 
     @property
     def currencies(self) -> list[str]:
         found = set(self.now.sales_cents) | set(self.before.sales_cents)
+        found |= set(self.now.returned_cents) | set(self.before.returned_cents)
         found |= {liability.currency for liability in self.liabilities}
         return sorted(found)
 
@@ -145,10 +167,19 @@ class DashboardService:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def view(self, period: Period, store: str | None = None) -> Dashboard:
-        stores = {store} if store else None
+    def regions(self) -> list[str]:
+        with self.database.read() as session:
+            return repo.regions(session)
+
+    def view(
+        self, period: Period, store: str | None = None, region: str | None = None
+    ) -> Dashboard:
+        """The chain's figures, a region's (its stores') or one store's."""
         previous = period.previous()
         with self.database.read() as session:
+            stores = {store} if store else None
+            if region and not store:
+                stores = repo.region_stores(session, region)
             row = catalog.get_program(session, catalog.latest_program_version(session))
             assert row is not None
             program = LoyaltyProgram.model_validate_json(row.body)
@@ -164,13 +195,15 @@ class DashboardService:
             expiring = _expiring(session, program, period.last, stores)
             coupons = [
                 CouponRow(r.title, int(r.issued), int(r.used or 0))
-                for r in repo.coupons(session, period.first, period.last)
+                for r in repo.coupons(session, period.first, period.last, stores)
             ]
         now.members = sum(int(r.members or 0) for r in stock_now)
         before.members = now.members - now.tier_members
         for figures, end, span in ((now, period.last, period), (before, previous.last, previous)):
             figures.active_30 = active.get((end, 30), 0)
             figures.active_90 = active.get((end, 90), 0)
+            figures.buyers_90 = active.get((end, BUYERS), 0)
+            figures.repeat_buyers_90 = active.get((end, REPEAT_BUYERS), 0)
             figures.daily_active = figures.daily_active / span.days
         members_by_tier: dict[str, int] = {}
         balance: dict[str, int] = {}
@@ -201,6 +234,7 @@ class DashboardService:
                 for start, end in points.items()
             ],
             by_month=by_month,
+            region=region if region and not store else None,
         )
 
 
@@ -240,6 +274,9 @@ _SUMMED = (
     "sales_count",
     "redemptions",
     "coupons_used",
+    "returns",
+    "at_risk",
+    "won_back",
 )
 
 
@@ -248,9 +285,13 @@ def _add(target: Figures, row: object) -> None:
         setattr(target, name, getattr(target, name) + int(getattr(row, name) or 0))
     target.daily_active += int(getattr(row, "active_members") or 0)  # noqa: B009
     currency = str(getattr(row, "currency"))  # noqa: B009
-    amount = int(getattr(row, "sales_cents") or 0)  # noqa: B009
-    if amount:
-        target.sales_cents[currency] = target.sales_cents.get(currency, 0) + amount
+    for name, held in (
+        ("sales_cents", target.sales_cents),
+        ("returned_cents", target.returned_cents),
+    ):
+        amount = int(getattr(row, name) or 0)
+        if amount:
+            held[currency] = held.get(currency, 0) + amount
 
 
 def _tier_row(code: str, members: int, figures: Figures | None) -> TierRow:
@@ -278,6 +319,9 @@ def _day_row(day: date, row: object | None, active_30: int) -> DayRow:
         value("points_redeemed"),
         value("sales_count"),
         active_30,
+        value("at_risk"),
+        value("won_back"),
+        value("returns"),
     )
 
 
@@ -288,7 +332,9 @@ def _expiring(
     after ``last`` (at most what will expire: part of them may be spent already)."""
     end = datetime(last.year, last.month, last.day, tzinfo=UTC)
     first = add_months(end, -program.expiry_months).date() + timedelta(days=1)
-    days = repo.series(session, first, first + timedelta(days=89), stores, by_month=False)
+    days = repo.series(
+        session, first, first + timedelta(days=89), stores, by_month=False, names=("points_issued",)
+    )
     within = first + timedelta(days=30)
     soon = sum(int(r.points_issued or 0) for day, r in days.items() if day < within)
     return soon, sum(int(r.points_issued or 0) for r in days.values())

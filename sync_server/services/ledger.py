@@ -299,6 +299,7 @@ class _Run:
             lifetime_delta=outcome.lifetime_delta,
             voided_by=None,
             coupon_id=str(coupon) if coupon is not None else None,
+            amount_cents=item.data.amount_cents if isinstance(item.data, PointsEarnedData) else 0,
         )
 
     # --- one case per event type --------------------------------------------------

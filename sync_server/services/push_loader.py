@@ -341,6 +341,7 @@ def coupon_state(row: Any) -> CouponState:
         version=int(row.version),
         terms=row.terms,
         code=row.code,
+        created_at=row.created_at,
     )
 
 
@@ -360,8 +361,11 @@ def _stored_outcome(row: Any) -> StoredOutcome:
 
 def _void_target(row: Any) -> VoidTarget:
     coupon_id = None
+    amount = 0
     if row.type == "coupon.redeemed":
         coupon_id = str(json.loads(row.payload)["data"]["coupon_id"])
+    elif row.type == "points.earned":
+        amount = int(json.loads(row.payload)["data"].get("amount_cents", 0))
     return VoidTarget(
         event_id=row.event_id,
         type=row.type,
@@ -371,4 +375,5 @@ def _void_target(row: Any) -> VoidTarget:
         lifetime_delta=int(row.lifetime_delta),
         voided_by=row.voided_by,
         coupon_id=coupon_id,
+        amount_cents=amount,
     )

@@ -135,6 +135,7 @@ class VoidTarget:
     lifetime_delta: int
     voided_by: str | None
     coupon_id: str | None  # a coupon.redeemed event's coupon
+    amount_cents: int = 0  # a points.earned event's sale amount (the dashboard's sales)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,7 @@ class CouponState:
     version: int
     terms: str | None = None  # s20d: CouponTerms JSON, for the coupons that have terms
     code: str | None = None  # s20d: a paper coupon's code
+    created_at: datetime | None = None  # when it was issued (the dashboard's coupon figures)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.migrate import migrate
 from sync_server.services.accounts import CLI_PRINCIPAL, AccountService
+from sync_server.services.admin import AdminService
 from sync_server.services.campaigns import CampaignService, Segment
 from sync_server.services.dashboard_rebuild import DashboardRebuild
 from sync_server.services.seed import SeedService
@@ -37,6 +39,7 @@ pytestmark = pytest.mark.slow
 PASSWORD = "browser dashboard password"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 ACCOUNTS = {"en": "dash-en", "zh_CN": "dash-zh"}
+REGION = "华东"  # the region of the seeded store: the page is shown for it
 
 
 @dataclass
@@ -57,6 +60,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     migrate(database)
     SeedService(database).seed(60, store_code="S001", rng_seed=11, phone_lookup=None)
     DashboardRebuild(database).rebuild()
+    admin = AdminService(database)
+    store = admin.stores()[0]
+    admin.update_store(
+        store.code,
+        name=store.name,
+        currency=store.currency,
+        timezone=store.timezone,
+        phone_region=store.phone_region,
+        language=store.language,
+        closing_time=store.closing_time,
+        region=REGION,
+    )
     campaigns = CampaignService(database)
     campaigns.issue_to_segment(CLI_PRINCIPAL, Segment(tier="member"), "Spring ¥10", 1000, "CNY")
     accounts = AccountService(database, hasher=PasswordHasher(time_cost=1, memory_cost=64))
@@ -151,11 +166,13 @@ def test_the_dashboard_draws_its_charts_and_fits(chromium: Any, site: Site, lang
         page.fill("input[name=password]", PASSWORD)
         page.click("main button[type=submit]")
         page.wait_for_url(site.url + "/console/")
-        page.goto(site.url + "/console/dashboard")
+        page.goto(site.url + "/console/dashboard?" + urlencode({"region": REGION}))
         page.wait_for_selector(".chart[data-drawn=true]")
         where = f"{language} {device}"
+        # members, points, tiers, churn, spend per visit by tier, coupons
         charts = page.evaluate(_CHARTS)
-        assert len(charts) == 4, where
+        assert len(charts) == 6, where
+        assert page.locator("select[name=region]").input_value() == REGION, where
         for chart in charts:
             assert chart["drawn"], where
             assert chart["canvas"] is not None, where

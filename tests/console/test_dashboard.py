@@ -138,3 +138,68 @@ def test_the_chart_library_is_served_by_the_server(as_role: Callable[[str], Test
         assert script.status_code == 200
         assert "javascript" in script.headers["content-type"]
     assert "<script>" not in page  # no inline script
+
+
+def test_region_scope_churn_and_returns_on_the_page_and_in_csv(
+    as_role: Callable[[str], TestClient],
+    client: TestClient,
+    paired: Pairing,
+    database: Database,
+) -> None:
+    admin = AdminService(database)
+    s = admin.stores()[0]
+    settings = {k: getattr(s, k) for k in ("name", "currency", "timezone", "phone_region")}
+    admin.update_store(
+        "S001", **settings, language=s.language, closing_time=s.closing_time, region="华东"
+    )
+    _sales(client, paired)
+    http = as_role("auditor")
+    page = http.get("/console/dashboard", params={"region": "华东"})
+    assert page.status_code == 200
+    assert '<option value="华东" selected>' in page.text
+    assert ">128<" in page.text
+    assert "Repeat-purchase rate (90 days)" in page.text
+    assert "Win-back rate" in page.text
+    assert page.text.count('data-chart="') == 5  # no coupons were issued: no coupon chart
+    assert http.get("/console/dashboard", params={"region": "Nowhere"}).status_code == 422
+    summary = _csv(http.get("/console/dashboard.csv", params={"region": "华东"}))
+    rows = {r[0]: r for r in summary[1:]}
+    assert rows["points_issued"][3] == "128"
+    assert rows["buyers_90"][3] == "1"
+    assert rows["repeat_rate"][3] == "0.0"
+    assert rows["returned_amount_CNY"][3] == "0.00"
+    for key in ("at_risk", "won_back", "win_back_rate", "returns"):
+        assert key in rows
+    response = http.get("/console/dashboard.csv", params={"table": "churn", "region": "华东"})
+    assert "region-__" in response.headers["content-disposition"]
+    churn = _csv(response)
+    assert churn[0] == ["day", "at_risk", "won_back", "win_back_rate"]
+    assert len(churn) == 31
+    days = _csv(http.get("/console/dashboard.csv", params={"table": "days"}))
+    assert days[0][-1] == "returns"
+
+
+def test_a_stores_region_is_edited_in_the_console(
+    as_role: Callable[[str], TestClient], database: Database
+) -> None:
+    AdminService(database).add_store("R01", "Flagship")
+    http = as_role("admin")
+    page = http.get("/console/stores/R01").text
+    token = csrf_of(page)
+    form = {
+        "csrf_token": token,
+        "name": "Flagship",
+        "currency": "CNY",
+        "timezone": "Asia/Shanghai",
+        "phone_region": "CN",
+        "language": "zh_CN",
+        "closing_time": "23:00",
+        "region": "East  China",
+    }
+    saved = http.post("/console/stores/R01", data=form)
+    assert saved.status_code == 200, saved.text
+    assert "East China" in saved.text
+    assert "East China" in http.get("/console/stores.csv").text
+    refused = http.post("/console/stores/R01", data={**form, "region": "x" * 65})
+    assert refused.status_code == 422
+    assert "A region is at most 64 characters." in refused.text

@@ -18,10 +18,25 @@ from shared.domain.program import add_months
 from sync_server import cli
 from sync_server.db import Database
 from sync_server.repositories import dashboard as dashboard_repo
+from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.admin import AdminService
+from sync_server.services.campaigns import CampaignService, Segment
 from sync_server.services.dashboard import DashboardService, Period
 from sync_server.services.dashboard_rebuild import DashboardRebuild
-from sync_server.services.dashboard_rollup import WINDOWS, Visit, active_deltas
+from sync_server.services.dashboard_rollup import (
+    _BUY_REACH,
+    _REACH,
+    AT_RISK_DAYS,
+    BUY_WINDOW,
+    BUYERS,
+    REPEAT_BUYERS,
+    WIN_BACK_DAYS,
+    WINDOWS,
+    Visit,
+    active_deltas,
+    buyer_changes,
+    churn_figures,
+)
 from sync_server.services.maintenance import MaintenanceService
 from tests.sync_server.helpers import Pairing, push
 
@@ -65,22 +80,49 @@ def test_pushed_events_show_in_the_dashboard(
     view = service.view(Period(today - timedelta(days=6), today))
     now = view.now
     assert (now.members, now.new_members) == (2, 2)
-    assert (now.points_issued, now.points_redeemed, now.points_adjusted) == (178, 100, 7)
-    assert now.points_returned == 128
-    assert now.sales_count == 2
-    assert now.sales_cents == {"CNY": 17_800}
+    # the voided sale never was: neither its points, nor the sale, nor its amount; and
+    # it is no return
+    assert (now.points_issued, now.points_redeemed, now.points_adjusted) == (50, 100, 7)
+    assert (now.points_returned, now.returns, now.returned_cents) == (0, 0, {})
+    assert now.sales_count == 1
+    assert now.sales_cents == {"CNY": 5_000}
     assert (now.active_30, now.active_90) == (2, 2)
     assert now.daily_active == 2 / 7
-    assert now.redemption_rate == 100 / 178
+    assert now.redemption_rate == 100 / 50
     balance = 178 - 100 + 7 - 128  # what the members hold now
     assert [(x.currency, x.points) for x in view.liabilities] == [("CNY", balance)]
     assert view.tiers[0].members == 2
-    assert view.tiers[0].average_spend("CNY") == 8_900
+    assert view.tiers[0].average_spend("CNY") == 5_000
     assert view.before.members == 0
     assert [d.new_members for d in view.days][-1] == 2
     # the store's view holds the same; another store's holds nothing
-    assert service.view(Period(today, today), "S001").now.points_issued == 178
+    assert service.view(Period(today, today), "S001").now.points_issued == 50
     assert service.view(Period(today, today), "S999").now.points_issued == 0
+    # a rebuild from the ledger agrees (the void names its sale in its payload)
+    DashboardRebuild(database).rebuild()
+    again = service.view(Period(today - timedelta(days=6), today)).now
+    assert (again.points_issued, again.sales_count, again.sales_cents) == (50, 1, {"CNY": 5_000})
+    assert again.points_returned == 0
+
+
+def test_voided_redemption_adjustment_and_coupon_come_off(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    today = _today(database)
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    earn = ev.earn(member, 20_000, 200)
+    redeem = ev.redeem(member, 100)
+    adjust = ev.adjust(member, 7)
+    push(client, paired, [enrol, earn, redeem, adjust])
+    body = push(
+        client, paired, [ev.void(member, redeem["event_id"]), ev.void(member, adjust["event_id"])]
+    )
+    assert {r["status"] for r in body["results"]} == {"accepted"}, body
+    now = DashboardService(database).view(Period(today, today)).now
+    assert (now.points_issued, now.points_redeemed, now.redemptions) == (200, 0, 0)
+    assert (now.points_adjusted, now.points_returned, now.sales_count) == (0, 0, 1)
 
 
 def test_a_return_takes_its_points_back_in_the_dashboard(
@@ -105,6 +147,17 @@ def test_a_return_takes_its_points_back_in_the_dashboard(
     assert body["results"][0]["status"] == "accepted", body
     now = DashboardService(database).view(Period(today, today)).now
     assert (now.points_issued, now.points_returned) == (128, 64)
+    # the returned amount comes off the sales, and shows as returned
+    assert (now.sales_count, now.returns) == (1, 1)
+    assert now.sales_cents == {"CNY": 6_400}
+    assert now.returned_cents == {"CNY": 6_400}
+    DashboardRebuild(database).rebuild()
+    again = DashboardService(database).view(Period(today, today)).now
+    assert (again.sales_cents, again.returned_cents, again.returns) == (
+        {"CNY": 6_400},
+        {"CNY": 6_400},
+        1,
+    )
     assert [(x.currency, x.points) for x in DashboardService(database).view(
         Period(today, today)).liabilities] == [("CNY", 64)]  # fmt: skip
 
@@ -291,3 +344,198 @@ def test_points_near_their_expiry_are_shown_as_expiring(
     assert {r["status"] for r in body["results"]} == {"accepted"}, body
     view = DashboardService(database).view(Period(today - timedelta(days=6), today))
     assert (view.expiring_30, view.expiring_90) == (100, 120)
+
+
+def _near(days: set[date], around: date, reach: timedelta) -> list[date]:
+    """What the sink reads of a member's days: those within ``reach`` of the visit."""
+    return sorted(d for d in days if around - reach <= d <= around + reach)
+
+
+def _churn_by_counting(days: set[date]) -> dict[date, tuple[int, int]]:
+    """Each day a member became at risk (their last visit AT_RISK_DAYS old, none since)
+    and whether they came back within WIN_BACK_DAYS, from all their days."""
+    found = {}
+    ordered = sorted(days)
+    for i, day in enumerate(ordered):
+        at = day + timedelta(days=AT_RISK_DAYS)
+        following = [d for d in ordered[i + 1 :] if d < at + timedelta(days=WIN_BACK_DAYS)]
+        if any(d < at for d in following):
+            continue
+        found[at] = (1, 1 if following else 0)
+    return found
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b"]), st.integers(min_value=0, max_value=500)),
+        max_size=25,
+    )
+)
+def test_churn_marks_equal_a_count_whatever_the_order(visits: list[tuple[str, int]]) -> None:
+    """Visits in any order, each seeing only the days the sink reads (within its reach):
+    the summed changes are, per day, the members newly at risk and those won back that
+    the member's whole history gives."""
+    origin = date(2026, 1, 1)
+    known: dict[str, set[date]] = {}
+    totals: dict[date, list[int]] = {}
+    for member, offset in visits:
+        visit = Visit(member, "S001", origin + timedelta(days=offset), "member")
+        near = {member: _near(known.get(member, set()), visit.day, _REACH)}
+        for figures in churn_figures(near, [visit]):
+            held = totals.setdefault(figures.business_date, [0, 0])
+            held[0] += figures.at_risk
+            held[1] += figures.won_back
+        known.setdefault(member, set()).add(visit.day)
+    expected: dict[date, list[int]] = {}
+    for days in known.values():
+        for day, (risk, back) in _churn_by_counting(days).items():
+            held = expected.setdefault(day, [0, 0])
+            held[0] += risk
+            held[1] += back
+    assert {d: v for d, v in totals.items() if v != [0, 0]} == expected
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(min_value=0, max_value=300)),
+        max_size=30,
+    )
+)
+def test_buyer_changes_equal_a_count_whatever_the_order(purchases: list[tuple[str, int]]) -> None:
+    """The running sums of the buyer changes are, on every day, the members who bought
+    within the 90 days to it, and those who bought on two days or more."""
+    origin = date(2026, 1, 1)
+    known: dict[str, set[date]] = {}
+    totals: dict[tuple[date, int], int] = {}
+    for member, offset in purchases:
+        visit = Visit(member, "S001", origin + timedelta(days=offset), "member", True)
+        near = {member: _near(known.get(member, set()), visit.day, _BUY_REACH)}
+        for (_, day, code), n in buyer_changes(near, [visit]).items():
+            totals[(day, code)] = totals.get((day, code), 0) + n
+        known.setdefault(member, set()).add(visit.day)
+    running = {BUYERS: 0, REPEAT_BUYERS: 0}
+    for offset in range(0, 420):
+        day = origin + timedelta(days=offset)
+        start = day - timedelta(days=BUY_WINDOW - 1)
+        for code, times in ((BUYERS, 1), (REPEAT_BUYERS, 2)):
+            running[code] += totals.get((day, code), 0)
+            counted = sum(
+                1 for days in known.values() if sum(start <= d <= day for d in days) >= times
+            )
+            assert running[code] == counted, (day, code)
+
+
+@pytest.mark.history(800)
+def test_churn_and_repeat_purchases_show_in_the_dashboard(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    """A member enrolled 200 days ago is at risk 110 days ago, comes back 100 days ago
+    (won back: 10 days later), is at risk again 10 days ago; bought on two days within
+    the last 90 days (pushed late, out of order). Another bought once."""
+    ev = paired.events
+    today = _today(database)
+    enrol = ev.enrol()
+    enrol["occurred_at"] = _at(database, today - timedelta(days=200))
+    member = enrol["member_id"]
+    other = ev.enrol(phone="13912345678")
+    other["occurred_at"] = _at(database, today - timedelta(days=3))
+    push(client, paired, [enrol, other])
+    for days in (100, 5, 20):
+        when = _at(database, today - timedelta(days=days))
+        body = push(client, paired, [ev.earn(member, 1_000, 10, occurred_at=when)])
+        assert body["results"][0]["status"] == "accepted", body
+    when = _at(database, today - timedelta(days=3))
+    push(client, paired, [ev.earn(other["member_id"], 2_000, 20, occurred_at=when)])
+    # the visits 20 and 5 days ago: the member is not at risk 10 days ago after all
+    service = DashboardService(database)
+    period = Period(today - timedelta(days=119), today)
+    view = service.view(period)
+    assert (view.now.at_risk, view.now.won_back) == (1, 1)
+    assert view.now.win_back_rate == 1.0
+    assert (view.now.buyers_90, view.now.repeat_buyers_90) == (2, 1)
+    assert view.now.repeat_rate == 0.5
+    assert sum(d.at_risk for d in view.days) == 1  # by month: a range over 92 days
+    days = service.view(Period(today - timedelta(days=115), today - timedelta(days=100))).days
+    at_risk_day = today - timedelta(days=110)
+    assert [(d.day, d.at_risk, d.won_back) for d in days if d.at_risk] == [(at_risk_day, 1, 1)]
+    # the members who came back later than 30 days count as at risk, not won back
+    late = Period(today - timedelta(days=366), today)
+    assert service.view(late).now.at_risk == 1
+    # a rebuild from the ledger gives the same
+    DashboardRebuild(database).rebuild()
+    again = service.view(period)
+    assert (again.now.at_risk, again.now.won_back) == (1, 1)
+    assert (again.now.buyers_90, again.now.repeat_buyers_90) == (2, 1)
+    assert again.days == view.days
+
+
+def test_a_regions_view_holds_its_stores(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    admin = AdminService(database)
+    s001 = admin.stores()[0]
+    admin.update_store(
+        "S001",
+        name=s001.name,
+        currency=s001.currency,
+        timezone=s001.timezone,
+        phone_region=s001.phone_region,
+        language=s001.language,
+        closing_time=s001.closing_time,
+        region="East",
+    )
+    admin.add_store("S777", "Elsewhere", region="West")
+    ev = paired.events
+    enrol = ev.enrol()
+    push(client, paired, [enrol, ev.earn(enrol["member_id"], 12_800, 128)])
+    today = _today(database)
+    service = DashboardService(database)
+    assert service.regions() == ["East", "West"]
+    period = Period(today, today)
+    assert service.view(period, region="East").now.points_issued == 128
+    assert service.view(period, region="East").now.members == 1
+    assert service.view(period, region="West").now.points_issued == 0
+    assert service.view(period, region="West").now.members == 0
+    assert service.view(period, region="North").now.points_issued == 0  # no stores
+    assert service.view(period).now.points_issued == 128
+    # a store within a region: the store's figures
+    assert service.view(period, "S777", region="East").now.points_issued == 0
+
+
+def test_coupon_usage_is_rolled_up_per_store_and_follows_voids(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    """Coupons issued count on their member's home store and day of issue; a coupon used
+    at a till counts as used, its redemption voided gives it back; a rebuild agrees."""
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    push(client, paired, [enrol])
+    campaigns = CampaignService(database)
+    assert campaigns.issue_to_segment(CLI_PRINCIPAL, Segment(), "Spring", 1000, "CNY") == 1
+    coupon = campaigns.issue_to_member(
+        CLI_PRINCIPAL, enrol["data"]["member_code"], "Welcome", 500, "CNY"
+    )
+    service = DashboardService(database)
+    today = datetime.now(UTC).date()
+    period = Period(today - timedelta(days=1), today + timedelta(days=1))
+
+    def usage(store: str | None = None) -> list[tuple[str, int, int]]:
+        return [(c.title, c.issued, c.used) for c in service.view(period, store).coupons]
+
+    assert usage() == [("Spring", 1, 0), ("Welcome", 1, 0)]
+    used = ev.coupon(member, str(coupon["coupon_id"]))
+    assert push(client, paired, [used])["results"][0]["status"] == "accepted"
+    assert usage() == [("Spring", 1, 0), ("Welcome", 1, 1)]
+    assert usage("S001") == usage()
+    assert usage("S999") == []
+    body = push(client, paired, [ev.void(member, used["event_id"])])
+    assert body["results"][0]["status"] == "accepted", body
+    assert usage() == [("Spring", 1, 0), ("Welcome", 1, 0)]
+    assert push(client, paired, [ev.coupon(member, str(coupon["coupon_id"]))])["results"][0][
+        "status"
+    ] == ("accepted")
+    pushed = usage()
+    assert pushed == [("Spring", 1, 0), ("Welcome", 1, 1)]
+    DashboardRebuild(database).rebuild()
+    assert usage() == pushed

@@ -4,7 +4,7 @@ per occasion however often the maintenance run looks; and the partner API's requ
 key and minute across server processes (``partner_rate_windows``).
 
 Revision ID: s20i
-Revises: s20g
+Revises: s20h
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s20i"
-down_revision = "s20g"
+down_revision = "s20h"
 branch_labels = None
 depends_on = None
 
