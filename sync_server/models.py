@@ -609,6 +609,7 @@ class PartnerRateWindow(Base):
     minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     used: Mapped[int] = mapped_column(BigInteger, default=0)
 
+
 class DashCoupon(Base):
     """Coupons issued per title, the UTC day of issue and the member's home store, and
     how many of them are used now (s20h): written where coupons are issued
