@@ -92,8 +92,9 @@ class SalesService(Service):
                 "points": points,
                 "rule_version": program.rule_version,
             }
-            if earned.parts:  # which promotions applied (the server weighs the claim)
-                data["promotions"] = list(earned.codes)
+            codes = earned.codes
+            if codes:  # which promotions applied (the server weighs the claim)
+                data["promotions"] = list(codes)
             event = append_event(
                 connection,
                 NewEvent(
@@ -112,8 +113,8 @@ class SalesService(Service):
                 timezone=place.timezone,
                 closing_time=place.closing_time,
             )
-            if earned.parts:
-                limited = [p.code for p in program.promotions if p.limit and p.code in earned.codes]
+            if codes:
+                limited = [p.code for p in program.promotions if p.limit and p.code in codes]
                 if limited:  # what this till counts against trigger limits while offline
                     record_promotions(
                         connection,
