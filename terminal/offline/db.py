@@ -31,31 +31,11 @@ log = logging.getLogger(__name__)
 _BEGIN_OPTION = "replica_begin"
 _PRAGMA_OPTION = "replica_pragmas"
 # Per-connection settings every transaction starts with unless it asks otherwise.
-_CACHE_KIB = 32_768  # every connection's page cache (``_configure``)
-_DURABLE = (
-    ("synchronous", "FULL"),
-    ("wal_autocheckpoint", "1000"),
-    ("cache_size", f"-{_CACHE_KIB}"),
-)
+_DURABLE = (("synchronous", "FULL"), ("wal_autocheckpoint", "1000"))
 # Pulled pages: no fsync per commit, and a WAL of up to 64 MiB before a checkpoint (an
 # index page rewritten by several pages of a bootstrap is copied to the file once).
-_RELAXED = (
-    ("synchronous", "NORMAL"),
-    ("wal_autocheckpoint", "16384"),
-    ("cache_size", f"-{_CACHE_KIB}"),
-)
-# A bulk load (a bootstrap): as relaxed, with a page cache that holds what one group of
-# pages dirties (the member-id and member-code indexes of a million members are ~60 MiB,
-# and random ids touch most of the first), so that each index page is written once per
-# commit instead of being spilled and read back within it. The next transaction on the
-# connection sets the cache back (SQLite frees the pages above the new size).
-BULK_CACHE_KIB = 262_144
-_BULK = (
-    ("synchronous", "NORMAL"),
-    ("wal_autocheckpoint", "16384"),
-    ("cache_size", f"-{BULK_CACHE_KIB}"),
-)
-_DEFAULTS = dict(_DURABLE)  # what a new connection has (``_configure``, SQLite's defaults)
+_RELAXED = (("synchronous", "NORMAL"), ("wal_autocheckpoint", "16384"))
+_DEFAULTS = dict(_DURABLE)  # what a new connection has (SQLite's own defaults)
 
 
 def _configure(dbapi_connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
@@ -66,7 +46,7 @@ def _configure(dbapi_connection: sqlite3.Connection, busy_timeout_ms: int) -> No
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute(f"PRAGMA cache_size=-{_CACHE_KIB}")
+        cursor.execute("PRAGMA cache_size=-32768")
         cursor.execute("PRAGMA temp_store=MEMORY")
     finally:
         cursor.close()
@@ -209,24 +189,16 @@ class Replica:
             expire_on_commit=False,
             autoflush=True,
         )
-        self._bulk_writer = sessionmaker(
-            bind=self.engine.execution_options(
-                **{_BEGIN_OPTION: "IMMEDIATE", _PRAGMA_OPTION: _BULK}
-            ),
-            expire_on_commit=False,
-            autoflush=True,
-        )
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @contextmanager
-    def write(self, *, durable: bool = True, bulk: bool = False) -> Iterator[Session]:
+    def write(self, *, durable: bool = True) -> Iterator[Session]:
         """``durable=False`` commits without waiting for the disk (``synchronous=NORMAL``,
         checkpoints less often): only for data the server can send again, such as a
         pulled page and its cursor. WAL keeps commits in order, so a power cut loses at
         most the last such commits, never an earlier one, and the next durable commit
-        makes them durable too. ``bulk=True`` (not durable either): a group of pages of
-        a bulk load, with a page cache of ``BULK_CACHE_KIB``."""
-        factory = self._bulk_writer if bulk else self._writer if durable else self._relaxed_writer
+        makes them durable too."""
+        factory = self._writer if durable else self._relaxed_writer
         with factory() as session, session.begin():
             session.connection()  # BEGIN IMMEDIATE now, not at the first statement
             yield session
@@ -326,13 +298,7 @@ class Replica:
                 )
             )
             conn.rollback()
-        # Built as a bulk load's pages are applied (the big page cache, no fsync per
-        # commit): a power cut before the final checkpoint leaves an index listed in
-        # ``deferred_indexes`` (its row goes in the same commit), built again at the next
-        # opening.
-        writer = self.engine.execution_options(
-            **{_BEGIN_OPTION: "IMMEDIATE", _PRAGMA_OPTION: _BULK}
-        )
+        writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         for name in names:
             with writer.begin() as conn:
                 ddl = conn.exec_driver_sql(

@@ -44,7 +44,6 @@ class SyncStore:
     def __init__(self, replica: Replica, *, clock: Clock = utc_now) -> None:
         self.replica = replica
         self.clock = clock
-        self._bulk = False  # between begin_bulk_load and end_bulk_load
 
     # --- identity and state -------------------------------------------------------
 
@@ -179,7 +178,7 @@ class SyncStore:
         """Apply pulled changes (newer versions only) and, in the same transaction, the cursor."""
         # Not durable: the page and its cursor commit together, so a power cut can only
         # lose whole pages, which the next pull fetches again.
-        with self.replica.write(durable=False, bulk=self._bulk) as session:
+        with self.replica.write(durable=False) as session:
             apply_changes(session, changes)
             if cursor is not None:
                 TerminalStateRepository(session).get().pull_cursor = cursor
@@ -188,12 +187,9 @@ class SyncStore:
         """Before pulling a whole chain's members into a replica: drop the secondary
         indexes of members and coupons (built once at the end, ``end_bulk_load``)."""
         with self.replica.write() as session:
-            deferred = defer_indexes(session)
-        self._bulk = bool(deferred)
-        return deferred
+            return defer_indexes(session)
 
     def end_bulk_load(self) -> list[str]:
-        self._bulk = False
         return self.replica.restore_deferred_indexes()
 
     def drop_unconfirmed_staff(self) -> int:

@@ -2,15 +2,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.orm import Session
 
-from terminal.offline.db import BULK_CACHE_KIB, Replica, make_engine
+from terminal.offline.db import Replica, make_engine
 from terminal.offline.migrate import current_revision, head_revision
 from terminal.offline.models import Base
 from terminal.services.sync_store import SyncStore
@@ -221,39 +218,5 @@ def test_pulled_pages_commit_without_fsync_and_everything_else_durably(tmp_path:
             assert session.connection().exec_driver_sql(level).scalar() == 2  # FULL
         with replica.read() as session:
             assert session.connection().exec_driver_sql(level).scalar() == 2
-    finally:
-        replica.close()
-
-
-def test_a_bulk_load_group_gets_a_big_page_cache_that_the_next_write_gives_back(
-    tmp_path: Path,
-) -> None:
-    replica = Replica(tmp_path / "r.sqlite3")
-    try:
-        cache, level = "PRAGMA cache_size", "PRAGMA synchronous"
-        with replica.write(bulk=True) as session:
-            assert session.connection().exec_driver_sql(cache).scalar() == -BULK_CACHE_KIB
-            assert session.connection().exec_driver_sql(level).scalar() == 1  # NORMAL
-        with replica.write() as session:  # the same pooled connection, a cashier's write
-            assert session.connection().exec_driver_sql(cache).scalar() == -32_768
-            assert session.connection().exec_driver_sql(level).scalar() == 2  # FULL
-        store = SyncStore(replica)
-        seen: list[int] = []
-        real = replica.write
-
-        @contextmanager
-        def watched(**options: bool) -> Iterator[Session]:
-            with real(**options) as session:
-                seen.append(session.connection().exec_driver_sql(cache).scalar())
-                yield session
-
-        replica.write = watched  # type: ignore[method-assign]
-        store.apply_pulled([], None)  # a page outside a bulk load
-        store.begin_bulk_load()
-        store.apply_pulled([], None)  # a group of a bulk load
-        store.end_bulk_load()
-        store.apply_pulled([], None)
-        # outside, begin_bulk_load's own (durable) write, the group, after the load
-        assert seen == [-32_768, -32_768, -BULK_CACHE_KIB, -32_768]
     finally:
         replica.close()
