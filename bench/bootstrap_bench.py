@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gzip
 import os
 import shutil
 import sqlite3
@@ -32,9 +33,11 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sync_server.api.hot import GZIP_LEVEL  # noqa: E402
 from sync_server.config import Settings  # noqa: E402
 from sync_server.db import Database  # noqa: E402
 from sync_server.migrate import migrate  # noqa: E402
+from sync_server.services.pull import PullService  # noqa: E402
 from sync_server.services.seed import SAME_SIZE_STAND_IN, SeedService  # noqa: E402
 from terminal.config import TerminalSettings  # noqa: E402
 from terminal.offline.credentials import ProcessKeyring  # noqa: E402
@@ -159,6 +162,7 @@ def main() -> int:
                 profiler = cProfile.Profile(time.thread_time) if args.profile else None
                 assert server.process is not None
                 server_cpu = _cpu_seconds(server.process.pid)
+                load_start = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
                 started, cpu = time.perf_counter(), time.process_time()
                 if profiler:
                     profiler.enable()
@@ -171,13 +175,27 @@ def main() -> int:
                     profiler.dump_stats(args.profile)
                 size = till.replica_path.stat().st_size / 2**20
             problems = verify_replica(till.replica_path, database, work)
+            # What one full page weighs on the wire, plain and as the server sends it
+            # to a till (gzip, sync_server.api.hot), and the server CPU to compress it.
+            page = PullService(database, max_limit=5000).changes_json(None, 5000, "S001")
+            plain = page.encode()
+            packing = time.process_time()
+            packed = gzip.compress(plain, GZIP_LEVEL, mtime=0)
+            packing = time.process_time() - packing
         finally:
             server.stop()
             database.dispose()
     print(
         f"bootstrap: {report.pulled:,} changes pulled and applied in {seconds:.1f} s "
         f"({report.pulled / seconds:,.0f}/s); replica {size:,.0f} MiB; CPU: the till "
-        f"{cpu:.1f} s, the server {server_cpu:.1f} s; load average {os.getloadavg()[0]:.2f}"
+        f"{cpu:.1f} s, the server {server_cpu:.1f} s; load average at the end "
+        f"{'{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())} (at the start {load_start})"
+    )
+    print(
+        f"a full page (5,000 changes): {len(plain):,} bytes of JSON, {len(packed):,} "
+        f"gzipped ({len(packed) / len(plain):.0%}, {packing * 1000:.1f} ms of CPU); "
+        f"the whole pull: ~{len(plain) * report.pulled / 5000 / 2**20:,.0f} MiB plain, "
+        f"~{len(packed) * report.pulled / 5000 / 2**20:,.0f} MiB on the wire"
     )
     for problem in problems:
         print(f"REPLICA WRONG: {problem}")

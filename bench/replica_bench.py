@@ -162,15 +162,28 @@ def _raw_sql(statement: Any) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     return str(compiled), tuple(compiled.positiontup or ()), dict(compiled.params)
 
 
+CPU_MS: dict[int, list[float]] = {}  # id(fn) -> CPU ms per call of each timed run
+
+
 def timed(fn: Callable[[int], object], samples: int) -> list[float]:
+    """Wall milliseconds of each call; the CPU per call of the whole run (this
+    thread's ``time.thread_time``, which the machine's load does not inflate) goes to
+    ``CPU_MS``."""
     for i in range(min(50, samples)):  # warm-up
         fn(i)
     out = []
+    cpu = time.thread_time()
     for i in range(samples):
         t0 = time.perf_counter()
         fn(i)
         out.append((time.perf_counter() - t0) * 1000)
+    CPU_MS.setdefault(id(fn), []).append((time.thread_time() - cpu) * 1000 / samples)
     return out
+
+
+def cpu_ms(fn: Callable[[int], object]) -> float:
+    """The median CPU milliseconds per call over the runs of ``fn`` so far."""
+    return statistics.median(CPU_MS[id(fn)])
 
 
 def pct(values: list[float], p: float) -> float:
@@ -249,27 +262,37 @@ def bench_promotions(
             )
 
     samples = args.earn_samples
-    print("| operation | base p50 | base p99 | 10 promotions + 20 tiers p50 | p99 | added p50 |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| operation | base p50 | base p99 | 10 promotions + 20 tiers p50 | p99 | added p50 "
+        "| CPU per call: base | with promotions | added CPU |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, fn in (("earn preview", preview), ("durable earn commit", earn)):
+        CPU_MS.clear()
+        base_cpu: list[float] = []
+        promoted_cpu: list[float] = []
         rounds = []
         for _ in range(args.rounds):  # interleaved: both programs see the same load
             install(None)
             base = timed(fn, samples)
+            base_cpu.append(CPU_MS.pop(id(fn))[0])
             acknowledge()
             install(promoted)
             with_promotions = timed(fn, samples)
+            promoted_cpu.append(CPU_MS.pop(id(fn))[0])
             acknowledge()
             rounds.append((pct(base, 50), pct(base, 99), pct(with_promotions, 50),
                            pct(with_promotions, 99)))  # fmt: skip
         b50, b99, p50, p99 = (statistics.median(r[k] for r in rounds) for k in range(4))
+        bc, pc = statistics.median(base_cpu), statistics.median(promoted_cpu)
         print(f"| {name} | {b50:.3f} ms | {b99:.3f} ms | {p50:.3f} ms | {p99:.3f} ms | "
-              f"{p50 - b50:+.3f} ms |")  # fmt: skip
+              f"{p50 - b50:+.3f} ms | {bc:.3f} ms | {pc:.3f} ms | {pc - bc:+.3f} ms |")  # fmt: skip
     install(None)
-    base_cpu, promoted_cpu = rule_cpu_ms(DEFAULT_PROGRAM), rule_cpu_ms(promoted)
-    print(f"\nearn rule alone (CPU per call): base {base_cpu * 1000:.1f} us, "
-          f"10 promotions + 20 tiers {promoted_cpu * 1000:.1f} us "
-          f"(+{(promoted_cpu - base_cpu) * 1000:.1f} us)")  # fmt: skip
+    rule_base, rule_promoted = rule_cpu_ms(DEFAULT_PROGRAM), rule_cpu_ms(promoted)
+    print(f"\nearn rule alone (CPU per call): base {rule_base * 1000:.1f} us, "
+          f"10 promotions + 20 tiers {rule_promoted * 1000:.1f} us "
+          f"(+{(rule_promoted - rule_base) * 1000:.1f} us)")  # fmt: skip
+    print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def main() -> None:
@@ -295,6 +318,7 @@ def main() -> None:
     )  # fmt: skip
     replica = Replica(settings.replica_path)
     build(replica, settings, args.members)
+    print("load average before timing: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     services = build_services(replica, settings)
     raw = sqlite3.connect(path, isolation_level=None)
     raw.execute("PRAGMA synchronous=FULL")
@@ -392,9 +416,10 @@ def main() -> None:
     print(f"\n{total:,} members, {path} ({path.stat().st_size / 2**20:.0f} MiB), "
           f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}\n")  # fmt: skip
     print(
-        "| operation | target p99 | service p50 | service p99 | raw p50 | raw p99 | ratio p50 | ratio p99 | met |"
+        "| operation | target p99 | service p50 | service p99 | raw p50 | raw p99 | ratio p50 "
+        "| ratio p99 | CPU per call: service / raw | CPU ratio | met |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, target, svc_fn, raw_fn, samples in cases:
         rounds = []
         for _ in range(args.rounds):  # interleaved, so both sides see the same machine load
@@ -402,11 +427,14 @@ def main() -> None:
             rounds.append((pct(svc, 50), pct(svc, 99), pct(base, 50), pct(base, 99)))
             acknowledge()
         s50, s99, r50, r99 = (statistics.median(r[k] for r in rounds) for k in range(4))
+        sc, rc = cpu_ms(svc_fn), cpu_ms(raw_fn)
         print(f"| {name} | {target:g} ms | {s50:.3f} ms | {s99:.3f} ms | {r50:.3f} ms | "
-              f"{r99:.3f} ms | {s50 / r50:.1f}x | {s99 / r99:.1f}x | {'yes' if s99 <= target else 'NO'} |")  # fmt: skip
+              f"{r99:.3f} ms | {s50 / r50:.1f}x | {s99 / r99:.1f}x | {sc:.4f} / {rc:.4f} ms | "
+              f"{sc / rc:.1f}x | {'yes' if s99 <= target else 'NO'} |")  # fmt: skip
     load = os.getloadavg()
     print(
-        f"\n{args.rounds} rounds of {args.samples} samples ({args.earn_samples} earns); median "
+        f"\nCPU: this process {time.process_time():.1f} s in all. "
+        f"{args.rounds} rounds of {args.samples} samples ({args.earn_samples} earns); median "
         f"round shown. Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
     raw.close()

@@ -243,6 +243,18 @@ class Replica:
         return self.driver().execute(sql, params).fetchall()
 
     @contextmanager
+    def read_driver(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction on this thread's DB-API connection: every statement in the
+        block reads the same snapshot; it ends (releasing the snapshot) with the block."""
+        connection = self.driver()
+        connection.execute("BEGIN")
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction:
+                connection.execute("COMMIT")
+
+    @contextmanager
     def write_driver(self) -> Iterator[sqlite3.Connection]:
         """One durable ``BEGIN IMMEDIATE`` transaction on this thread's DB-API
         connection: committed when the block ends (``synchronous=FULL``), rolled back if

@@ -109,6 +109,7 @@ class Appended:
     event_id: str
     seq: int
     type: str
+    business_date: str
 
 
 NEXT_SEQ_SQL = "UPDATE terminal_state SET next_seq = ? WHERE id = 1"
@@ -151,7 +152,7 @@ def append_event(
          new.voided_event_id),
     )  # fmt: skip
     connection.execute(INSERT_OUTBOX_SQL, (seq, key, payload, at))
-    return Appended(key, seq, new.type)
+    return Appended(key, seq, new.type, day)
 
 
 def purge_profile_pii(row: OutboxRow) -> None:

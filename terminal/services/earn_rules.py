@@ -7,70 +7,66 @@ recomputes a claim with. The till passes what it knows of the member: a first pu
 does not hold birthdays (PROTOCOL.md: none reach a till), so a birthday promotion
 applies only at the server's word (docs/PROGRAM.md). A promotion whose trigger limit
 this member reached by the earns this till knows of does not apply.
+
+It reads on the replica's DB-API connection, in the caller's transaction, and only what
+the program's promotions ask: the earn history for a welcome or win-back promotion, the
+days a limited promotion was received for a trigger limit.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
-
-from sqlalchemy.orm import Session
 
 from shared.domain.business_day import business_date
 from shared.domain.program import LoyaltyProgram
 from shared.domain.promotions import EarnBreakdown, MemberFacts, local_wall_time, used_up
-from terminal.offline.repositories import MemberHit, StoreRepository
-from terminal.offline.repositories.earn_history import (
-    StorePlace,
-    earn_history,
-    promotion_days,
-    store_place,
-)
+from terminal.offline.repositories.earn_history import StorePlace, earn_history, promotion_days
 
 
 def sale_breakdown(
-    session: Session,
+    connection: sqlite3.Connection,
     program: LoyaltyProgram,
-    hit: MemberHit,
+    member_id: str,
+    lifetime: int,
     amount_cents: int,
     now: datetime,
+    place: StorePlace,
     *,
     language: str = "",
-    place: StorePlace | None = None,
     currency: str | None = None,
 ) -> EarnBreakdown:
     """The earn of ``amount_cents`` for this member now, at its tier before the sale
-    (the server's lifetime points plus this till's pending earns). ``place``: the
-    store, when the caller has read it already; ``currency``: the store's, which picks
-    the program's earn units for it (``LoyaltyProgram.units``)."""
-    member, pending = hit
-    lifetime = member.lifetime_points + pending.lifetime
+    (``lifetime``: the server's lifetime points plus this till's pending earns), in the
+    store ``place``; ``currency``: the store's, which picks the program's earn units for
+    it (``LoyaltyProgram.units``)."""
     if not program.promotions:
         return EarnBreakdown(program.points_for_sale(amount_cents, lifetime, currency), ())
-    store = place or store_place(session)
-    if store is None:
-        StoreRepository(session).require()  # raises terminal_not_configured
-        raise AssertionError("unreachable")  # pragma: no cover
     return program.earn_breakdown(
         amount_cents,
         lifetime,
-        local_time=local_wall_time(now, store.timezone),
-        store_code=store.store_code,
-        member=member_facts(session, program, member.member_id, lifetime, now),
-        exhausted=used_here(session, program, store, member.member_id, now),
+        local_time=local_wall_time(now, place.timezone),
+        store_code=place.store_code,
+        member=member_facts(connection, program, member_id, lifetime, now),
+        exhausted=used_here(connection, program, place, member_id, now),
         language=language,
         currency=currency,
     )
 
 
 def member_facts(
-    session: Session, program: LoyaltyProgram, member_id: str, lifetime: int, now: datetime
+    connection: sqlite3.Connection,
+    program: LoyaltyProgram,
+    member_id: str,
+    lifetime: int,
+    now: datetime,
 ) -> MemberFacts:
     """What this till knows of the member, read only when a promotion asks (welcome,
     win-back): a first purchase (no lifetime points, no earn recorded here), the days
     since its last earn here (None, unknown, if none)."""
     if not any(p.welcome or p.win_back_days is not None for p in program.promotions):
         return MemberFacts()
-    history = earn_history(session, member_id)
+    history = earn_history(connection, member_id)
     seen = None
     if history.last_at is not None:
         seen = max((now - history.last_at).days, 0)
@@ -82,7 +78,7 @@ def member_facts(
 
 
 def used_here(
-    session: Session,
+    connection: sqlite3.Connection,
     program: LoyaltyProgram,
     store: StorePlace,
     member_id: str,
@@ -94,5 +90,5 @@ def used_here(
     if not limited:
         return frozenset()
     today = business_date(now, store.timezone, store.closing_time)
-    days = promotion_days(session, member_id, [p.code for p in limited])
+    days = promotion_days(connection, member_id, [p.code for p in limited])
     return used_up(limited, today, lambda code: days.get(code, ()))

@@ -27,8 +27,8 @@ from terminal.offline.repositories import (
     StoreRepository,
     TerminalStateRepository,
 )
-from terminal.offline.repositories.earn_history import StorePlace, record_promotions
-from terminal.offline.repositories.hot import program_of, sale_context
+from terminal.offline.repositories.earn_history import record_promotions
+from terminal.offline.repositories.hot import preview_context, program_of, sale_context
 from terminal.offline.repositories.store import no_store, not_paired
 from terminal.services.base import (
     Service,
@@ -62,10 +62,12 @@ class SalesService(Service):
     ) -> Receipt:
         """Points for a sale, at the member's tier as it stood before this sale.
 
-        Under a program without promotions: one durable transaction on the replica's
-        DB-API connection: one statement reads what the checks need, three write the
-        event, its outbox row and the next seq (the same rows ``record_event`` writes;
-        refusals come in the same order). With promotions: ``_earn_with_promotions``."""
+        One durable transaction on the replica's DB-API connection, with or without
+        promotions: one statement reads what the checks need, three write the event,
+        its outbox row and the next seq (the same rows ``record_event`` writes;
+        refusals come in the same order). Promotions add only what they ask for: the
+        member's earn history here (welcome, win-back), the days a limited promotion
+        was received, and one row per limited promotion applied (``earn_promotions``)."""
         mid = member_key(member_id)
         ref = clean_sale_ref(sale_ref)
         now = self.clock()
@@ -78,79 +80,34 @@ class SalesService(Service):
                 sale_ref=ref,
             )
             program = program_of(ctx.program_json)
-            if not program.promotions:
-                amount = program.check_sale_amount(amount_cents)
-                check_staff(ctx.staff_active)
-                check_member(mid, ctx.status, active=True)
-                if ctx.duplicate:
-                    raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
-                lifetime = ctx.lifetime_points + ctx.pending_lifetime
-                points = program.points_for_sale(amount, lifetime, ctx.currency)
-                if ctx.currency is None or ctx.timezone is None or ctx.closing_time is None:
-                    raise no_store()
-                if ctx.terminal_id is None or ctx.member_code_prefix is None:
-                    raise not_paired()
-                assert ctx.next_seq is not None
-                event = append_event(
-                    connection,
-                    NewEvent(
-                        type="points.earned",
-                        member_id=mid,
-                        staff_id=staff.staff_id,
-                        data={
-                            "sale_ref": ref,
-                            "amount_cents": amount,
-                            "currency": ctx.currency,
-                            "points": points,
-                            "rule_version": program.rule_version,
-                        },
-                        points_delta=points,
-                        lifetime_delta=points,
-                        amount_cents=amount,
-                        sale_ref=ref,
-                    ),
-                    occurred_at=now,
-                    seq=ctx.next_seq,
-                    terminal_id=ctx.terminal_id,
-                    timezone=ctx.timezone,
-                    closing_time=ctx.closing_time,
-                )
-                row = ctx.member_row(points=points, lifetime=points)
-                view = MemberView.from_row(row, program)
-                return Receipt(event.event_id, event.seq, event.type, points, None, view)
-        return self._earn_with_promotions(staff, mid, ref, amount_cents, now)
-
-    def _earn_with_promotions(
-        self, staff: StaffSession, mid: str, ref: str, amount_cents: int, now: datetime
-    ) -> Receipt:
-        """``earn`` under a program with promotions: the rule reads what the till knows of
-        the member (earn history, trigger counts), through the ORM session."""
-        with self.replica.write() as session:
-            program = ProgramRepository(session).current()
             amount = program.check_sale_amount(amount_cents)
-            require_staff(session, staff)
-            hit = require_member(session, mid, active=True)
-            events = EventRepository(session)
-            if events.find_sale(mid, "points.earned", ref) is not None:
+            check_staff(ctx.staff_active)
+            check_member(mid, ctx.status, active=True)
+            if ctx.duplicate:
                 raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
-            store = StoreRepository(session).require()
-            currency = store.currency
-            place = StorePlace(store.store_code, store.timezone, store.closing_time)
+            place = ctx.place()  # no_store
+            lifetime = ctx.lifetime_points + ctx.pending_lifetime
             earned = sale_breakdown(
-                session, program, hit, amount, now, place=place, currency=currency
+                connection, program, mid, lifetime, amount, now, place, currency=ctx.currency
             )
             points = earned.total
+            if ctx.currency is None:
+                raise no_store()
+            if ctx.terminal_id is None or ctx.member_code_prefix is None:
+                raise not_paired()
+            assert ctx.next_seq is not None
             data: dict[str, object] = {
                 "sale_ref": ref,
                 "amount_cents": amount,
-                "currency": currency,
+                "currency": ctx.currency,
                 "points": points,
                 "rule_version": program.rule_version,
             }
-            if earned.parts:  # which promotions applied (the server weighs the claim)
-                data["promotions"] = list(earned.codes)
-            event = record_event(
-                session,
+            codes = earned.codes
+            if codes:  # which promotions applied (the server weighs the claim)
+                data["promotions"] = list(codes)
+            event = append_event(
+                connection,
                 NewEvent(
                     type="points.earned",
                     member_id=mid,
@@ -162,11 +119,23 @@ class SalesService(Service):
                     sale_ref=ref,
                 ),
                 occurred_at=now,
+                seq=ctx.next_seq,
+                terminal_id=ctx.terminal_id,
+                timezone=place.timezone,
+                closing_time=place.closing_time,
             )
-            limited = [p.code for p in program.promotions if p.limit and p.code in earned.codes]
-            if limited:  # what this till counts against trigger limits while offline
-                record_promotions(session, event, limited)
-            view = view_after(hit, program, points=points, lifetime=points)
+            if codes:
+                limited = [p.code for p in program.promotions if p.limit and p.code in codes]
+                if limited:  # what this till counts against trigger limits while offline
+                    record_promotions(
+                        connection,
+                        event_id=event.event_id,
+                        member_id=mid,
+                        business_date=event.business_date,
+                        codes=limited,
+                    )
+            row = ctx.member_row(points=points, lifetime=points)
+            view = MemberView.from_row(row, program)
             return Receipt(event.event_id, event.seq, event.type, points, None, view)
 
     def earn_preview(self, member_id: str, amount_cents: int) -> int:
@@ -177,20 +146,27 @@ class SalesService(Service):
         self, member_id: str, amount_cents: int, *, language: str = ""
     ) -> EarnBreakdown:
         """What ``earn`` would award now and why: the base and each promotion, named in
-        ``language`` ("zh_CN") where the program gives a name in it."""
+        ``language`` ("zh_CN") where the program gives a name in it. One read
+        transaction on the DB-API connection (one statement, and what promotions ask)."""
         mid = member_key(member_id)
-        with self.replica.read() as session:
-            program = ProgramRepository(session).current()
+        with self.replica.read_driver() as connection:
+            ctx = preview_context(connection, mid)
+            program = program_of(ctx.program_json)
             amount = program.check_sale_amount(amount_cents)
-            hit = require_member(session, mid, active=True)
+            check_member(mid, ctx.status, active=True)
+            lifetime = ctx.lifetime_points + ctx.pending_lifetime
+            if not program.promotions:
+                return EarnBreakdown(program.points_for_sale(amount, lifetime, ctx.currency), ())
             return sale_breakdown(
-                session,
+                connection,
                 program,
-                hit,
+                mid,
+                lifetime,
                 amount,
                 self.clock(),
+                ctx.place(),
                 language=language,
-                currency=store_currency(session, program),
+                currency=ctx.currency,
             )
 
     def redeem_limits(self, member_id: str, *, sale_amount_cents: int) -> RedeemLimits:
@@ -398,7 +374,7 @@ def store_currency(session: Session, program: LoyaltyProgram) -> str | None:
     program's own units, without reading the store)."""
     if not program.currencies:
         return None
-    return StoreRepository(session).require().currency
+    return str(StoreRepository(session).require().currency)
 
 
 def redeemed_today(session: Session, member_id: str, now: datetime) -> int:

@@ -12,10 +12,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from sync_server.api.hot import GZIP_FROM_BYTES
 from sync_server.app import build_services, create_app
 from sync_server.config import Settings
 from sync_server.db import Database
 from sync_server.services.pull import encode_cursor
+from sync_server.services.seed import SAME_SIZE_STAND_IN, SeedService
 from tests.sync_server.helpers import Pairing, pair_terminal
 from tests.sync_server.test_idle_sync import counting_statements
 
@@ -163,3 +165,36 @@ def test_health_says_when_the_database_is_away(tmp_path: Path) -> None:
         assert answer.status_code == 503
         assert answer.json()["status"] == "degraded"
         assert answer.json()["database"] == "unavailable"
+
+
+def test_a_large_pull_page_goes_gzipped_to_a_client_that_accepts_it(
+    settings: Settings, database: Database
+) -> None:
+    SeedService(database).seed(
+        300, opening_events=False, with_staff=False, phone_lookup=SAME_SIZE_STAND_IN
+    )
+    with _app(settings, database, hot=True) as client:
+        paired = pair_terminal(client, database, settings)
+        asked = {"params": {"limit": 400}}
+        packed = client.get(
+            "/v1/changes", headers={**paired.headers, "Accept-Encoding": "gzip"}, **asked
+        )
+        plain = client.get(
+            "/v1/changes", headers={**paired.headers, "Accept-Encoding": "identity"}, **asked
+        )
+        refused = client.get(
+            "/v1/changes", headers={**paired.headers, "Accept-Encoding": "gzip;q=0"}, **asked
+        )
+        small = client.get(
+            "/v1/changes",
+            headers={**paired.headers, "Accept-Encoding": "gzip"},
+            params={"limit": 1},
+        )
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert "content-encoding" not in refused.headers
+    assert "content-encoding" not in small.headers  # below GZIP_FROM_BYTES
+    assert len(plain.content) >= GZIP_FROM_BYTES
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.json() == plain.json()  # httpx decoded it: the same page
+    assert len(plain.json()["changes"]) > 300

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
 from tests.terminal.conftest import Till
 
@@ -107,3 +109,24 @@ def test_the_till_counts_a_trigger_limit_by_the_earns_it_knows(till: Till) -> No
     assert till.services.sales.earn_breakdown(member, 1_000).codes == ()
     till.clock.advance(days=1)  # a new business day: the limit starts again
     assert till.services.sales.earn_breakdown(member, 1_000).codes == ("gift",)
+
+
+def test_an_earn_and_its_preview_with_promotions_take_no_orm_session(
+    till: Till, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Promotions run on the DB-API path (one transaction), as the base program does."""
+    install(till, PROMOTIONS)
+    cashier = till.cashier()
+    member = till.seed.members[0].member_id
+
+    def no_session(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an ORM session was opened")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(till.replica, "write", no_session)
+        patched.setattr(till.replica, "read", no_session)
+        preview = till.services.sales.earn_breakdown(member, 12_800)
+        receipt = till.services.sales.earn(cashier, member, amount_cents=12_800, sale_ref="F-1")
+    assert preview.codes == ("tue",)
+    assert receipt.points_delta == preview.total == 2 * preview.base  # x2 on Tuesday
+    assert last_earn(till)["promotions"] == ["tue"]

@@ -14,7 +14,8 @@ import sqlite3
 from typing import Any, NamedTuple
 
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
-from terminal.offline.repositories.store import parse_program
+from terminal.offline.repositories.earn_history import StorePlace
+from terminal.offline.repositories.store import no_store, parse_program
 
 # The member's fields a MemberView shows, and what its pending events add.
 _MEMBER = """
@@ -60,7 +61,7 @@ def read_one(connection: sqlite3.Connection, sql: str, params: tuple[Any, ...]) 
 # pending sums, and whether this sale already earned. Each part is NULL when its row is
 # missing (the outer joins from one row), so the caller refuses in the ORM path's order.
 EARN_CONTEXT = """
-SELECT p.program_json, s.active, st.currency, st.timezone, st.closing_time,
+SELECT p.program_json, s.active, st.currency, st.timezone, st.closing_time, st.store_code,
     t.terminal_id, t.member_code_prefix, t.next_seq,
     mm.member_id, mm.member_code, mm.display_name, mm.phone_last4, mm.status, mm.balance,
     mm.lifetime_points, mm.pending_points, mm.pending_lifetime, mm.duplicate
@@ -91,6 +92,7 @@ class SaleContext(NamedTuple):
     currency: str | None
     timezone: str | None
     closing_time: str | None
+    store_code: str | None
     terminal_id: str | None
     member_code_prefix: str | None
     next_seq: int | None
@@ -121,9 +123,54 @@ class SaleContext(NamedTuple):
             self.pending_lifetime + lifetime,
         )
 
+    def place(self) -> StorePlace:
+        """The store as promotions ask for it (``no_store`` if it has no settings)."""
+        if self.store_code is None or self.timezone is None or self.closing_time is None:
+            raise no_store()
+        return StorePlace(self.store_code, self.timezone, self.closing_time)
+
 
 def sale_context(
     connection: sqlite3.Connection, *, staff_id: str, member_id: str, type_: str, sale_ref: str
 ) -> SaleContext:
     params = {"staff_id": staff_id, "member_id": member_id, "type": type_, "sale_ref": sale_ref}
     return SaleContext(*connection.execute(EARN_CONTEXT, params).fetchall()[0])
+
+
+# What an earn preview reads, in one statement: the program, the store, the member's
+# status and its lifetime points with what its pending events add. NULL parts as above.
+PREVIEW_CONTEXT = """
+SELECT p.program_json, st.store_code, st.timezone, st.closing_time,
+    mm.status, mm.lifetime_points, mm.pending_lifetime, st.currency
+FROM (SELECT 1) AS one
+LEFT JOIN (SELECT program_json FROM program_versions ORDER BY rule_version DESC LIMIT 1) AS p
+LEFT JOIN store_settings AS st ON st.id = 1
+LEFT JOIN (
+    SELECT m.status, m.lifetime_points,
+        (SELECT coalesce(sum(e.lifetime_delta), 0) FROM local_events AS e
+            WHERE e.member_id = m.member_id AND e.status = 'pending') AS pending_lifetime
+    FROM members AS m WHERE m.member_id = ?
+) AS mm
+"""
+
+
+class PreviewContext(NamedTuple):
+    """One row of ``PREVIEW_CONTEXT``."""
+
+    program_json: str | None
+    store_code: str | None
+    timezone: str | None
+    closing_time: str | None
+    status: str | None
+    lifetime_points: int
+    pending_lifetime: int
+    currency: str | None  # the store's: picks the program's earn units for it
+
+    def place(self) -> StorePlace:
+        if self.store_code is None or self.timezone is None or self.closing_time is None:
+            raise no_store()
+        return StorePlace(self.store_code, self.timezone, self.closing_time)
+
+
+def preview_context(connection: sqlite3.Connection, member_id: str) -> PreviewContext:
+    return PreviewContext(*connection.execute(PREVIEW_CONTEXT, (member_id,)).fetchall()[0])
