@@ -14,6 +14,7 @@ from sync_server.services.accounts import CLI_PRINCIPAL
 from sync_server.services.maintenance import MaintenanceService
 from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.phone_backfill import PhoneHashBackfill
+from sync_server.services.tiers import TierService
 from sync_server.services.webhooks import EndpointCache, OutboxWriter
 
 
@@ -52,13 +53,30 @@ def cmd_phones_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_expire_points(args: argparse.Namespace) -> int:
-    settings, database = open_database(args)
+def _now(args: argparse.Namespace) -> datetime | None:
     now = datetime.fromisoformat(args.now) if args.now else None
     if now is not None and now.tzinfo is None:
         raise DomainError(
             "--now needs a UTC offset, e.g. 2026-01-01T00:00:00+00:00", code="invalid_time"
         )
+    return now
+
+
+def cmd_tiers_review(args: argparse.Namespace) -> int:
+    settings, database = open_database(args)
+    outbox = OutboxWriter(EndpointCache(ttl=0), broker=bool(settings.broker_url))
+    report = TierService(database, events=outbox.record_event).review(_now(args))
+    output(
+        args,
+        {"members": report.members, "checked": report.checked},
+        f"Lowered the tier of {report.members} members past the last day of their tier.",
+    )
+    return 0
+
+
+def cmd_expire_points(args: argparse.Namespace) -> int:
+    settings, database = open_database(args)
+    now = _now(args)
     outbox = OutboxWriter(EndpointCache(ttl=0), broker=bool(settings.broker_url))
     maintenance = MaintenanceService(
         database,
@@ -77,7 +95,7 @@ def cmd_expire_points(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, add: AddCommand) -> None:
-    """member erase, privacy export|erase, phones backfill, expire-points."""
+    """member erase, privacy export|erase, phones backfill, expire-points, tiers review."""
     member = sub.add_parser("member", help="members").add_subparsers(dest="action", required=True)
     add("erase", cmd_member_erase, member).add_argument("member_code")
     privacy = sub.add_parser("privacy", help="member data export and erasure").add_subparsers(
@@ -94,3 +112,6 @@ def register(sub: Any, add: AddCommand) -> None:
     backfill.add_argument("--limit", type=int, help="at most this many members this run")
     expire = add("expire-points", cmd_expire_points, help="expire old points, purge tombstones")
     expire.add_argument("--now", help="pretend it is this time (RFC 3339)")
+    tiers = sub.add_parser("tiers", help="member tiers").add_subparsers(dest="action", required=True)
+    review = add("review", cmd_tiers_review, tiers, help="lower tiers past their last day")
+    review.add_argument("--now", help="pretend it is this time (RFC 3339)")

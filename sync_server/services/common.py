@@ -72,6 +72,11 @@ def member_fields(row: dict[str, Any]) -> MemberFields:
     codes = (row.get("previous_codes") or "").split()
     if codes:
         fields["previous_codes"] = codes
+    # extension (s20e): only for a program whose tiers go by period
+    if row.get("tier_until") is not None:
+        fields["tier_until"] = str(row["tier_until"])
+    if row.get("tier_points"):
+        fields["tier_points"] = row["tier_points"]
     return fields
 
 

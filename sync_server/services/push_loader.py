@@ -242,6 +242,8 @@ def member_state(row: Sequence[Any]) -> MemberState:
         updated_at,
         consent_marketing_at,
         previous_codes,
+        tier_points,
+        tier_until,
     ) = row
     profile = MemberProfile(
         member_code,
@@ -260,7 +262,16 @@ def member_state(row: Sequence[Any]) -> MemberState:
         previous_codes or "",
     )
     return MemberState(
-        id_, profile, int(balance), int(lifetime_points), tier, status, int(version), updated_at
+        id_,
+        profile,
+        int(balance),
+        int(lifetime_points),
+        tier,
+        status,
+        int(version),
+        updated_at,
+        tier_points or "",
+        tier_until,
     )
 
 

@@ -165,6 +165,8 @@ class MemberState:
     status: str
     version: int
     updated_at: datetime
+    tier_points: str = ""  # s20e: monthly earned totals that still count toward a tier
+    tier_until: date | None = None  # s20e: the last day the tier is kept (None: not by time)
 
 
 @dataclass(frozen=True, slots=True)

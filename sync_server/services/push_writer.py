@@ -63,6 +63,8 @@ def member_row(member: MemberState) -> dict[str, Any]:
         "updated_at": member.updated_at,
         "consent_marketing_at": p.consent_marketing_at,
         "previous_codes": p.previous_codes,
+        "tier_points": member.tier_points,
+        "tier_until": member.tier_until,
     }
 
 
@@ -102,7 +104,7 @@ LEDGER_COLUMNS = (
     "voided_by",
     "sale_ref",
 )
-_BALANCE = ("balance", "lifetime_points", "tier", "updated_at")
+_BALANCE = ("balance", "lifetime_points", "tier", "updated_at", "tier_points", "tier_until")
 
 
 class PushWriter:
@@ -280,7 +282,14 @@ def _ledger_tuple(
 
 
 def _balance(member: MemberState) -> tuple[Any, ...]:
-    return (member.balance, member.lifetime_points, member.tier, member.updated_at)
+    return (
+        member.balance,
+        member.lifetime_points,
+        member.tier,
+        member.updated_at,
+        member.tier_points,
+        member.tier_until,
+    )
 
 
 def _member_tuple(member: MemberState, version: int) -> tuple[Any, ...]:
