@@ -162,6 +162,33 @@ def parse_totals(text: str | None) -> dict[int, int]:
     return totals
 
 
+def pending_of(text: str | None) -> list[tuple[datetime, int]]:
+    """A till's pending events as ``"occurred_at=points ..."`` (its replica's
+    ``group_concat``), as ``(when, points)`` pairs; a malformed part is left out."""
+    found: list[tuple[datetime, int]] = []
+    for part in (text or "").split():
+        when, _, points = part.rpartition("=")
+        try:
+            found.append((datetime.fromisoformat(when), int(points)))
+        except ValueError:
+            continue
+    return found
+
+
+def till_totals(
+    server: str | None, pending: str | None, pending_lifetime: int, today: date
+) -> dict[int, int]:
+    """The totals a till counts a member's tier on: the server's (``server``, as pulled),
+    then its own pending events in the order they happened (``pending``), and any
+    lifetime points beyond those (this transaction's own event) on ``today``."""
+    totals = parse_totals(server)
+    listed = sorted(pending_of(pending), key=lambda p: utc_day(p[0]))
+    for when, points in listed:
+        totals = add_points(totals, when, points)
+    rest = pending_lifetime - sum(points for _w, points in listed)
+    return add_points(totals, today, rest) if rest else totals
+
+
 # --- the standing -----------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from shared.domain.business_day import business_date
 from shared.domain.program import LoyaltyProgram
 from shared.domain.promotions import EarnBreakdown, MemberFacts, local_wall_time, used_up
+from shared.domain.tier_rules import utc_day
 from terminal.offline.repositories import MemberHit, StoreRepository
 from terminal.offline.repositories.earn_history import (
     StorePlace,
@@ -25,6 +26,7 @@ from terminal.offline.repositories.earn_history import (
     promotion_days,
     store_place,
 )
+from terminal.services.views import MemberView, tier_basis
 
 
 def sale_breakdown(
@@ -42,15 +44,18 @@ def sale_breakdown(
     store, when the caller has read it already."""
     member, pending = hit
     lifetime = member.lifetime_points + pending.lifetime
+    basis = lifetime  # the tier before the sale: by lifetime points, or by period
+    if program.rules_for_tiers.by_period:
+        basis = tier_basis(program, MemberView.build(member, pending, program, utc_day(now)))
     if not program.promotions:
-        return EarnBreakdown(program.points_for_sale(amount_cents, lifetime), ())
+        return EarnBreakdown(program.points_for_sale(amount_cents, basis), ())
     store = place or store_place(session)
     if store is None:
         StoreRepository(session).require()  # raises terminal_not_configured
         raise AssertionError("unreachable")  # pragma: no cover
     return program.earn_breakdown(
         amount_cents,
-        lifetime,
+        basis,
         local_time=local_wall_time(now, store.timezone),
         store_code=store.store_code,
         member=member_facts(session, program, member.member_id, lifetime, now),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from shared.domain.money import check_int
 from shared.domain.program import LoyaltyProgram, RedeemLimits
 from shared.domain.promotions import EarnBreakdown
+from shared.domain.tier_rules import utc_day
 from terminal.offline.clock import from_text
 from terminal.offline.outbox import NewEvent, append_event, record_event
 from terminal.offline.repositories import (
@@ -39,13 +40,16 @@ from terminal.services.base import (
 from terminal.services.earn_rules import sale_breakdown
 from terminal.services.errors import CouponUnavailable, DuplicateSale
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
-from terminal.services.views import MemberView, Receipt, StaffSession
+from terminal.services.views import MemberView, Receipt, StaffSession, tier_basis
 
 
 def earn_points(program: LoyaltyProgram, hit: MemberHit, amount_cents: int) -> int:
     """Points for a sale at the member's tier before it: server lifetime + pending earns."""
     member, pending = hit
-    return program.points_for_sale(amount_cents, member.lifetime_points + pending.lifetime)
+    basis = member.lifetime_points + pending.lifetime
+    if program.rules_for_tiers.by_period:
+        basis = tier_basis(program, MemberView.build(member, pending, program))
+    return program.points_for_sale(amount_cents, basis)
 
 
 class SalesService(Service):
@@ -77,6 +81,9 @@ class SalesService(Service):
                 if ctx.duplicate:
                     raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
                 lifetime = ctx.lifetime_points + ctx.pending_lifetime
+                if program.rules_for_tiers.by_period:  # the tier held before the sale
+                    before = MemberView.from_row(ctx.member_row(), program, utc_day(now))
+                    lifetime = tier_basis(program, before)
                 points = program.points_for_sale(amount, lifetime)
                 if ctx.currency is None or ctx.timezone is None or ctx.closing_time is None:
                     raise no_store()
@@ -108,7 +115,7 @@ class SalesService(Service):
                     closing_time=ctx.closing_time,
                 )
                 row = ctx.member_row(points=points, lifetime=points)
-                view = MemberView.from_row(row, program)
+                view = MemberView.from_row(row, program, utc_day(now))
                 return Receipt(event.event_id, event.seq, event.type, points, None, view)
         return self._earn_with_promotions(staff, mid, ref, amount_cents, now)
 

@@ -4,7 +4,7 @@ totals that still count toward a tier, as the server sends them (``tier_points``
 from them and its own pending earns. Empty for a lifetime program.
 
 Revision ID: t20e
-Revises: t19c
+Revises: t19a
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "t20e"
-down_revision = "t19c"
+down_revision = "t19a"
 branch_labels = None
 depends_on = None
 
