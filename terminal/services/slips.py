@@ -94,4 +94,6 @@ class SlipService(Service):
             voided_kind=voided_kind,
             pending_points=member.pending_points,
             expiring=expiring,
+            tier_code=member.tier,
+            tier_until=member.tier_until,
         )

@@ -1,9 +1,10 @@
-"""The member the cashier is serving: name, masked phone, tier, balance, coupons."""
+"""The member the cashier is serving: name, masked phone, tier (and until when it is
+kept, for a program whose tiers go by period), balance, coupons."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -40,6 +41,7 @@ class PanelMember:
     balance: int
     pending_points: int = 0
     coupons: tuple[PanelCoupon, ...] = field(default_factory=tuple)
+    tier_until: date | None = None  # the last day the tier is kept; None: not lost by time
 
     @property
     def confirmed_balance(self) -> int:
@@ -59,6 +61,10 @@ class MemberPanel(Retranslating):
         self.tier_badge = QLabel()
         self.tier_badge.setObjectName("tierBadge")
         self.tier_badge.setProperty("role", "badge")
+        self.tier_until_label = QLabel()
+        self.tier_until_label.setObjectName("memberTierUntil")
+        self.tier_until_label.setProperty("role", "muted")
+        self.tier_until_label.setWordWrap(True)
         self.phone_label = QLabel()
         self.phone_label.setObjectName("memberPhone")
         self.code_label = QLabel()
@@ -89,6 +95,7 @@ class MemberPanel(Retranslating):
         header.addWidget(self.tier_badge, 0, Qt.AlignmentFlag.AlignTop)
         inner = QVBoxLayout(frame)
         inner.addLayout(header)
+        inner.addWidget(self.tier_until_label)
         inner.addWidget(self.phone_label)
         inner.addWidget(self.code_label)
         inner.addSpacing(8)
@@ -127,6 +134,7 @@ class MemberPanel(Retranslating):
         self.expiring_label.setVisible(member is not None and bool(self.expiring_label.text()))
         for widget in self._details:
             widget.setVisible(member is not None)
+        self.tier_until_label.setVisible(member is not None and member.tier_until is not None)
         self.empty_label.setVisible(member is None)
         self.retranslate()
 
@@ -141,6 +149,14 @@ class MemberPanel(Retranslating):
         self.tier_badge.setProperty("tier", member.tier_code)
         self.tier_badge.style().unpolish(self.tier_badge)
         self.tier_badge.style().polish(self.tier_badge)
+        if member.tier_until is not None:
+            self.tier_until_label.setText(
+                self.tr("%1 kept until %2")
+                .replace("%1", member.tier_name)
+                .replace("%2", format_date(member.tier_until))
+            )
+        else:
+            self.tier_until_label.clear()
         self.phone_label.setText(self.tr("Phone: %1").replace("%1", member.masked_phone))
         self.code_label.setText(self.tr("Member no. %1").replace("%1", member.member_code))
         self.balance_label.setText(format_points(member.balance))
