@@ -4,15 +4,19 @@ pulls, however often and on however many workers it runs (SQLite and PostgreSQL)
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
 from shared.domain.tier_rules import month_end, month_index
+from sync_server.cli import main
 from sync_server.db import Database
 from sync_server.services.admin import AdminService
 from sync_server.services.tiers import TierService
@@ -142,3 +146,44 @@ def test_a_lifetime_program_keeps_no_totals_and_nothing_runs_out(
     assert "tier_until" not in data and "tier_points" not in data
     far = datetime.now(UTC) + timedelta(days=20 * 366)
     assert TierService(database).review(far).members == 0
+
+
+def test_cli_refuses_bad_tier_rules_naming_the_field_and_reviews(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = ("--db", db_url)
+    assert main(["migrate", *db]) == 0
+    body = {**DEFAULT_PROGRAM.model_dump(mode="json"), "rule_version": 2}
+    program = tmp_path / "p.json"
+    for rules, named in (
+        ({"basis": "rolling", "period_months": -12}, "tier_rules.period_months:"),
+        ({"basis": "calendar", "grace_months": 13}, "tier_rules.grace_months:"),
+        ({"basis": "rolling", "period_months": 2, "grace_months": 3}, "grace_months: 3 is longer"),
+    ):
+        program.write_text(json.dumps({**body, "tier_rules": rules}))
+        capsys.readouterr()
+        assert main(["program", "publish", str(program), *db]) == 2
+        assert named in capsys.readouterr().err
+    steps = json.loads(json.dumps(body))
+    steps["tiers"][2]["min_lifetime_points"] = 500
+    program.write_text(json.dumps(steps))
+    assert main(["program", "publish", str(program), *db]) == 2
+    assert "tiers[2].min_lifetime_points: 500 is not above" in capsys.readouterr().err
+    assert main(["program", "show", *db]) == 0
+    assert json.loads(capsys.readouterr().out)["rule_version"] == 1  # nothing published
+
+    program.write_text(json.dumps({**body, "tier_rules": {"basis": "calendar"}}))
+    assert main(["program", "publish", str(program), *db]) == 0
+    capsys.readouterr()
+    assert main(["tiers", "review", "--json", *db]) == 0
+    assert json.loads(capsys.readouterr().out) == {"members": 0, "checked": 0}
+    assert main(["tiers", "review", "--now", "2026-01-01T00:00:00", *db]) == 2
+
+
+def test_the_published_schema_describes_tier_rules(client: TestClient) -> None:
+    schema = client.get("/v1/program/schema").json()
+    assert "tier_rules" in schema["properties"]
+    rules = schema["$defs"]["TierRules"]["properties"]
+    assert rules["basis"]["enum"] == ["lifetime", "rolling", "calendar"]
+    assert (rules["period_months"]["minimum"], rules["period_months"]["maximum"]) == (1, 24)
+    assert (rules["grace_months"]["minimum"], rules["grace_months"]["maximum"]) == (0, 12)
