@@ -112,6 +112,8 @@ def register(sub: Any, add: AddCommand) -> None:
     backfill.add_argument("--limit", type=int, help="at most this many members this run")
     expire = add("expire-points", cmd_expire_points, help="expire old points, purge tombstones")
     expire.add_argument("--now", help="pretend it is this time (RFC 3339)")
-    tiers = sub.add_parser("tiers", help="member tiers").add_subparsers(dest="action", required=True)
+    tiers = sub.add_parser("tiers", help="member tiers").add_subparsers(
+        dest="action", required=True
+    )
     review = add("review", cmd_tiers_review, tiers, help="lower tiers past their last day")
     review.add_argument("--now", help="pretend it is this time (RFC 3339)")

@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy.orm import Session
 
-from shared.protocol import PushResult
 from shared.domain.tier_rules import fold
+from shared.protocol import PushResult
 from terminal.offline.clock import from_text
 from terminal.offline.models import LocalEvent, Member, OutboxRow
 from terminal.offline.outbox import purge_profile_pii

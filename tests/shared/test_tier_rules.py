@@ -86,7 +86,10 @@ def test_totals_round_trip_and_voids_never_go_below_zero() -> None:
     totals = add_points(totals_of([(date(2026, 1, 31), 40)]), date(2026, 1, 2), -100)
     assert totals == {}
     totals = totals_of([(date(2026, 1, 31), 40), (date(2025, 12, 1), 7)])
-    assert format_totals(totals) == f"{month_index(date(2025, 12, 1))}:7 {month_index(date(2026, 1, 1))}:40"
+    assert (
+        format_totals(totals)
+        == f"{month_index(date(2025, 12, 1))}:7 {month_index(date(2026, 1, 1))}:40"
+    )
     assert parse_totals(format_totals(totals)) == totals
     assert parse_totals(None) == {}
 
@@ -136,9 +139,9 @@ rules_st = st.one_of(
         st.integers(0, 12),
     ),
 )
-earns_st = st.lists(
-    st.tuples(st.integers(0, 5 * 365), st.integers(1, 3000)), max_size=25
-).map(lambda xs: sorted((START + timedelta(days=d), p) for d, p in xs))
+earns_st = st.lists(st.tuples(st.integers(0, 5 * 365), st.integers(1, 3000)), max_size=25).map(
+    lambda xs: sorted((START + timedelta(days=d), p) for d, p in xs)
+)
 
 
 def _oracle(rules: TierRules, earns: list[tuple[date, int]], today: date) -> int:

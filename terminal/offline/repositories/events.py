@@ -59,9 +59,7 @@ class EventRepository:
         return self.session.scalars(_FIND_SALE, params).one_or_none()
 
     def pending_totals(self, member_id: str) -> PendingTotals:
-        points, lifetime, tier = self.session.execute(
-            _PENDING_ONE, {"member_id": member_id}
-        ).one()
+        points, lifetime, tier = self.session.execute(_PENDING_ONE, {"member_id": member_id}).one()
         return PendingTotals(int(points), int(lifetime), tier)
 
     def redeemed_on(self, member_id: str, business_date: str) -> int:
