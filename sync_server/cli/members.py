@@ -65,11 +65,12 @@ def _now(args: argparse.Namespace) -> datetime | None:
 def cmd_tiers_review(args: argparse.Namespace) -> int:
     settings, database = open_database(args)
     outbox = OutboxWriter(EndpointCache(ttl=0), broker=bool(settings.broker_url))
-    report = TierService(database, events=outbox.record_event).review(_now(args))
+    service = TierService(database, events=outbox.record_event)
+    report = service.review(_now(args), rebuild=args.rebuild)
     output(
         args,
-        {"members": report.members, "checked": report.checked},
-        f"Lowered the tier of {report.members} members past the last day of their tier.",
+        {"members": report.members, "checked": report.checked, "updated": report.updated},
+        f"Changed the tier of {report.members} of {report.checked} members looked at.",
     )
     return 0
 
@@ -117,3 +118,8 @@ def register(sub: Any, add: AddCommand) -> None:
     )
     review = add("review", cmd_tiers_review, tiers, help="lower tiers past their last day")
     review.add_argument("--now", help="pretend it is this time (RFC 3339)")
+    review.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="count every member's monthly totals again from the ledger first",
+    )

@@ -207,3 +207,14 @@ def tier_due(session: Session, today: date, after: str, limit: int) -> list[str]
         .limit(limit)
     )
     return [row[0] for row in rows]
+
+
+def active_ids(session: Session, after: str, limit: int) -> list[str]:
+    """Active members' ids after ``after``, in id order."""
+    rows = session.execute(
+        select(Member.id)
+        .where(Member.status == "active", Member.id > after)
+        .order_by(Member.id)
+        .limit(limit)
+    )
+    return [row[0] for row in rows]

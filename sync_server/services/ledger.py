@@ -727,6 +727,7 @@ class _Run:
             points_delta=points_delta,
             lifetime_delta=lifetime_delta,
             lifetime_points=lifetime,
+            tier_moved=(member.tier, tier) if member.tier and member.tier != tier else None,
         )
 
     def unchanged(self, member: MemberState) -> Outcome:

@@ -250,6 +250,8 @@ class Outcome:
     points_delta: int = 0
     lifetime_delta: int = 0
     lifetime_points: int | None = None
+    # (tier before, tier after) when the event moved the member's tier (s20e)
+    tier_moved: tuple[str, str] | None = None
 
 
 AnswerKind = Literal["new", "repeat", "stored", "conflict"]

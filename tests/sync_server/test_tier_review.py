@@ -177,7 +177,7 @@ def test_cli_refuses_bad_tier_rules_naming_the_field_and_reviews(
     assert main(["program", "publish", str(program), *db]) == 0
     capsys.readouterr()
     assert main(["tiers", "review", "--json", *db]) == 0
-    assert json.loads(capsys.readouterr().out) == {"members": 0, "checked": 0}
+    assert json.loads(capsys.readouterr().out) == {"members": 0, "checked": 0, "updated": 0}
     assert main(["tiers", "review", "--now", "2026-01-01T00:00:00", *db]) == 2
 
 
@@ -188,3 +188,27 @@ def test_the_published_schema_describes_tier_rules(client: TestClient) -> None:
     assert rules["basis"]["enum"] == ["lifetime", "rolling", "calendar"]
     assert (rules["period_months"]["minimum"], rules["period_months"]["maximum"]) == (1, 24)
     assert (rules["grace_months"]["minimum"], rules["grace_months"]["maximum"]) == (0, 12)
+
+
+def test_rebuild_counts_earns_from_before_a_switch_to_period_tiers(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    ev = paired.events
+    enrol = ev.enrol()
+    member = enrol["member_id"]
+    earn = ev.earn(member, 600_000, 6000)
+    push(client, paired, [enrol, earn, ev.void(member, earn["event_id"])])
+    again = ev.earn(member, 120_000, 1200)
+    push(client, paired, [again])
+    assert _member(client, paired, member)["tier"] == "silver"  # lifetime 1,200
+    publish_calendar(database)
+    assert "tier_points" not in _member(client, paired, member)  # not counted yet
+    report = TierService(database).review(rebuild=True)
+    # Silver either way, now with its totals and a day
+    assert (report.members, report.checked, report.updated) == (0, 1, 1)
+    data = _member(client, paired, member)
+    today = datetime.now(UTC).date()
+    assert data["tier_points"] == f"{month_index(today)}:1200"  # the void took 6,000 back
+    assert data["tier_until"] == month_end(month_index(date(today.year + 2, 1, 1))).isoformat()
+    again_report = TierService(database).review(rebuild=True)
+    assert (again_report.members, again_report.updated) == (0, 0)  # nothing to change again
