@@ -7,7 +7,7 @@ transaction is rolled back, so nothing changes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -43,12 +43,14 @@ from terminal.services.inputs import clean_sale_ref, event_key, member_key
 from terminal.services.views import MemberView, Receipt, StaffSession, tier_basis
 
 
-def earn_points(program: LoyaltyProgram, hit: MemberHit, amount_cents: int) -> int:
+def earn_points(
+    program: LoyaltyProgram, hit: MemberHit, amount_cents: int, today: date | None = None
+) -> int:
     """Points for a sale at the member's tier before it: server lifetime + pending earns."""
     member, pending = hit
     basis = member.lifetime_points + pending.lifetime
     if program.rules_for_tiers.by_period:
-        basis = tier_basis(program, MemberView.build(member, pending, program))
+        basis = tier_basis(program, MemberView.build(member, pending, program, today))
     return program.points_for_sale(amount_cents, basis)
 
 
@@ -163,7 +165,7 @@ class SalesService(Service):
             limited = [p.code for p in program.promotions if p.limit and p.code in earned.codes]
             if limited:  # what this till counts against trigger limits while offline
                 record_promotions(session, event, limited)
-            view = view_after(hit, program, points=points, lifetime=points)
+            view = view_after(hit, program, points=points, lifetime=points, today=self.today())
             return Receipt(event.event_id, event.seq, event.type, points, None, view)
 
     def earn_preview(self, member_id: str, amount_cents: int) -> int:
@@ -250,7 +252,7 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
-            view = view_after(hit, program, points=-pts)
+            view = view_after(hit, program, points=-pts, today=self.today())
             return Receipt(event.event_id, event.seq, event.type, -pts, value, view)
 
     def redeem_coupon(
@@ -288,7 +290,7 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
-            view = view_after(hit, ProgramRepository(session).current())
+            view = view_after(hit, ProgramRepository(session).current(), today=self.today())
             return Receipt(event.event_id, event.seq, event.type, 0, coupon.value_cents, view)
 
     @staticmethod

@@ -22,18 +22,21 @@ class PendingTotals:
     tier: str | None = None
 
 
+# The pending events' lifetime points by time, "occurred_at=points ..." (group_concat
+# leaves out the NULLs of events that moved none).
+PENDING_TIER_TEXT = func.group_concat(
+    case(
+        (
+            LocalEvent.lifetime_delta != 0,
+            LocalEvent.occurred_at + "=" + cast(LocalEvent.lifetime_delta, String),
+        ),
+    ),
+    " ",
+)
 _PENDING_ONE = select(
     func.coalesce(func.sum(LocalEvent.points_delta), 0),
     func.coalesce(func.sum(LocalEvent.lifetime_delta), 0),
-    func.group_concat(
-        case(
-            (
-                LocalEvent.lifetime_delta != 0,
-                LocalEvent.occurred_at + "=" + cast(LocalEvent.lifetime_delta, String),
-            ),
-        ),
-        " ",
-    ),
+    PENDING_TIER_TEXT,
 ).where(LocalEvent.member_id == bindparam("member_id"), LocalEvent.status == "pending")
 _FIND_SALE = select(LocalEvent).where(
     LocalEvent.member_id == bindparam("member_id"),
