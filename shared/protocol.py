@@ -381,6 +381,12 @@ class MemberFields(TypedDict):
     # answers a scan of one with this member, noting the merge. The merged member itself
     # comes as a ``delete`` whose data is ``{"merged_into": member_id}``.
     merged_codes: NotRequired[list[str]]
+    # extension (s20e): sent only for a program whose tiers go by period
+    # (shared.domain.tier_rules): the last day the member's tier is kept (ISO date; absent
+    # or null: not lost by time) and the monthly earned totals that still count toward a
+    # tier ("24311:120 24312:40"), from which a till computes the tier after its own earns.
+    tier_until: NotRequired[str | None]
+    tier_points: NotRequired[str]
 
 
 CouponStatus = Literal["available", "redeemed", "expired", "revoked"]

@@ -139,6 +139,11 @@ class Member(Base):
     # survivor keeps the codes of the members merged into it (space-separated)
     merged_into: Mapped[str | None] = mapped_column(String(36), index=True)
     merged_codes: Mapped[str | None] = mapped_column(Text, default="")
+    # s20e: earned points per month that can still count toward a tier
+    # (shared.domain.tier_rules.format_totals; NULL or "" is none) and the last day the
+    # tier is kept (NULL: not lost by time); `sync-server tiers review` acts on it.
+    tier_points: Mapped[str | None] = mapped_column(String(1000), default="")
+    tier_until: Mapped[date | None] = mapped_column(Date, default=None)
 
     # The console's keyset-paged lists (migration s17a); none on balance (see there).
     __table_args__ = (
@@ -147,6 +152,7 @@ class Member(Base):
         Index("ix_members_store_code", "store_code", "member_code"),
         Index("ix_members_tier_code", "tier", "member_code"),
         Index("ix_members_phone_last4", "phone_last4"),
+        Index("ix_members_tier_until", "tier_until"),
         # PostgreSQL: the name search by prefix, case aside (SQLite uses ix_members_name_code)
         Index("ix_members_name_lower_prefix", text("lower(name) text_pattern_ops")).ddl_if(
             dialect="postgresql"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -25,6 +25,7 @@ from shared.domain.promotions import (
     check_promotions,
     claimed_breakdown,
 )
+from shared.domain.tier_rules import LIFETIME, MonthTotals, Standing, TierRules, tier_standing
 from shared.errors import RuleViolation, ValidationFailed
 
 LANGUAGE_CODE = r"^[a-z]{2,3}(_[A-Z]{2})?$"  # "en", "zh_CN": the till's UI languages
@@ -107,6 +108,9 @@ class LoyaltyProgram(BaseModel):
     # Earn and redemption units per store currency (shared by the till and the server
     # through ``units``); a currency not listed uses the four fields above.
     currencies: dict[CurrencyCode, CurrencyUnits] = Field(default_factory=dict, max_length=50)
+    # How tiers are qualified for (shared.domain.tier_rules): absent, by lifetime points
+    # and never lost, as before; or by the points of a rolling or calendar period.
+    tier_rules: TierRules | None = None
 
     @model_validator(mode="after")
     def _tiers_are_ordered(self) -> LoyaltyProgram:
@@ -114,10 +118,15 @@ class LoyaltyProgram(BaseModel):
             if code not in ISO_4217:
                 raise ValueError(f"currencies.{code}: not an ISO 4217 currency in use")
         if not self.tiers or self.tiers[0].min_lifetime_points != 0:
-            raise ValueError("the first tier must start at 0 lifetime points")
-        thresholds = [t.min_lifetime_points for t in self.tiers]
-        if thresholds != sorted(set(thresholds)):
-            raise ValueError("tier thresholds must be strictly increasing")
+            raise ValueError("tiers[0].min_lifetime_points: the first tier must start at 0 points")
+        for index in range(1, len(self.tiers)):
+            below, tier = self.tiers[index - 1], self.tiers[index]
+            if tier.min_lifetime_points <= below.min_lifetime_points:
+                raise ValueError(
+                    f"tiers[{index}].min_lifetime_points: {tier.min_lifetime_points} is not "
+                    f"above tiers[{index - 1}].min_lifetime_points "
+                    f"({below.min_lifetime_points}); thresholds must be strictly increasing"
+                )
         if len({t.code for t in self.tiers}) != len(self.tiers):
             raise ValueError("tier codes must be unique")
         check_promotions(self.promotions, {t.code for t in self.tiers})
@@ -149,6 +158,24 @@ class LoyaltyProgram(BaseModel):
             if lifetime_points >= tier.min_lifetime_points:
                 current = tier
         return current
+
+    @property
+    def rules_for_tiers(self) -> TierRules:
+        return self.tier_rules or LIFETIME
+
+    def standing(
+        self, totals: MonthTotals, today: date, *, lifetime_points: int = 0
+    ) -> tuple[Tier, Standing]:
+        """The tier a member holds on ``today`` and until when (``tier_rules``): from the
+        member's monthly earned totals, or its lifetime points for a lifetime program."""
+        found = tier_standing(
+            self.rules_for_tiers,
+            tuple(t.min_lifetime_points for t in self.tiers),
+            totals,
+            today,
+            lifetime_points=lifetime_points,
+        )
+        return self.tiers[found.tier], found
 
     def check_sale_amount(self, amount_cents: object) -> int:
         amount = check_int(amount_cents, what="Sale amount", code="invalid_amount")

@@ -134,6 +134,7 @@ class MemberOut(BaseModel):
     name: str
     phone_last4: str
     tier: str
+    tier_until: str | None = None  # the last day the tier is kept; null: not lost by time
     balance: int
     lifetime_points: int
     store: str | None

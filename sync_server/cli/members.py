@@ -15,6 +15,7 @@ from sync_server.services.maintenance import MaintenanceService
 from sync_server.services.member_admin import MemberAdminService
 from sync_server.services.notices import NoticeService
 from sync_server.services.phone_backfill import PhoneHashBackfill
+from sync_server.services.tiers import TierService
 from sync_server.services.webhooks import EndpointCache, OutboxWriter
 
 
@@ -59,13 +60,31 @@ def cmd_phones_backfill(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_expire_points(args: argparse.Namespace) -> int:
-    settings, database = open_database(args)
+def _now(args: argparse.Namespace) -> datetime | None:
     now = datetime.fromisoformat(args.now) if args.now else None
     if now is not None and now.tzinfo is None:
         raise DomainError(
             "--now needs a UTC offset, e.g. 2026-01-01T00:00:00+00:00", code="invalid_time"
         )
+    return now
+
+
+def cmd_tiers_review(args: argparse.Namespace) -> int:
+    settings, database = open_database(args)
+    outbox = OutboxWriter(EndpointCache(ttl=0), broker=bool(settings.broker_url))
+    service = TierService(database, events=outbox.record_event)
+    report = service.review(_now(args), rebuild=args.rebuild)
+    output(
+        args,
+        {"members": report.members, "checked": report.checked, "updated": report.updated},
+        f"Changed the tier of {report.members} of {report.checked} members looked at.",
+    )
+    return 0
+
+
+def cmd_expire_points(args: argparse.Namespace) -> int:
+    settings, database = open_database(args)
+    now = _now(args)
     outbox = OutboxWriter(EndpointCache(ttl=0), broker=bool(settings.broker_url))
     maintenance = MaintenanceService(
         database,
@@ -107,7 +126,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, add: AddCommand) -> None:
-    """member erase, privacy export|erase, phones backfill, expire-points."""
+    """member erase, privacy export|erase, phones backfill, expire-points, tiers review."""
     member = sub.add_parser("member", help="members").add_subparsers(dest="action", required=True)
     add("erase", cmd_member_erase, member).add_argument("member_code")
     privacy = sub.add_parser("privacy", help="member data export and erasure").add_subparsers(
@@ -128,3 +147,13 @@ def register(sub: Any, add: AddCommand) -> None:
         "notices", cmd_notices, help="send points.expiring and member.churn_risk, once each"
     )
     notices.add_argument("--now", help="pretend it is this time (RFC 3339)")
+    tiers = sub.add_parser("tiers", help="member tiers").add_subparsers(
+        dest="action", required=True
+    )
+    review = add("review", cmd_tiers_review, tiers, help="lower tiers past their last day")
+    review.add_argument("--now", help="pretend it is this time (RFC 3339)")
+    review.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="count every member's monthly totals again from the ledger first",
+    )

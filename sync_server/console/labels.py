@@ -45,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "event.voided": N_("void"),
         "member.card_replaced": N_("card replaced"),
         "sale.returned": N_("sale returned"),
+        "member.tier_changed": N_("tier changed"),
     },
     "delivery": {
         "failing": N_("failing"),

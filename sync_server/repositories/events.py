@@ -324,3 +324,23 @@ def voided_lifetimes(session: Session, member_ids: Collection[str]) -> dict[str,
         .group_by(_E.member_id)
     )
     return {str(row[0]): int(row[1] or 0) for row in rows}
+
+
+def lifetime_moves(
+    session: Session, member_ids: Collection[str], since: datetime
+) -> list[tuple[str, datetime, int]]:
+    """(member id, occurred_at, lifetime_delta) of these members' accepted events that
+    moved lifetime points since ``since``, oldest first (``tiers review --rebuild``)."""
+    if not member_ids:
+        return []
+    rows = session.execute(
+        select(_E.member_id, _E.occurred_at, _E.lifetime_delta)
+        .where(
+            _E.member_id.in_(sorted(member_ids)),
+            _E.status == "accepted",
+            _E.lifetime_delta != 0,
+            _E.occurred_at >= since,
+        )
+        .order_by(_E.occurred_at, _E.event_id)
+    )
+    return [(str(m), when, int(delta)) for m, when, delta in rows]

@@ -45,15 +45,16 @@ def _lock_statement() -> Any:
 
 _AT = {
     name: MEMBER_COLUMNS.index(name)
-    for name in ("birthday", "enrolled_at", "updated_at", "consent_marketing_at")
+    for name in ("birthday", "enrolled_at", "updated_at", "consent_marketing_at", "tier_until")
 }
 
 
 def _parsed(row: Sequence[Any]) -> tuple[Any, ...]:
     values = list(row)
-    birthday = values[_AT["birthday"]]
-    if birthday is not None:
-        values[_AT["birthday"]] = date.fromisoformat(birthday)
+    for name in ("birthday", "tier_until"):
+        day = values[_AT[name]]
+        if day is not None:
+            values[_AT[name]] = date.fromisoformat(day)
     for name in ("enrolled_at", "updated_at"):
         values[_AT[name]] = datetime.fromisoformat(values[_AT[name]]).replace(tzinfo=UTC)
     consent_at = values[_AT["consent_marketing_at"]]
@@ -159,8 +160,18 @@ _MUTABLE = (
     "previous_codes",
     "merged_into",
     "merged_codes",
+    "tier_points",
+    "tier_until",
 )
-_BALANCE = ("balance", "lifetime_points", "tier", "updated_at", "version")
+_BALANCE = (
+    "balance",
+    "lifetime_points",
+    "tier",
+    "updated_at",
+    "tier_points",
+    "tier_until",
+    "version",
+)
 
 
 def update_many(
@@ -217,3 +228,29 @@ def max_code_counter(session: Session, prefix: str) -> int:
         select(Member.member_code).where(Member.member_code.like(prefix + "%"))
     ).scalars()
     return max((int(code[len(prefix) : -1]) for code in codes), default=0)
+
+
+def tier_due(session: Session, today: date, after: str, limit: int) -> list[str]:
+    """Active members whose tier was kept until a day before ``today`` (ids > after)."""
+    rows = session.execute(
+        select(Member.id)
+        .where(
+            Member.tier_until < today,
+            Member.status == "active",
+            Member.id > after,
+        )
+        .order_by(Member.id)
+        .limit(limit)
+    )
+    return [row[0] for row in rows]
+
+
+def active_ids(session: Session, after: str, limit: int) -> list[str]:
+    """Active members' ids after ``after``, in id order."""
+    rows = session.execute(
+        select(Member.id)
+        .where(Member.status == "active", Member.id > after)
+        .order_by(Member.id)
+        .limit(limit)
+    )
+    return [row[0] for row in rows]

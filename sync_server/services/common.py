@@ -96,6 +96,11 @@ def member_fields(row: dict[str, Any]) -> MemberFields:
     merged = (row.get("merged_codes") or "").split()
     if merged:
         fields["merged_codes"] = merged
+    # extension (s20e): only for a program whose tiers go by period
+    if row.get("tier_until") is not None:
+        fields["tier_until"] = str(row["tier_until"])
+    if row.get("tier_points"):
+        fields["tier_points"] = row["tier_points"]
     return fields
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from shared.domain import program_schedule
 from shared.domain.coupons import CouponTerms, coupon_refusal
@@ -22,6 +22,7 @@ from shared.domain.phone import mask_phone, normalize_phone, phone_hash, phone_l
 from shared.domain.program import LoyaltyProgram
 from shared.domain.promotions import EarnBreakdown, MemberFacts, local_wall_time, used_up
 from shared.domain.returns import SaleFigures, return_effect
+from shared.domain.tier_rules import add_points, format_totals, parse_totals, pruned, utc_day
 from shared.errors import ValidationFailed
 from shared.protocol import (
     VOIDABLE_TYPES,
@@ -384,6 +385,7 @@ class _Run:
             lifetime_points=lifetime + data.points,
             points_delta=data.points,
             lifetime_delta=data.points,
+            at=item.occurred_at,
         )
 
     def promoted_earn(
@@ -434,6 +436,7 @@ class _Run:
             lifetime_points=lifetime + points,
             points_delta=points,
             lifetime_delta=points,
+            at=item.occurred_at,
         )
         if not over:
             return outcome
@@ -628,6 +631,7 @@ class _Run:
             lifetime_points=member.lifetime_points - target.lifetime_delta,
             points_delta=-target.points_delta,
             lifetime_delta=-target.lifetime_delta,
+            at=item.occurred_at,
         )
 
     def sale_returned(self, item: Incoming, data: SaleReturnedData) -> Outcome:
@@ -695,6 +699,7 @@ class _Run:
             points_delta=effect.balance_delta,
             lifetime_delta=effect.lifetime_delta,
             overdraft=balance < 0 and effect.balance_delta < 0,
+            at=item.occurred_at,
         )
         return replace(outcome, code="return_over_sale") if effect.excess_cents else outcome
 
@@ -754,11 +759,16 @@ class _Run:
         points_delta: int = 0,
         lifetime_delta: int = 0,
         overdraft: bool = False,
+        at: datetime | None = None,
     ) -> Outcome:
-        """The member after an accepted event that changed it: a new state and slot."""
+        """The member after an accepted event that changed it: a new state and slot.
+        ``at``: when the event happened, the month its ``lifetime_delta`` counts in
+        toward a tier qualified by period (``shared.domain.tier_rules``)."""
         balance = member.balance if balance is None else balance
         lifetime = member.lifetime_points if lifetime_points is None else lifetime_points
-        tier = self.program.tier_for(lifetime).code
+        tier, tier_points, tier_until = member_tier(
+            self.program, member.tier_points, lifetime, lifetime_delta, at, self.now
+        )
         new = MemberState(
             member.id,
             member.profile,
@@ -768,6 +778,8 @@ class _Run:
             member.status,
             member.version,
             self.now,
+            tier_points,
+            tier_until,
         )
         self.members[member.id] = new
         if member.id not in self.new_members:
@@ -781,6 +793,7 @@ class _Run:
             points_delta=points_delta,
             lifetime_delta=lifetime_delta,
             lifetime_points=lifetime,
+            tier_moved=(member.tier, tier) if member.tier and member.tier != tier else None,
         )
 
     def unchanged(self, member: MemberState) -> Outcome:
@@ -840,3 +853,26 @@ class _Run:
                 watermark += 1
             missing = push_guard.first_missing(watermark, max_seq, held, MAX_GAPS_REPORTED)
         return replace(terminal, watermark=watermark, max_seq=max_seq), missing
+
+
+def member_tier(
+    program: LoyaltyProgram,
+    tier_points: str,
+    lifetime: int,
+    lifetime_delta: int,
+    at: datetime | None,
+    now: datetime,
+) -> tuple[str, str, date | None]:
+    """A member's tier, monthly totals (``tier_points``) and last day kept after an
+    event that moved its lifetime points by ``lifetime_delta`` at ``at``: by lifetime
+    points for a lifetime program, else ``shared.domain.tier_rules`` on ``now``'s day."""
+    rules = program.rules_for_tiers
+    if not rules.by_period:
+        return program.tier_for(lifetime).code, "", None
+    today = utc_day(now)
+    totals = parse_totals(tier_points)
+    if lifetime_delta and at is not None:
+        totals = add_points(totals, at, lifetime_delta)
+    totals = pruned(rules, totals, today)
+    tier, standing = program.standing(totals, today)
+    return tier.code, format_totals(totals), standing.kept_until

@@ -79,7 +79,10 @@ class MaintenanceService:
             slots = {m: changes.touch("member", m) for m in expiring}
             for member_id, amount in expiring.items():
                 rows[member_id]["balance"] -= amount
-                rows[member_id]["tier"] = program.tier_for(rows[member_id]["lifetime_points"]).code
+                if not program.rules_for_tiers.by_period:  # by period: `tiers review` lowers
+                    rows[member_id]["tier"] = program.tier_for(
+                        rows[member_id]["lifetime_points"]
+                    ).code
                 rows[member_id]["updated_at"] = now
             base = changes.write(session, lambda _e, m: member_data(rows[m]), now)
             ledger = []

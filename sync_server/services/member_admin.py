@@ -45,6 +45,8 @@ def masked(member: Member) -> dict[str, Any]:
         "status": member.status,
         "store_code": member.store_code,
         "enrolled_at": _iso(member.enrolled_at),
+        # s20e: the last day the tier is kept (a program whose tiers go by period)
+        "tier_until": member.tier_until.isoformat() if member.tier_until else None,
     }
 
 

@@ -45,6 +45,7 @@ from sync_server.repositories import partner as repo
 from sync_server.repositories import terminals as terminals_repo
 from sync_server.services.bootstrap import HEAD_OFFICE_PREFIX
 from sync_server.services.common import coupon_data, new_id, tell_coupon_issued, utcnow
+from sync_server.services.ledger import member_tier
 from sync_server.services.partner_keys import Partner
 from sync_server.services.push import Pusher
 from sync_server.services.store_report import StoreReportService
@@ -272,8 +273,13 @@ class PartnerService:
             program, rule_version = self._program(session)
             lifetime = int(member.lifetime_points)
             channel = self._known_channel(session, store)
-        # The till's rule: the points of a sale at the member's tier (shared.domain.program).
-        points = program.points_for_sale(body["amount_cents"], lifetime, body["currency"])
+        # The till's rule: the points of a sale at the member's tier (shared.domain.program);
+        # a tier qualified by period is the one held today (shared.domain.tier_rules).
+        basis = lifetime
+        if program.rules_for_tiers.by_period:
+            held, _, _ = member_tier(program, member.tier_points or "", lifetime, 0, None, utcnow())
+            basis = next(t.min_lifetime_points for t in program.tiers if t.code == held)
+        points = program.points_for_sale(body["amount_cents"], basis, body["currency"])
         data = {
             "sale_ref": f"{body['channel']}:{body['order_id']}",
             "amount_cents": body["amount_cents"],
@@ -613,6 +619,8 @@ class PartnerService:
             "name": member.name,
             "phone_last4": member.phone_last4,
             "tier": member.tier,
+            # s20e: the last day the tier is kept (a program whose tiers go by period)
+            "tier_until": member.tier_until.isoformat() if member.tier_until else None,
             "balance": int(member.balance),
             "lifetime_points": int(member.lifetime_points),
             "store": member.store_code,

@@ -304,6 +304,8 @@ def member_state(row: Sequence[Any]) -> MemberState:
         previous_codes,
         merged_into,
         merged_codes,
+        tier_points,
+        tier_until,
     ) = row
     profile = MemberProfile(
         member_code,
@@ -324,7 +326,16 @@ def member_state(row: Sequence[Any]) -> MemberState:
         merged_codes or "",
     )
     return MemberState(
-        id_, profile, int(balance), int(lifetime_points), tier, status, int(version), updated_at
+        id_,
+        profile,
+        int(balance),
+        int(lifetime_points),
+        tier,
+        status,
+        int(version),
+        updated_at,
+        tier_points or "",
+        tier_until,
     )
 
 

@@ -170,6 +170,8 @@ class MemberState:
     status: str
     version: int
     updated_at: datetime
+    tier_points: str = ""  # s20e: monthly earned totals that still count toward a tier
+    tier_until: date | None = None  # s20e: the last day the tier is kept (None: not by time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +265,8 @@ class Outcome:
     points_delta: int = 0
     lifetime_delta: int = 0
     lifetime_points: int | None = None
+    # (tier before, tier after) when the event moved the member's tier (s20e)
+    tier_moved: tuple[str, str] | None = None
 
 
 AnswerKind = Literal["new", "repeat", "stored", "conflict"]

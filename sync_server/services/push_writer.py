@@ -65,6 +65,8 @@ def member_row(member: MemberState) -> dict[str, Any]:
         "previous_codes": p.previous_codes,
         "merged_into": p.merged_into,
         "merged_codes": p.merged_codes,
+        "tier_points": member.tier_points,
+        "tier_until": member.tier_until,
     }
 
 
@@ -106,7 +108,7 @@ LEDGER_COLUMNS = (
     "voided_by",
     "sale_ref",
 )
-_BALANCE = ("balance", "lifetime_points", "tier", "updated_at")
+_BALANCE = ("balance", "lifetime_points", "tier", "updated_at", "tier_points", "tier_until")
 
 
 class PushWriter:
@@ -284,7 +286,14 @@ def _ledger_tuple(
 
 
 def _balance(member: MemberState) -> tuple[Any, ...]:
-    return (member.balance, member.lifetime_points, member.tier, member.updated_at)
+    return (
+        member.balance,
+        member.lifetime_points,
+        member.tier,
+        member.updated_at,
+        member.tier_points,
+        member.tier_until,
+    )
 
 
 def _member_tuple(member: MemberState, version: int) -> tuple[Any, ...]:

@@ -203,6 +203,9 @@ def _row(
 def tier_change(program: LoyaltyProgram | None, outcome: Any) -> tuple[str, str] | None:
     """(tier before, tier after) when an accepted event moved the member across a tier
     boundary of ``program`` (the one the ledger used), else None."""
+    if program is not None and program.rules_for_tiers.by_period:
+        moved: tuple[str, str] | None = getattr(outcome, "tier_moved", None)
+        return moved  # a tier qualified by period: as the ledger decided it
     if program is None or not outcome.lifetime_delta or outcome.lifetime_points is None:
         return None
     before = program.tier_for(max(outcome.lifetime_points - outcome.lifetime_delta, 0)).code

@@ -64,6 +64,9 @@ class Member(Base):
     lifetime_points: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="active")
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # t20e: monthly earned totals that still count toward a tier, as the server sent
+    # them (shared.domain.tier_rules.format_totals); NULL or "" for a lifetime program
+    tier_points: Mapped[str | None] = mapped_column(String(1000), default=None)
 
     __table_args__ = (
         Index("ix_members_phone_hash", "phone_hash"),

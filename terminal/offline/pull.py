@@ -96,8 +96,8 @@ def _chunks(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
 # cursor): SQLAlchemy's per-row parameter processing cost more than SQLite's work here.
 _MEMBER_UPSERT = """
 INSERT INTO members (member_id, member_code, display_name, name_key, phone_last4,
-    phone_hash, tier, balance, lifetime_points, status, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    phone_hash, tier, balance, lifetime_points, status, version, tier_points)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (member_id) DO UPDATE SET
     member_code = excluded.member_code, display_name = excluded.display_name,
     name_key = excluded.name_key, phone_last4 = excluded.phone_last4,
@@ -105,7 +105,7 @@ ON CONFLICT (member_id) DO UPDATE SET
         ELSE excluded.phone_hash END,
     tier = excluded.tier, balance = excluded.balance,
     lifetime_points = excluded.lifetime_points, status = excluded.status,
-    version = excluded.version
+    version = excluded.version, tier_points = excluded.tier_points
 WHERE members.version < excluded.version
 """
 # A coupon whose member is not (or no longer) here is skipped; a local redemption the
@@ -161,6 +161,7 @@ def _member_row(change: MemberUpsert) -> tuple[Any, ...]:
         data["lifetime_points"],
         data["status"],
         change["version"],
+        data.get("tier_points") or None,  # extension s20e: tiers qualified by period
     )
 
 

@@ -6,10 +6,12 @@ import json
 
 from sqlalchemy.orm import Session
 
+from shared.domain.tier_rules import fold
 from shared.protocol import PushResult
-from terminal.offline.models import LocalEvent, OutboxRow
+from terminal.offline.clock import from_text
+from terminal.offline.models import LocalEvent, Member, OutboxRow
 from terminal.offline.outbox import purge_profile_pii
-from terminal.offline.repositories import EventRepository, MemberRepository
+from terminal.offline.repositories import EventRepository, MemberRepository, ProgramRepository
 
 
 def apply_result(session: Session, result: PushResult, now: str) -> str:
@@ -38,11 +40,23 @@ def apply_result(session: Session, result: PushResult, now: str) -> str:
                     member.lifetime_points = result.member_lifetime_points
                 else:  # an older server: fold the event in until the next pull
                     member.lifetime_points += event.lifetime_delta
+                # The server counted it in its monthly tier totals at this version
+                # (a pull of this version is skipped): so does the replica.
+                _fold_tier_points(session, member, event)
         else:
             # No authoritative figure: fold the event in until the next pull says more.
             member.balance += event.points_delta
             member.lifetime_points += event.lifetime_delta
+            _fold_tier_points(session, member, event)
     return "acknowledged"
+
+
+def _fold_tier_points(session: Session, member: Member, event: LocalEvent) -> None:
+    """The acknowledged event's lifetime points into the member's monthly tier totals,
+    under a program whose tiers go by period (``shared.domain.tier_rules``)."""
+    if event.lifetime_delta and ProgramRepository(session).current().rules_for_tiers.by_period:
+        when = from_text(event.occurred_at)
+        member.tier_points = fold(member.tier_points, when, event.lifetime_delta) or None
 
 
 def reject_event(session: Session, event_id: str, code: str, detail: str | None, now: str) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from shared.domain.business_day import business_date
 from shared.domain.program import LoyaltyProgram
+from shared.domain.tier_rules import utc_day
 from terminal.config import TerminalSettings
 from terminal.offline.clock import Clock, utc_now
 from terminal.offline.credentials import CredentialStore
@@ -42,6 +43,10 @@ class Service:
         self.clock = clock
         self.credentials = credentials or CredentialStore(settings.keyring_service)
 
+    def today(self) -> date:
+        """The UTC day of the service's clock (a tier qualified by period counts on it)."""
+        return utc_day(self.clock())
+
 
 def require_member(session: Session, member_id: str, *, active: bool = False) -> MemberHit:
     """The member and its pending totals, or ``unknown_member`` / ``member_inactive``."""
@@ -63,12 +68,18 @@ def check_member(member_id: str, status: str | None, *, active: bool = False) ->
 
 
 def view_after(
-    hit: MemberHit, program: LoyaltyProgram, *, points: int = 0, lifetime: int = 0
+    hit: MemberHit,
+    program: LoyaltyProgram,
+    *,
+    points: int = 0,
+    lifetime: int = 0,
+    today: date | None = None,
 ) -> MemberView:
-    """The member as shown once this transaction's own pending event is added."""
+    """The member as shown once this transaction's own pending event is added (a tier
+    qualified by period counted on ``today``, the UTC day of the service's clock)."""
     member, pending = hit
-    totals = PendingTotals(pending.points + points, pending.lifetime + lifetime)
-    return MemberView.build(member, totals, program)
+    totals = PendingTotals(pending.points + points, pending.lifetime + lifetime, pending.tier)
+    return MemberView.build(member, totals, program, today)
 
 
 def require_manager(session: Session, staff: StaffSession) -> None:

@@ -35,16 +35,19 @@ def sale_breakdown(
     *,
     language: str = "",
     currency: str | None = None,
+    basis: int | None = None,
 ) -> EarnBreakdown:
     """The earn of ``amount_cents`` for this member now, at its tier before the sale
     (``lifetime``: the server's lifetime points plus this till's pending earns), in the
     store ``place``; ``currency``: the store's, which picks the program's earn units for
-    it (``LoyaltyProgram.units``)."""
+    it (``LoyaltyProgram.units``). ``basis``: the points the tier held before the sale
+    stands for, when tiers go by period (``views.tier_basis``); else ``lifetime``."""
+    tier = lifetime if basis is None else basis
     if not program.promotions:
-        return EarnBreakdown(program.points_for_sale(amount_cents, lifetime, currency), ())
+        return EarnBreakdown(program.points_for_sale(amount_cents, tier, currency), ())
     return program.earn_breakdown(
         amount_cents,
-        lifetime,
+        tier,
         local_time=local_wall_time(now, place.timezone),
         store_code=place.store_code,
         member=member_facts(connection, program, member_id, lifetime, now),

@@ -93,5 +93,7 @@ class EnrollmentService(Service):
                 ),
                 occurred_at=now,
             )
-            view = view_after((member, PendingTotals()), ProgramRepository(session).current())
+            view = view_after(
+                (member, PendingTotals()), ProgramRepository(session).current(), today=self.today()
+            )
             return Receipt(event.event_id, event.seq, event.type, 0, None, view)

@@ -49,7 +49,7 @@ class LookupService(Service):
                 elif retired is not None:
                     raise CardReplaced("This card was replaced by a new one.", member_code=code)
             raise UnknownMember(f"No member with code {code}.", member_code=code)
-        return MemberView.from_row(*found)
+        return MemberView.from_row(*found, self.today())
 
     def by_scan(self, payload: str) -> MemberView:
         """A scanned QR payload (``MBR:<code>``) or a bare code from a 1-D barcode."""
@@ -66,7 +66,7 @@ class LookupService(Service):
             found = MemberRepository(session).by_phone_hash(digest)
             if not found:
                 raise UnknownMember("No member with this phone number.")
-            return MemberView.build(*found[0], ProgramRepository(session).current())
+            return MemberView.build(*found[0], ProgramRepository(session).current(), self.today())
 
     def by_phone_last4(self, last4: str, page: int = 0) -> MemberPage:
         digits = last4.strip() if isinstance(last4, str) else ""
@@ -93,7 +93,11 @@ class LookupService(Service):
     def member(self, member_id: str) -> MemberView:
         mid = member_key(member_id)
         with self.replica.read() as session:
-            return view_after(require_member(session, mid), ProgramRepository(session).current())
+            return view_after(
+                require_member(session, mid),
+                ProgramRepository(session).current(),
+                today=self.today(),
+            )
 
     def coupons(self, member_id: str) -> list[CouponView]:
         mid = member_key(member_id)
@@ -128,7 +132,8 @@ class LookupService(Service):
     def _page_of(self, session: Session, hits: Sequence[MemberHit], page: int) -> MemberPage:
         size = self.settings.page_size
         program = ProgramRepository(session).current()
-        items = tuple(MemberView.build(m, pending, program) for m, pending in hits[:size])
+        today = self.today()
+        items = tuple(MemberView.build(m, pending, program, today) for m, pending in hits[:size])
         return MemberPage(items=items, page=page, has_more=len(hits) > size)
 
 

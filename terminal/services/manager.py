@@ -67,7 +67,7 @@ class ManagerService(Service):
                 if coupon is not None:
                     coupon.status = "available"
             hit = require_member(session, target.member_id)  # read after the flush: fresh
-            view = view_after(hit, ProgramRepository(session).current())
+            view = view_after(hit, ProgramRepository(session).current(), today=self.today())
             return Receipt(event.event_id, event.seq, event.type, event.points_delta, None, view)
 
     def adjust(self, manager: StaffSession, member_id: str, *, points: int, reason: str) -> Receipt:
@@ -100,7 +100,7 @@ class ManagerService(Service):
                 ),
                 occurred_at=now,
             )
-            view = view_after(hit, program, points=delta)
+            view = view_after(hit, program, points=delta, today=self.today())
             return Receipt(event.event_id, event.seq, event.type, delta, None, view)
 
     def adjust_for(

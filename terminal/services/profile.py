@@ -80,7 +80,7 @@ class ProfileService(Service):
                 NewEvent(type="member.updated", member_id=mid, staff_id=staff.staff_id, data=data),
                 occurred_at=now,
             )
-            view = view_after(hit, ProgramRepository(session).current())
+            view = view_after(hit, ProgramRepository(session).current(), today=self.today())
             return Receipt(event.event_id, event.seq, event.type, 0, None, view)
 
     def replace_card(self, staff: StaffSession, member_id: str) -> Receipt:
@@ -110,5 +110,5 @@ class ProfileService(Service):
                 occurred_at=now,
             )
             members.retire_code(old, mid, event.event_id)
-            view = view_after(hit, ProgramRepository(session).current())
+            view = view_after(hit, ProgramRepository(session).current(), today=self.today())
             return Receipt(event.event_id, event.seq, event.type, 0, None, view)

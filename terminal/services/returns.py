@@ -194,7 +194,11 @@ class ReturnService(Service):
             if effect.restore_coupon and coupon is not None:
                 coupon.status = "available"
             view = view_after(
-                hit, program, points=effect.balance_delta, lifetime=effect.lifetime_delta
+                hit,
+                program,
+                points=effect.balance_delta,
+                lifetime=effect.lifetime_delta,
+                today=self.today(),
             )
             receipt = Receipt(
                 event.event_id, event.seq, event.type, effect.balance_delta, None, view

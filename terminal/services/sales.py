@@ -7,7 +7,7 @@ transaction is rolled back, so nothing changes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from shared.domain.coupons import CouponTerms, coupon_refusal, discount_cents, n
 from shared.domain.money import check_int
 from shared.domain.program import LoyaltyProgram, RedeemLimits
 from shared.domain.promotions import EarnBreakdown
+from shared.domain.tier_rules import utc_day
 from terminal.offline.clock import from_text
 from terminal.offline.outbox import NewEvent, append_event, record_event
 from terminal.offline.repositories import (
@@ -47,13 +48,18 @@ from terminal.services.errors import (
     UnknownCoupon,
 )
 from terminal.services.inputs import clean_sale_ref, event_key, member_key
-from terminal.services.views import MemberView, Receipt, StaffSession
+from terminal.services.views import MemberView, Receipt, StaffSession, tier_basis
 
 
-def earn_points(program: LoyaltyProgram, hit: MemberHit, amount_cents: int) -> int:
+def earn_points(
+    program: LoyaltyProgram, hit: MemberHit, amount_cents: int, today: date | None = None
+) -> int:
     """Points for a sale at the member's tier before it: server lifetime + pending earns."""
     member, pending = hit
-    return program.points_for_sale(amount_cents, member.lifetime_points + pending.lifetime)
+    basis = member.lifetime_points + pending.lifetime
+    if program.rules_for_tiers.by_period:
+        basis = tier_basis(program, MemberView.build(member, pending, program, today))
+    return program.points_for_sale(amount_cents, basis)
 
 
 class SalesService(Service):
@@ -87,8 +93,20 @@ class SalesService(Service):
                 raise DuplicateSale(f"Sale {ref} already earned points.", sale_ref=ref)
             place = ctx.place()  # no_store
             lifetime = ctx.lifetime_points + ctx.pending_lifetime
+            basis = None
+            if program.rules_for_tiers.by_period:  # the tier held before the sale
+                before = MemberView.from_row(ctx.member_row(), program, utc_day(now))
+                basis = tier_basis(program, before)
             earned = sale_breakdown(
-                connection, program, mid, lifetime, amount, now, place, currency=ctx.currency
+                connection,
+                program,
+                mid,
+                lifetime,
+                amount,
+                now,
+                place,
+                currency=ctx.currency,
+                basis=basis,
             )
             points = earned.total
             if ctx.currency is None:
@@ -135,7 +153,7 @@ class SalesService(Service):
                         codes=limited,
                     )
             row = ctx.member_row(points=points, lifetime=points)
-            view = MemberView.from_row(row, program)
+            view = MemberView.from_row(row, program, utc_day(now))
             return Receipt(event.event_id, event.seq, event.type, points, None, view)
 
     def earn_preview(self, member_id: str, amount_cents: int) -> int:
@@ -155,19 +173,32 @@ class SalesService(Service):
             amount = program.check_sale_amount(amount_cents)
             check_member(mid, ctx.status, active=True)
             lifetime = ctx.lifetime_points + ctx.pending_lifetime
+            now = self.clock()
+            basis = self._period_tier_basis(program, mid, now)
             if not program.promotions:
-                return EarnBreakdown(program.points_for_sale(amount, lifetime, ctx.currency), ())
+                tier = lifetime if basis is None else basis
+                return EarnBreakdown(program.points_for_sale(amount, tier, ctx.currency), ())
             return sale_breakdown(
                 connection,
                 program,
                 mid,
                 lifetime,
                 amount,
-                self.clock(),
+                now,
                 ctx.place(),
                 language=language,
                 currency=ctx.currency,
+                basis=basis,
             )
+
+    def _period_tier_basis(self, program: LoyaltyProgram, mid: str, now: datetime) -> int | None:
+        """Under tiers by period, the points the tier held now stands for (the preview
+        reads the member's monthly totals for it); None under lifetime tiers."""
+        if not program.rules_for_tiers.by_period:
+            return None
+        with self.replica.read() as session:
+            member, pending = require_member(session, mid, active=True)
+            return tier_basis(program, MemberView.build(member, pending, program, utc_day(now)))
 
     def redeem_limits(self, member_id: str, *, sale_amount_cents: int) -> RedeemLimits:
         """The most this member may redeem on this sale now, and which limit binds."""
@@ -239,7 +270,7 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
-            view = view_after(hit, program, points=-pts)
+            view = view_after(hit, program, points=-pts, today=self.today())
             return Receipt(event.event_id, event.seq, event.type, -pts, value, view)
 
     def redeem_coupon(
@@ -346,7 +377,7 @@ class SalesService(Service):
                 ),
                 occurred_at=now,
             )
-            view = view_after(hit, program)
+            view = view_after(hit, program, today=self.today())
             return Receipt(event.event_id, event.seq, event.type, 0, value, view)
 
     @staticmethod

@@ -67,6 +67,10 @@ class SlipFacts:
     pending_points: int = 0  # of the balance, not yet confirmed by head office
     expiring: ExpiringPoints | None = None
     language: str | None = None  # the member's language, when the till knows it
+    # a program whose tiers go by period (shared.domain.tier_rules): the tier held after
+    # the transaction and the last day it is kept (None: not lost by time)
+    tier_code: str = ""
+    tier_until: date | None = None
 
 
 def _iso_money(amount_cents: int, currency: str) -> str:
@@ -102,6 +106,7 @@ class SlipWording:
     tier: str = "Tier"
     to_next: str = "%1 to %2"
     top_tier: str = "Highest tier reached"
+    tier_until: str = "Kept until %1"
     expiring: str = "%1 expire on %2"
     thanks: str = "Thank you!"
     points: str = "%1 pts"
@@ -193,10 +198,17 @@ def compose_slip(facts: SlipFacts, wording: SlipWording) -> Slip:
     if facts.pending_points > 0:  # earned here, not yet confirmed by head office
         lines.append(SlipLine(_fill(w.pending, pts(facts.pending_points)), style="note"))
     progress = tier_progress(facts.program, facts.lifetime_points)
-    lines.append(SlipLine(w.tier, tier_name(progress.tier, w)))
-    if progress.next_tier is None:
+    held = next((t for t in facts.program.tiers if t.code == facts.tier_code), None)
+    if facts.program.rules_for_tiers.by_period and held is not None:
+        # held by the points of a period: the tier and until when, not lifetime progress
+        lines.append(SlipLine(w.tier, tier_name(held, w)))
+        if facts.tier_until is not None:
+            lines.append(SlipLine(_fill(w.tier_until, facts.tier_until.isoformat()), style="note"))
+    elif progress.next_tier is None:
+        lines.append(SlipLine(w.tier, tier_name(progress.tier, w)))
         lines.append(SlipLine(w.top_tier, style="note"))
     else:
+        lines.append(SlipLine(w.tier, tier_name(progress.tier, w)))
         lines.append(
             SlipLine(
                 _fill(w.to_next, pts(progress.points_to_next), tier_name(progress.next_tier, w)),

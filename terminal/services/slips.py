@@ -58,7 +58,7 @@ class SlipService(Service):
         program = ProgramRepository(session).current()
         store = StoreRepository(session).require()
         state = TerminalStateRepository(session).get()
-        member = view_after(require_member(session, event.member_id), program)
+        member = view_after(require_member(session, event.member_id), program, today=self.today())
         kind = SlipKind(event.type)
         voided_kind = None
         value_cents = None
@@ -94,4 +94,6 @@ class SlipService(Service):
             voided_kind=voided_kind,
             pending_points=member.pending_points,
             expiring=expiring,
+            tier_code=member.tier,
+            tier_until=member.tier_until,
         )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from shared.domain.coupons import CouponTerms
 from shared.domain.phone import mask_last4
 from shared.domain.program import LoyaltyProgram
+from shared.domain.tier_rules import till_totals
 from terminal.offline.models import Coupon, LocalEvent, Member
 from terminal.offline.repositories import PendingTotals
 from terminal.offline.repositories.hot import MemberRow
@@ -28,9 +29,17 @@ class MemberView:
     # The code that was scanned when head office had merged its member into this one
     # (the till shows "card … was merged into this member"); None otherwise.
     merged_code: str | None = None
+    # the last day ``tier`` is kept (shared.domain.tier_rules); None: not lost by time
+    tier_until: date | None = None
 
     @classmethod
-    def build(cls, member: Member, pending: PendingTotals, program: LoyaltyProgram) -> MemberView:
+    def build(
+        cls,
+        member: Member,
+        pending: PendingTotals,
+        program: LoyaltyProgram,
+        today: date | None = None,
+    ) -> MemberView:
         return cls.from_row(
             (
                 member.member_id,
@@ -42,27 +51,64 @@ class MemberView:
                 member.lifetime_points,
                 pending.points,
                 pending.lifetime,
+                member.tier_points,
+                pending.tier,
             ),
             program,
+            today,
         )
 
     @classmethod
-    def from_row(cls, row: MemberRow, program: LoyaltyProgram) -> MemberView:
-        """From the plain row of ``terminal.offline.repositories.hot``."""
-        member_id, code, name, last4, status, balance, lifetime, pending, pending_life = row
+    def from_row(
+        cls, row: MemberRow, program: LoyaltyProgram, today: date | None = None
+    ) -> MemberView:
+        """From the plain row of ``terminal.offline.repositories.hot``. ``today``: the
+        UTC day a tier qualified by period is counted on (now if not given)."""
+        member_id, code, name, last4, status, balance, lifetime, pending, pending_life = row[:9]
         lifetime += pending_life
+        tier, until = till_tier(program, lifetime, row[9], row[10], pending_life, today)
         return cls(
             member_id=member_id,
             member_code=code,
             display_name=name,
             phone_masked=mask_last4(last4),
-            tier=program.tier_for(lifetime).code,
+            tier=tier,
             status=status,
             server_balance=balance,
             pending_points=pending,
             balance=balance + pending,
             lifetime_points=lifetime,
+            tier_until=until,
         )
+
+
+def till_tier(
+    program: LoyaltyProgram,
+    lifetime: int,
+    server_totals: str | None,
+    pending: str | None,
+    pending_lifetime: int,
+    today: date | None,
+) -> tuple[str, date | None]:
+    """The member's tier at this till and the last day it is kept: by lifetime points
+    (with pending earns) for a lifetime program, else by the server's monthly totals
+    and this till's pending events (``shared.domain.tier_rules``)."""
+    if not program.rules_for_tiers.by_period:
+        return program.tier_for(lifetime).code, None
+    day = today or datetime.now(UTC).date()
+    totals = till_totals(server_totals, pending, pending_lifetime, day)
+    tier, standing = program.standing(totals, day)
+    return tier.code, standing.kept_until
+
+
+def tier_basis(program: LoyaltyProgram, view: MemberView) -> int:
+    """The points ``LoyaltyProgram.points_for_sale`` takes for this member's tier: its
+    lifetime points, or under a program qualified by period the threshold of the tier
+    it holds (never above its lifetime points' tier, so the server's check accepts it)."""
+    if not program.rules_for_tiers.by_period:
+        return view.lifetime_points
+    held = next(t for t in program.tiers if t.code == view.tier)
+    return held.min_lifetime_points
 
 
 @dataclass(frozen=True, slots=True)

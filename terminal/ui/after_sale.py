@@ -48,7 +48,13 @@ class AfterSaleOptions:
 
 
 def displayed(member: MemberView) -> DisplayedMember:
-    return DisplayedMember(member.display_name, member.balance, member.lifetime_points)
+    return DisplayedMember(
+        member.display_name,
+        member.balance,
+        member.lifetime_points,
+        tier_code=member.tier,
+        tier_until=member.tier_until,
+    )
 
 
 class AfterSale(QObject):

@@ -9,6 +9,7 @@ knows it, else the store's, whatever language the cashier's screens are in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QScreen
@@ -39,6 +40,9 @@ class DisplayedMember:
     balance: int
     lifetime_points: int
     language: str | None = None  # the member's, when the till knows it
+    # a program whose tiers go by period: the tier held and the last day it is kept
+    tier_code: str = ""
+    tier_until: date | None = None
 
 
 def pick_screen(main: QScreen | None) -> QScreen | None:
@@ -120,7 +124,7 @@ class CustomerDisplay(QWidget):
         self.greeting.setText(words["hello"].replace("%1", member.name))
         self.movement.setText("")
         self.balance.setText(words["balance"].replace("%1", self._points(member.balance)))
-        self.tier.setText(self._progress(member.lifetime_points))
+        self.tier.setText(self._progress(member))
 
     def show_transaction(
         self, member: DisplayedMember, kind: SlipKind, points: int, value_cents: int | None
@@ -140,9 +144,15 @@ class CustomerDisplay(QWidget):
         }
         self.movement.setText(texts[kind])
 
-    def _progress(self, lifetime_points: int) -> str:
-        progress = tier_progress(self.program, lifetime_points)
+    def _progress(self, member: DisplayedMember) -> str:
         words = wording(self.language)
+        held = next((t for t in self.program.tiers if t.code == member.tier_code), None)
+        if self.program.rules_for_tiers.by_period and held is not None:
+            if member.tier_until is None:
+                return tier_name(held, words)
+            until = words.tier_until.replace("%1", member.tier_until.isoformat())
+            return f"{tier_name(held, words)} · {until}"
+        progress = tier_progress(self.program, member.lifetime_points)
         if progress.next_tier is None:
             return f"{tier_name(progress.tier, words)} · {words.top_tier}"
         to_next = words.to_next.replace("%1", self._points(progress.points_to_next))

@@ -43,6 +43,7 @@ _SOURCES: dict[str, object] = {
     "tier": QT_TRANSLATE_NOOP("Slip", "Tier"),
     "to_next": QT_TRANSLATE_NOOP("Slip", "%1 to %2"),
     "top_tier": QT_TRANSLATE_NOOP("Slip", "Highest tier reached"),
+    "tier_until": QT_TRANSLATE_NOOP("Slip", "Kept until %1"),
     "expiring": QT_TRANSLATE_NOOP("Slip", "%1 expire on %2"),
     "thanks": QT_TRANSLATE_NOOP("Slip", "Thank you!"),
     "points": QT_TRANSLATE_NOOP("Slip", "%1 pts"),

@@ -4,7 +4,7 @@ from a time). Every version published before gets one roll-out: every store, at 
 which is what publishing meant until now.
 
 Revision ID: s20f
-Revises: s20d
+Revises: s20e
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s20f"
-down_revision = "s20d"
+down_revision = "s20e"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from terminal.offline.models import LocalEvent, OutboxRow
@@ -17,11 +17,26 @@ class PendingTotals:
 
     points: int = 0
     lifetime: int = 0
+    # the pending events' lifetime points by time ("occurred_at=points ..."), for a
+    # tier qualified by period (shared.domain.tier_rules.till_totals); None: not read
+    tier: str | None = None
 
 
+# The pending events' lifetime points by time, "occurred_at=points ..." (group_concat
+# leaves out the NULLs of events that moved none).
+PENDING_TIER_TEXT = func.group_concat(
+    case(
+        (
+            LocalEvent.lifetime_delta != 0,
+            LocalEvent.occurred_at + "=" + cast(LocalEvent.lifetime_delta, String),
+        ),
+    ),
+    " ",
+)
 _PENDING_ONE = select(
     func.coalesce(func.sum(LocalEvent.points_delta), 0),
     func.coalesce(func.sum(LocalEvent.lifetime_delta), 0),
+    PENDING_TIER_TEXT,
 ).where(LocalEvent.member_id == bindparam("member_id"), LocalEvent.status == "pending")
 _FIND_SALE = select(LocalEvent).where(
     LocalEvent.member_id == bindparam("member_id"),
@@ -47,8 +62,8 @@ class EventRepository:
         return self.session.scalars(_FIND_SALE, params).one_or_none()
 
     def pending_totals(self, member_id: str) -> PendingTotals:
-        points, lifetime = self.session.execute(_PENDING_ONE, {"member_id": member_id}).one()
-        return PendingTotals(int(points), int(lifetime))
+        points, lifetime, tier = self.session.execute(_PENDING_ONE, {"member_id": member_id}).one()
+        return PendingTotals(int(points), int(lifetime), tier)
 
     def redeemed_on(self, member_id: str, business_date: str) -> int:
         """Points this member redeemed here on a business day (not voided, not rejected)."""

@@ -24,16 +24,21 @@ SELECT m.member_id, m.member_code, m.display_name, m.phone_last4, m.status, m.ba
     (SELECT coalesce(sum(e.points_delta), 0) FROM local_events AS e
         WHERE e.member_id = m.member_id AND e.status = 'pending'),
     (SELECT coalesce(sum(e.lifetime_delta), 0) FROM local_events AS e
-        WHERE e.member_id = m.member_id AND e.status = 'pending')"""
+        WHERE e.member_id = m.member_id AND e.status = 'pending'),
+    m.tier_points,
+    (SELECT group_concat(e.occurred_at || '=' || e.lifetime_delta, ' ') FROM local_events AS e
+        WHERE e.member_id = m.member_id AND e.status = 'pending' AND e.lifetime_delta != 0)"""
 # The current program (highest rule version), as ProgramRepository.current reads it.
 _PROGRAM = "(SELECT p.program_json FROM program_versions AS p ORDER BY p.rule_version DESC LIMIT 1)"
 
 # A look-up by code: the member, its pending sums and the program, in one statement.
 MEMBER_BY_CODE = f"{_MEMBER}, {_PROGRAM}\nFROM members AS m WHERE m.member_code = ?"
 
-MemberRow = tuple[str, str, str, str, str, int, int, int, int]
+MemberRow = tuple[str, str, str, str, str, int, int, int, int, str | None, str | None]
 """member_id, member_code, display_name, phone_last4, status, balance, lifetime_points,
-pending points, pending lifetime points."""
+pending points, pending lifetime points, the server's monthly tier totals
+(``tier_points``), the pending events' lifetime points by time (``"occurred_at=points
+..."``, ``shared.domain.tier_rules.pending_of``)."""
 
 
 def program_of(program_json: str | None) -> LoyaltyProgram:
@@ -46,8 +51,8 @@ def member_by_code(rows: list[Any]) -> tuple[MemberRow, LoyaltyProgram] | None:
     if not rows:
         return None
     row = rows[0]
-    member: MemberRow = row[:9]
-    return member, program_of(row[9])
+    member: MemberRow = row[:11]
+    return member, program_of(row[11])
 
 
 def read_one(connection: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Any:
@@ -64,7 +69,8 @@ EARN_CONTEXT = """
 SELECT p.program_json, s.active, st.currency, st.timezone, st.closing_time, st.store_code,
     t.terminal_id, t.member_code_prefix, t.next_seq,
     mm.member_id, mm.member_code, mm.display_name, mm.phone_last4, mm.status, mm.balance,
-    mm.lifetime_points, mm.pending_points, mm.pending_lifetime, mm.duplicate
+    mm.lifetime_points, mm.pending_points, mm.pending_lifetime, mm.duplicate,
+    mm.tier_points, mm.pending_tier
 FROM (SELECT 1) AS one
 LEFT JOIN (SELECT program_json FROM program_versions ORDER BY rule_version DESC LIMIT 1) AS p
 LEFT JOIN staff AS s ON s.staff_id = :staff_id
@@ -78,7 +84,11 @@ LEFT JOIN (
         (SELECT coalesce(sum(e.lifetime_delta), 0) FROM local_events AS e
             WHERE e.member_id = m.member_id AND e.status = 'pending') AS pending_lifetime,
         EXISTS (SELECT 1 FROM local_events AS d WHERE d.member_id = m.member_id
-            AND d.type = :type AND d.sale_ref = :sale_ref) AS duplicate
+            AND d.type = :type AND d.sale_ref = :sale_ref) AS duplicate,
+        m.tier_points,
+        (SELECT group_concat(e.occurred_at || '=' || e.lifetime_delta, ' ')
+            FROM local_events AS e WHERE e.member_id = m.member_id
+            AND e.status = 'pending' AND e.lifetime_delta != 0) AS pending_tier
     FROM members AS m WHERE m.member_id = :member_id
 ) AS mm
 """
@@ -106,6 +116,8 @@ class SaleContext(NamedTuple):
     pending_points: int
     pending_lifetime: int
     duplicate: int | None
+    tier_points: str | None
+    pending_tier: str | None
 
     def member_row(self, *, points: int = 0, lifetime: int = 0) -> MemberRow:
         """The member as a ``MemberRow``, with this transaction's own event added."""
@@ -121,6 +133,8 @@ class SaleContext(NamedTuple):
             self.lifetime_points,
             self.pending_points + points,
             self.pending_lifetime + lifetime,
+            self.tier_points,
+            self.pending_tier,
         )
 
     def place(self) -> StorePlace:

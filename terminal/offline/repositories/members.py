@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from terminal.offline.models import Coupon, LocalEvent, Member, RetiredCode
-from terminal.offline.repositories.events import PendingTotals
+from terminal.offline.repositories.events import PENDING_TIER_TEXT, PendingTotals
 from terminal.offline.repositories.hot import MEMBER_BY_CODE
 
 # Sorts after every character SQLite can hold, so [prefix, prefix + HIGH) is a prefix range.
@@ -34,7 +34,13 @@ def _pending_sum(column: Any) -> Any:
 
 # One statement per look-up: the member and what its pending events add.
 _HITS = select(
-    Member, _pending_sum(LocalEvent.points_delta), _pending_sum(LocalEvent.lifetime_delta)
+    Member,
+    _pending_sum(LocalEvent.points_delta),
+    _pending_sum(LocalEvent.lifetime_delta),
+    select(PENDING_TIER_TEXT)
+    .where(LocalEvent.member_id == Member.member_id, LocalEvent.status == "pending")
+    .correlate(Member)
+    .scalar_subquery(),
 )
 _ORDER = (Member.name_key, Member.member_code)
 _BY_ID = _HITS.where(Member.member_id == bindparam("member_id"))
@@ -122,7 +128,10 @@ class MemberRepository:
 
     def _hits(self, statement: Any, params: dict[str, Any]) -> list[MemberHit]:
         rows = self.session.execute(statement, params).all()
-        return [(member, PendingTotals(int(points), int(life))) for member, points, life in rows]
+        return [
+            (member, PendingTotals(int(points), int(life), tier))
+            for member, points, life, tier in rows
+        ]
 
     def add(self, member: Member) -> Member:
         self.session.add(member)

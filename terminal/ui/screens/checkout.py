@@ -38,6 +38,7 @@ def panel_view(
         tier_name=tier_names.get(member.tier, member.tier),
         balance=member.balance,
         pending_points=member.pending_points,
+        tier_until=member.tier_until,
         coupons=tuple(
             PanelCoupon(c.coupon_id, c.title, stored_time(c.expires_at, zone))
             for c in coupons

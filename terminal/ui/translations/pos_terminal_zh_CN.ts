@@ -70,7 +70,7 @@
 <context>
     <name>AfterSale</name>
     <message>
-        <location filename="../after_sale.py" line="186"/>
+        <location filename="../after_sale.py" line="192"/>
         <source>Member slip printed.</source>
         <translation>会员小票已打印。</translation>
     </message>
@@ -114,27 +114,27 @@
 <context>
     <name>CheckoutScreen</name>
     <message>
-        <location filename="../screens/checkout.py" line="112"/>
+        <location filename="../screens/checkout.py" line="113"/>
         <source>Member card (F5)</source>
         <translation>会员卡 (F5)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="113"/>
+        <location filename="../screens/checkout.py" line="114"/>
         <source>Void (F6)</source>
         <translation>撤销 (F6)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="114"/>
+        <location filename="../screens/checkout.py" line="115"/>
         <source>Account (Shift+F11)</source>
         <translation>会员账户 (Shift+F11)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="115"/>
+        <location filename="../screens/checkout.py" line="116"/>
         <source>Enroll (F4)</source>
         <translation>注册会员 (F4)</translation>
     </message>
     <message>
-        <location filename="../screens/checkout.py" line="116"/>
+        <location filename="../screens/checkout.py" line="117"/>
         <source>Next customer (Esc)</source>
         <translation>下一位顾客 (Esc)</translation>
     </message>
@@ -966,52 +966,57 @@
 <context>
     <name>MemberPanel</name>
     <message>
-        <location filename="../widgets/member_panel.py" line="141"/>
+        <location filename="../widgets/member_panel.py" line="149"/>
         <source>Scan a member card or search by phone or name.</source>
         <translation>请扫描会员卡，或按手机号、姓名搜索。</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="142"/>
+        <location filename="../widgets/member_panel.py" line="150"/>
         <source>Coupons</source>
         <translation>优惠券</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="151"/>
+        <location filename="../widgets/member_panel.py" line="161"/>
+        <source>%1 kept until %2</source>
+        <translation>%1 保级至 %2</translation>
+    </message>
+    <message>
+        <location filename="../widgets/member_panel.py" line="167"/>
         <source>Phone: %1</source>
         <translation>手机：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="152"/>
+        <location filename="../widgets/member_panel.py" line="168"/>
         <source>Member no. %1</source>
         <translation>会员号 %1</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="155"/>
+        <location filename="../widgets/member_panel.py" line="171"/>
         <source>Card %1 was merged into member %2 by head office.</source>
         <translation>卡号 %1 已由总部合并到会员 %2。</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="162"/>
+        <location filename="../widgets/member_panel.py" line="178"/>
         <source>%1 pending sync (confirmed: %2)</source>
         <translation>%1 待同步（已确认：%2）</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="167"/>
+        <location filename="../widgets/member_panel.py" line="183"/>
         <source>all points confirmed by head office</source>
         <translation>所有积分均已由总部确认</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="171"/>
+        <location filename="../widgets/member_panel.py" line="187"/>
         <source>%1 — no expiry</source>
         <translation>%1 — 无期限</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="173"/>
+        <location filename="../widgets/member_panel.py" line="189"/>
         <source>%1 — expires %2</source>
         <translation>%1 — %2 到期</translation>
     </message>
     <message>
-        <location filename="../widgets/member_panel.py" line="179"/>
+        <location filename="../widgets/member_panel.py" line="195"/>
         <source>No coupons</source>
         <translation>没有优惠券</translation>
     </message>
@@ -1860,7 +1865,7 @@
     </message>
     <message>
         <location filename="../slip_wording.py" line="32"/>
-        <location filename="../slip_wording.py" line="52"/>
+        <location filename="../slip_wording.py" line="53"/>
         <source>Member</source>
         <translation>会员</translation>
     </message>
@@ -1931,71 +1936,76 @@
     </message>
     <message>
         <location filename="../slip_wording.py" line="46"/>
+        <source>Kept until %1</source>
+        <translation>保级至 %1</translation>
+    </message>
+    <message>
+        <location filename="../slip_wording.py" line="47"/>
         <source>%1 expire on %2</source>
         <translation>%1 将于 %2 过期</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="47"/>
+        <location filename="../slip_wording.py" line="48"/>
         <source>Thank you!</source>
         <translation>谢谢惠顾！</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="48"/>
+        <location filename="../slip_wording.py" line="49"/>
         <source>%1 pts</source>
         <translation>%1 积分</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="53"/>
+        <location filename="../slip_wording.py" line="54"/>
         <source>Silver</source>
         <translation>银卡</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="54"/>
+        <location filename="../slip_wording.py" line="55"/>
         <source>Gold</source>
         <translation>金卡</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="58"/>
+        <location filename="../slip_wording.py" line="59"/>
         <source>Welcome</source>
         <translation>欢迎光临</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="59"/>
+        <location filename="../slip_wording.py" line="60"/>
         <source>Hello, %1</source>
         <translation>您好，%1</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="60"/>
+        <location filename="../slip_wording.py" line="61"/>
         <source>You earned %1</source>
         <translation>本次累积 %1</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="61"/>
+        <location filename="../slip_wording.py" line="62"/>
         <source>You redeemed %1</source>
         <translation>本次兑换 %1</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="62"/>
+        <location filename="../slip_wording.py" line="63"/>
         <source>Coupon used: %1 off</source>
         <translation>已使用优惠券：减 %1</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="63"/>
+        <location filename="../slip_wording.py" line="64"/>
         <source>Transaction reversed: %1</source>
         <translation>交易已撤销：%1</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="64"/>
+        <location filename="../slip_wording.py" line="65"/>
         <source>Welcome to our loyalty program!</source>
         <translation>欢迎加入会员计划！</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="65"/>
+        <location filename="../slip_wording.py" line="66"/>
         <source>Balance: %1</source>
         <translation>积分余额：%1</translation>
     </message>
     <message>
-        <location filename="../slip_wording.py" line="66"/>
+        <location filename="../slip_wording.py" line="67"/>
         <source>Ask about our loyalty program</source>
         <translation>欢迎咨询我们的会员计划</translation>
     </message>

@@ -1,9 +1,10 @@
-"""The member the cashier is serving: name, masked phone, tier, balance, coupons."""
+"""The member the cashier is serving: name, masked phone, tier (and until when it is
+kept, for a program whose tiers go by period), balance, coupons."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -42,6 +43,7 @@ class PanelMember:
     coupons: tuple[PanelCoupon, ...] = field(default_factory=tuple)
     # The card scanned belonged to a member head office merged into this one.
     merged_code: str | None = None
+    tier_until: date | None = None  # the last day the tier is kept; None: not lost by time
 
     @property
     def confirmed_balance(self) -> int:
@@ -61,6 +63,10 @@ class MemberPanel(Retranslating):
         self.tier_badge = QLabel()
         self.tier_badge.setObjectName("tierBadge")
         self.tier_badge.setProperty("role", "badge")
+        self.tier_until_label = QLabel()
+        self.tier_until_label.setObjectName("memberTierUntil")
+        self.tier_until_label.setProperty("role", "muted")
+        self.tier_until_label.setWordWrap(True)
         self.phone_label = QLabel()
         self.phone_label.setObjectName("memberPhone")
         self.code_label = QLabel()
@@ -94,6 +100,7 @@ class MemberPanel(Retranslating):
         header.addWidget(self.tier_badge, 0, Qt.AlignmentFlag.AlignTop)
         inner = QVBoxLayout(frame)
         inner.addLayout(header)
+        inner.addWidget(self.tier_until_label)
         inner.addWidget(self.phone_label)
         inner.addWidget(self.code_label)
         inner.addWidget(self.merged_label)
@@ -133,6 +140,7 @@ class MemberPanel(Retranslating):
         self.expiring_label.setVisible(member is not None and bool(self.expiring_label.text()))
         for widget in self._details:
             widget.setVisible(member is not None)
+        self.tier_until_label.setVisible(member is not None and member.tier_until is not None)
         self.empty_label.setVisible(member is None)
         self.merged_label.setVisible(member is not None and member.merged_code is not None)
         self.retranslate()
@@ -148,6 +156,14 @@ class MemberPanel(Retranslating):
         self.tier_badge.setProperty("tier", member.tier_code)
         self.tier_badge.style().unpolish(self.tier_badge)
         self.tier_badge.style().polish(self.tier_badge)
+        if member.tier_until is not None:
+            self.tier_until_label.setText(
+                self.tr("%1 kept until %2")
+                .replace("%1", member.tier_name)
+                .replace("%2", format_date(member.tier_until))
+            )
+        else:
+            self.tier_until_label.clear()
         self.phone_label.setText(self.tr("Phone: %1").replace("%1", member.masked_phone))
         self.code_label.setText(self.tr("Member no. %1").replace("%1", member.member_code))
         if member.merged_code is not None:

@@ -2,7 +2,7 @@
 time it applies from (NULL: at once, as every version received before this release).
 
 Revision ID: t20f
-Revises: t20d
+Revises: t20e
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "t20f"
-down_revision = "t20d"
+down_revision = "t20e"
 branch_labels = None
 depends_on = None
 
