@@ -76,7 +76,13 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
             # webhook deliveries (and broker messages) in the push's transaction
             writer=OutboxWriter(endpoints, broker=bool(settings.broker_url)),
         ),
-        pull=PullService(database, max_limit=settings.pull_max_limit, feed=feed),
+        pull=PullService(
+            database,
+            max_limit=settings.pull_max_limit,
+            feed=feed,
+            # the tail's pages are younger than any tombstone a purge takes
+            tail=settings.tombstone_retention_days >= 1,
+        ),
         day_close=DayCloseService(database),
         phone_hashes=phone_hashes,
         feed=feed,
