@@ -166,7 +166,7 @@ def add_member_days(session: Session, rows: Sequence[tuple[str, date]]) -> None:
 @cache
 def _adding_days(postgres: bool) -> Any:
     insert = pg_insert if postgres else sqlite_insert
-    values = {"member_id": bindparam("member_id"), "day": bindparam("day")}
+    values: dict[str, Any] = {"member_id": bindparam("member_id"), "day": bindparam("day")}
     return insert(MEMBER_DAYS).values(values).on_conflict_do_nothing()
 
 
