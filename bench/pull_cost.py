@@ -81,6 +81,7 @@ def main() -> int:
             tail = getattr(pull, "tail", None)
             if tail is not None:
                 pull.changes_json(encode_cursor(1), 1, "S001")  # a read: the feed is sure
+                tail.max_catch_up = tail.max_entries  # the seeded log in one catch-up
                 tail._start(0)  # hold the whole log, as if the server had run since its start
                 if tail.page(1, 1, "S001", feed.latest()) is None:
                     raise RuntimeError("the tail does not answer (the feed is unsure)")

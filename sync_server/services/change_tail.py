@@ -20,8 +20,9 @@ its version, so a reader never sees it unscoped) and the purge of tombstones old
 the retention (``MaintenanceService.purge_tombstones``), which could make a cursor
 expire. The tail is therefore only used while its ``base`` is younger than
 ``max_age`` seconds (far below the retention of days), and is started again from the
-latest version after that or when it grows beyond ``max_entries``: a cursor before the
-base is answered from the database as before.
+latest version after that, when it would grow beyond ``max_entries`` or when more than
+``max_catch_up`` rows arrived at once (a bulk import): a cursor before the base is
+answered from the database as before.
 """
 
 from __future__ import annotations
@@ -77,13 +78,15 @@ class ChangeTail:
         read: Reader,
         shown: Shown,
         *,
-        max_entries: int = 200_000,
+        max_entries: int = 100_000,
+        max_catch_up: int = 5_000,
         max_age: float = 600.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._read = read
         self._shown = shown
         self.max_entries = max_entries
+        self.max_catch_up = max_catch_up  # rows read at once (a bulk import: start again)
         self.max_age = max_age
         self._clock = clock
         self._lock = threading.Lock()
@@ -119,7 +122,7 @@ class ChangeTail:
         self._versions, self._entries, self._version_of = [], {}, {}
 
     def _catch_up(self) -> None:
-        room = self.max_entries - len(self._entries)
+        room = min(self.max_entries - len(self._entries), self.max_catch_up)
         read = self._read(self.upto, max(room, 1))
         if not read.complete:  # too much at once: start again after it
             self._start(read.current)
