@@ -82,7 +82,13 @@ def build_services(settings: Settings, database: Database | None = None) -> Serv
             phones_changed=phone_hashes.notify,
             writer=writer,
         ),
-        pull=PullService(database, max_limit=settings.pull_max_limit, feed=feed),
+        pull=PullService(
+            database,
+            max_limit=settings.pull_max_limit,
+            feed=feed,
+            # the tail's pages are younger than any tombstone a purge takes
+            tail=settings.tombstone_retention_days >= 1,
+        ),
         day_close=DayCloseService(database, events=writer.record_event),
         phone_hashes=phone_hashes,
         feed=feed,

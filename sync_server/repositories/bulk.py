@@ -50,10 +50,22 @@ def _lock_statement(table: Table) -> Any:
     return select(table).where(chosen).order_by(table.c.id).with_for_update()
 
 
+# The last time converted, and its text: a push's rows carry the same "now" many times
+# (received, changed, updated). A tuple replaced whole, so threads never see half of one;
+# it holds the datetime, so the identity test never meets a recycled id.
+_LAST_TIME: tuple[datetime | None, str] = (None, "")
+
+
 def sqlite_time(moment: datetime) -> str:
     """An aware time as SQLAlchemy stores a naive UTC DATETIME on SQLite (always with
     microseconds, so that text comparisons order it right)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    global _LAST_TIME
+    last = _LAST_TIME
+    if moment is last[0]:
+        return last[1]
+    text = moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    _LAST_TIME = (moment, text)
+    return text
 
 
 def _sqlite_converter(column: Column[Any]) -> Callable[[Any], Any] | None:

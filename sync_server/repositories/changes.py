@@ -329,6 +329,36 @@ def _page_statement() -> Any:
     )
 
 
+def tail_with_state(
+    session: Session, after_version: int, limit: int
+) -> tuple[int, list[tuple[str, str, int, str, str | None, str | None]]]:
+    """The counter and up to ``limit`` changes above ``after_version`` for every store
+    (entity, entity_id, version, op, data, store_code), in version order, in ONE
+    statement (one snapshot): what ``services/change_tail.py`` catches up with."""
+    found = session.execute(_tail_statement(), {"after": after_version, "limit": limit}).all()
+    rows = [(r[1], r[2], r[3], r[4], r[5], r[6]) for r in found if r[3] is not None]
+    return int(found[0][0]), rows
+
+
+@functools.cache
+def _tail_statement() -> Any:
+    counter = table_of(SyncCounter)
+    log = table_of(Change)
+    rows = (
+        select(log.c.entity, log.c.entity_id, log.c.version, log.c.op, log.c.data, log.c.store_code)
+        .where(log.c.version > bindparam("after", type_=BigInteger))
+        .order_by(log.c.version)
+        .limit(bindparam("limit", type_=BigInteger))
+        .subquery("tail")
+    )
+    return (
+        select(counter.c.value, *rows.c)
+        .select_from(counter.outerjoin(rows, true()))
+        .where(counter.c.id == COUNTER_ID)
+        .order_by(rows.c.version)
+    )
+
+
 def scope_to_store(session: Session, entity: str, entity_id: str, store_code: str | None) -> None:
     """Only terminals of ``store_code`` receive this change (None: every terminal)."""
     session.execute(

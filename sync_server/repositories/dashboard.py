@@ -9,7 +9,21 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, String, Table, and_, case, false, func, literal, or_, select, true
+from sqlalchemy import (
+    Date,
+    Row,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,6 +44,7 @@ from sync_server.models import (
     Terminal,
     table_of,
 )
+from sync_server.repositories import direct, lite
 from sync_server.repositories.bulk import is_postgres
 
 DAILY = table_of(DashDaily)
@@ -52,11 +67,25 @@ def _add(
 ) -> None:
     """INSERT each row, or add its figures (every other column) to the row of the same
     key. Rows go in key order, so that two writers touching the same rows never wait for
-    each other in a circle (PostgreSQL)."""
+    each other in a circle (PostgreSQL). Each row holds every column of the table."""
     if not rows:
         return
     ordered = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
-    session.execute(_adding(table.name, is_postgres(session)), ordered)
+    _many(session, _adding(table.name, is_postgres(session)), ordered)
+
+
+def _many(session: Session, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Run a statement built once for each row, on the session's DB-API connection (the
+    push path runs these in every push: docs/PUSH_COST.md)."""
+    if is_postgres(session):
+        direct.executemany(session, statement, rows)
+        return
+    sql = ""
+    params = []
+    for row in rows:
+        sql, values = lite.compiled(session, statement, **row)
+        params.append([v.isoformat() if isinstance(v, date) else v for v in values])
+    lite.executemany(session, sql, params)
 
 
 @cache
@@ -64,7 +93,9 @@ def _adding(name: str, postgres: bool) -> Any:
     """The upsert that adds a row's figures to a roll-up table (built once: the push path
     runs it in every push)."""
     table = _ADDED[name]
-    statement = (pg_insert if postgres else sqlite_insert)(table)
+    statement = (pg_insert if postgres else sqlite_insert)(table).values(
+        {c.name: bindparam(c.name) for c in table.c}
+    )
     keys = [c.name for c in table.primary_key.columns]
     return statement.on_conflict_do_update(
         index_elements=keys,
@@ -161,16 +192,31 @@ def add_active(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 def member_days(
     session: Session, member_ids: Collection[str], first: date, last: date, buyers: bool = False
-) -> Sequence[Row[Any]]:
+) -> list[tuple[str, date]]:
     """(member_id, day) of these members' active days (``buyers``: purchase days) from
     ``first`` to ``last``."""
     if not member_ids:
         return []
-    c = (BUYER_DAYS if buyers else MEMBER_DAYS).c
-    statement = select(c.member_id, c.day).where(
-        c.member_id.in_(sorted(member_ids)), c.day.between(first, last)
+    ids = sorted(member_ids)
+    if is_postgres(session):
+        found = direct.rows(session, _days_pg(buyers), ids=ids, first=first, last=last)
+        return [(m, d) for m, d in found]
+    table = "dash_buyer_days" if buyers else "dash_member_days"
+    sql = (
+        f"SELECT member_id, day FROM {table} "  # noqa: S608 - a fixed name, ? marks
+        f"WHERE member_id IN ({lite.marks(len(ids))}) AND day BETWEEN ? AND ?"
     )
-    return list(session.execute(statement))
+    found = lite.rows(session, sql, [*ids, first.isoformat(), last.isoformat()])
+    return [(m, date.fromisoformat(d)) for m, d in found]
+
+
+@cache
+def _days_pg(buyers: bool) -> Any:
+    c = (BUYER_DAYS if buyers else MEMBER_DAYS).c
+    return select(c.member_id, c.day).where(
+        direct.any_of(c.member_id, "ids"),
+        c.day.between(bindparam("first", type_=Date), bindparam("last", type_=Date)),
+    )
 
 
 def add_member_days(
@@ -178,9 +224,18 @@ def add_member_days(
 ) -> None:
     if not rows:
         return
-    insert = pg_insert if is_postgres(session) else sqlite_insert
-    statement = insert(BUYER_DAYS if buyers else MEMBER_DAYS).on_conflict_do_nothing()
-    session.execute(statement, [{"member_id": m, "day": d} for m, d in sorted(rows)])
+    _many(
+        session,
+        _adding_days(is_postgres(session), buyers),
+        [{"member_id": m, "day": d} for m, d in sorted(rows)],
+    )
+
+
+@cache
+def _adding_days(postgres: bool, buyers: bool) -> Any:
+    insert = pg_insert if postgres else sqlite_insert
+    values: dict[str, Any] = {"member_id": bindparam("member_id"), "day": bindparam("day")}
+    return insert(BUYER_DAYS if buyers else MEMBER_DAYS).values(values).on_conflict_do_nothing()
 
 
 # --- reading ---------------------------------------------------------------------------

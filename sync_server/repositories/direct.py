@@ -17,7 +17,7 @@ push's retries see no difference.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -85,3 +85,16 @@ def execute(session: Session, statement: Any, **values: Any) -> None:
 def any_of(column: Any, name: str) -> Any:
     """``column = ANY(:name)``: an IN list as one array parameter (a list of text)."""
     return column == any_(bindparam(name, type_=ARRAY(Text)))
+
+
+def executemany(session: Session, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """The statement once per row (psycopg sends them in one pipeline: one round trip)."""
+    if not rows:
+        return
+    sql, names, held = _compiled(session, statement)
+    params = [
+        {name: _bound(row[name] if name in row else held[name]) for name in names} for row in rows
+    ]
+    cursor = dbapi_connection(session).cursor()
+    with _translated(sql, params):
+        cursor.executemany(sql, params)

@@ -108,17 +108,47 @@ class RollUp:
 
 
 def records(loaded: Loaded, result: LedgerResult) -> tuple[object, ...]:
-    """The roll-up record of one push (pure): none when it moved nothing."""
-    found = _records(loaded, result)
-    figures = tuple(r for r in found if isinstance(r, DayFigures))
-    visits = tuple(r for r in found if isinstance(r, Visit))
-    coupons = tuple(r for r in found if isinstance(r, CouponUse))
-    return (RollUp(figures, visits, coupons),) if figures or visits or coupons else ()
+    """The roll-up record of one push (pure): none when it moved nothing. Its figures
+    are summed per (store, business day, tier) already: one per roll-up row."""
+    sums = _Sums()
+    visits, coupons = _records(loaded, result, sums)
+    figures = sums.figures()
+    if not (figures or visits or coupons):
+        return ()
+    return (RollUp(figures, tuple(visits), tuple(coupons)),)
 
 
-def _records(loaded: Loaded, result: LedgerResult) -> list[object]:
+_COUNTS = tuple(f.name for f in fields(DayFigures))[3:]  # every field after the key
+_AT = {name: i for i, name in enumerate(_COUNTS)}
+
+
+class _Sums:
+    """Figures summed per (store, business day, tier) as they are found."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, date, str], list[int]] = {}
+
+    def add(self, store: str, day: date, tier: str, **counts: int) -> None:
+        key = (store, day, tier)
+        row = self.rows.get(key)
+        if row is None:
+            row = self.rows[key] = [0] * len(_COUNTS)
+        for name, value in counts.items():
+            row[_AT[name]] += value
+
+    def figures(self) -> tuple[DayFigures, ...]:
+        return tuple(DayFigures(*key, *row) for key, row in self.rows.items())
+
+
+def _records(
+    loaded: Loaded, result: LedgerResult, sums: _Sums
+) -> tuple[list[Visit], list[CouponUse]]:
     store = loaded.store
-    found: list[object] = []
+    visits: list[Visit] = []
+    coupons: list[CouponUse] = []
+    business_day = store.business_day
     batch = {a.event.event_id: a for a in result.applied}
     returned = {
         r.event_id: r.accepted_cents for r in result.extra if isinstance(r, SaleReturnRecord)
@@ -130,7 +160,7 @@ def _records(loaded: Loaded, result: LedgerResult) -> list[object]:
         member = result.members.get(outcome.member_id) or loaded.members.get(outcome.member_id)
         if member is None:
             continue
-        day = store.business_day(event.occurred_at)
+        day = business_day(event.occurred_at)
         home = member.profile.store_code or store.code
         delta = outcome.points_delta
         data = event.data
@@ -143,23 +173,23 @@ def _records(loaded: Loaded, result: LedgerResult) -> list[object]:
             amount = returned.get(event.event_id, 0)
         flow = figures_of(event.type, amount, delta, target)
         if flow:
-            found.append(DayFigures(store.code, day, member.tier, **flow))
+            sums.add(store.code, day, member.tier, **flow)
         if delta:
-            found.append(DayFigures(home, day, member.tier, balance_delta=delta))
+            sums.add(home, day, member.tier, balance_delta=delta)
         if event.type in VISIT_TYPES:
             bought = event.type == "points.earned"
-            found.append(Visit(member.id, home, day, member.tier, bought))
-    today = store.business_day(loaded.now)
+            visits.append(Visit(member.id, home, day, member.tier, bought))
+    today = business_day(loaded.now)
     for member_id, after in result.members.items():
         before = loaded.members.get(member_id)
         home = after.profile.store_code or store.code
         if before is None:
             if member_id in result.new_members:
-                enrolled = store.business_day(after.profile.enrolled_at)
-                found.append(DayFigures(home, enrolled, after.tier, tier_members=1))
+                enrolled = business_day(after.profile.enrolled_at)
+                sums.add(home, enrolled, after.tier, tier_members=1)
         elif before.tier != after.tier:
-            found.append(DayFigures(home, today, before.tier, tier_members=-1))
-            found.append(DayFigures(home, today, after.tier, tier_members=1))
+            sums.add(home, today, before.tier, tier_members=-1)
+            sums.add(home, today, after.tier, tier_members=1)
     for coupon_id, now in result.coupons.items():
         was = loaded.coupons.get(coupon_id)
         if was is None or was.created_at is None or was.status == now.status:
@@ -168,8 +198,8 @@ def _records(loaded: Loaded, result: LedgerResult) -> list[object]:
         owner = result.members.get(now.member_id) or loaded.members.get(now.member_id)
         if used and owner is not None:
             issued = repo.utc_day(was.created_at)
-            found.append(CouponUse(owner.profile.store_code or "", issued, now.title, used))
-    return found
+            coupons.append(CouponUse(owner.profile.store_code or "", issued, now.title, used))
+    return visits, coupons
 
 
 def _voided(loaded: Loaded, batch: Mapping[str, Any], event_id: str) -> tuple[str, int]:
@@ -220,23 +250,25 @@ def figures_of(kind: str, amount_cents: int, delta: int, voided: str = "") -> di
     return {}
 
 
-_FIGURE_NAMES = tuple(f.name for f in fields(DayFigures))
-
-
 def write_figures(session: Session, found: Sequence[Any]) -> None:
     """The sink of :class:`DayFigures`: summed per row, then added in one statement."""
-    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    rows: dict[tuple[Any, ...], list[int]] = {}
     for record in found:
         assert isinstance(record, DayFigures)
-        values = {name: getattr(record, name) for name in _FIGURE_NAMES}
-        key = tuple(values[k] for k in repo.DAILY_KEY)
+        key = (record.store_code, record.business_date, record.tier)
+        counts = [getattr(record, name) for name in _COUNTS]
         row = rows.get(key)
         if row is None:
-            rows[key] = values
+            rows[key] = counts
         else:
-            for name in repo.FIGURES:
-                row[name] += values[name]
-    repo.add_daily(session, list(rows.values()))
+            rows[key] = [a + b for a, b in zip(row, counts, strict=True)]
+    repo.add_daily(
+        session,
+        [
+            dict(zip(repo.DAILY_KEY, key, strict=True)) | dict(zip(_COUNTS, row, strict=True))
+            for key, row in rows.items()
+        ],
+    )
 
 
 def coverage_change(
@@ -407,8 +439,8 @@ def write_rollup(session: Session, found: Sequence[Any]) -> None:
     first = min(v.day for v in visits) - _REACH
     last = max(v.day for v in visits) + _REACH
     known: dict[str, list[date]] = {}
-    for row in repo.member_days(session, {v.member_id for v in visits}, first, last):
-        known.setdefault(row.member_id, []).append(row.day)
+    for member_id, day in repo.member_days(session, {v.member_id for v in visits}, first, last):
+        known.setdefault(member_id, []).append(day)
     churn = churn_figures(known, visits)
     new, deltas = active_deltas(known, visits)
     bought = [v for v in visits if v.purchase]
@@ -417,14 +449,14 @@ def write_rollup(session: Session, found: Sequence[Any]) -> None:
         last = max(v.day for v in bought) + _BUY_REACH
         buys: dict[str, list[date]] = {}
         ids = {v.member_id for v in bought}
-        for row in repo.member_days(session, ids, first, last, buyers=True):
-            buys.setdefault(row.member_id, []).append(row.day)
+        for member_id, day in repo.member_days(session, ids, first, last, buyers=True):
+            buys.setdefault(member_id, []).append(day)
         for change, n in buyer_changes(buys, bought).items():
             deltas[change] = deltas.get(change, 0) + n
         repo.add_member_days(session, sorted({(v.member_id, v.day) for v in bought}), buyers=True)
     repo.add_member_days(session, [(v.member_id, v.day) for v in new])
     active = [DayFigures(v.home_store, v.day, v.tier, active_members=1) for v in new]
-    write_figures(session, figures + active + churn)
+    write_figures(session, [*figures, *active, *churn])  # summed per row there
     repo.add_active(
         session,
         [

@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
-import re
 from datetime import UTC
 
 from sqlalchemy.orm import Session
@@ -22,10 +20,9 @@ from sync_server.errors import CursorExpired, InvalidCursor
 from sync_server.repositories import catalog
 from sync_server.repositories import changes as changes_repo
 from sync_server.services.change_feed import ChangeFeed
+from sync_server.services.change_tail import ChangeTail, TailRead, TailRow, fragment
 
 _CURSOR_TAG = b"pos-sync-cursor-v1:"
-# Text that is its own JSON string body (no quote, backslash, control or non-ASCII).
-_PLAIN_ID = re.compile(r"[A-Za-z0-9@*._:-]*\Z")
 
 
 def encode_cursor(version: int) -> str:
@@ -85,11 +82,19 @@ _KEPT_PAGE_BYTES = 64 * 1024
 
 class PullService:
     def __init__(
-        self, database: Database, *, max_limit: int, feed: ChangeFeed | None = None
+        self,
+        database: Database,
+        *,
+        max_limit: int,
+        feed: ChangeFeed | None = None,
+        tail: bool = False,
     ) -> None:
+        """``tail``: answer pulls of recent cursors from the log's tail held in memory
+        (``services/change_tail.py``; needs the feed and a tombstone retention of days)."""
         self.database = database
         self.max_limit = max_limit
         self.feed = feed
+        self.tail = ChangeTail(self._read_tail, _shown) if tail and feed is not None else None
         # (after, limit, store) -> (the latest version when built, the page)
         self._kept: dict[tuple[int, int, str | None], tuple[int, str]] = {}
 
@@ -127,6 +132,11 @@ class PullService:
             return known
         after = decode_cursor(cursor) if cursor else 0
         limit = max(1, min(limit, self.max_limit))
+        if cursor and self.tail is not None and self.feed is not None:
+            held = self.tail.page(after, limit, store_code, self.feed.latest())
+            if held is not None:
+                found_parts, last, more = held
+                return _page(found_parts, last, more)
         stamp = self.feed.stamp() if self.feed is not None else None
         with self.database.read() as session:
             # One statement, one snapshot: the counter state and the page agree even
@@ -152,26 +162,35 @@ class PullService:
         # An empty page moves the cursor to the counter: nothing below it is left to
         # commit (versions commit in order) even if its last change was purged since.
         last = rows[-1][2] if rows else max(after, found.current)
-        parts = []
-        plain = _PLAIN_ID.match
-        for entity, entity_id, version, op, data in rows:
-            if entity == "staff":  # "<staff id>@<store>": a staff member left that store
-                entity_id = staff_id_of(entity_id)
-            # Ids are UUIDs and codes: quoted as they are (json.dumps only for the rest)
-            quoted = f'"{entity_id}"' if plain(entity_id) else json.dumps(entity_id)
-            start = starts.get(entity_id) if entity == "program" else None
-            parts.append(
-                f'{{"entity":"{entity}","op":"{op}","id":{quoted},'
-                f'"version":{version},"data":{data if data is not None else "null"}'
-                + (f',"effective_from":"{start}"}}' if start else "}")
+        parts = [
+            fragment(
+                entity,
+                _shown(entity, entity_id),
+                version,
+                op,
+                data,
+                starts.get(entity_id) if entity == "program" else None,
             )
-        page = (
-            f'{{"changes":[{",".join(parts)}],"cursor":"{encode_cursor(last)}",'
-            f'"more":{"true" if more else "false"}}}'
-        )
+            for entity, entity_id, version, op, data in rows
+        ]
+        page = _page(parts, last, more)
         if cursor and len(page) <= _KEPT_PAGE_BYTES:
             self._keep((after, limit, store_code), found.current, page)
         return page
+
+    def _read_tail(self, after: int, limit: int) -> TailRead:
+        stamp = self.feed.stamp() if self.feed is not None else None
+        with self.database.read() as session:
+            current, rows = changes_repo.tail_with_state(session, after, limit + 1)
+            kept = rows[:limit]
+            starts = _program_starts(session) if any(r[0] == "program" for r in kept) else {}
+        if self.feed is not None:
+            self.feed.confirm(current, stamp)
+        held = [
+            TailRow(*row, effective_from=starts.get(row[1]) if row[0] == "program" else None)
+            for row in kept
+        ]
+        return TailRead(current, held, len(rows) <= limit)
 
     def _keep(self, key: tuple[int, int, str | None], version: int, page: str) -> None:
         kept = self._kept
@@ -181,3 +200,16 @@ class PullService:
             if len(kept) >= _KEPT_PAGES:
                 kept = self._kept = {}
         kept[key] = (version, page)
+
+
+def _shown(entity: str, entity_id: str) -> str:
+    """An entity id as the till sees it ("<staff id>@<store>": a staff member left that
+    store, shown as the staff id)."""
+    return staff_id_of(entity_id) if entity == "staff" else entity_id
+
+
+def _page(parts: list[str], last: int, more: bool) -> str:
+    return (
+        f'{{"changes":[{",".join(parts)}],"cursor":"{encode_cursor(last)}",'
+        f'"more":{"true" if more else "false"}}}'
+    )
