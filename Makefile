@@ -74,7 +74,7 @@ PYTEST_WORKERS ?= 3
 
 unit: install
 	rm -f .coverage .coverage.*
-	$(HEADLESS) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --cov --cov-report=
+	$(HEADLESS) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=
 	@$(MAKE) --no-print-directory coverage-gate
 
 coverage-gate: install
