@@ -9,9 +9,12 @@ developer's machine and fail in CI (tests.services.require_service).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import secrets
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -60,15 +63,18 @@ MIGRATED_FIXTURES = frozenset({"database", "head_office"})
 
 class MigratedTemplates:
     """Per pytest process (xdist worker): one migrated SQLite file and one migrated
-    PostgreSQL database, made on first use and removed at the end of the session."""
+    PostgreSQL database, made on first use and removed when the process ends. Not a
+    fixture: the conftests that import ``db_url`` need nothing else."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self) -> None:
+        self.directory: Path | None = None
         self.sqlite: Path | None = None
         self.postgres: str | None = None
+        atexit.register(self.remove)
 
     def sqlite_file(self) -> Path:
         if self.sqlite is None:
+            self.directory = Path(tempfile.mkdtemp(prefix="migrated-"))
             path = self.directory / "migrated.db"
             _migrate_url(f"sqlite:///{path}")
             self.sqlite = path
@@ -83,6 +89,13 @@ class MigratedTemplates:
             _migrate_url(make_url(_pg_url()).set(database=name).render_as_string(False))
         return self.postgres
 
+    def remove(self) -> None:
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        if self.postgres is not None:
+            with contextlib.suppress(psycopg.Error):
+                _drop_database(_libpq(_pg_url()), self.postgres)
+
 
 def _migrate_url(url: str) -> None:
     db = Database(url, pool_size=1)
@@ -92,14 +105,7 @@ def _migrate_url(url: str) -> None:
         db.dispose()  # no connection left: SQLite checkpoints its WAL, PostgreSQL can clone
 
 
-@pytest.fixture(scope="session")
-def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
-    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated"))
-    try:
-        yield templates
-    finally:
-        if templates.postgres is not None:
-            _drop_database(_libpq(_pg_url()), templates.postgres)
+TEMPLATES = MigratedTemplates()
 
 
 def _fresh_deployment_key(url: str) -> None:
@@ -121,7 +127,6 @@ def db_url(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     postgres_available: str | None,
-    migrated_templates: MigratedTemplates,
 ) -> Iterator[str]:
     """A database of the test's own: empty, or already migrated when the test uses one
     of MIGRATED_FIXTURES (a copy of the session's migrated template)."""
@@ -130,7 +135,7 @@ def db_url(
         path = tmp_path / "sync.db"
         url = f"sqlite:///{path}"
         if migrated:
-            shutil.copyfile(migrated_templates.sqlite_file(), path)
+            shutil.copyfile(TEMPLATES.sqlite_file(), path)
             path.chmod(0o600)
             _fresh_deployment_key(url)
         yield url
@@ -138,7 +143,7 @@ def db_url(
     require_service("PostgreSQL", postgres_available)
     admin = _libpq(_pg_url())
     name = f"t_{uuid.uuid4().hex[:16]}"
-    template = f' TEMPLATE "{migrated_templates.postgres_database(admin)}"' if migrated else ""
+    template = f' TEMPLATE "{TEMPLATES.postgres_database(admin)}"' if migrated else ""
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"{template}')
     url = make_url(_pg_url()).set(database=name).render_as_string(hide_password=False)
