@@ -71,6 +71,8 @@ COVERAGE_MIN := 85
 # Three workers on two cores: a third of the suite waits on child servers, browsers and
 # sockets, and a third worker fills those waits (see docs/TESTING.md for the timings).
 PYTEST_WORKERS ?= 3
+# loadgroup: tests go to the workers one by one (a slow file no longer holds one worker up
+# while the others are idle); tests/conftest.py keeps a module with shared fixtures together.
 
 unit: install
 	rm -f .coverage .coverage.*
