@@ -15,6 +15,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -83,8 +84,7 @@ class MigratedTemplates:
     def postgres_database(self, admin: str) -> str:
         if self.postgres is None:
             name = f"tmpl_{uuid.uuid4().hex[:16]}"
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
+            _admin_execute(admin, f'CREATE DATABASE "{name}"')
             self.postgres = name  # dropped at the end even if migrating fails
             _migrate_url(make_url(_pg_url()).set(database=name).render_as_string(False))
         return self.postgres
@@ -144,8 +144,7 @@ def db_url(
     admin = _libpq(_pg_url())
     name = f"t_{uuid.uuid4().hex[:16]}"
     template = f' TEMPLATE "{TEMPLATES.postgres_database(admin)}"' if migrated else ""
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"{template}')
+    _admin_execute(admin, f'CREATE DATABASE "{name}"{template}')
     url = make_url(_pg_url()).set(database=name).render_as_string(hide_password=False)
     try:
         if migrated:
@@ -158,8 +157,22 @@ def db_url(
 def _drop_database(admin: str, name: str) -> None:
     """Drop a test's database; FORCE ends the connections a background writer of the
     test's server (a last-seen flush, a phone hash) may still hold."""
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _admin_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_execute(admin: str, statement: str) -> None:
+    """CREATE/DROP DATABASE, tried again while PostgreSQL says another session is still
+    there: a backend FORCE ended that has not exited yet (it gets 5 s, which a loaded
+    machine can exceed), or a connection to the template that is just closing."""
+    for attempt in range(10):
+        try:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(statement)
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture
