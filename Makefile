@@ -71,12 +71,13 @@ COVERAGE_MIN := 85
 # Three workers on two cores: a third of the suite waits on child servers, browsers and
 # sockets, and a third worker fills those waits (see docs/TESTING.md for the timings).
 PYTEST_WORKERS ?= 3
-# loadgroup: tests go to the workers one by one (a slow file no longer holds one worker up
-# while the others are idle); tests/conftest.py keeps a module with shared fixtures together.
+# worksteal: each worker starts on its own contiguous share of the tests (a module's tests
+# stay together) and an idle worker takes tests from a busy one's queue, so a slow file no
+# longer holds one worker up while the others are idle (docs/TESTING.md).
 
 unit: install
 	rm -f .coverage .coverage.*
-	$(HEADLESS) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=
+	$(HEADLESS) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --cov --cov-report=
 	@$(MAKE) --no-print-directory coverage-gate
 
 coverage-gate: install

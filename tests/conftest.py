@@ -18,23 +18,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("suite")
 
-
-def pytest_itemcollected(item: pytest.Item) -> None:
-    """`make unit` hands tests to the xdist workers one by one (``--dist loadgroup``), so
-    the slow files are shared out too; a module whose tests share a module- or
-    class-scoped fixture (a server, a browser) stays on one worker, set up once. (Marked
-    here, as each test is collected, before xdist reads the marks.)"""
-    info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return
-    shared = any(
-        defs and defs[-1].scope in ("module", "class", "package")
-        for defs in info.name2fixturedefs.values()
-    )
-    if shared:
-        item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-
-
 # Tests never touch the OS keyring: every test gets a fresh in-process one.
 MemoryKeyring = ProcessKeyring
 
