@@ -71,10 +71,13 @@ COVERAGE_MIN := 85
 # Three workers on two cores: a third of the suite waits on child servers, browsers and
 # sockets, and a third worker fills those waits (see docs/TESTING.md for the timings).
 PYTEST_WORKERS ?= 3
+# worksteal: each worker starts on its own contiguous share of the tests (a module's tests
+# stay together) and an idle worker takes tests from a busy one's queue, so a slow file no
+# longer holds one worker up while the others are idle (docs/TESTING.md).
 
 unit: install
 	rm -f .coverage .coverage.*
-	$(HEADLESS) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --cov --cov-report=
+	$(HEADLESS) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --cov --cov-report=
 	@$(MAKE) --no-print-directory coverage-gate
 
 coverage-gate: install

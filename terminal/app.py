@@ -241,3 +241,7 @@ def run_gui(
     finally:
         sync.stop()
         window.session.runner.shutdown()
+        # A ``sync.start`` still running on the runner when the window closed (an early
+        # close) starts the loop after the stop above: stop that one too, so no long poll
+        # is left open to hold up the server's shutdown.
+        sync.stop()

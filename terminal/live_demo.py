@@ -167,7 +167,10 @@ def _on_sigterm(_signum: int, _frame: object) -> None:
     """SIGTERM: close the window if it is open (``run_gui`` returns), else unwind.
 
     Python runs this between two steps of the GUI thread, within the status bar's poll
-    interval; a window still being built is closed as soon as its event loop starts."""
+    interval. ``app.exit`` only ends an event loop that is running: while the window is
+    still being built there is none yet (or only a nested ``processEvents``, which a
+    single zero timer could fire in and be lost, leaving the demo open), so a timer
+    repeats the exit until ``run_gui``'s loop is there to end."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -175,7 +178,10 @@ def _on_sigterm(_signum: int, _frame: object) -> None:
     if app is None:
         raise SystemExit(143)
     app.exit(143)  # the loop is running
-    QTimer.singleShot(0, lambda: app.exit(143))  # the loop is about to start
+    again = QTimer(app)  # the loop is about to start
+    again.setInterval(50)
+    again.timeout.connect(lambda: app.exit(143))
+    again.start()
 
 
 def _window_problem() -> str:

@@ -2,14 +2,19 @@
 in-process (TestClient), and real server processes on loopback.
 
 PostgreSQL: TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
-each test gets its own schema (search_path via connect options), migrated by Alembic and
-dropped afterwards. If nothing answers, Postgres cases are skipped with the reason on a
+each test gets a database of its own on that server (cloned from a migrated template
+when the test needs a migrated one), dropped afterwards. If nothing answers, Postgres cases are skipped with the reason on a
 developer's machine and fail in CI (tests.services.require_service).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import secrets
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,6 +23,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from sync_server.app import create_app
@@ -49,44 +55,129 @@ def postgres_available() -> str | None:
         return f"no PostgreSQL at TEST_POSTGRES_URL ({_pg_url()}): {error}".splitlines()[0]
 
 
+# Fixtures that work on a migrated database: their test's database is a copy of one
+# migrated once per session (a SQLite file copied, a PostgreSQL database cloned with
+# CREATE DATABASE ... TEMPLATE) instead of running every migration again for each test.
+# Migrations themselves are tested on empty databases (test_migrations.py, tests/ops).
+MIGRATED_FIXTURES = frozenset({"database", "head_office"})
+
+
+class MigratedTemplates:
+    """Per pytest process (xdist worker): one migrated SQLite file and one migrated
+    PostgreSQL database, made on first use and removed when the process ends. Not a
+    fixture: the conftests that import ``db_url`` need nothing else."""
+
+    def __init__(self) -> None:
+        self.directory: Path | None = None
+        self.sqlite: Path | None = None
+        self.postgres: str | None = None
+        atexit.register(self.remove)
+
+    def sqlite_file(self) -> Path:
+        if self.sqlite is None:
+            self.directory = Path(tempfile.mkdtemp(prefix="migrated-"))
+            path = self.directory / "migrated.db"
+            _migrate_url(f"sqlite:///{path}")
+            self.sqlite = path
+        return self.sqlite
+
+    def postgres_database(self, admin: str) -> str:
+        if self.postgres is None:
+            name = f"tmpl_{uuid.uuid4().hex[:16]}"
+            _admin_execute(admin, f'CREATE DATABASE "{name}"')
+            self.postgres = name  # dropped at the end even if migrating fails
+            _migrate_url(make_url(_pg_url()).set(database=name).render_as_string(False))
+        return self.postgres
+
+    def remove(self) -> None:
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        if self.postgres is not None:
+            with contextlib.suppress(psycopg.Error):
+                _drop_database(_libpq(_pg_url()), self.postgres)
+
+
+def _migrate_url(url: str) -> None:
+    db = Database(url, pool_size=1)
+    try:
+        migrate(db)
+    finally:
+        db.dispose()  # no connection left: SQLite checkpoints its WAL, PostgreSQL can clone
+
+
+TEMPLATES = MigratedTemplates()
+
+
+def _fresh_deployment_key(url: str) -> None:
+    """A copy shares the template's random phone hash key: give it its own, as a new
+    deployment has (the template holds no member, so nothing was hashed with it)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE deployment SET phone_hash_key = :key"),
+                {"key": secrets.token_bytes(32).hex()},
+            )
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_available: str | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    postgres_available: str | None,
 ) -> Iterator[str]:
+    """A database of the test's own: empty, or already migrated when the test uses one
+    of MIGRATED_FIXTURES (a copy of the session's migrated template)."""
+    migrated = not MIGRATED_FIXTURES.isdisjoint(request.fixturenames)
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'sync.db'}"
+        path = tmp_path / "sync.db"
+        url = f"sqlite:///{path}"
+        if migrated:
+            shutil.copyfile(TEMPLATES.sqlite_file(), path)
+            path.chmod(0o600)
+            _fresh_deployment_key(url)
+        yield url
         return
     require_service("PostgreSQL", postgres_available)
-    schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = _libpq(_pg_url())
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = make_url(_pg_url()).update_query_dict({"options": f"-csearch_path={schema}"})
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    template = f' TEMPLATE "{TEMPLATES.postgres_database(admin)}"' if migrated else ""
+    _admin_execute(admin, f'CREATE DATABASE "{name}"{template}')
+    url = make_url(_pg_url()).set(database=name).render_as_string(hide_password=False)
     try:
-        yield url.render_as_string(hide_password=False)
+        if migrated:
+            _fresh_deployment_key(url)
+        yield url
     finally:
-        _drop_schema(admin, schema)
+        _drop_database(admin, name)
 
 
-def _drop_schema(admin: str, schema: str) -> None:
-    """Drop a test's schema. A background writer of the test's server (a last-seen flush,
-    a phone hash) may still be finishing: PostgreSQL then breaks the deadlock by failing
-    one side, and the drop is simply tried again."""
-    for attempt in range(5):
+def _drop_database(admin: str, name: str) -> None:
+    """Drop a test's database; FORCE ends the connections a background writer of the
+    test's server (a last-seen flush, a phone hash) may still hold."""
+    _admin_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin_execute(admin: str, statement: str) -> None:
+    """CREATE/DROP DATABASE, tried again while PostgreSQL says another session is still
+    there: a backend FORCE ended that has not exited yet (it gets 5 s, which a loaded
+    machine can exceed), or a connection to the template that is just closing."""
+    for attempt in range(10):
         try:
             with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+                conn.execute(statement)
             return
-        except psycopg.errors.DeadlockDetected:
-            if attempt == 4:
+        except psycopg.errors.ObjectInUse:
+            if attempt == 9:
                 raise
-            time.sleep(0.2 * (attempt + 1))
+            time.sleep(0.5)
 
 
 @pytest.fixture
 def database(db_url: str) -> Iterator[Database]:
-    db = Database(db_url, pool_size=5)
-    migrate(db)
+    db = Database(db_url, pool_size=5)  # migrated already: a copy of the session's template
     try:
         yield db
     finally:
