@@ -3,10 +3,12 @@ it answers equals the database's page, and it never answers what it cannot know.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from shared.domain.program import DEFAULT_PROGRAM
 from sync_server.db import Database
 from sync_server.services.admin import AdminService
 from sync_server.services.change_tail import ChangeTail, TailRead, TailRow
@@ -44,6 +46,13 @@ def test_pages_from_the_tail_equal_the_databases(
     admin.add_staff("C-TAIL-2", "Other store's cashier", "cashier", "135790", "S002")
     admin.add_staff("C-TAIL-1", "This store's cashier", "cashier", "135791", "S001")
     admin.erase_member(enrolments[3]["data"]["member_code"])  # a tombstone
+    # programs: staged to S001 at once, then to every store from tomorrow (scheduled:
+    # its change carries effective_from, from the tail as from the database)
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    admin.publish_program(DEFAULT_PROGRAM.model_copy(update={"rule_version": 2}), stores=["S001"])
+    admin.publish_program(
+        DEFAULT_PROGRAM.model_copy(update={"rule_version": 3}), effective_from=tomorrow
+    )
     # the admin wrote through another engine: a read lets the feed trust the counter again
     client.get("/v1/changes", params={"cursor": encode_cursor(start)}, headers=paired.headers)
     latest = pull.feed.latest() if pull.feed is not None else None
@@ -69,6 +78,11 @@ def test_pages_from_the_tail_equal_the_databases(
     staff = {c["data"]["staff_code"] for c in page["changes"] if c["entity"] == "staff"}
     assert "C-TAIL-1" in staff  # this store's, not the other's
     assert "C-TAIL-2" not in staff
+    programs = {c["id"]: c for c in page["changes"] if c["entity"] == "program"}
+    assert programs["3"]["effective_from"][:10] == tomorrow.date().isoformat()
+    assert "effective_from" not in programs["2@S001"]  # staged, in force at once
+    elsewhere = pull.changes_json(encode_cursor(start), 1000, "S002")
+    assert '"id":"2@S001"' not in elsewhere  # the staged version reaches S001's tills only
 
 
 class _Log:
