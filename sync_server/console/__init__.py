@@ -66,7 +66,9 @@ def mount(app: FastAPI, services: AppServices) -> None:
         form_tokens=FormTokens(database),
         lists=ConsoleLists(database),
         profiles=MemberProfileService(
-            database, phones_changed=worker.notify if worker is not None else None
+            database,
+            phones_changed=worker.notify if worker is not None else None,
+            events=events,
         ),
         staff=StaffAdminService(database),
         dashboard=DashboardService(database),

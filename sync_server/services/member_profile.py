@@ -12,9 +12,10 @@ fields changed, never their values).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -27,7 +28,7 @@ from sync_server.repositories import accounts as audit_repo
 from sync_server.repositories import catalog
 from sync_server.repositories import members as members_repo
 from sync_server.services.accounts import Principal
-from sync_server.services.common import member_data, utcnow
+from sync_server.services.common import EventSink, member_data, utcnow
 from sync_server.services.versioning import ChangeBatch
 
 _FIELD_CODES = {"name": "invalid_name", "email": "invalid_email", "birthday": "invalid_birthday"}
@@ -77,10 +78,14 @@ def _checked(change: ProfileChange) -> MemberUpdatedData:
 
 class MemberProfileService:
     def __init__(
-        self, database: Database, phones_changed: Callable[[], None] | None = None
+        self,
+        database: Database,
+        phones_changed: Callable[[], None] | None = None,
+        events: EventSink | None = None,
     ) -> None:
         self.database = database
         self.phones_changed = phones_changed
+        self.events = events  # member.updated for webhooks and the broker
 
     def update(self, who: Principal, member_code: str, change: ProfileChange) -> list[str]:
         """Apply the change; returns the names of the fields that changed."""
@@ -95,6 +100,8 @@ class MemberProfileService:
             changed = self._apply(session, row, data)
             if not changed:
                 raise ValidationFailed("Nothing was changed.", code="nothing_changed")
+            if self.events is not None:
+                self._tell(session, row, changed, who.name, now)
             changes = ChangeBatch()
             slot = changes.touch("member", member.id)
             row["updated_at"] = now
@@ -107,6 +114,30 @@ class MemberProfileService:
         if "phone" in changed and self.phones_changed is not None:
             self.phones_changed()
         return changed
+
+    def _tell(
+        self, session: Any, row: dict[str, Any], changed: list[str], actor: str, now: datetime
+    ) -> None:
+        """``member.updated`` as a till's profile change is sent: the fields that changed
+        by name; their new values only to endpoints allowed personal data."""
+        assert self.events is not None
+        data = {
+            "member_id": row["id"],
+            "member_code": row["member_code"],
+            "changed": changed,
+            "source": actor,
+        }
+        if "consent_marketing" in changed:
+            data["consent_marketing"] = row["consent_marketing"]
+        personal: dict[str, Any] = {
+            name: (str(row[name]) if name == "birthday" and row[name] else row[name])
+            for name in ("name", "email", "birthday")
+            if name in changed
+        }
+        if "phone" in changed:
+            personal["phone"] = row["phone_e164"]
+        message = f"msg_{uuid.uuid4()}"
+        self.events(session, "member.updated", row["id"], message, data, now, personal)
 
     @staticmethod
     def _apply(session: Any, row: dict[str, Any], data: MemberUpdatedData) -> list[str]:

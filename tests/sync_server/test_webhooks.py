@@ -497,3 +497,41 @@ def test_coupons_head_office_issues_are_sent_as_coupon_issued(
     assert {d["coupon_id"] for d in issued} >= {one["coupon_id"]}
     assert sorted(d["value_cents"] for d in issued) == [500, 800, 800, 800]
     assert {d["source"] for d in issued} == {CLI_PRINCIPAL.name}
+
+
+def test_a_console_profile_edit_is_sent_as_member_updated(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    """Head office's edit of a profile sends member.updated in its transaction: the
+    fields that changed by name; their new values only where personal data is allowed."""
+    from sync_server.services.member_profile import MemberProfileService, ProfileChange
+    from sync_server.services.webhooks import EndpointCache, OutboxWriter
+
+    subscribe(client, receiver)
+    personal = Receiver()
+    try:
+        made = webhooks(client).add(
+            CLI_PRINCIPAL, personal.url, ["member.updated"], personal_data=True
+        )
+        personal.secret = made["secret"]
+        enrol = paired.events.enrol()
+        push(client, paired, [enrol])
+        profiles = MemberProfileService(
+            database, events=OutboxWriter(EndpointCache(ttl=0)).record_event
+        )
+        code = enrol["data"]["member_code"]
+        changed = profiles.update(
+            CLI_PRINCIPAL, code, ProfileChange(name="王芳", consent_marketing=False)
+        )
+        assert sorted(changed) == ["consent_marketing", "name"]
+        drain(Dispatcher(database, FAST), database)
+        plain = [json.loads(r.body) for r in delivered(receiver)]
+        (update,) = [b["data"] for b in plain if b["type"] == "member.updated"]
+        assert update["member_id"] == enrol["member_id"]
+        assert sorted(update["changed"]) == ["consent_marketing", "name"]
+        assert update["consent_marketing"] is False
+        assert "name" not in update  # no personal data for this endpoint
+        (rich,) = [json.loads(r.body)["data"] for r in delivered(personal)]
+        assert rich["name"] == "王芳"
+    finally:
+        personal.close()
