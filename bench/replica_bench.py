@@ -112,6 +112,7 @@ def _rows(count: int, key: bytes, rng: random.Random) -> Iterator[tuple[object, 
             balance,
             "active",
             1,
+            "",  # tier_points: none (the program's tiers go by lifetime points)
         )
 
 
@@ -132,7 +133,7 @@ def build(replica: Replica, settings: TerminalSettings, members: int) -> None:
     rows = _rows(members, bytes.fromhex(DEMO_PHONE_KEY), rng)
     for _ in range(have):
         next(rows)
-    insert = "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    insert = "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     while True:
         chunk = [row for _, row in zip(range(CHUNK), rows, strict=False)]
         if not chunk:
