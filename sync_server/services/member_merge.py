@@ -31,7 +31,7 @@ from shared.domain.program import LoyaltyProgram
 from shared.errors import NotFound, ValidationFailed
 from sync_server.db import Database
 from sync_server.errors import Conflict
-from sync_server.models import Member
+from sync_server.models import Coupon, Member
 from sync_server.repositories import accounts as audit_repo
 from sync_server.repositories import catalog
 from sync_server.repositories import member_merge as repo
@@ -323,17 +323,9 @@ class MemberMergeService:
 
 
 def coupon_row_of(coupon: Any) -> dict[str, Any]:
-    return {
-        "id": coupon.id,
-        "member_id": coupon.member_id,
-        "title": coupon.title,
-        "value_cents": coupon.value_cents,
-        "currency": coupon.currency,
-        "expires_at": coupon.expires_at,
-        "status": coupon.status,
-        "redeemed_event_id": coupon.redeemed_event_id,
-        "version": coupon.version,
-    }
+    """Every column of a coupon row (its code and terms too: the moved coupon's change
+    must carry all a till keeps of it)."""
+    return {column.key: getattr(coupon, column.key) for column in Coupon.__table__.columns}
 
 
 def _figures(

@@ -52,7 +52,7 @@ def test_merge_moves_everything_and_the_old_code_answers_with_the_survivor(
 ) -> None:
     a_id, a_code = _member(client, paired, "13800000001", 80_000)  # 800 points
     b_id, b_code = _member(client, paired, "13800000002", 30_000)  # 300 points
-    coupon = AdminService(database).issue_coupon(b_code, "¥5 off", 500, "CNY")
+    coupon = AdminService(database).issue_coupon(b_code, "¥5 off", 500, "CNY", paper=True)
     endpoints = EndpointCache(ttl=0)
     hooks = WebhookService(database, endpoints)
     plain_id = hooks.add(ADMIN, "https://crm.example/hooks", ["member.merged"])["endpoint_id"]
@@ -109,6 +109,8 @@ def test_merge_moves_everything_and_the_old_code_answers_with_the_survivor(
     gone = state[("member", b_id)]
     assert (gone["op"], gone["data"]) == ("delete", {"merged_into": a_id})
     assert state[("coupon", coupon["coupon_id"])]["data"]["member_id"] == a_id
+    # the moved coupon keeps what a till needs of it: its paper code
+    assert state[("coupon", coupon["coupon_id"])]["data"]["code"] == coupon["code"]
     survivor = state[("member", a_id)]["data"]
     assert (survivor["balance"], survivor["tier"], survivor["merged_codes"]) == (
         1_100,
