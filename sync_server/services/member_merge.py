@@ -1,7 +1,8 @@
 """Merging two members at head office (issue 17): member B into member A.
 
 One transaction moves everything B has to A: the points balance and lifetime points
-(A's tier is then recomputed with the program's own rule, ``LoyaltyProgram.tier_for``),
+(A's tier is then recomputed with the program's own rule: lifetime points, or both
+members' monthly totals under tier rules by period, ``ledger.member_tier``),
 the history (ledger rows, promotion triggers, sale returns, partner external ids) and
 the coupons. B stays as a row with ``status = 'merged'`` and ``merged_into = A``: its
 code is never given again, and every look-up by it (the console, the partner API, a
@@ -39,6 +40,7 @@ from sync_server.repositories import members as members_repo
 from sync_server.services.accounts import Principal
 from sync_server.services.common import EventSink, coupon_data, dumps, member_data, utcnow
 from sync_server.services.dashboard_rollup import DayFigures, write_figures
+from sync_server.services.ledger import member_tier
 from sync_server.services.versioning import ChangeBatch
 
 MAX_MERGED_CODES = 200  # codes a survivor keeps (every one a till retires to it)
@@ -133,7 +135,14 @@ class MemberMergeService:
                 available_coupons=len(repo.coupon_ids(session, merged.id, available_only=True)),
                 balance_after=int(survivor.balance) + int(merged.balance),
                 lifetime_after=lifetime,
-                tier_after=program.tier_for(lifetime).code,
+                tier_after=member_tier(
+                    program,
+                    f"{survivor.tier_points or ''} {merged.tier_points or ''}",
+                    lifetime,
+                    0,
+                    None,
+                    utcnow(),
+                )[0],
                 codes_moving=tuple(self._moving_codes(merged)),
             )
 
@@ -165,7 +174,16 @@ class MemberMergeService:
             tier_before_a, tier_before_b = a["tier"], b["tier"]
             a["balance"] = int(a["balance"]) + moved_balance
             a["lifetime_points"] = int(a["lifetime_points"]) + moved_lifetime
-            a["tier"] = program.tier_for(a["lifetime_points"]).code
+            # both members' points count toward A's tier: by lifetime, or (tier rules by
+            # period) both members' monthly totals added together
+            a["tier"], a["tier_points"], a["tier_until"] = member_tier(
+                program,
+                f"{a['tier_points'] or ''} {b['tier_points'] or ''}",
+                a["lifetime_points"],
+                0,
+                None,
+                now,
+            )
             moving = self._moving_codes_of(b)
             a["merged_codes"] = " ".join(
                 [*moving, *(c for c in _codes(a["merged_codes"]) if c not in moving)][
@@ -176,6 +194,8 @@ class MemberMergeService:
             b.update(
                 balance=0,
                 lifetime_points=0,
+                tier_points="",
+                tier_until=None,
                 status="merged",
                 merged_into=a["id"],
                 merged_codes="",

@@ -248,3 +248,36 @@ def test_two_requests_for_one_merge_at_once_merge_once(
     with database.read() as session:
         audits = session.scalar(select(func.count()).where(AuditEntry.action == "member.merge"))
     assert audits == 1
+
+
+def test_under_tier_rules_by_period_both_members_points_count_toward_the_tier(
+    client: TestClient, paired: Pairing, database: Database
+) -> None:
+    """A calendar-year program: A's 600 and B's 500 points of this year make A silver
+    (1,000) after the merge, kept to the end of next year plus grace, on every till."""
+    from shared.domain.program import DEFAULT_PROGRAM, LoyaltyProgram
+
+    body = {**DEFAULT_PROGRAM.model_dump(mode="json"), "rule_version": 2}
+    body["tier_rules"] = {"basis": "calendar", "period_months": 12, "grace_months": 1}
+    AdminService(database).publish_program(LoyaltyProgram.model_validate(body))
+    ev = paired.events
+    members = []
+    for phone, cents in (("13800000011", 60_000), ("13800000012", 50_000)):
+        enrol = ev.enrol(phone=phone)
+        earn = ev.earn(enrol["member_id"], cents, cents // 100, rule_version=2)
+        assert {r["status"] for r in push(client, paired, [enrol, earn])["results"]} == {"accepted"}
+        members.append((enrol["member_id"], enrol["data"]["member_code"]))
+    (a_id, a_code), (b_id, b_code) = members
+    service = MemberMergeService(database)
+    assert service.preview(SUPPORT, a_code, b_code).tier_after == "silver"
+    done = service.merge(SUPPORT, a_code, b_code, "one person")
+    assert done.tier == "silver"
+    a, b = _row(database, a_id), _row(database, b_id)
+    assert (a.tier, a.lifetime_points) == ("silver", 1_100)
+    assert sum(int(part.split(":")[1]) for part in (a.tier_points or "").split()) == 1_100
+    assert a.tier_until is not None  # kept to a day, as a period tier is
+    assert (b.tier_points, b.tier_until) == ("", None)
+    state, _ = pull_all(client, paired)
+    survivor = state[("member", a_id)]["data"]
+    assert survivor["tier"] == "silver"
+    assert survivor["tier_until"] == str(a.tier_until)
