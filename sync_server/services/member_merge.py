@@ -311,7 +311,7 @@ class MemberMergeService:
 
     @staticmethod
     def _program(session: Session) -> LoyaltyProgram:
-        row = catalog.get_program(session, catalog.latest_program_version(session))
+        row = catalog.get_program(session, catalog.program_version_in_force(session, utcnow()))
         if row is None:
             raise NotFound("No loyalty program is published.", code="no_program")
         return LoyaltyProgram.model_validate_json(row.body)

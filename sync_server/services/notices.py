@@ -58,7 +58,7 @@ class NoticeService:
     def points_expiring(self, now: datetime) -> int:
         """``points.expiring`` for every member with points expiring in the window."""
         with self.database.read() as session:
-            row = catalog.get_program(session, catalog.latest_program_version(session))
+            row = catalog.get_program(session, catalog.program_version_in_force(session, now))
             assert row is not None
             program = LoyaltyProgram.model_validate_json(row.body)
         horizon = now + timedelta(days=self.expiring_days)

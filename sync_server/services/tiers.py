@@ -55,7 +55,7 @@ class TierService:
         now = now or utcnow()
         today = utc_day(now)
         with self.database.read() as session:
-            row = catalog.get_program(session, catalog.latest_program_version(session))
+            row = catalog.get_program(session, catalog.program_version_in_force(session, now))
             assert row is not None
             program = LoyaltyProgram.model_validate_json(row.body)
         after = ""

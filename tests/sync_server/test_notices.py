@@ -163,3 +163,23 @@ def test_cli_sends_notices_once(
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out) == {"points_expiring": 0, "churn_risk": 0}
     assert main(["notices", "--db", db_url, "--now", "2026-01-01T00:00:00"]) == 2
+
+
+def test_a_scheduled_program_does_not_decide_expiry_notices_before_its_time(
+    client: TestClient, paired: Pairing, database: Database, receiver: Receiver
+) -> None:
+    """Version 2 (points expire after 1 month) is published to start next year: until
+    then the version in force (24 months) decides, so no points are expiring soon."""
+    from sync_server.services.admin import AdminService
+
+    subscribe(client, receiver)
+    ev = paired.events
+    enrol = ev.enrol()
+    push(client, paired, [enrol, ev.earn(enrol["member_id"], 10_000, 100)])
+    body = {**DEFAULT_PROGRAM.model_dump(), "rule_version": 2, "expiry_months": 1}
+    later = utcnow() + timedelta(days=365)
+    AdminService(database).publish_program(
+        DEFAULT_PROGRAM.model_validate(body), effective_from=later
+    )
+    service = notices(database, expiring_days=30, churn_days=0)
+    assert service.run(utcnow() + timedelta(days=10)).expiring == 0
