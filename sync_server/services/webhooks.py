@@ -43,17 +43,14 @@ from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
-from shared.domain.program import LoyaltyProgram
 from shared.errors import NotFound, ValidationFailed
 from sync_server.db import Database
 from sync_server.models import BrokerMessage, WebhookDelivery, WebhookEndpoint, table_of
-from sync_server.repositories import catalog
 from sync_server.repositories.accounts import add_audit
 from sync_server.services.accounts import Principal
 from sync_server.services.common import dumps, new_id, utcnow
 from sync_server.services.ledger_sinks import LEDGER_SINKS
 from sync_server.services.partner_keys import require_admin
-from sync_server.services.push_loader import ProgramCache
 from sync_server.services.push_state import LedgerResult, MemberState
 from sync_server.services.push_writer import PushWriter, Sink
 
@@ -200,28 +197,15 @@ def _row(
     )
 
 
-def tier_change(program: LoyaltyProgram | None, outcome: Any) -> tuple[str, str] | None:
-    """(tier before, tier after) when an accepted event moved the member across a tier
-    boundary of ``program`` (the one the ledger used), else None."""
-    if program is not None and program.rules_for_tiers.by_period:
-        moved: tuple[str, str] | None = getattr(outcome, "tier_moved", None)
-        return moved  # a tier qualified by period: as the ledger decided it
-    if program is None or not outcome.lifetime_delta or outcome.lifetime_points is None:
-        return None
-    before = program.tier_for(max(outcome.lifetime_points - outcome.lifetime_delta, 0)).code
-    after = program.tier_for(outcome.lifetime_points).code
-    return (before, after) if before != after else None
-
-
 def outbox_records(
     result: LedgerResult,
     endpoints: Sequence[_Endpoint],
     now: datetime,
     store_code: str,
-    program: LoyaltyProgram | None = None,
 ) -> list[OutboxRecord]:
     """The delivery rows of a push's accepted events, per subscribed endpoint; a
-    ``tier.changed`` right after the event that moved a member across a tier."""
+    ``tier.changed`` right after the event that moved a member to another tier (as the
+    ledger decided it, with the program in force for the store: ``Outcome.tier_moved``)."""
     if not endpoints:
         return []
     records: list[OutboxRecord] = []
@@ -252,7 +236,7 @@ def outbox_records(
                 _row(endpoint.id, f"msg_{item.event_id}", kind, outcome.member_id, body, now)
             )
         tiers = [e for e in endpoints if "tier.changed" in e.types]
-        moved = tier_change(program, outcome) if tiers else None
+        moved = outcome.tier_moved if tiers else None
         if moved is None:
             continue
         body = {
@@ -319,9 +303,7 @@ class BrokerRecord:
     row: dict[str, Any]
 
 
-def broker_records(
-    result: LedgerResult, now: datetime, store_code: str, program: LoyaltyProgram | None
-) -> list[BrokerRecord]:
+def broker_records(result: LedgerResult, now: datetime, store_code: str) -> list[BrokerRecord]:
     """Every accepted event of a push, once, for the message broker (no personal data)."""
     everyone = (_Endpoint("broker", frozenset(WEBHOOK_TYPES), personal_data=False),)
     return [
@@ -334,7 +316,7 @@ def broker_records(
                 "published_at": None,
             }
         )
-        for record in outbox_records(result, everyone, now, store_code, program)
+        for record in outbox_records(result, everyone, now, store_code)
     ]
 
 
@@ -357,7 +339,6 @@ class OutboxWriter(PushWriter):
         super().__init__({**base, OutboxRecord: write_outbox, BrokerRecord: write_broker_outbox})
         self.endpoints = endpoints
         self.broker = broker
-        self._programs = ProgramCache()
         self.on_commit: Callable[[], None] | None = None  # the worker's wake-up
 
     def record_event(
@@ -400,21 +381,12 @@ class OutboxWriter(PushWriter):
                 ],
             )
 
-    def _program(self, session: Session) -> LoyaltyProgram | None:
-        """The latest program (the ledger's): one small read, only when a tier change
-        is wanted; published programs are cached by version."""
-        latest = catalog.latest_program_version(session)
-        return self._programs.get(session, latest).get(latest) if latest else None
-
     def write(self, session: Session, result: LedgerResult, now: datetime) -> int:
         store = result.terminal.store_code
         endpoints = self.endpoints.get(session)
-        program = None
-        if result.applied and (self.broker or any("tier.changed" in e.types for e in endpoints)):
-            program = self._program(session)
-        records: list[object] = list(outbox_records(result, endpoints, now, store, program))
+        records: list[object] = list(outbox_records(result, endpoints, now, store))
         if self.broker:
-            records.extend(broker_records(result, now, store, program))
+            records.extend(broker_records(result, now, store))
         if records:
             result = replace(result, extra=(*result.extra, *records))
             self._wake_after_commit(session)
