@@ -66,6 +66,8 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver would
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 at = time.monotonic()
@@ -73,6 +75,7 @@ class Receiver:
                 with receiver.lock:
                     receiver.arrived.setdefault(event_id, at)
                 self.send_response(204)
+                self.send_header("content-length", "0")
                 self.end_headers()
 
             def log_message(self, *_args: Any) -> None:

@@ -29,7 +29,6 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_setup import Backend, Server
+from partner_bench import Receiver, cpu_model
+from partner_bench import percentile as seconds_at
 
 from shared.domain.member_code import mint_member_code
 from shared.domain.program import DEFAULT_PROGRAM
@@ -49,51 +50,9 @@ from sync_server.services.webhooks import WebhookService
 TICK = 0.1
 
 
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
 def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
-
-
-class Receiver:
-    """Records when each event's webhook first arrived (by the ledger event id)."""
-
-    def __init__(self) -> None:
-        self.arrived: dict[str, float] = {}
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver would
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                at = time.monotonic()
-                event_id = json.loads(body)["data"]["event_id"]
-                with receiver.lock:
-                    receiver.arrived.setdefault(event_id, at)
-                self.send_response(204)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *_args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+    """``partner_bench.percentile`` in milliseconds (None when nothing was measured)."""
+    return round(seconds_at(values, q) * 1000, 1) if values else None
 
 
 class Till:
