@@ -33,6 +33,7 @@ from sync_server.migrate import migrate
 from tests.services import require_service
 from tests.sync_server.helpers import Pairing, pair_terminal
 from tests.sync_server.live import ServerProcess
+from tests.sync_server.webhook_receiver import Receiver
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -243,3 +244,13 @@ def server_factory(
 @pytest.fixture
 def live_server(server_factory: Callable[..., ServerProcess]) -> ServerProcess:
     return server_factory()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback (tests/sync_server/webhook_receiver.py)."""
+    made = Receiver()
+    try:
+        yield made
+    finally:
+        made.close()

@@ -5,7 +5,6 @@ the webhook outbox to a real receiver on loopback; SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,15 +22,6 @@ from sync_server.services.webhooks import Dispatcher, EndpointCache, OutboxWrite
 from tests.sync_server.helpers import Pairing, push
 from tests.sync_server.test_webhooks import FAST, delivered, drain, subscribe
 from tests.sync_server.webhook_receiver import Receiver
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    made = Receiver()
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 def notices(database: Database, **kwargs: Any) -> NoticeService:

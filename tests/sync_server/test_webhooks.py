@@ -8,7 +8,6 @@ import json
 import random
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -26,15 +25,6 @@ from tests.sync_server.webhook_receiver import Behaviour, Receiver
 FAST = RetryPolicy(
     base_seconds=0.05, max_seconds=0.4, give_up=timedelta(minutes=5), timeout_seconds=0.5
 )
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    made = Receiver()
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 def webhooks(client: TestClient) -> WebhookService:
