@@ -9,17 +9,14 @@ survived it, and what it had not confirmed was sent again."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
 import subprocess
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pika
 import pytest
@@ -34,6 +31,7 @@ from sync_server.models import BrokerMessage
 from sync_server.services.broker import BrokerPublisher
 from tests.services import require_service
 from tests.sync_server.helpers import pair_terminal, push
+from tests.sync_server.test_broker import check_arrived, consume
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 
@@ -144,26 +142,6 @@ def _all_published(database: Database, seconds: float) -> bool:
     return False
 
 
-def _consume(url: str, queue: str, expected: int, seconds: float = 30) -> list[Any]:
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    channel = connection.channel()
-    got: list[Any] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and len(got) < expected:
-        method, properties, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            time.sleep(0.05)
-            continue
-        got.append((properties, body))
-    while True:  # and any duplicate after them
-        method, properties, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            break
-        got.append((properties, body))
-    connection.close()
-    return got
-
-
 def test_every_event_survives_a_broker_crash_and_restart(broker: OwnBroker, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sync.db'}"
     database = Database(url)
@@ -213,17 +191,5 @@ def test_every_event_survives_a_broker_crash_and_restart(broker: OwnBroker, tmp_
     assert len(rows) == 5 + 6 * 5 + 3 * 5
     database.dispose()
 
-    got = _consume(broker.url, queue, len(rows))
-    ids = [props.message_id for props, _ in got]
-    assert set(ids) == {row.message_id for row in rows}  # every event, the crash's too
-    bodies: dict[str, bytes] = {}
-    for props, body in got:
-        assert props.delivery_mode == 2  # persistent
-        assert bodies.setdefault(props.message_id, body) == body  # a repeat is the same
-    per_member: dict[str, list[str]] = defaultdict(list)
-    for props, body in got:
-        per_member[json.loads(body)["data"]["member_id"]].append(props.message_id)
-    order = {row.message_id: index for index, row in enumerate(rows)}
-    for messages in per_member.values():
-        first_seen = list(dict.fromkeys(messages))
-        assert first_seen == sorted(first_seen, key=order.__getitem__)
+    got = consume(queue, len(rows), url=broker.url)
+    check_arrived(got, rows)  # every event, the crash's too
