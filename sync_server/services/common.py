@@ -147,3 +147,46 @@ def tell_coupon_issued(
     broker), message id ``msg_<coupon id>``; ``source`` says who issued it."""
     data = {**coupon_data(row), "store": None, "source": source}
     events(session, "coupon.issued", str(row["member_id"]), f"msg_{row['id']}", data, now)
+
+
+def server_event(
+    event_id: str,
+    type_: str,
+    member_id: str,
+    data: dict[str, Any],
+    occurred_at: datetime,
+    received_at: datetime,
+    member: dict[str, Any],
+    points_delta: int = 0,
+) -> dict[str, Any]:
+    """A ledger row of an event the server made itself (an expiry, a tier review, a demo
+    opening balance): no terminal and no seq, accepted, after ``member`` (its row, with
+    the balance and version the event left it with)."""
+    payload = canonical(
+        {
+            "event_id": event_id,
+            "type": type_,
+            "member_id": member_id,
+            "occurred_at": occurred_at.isoformat(),
+            "data": data,
+        }
+    )
+    return {
+        "event_id": event_id,
+        "terminal_id": None,
+        "seq": None,
+        "type": type_,
+        "member_id": member_id,
+        "occurred_at": occurred_at,
+        "received_at": received_at,
+        "content_hash": sha256_hex(payload),
+        "payload": payload,
+        "status": "accepted",
+        "code": None,
+        "member_balance": member["balance"],
+        "member_version": member["version"],
+        "overdraft": False,
+        "points_delta": points_delta,
+        "lifetime_delta": 0,
+        "voided_by": None,
+    }

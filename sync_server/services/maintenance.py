@@ -13,7 +13,12 @@ from sync_server.repositories import catalog
 from sync_server.repositories import changes as changes_repo
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import members as members_repo
-from sync_server.services.common import EventSink, canonical, member_data, sha256_hex, utcnow
+from sync_server.services.common import (
+    EventSink,
+    member_data,
+    server_event,
+    utcnow,
+)
 from sync_server.services.dashboard_rollup import DayFigures, write_figures
 from sync_server.services.versioning import ChangeBatch
 
@@ -89,36 +94,17 @@ class MaintenanceService:
             for member_id, amount in expiring.items():
                 row = rows[member_id]
                 row["version"] = base + slots[member_id]
-                event_id = str(uuid.uuid4())
-                payload = canonical(
-                    {
-                        "event_id": event_id,
-                        "type": "points.expired",
-                        "member_id": member_id,
-                        "occurred_at": now.isoformat(),
-                        "data": {"points": amount},
-                    }
-                )
                 ledger.append(
-                    {
-                        "event_id": event_id,
-                        "terminal_id": None,
-                        "seq": None,
-                        "type": "points.expired",
-                        "member_id": member_id,
-                        "occurred_at": now,
-                        "received_at": now,
-                        "content_hash": sha256_hex(payload),
-                        "payload": payload,
-                        "status": "accepted",
-                        "code": None,
-                        "member_balance": row["balance"],
-                        "member_version": row["version"],
-                        "overdraft": False,
-                        "points_delta": -amount,
-                        "lifetime_delta": 0,
-                        "voided_by": None,
-                    }
+                    server_event(
+                        str(uuid.uuid4()),
+                        "points.expired",
+                        member_id,
+                        {"points": amount},
+                        now,
+                        now,
+                        row,
+                        points_delta=-amount,
+                    )
                 )
             members_repo.update_many(session, [rows[m] for m in expiring], profile=False)
             events_repo.insert_many(session, ledger)

@@ -17,11 +17,10 @@ from sync_server.repositories import changes as changes_repo
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import members as members_repo
 from sync_server.services.common import (
-    canonical,
     coupon_data,
     dumps,
     member_data,
-    sha256_hex,
+    server_event,
     utcnow,
 )
 from sync_server.services.phone_backfill import PhoneLookupHash, slow_hash_many
@@ -329,34 +328,17 @@ class SeedService:
     def _opening(member: dict[str, Any], rng: random.Random, now: datetime) -> dict[str, Any]:
         event_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         occurred = now - timedelta(days=rng.randrange(1, 900))
-        payload = canonical(
-            {
-                "event_id": event_id,
-                "type": "points.adjusted",
-                "member_id": member["id"],
-                "occurred_at": occurred.isoformat(),
-                "data": {"points": member["balance"], "reason": "demo opening balance"},
-            }
+        data = {"points": member["balance"], "reason": "demo opening balance"}
+        return server_event(
+            event_id,
+            "points.adjusted",
+            member["id"],
+            data,
+            occurred,
+            now,
+            member,
+            points_delta=member["balance"],
         )
-        return {
-            "event_id": event_id,
-            "terminal_id": None,
-            "seq": None,
-            "type": "points.adjusted",
-            "member_id": member["id"],
-            "occurred_at": occurred,
-            "received_at": now,
-            "content_hash": sha256_hex(payload),
-            "payload": payload,
-            "status": "accepted",
-            "code": None,
-            "member_balance": member["balance"],
-            "member_version": member["version"],
-            "overdraft": False,
-            "points_delta": member["balance"],
-            "lifetime_delta": 0,
-            "voided_by": None,
-        }
 
     def _staff(self, store_code: str) -> list[dict[str, str]]:
         from sync_server.services.admin import AdminService

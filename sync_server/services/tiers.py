@@ -20,7 +20,12 @@ from sync_server.db import Database
 from sync_server.repositories import catalog
 from sync_server.repositories import events as events_repo
 from sync_server.repositories import members as members_repo
-from sync_server.services.common import EventSink, canonical, member_data, sha256_hex, utcnow
+from sync_server.services.common import (
+    EventSink,
+    member_data,
+    server_event,
+    utcnow,
+)
 from sync_server.services.dashboard_rollup import DayFigures, write_figures
 from sync_server.services.ledger import member_tier
 from sync_server.services.versioning import ChangeBatch
@@ -127,16 +132,7 @@ class TierService:
                     "kept_until": None if until is None else str(until),
                     "tier_until": None if row["tier_until"] is None else str(row["tier_until"]),
                 }
-                payload = canonical(
-                    {
-                        "event_id": event_id,
-                        "type": TIER_CHANGED,
-                        "member_id": member_id,
-                        "occurred_at": now.isoformat(),
-                        "data": data,
-                    }
-                )
-                ledger.append(_ledger_row(event_id, member_id, now, payload, row))
+                ledger.append(server_event(event_id, TIER_CHANGED, member_id, data, now, now, row))
                 store = row["store_code"] or ""
                 figures.append(DayFigures(store, now.date(), before_tier, tier_members=-1))
                 figures.append(DayFigures(store, now.date(), row["tier"], tier_members=1))
@@ -153,27 +149,3 @@ class TierService:
             events_repo.insert_many(session, ledger)
             write_figures(session, figures)
             return len(moved), len(changed)
-
-
-def _ledger_row(
-    event_id: str, member_id: str, now: datetime, payload: str, row: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "event_id": event_id,
-        "terminal_id": None,
-        "seq": None,
-        "type": TIER_CHANGED,
-        "member_id": member_id,
-        "occurred_at": now,
-        "received_at": now,
-        "content_hash": sha256_hex(payload),
-        "payload": payload,
-        "status": "accepted",
-        "code": None,
-        "member_balance": row["balance"],
-        "member_version": row["version"],
-        "overdraft": False,
-        "points_delta": 0,
-        "lifetime_delta": 0,
-        "voided_by": None,
-    }
